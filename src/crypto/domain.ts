@@ -1,0 +1,24 @@
+// Domain separation: every signature covers the canonical encoding of
+//   ["synod/v1", kind, chainId, body]
+// so a signature made for one kind of message, or on one chain, can never be replayed
+// as another kind or on another chain.
+import { encodeCanonical, type CborValue } from '../codec/cbor.ts'
+import { signMessage, verifySignature } from './ed25519.ts'
+
+export const DOMAIN_TAG = 'synod/v1'
+
+/** Every kind of signed message. A new kind needs a new name here and in docs/formats.md. */
+export const SIGNED_KINDS = ['entry', 'proposal', 'vote', 'timeout', 'commit'] as const
+export type SignedKind = (typeof SIGNED_KINDS)[number]
+
+export function domainMessage(kind: SignedKind, chainId: string, body: CborValue): Uint8Array {
+  return encodeCanonical([DOMAIN_TAG, kind, chainId, body])
+}
+
+export function signDomain(seed: Uint8Array, kind: SignedKind, chainId: string, body: CborValue): Uint8Array {
+  return signMessage(seed, domainMessage(kind, chainId, body))
+}
+
+export function verifyDomain(publicKey: Uint8Array, kind: SignedKind, chainId: string, body: CborValue, signature: Uint8Array): boolean {
+  return verifySignature(publicKey, domainMessage(kind, chainId, body), signature)
+}

@@ -1,0 +1,31 @@
+// Every bound in Synod, in one place, each with why it has that value. Protocol
+// parameters that a chain may choose (timeouts, batch sizes) live in the genesis;
+// these are the hard limits that every implementation enforces regardless.
+export const LIMITS = {
+  /** Largest encoded message accepted from the network or a file, in bytes: a full block
+   * (blockBytesMax) plus its certificates fits with room to spare. */
+  messageBytesMax: 8 * 1024 * 1024,
+  /** Deepest CBOR nesting: Synod's structures nest at most ~6 deep; the bound stops a
+   * crafted input from exhausting the stack. */
+  cborDepthMax: 32,
+  /** Largest entry payload (JSON text) in bytes, unless the genesis sets a smaller one. */
+  payloadBytesMax: 64 * 1024,
+  /** Longest namespace, in bytes. Namespaces are short routing keys, not data. */
+  namespaceBytesMax: 128,
+  /** Most references from one entry to earlier entries. */
+  refsMax: 16,
+  /** Longest idempotency key, in bytes. */
+  idempotencyKeyBytesMax: 128,
+  /** Most entries in one block. Bounds the time to verify a block (~1 s at 10k verifies/s). */
+  blockEntriesMax: 10_000,
+  /** Most entry bytes in one block. */
+  blockBytesMax: 4 * 1024 * 1024,
+  /** Most validators in a genesis: the signer bitmap and certificate sizes scale with it. */
+  validatorsMax: 256,
+  /** Deepest Merkle proof: a log of up to 2^63 entries. */
+  merkleProofHashesMax: 64,
+  /** Longest chain id, in bytes. */
+  chainIdBytesMax: 64,
+  /** Longest validator name or address, in bytes. */
+  labelBytesMax: 256,
+} as const
