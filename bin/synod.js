@@ -1,3 +1,20 @@
 #!/usr/bin/env node
 // The `synod` command. Node 24 runs the TypeScript sources directly (erasable syntax only).
-await import('../node/cli/main.ts')
+// Under `npx synod` or `npm run`, the pinned Node 24 (devDependency `node`) is first on
+// PATH. Started some other way with an older Node, re-run under the pinned one.
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+const major = Number(process.versions.node.split('.')[0])
+if (major < 24) {
+  const pinned = fileURLToPath(new URL('../node_modules/.bin/node', import.meta.url))
+  if (!existsSync(pinned)) {
+    process.stderr.write(`synod needs Node >= 24 (this is ${process.version}); run 'npm install' to get the pinned one.\n`)
+    process.exit(1)
+  }
+  const result = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' })
+  process.exit(result.status ?? 1)
+} else {
+  await import('../node/cli/main.ts')
+}

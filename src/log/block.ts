@@ -1,0 +1,123 @@
+// Blocks: a header that hash-chains to its parent and carries the QC that certifies the
+// parent, plus the entries it orders. The header commits to the entries (entriesRoot)
+// and to the whole log after them (logSize, logRoot), so a certified header alone
+// pins the log's contents at that height.
+import { decodeCanonical, encodeCanonical, type CborValue } from '../codec/cbor.ts'
+import { readArray, readBytes, readMap, readUint } from '../codec/schema.ts'
+import { HASH_BYTES, sha256 } from '../crypto/hash.ts'
+import { LIMITS } from '../limits.ts'
+import { qcFromCbor, qcToCbor, type QuorumCertificate } from './certificates.ts'
+import { encodeEntry, entryFromCbor, entryToCbor, type Entry, type Hash } from './entry.ts'
+import { genesisHash, type Genesis } from './genesis.ts'
+import { EMPTY_ROOT, leafHash, merkleRoot } from './merkle.ts'
+
+export interface BlockHeader {
+  readonly height: number
+  readonly round: number
+  /** Hash of the parent block's header; for height 0, the genesis hash. */
+  readonly parent: Hash
+  /** RFC 9162 Merkle root of this block's entries. */
+  readonly entriesRoot: Hash
+  readonly entryCount: number
+  /** Log size and root after this block's entries are appended. */
+  readonly logSize: number
+  readonly logRoot: Hash
+  /** Index of the proposing validator in the genesis. */
+  readonly proposer: number
+  /** QC for the parent block (for height 0, an empty QC). */
+  readonly justify: QuorumCertificate
+}
+
+export interface Block {
+  readonly header: BlockHeader
+  readonly entries: readonly Entry[]
+}
+
+const HEADER_FIELDS = ['height', 'round', 'parent', 'entriesRoot', 'entryCount', 'logSize', 'logRoot', 'proposer', 'justify'] as const
+
+export function headerToCbor(h: BlockHeader): CborValue {
+  return {
+    height: h.height,
+    round: h.round,
+    parent: h.parent,
+    entriesRoot: h.entriesRoot,
+    entryCount: h.entryCount,
+    logSize: h.logSize,
+    logRoot: h.logRoot,
+    proposer: h.proposer,
+    justify: qcToCbor(h.justify),
+  }
+}
+
+export function headerFromCbor(value: CborValue): BlockHeader {
+  const m = readMap(value, 'header', HEADER_FIELDS)
+  return {
+    height: readUint(m.height, 'header.height'),
+    round: readUint(m.round, 'header.round'),
+    parent: readBytes(m.parent, 'header.parent', HASH_BYTES),
+    entriesRoot: readBytes(m.entriesRoot, 'header.entriesRoot', HASH_BYTES),
+    entryCount: readUint(m.entryCount, 'header.entryCount', LIMITS.blockEntriesMax),
+    logSize: readUint(m.logSize, 'header.logSize'),
+    logRoot: readBytes(m.logRoot, 'header.logRoot', HASH_BYTES),
+    proposer: readUint(m.proposer, 'header.proposer', LIMITS.validatorsMax - 1),
+    justify: qcFromCbor(m.justify as CborValue, 'header.justify'),
+  }
+}
+
+/** The block hash: SHA-256 of the header's canonical encoding. */
+export function blockHash(header: BlockHeader): Hash {
+  return sha256(encodeCanonical(headerToCbor(header)))
+}
+
+export function blockToCbor(b: Block): CborValue {
+  return { header: headerToCbor(b.header), entries: b.entries.map(entryToCbor) }
+}
+
+export function blockFromCbor(value: CborValue, payloadBytesMax?: number): Block {
+  const m = readMap(value, 'block', ['header', 'entries'])
+  return {
+    header: headerFromCbor(m.header as CborValue),
+    entries: readArray(m.entries, 'block.entries', LIMITS.blockEntriesMax).map((e) => entryFromCbor(e, payloadBytesMax)),
+  }
+}
+
+export function encodeBlock(b: Block): Uint8Array {
+  return encodeCanonical(blockToCbor(b))
+}
+
+export function decodeBlock(bytes: Uint8Array, payloadBytesMax?: number): Block {
+  return blockFromCbor(decodeCanonical(bytes), payloadBytesMax)
+}
+
+/** RFC 9162 root over a block's entries (the leaves are the entries' canonical encodings). */
+export function entriesRootOf(entries: readonly Entry[]): Hash {
+  return merkleRoot(entries.map((e) => leafHash(encodeEntry(e))))
+}
+
+/** The empty QC that justifies the genesis block and certifies nothing before it. */
+export function emptyQc(n: number): QuorumCertificate {
+  return { round: 0, height: 0, block: new Uint8Array(HASH_BYTES), signers: new Uint8Array(Math.ceil(n / 8)), sigs: [] }
+}
+
+/** The height-0 block: no entries, empty log, parent = the genesis hash. Every chain starts here. */
+export function genesisBlock(g: Genesis): Block {
+  return {
+    header: {
+      height: 0,
+      round: 0,
+      parent: genesisHash(g),
+      entriesRoot: EMPTY_ROOT,
+      entryCount: 0,
+      logSize: 0,
+      logRoot: EMPTY_ROOT,
+      proposer: 0,
+      justify: emptyQc(g.validators.length),
+    },
+    entries: [],
+  }
+}
+
+/** The QC that certifies the genesis block: round 0, no signers (valid by definition). */
+export function genesisQc(g: Genesis): QuorumCertificate {
+  return { ...emptyQc(g.validators.length), block: blockHash(genesisBlock(g).header) }
+}

@@ -1,0 +1,99 @@
+// Entry: one agent's signed decision. Its id is the SHA-256 of its canonical encoding
+// (signature included), and the same bytes are the leaf of the log's Merkle tree.
+import { decodeCanonical, encodeCanonical, type CborValue } from '../codec/cbor.ts'
+import { readArray, readBytes, readMap, readText, readUint } from '../codec/schema.ts'
+import { CodecError } from '../codec/errors.ts'
+import { sha256 } from '../crypto/hash.ts'
+import { signDomain, verifyDomain } from '../crypto/domain.ts'
+import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../crypto/ed25519.ts'
+import { LIMITS } from '../limits.ts'
+
+export type Hash = Uint8Array
+
+export interface EntryBody {
+  /** The agent's Ed25519 public key. */
+  readonly agent: Uint8Array
+  /** Routing key for queries and write policy, e.g. "acme/planning". */
+  readonly namespace: string
+  /** Per-agent sequence number: strictly increasing in the committed log (gaps allowed). */
+  readonly seq: number
+  /** The decision itself: JSON text, kept byte for byte as the agent signed it. */
+  readonly payload: string
+  /** Ids of earlier entries this decision refers to. */
+  readonly refs: readonly Hash[]
+  /** Optional client idempotency key ("" when absent). */
+  readonly idempotencyKey: string
+}
+
+export interface Entry extends EntryBody {
+  readonly sig: Uint8Array
+}
+
+const BODY_FIELDS = ['agent', 'namespace', 'seq', 'payload', 'refs', 'key'] as const
+const ENTRY_FIELDS = [...BODY_FIELDS, 'sig'] as const
+const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/
+
+function bodyValue(body: EntryBody): { [key: string]: CborValue } {
+  return {
+    agent: body.agent,
+    namespace: body.namespace,
+    seq: body.seq,
+    payload: body.payload,
+    refs: body.refs as readonly Uint8Array[],
+    key: body.idempotencyKey,
+  }
+}
+
+export function entryToCbor(entry: Entry): CborValue {
+  return { ...bodyValue(entry), sig: entry.sig }
+}
+
+export function encodeEntry(entry: Entry): Uint8Array {
+  return encodeCanonical(entryToCbor(entry))
+}
+
+/** Reads an entry from its decoded form, checking every field's type and bound. */
+export function entryFromCbor(value: CborValue, payloadBytesMax: number = LIMITS.payloadBytesMax): Entry {
+  const m = readMap(value, 'entry', ENTRY_FIELDS)
+  const namespace = readText(m.namespace, 'entry.namespace', LIMITS.namespaceBytesMax)
+  if (!NAMESPACE_PATTERN.test(namespace)) {
+    throw new CodecError(`entry.namespace: '${namespace}' is not lower-case segments of [a-z0-9._-] separated by '/'`)
+  }
+  const payload = readText(m.payload, 'entry.payload', payloadBytesMax)
+  checkJson(payload)
+  return {
+    agent: readBytes(m.agent, 'entry.agent', PUBLIC_KEY_BYTES),
+    namespace,
+    seq: readUint(m.seq, 'entry.seq'),
+    payload,
+    refs: readArray(m.refs, 'entry.refs', LIMITS.refsMax).map((r, i) => readBytes(r, `entry.refs[${i}]`, 32)),
+    idempotencyKey: readText(m.key, 'entry.key', LIMITS.idempotencyKeyBytesMax),
+    sig: readBytes(m.sig, 'entry.sig', SIGNATURE_BYTES),
+  }
+}
+
+export function decodeEntry(bytes: Uint8Array, payloadBytesMax?: number): Entry {
+  return entryFromCbor(decodeCanonical(bytes), payloadBytesMax)
+}
+
+function checkJson(payload: string): void {
+  try {
+    JSON.parse(payload)
+  } catch {
+    throw new CodecError('entry.payload: not valid JSON text')
+  }
+}
+
+/** The entry id: SHA-256 of the canonical encoding, signature included. */
+export function entryId(entry: Entry): Hash {
+  return sha256(encodeEntry(entry))
+}
+
+export function signEntry(body: EntryBody, chainId: string, seed: Uint8Array): Entry {
+  checkJson(body.payload)
+  return { ...body, sig: signDomain(seed, 'entry', chainId, bodyValue(body)) }
+}
+
+export function verifyEntrySignature(entry: Entry, chainId: string): boolean {
+  return verifyDomain(entry.agent, 'entry', chainId, bodyValue(entry), entry.sig)
+}

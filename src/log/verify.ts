@@ -1,0 +1,253 @@
+// The auditor's core: re-verify a receipt, or a whole chain, against nothing but the
+// genesis. Each check reports the first failure with where it is and why, as data
+// (a Failure), so an auditor sees "height 812, entry 3: signature does not verify".
+import { bytesEqual } from '../codec/cbor.ts'
+import { toHex } from '../crypto/hash.ts'
+import { blockHash, entriesRootOf, genesisBlock, genesisQc, type Block, type BlockHeader } from './block.ts'
+import { checkCc, checkQc, type CommitCertificate, type QuorumCertificate } from './certificates.ts'
+import { encodeEntry, verifyEntrySignature, type Entry } from './entry.ts'
+import { genesisHash, policyAllows, validatorSetOf, type Genesis } from './genesis.ts'
+import { leafHash, MerkleAccumulator, verifyInclusion, type MerkleAccumulatorState } from './merkle.ts'
+import type { Receipt } from './receipt.ts'
+import type { ValidatorSet } from './validator-set.ts'
+
+export interface Failure {
+  readonly code: string
+  readonly reason: string
+  /** Block height where verification failed, when it is about a block. */
+  readonly height?: number
+  /** Entry position inside the block, when it is about an entry. */
+  readonly position?: number
+}
+
+export type Verdict = { readonly ok: true } | ({ readonly ok: false } & Failure)
+
+const OK: Verdict = { ok: true }
+
+function fail(code: string, reason: string, where: { height?: number, position?: number } = {}): Verdict {
+  return { ok: false, code, reason, ...where }
+}
+
+/** Whether the entry may be in this chain at all: payload bound and write policy. */
+function checkEntryRules(entry: Entry, genesis: Genesis): string | null {
+  const payloadBytes = new TextEncoder().encode(entry.payload).length
+  if (payloadBytes > genesis.params.payloadBytesMax) return `payload of ${payloadBytes} bytes is over the chain's limit of ${genesis.params.payloadBytesMax}`
+  if (!policyAllows(genesis.policy, entry.namespace, entry.agent)) return `agent ${toHex(entry.agent)} may not write to namespace '${entry.namespace}'`
+  return null
+}
+
+/**
+ * Verifies a receipt offline: the entry's signature and the chain's rules for it, its
+ * inclusion in the log at the checkpoint's size, and the checkpoint's quorum of
+ * validator signatures. Needs nothing but the genesis.
+ */
+export function verifyReceipt(receipt: Receipt, genesis: Genesis, set: ValidatorSet = validatorSetOf(genesis)): Verdict {
+  const { entry, checkpoint } = receipt
+  if (!verifyEntrySignature(entry, genesis.chainId)) return fail('bad-entry-signature', 'the entry signature does not verify')
+  const rule = checkEntryRules(entry, genesis)
+  if (rule !== null) return fail('entry-not-allowed', rule)
+  if (receipt.height > checkpoint.height) {
+    return fail('checkpoint-too-old', `the entry is at height ${receipt.height}, after the checkpoint at height ${checkpoint.height}`)
+  }
+  if (receipt.index >= checkpoint.logSize) {
+    return fail('index-out-of-range', `leaf index ${receipt.index} is not below the checkpoint's log size ${checkpoint.logSize}`)
+  }
+  const leaf = leafHash(encodeEntry(entry))
+  if (!verifyInclusion(leaf, receipt.index, checkpoint.logSize, receipt.proof, checkpoint.logRoot)) {
+    return fail('bad-inclusion-proof', `the inclusion proof of leaf ${receipt.index} does not lead to the checkpoint's log root`)
+  }
+  const quorum = checkCc(set, genesis.chainId, checkpoint)
+  if (quorum !== null) return fail('bad-commit-certificate', `commit certificate at height ${checkpoint.height}: ${quorum}`)
+  return OK
+}
+
+export interface ChainItem {
+  readonly block: Block
+  /** The commit certificate for this block, when the exporter has one. */
+  readonly cc?: CommitCertificate | null
+}
+
+/** Where a partial verification starts: the header at height from-1 and the log's
+ * accumulator after it. The frontier is checked against that header's log root, and the
+ * header itself against the QC in the next block, so neither needs to be trusted. */
+export interface ChainStart {
+  readonly header: BlockHeader
+  readonly accumulator: MerkleAccumulatorState
+  /** The last committed seq of each agent before the start (hex key -> seq). Without it,
+   * per-agent order is only checked within the verified range. */
+  readonly agentSeqs?: ReadonlyMap<string, number>
+}
+
+export interface ChainReport {
+  readonly ok: boolean
+  readonly failure: Failure | null
+  /** Last height that passed every check. */
+  readonly height: number
+  /** Highest height proven committed by a commit certificate. */
+  readonly certifiedHeight: number
+  readonly blocks: number
+  readonly entries: number
+  readonly logSize: number
+  readonly logRoot: Uint8Array
+}
+
+/**
+ * Incremental chain verification in bounded memory: it keeps the previous header, the
+ * accumulator's frontier (O(log n) hashes) and one sequence number per agent, never the
+ * chain. push() each block in height order; finish() checks that the chain ends on a
+ * certified block and returns the report.
+ *
+ * Checks per block: height and parent link, increasing rounds, the round's leader as
+ * proposer, the QC for the parent (quorum of valid signatures from the genesis set),
+ * entry count, entries root, every entry's signature, payload limit and write policy,
+ * per-agent sequence strictly increasing (so no entry appears twice), the log size and
+ * root after the block, and the commit certificate when present.
+ */
+export class ChainVerifier {
+  readonly #genesis: Genesis
+  readonly #set: ValidatorSet
+  readonly #genesisQc: QuorumCertificate
+  #prev: BlockHeader
+  #prevHash: Uint8Array
+  readonly #accumulator: MerkleAccumulator
+  readonly #agentSeqs: Map<string, number>
+  #failure: Failure | null = null
+  #certifiedHeight: number
+  #blocks = 0
+  #entries = 0
+
+  constructor(genesis: Genesis, start?: ChainStart) {
+    this.#genesis = genesis
+    this.#set = validatorSetOf(genesis)
+    this.#genesisQc = genesisQc(genesis)
+    const first = start?.header ?? genesisBlock(genesis).header
+    this.#prev = first
+    this.#prevHash = blockHash(first)
+    this.#certifiedHeight = first.height
+    this.#agentSeqs = new Map(start?.agentSeqs ?? [])
+    let accumulator: MerkleAccumulator
+    try {
+      accumulator = MerkleAccumulator.fromState(start?.accumulator ?? { size: 0, frontier: [] })
+    } catch (err) {
+      accumulator = new MerkleAccumulator()
+      this.#failure = { code: 'bad-start', reason: `the starting accumulator is malformed: ${(err as Error).message}`, height: first.height }
+    }
+    this.#accumulator = accumulator
+    if (this.#failure === null && (accumulator.size !== first.logSize || !bytesEqual(accumulator.root(), first.logRoot))) {
+      this.#failure = { code: 'bad-start', reason: `the starting accumulator does not match the log root of height ${first.height}`, height: first.height }
+    }
+  }
+
+  get failure(): Failure | null {
+    return this.#failure
+  }
+
+  /** Verifies the next block; returns the failure (and stops verifying) on the first problem. */
+  push(item: ChainItem): Failure | null {
+    if (this.#failure !== null) return this.#failure
+    const verdict = this.#check(item)
+    if (!verdict.ok) {
+      const { ok: _ok, ...failure } = verdict
+      this.#failure = failure
+      return this.#failure
+    }
+    return null
+  }
+
+  #check(item: ChainItem): Verdict {
+    const { block, cc } = item
+    const h = block.header
+    const height = this.#prev.height + 1
+    const at = { height }
+    const genesis = this.#genesis
+    const chainId = genesis.chainId
+    if (h.height !== height) return fail('height-gap', `expected height ${height}, got ${h.height}`, at)
+    if (!bytesEqual(h.parent, this.#prevHash)) return fail('parent-mismatch', `the parent hash is not the hash of block ${height - 1}`, at)
+    if (h.round <= this.#prev.round) return fail('round-not-increasing', `round ${h.round} is not above the parent's round ${this.#prev.round}`, at)
+    if (h.proposer !== h.round % this.#set.n) return fail('wrong-proposer', `validator ${h.proposer} is not the leader of round ${h.round}`, at)
+    // The QC in this header certifies the parent.
+    const qc = h.justify
+    if (!bytesEqual(qc.block, this.#prevHash) || qc.height !== this.#prev.height || qc.round !== this.#prev.round) {
+      return fail('qc-mismatch', `the QC certifies another block than the parent (height ${qc.height}, round ${qc.round})`, at)
+    }
+    if (this.#prev.height === 0) {
+      if (qc.sigs.length !== 0 || !bytesEqual(qc.block, this.#genesisQc.block)) return fail('bad-qc', 'the QC of the genesis block must be the empty genesis QC', at)
+    } else {
+      const problem = checkQc(this.#set, chainId, qc)
+      if (problem !== null) return fail('bad-qc', `QC for height ${height - 1}: ${problem}`, at)
+    }
+    if (block.entries.length !== h.entryCount) return fail('entry-count', `header says ${h.entryCount} entries, the block has ${block.entries.length}`, at)
+    if (h.entryCount > genesis.params.blockEntriesMax) return fail('entry-count', `${h.entryCount} entries is over the chain's limit of ${genesis.params.blockEntriesMax}`, at)
+    if (!bytesEqual(entriesRootOf(block.entries), h.entriesRoot)) return fail('entries-root', 'the entries root does not match the entries', at)
+    const accumulator = this.#accumulator
+    for (let position = 0; position < block.entries.length; position++) {
+      const entry = block.entries[position]!
+      const where = { height, position }
+      if (!verifyEntrySignature(entry, chainId)) return fail('bad-entry-signature', 'the entry signature does not verify', where)
+      const rule = checkEntryRules(entry, genesis)
+      if (rule !== null) return fail('entry-not-allowed', rule, where)
+      const agent = toHex(entry.agent)
+      const last = this.#agentSeqs.get(agent)
+      if (last !== undefined && entry.seq <= last) {
+        return fail('seq-not-increasing', `agent ${agent.slice(0, 16)}… seq ${entry.seq} is not above its previous seq ${last} (duplicate or reordered entry)`, where)
+      }
+      this.#agentSeqs.set(agent, entry.seq)
+      accumulator.append(leafHash(encodeEntry(entry)))
+    }
+    if (accumulator.size !== h.logSize) return fail('log-size', `header says log size ${h.logSize}, the entries make ${accumulator.size}`, at)
+    if (!bytesEqual(accumulator.root(), h.logRoot)) return fail('log-root', `the log root does not match the log of size ${h.logSize}`, at)
+    const hash = blockHash(h)
+    if (cc !== undefined && cc !== null) {
+      if (cc.height !== height || !bytesEqual(cc.block, hash)) return fail('cc-mismatch', 'the commit certificate is for another block', at)
+      if (cc.logSize !== h.logSize || !bytesEqual(cc.logRoot, h.logRoot)) return fail('cc-mismatch', 'the commit certificate signs another log size or root', at)
+      const problem = checkCc(this.#set, chainId, cc)
+      if (problem !== null) return fail('bad-commit-certificate', problem, at)
+      this.#certifiedHeight = height
+    }
+    this.#prev = h
+    this.#prevHash = hash
+    this.#blocks += 1
+    this.#entries += block.entries.length
+    return OK
+  }
+
+  /** The report. With `allowUncertifiedTail` false (the default), blocks after the last
+   * commit certificate are a failure: nothing proves they were committed. */
+  finish(options: { allowUncertifiedTail?: boolean } = {}): ChainReport {
+    if (this.#failure === null && !options.allowUncertifiedTail && this.#certifiedHeight < this.#prev.height) {
+      this.#failure = {
+        code: 'uncertified-tail',
+        reason: `blocks ${this.#certifiedHeight + 1} to ${this.#prev.height} have no commit certificate at or after them`,
+        height: this.#certifiedHeight + 1,
+      }
+    }
+    return {
+      ok: this.#failure === null,
+      failure: this.#failure,
+      height: this.#prev.height,
+      certifiedHeight: this.#certifiedHeight,
+      blocks: this.#blocks,
+      entries: this.#entries,
+      logSize: this.#accumulator.size,
+      logRoot: this.#accumulator.root(),
+    }
+  }
+}
+
+/** Streams a chain through a ChainVerifier; stops at the first failure. */
+export async function verifyChain(
+  items: AsyncIterable<ChainItem> | Iterable<ChainItem>,
+  genesis: Genesis,
+  options: { start?: ChainStart, allowUncertifiedTail?: boolean } = {},
+): Promise<ChainReport> {
+  const verifier = new ChainVerifier(genesis, options.start)
+  for await (const item of items) {
+    if (verifier.push(item) !== null) break
+  }
+  return verifier.finish({ allowUncertifiedTail: options.allowUncertifiedTail ?? false })
+}
+
+/** The genesis hash as hex, for reports. */
+export function genesisId(genesis: Genesis): string {
+  return toHex(genesisHash(genesis))
+}
