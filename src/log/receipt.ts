@@ -1,6 +1,8 @@
 // Receipt: everything needed to prove, offline, that an entry is committed:
 // the entry, its position in the log, an RFC 9162 inclusion proof, and a commit
-// certificate (a quorum of validators signing the log's size and root).
+// certificate (a quorum of validators signing the log's size and root). Every field is
+// covered by a check in verifyReceipt: nothing here is informational only, so no byte of
+// a receipt can change without verification failing.
 import type { CborValue } from '../codec/cbor.ts'
 import { readArray, readBytes, readMap, readUint } from '../codec/schema.ts'
 import { HASH_BYTES } from '../crypto/hash.ts'
@@ -13,23 +15,20 @@ export interface Receipt {
   readonly entry: Entry
   /** The entry's leaf index in the log (0-based). */
   readonly index: number
-  /** Height of the block that holds the entry. */
-  readonly height: number
   /** Inclusion proof of leaf `index` in the tree of size checkpoint.logSize. */
   readonly proof: readonly Hash[]
   readonly checkpoint: CommitCertificate
 }
 
 export function receiptToCbor(r: Receipt): CborValue {
-  return { entry: entryToCbor(r.entry), index: r.index, height: r.height, proof: r.proof as Uint8Array[], checkpoint: ccToCbor(r.checkpoint) }
+  return { entry: entryToCbor(r.entry), index: r.index, proof: r.proof as Uint8Array[], checkpoint: ccToCbor(r.checkpoint) }
 }
 
 export function receiptFromCbor(value: CborValue): Receipt {
-  const m = readMap(value, 'receipt', ['entry', 'index', 'height', 'proof', 'checkpoint'])
+  const m = readMap(value, 'receipt', ['entry', 'index', 'proof', 'checkpoint'])
   return {
     entry: entryFromCbor(m.entry as CborValue),
     index: readUint(m.index, 'receipt.index'),
-    height: readUint(m.height, 'receipt.height'),
     proof: readArray(m.proof, 'receipt.proof', LIMITS.merkleProofHashesMax).map((h, i) => readBytes(h, `receipt.proof[${i}]`, HASH_BYTES)),
     checkpoint: ccFromCbor(m.checkpoint as CborValue, 'receipt.checkpoint'),
   }

@@ -46,9 +46,6 @@ export function verifyReceipt(receipt: Receipt, genesis: Genesis, set: Validator
   if (!verifyEntrySignature(entry, genesis.chainId)) return fail('bad-entry-signature', 'the entry signature does not verify')
   const rule = checkEntryRules(entry, genesis)
   if (rule !== null) return fail('entry-not-allowed', rule)
-  if (receipt.height > checkpoint.height) {
-    return fail('checkpoint-too-old', `the entry is at height ${receipt.height}, after the checkpoint at height ${checkpoint.height}`)
-  }
   if (receipt.index >= checkpoint.logSize) {
     return fail('index-out-of-range', `leaf index ${receipt.index} is not below the checkpoint's log size ${checkpoint.logSize}`)
   }

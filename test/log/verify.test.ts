@@ -25,7 +25,6 @@ function receiptFor(net: ReturnType<typeof testNet>, chain: ChainBuilder, entrie
   return {
     entry: entries[index]!,
     index,
-    height: Math.floor(index / 3) + 1,
     proof: inclusionProof(index, leaves.length, (i) => leaves[i]!),
     checkpoint: signCc(net, last.block.header),
   }

@@ -1,0 +1,116 @@
+// The export format: how a chain travels to an auditor (HTTP export, files).
+//
+//   export  = record*
+//   record  = uvarint(length) || canonical CBOR (length bytes)
+//   first record: the header {format: "synod-export/v1", chainId, genesis: genesis hash, from: first height}
+//   then one record per block, in height order: {block, cc} (cc is null when the
+//   exporter has no commit certificate for that block).
+//
+// The uvarint is the unsigned LEB128 of multiformats (as it-length-prefixed writes it).
+// Parsing is incremental and sans-IO: feed bytes as they arrive, take records out.
+import { decodeCanonical, encodeCanonical, type CborValue } from '../codec/cbor.ts'
+import { CodecError } from '../codec/errors.ts'
+import { readBytes, readMap, readText, readUint } from '../codec/schema.ts'
+import { HASH_BYTES } from '../crypto/hash.ts'
+import { LIMITS } from '../limits.ts'
+import { blockFromCbor, blockToCbor } from './block.ts'
+import { ccFromCbor, ccToCbor } from './certificates.ts'
+import type { ChainItem } from './verify.ts'
+
+export const EXPORT_FORMAT = 'synod-export/v1'
+
+export interface ExportHeader {
+  readonly format: typeof EXPORT_FORMAT
+  readonly chainId: string
+  readonly genesis: Uint8Array
+  readonly from: number
+}
+
+export function chainItemToCbor(item: ChainItem): CborValue {
+  return { block: blockToCbor(item.block), cc: item.cc ? ccToCbor(item.cc) : null }
+}
+
+export function chainItemFromCbor(value: CborValue): ChainItem {
+  const m = readMap(value, 'record', ['block', 'cc'])
+  return { block: blockFromCbor(m.block as CborValue), cc: m.cc === null ? null : ccFromCbor(m.cc as CborValue, 'record.cc') }
+}
+
+export function exportHeaderToCbor(h: ExportHeader): CborValue {
+  return { format: h.format, chainId: h.chainId, genesis: h.genesis, from: h.from }
+}
+
+export function exportHeaderFromCbor(value: CborValue): ExportHeader {
+  const m = readMap(value, 'export header', ['format', 'chainId', 'genesis', 'from'])
+  const format = readText(m.format, 'export header.format', 64)
+  if (format !== EXPORT_FORMAT) throw new CodecError(`export header: unknown format '${format}', expected '${EXPORT_FORMAT}'`)
+  return {
+    format: EXPORT_FORMAT,
+    chainId: readText(m.chainId, 'export header.chainId', LIMITS.chainIdBytesMax),
+    genesis: readBytes(m.genesis, 'export header.genesis', HASH_BYTES),
+    from: readUint(m.from, 'export header.from'),
+  }
+}
+
+/** One framed record: uvarint length, then the bytes. */
+export function frameRecord(value: CborValue): Uint8Array {
+  const body = encodeCanonical(value)
+  const prefix: number[] = []
+  let n = body.length
+  while (n >= 0x80) {
+    prefix.push((n & 0x7f) | 0x80)
+    n = Math.floor(n / 0x80)
+  }
+  prefix.push(n)
+  const out = new Uint8Array(prefix.length + body.length)
+  out.set(prefix)
+  out.set(body, prefix.length)
+  return out
+}
+
+/** Incremental parser of framed records with a bound on each record's size. */
+export class RecordReader {
+  #buffer: Uint8Array = new Uint8Array(0)
+  readonly #recordBytesMax: number
+
+  constructor(recordBytesMax: number = LIMITS.messageBytesMax) {
+    this.#recordBytesMax = recordBytesMax
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.#buffer.length === 0) {
+      this.#buffer = chunk
+      return
+    }
+    const joined = new Uint8Array(this.#buffer.length + chunk.length)
+    joined.set(this.#buffer)
+    joined.set(chunk, this.#buffer.length)
+    this.#buffer = joined
+  }
+
+  /** The next whole record's decoded value, or null until more bytes arrive. */
+  next(): CborValue | null {
+    const buffer = this.#buffer
+    let length = 0
+    let scale = 1
+    let i = 0
+    for (;;) {
+      if (i >= buffer.length) return null
+      if (i >= 5) throw new CodecError('record length prefix is longer than 5 bytes')
+      const byte = buffer[i]!
+      length += (byte & 0x7f) * scale
+      scale *= 0x80
+      i += 1
+      if ((byte & 0x80) === 0) break
+    }
+    if (length > this.#recordBytesMax) throw new CodecError(`record of ${length} bytes is over the limit of ${this.#recordBytesMax}`)
+    if (buffer.length < i + length) return null
+    const body = buffer.subarray(i, i + length)
+    this.#buffer = buffer.subarray(i + length)
+    return decodeCanonical(body, this.#recordBytesMax)
+  }
+
+  /** Bytes received but not yet part of a whole record (non-zero at the end = truncated input). */
+  get pendingBytes(): number {
+    return this.#buffer.length
+  }
+}
