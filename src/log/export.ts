@@ -2,7 +2,10 @@
 //
 //   export  = record*
 //   record  = uvarint(length) || canonical CBOR (length bytes)
-//   first record: the header {format: "synod-export/v1", chainId, genesis: genesis hash, from: first height}
+//   first record: the header {format: "synod-export/v1", chainId, genesis: genesis hash,
+//     from: first height, start: null | {header, accumulator: {size, frontier}}}
+//     (start: the header at from-1 and the log's Merkle frontier after it; required when
+//     from > 1, so a partial export can be verified without the blocks before it)
 //   then one record per block, in height order: {block, cc} (cc is null when the
 //   exporter has no commit certificate for that block).
 //
@@ -13,9 +16,10 @@ import { CodecError } from '../codec/errors.ts'
 import { readBytes, readMap, readText, readUint } from '../codec/schema.ts'
 import { HASH_BYTES } from '../crypto/hash.ts'
 import { LIMITS } from '../limits.ts'
-import { blockFromCbor, blockToCbor } from './block.ts'
+import { readArray } from '../codec/schema.ts'
+import { blockFromCbor, blockToCbor, headerFromCbor, headerToCbor } from './block.ts'
 import { ccFromCbor, ccToCbor } from './certificates.ts'
-import type { ChainItem } from './verify.ts'
+import type { ChainItem, ChainStart } from './verify.ts'
 
 export const EXPORT_FORMAT = 'synod-export/v1'
 
@@ -24,6 +28,7 @@ export interface ExportHeader {
   readonly chainId: string
   readonly genesis: Uint8Array
   readonly from: number
+  readonly start: ChainStart | null
 }
 
 export function chainItemToCbor(item: ChainItem): CborValue {
@@ -36,11 +41,24 @@ export function chainItemFromCbor(value: CborValue): ChainItem {
 }
 
 export function exportHeaderToCbor(h: ExportHeader): CborValue {
-  return { format: h.format, chainId: h.chainId, genesis: h.genesis, from: h.from }
+  const start = h.start === null ? null : { header: headerToCbor(h.start.header), accumulator: { size: h.start.accumulator.size, frontier: h.start.accumulator.frontier } }
+  return { format: h.format, chainId: h.chainId, genesis: h.genesis, from: h.from, start }
+}
+
+function startFromCbor(value: CborValue): ChainStart {
+  const m = readMap(value, 'export header.start', ['header', 'accumulator'])
+  const acc = readMap(m.accumulator as CborValue, 'export header.start.accumulator', ['size', 'frontier'])
+  return {
+    header: headerFromCbor(m.header as CborValue),
+    accumulator: {
+      size: readUint(acc.size, 'export header.start.accumulator.size'),
+      frontier: readArray(acc.frontier, 'export header.start.accumulator.frontier', 64).map((h, i) => readBytes(h, `frontier[${i}]`, HASH_BYTES)),
+    },
+  }
 }
 
 export function exportHeaderFromCbor(value: CborValue): ExportHeader {
-  const m = readMap(value, 'export header', ['format', 'chainId', 'genesis', 'from'])
+  const m = readMap(value, 'export header', ['format', 'chainId', 'genesis', 'from', 'start'])
   const format = readText(m.format, 'export header.format', 64)
   if (format !== EXPORT_FORMAT) throw new CodecError(`export header: unknown format '${format}', expected '${EXPORT_FORMAT}'`)
   return {
@@ -48,6 +66,7 @@ export function exportHeaderFromCbor(value: CborValue): ExportHeader {
     chainId: readText(m.chainId, 'export header.chainId', LIMITS.chainIdBytesMax),
     genesis: readBytes(m.genesis, 'export header.genesis', HASH_BYTES),
     from: readUint(m.from, 'export header.from'),
+    start: m.start === null ? null : startFromCbor(m.start as CborValue),
   }
 }
 

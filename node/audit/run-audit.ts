@@ -1,0 +1,103 @@
+// The auditor: streams an export (a file or a node's /v1/export) through the chain
+// verifier, in bounded memory, and reports the first failure or the verified totals.
+import { toHex } from '../../src/crypto/hash.ts'
+import { chainItemFromCbor, exportHeaderFromCbor, RecordReader } from '../../src/log/export.ts'
+import { genesisHash, type Genesis } from '../../src/log/genesis.ts'
+import { ChainVerifier, type ChainReport, type Failure } from '../../src/log/verify.ts'
+import { bytesEqual } from '../../src/codec/cbor.ts'
+
+export interface AuditProgress {
+  readonly height: number
+  readonly entries: number
+  readonly bytes: number
+}
+
+export interface AuditReport extends ChainReport {
+  readonly genesis: string
+  readonly durationMs: number
+  readonly entriesPerSec: number
+}
+
+export interface AuditOptions {
+  readonly genesis: Genesis
+  /** Last height to verify; blocks after it are not read. */
+  readonly toHeight?: number
+  readonly allowUncertifiedTail?: boolean
+  readonly onProgress?: (p: AuditProgress) => void
+  readonly signal?: AbortSignal
+}
+
+function failed(verifier: ChainVerifier, failure: Failure, start: number, genesis: Genesis): AuditReport {
+  const report = verifier.finish({ allowUncertifiedTail: true })
+  return finishReport({ ...report, ok: false, failure }, start, genesis)
+}
+
+function finishReport(report: ChainReport, start: number, genesis: Genesis): AuditReport {
+  const durationMs = Date.now() - start
+  return { ...report, genesis: toHex(genesisHash(genesis)), durationMs, entriesPerSec: Math.round(report.entries / Math.max(durationMs / 1000, 0.001)) }
+}
+
+/** Audits an export given as a stream of byte chunks. An export from height 1 is
+ * verified from the genesis; a partial one from the header and log frontier it starts
+ * with, which the first block's QC certifies (per-agent order is then checked only
+ * within the range). */
+export async function runAudit(source: AsyncIterable<Uint8Array>, options: AuditOptions): Promise<AuditReport> {
+  const { genesis } = options
+  const start = Date.now()
+  const reader = new RecordReader()
+  let verifier = new ChainVerifier(genesis)
+  let header = null
+  let bytes = 0
+  let lastProgress = 0
+  let done = false
+  for await (const chunk of source) {
+    options.signal?.throwIfAborted()
+    bytes += chunk.length
+    reader.push(chunk)
+    for (;;) {
+      let value
+      try {
+        value = reader.next()
+      } catch (err) {
+        return failed(verifier, { code: 'malformed-export', reason: (err as Error).message, height: verifier.finish({ allowUncertifiedTail: true }).height + 1 }, start, genesis)
+      }
+      if (value === null) break
+      try {
+        if (header === null) {
+          header = exportHeaderFromCbor(value)
+          if (header.chainId !== genesis.chainId) return failed(verifier, { code: 'wrong-chain', reason: `the export is of chain '${header.chainId}', the genesis of '${genesis.chainId}'` }, start, genesis)
+          if (!bytesEqual(header.genesis, genesisHash(genesis))) return failed(verifier, { code: 'wrong-genesis', reason: 'the export names another genesis hash' }, start, genesis)
+          if (header.from > 1) {
+            if (header.start === null || header.start.header.height !== header.from - 1) {
+              return failed(verifier, { code: 'partial-export', reason: `the export starts at height ${header.from} without the header and log frontier at height ${header.from - 1}` }, start, genesis)
+            }
+            verifier = new ChainVerifier(genesis, header.start)
+            if (verifier.failure !== null) return failed(verifier, verifier.failure, start, genesis)
+          }
+          continue
+        }
+        const item = chainItemFromCbor(value)
+        if (options.toHeight !== undefined && item.block.header.height > options.toHeight) {
+          done = true
+          break
+        }
+        const failure = verifier.push(item)
+        if (failure !== null) return failed(verifier, failure, start, genesis)
+      } catch (err) {
+        const height = verifier.finish({ allowUncertifiedTail: true }).height + 1
+        return failed(verifier, { code: 'malformed-record', reason: (err as Error).message, height }, start, genesis)
+      }
+    }
+    if (options.onProgress !== undefined && Date.now() - lastProgress > 100) {
+      lastProgress = Date.now()
+      const r = verifier.finish({ allowUncertifiedTail: true })
+      options.onProgress({ height: r.height, entries: r.entries, bytes })
+    }
+    if (done) break
+  }
+  if (header === null) return failed(verifier, { code: 'empty-export', reason: 'the export has no header record' }, start, genesis)
+  if (!done && reader.pendingBytes > 0) {
+    return failed(verifier, { code: 'truncated-export', reason: `the export ends inside a record (${reader.pendingBytes} bytes left over)` }, start, genesis)
+  }
+  return finishReport(verifier.finish({ allowUncertifiedTail: options.allowUncertifiedTail ?? false }), start, genesis)
+}

@@ -1,0 +1,72 @@
+// synod audit: re-verify a chain export (a file, or a node's /v1/export) against the genesis.
+import { createReadStream } from 'node:fs'
+import { Option, type Command } from 'commander'
+import { SingleBar, Presets } from 'cli-progress'
+import { toHex } from '../../../src/crypto/hash.ts'
+import { runAudit, type AuditReport } from '../../audit/run-audit.ts'
+import { loadGenesis } from '../load.ts'
+import { parseHeight, parseUrl } from '../parse.ts'
+
+async function* fetchExport(base: URL, from: number, to: number | undefined, signal: AbortSignal): AsyncIterable<Uint8Array> {
+  const url = new URL('/v1/export', base)
+  url.searchParams.set('fromHeight', String(from))
+  if (to !== undefined) url.searchParams.set('toHeight', String(to))
+  const res = await fetch(url, { signal })
+  if (!res.ok || res.body === null) throw new Error(`GET ${url} answered ${res.status}: ${(await res.text()).slice(0, 300)}`)
+  for await (const chunk of res.body) yield chunk
+}
+
+function printReport(r: AuditReport): void {
+  const lines = [
+    r.ok ? 'AUDIT PASSED' : 'AUDIT FAILED',
+    `  genesis          ${r.genesis}`,
+    `  blocks verified  ${r.blocks} (up to height ${r.height}; certified to height ${r.certifiedHeight})`,
+    `  entries          ${r.entries}`,
+    `  log              size ${r.logSize}, root ${toHex(r.logRoot)}`,
+    `  speed            ${r.entriesPerSec} entries/s in ${(r.durationMs / 1000).toFixed(1)} s`,
+  ]
+  if (r.failure !== null) {
+    const f = r.failure
+    const where = [f.height !== undefined ? `height ${f.height}` : null, f.position !== undefined ? `entry ${f.position}` : null].filter(Boolean).join(', ')
+    lines.push(`  FAILURE          ${f.code}${where ? ` at ${where}` : ''}: ${f.reason}`)
+  }
+  process.stdout.write(lines.join('\n') + '\n')
+}
+
+export function registerAudit(program: Command): void {
+  program.command('audit')
+    .description('re-verify a chain (hashes, signatures, certificates, Merkle roots) against the genesis validator set')
+    .requiredOption('--genesis <file>', 'genesis file (JSON)')
+    .addOption(new Option('--node <url>', 'a node to stream the export from').conflicts('export'))
+    .addOption(new Option('--export <file>', 'an export file (synod-export/v1)'))
+    .option('--from <height>', 'first height (node only; the node includes the log frontier)', '1')
+    .option('--to <height>', 'last height to verify')
+    .option('--allow-uncertified-tail', 'do not fail on blocks after the last commit certificate')
+    .option('--json', 'print the report as one JSON object')
+    .action(async (opts: { genesis: string, node?: string, export?: string, from: string, to?: string, allowUncertifiedTail?: boolean, json?: boolean }) => {
+      if ((opts.node === undefined) === (opts.export === undefined)) throw new Error('give exactly one of --node URL or --export FILE')
+      const genesis = loadGenesis(opts.genesis)
+      const from = parseHeight(opts.from, '--from', 1)
+      const to = opts.to === undefined ? undefined : parseHeight(opts.to, '--to', from)
+      if (opts.export !== undefined && from !== 1) throw new Error('--from applies to --node; an export file carries its own start')
+      const controller = new AbortController()
+      process.once('SIGINT', () => controller.abort())
+      const source = opts.node !== undefined
+        ? fetchExport(parseUrl(opts.node, '--node'), from, to, controller.signal)
+        : createReadStream(opts.export!, { highWaterMark: 1 << 20 })
+      const bar = !opts.json && process.stderr.isTTY ? new SingleBar({ format: 'auditing |{bar}| height {value} | {entries} entries', stream: process.stderr }, Presets.shades_classic) : null
+      bar?.start(to ?? 0, 0, { entries: 0 })
+      const report = await runAudit(source, {
+        genesis, toHeight: to, allowUncertifiedTail: opts.allowUncertifiedTail ?? false, signal: controller.signal,
+        onProgress: (p) => {
+          if (bar === null) return
+          if (to === undefined) bar.setTotal(Math.max(p.height, 1))
+          bar.update(p.height, { entries: p.entries })
+        },
+      })
+      bar?.stop()
+      if (opts.json) process.stdout.write(JSON.stringify({ ...report, logRoot: toHex(report.logRoot) }) + '\n')
+      else printReport(report)
+      process.exitCode = report.ok ? 0 : 2
+    })
+}

@@ -1,0 +1,24 @@
+// Flag parsing shared by the commands: each returns the value or throws a clear error.
+
+export function parseHeight(value: string, flag: string, min = 0): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) throw new Error(`${flag} must be a whole number >= ${min}, got '${value}'`)
+  return n
+}
+
+export function parseIntInRange(value: string, flag: string, min: number, max: number): number {
+  const n = Number(value)
+  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) throw new Error(`${flag} must be a whole number from ${min} to ${max}, got '${value}'`)
+  return n
+}
+
+export function parseUrl(value: string, flag: string): URL {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new Error(`${flag} must be a URL such as http://127.0.0.1:8080, got '${value}'`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${flag} must be an http(s) URL, got '${value}'`)
+  return url
+}
