@@ -68,6 +68,8 @@ function checkValue(value: unknown, depth: number): void {
       if (!Number.isSafeInteger(value)) throw new CodecError(`number ${value} is not a safe integer`)
       return
     case 'string':
+      checkWellFormed(value)
+      return
     case 'boolean':
       return
     case 'object': {
@@ -78,12 +80,21 @@ function checkValue(value: unknown, depth: number): void {
       }
       const proto = Object.getPrototypeOf(value)
       if (proto !== Object.prototype && proto !== null) throw new CodecError('only plain objects can be encoded as maps')
-      for (const key of Object.keys(value)) checkValue((value as Record<string, unknown>)[key], depth + 1)
+      for (const key of Object.keys(value)) {
+        checkWellFormed(key)
+        checkValue((value as Record<string, unknown>)[key], depth + 1)
+      }
       return
     }
     default:
       throw new CodecError(`a ${typeof value} cannot be encoded`)
   }
+}
+
+/** A lone surrogate has no UTF-8 form: the encoder would write U+FFFD, so two different
+ * strings (or map keys) would share one encoding. */
+function checkWellFormed(text: string): void {
+  if (!text.isWellFormed()) throw new CodecError('string is not well-formed Unicode (lone surrogate)')
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -74,6 +74,9 @@ export function passesStrictPrechecks(publicKey: Uint8Array, signature: Uint8Arr
 
 /** Verifies with a chosen implementation (tests cross-check both). */
 export function verifyWith(crypto: CryptoImpl, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  // A message that is not a Uint8Array is read differently by each implementation
+  // (OpenSSL takes strings and DataViews, noble any array-like), so it is rejected here.
+  if (!(message instanceof Uint8Array)) return false
   if (!passesStrictPrechecks(publicKey, signature)) return false
   return crypto.verifyEquation(publicKey, message, signature)
 }
