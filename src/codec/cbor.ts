@@ -47,6 +47,7 @@ export function decodeCanonical(bytes: Uint8Array, maxBytes: number = LIMITS.mes
   if (!(bytes instanceof Uint8Array)) throw new CodecError('input is not a byte array')
   if (bytes.length === 0) throw new CodecError('input is empty')
   if (bytes.length > maxBytes) throw new CodecError(`input is ${bytes.length} bytes, over the limit of ${maxBytes}`)
+  scanStructure(bytes)
   let value: CborValue
   try {
     value = decode(bytes, decodeOptions) as CborValue
@@ -101,4 +102,58 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
+}
+
+/**
+ * Walks the item headers once, before the real decoder runs, so that hostile nesting and
+ * impossible lengths are refused up front rather than by catching a stack overflow:
+ * nesting deeper than LIMITS.cborDepthMax, indefinite lengths, tags, and any declared
+ * length or item count larger than the bytes that remain.
+ */
+function scanStructure(bytes: Uint8Array): void {
+  const pending: number[] = [] // items still to read in each open array or map
+  let pos = 0
+  let items = 1 // the top-level item
+  while (items > 0 || pending.length > 0) {
+    if (items === 0) {
+      items = pending.pop()!
+      continue
+    }
+    if (pos >= bytes.length) throw new CodecError('malformed CBOR: input ends inside an item')
+    const initial = bytes[pos]!
+    const major = initial >> 5
+    const info = initial & 0x1f
+    pos += 1
+    // The argument: in the initial byte (info < 24), or in the next 1, 2, 4 or 8 bytes.
+    if (info >= 28) throw new CodecError(info === 31 ? 'indefinite lengths are not allowed' : 'malformed CBOR: reserved additional information')
+    const argumentBytes = info < 24 ? 0 : 2 ** (info - 24)
+    let argument = info < 24 ? info : 0
+    for (let i = 0; i < argumentBytes; i++) argument = argument * 256 + (bytes[pos + i] ?? 0)
+    pos += argumentBytes
+    if (pos > bytes.length) throw new CodecError('malformed CBOR: input ends inside an item header')
+    items -= 1
+    const remaining = bytes.length - pos
+    switch (major) {
+      case 2:
+      case 3:
+        if (argument > remaining) throw new CodecError(`malformed CBOR: a string of ${argument} bytes with ${remaining} left`)
+        pos += argument
+        break
+      case 4:
+      case 5: {
+        const count = major === 5 ? argument * 2 : argument
+        if (count > remaining) throw new CodecError(`malformed CBOR: ${count} items declared with ${remaining} bytes left`)
+        if (count > 0) {
+          pending.push(items)
+          if (pending.length > LIMITS.cborDepthMax) throw new CodecError(`nesting deeper than ${LIMITS.cborDepthMax}`)
+          items = count
+        }
+        break
+      }
+      case 6:
+        throw new CodecError('tags are not allowed')
+      default:
+        break // integers and simple values: the header was the whole item
+    }
+  }
 }

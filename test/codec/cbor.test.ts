@@ -339,3 +339,17 @@ describe('properties', () => {
     )
   })
 })
+
+describe('structure pre-scan (regression: deep nesting used to be caught only as a stack overflow)', () => {
+  it('refuses 100,000 levels of nesting by the depth rule, before decoding', () => {
+    const deep = new Uint8Array(100_001).fill(0x81)
+    deep[100_000] = 0x00
+    expect(() => decodeCanonical(deep)).toThrow(/nesting deeper than/)
+  })
+  it('refuses lengths and counts larger than the input', () => {
+    expect(() => decodeCanonical(Uint8Array.of(0x5a, 0xff, 0xff, 0xff, 0xff))).toThrow(/string of 4294967295 bytes/)
+    expect(() => decodeCanonical(Uint8Array.of(0x9b, 0, 0, 0, 1, 0, 0, 0, 0))).toThrow(/items declared/)
+    expect(() => decodeCanonical(Uint8Array.of(0xbf))).toThrow(/indefinite/)
+    expect(() => decodeCanonical(Uint8Array.of(0xc1, 0x00))).toThrow(/tags/)
+  })
+})
