@@ -44,6 +44,8 @@ const utf8 = new TextEncoder()
 
 export function readText(value: CborValue | undefined, what: string, maxBytes: number): string {
   if (typeof value !== 'string') throw new CodecError(`${what}: expected a text string`)
+  // A lone surrogate has no UTF-8 encoding: the encoder would write U+FFFD and change the value.
+  if (!value.isWellFormed()) throw new CodecError(`${what}: not well-formed Unicode (lone surrogate)`)
   const bytes = utf8.encode(value).length
   if (bytes > maxBytes) throw new CodecError(`${what}: ${bytes} bytes is over the limit of ${maxBytes}`)
   return value

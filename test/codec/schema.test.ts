@@ -167,3 +167,9 @@ describe('readOptional', () => {
     codecError(() => readOptional(false, (v) => readText(v, 't', 5)), /^t: expected a text string$/)
   })
 })
+
+describe('readText regression: lone surrogates from JSON input', () => {
+  it('rejects a string that has no UTF-8 encoding', () => {
+    expect(() => readText('ok\ud800', 'field', 100)).toThrow(/well-formed/)
+  })
+})

@@ -1,0 +1,75 @@
+// Every bound of the HTTP API, in one place, each with why it has its value and the
+// metric that tells when to revisit it. A node's config may override any of them
+// (ApiServerOptions.limits); tests shrink them.
+import { LIMITS } from '../../src/limits.ts'
+
+export interface ApiLimits {
+  /** Largest request body, in bytes. One entry in JSON: the payload is a JSON string
+   * inside JSON, so escaping can grow it up to 6x ("\u0000" per byte); refs, keys and
+   * the signature add about 2 KiB of hex. */
+  readonly bodyBytesMax: number
+  /** Longest URL path parameter (an entry id is 64 hex characters). */
+  readonly paramCharsMax: number
+  /** Longest opaque query cursor. */
+  readonly cursorCharsMax: number
+  /** Query page size when the client gives none. */
+  readonly pageLimitDefault: number
+  /** Largest query page: entries are up to 64 KiB, so 200 keeps a page under ~15 MiB of
+   * JSON even with heavy escaping. Larger asks are capped to this. */
+  readonly pageLimitMax: number
+  /** Per client address (an IPv6 /64 counts as one): sustained requests per second... */
+  readonly ipRatePerSecond: number
+  /** ...and the burst above it. Watch synod_http_rate_limited_total{scope="ip"}. */
+  readonly ipBurst: number
+  /** Per agent: sustained accepted submissions per second, and burst. Charged only when
+   * the backend accepts an entry (so a forged entry carrying a victim's key cannot
+   * spend the victim's budget). Watch synod_http_rate_limited_total{scope="agent"}. */
+  readonly agentRatePerSecond: number
+  readonly agentBurst: number
+  /** Most addresses, and most agents, with a live token bucket. When full, idle buckets
+   * are dropped; if none is idle, newcomers share one overflow bucket, so an attacker
+   * with many addresses cannot grow memory or reset its own limit. */
+  readonly bucketsMax: number
+  /** Concurrent streams (subscribe and export) per client address, and in total. Each
+   * holds a socket, a backend cursor and up to one socket buffer of memory. */
+  readonly streamsPerIpMax: number
+  readonly streamsMax: number
+  /** SSE comment sent when a stream has been quiet this long, so proxies and clients
+   * see the connection alive. */
+  readonly heartbeatMs: number
+  /** A stream whose socket buffer stays full this long is closed (the client resumes
+   * with Last-Event-ID); meanwhile the server stops pulling from the backend, so the
+   * memory per slow client is one socket buffer. Watch
+   * synod_http_stream_closed_total{reason="slow-client"}. */
+  readonly slowClientMs: number
+  /** Deadline for one backend call of a non-streaming request. */
+  readonly backendTimeoutMs: number
+  /** Time to receive a whole request (headers and body): stops slow-loris uploads. */
+  readonly requestTimeoutMs: number
+  /** Open connections in total. */
+  readonly connectionsMax: number
+  /** On close, time for in-flight requests to finish before every connection is cut
+   * (including ones a client opened and never used). */
+  readonly closeGraceMs: number
+}
+
+export const API_LIMITS: ApiLimits = {
+  bodyBytesMax: 6 * LIMITS.payloadBytesMax + 64 * 1024,
+  paramCharsMax: 128,
+  cursorCharsMax: 256,
+  pageLimitDefault: 50,
+  pageLimitMax: 200,
+  ipRatePerSecond: 100,
+  ipBurst: 200,
+  agentRatePerSecond: 20,
+  agentBurst: 100,
+  bucketsMax: 10_000,
+  streamsPerIpMax: 8,
+  streamsMax: 512,
+  heartbeatMs: 15_000,
+  slowClientMs: 30_000,
+  backendTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  connectionsMax: 2048,
+  closeGraceMs: 3000,
+}

@@ -1,0 +1,313 @@
+// TEST DOUBLE: an in-memory NodeBackend for the API's tests (and the SDK's, if useful).
+// NOT used in production: there is no consensus here. Entries wait in a FIFO mempool
+// until the test calls commit(), which makes a real block (hash-chained, with entries
+// root, log root and a QC for its parent signed by a quorum of the given validator
+// seeds) and, by default, a real commit certificate. So the proofs, receipts and
+// exports it serves verify like a real node's.
+import type { CborValue } from '../../src/codec/cbor.ts'
+import { signDomain } from '../../src/crypto/domain.ts'
+import { toHex } from '../../src/crypto/hash.ts'
+import { blockHash, entriesRootOf, genesisBlock, genesisQc, type Block, type BlockHeader } from '../../src/log/block.ts'
+import { commitDataToCbor, voteDataToCbor, type CommitCertificate, type QuorumCertificate } from '../../src/log/certificates.ts'
+import { encodeEntry, entryId, verifyEntrySignature, type Entry, type Hash } from '../../src/log/entry.ts'
+import { EXPORT_FORMAT, type ExportHeader } from '../../src/log/export.ts'
+import { genesisHash, policyAllows, validatorSetOf, type Genesis } from '../../src/log/genesis.ts'
+import { consistencyProof, inclusionProof, leafHash, MerkleAccumulator } from '../../src/log/merkle.ts'
+import type { Receipt } from '../../src/log/receipt.ts'
+import { bitmapOf } from '../../src/log/signer-bitmap.ts'
+import type { ValidatorSet } from '../../src/log/validator-set.ts'
+import type { BlockExport, EntryLookup, LogPage, LogQuery, LogRecord, NodeBackend, NodeHealth, SubmitResult, SubscribeOptions } from './backend.ts'
+import {
+  AgentBacklogFullError,
+  InvalidCursorError,
+  InvalidEntryError,
+  InvalidSignatureError,
+  MempoolFullError,
+  PolicyDeniedError,
+  RangeUnavailableError,
+  StaleSequenceError,
+} from './errors.ts'
+import { encodeChainItem } from './export-format.ts'
+
+export interface TestMemoryBackendOptions {
+  readonly genesis: Genesis
+  /** Seeds of the genesis validators, in genesis order, to sign QCs and CCs. */
+  readonly validatorSeeds: readonly Uint8Array[]
+  readonly mempoolEntriesMax?: number
+  readonly agentPendingMax?: number
+}
+
+interface StoredBlock {
+  readonly block: Block
+  readonly hash: Hash
+  cc: CommitCertificate | null
+}
+
+const CURSOR = /^i(0|[1-9][0-9]{0,15})$/
+
+export class TestMemoryBackend implements NodeBackend {
+  readonly genesis: Genesis
+  readonly #set: ValidatorSet
+  readonly #seeds: readonly Uint8Array[]
+  readonly #mempoolMax: number
+  readonly #agentPendingMax: number
+  /** id hex -> entry, in arrival order. */
+  readonly #mempool = new Map<string, Entry>()
+  readonly #log: LogRecord[] = []
+  readonly #leaves: Uint8Array[] = []
+  readonly #indexById = new Map<string, number>()
+  readonly #blocks: StoredBlock[] = []
+  /** agent hex -> highest seq in the log or the mempool. */
+  readonly #lastSeq = new Map<string, number>()
+  readonly #accumulator = new MerkleAccumulator()
+  #round = 0
+  #status: NodeHealth['status'] = 'ok'
+  /** Woken on every commit. */
+  #waiters = new Set<() => void>()
+
+  constructor(options: TestMemoryBackendOptions) {
+    this.genesis = options.genesis
+    this.#set = validatorSetOf(options.genesis)
+    if (options.validatorSeeds.length !== this.#set.n) {
+      throw new RangeError(`${options.validatorSeeds.length} validator seeds for ${this.#set.n} validators`)
+    }
+    this.#seeds = options.validatorSeeds
+    this.#mempoolMax = options.mempoolEntriesMax ?? 10_000
+    this.#agentPendingMax = options.agentPendingMax ?? 1000
+    const block = genesisBlock(options.genesis)
+    this.#blocks.push({ block, hash: blockHash(block.header), cc: null })
+  }
+
+  // --- test controls ---
+
+  /** Entries waiting in the mempool. */
+  get mempoolSize(): number {
+    return this.#mempool.size
+  }
+
+  get height(): number {
+    return this.#blocks.length - 1
+  }
+
+  setStatus(status: NodeHealth['status']): void {
+    this.#status = status
+  }
+
+  /**
+   * Commits up to `entriesMax` mempool entries (FIFO) as one new block, and certifies it
+   * unless `certify` is false. Returns the block.
+   */
+  commit(options: { entriesMax?: number, certify?: boolean } = {}): Block {
+    const take = [...this.#mempool.entries()].slice(0, options.entriesMax ?? this.#mempool.size)
+    const parent = this.#blocks[this.#blocks.length - 1]!
+    const height = parent.block.header.height + 1
+    const justify = height === 1 ? genesisQc(this.genesis) : this.#qcFor(parent)
+    const entries = take.map(([, entry]) => entry)
+    const firstIndex = this.#accumulator.size
+    for (const entry of entries) {
+      const leaf = leafHash(encodeEntry(entry))
+      this.#leaves.push(leaf)
+      this.#accumulator.append(leaf)
+    }
+    this.#round += 1
+    const header: BlockHeader = {
+      height,
+      round: this.#round,
+      parent: parent.hash,
+      entriesRoot: entriesRootOf(entries),
+      entryCount: entries.length,
+      logSize: this.#accumulator.size,
+      logRoot: this.#accumulator.root(),
+      proposer: this.#round % this.#set.n,
+      justify,
+    }
+    const block: Block = { header, entries }
+    const stored: StoredBlock = { block, hash: blockHash(header), cc: null }
+    this.#blocks.push(stored)
+    take.forEach(([idHex, entry], i) => {
+      this.#mempool.delete(idHex)
+      this.#indexById.set(idHex, firstIndex + i)
+      this.#log.push({ id: entryId(entry), entry, height, index: firstIndex + i })
+    })
+    if (options.certify ?? true) this.certify()
+    const waiters = this.#waiters
+    this.#waiters = new Set()
+    for (const wake of waiters) wake()
+    return block
+  }
+
+  /** Signs a commit certificate for the latest block (a quorum of the validators). */
+  certify(): CommitCertificate {
+    const stored = this.#blocks[this.#blocks.length - 1]!
+    const h = stored.block.header
+    const body = commitDataToCbor({ height: h.height, block: stored.hash, logSize: h.logSize, logRoot: h.logRoot })
+    stored.cc = { height: h.height, block: stored.hash, logSize: h.logSize, logRoot: h.logRoot, ...this.#sign('commit', body) }
+    return stored.cc
+  }
+
+  #qcFor(stored: StoredBlock): QuorumCertificate {
+    const vote = { round: stored.block.header.round, height: stored.block.header.height, block: stored.hash }
+    return { ...vote, ...this.#sign('vote', voteDataToCbor(vote)) }
+  }
+
+  #sign(kind: 'vote' | 'commit', body: CborValue): { signers: Uint8Array, sigs: Uint8Array[] } {
+    const signers = Array.from({ length: this.#set.quorum }, (_, i) => i)
+    return {
+      signers: bitmapOf(signers, this.#set.n),
+      sigs: signers.map((i) => signDomain(this.#seeds[i]!, kind, this.genesis.chainId, body)),
+    }
+  }
+
+  #latestCc(): CommitCertificate | null {
+    for (let h = this.#blocks.length - 1; h >= 0; h--) {
+      const cc = this.#blocks[h]!.cc
+      if (cc !== null) return cc
+    }
+    return null
+  }
+
+  // --- NodeBackend ---
+
+  async submitEntry(entry: Entry, signal: AbortSignal): Promise<SubmitResult> {
+    signal.throwIfAborted()
+    const id = entryId(entry)
+    const idHex = toHex(id)
+    if (this.#mempool.has(idHex) || this.#indexById.has(idHex)) return { id, status: 'duplicate' }
+    const agent = toHex(entry.agent)
+    if (!verifyEntrySignature(entry, this.genesis.chainId)) {
+      throw new InvalidSignatureError(`the signature of entry ${idHex} does not verify for agent ${agent} on chain '${this.genesis.chainId}'`)
+    }
+    const payloadBytes = new TextEncoder().encode(entry.payload).length
+    if (payloadBytes > this.genesis.params.payloadBytesMax) {
+      throw new InvalidEntryError(`payload of ${payloadBytes} bytes is over this chain's limit of ${this.genesis.params.payloadBytesMax}`)
+    }
+    if (!policyAllows(this.genesis.policy, entry.namespace, entry.agent)) throw new PolicyDeniedError(entry.namespace, agent)
+    entry.refs.forEach((ref, i) => {
+      const refHex = toHex(ref)
+      if (!this.#indexById.has(refHex) && !this.#mempool.has(refHex)) throw new InvalidEntryError(`refs[${i}]: entry ${refHex} is not known`)
+    })
+    const lastSeq = this.#lastSeq.get(agent)
+    if (lastSeq !== undefined && entry.seq <= lastSeq) throw new StaleSequenceError(entry.seq, lastSeq)
+    if (this.#mempool.size >= this.#mempoolMax) throw new MempoolFullError(this.#mempool.size)
+    let pending = 0
+    for (const e of this.#mempool.values()) if (toHex(e.agent) === agent) pending++
+    if (pending >= this.#agentPendingMax) throw new AgentBacklogFullError(agent, pending)
+    this.#mempool.set(idHex, entry)
+    this.#lastSeq.set(agent, entry.seq)
+    return { id, status: 'accepted' }
+  }
+
+  async getEntry(id: Hash, signal: AbortSignal): Promise<EntryLookup | null> {
+    signal.throwIfAborted()
+    const idHex = toHex(id)
+    const pending = this.#mempool.get(idHex)
+    if (pending !== undefined) return { status: 'pending', id, entry: pending }
+    const index = this.#indexById.get(idHex)
+    return index === undefined ? null : { status: 'committed', ...this.#log[index]! }
+  }
+
+  async getReceipt(id: Hash, signal: AbortSignal): Promise<Receipt | null> {
+    signal.throwIfAborted()
+    const index = this.#indexById.get(toHex(id))
+    const cc = this.#latestCc()
+    if (index === undefined || cc === null || index >= cc.logSize) return null
+    const record = this.#log[index]!
+    const proof = inclusionProof(index, cc.logSize, (i) => this.#leaves[i]!)
+    return { entry: record.entry, index, proof, checkpoint: cc }
+  }
+
+  async query(query: LogQuery, signal: AbortSignal): Promise<LogPage> {
+    signal.throwIfAborted()
+    let start = 0
+    if (query.cursor !== undefined) {
+      const m = CURSOR.exec(query.cursor)
+      if (m === null) throw new InvalidCursorError(`cursor '${query.cursor}' was not made by this node`)
+      start = Number(m[1])
+    }
+    const agent = query.agent === undefined ? undefined : toHex(query.agent)
+    const matches = (r: LogRecord): boolean =>
+      (query.namespace === undefined || r.entry.namespace === query.namespace) &&
+      (agent === undefined || toHex(r.entry.agent) === agent) &&
+      (query.fromHeight === undefined || r.height >= query.fromHeight) &&
+      (query.toHeight === undefined || r.height <= query.toHeight)
+    const items: LogRecord[] = []
+    for (let i = start; i < this.#log.length; i++) {
+      const record = this.#log[i]!
+      if (!matches(record)) continue
+      if (items.length === query.limit) return { items, nextCursor: `i${items[items.length - 1]!.index + 1}` }
+      items.push(record)
+    }
+    return { items, nextCursor: null }
+  }
+
+  subscribe(options: SubscribeOptions, signal: AbortSignal): AsyncIterable<LogRecord> {
+    return this.#follow(options, signal)
+  }
+
+  async *#follow(options: SubscribeOptions, signal: AbortSignal): AsyncGenerator<LogRecord> {
+    let next = options.fromIndex
+    while (!signal.aborted) {
+      if (next < this.#log.length) {
+        const record = this.#log[next++]!
+        if (options.namespace === undefined || record.entry.namespace === options.namespace) yield record
+        continue
+      }
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          this.#waiters.delete(wake)
+          signal.removeEventListener('abort', wake)
+          resolve()
+        }
+        this.#waiters.add(wake)
+        signal.addEventListener('abort', wake, { once: true })
+      })
+    }
+  }
+
+  async latestCheckpoint(signal: AbortSignal): Promise<CommitCertificate | null> {
+    signal.throwIfAborted()
+    return this.#latestCc()
+  }
+
+  async consistencyProof(oldSize: number, newSize: number, signal: AbortSignal): Promise<Hash[]> {
+    signal.throwIfAborted()
+    if (newSize > this.#leaves.length) throw new RangeUnavailableError(`log size ${newSize} is above this node's ${this.#leaves.length}`)
+    return consistencyProof(oldSize, newSize, (i) => this.#leaves[i]!)
+  }
+
+  async exportBlocks(fromHeight: number, toHeight: number, signal: AbortSignal): Promise<BlockExport> {
+    signal.throwIfAborted()
+    if (toHeight > this.height) throw new RangeUnavailableError(`height ${toHeight} is above this node's committed height ${this.height}`)
+    const before = this.#blocks[fromHeight - 1]!.block.header
+    const start = fromHeight === 1 ? null : {
+      header: before,
+      accumulator: (() => {
+        const acc = new MerkleAccumulator()
+        for (let i = 0; i < before.logSize; i++) acc.append(this.#leaves[i]!)
+        return acc.toState()
+      })(),
+    }
+    const header: ExportHeader = { format: EXPORT_FORMAT, chainId: this.genesis.chainId, genesis: genesisHash(this.genesis), from: fromHeight, start }
+    return { header, records: this.#records(fromHeight, toHeight, signal) }
+  }
+
+  async *#records(fromHeight: number, toHeight: number, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+    for (let h = fromHeight; h <= toHeight; h++) {
+      signal.throwIfAborted()
+      const stored = this.#blocks[h]!
+      yield encodeChainItem({ block: stored.block, cc: stored.cc })
+    }
+  }
+
+  health(): NodeHealth {
+    return {
+      status: this.#status,
+      chainId: this.genesis.chainId,
+      height: this.height,
+      logSize: this.#log.length,
+      round: this.#round,
+      peers: this.#set.n - 1,
+      mempoolEntries: this.#mempool.size,
+    }
+  }
+}
