@@ -209,12 +209,22 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
 
   // --- backend calls with a deadline ---
 
+  // fastify 5's request.signal aborts on the IncomingMessage's 'close', which Node emits
+  // as soon as the body has been read, not when the client leaves. The client has gone
+  // when the *response* closes (finished, or the connection dropped), so track that.
+  const clientGone = new WeakMap<FastifyRequest, AbortSignal>()
+  app.addHook('onRequest', async (request, reply) => {
+    const controller = new AbortController()
+    reply.raw.once('close', () => controller.abort())
+    clientGone.set(request, controller.signal)
+  })
+
   /** Calls the backend with a signal that aborts when the client goes or the deadline
    * passes; a call that outlives its deadline answers 503 even if the backend ignores
    * the signal. */
   async function call<T>(request: FastifyRequest, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const deadline = AbortSignal.timeout(limits.backendTimeoutMs)
-    const signal = AbortSignal.any([request.signal, deadline])
+    const signal = AbortSignal.any([clientGone.get(request) ?? deadline, deadline])
     const timedOut = (): ApiError => new ApiError(503, 'timeout', `the node did not answer within ${limits.backendTimeoutMs} ms`, 1000)
     if (signal.aborted) throw timedOut()
     let onAbort: (() => void) | undefined

@@ -487,4 +487,18 @@ describe('backend failures', () => {
     expect(broken.text).not.toContain('secret')
     await expectAlive(h)
   })
+
+  it('regression: a backend call that takes a while is not cut short once the body is read (fastify aborts request.signal early)', async () => {
+    const h = await start({
+      wrap: (backend) => delegate(backend, {
+        submitEntry: (entry, signal) => new Promise((resolve, reject) => {
+          const timer = setTimeout(() => resolve(backend.submitEntry(entry, signal)), 50)
+          signal.addEventListener('abort', () => { clearTimeout(timer); reject(signal.reason) }, { once: true })
+        }),
+      }),
+    })
+    const answer = await postJson(`${h.url}/v1/entries`, entryJson(makeEntry(alice())))
+    expect(answer.status).toBe(202)
+    await expectAlive(h)
+  })
 })

@@ -1,11 +1,23 @@
 // The list of subcommands. Adding a command: one file in this folder, one line here.
 import type { Command } from 'commander'
 import { registerAudit } from './audit.ts'
+import { registerDevnet } from './devnet.ts'
+import { registerGenesis } from './genesis.ts'
+import { registerKeygen } from './keygen.ts'
+import { registerStart } from './start.ts'
+import { registerMcp } from './mcp.ts'
 import { registerVerifyReceipt } from './verify-receipt.ts'
+import { registerSimulate } from './simulate.ts'
 
 export type RegisterCommand = (program: Command) => void
 
 export const commands: RegisterCommand[] = [
+  registerKeygen,
+  registerGenesis,
+  registerStart,
+  registerDevnet,
   registerAudit,
+  registerMcp,
   registerVerifyReceipt,
+  registerSimulate,
 ]

@@ -1,0 +1,73 @@
+// synod mcp: an MCP server (stdio, or streamable HTTP with --http) whose tools commit,
+// read, query, verify and audit decisions through a SynodClient. The logic lives in
+// sdk/mcp/; this file only reads the flags and files.
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { Command } from 'commander'
+import { SynodClient } from '../../../sdk/client.ts'
+import { loadIdentity, loadOrCreateIdentity } from '../../../sdk/identity-file.ts'
+import { createSynodMcpServer } from '../../../sdk/mcp/server.ts'
+import { serveHttp, serveStdio } from '../../../sdk/mcp/transports.ts'
+import type { NamespaceSchemas } from '../../../sdk/types.ts'
+import { loadGenesis } from '../load.ts'
+import { parseIntInRange, parseUrl } from '../parse.ts'
+
+interface McpFlags {
+  nodes: string
+  genesis: string
+  identity: string
+  createIdentity?: boolean
+  http?: string
+  host: string
+  schemas?: string
+}
+
+async function loadSchemas(path: string): Promise<NamespaceSchemas> {
+  const mod = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown, schemas?: unknown }
+  const schemas = mod.schemas ?? mod.default
+  if (typeof schemas !== 'object' || schemas === null) throw new Error(`--schemas ${path}: export 'schemas' (or a default) mapping namespaces to zod schemas`)
+  for (const [ns, schema] of Object.entries(schemas)) {
+    if (typeof (schema as { safeParse?: unknown }).safeParse !== 'function') throw new Error(`--schemas ${path}: '${ns}' is not a zod schema`)
+  }
+  return schemas as NamespaceSchemas
+}
+
+export function registerMcp(program: Command): void {
+  program.command('mcp')
+    .description('serve Synod as MCP tools (commit_decision, get_decision, query_decisions, verify_receipt, audit_range) over stdio, or streamable HTTP with --http')
+    .requiredOption('--nodes <urls>', 'comma-separated node API URLs (give at least f+1)')
+    .requiredOption('--genesis <file>', 'genesis file (JSON)')
+    .requiredOption('--identity <file>', 'agent identity file (mode 0600) that signs commits')
+    .option('--create-identity', 'create the identity file if it does not exist')
+    .option('--http <port>', 'serve streamable HTTP on this port (0: any) instead of stdio')
+    .option('--host <host>', 'HTTP listen address', '127.0.0.1')
+    .option('--schemas <module>', 'a module exporting `schemas`: { namespace: zod schema } for typed commit_<namespace> tools')
+    .action(async (opts: McpFlags) => {
+      const nodes = opts.nodes.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map((u) => parseUrl(u, '--nodes').href.replace(/\/+$/, ''))
+      if (nodes.length === 0) throw new Error('--nodes needs at least one URL')
+      const genesis = loadGenesis(opts.genesis)
+      const identity = opts.createIdentity ? loadOrCreateIdentity(opts.identity).identity : loadIdentity(opts.identity)
+      const schemas = opts.schemas === undefined ? undefined : await loadSchemas(opts.schemas)
+      const client = new SynodClient({
+        nodes,
+        genesis,
+        identity,
+        schemas,
+        onNodeFault: (fault) => process.stderr.write(`synod mcp: node fault: ${fault.name}: ${fault.message}\n`),
+      })
+      const make = () => createSynodMcpServer({ client })
+      process.stderr.write(`synod mcp: agent ${identity.publicKeyHex}, chain '${genesis.chainId}', ${nodes.length} nodes\n`)
+      if (opts.http === undefined) {
+        await serveStdio(make())
+        return
+      }
+      const port = parseIntInRange(opts.http, '--http', 0, 65535)
+      const served = await serveHttp(make, { port, host: opts.host })
+      process.stderr.write(`synod mcp: streamable HTTP at ${served.url}\n`)
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve)
+        process.once('SIGTERM', resolve)
+      })
+      await served.close()
+    })
+}

@@ -1,0 +1,40 @@
+// synod start: run one validator until SIGINT or SIGTERM, then shut down cleanly.
+// Prints one JSON line when ready: { "event": "ready", "index", "http", "p2p", "log" }.
+import type { Command } from 'commander'
+import { NODE_LIMITS } from '../../limits.ts'
+import { readConfig } from '../../runtime/config.ts'
+import { runNode } from '../../runtime/run-node.ts'
+
+export function registerStart(program: Command): void {
+  program.command('start')
+    .description('run a validator node (stops cleanly on SIGINT or SIGTERM)')
+    .requiredOption('--config <file>', 'node config file (JSON; see docs/operations.md)')
+    .action(async (opts: { config: string }) => {
+      const config = await readConfig(opts.config)
+      const running = await runNode(config)
+      process.stdout.write(JSON.stringify({ event: 'ready', index: running.index, http: running.httpUrl, p2p: running.p2pAddresses, log: running.logFile }) + '\n')
+      const exitCode = await new Promise<number>((resolve) => {
+        const onSignal = (signal: NodeJS.Signals): void => {
+          running.logger.info({ signal }, 'shutting down')
+          resolve(0)
+        }
+        process.once('SIGINT', onSignal)
+        process.once('SIGTERM', onSignal)
+        void running.failed.then((err) => {
+          process.stderr.write(`synod: the node failed: ${err.message}\n`)
+          resolve(1)
+        })
+      })
+      // A clean stop finishes the step in progress, closes streams and the store; it is
+      // bounded so a stuck peer or disk cannot keep the process alive.
+      const deadline = setTimeout(() => {
+        process.stderr.write(`synod: shutdown took over ${NODE_LIMITS.shutdownMsMax} ms; exiting\n`)
+        process.exit(1)
+      }, NODE_LIMITS.shutdownMsMax)
+      deadline.unref()
+      await running.stop()
+      clearTimeout(deadline)
+      process.stdout.write(JSON.stringify({ event: 'stopped', index: running.index }) + '\n')
+      process.exit(exitCode)
+    })
+}

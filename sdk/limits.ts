@@ -1,0 +1,48 @@
+// Every bound and tuning constant of the SDK, in one place, each with why it has its
+// value. SynodClientOptions may override the timing ones; the byte bounds protect the
+// client from a node that sends too much and are fixed.
+
+export const SDK_LIMITS = {
+  /** Largest JSON answer read from a node (a query page of 200 entries of 64 KiB with
+   * escaping fits; the API caps pages to ~15 MiB). A node sending more is cut off. */
+  responseBytesMax: 24 * 1024 * 1024,
+  /** Largest single SSE event (one log record: a 64 KiB payload escaped up to 6x, plus
+   * hex fields). A longer event is a fault of the node. */
+  sseEventBytesMax: 512 * 1024,
+  /** How many items a query page asks for (the API caps pages at 200). */
+  queryPageLimit: 100,
+  /** Most times commit() re-signs an entry with a fresh seq after nodes refused its seq as
+   * stale before any node accepted it (another process with the same identity, a clock
+   * that went back). Beyond this the error is reported. */
+  resequenceMax: 3,
+} as const
+
+/** Timing defaults: each overridable per client (SynodClientOptions) or per call. */
+export const SDK_DEFAULTS = {
+  /** Whole commit(), from signing to a verified receipt. A block commits in tens of ms on
+   * a healthy chain; 30 s rides out a few view changes (roundTimeoutMs 1 s doubling). */
+  commitTimeoutMs: 30_000,
+  /** One HTTP request to one node. Beyond it the node counts as unreachable for that try. */
+  requestTimeoutMs: 10_000,
+  /** Retry backoff: full jitter, uniformly in [0, min(backoffMaxMs, backoffBaseMs * 2^attempt)]
+   * (the "full jitter" of the AWS architecture blog), so many clients retrying after one
+   * outage spread out instead of stampeding. */
+  backoffBaseMs: 25,
+  backoffMaxMs: 1_000,
+  /** Receipt polling: first poll after this, then growing by half up to receiptPollMaxMs.
+   * Watch the commit latency: polls should rarely exceed one per block. */
+  receiptPollMs: 20,
+  receiptPollMaxMs: 500,
+  /** One receipt request in a polling round: short, so one hung node does not hold up a
+   * round that the others answered. */
+  receiptRequestTimeoutMs: 2_000,
+  /** An accepted entry with no receipt after this long is submitted again (same signed
+   * entry, so the same id: a node that has it answers 'duplicate'). Covers a node that
+   * restarted and lost its mempool. */
+  resubmitMs: 3_000,
+  /** A node that served an invalid proof is asked last for this long (it is still asked
+   * when every other node fails: trust comes from verification, not from reputation). */
+  faultCooldownMs: 60_000,
+  /** subscribe(): wait before reconnecting to the next node after a stream ends. */
+  reconnectMs: 100,
+} as const

@@ -1,0 +1,3 @@
+// synod/sdk/mcp: the MCP server adapter (Node only). See docs/sdk.md.
+export { createSynodMcpServer, commitToolName, MCP_LIMITS, MCP_SERVER_NAME, MCP_SERVER_VERSION, type SynodMcpOptions } from './server.ts'
+export { serveHttp, serveStdio, MCP_HTTP_BODY_BYTES_MAX, type HttpMcpOptions, type HttpMcpServer } from './transports.ts'

@@ -1,0 +1,192 @@
+// SynodClient.commit/get/query against real API servers (node/api/server.ts) over one
+// in-memory ledger, with honest and lying nodes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { AgentIdentity, SynodClient, seededRandom, verifyReceipt, type NodeFault } from '../../sdk/index.ts'
+import { startCluster, type Lie, type TestCluster } from '../support-sdk/cluster.ts'
+
+const SEED = Number(process.env.SDK_TEST_SEED ?? Date.now() % 2 ** 31)
+console.log(`commit.test.ts seed ${SEED} (rerun with SDK_TEST_SEED=${SEED})`)
+
+const LIES: Lie[] = ['bad-proof', 'weak-cc', 'foreign-cc', 'other-entry']
+
+describe('commit with honest and lying nodes', () => {
+  let cluster: TestCluster
+  beforeAll(async () => {
+    cluster = await startCluster({ honest: 2, liars: ['bad-proof', 'weak-cc', 'foreign-cc', 'other-entry', 'censor'] })
+  })
+  afterAll(async () => {
+    await cluster.close()
+  })
+
+  function client(nodes: string[], extra: Partial<ConstructorParameters<typeof SynodClient>[0]> = {}, faults: NodeFault[] = []): SynodClient {
+    return new SynodClient({
+      nodes,
+      genesis: cluster.net.genesis,
+      identity: AgentIdentity.fromSeed(new Uint8Array(32).fill(7)),
+      random: seededRandom(SEED),
+      onNodeFault: (f) => faults.push(f),
+      ...extra,
+    })
+  }
+
+  it('commits through honest nodes and verifies the receipt itself', async () => {
+    const c = client(cluster.urls.slice(0, 2))
+    const d = await c.commit('acme/plans', { step: 1 }, { idempotencyKey: 'task-1' })
+    expect(verifyReceipt(d.receipt, cluster.net.genesis).ok).toBe(true)
+    expect(d.payload).toEqual({ step: 1 })
+    expect(d.idempotencyKey).toBe('task-1')
+    const again = await c.get(d.id)
+    expect(again.index).toBe(d.index)
+  })
+
+  for (const lie of LIES) {
+    it(`rejects a node that lies with '${lie}' and succeeds via an honest node`, async () => {
+      const liar = cluster.nodes.find((n) => n.lie === lie)!.url
+      const honest = cluster.nodes.find((n) => n.lie === null)!.url
+      const faults: NodeFault[] = []
+      // The honest node answers receipt requests 100 ms late, so the liar's forgery is
+      // always seen (and must be rejected) before the honest receipt wins.
+      const slowHonest = (url: string, init?: RequestInit): Promise<Response> =>
+        url.startsWith(honest) && url.includes('/v1/receipts/') ? new Promise((r) => setTimeout(r, 100)).then(() => fetch(url, init)) : fetch(url, init)
+      const c = client([liar, honest], { fetch: slowHonest }, faults)
+      const d = await c.commit('acme/plans', { lie })
+      expect(verifyReceipt(d.receipt, cluster.net.genesis).ok).toBe(true)
+      expect(faults.map((f) => f.node)).toEqual([liar])
+      expect(faults[0]!.name).toBe('InvalidProofError')
+    })
+  }
+
+  it('fails with a typed error when every node lies', async () => {
+    const liars = cluster.nodes.filter((n) => n.lie !== null && n.lie !== 'censor').map((n) => n.url)
+    const faults: NodeFault[] = []
+    const c = client(liars, { commitTimeoutMs: 5000 }, faults)
+    const err = await c.commit('acme/plans', { all: 'lie' }).catch((e: unknown) => e as Error)
+    expect(err).toBeInstanceOf(Error)
+    expect((err as Error).name).toBe('NoQuorumReachableError')
+    const errors = (err as unknown as { errors: { name: string, node: string }[] }).errors
+    expect(errors.map((e) => e.name).sort()).toEqual(liars.map(() => 'InvalidProofError'))
+    expect(new Set(faults.map((f) => f.node))).toEqual(new Set(liars))
+  })
+
+  it('a censoring node cannot hold back a commit (f+1 submission)', async () => {
+    const censor = cluster.nodes.find((n) => n.lie === 'censor')!.url
+    const honest = cluster.nodes.filter((n) => n.lie === null).map((n) => n.url)
+    const c = client([censor, ...honest], { submitTo: 2 })
+    const d = await c.commit('acme/plans', { censored: false })
+    expect(verifyReceipt(d.receipt, cluster.net.genesis).ok).toBe(true)
+  })
+
+  it('times out with CommitTimeoutError when only a censor accepted', async () => {
+    const censor = cluster.nodes.find((n) => n.lie === 'censor')!.url
+    const c = client([censor], { commitTimeoutMs: 300 })
+    const err = await c.commit('acme/plans', { x: 1 }).then(() => null, (e: unknown) => e as Error)
+    expect(err?.name).toBe('CommitTimeoutError')
+  })
+
+  it('retries idempotently: the same signed entry is committed once', async () => {
+    cluster.pause()
+    const c = client(cluster.urls.slice(0, 2), { resubmitMs: 30 })
+    const pending = c.commit('acme/plans', { idem: true })
+    await new Promise((r) => setTimeout(r, 150)) // several resubmissions while nothing commits
+    cluster.resume()
+    const d = await pending
+    let count = 0
+    for await (const item of c.query({ namespace: 'acme/plans' })) if (item.payloadText === '{"idem":true}') count += 1
+    expect(count).toBe(1)
+    expect(d.payload).toEqual({ idem: true })
+  })
+
+  it('keeps seq strictly increasing across concurrent commits', async () => {
+    const c = client(cluster.urls.slice(0, 2))
+    const all = await Promise.all(Array.from({ length: 20 }, (_, i) => c.commit('acme/concurrent', { i })))
+    const byIndex = [...all].sort((a, b) => a.index - b.index)
+    for (let i = 1; i < byIndex.length; i++) expect(byIndex[i]!.seq).toBeGreaterThan(byIndex[i - 1]!.seq)
+  })
+
+  it('re-signs with a higher seq when nodes refuse a stale seq before accepting it', async () => {
+    const identity = AgentIdentity.fromSeed(new Uint8Array(32).fill(9))
+    const ahead = new SynodClient({ nodes: cluster.urls.slice(0, 2), genesis: cluster.net.genesis, identity, sequence: { next: () => 10 ** 15 * 8, observe: () => {} } })
+    await ahead.commit('acme/seq', { first: true })
+    // A second client for the same identity whose clock is far behind.
+    let last = 0
+    const behind = new SynodClient({ nodes: cluster.urls.slice(0, 2), genesis: cluster.net.genesis, identity, sequence: { next: () => ++last, observe: (s) => { last = Math.max(last, s) } } })
+    const d = await behind.commit('acme/seq', { second: true })
+    expect(d.seq).toBeGreaterThan(10 ** 15 * 8)
+  })
+
+  it('refuses locally what cannot be valid', async () => {
+    const c = client(cluster.urls.slice(0, 1))
+    await expect(c.commit('Bad Namespace', {})).rejects.toMatchObject({ name: 'InvalidEntryError' })
+    await expect(c.commit('acme/x', { big: 'x'.repeat(70_000) })).rejects.toMatchObject({ name: 'InvalidEntryError' })
+    await expect(c.commit('acme/x', {}, { refs: ['nope'] })).rejects.toMatchObject({ name: 'InvalidEntryError' })
+  })
+
+  it('validates payloads with a zod schema per namespace, on commit and on read', async () => {
+    const schemas = { 'acme/typed': z.object({ task: z.string(), priority: z.number().int().min(1).max(5) }) }
+    const c = new SynodClient({ nodes: cluster.urls.slice(0, 2), genesis: cluster.net.genesis, identity: AgentIdentity.generate(), schemas })
+    const d = await c.commit('acme/typed', { task: 'deploy', priority: 2 })
+    if (d.payloadError === null) expect(d.payload.task).toBe('deploy')
+    else throw new Error(d.payloadError)
+    // @ts-expect-error: priority must be a number
+    await expect(c.commit('acme/typed', { task: 'deploy', priority: 'high' })).rejects.toMatchObject({ name: 'PayloadValidationError' })
+    // Someone else's malformed payload in a typed namespace is delivered, flagged.
+    const other = new SynodClient({ nodes: cluster.urls.slice(0, 2), genesis: cluster.net.genesis, identity: AgentIdentity.generate() })
+    await other.commit('acme/typed', { task: 7 })
+    const seen = []
+    for await (const item of c.query({ namespace: 'acme/typed' })) seen.push(item)
+    expect(seen.map((s) => s.payloadError === null)).toEqual([true, false])
+  })
+
+  it('NoQuorumReachableError when no node is reachable; a later commit aborts while it waits its turn', async () => {
+    const down = await startCluster({ honest: 1, net: cluster.net })
+    const url = down.urls[0]!
+    await down.close() // nothing listens there any more: connections are refused
+    const c = client([url], { commitTimeoutMs: 400 })
+    const first = c.commit('acme/plans', { unreachable: true })
+    const controller = new AbortController()
+    const second = c.commit('acme/plans', { second: true }, { signal: controller.signal })
+    setTimeout(() => controller.abort(new Error('caller gave up')), 50)
+    await expect(second).rejects.toThrow('caller gave up')
+    const err = await first.then(() => null, (e: unknown) => e as { name: string, errors: { name: string }[] })
+    expect(err?.name).toBe('NoQuorumReachableError')
+    expect(err?.errors.map((e) => e.name)).toEqual(['NodeUnreachableError'])
+  })
+
+  it('get() of an unknown id is EntryNotFoundError', async () => {
+    const c = client(cluster.urls.slice(0, 2))
+    await expect(c.get('00'.repeat(32))).rejects.toMatchObject({ name: 'EntryNotFoundError', pending: false })
+  })
+
+  it('does not believe a lone node refusing for policy', async () => {
+    const deny = await startCluster({ honest: 1, liars: ['deny'], net: cluster.net })
+    try {
+      const liar = deny.nodes.find((n) => n.lie === 'deny')!.url
+      const c = new SynodClient({ nodes: [liar, deny.urls[0]!], genesis: cluster.net.genesis, identity: AgentIdentity.generate(), submitTo: 1, random: seededRandom(SEED) })
+      const d = await c.commit('acme/plans', { policy: 'ok' })
+      expect(verifyReceipt(d.receipt, cluster.net.genesis).ok).toBe(true)
+    } finally {
+      await deny.close()
+    }
+  })
+})
+
+describe('policy', () => {
+  let cluster: TestCluster
+  const allowed = AgentIdentity.fromSeed(new Uint8Array(32).fill(1))
+  beforeAll(async () => {
+    const { testNet } = await import('../support/chain-builder.ts')
+    const net = testNet(4, 'sdk-policy', { policy: { open: false, namespaces: { acme: [allowed.publicKey] } } })
+    cluster = await startCluster({ honest: 2, net })
+  })
+  afterAll(async () => {
+    await cluster.close()
+  })
+
+  it('PolicyRejectedError before sending when the genesis policy forbids it', async () => {
+    const c = new SynodClient({ nodes: cluster.urls, genesis: cluster.net.genesis, identity: AgentIdentity.generate() })
+    await expect(c.commit('acme/plans', {})).rejects.toMatchObject({ name: 'PolicyRejectedError', namespace: 'acme/plans' })
+    const ok = new SynodClient({ nodes: cluster.urls, genesis: cluster.net.genesis, identity: allowed })
+    expect((await ok.commit('acme/plans', { ok: true })).namespace).toBe('acme/plans')
+  })
+})
