@@ -3,7 +3,9 @@
 import { toHex } from '../../src/crypto/hash.ts'
 import { chainItemFromCbor, exportHeaderFromCbor, RecordReader } from '../../src/log/export.ts'
 import { genesisHash, type Genesis } from '../../src/log/genesis.ts'
-import { ChainVerifier, type ChainReport, type Failure } from '../../src/log/verify.ts'
+import { ChainVerifier, type ChainItem, type ChainReport, type Failure } from '../../src/log/verify.ts'
+import { entrySigningMessage } from '../../src/log/entry.ts'
+import type { SignaturePool } from './signature-pool.ts'
 import { bytesEqual } from '../../src/codec/cbor.ts'
 
 export interface AuditProgress {
@@ -25,7 +27,13 @@ export interface AuditOptions {
   readonly allowUncertifiedTail?: boolean
   readonly onProgress?: (p: AuditProgress) => void
   readonly signal?: AbortSignal
+  /** Verify entry signatures on these worker threads (blocks still verified in order). */
+  readonly pool?: SignaturePool
 }
+
+/** Blocks whose signatures may be in flight on the pool at once: keeps every worker busy
+ * while bounding memory to a few blocks per worker. */
+const BLOCKS_IN_FLIGHT_PER_WORKER = 4
 
 function failed(verifier: ChainVerifier, failure: Failure, start: number, genesis: Genesis): AuditReport {
   const report = verifier.finish({ allowUncertifiedTail: true })
@@ -50,6 +58,21 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
   let bytes = 0
   let lastProgress = 0
   let done = false
+  const inFlight: { item: ChainItem, results: Promise<Uint8Array> }[] = []
+  const drainOne = async (): Promise<Failure | null> => {
+    const head = inFlight.shift()!
+    const results = await head.results
+    return verifier.push(head.item, Array.from(results, (r) => r === 1))
+  }
+  /** A problem found while reading: blocks before it still in flight are judged first,
+   * so the report names the first failure in height order. */
+  const failAfterInFlight = async (make: (nextHeight: number) => Failure): Promise<AuditReport> => {
+    while (inFlight.length > 0) {
+      const earlier = await drainOne()
+      if (earlier !== null) return failed(verifier, earlier, start, genesis)
+    }
+    return failed(verifier, make(verifier.finish({ allowUncertifiedTail: true }).height + 1), start, genesis)
+  }
   for await (const chunk of source) {
     options.signal?.throwIfAborted()
     bytes += chunk.length
@@ -59,7 +82,7 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
       try {
         value = reader.next()
       } catch (err) {
-        return failed(verifier, { code: 'malformed-export', reason: (err as Error).message, height: verifier.finish({ allowUncertifiedTail: true }).height + 1 }, start, genesis)
+        return failAfterInFlight((height) => ({ code: 'malformed-export', reason: (err as Error).message, height }))
       }
       if (value === null) break
       try {
@@ -81,11 +104,18 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
           done = true
           break
         }
-        const failure = verifier.push(item)
-        if (failure !== null) return failed(verifier, failure, start, genesis)
+        if (options.pool === undefined) {
+          const failure = verifier.push(item)
+          if (failure !== null) return failed(verifier, failure, start, genesis)
+        } else {
+          inFlight.push({ item, results: verifySignatures(options.pool, item, genesis.chainId) })
+          while (inFlight.length > BLOCKS_IN_FLIGHT_PER_WORKER * options.pool.size) {
+            const failure = await drainOne()
+            if (failure !== null) return failed(verifier, failure, start, genesis)
+          }
+        }
       } catch (err) {
-        const height = verifier.finish({ allowUncertifiedTail: true }).height + 1
-        return failed(verifier, { code: 'malformed-record', reason: (err as Error).message, height }, start, genesis)
+        return failAfterInFlight((height) => ({ code: 'malformed-record', reason: (err as Error).message, height }))
       }
     }
     if (options.onProgress !== undefined && Date.now() - lastProgress > 100) {
@@ -97,7 +127,16 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
   }
   if (header === null) return failed(verifier, { code: 'empty-export', reason: 'the export has no header record' }, start, genesis)
   if (!done && reader.pendingBytes > 0) {
-    return failed(verifier, { code: 'truncated-export', reason: `the export ends inside a record (${reader.pendingBytes} bytes left over)` }, start, genesis)
+    return failAfterInFlight(() => ({ code: 'truncated-export', reason: `the export ends inside a record (${reader.pendingBytes} bytes left over)` }))
+  }
+  while (inFlight.length > 0) {
+    const failure = await drainOne()
+    if (failure !== null) return failed(verifier, failure, start, genesis)
   }
   return finishReport(verifier.finish({ allowUncertifiedTail: options.allowUncertifiedTail ?? false }), start, genesis)
+}
+
+function verifySignatures(pool: SignaturePool, item: ChainItem, chainId: string): Promise<Uint8Array> {
+  const entries = item.block.entries
+  return pool.verify(entries.map((e) => e.agent), entries.map((e) => entrySigningMessage(e, chainId)), entries.map((e) => e.sig))
 }

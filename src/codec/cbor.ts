@@ -55,10 +55,6 @@ export function decodeCanonical(bytes: Uint8Array, maxBytes: number = LIMITS.mes
     throw new CodecError(`malformed CBOR: ${(err as Error).message}`, { cause: err })
   }
   checkValue(value, 0)
-  // Canonical form is checked by re-encoding: any other byte string for the same value
-  // (unsorted map keys, non-shortest lengths) differs from the re-encoding.
-  const again = encode(value, rfc8949EncodeOptions)
-  if (!bytesEqual(again, bytes)) throw new CodecError('not in canonical (RFC 8949 section 4.2.1) form')
   return value
 }
 
@@ -104,21 +100,44 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true
 }
 
+/** Smallest argument that needs 1, 2, 4 or 8 extra bytes: anything below is not shortest form. */
+const SHORTEST_MIN = [24, 0x100, 0x10000, 0x100000000]
+const SIMPLE_FALSE = 20
+const SIMPLE_NULL = 22
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+interface OpenContainer {
+  /** Items of this container still to read (a map counts keys and values). */
+  items: number
+  readonly isMap: boolean
+  /** Byte range of the previous key in this map, for the order check. */
+  lastKeyStart: number
+  lastKeyEnd: number
+}
+
 /**
- * Walks the item headers once, before the real decoder runs, so that hostile nesting and
- * impossible lengths are refused up front rather than by catching a stack overflow:
- * nesting deeper than LIMITS.cborDepthMax, indefinite lengths, tags, and any declared
- * length or item count larger than the bytes that remain.
+ * Checks, in one pass over the item headers and before the real decoder runs, that the
+ * input is in canonical form (RFC 8949 section 4.2.1) within Synod's value model:
+ * shortest-form arguments, definite lengths, no tags, no floats or simple values other
+ * than false/true/null, well-formed UTF-8 text, text map keys in strictly increasing
+ * bytewise order of their encodings (which also rules out duplicates), nesting no deeper
+ * than LIMITS.cborDepthMax, and no declared length larger than the bytes that remain.
+ * Hostile input is refused here rather than by catching a stack overflow, and canonical
+ * form needs no re-encoding to confirm.
  */
 function scanStructure(bytes: Uint8Array): void {
-  const pending: number[] = [] // items still to read in each open array or map
+  const open: OpenContainer[] = []
   let pos = 0
-  let items = 1 // the top-level item
-  while (items > 0 || pending.length > 0) {
-    if (items === 0) {
-      items = pending.pop()!
+  let topLevelRead = false
+  for (;;) {
+    const container = open.length > 0 ? open[open.length - 1]! : null
+    if (container === null && topLevelRead) return
+    if (container !== null && container.items === 0) {
+      open.pop()
       continue
     }
+    const isKey = container !== null && container.isMap && container.items % 2 === 0
+    const itemStart = pos
     if (pos >= bytes.length) throw new CodecError('malformed CBOR: input ends inside an item')
     const initial = bytes[pos]!
     const major = initial >> 5
@@ -131,12 +150,18 @@ function scanStructure(bytes: Uint8Array): void {
     for (let i = 0; i < argumentBytes; i++) argument = argument * 256 + (bytes[pos + i] ?? 0)
     pos += argumentBytes
     if (pos > bytes.length) throw new CodecError('malformed CBOR: input ends inside an item header')
-    items -= 1
+    if (major !== 7 && info >= 24 && argument < SHORTEST_MIN[info - 24]!) {
+      throw new CodecError('not in canonical (RFC 8949 section 4.2.1) form: an argument is encoded with more bytes than necessary')
+    }
+    if (container === null) topLevelRead = true
+    else container.items -= 1
+    if (isKey && major !== 3) throw new CodecError('map keys must be text strings')
     const remaining = bytes.length - pos
     switch (major) {
       case 2:
       case 3:
         if (argument > remaining) throw new CodecError(`malformed CBOR: a string of ${argument} bytes with ${remaining} left`)
+        if (major === 3) checkUtf8(bytes, pos, pos + argument)
         pos += argument
         break
       case 4:
@@ -144,16 +169,48 @@ function scanStructure(bytes: Uint8Array): void {
         const count = major === 5 ? argument * 2 : argument
         if (count > remaining) throw new CodecError(`malformed CBOR: ${count} items declared with ${remaining} bytes left`)
         if (count > 0) {
-          pending.push(items)
-          if (pending.length > LIMITS.cborDepthMax) throw new CodecError(`nesting deeper than ${LIMITS.cborDepthMax}`)
-          items = count
+          if (open.length >= LIMITS.cborDepthMax) throw new CodecError(`nesting deeper than ${LIMITS.cborDepthMax}`)
+          open.push({ items: count, isMap: major === 5, lastKeyStart: -1, lastKeyEnd: -1 })
         }
         break
       }
       case 6:
         throw new CodecError('tags are not allowed')
+      case 7:
+        if (info < SIMPLE_FALSE || info > SIMPLE_NULL) throw new CodecError('floats, undefined and simple values other than false, true and null are not allowed')
+        break
       default:
-        break // integers and simple values: the header was the whole item
+        break // integers: the header was the whole item
+    }
+    if (isKey) {
+      if (container.lastKeyStart >= 0 && compareBytes(bytes, container.lastKeyStart, container.lastKeyEnd, itemStart, pos) >= 0) {
+        throw new CodecError('not in canonical (RFC 8949 section 4.2.1) form: map keys are not in strictly increasing order')
+      }
+      container.lastKeyStart = itemStart
+      container.lastKeyEnd = pos
     }
   }
+}
+
+function checkUtf8(bytes: Uint8Array, start: number, end: number): void {
+  for (let i = start; i < end; i++) {
+    if (bytes[i]! >= 0x80) {
+      try {
+        strictUtf8.decode(bytes.subarray(start, end))
+      } catch {
+        throw new CodecError('a text string is not well-formed UTF-8')
+      }
+      return
+    }
+  }
+}
+
+/** Bytewise lexicographic comparison of two ranges of one array. */
+function compareBytes(bytes: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): number {
+  const n = Math.min(aEnd - aStart, bEnd - bStart)
+  for (let i = 0; i < n; i++) {
+    const d = bytes[aStart + i]! - bytes[bStart + i]!
+    if (d !== 0) return d
+  }
+  return (aEnd - aStart) - (bEnd - bStart)
 }

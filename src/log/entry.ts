@@ -4,7 +4,7 @@ import { decodeCanonical, encodeCanonical, type CborValue } from '../codec/cbor.
 import { readArray, readBytes, readMap, readText, readUint } from '../codec/schema.ts'
 import { CodecError } from '../codec/errors.ts'
 import { sha256 } from '../crypto/hash.ts'
-import { signDomain, verifyDomain } from '../crypto/domain.ts'
+import { domainMessage, signDomain, verifyDomain } from '../crypto/domain.ts'
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../crypto/ed25519.ts'
 import { LIMITS } from '../limits.ts'
 
@@ -92,6 +92,11 @@ export function entryId(entry: Entry): Hash {
 export function signEntry(body: EntryBody, chainId: string, seed: Uint8Array): Entry {
   checkJson(body.payload)
   return { ...body, sig: signDomain(seed, 'entry', chainId, bodyValue(body)) }
+}
+
+/** The exact bytes the agent signed (for batch verification elsewhere, e.g. in workers). */
+export function entrySigningMessage(entry: EntryBody, chainId: string): Uint8Array {
+  return domainMessage('entry', chainId, bodyValue(entry))
 }
 
 export function verifyEntrySignature(entry: Entry, chainId: string): boolean {

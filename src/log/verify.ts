@@ -3,11 +3,11 @@
 // (a Failure), so an auditor sees "height 812, entry 3: signature does not verify".
 import { bytesEqual } from '../codec/cbor.ts'
 import { toHex } from '../crypto/hash.ts'
-import { blockHash, entriesRootOf, genesisBlock, genesisQc, type Block, type BlockHeader } from './block.ts'
+import { blockHash, genesisBlock, genesisQc, type Block, type BlockHeader } from './block.ts'
 import { checkCc, checkQc, type CommitCertificate, type QuorumCertificate } from './certificates.ts'
 import { encodeEntry, verifyEntrySignature, type Entry } from './entry.ts'
 import { genesisHash, policyAllows, validatorSetOf, type Genesis } from './genesis.ts'
-import { leafHash, MerkleAccumulator, verifyInclusion, type MerkleAccumulatorState } from './merkle.ts'
+import { leafHash, merkleRoot, MerkleAccumulator, verifyInclusion, type MerkleAccumulatorState } from './merkle.ts'
 import type { Receipt } from './receipt.ts'
 import type { ValidatorSet } from './validator-set.ts'
 
@@ -139,10 +139,17 @@ export class ChainVerifier {
     return this.#failure
   }
 
-  /** Verifies the next block; returns the failure (and stops verifying) on the first problem. */
-  push(item: ChainItem): Failure | null {
+  /**
+   * Verifies the next block; returns the failure (and stops verifying) on the first problem.
+   * `signaturesValid`, when given, holds the already-checked validity of each entry's
+   * signature (one per entry, e.g. from a pool of workers); otherwise they are checked here.
+   */
+  push(item: ChainItem, signaturesValid?: readonly boolean[]): Failure | null {
     if (this.#failure !== null) return this.#failure
-    const verdict = this.#check(item)
+    if (signaturesValid !== undefined && signaturesValid.length !== item.block.entries.length) {
+      throw new RangeError(`${signaturesValid.length} signature results for ${item.block.entries.length} entries`)
+    }
+    const verdict = this.#check(item, signaturesValid)
     if (!verdict.ok) {
       const { ok: _ok, ...failure } = verdict
       this.#failure = failure
@@ -151,7 +158,7 @@ export class ChainVerifier {
     return null
   }
 
-  #check(item: ChainItem): Verdict {
+  #check(item: ChainItem, signaturesValid: readonly boolean[] | undefined): Verdict {
     const { block, cc } = item
     const h = block.header
     const height = this.#prev.height + 1
@@ -175,12 +182,15 @@ export class ChainVerifier {
     }
     if (block.entries.length !== h.entryCount) return fail('entry-count', `header says ${h.entryCount} entries, the block has ${block.entries.length}`, at)
     if (h.entryCount > genesis.params.blockEntriesMax) return fail('entry-count', `${h.entryCount} entries is over the chain's limit of ${genesis.params.blockEntriesMax}`, at)
-    if (!bytesEqual(entriesRootOf(block.entries), h.entriesRoot)) return fail('entries-root', 'the entries root does not match the entries', at)
+    // Each entry is encoded and hashed once: the leaf hashes serve the entries root and the log.
+    const leaves = block.entries.map((e) => leafHash(encodeEntry(e)))
+    if (!bytesEqual(merkleRoot(leaves), h.entriesRoot)) return fail('entries-root', 'the entries root does not match the entries', at)
     const accumulator = this.#accumulator
     for (let position = 0; position < block.entries.length; position++) {
       const entry = block.entries[position]!
       const where = { height, position }
-      if (!verifyEntrySignature(entry, chainId)) return fail('bad-entry-signature', 'the entry signature does not verify', where)
+      const signatureValid = signaturesValid === undefined ? verifyEntrySignature(entry, chainId) : signaturesValid[position]
+      if (!signatureValid) return fail('bad-entry-signature', 'the entry signature does not verify', where)
       const rule = checkEntryRules(entry, genesis)
       if (rule !== null) return fail('entry-not-allowed', rule, where)
       const agent = toHex(entry.agent)
@@ -189,7 +199,7 @@ export class ChainVerifier {
         return fail('seq-not-increasing', `agent ${agent.slice(0, 16)}… seq ${entry.seq} is not above its previous seq ${last} (duplicate or reordered entry)`, where)
       }
       this.#agentSeqs.set(agent, entry.seq)
-      accumulator.append(leafHash(encodeEntry(entry)))
+      accumulator.append(leaves[position]!)
     }
     if (accumulator.size !== h.logSize) return fail('log-size', `header says log size ${h.logSize}, the entries make ${accumulator.size}`, at)
     if (!bytesEqual(accumulator.root(), h.logRoot)) return fail('log-root', `the log root does not match the log of size ${h.logSize}`, at)

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { genesisToJson } from '../../src/log/genesis.ts'
 import type { ChainItem } from '../../src/log/verify.ts'
 import { runAudit } from '../../node/audit/run-audit.ts'
+import { SignaturePool } from '../../node/audit/signature-pool.ts'
 import { ChainBuilder, signCc, TestAgent, testNet } from '../support/chain-builder.ts'
 import { chunked, exportBytes } from '../support/export-file.ts'
 
@@ -56,19 +57,33 @@ const cases: [string, () => Uint8Array, { code: string, height?: number, positio
   ['drop the certified tail', () => exportBytes(net.genesis, items.slice(0, 7)), { code: 'uncertified-tail', height: 7 }],
 ]
 
-describe('audit detects tampering', () => {
+const pool = new SignaturePool(2)
+afterAll(() => pool.close())
+
+describe.each([['in one thread', undefined], ['with a pool of signature workers', pool]] as const)('audit detects tampering (%s)', (_mode, pool) => {
   it('passes the untouched export', async () => {
-    const report = await runAudit(chunked(exportBytes(net.genesis, items)), { genesis: net.genesis })
+    const report = await runAudit(chunked(exportBytes(net.genesis, items)), { genesis: net.genesis, pool })
     expect(report.failure).toBeNull()
     expect(report).toMatchObject({ ok: true, blocks: 8, entries: 32, certifiedHeight: 8 })
   })
   for (const [name, make, expected] of cases) {
     it(name, async () => {
-      const report = await runAudit(chunked(make(), 333), { genesis: net.genesis })
+      const report = await runAudit(chunked(make(), 333), { genesis: net.genesis, pool })
       expect(report.ok).toBe(false)
       expect(report.failure).toMatchObject(expected)
     })
   }
+  it('a forged entry signature with consistent roots (a lying proposer) is named by position', async () => {
+    const liar = new ChainBuilder(net)
+    const good = agents[0]!.entry(net.genesis.chainId, 'audit/ns', { ok: 1 })
+    const forged = { ...agents[1]!.entry(net.genesis.chainId, 'audit/ns', { ok: 2 }), payload: '{"ok":3}' }
+    liar.add([good, forged])
+    const report = await runAudit(chunked(exportBytes(net.genesis, liar.items)), { genesis: net.genesis, pool })
+    expect(report.failure).toMatchObject({ code: 'bad-entry-signature', height: 1, position: 1 })
+  })
+})
+
+describe('audit (common)', () => {
   it('swap in another validator set (same chain id)', async () => {
     const other = testNet(4, 'audit-chain-other')
     const forged = { ...other.genesis, chainId: net.genesis.chainId }

@@ -3,9 +3,11 @@ import { createReadStream } from 'node:fs'
 import { Option, type Command } from 'commander'
 import { SingleBar, Presets } from 'cli-progress'
 import { toHex } from '../../../src/crypto/hash.ts'
+import { availableParallelism } from 'node:os'
 import { runAudit, type AuditReport } from '../../audit/run-audit.ts'
+import { SignaturePool } from '../../audit/signature-pool.ts'
 import { loadGenesis } from '../load.ts'
-import { parseHeight, parseUrl } from '../parse.ts'
+import { parseHeight, parseIntInRange, parseUrl } from '../parse.ts'
 
 async function* fetchExport(base: URL, from: number, to: number | undefined, signal: AbortSignal): AsyncIterable<Uint8Array> {
   const url = new URL('/v1/export', base)
@@ -42,13 +44,15 @@ export function registerAudit(program: Command): void {
     .option('--from <height>', 'first height (node only; the node includes the log frontier)', '1')
     .option('--to <height>', 'last height to verify')
     .option('--allow-uncertified-tail', 'do not fail on blocks after the last commit certificate')
+    .option('--workers <n>', 'threads verifying entry signatures (0: verify on the main thread)', String(availableParallelism()))
     .option('--json', 'print the report as one JSON object')
-    .action(async (opts: { genesis: string, node?: string, export?: string, from: string, to?: string, allowUncertifiedTail?: boolean, json?: boolean }) => {
+    .action(async (opts: { genesis: string, node?: string, export?: string, from: string, to?: string, allowUncertifiedTail?: boolean, json?: boolean, workers: string }) => {
       if ((opts.node === undefined) === (opts.export === undefined)) throw new Error('give exactly one of --node URL or --export FILE')
       const genesis = loadGenesis(opts.genesis)
       const from = parseHeight(opts.from, '--from', 1)
       const to = opts.to === undefined ? undefined : parseHeight(opts.to, '--to', from)
       if (opts.export !== undefined && from !== 1) throw new Error('--from applies to --node; an export file carries its own start')
+      const workers = parseIntInRange(opts.workers, '--workers', 0, 64)
       const controller = new AbortController()
       process.once('SIGINT', () => controller.abort())
       const source = opts.node !== undefined
@@ -56,8 +60,9 @@ export function registerAudit(program: Command): void {
         : createReadStream(opts.export!, { highWaterMark: 1 << 20 })
       const bar = !opts.json && process.stderr.isTTY ? new SingleBar({ format: 'auditing |{bar}| height {value} | {entries} entries', stream: process.stderr }, Presets.shades_classic) : null
       bar?.start(to ?? 0, 0, { entries: 0 })
+      const pool = workers > 0 ? new SignaturePool(workers) : undefined
       const report = await runAudit(source, {
-        genesis, toHeight: to, allowUncertifiedTail: opts.allowUncertifiedTail ?? false, signal: controller.signal,
+        genesis, toHeight: to, allowUncertifiedTail: opts.allowUncertifiedTail ?? false, signal: controller.signal, pool,
         onProgress: (p) => {
           if (bar === null) return
           if (to === undefined) bar.setTotal(Math.max(p.height, 1))
@@ -65,6 +70,7 @@ export function registerAudit(program: Command): void {
         },
       })
       bar?.stop()
+      await pool?.close()
       if (opts.json) process.stdout.write(JSON.stringify({ ...report, logRoot: toHex(report.logRoot) }) + '\n')
       else printReport(report)
       process.exitCode = report.ok ? 0 : 2

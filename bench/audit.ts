@@ -1,0 +1,77 @@
+// Audit benchmark: builds a signed chain export of N entries (cached under the OS temp
+// dir), then audits it with and without worker threads, printing entries/s, the ratio to
+// the verification limit (built-in Ed25519 verifies/s on one core x cores), and peak RSS.
+// Usage: node bench/audit.ts [--entries 100000] [--per-block 1000]
+import { createReadStream, existsSync, mkdirSync, writeFileSync, createWriteStream } from 'node:fs'
+import { availableParallelism, cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { verifySignature, signMessage, publicKeyFromSeed } from '../src/crypto/ed25519.ts'
+import { chainItemToCbor, EXPORT_FORMAT, exportHeaderToCbor, frameRecord } from '../src/log/export.ts'
+import { genesisHash } from '../src/log/genesis.ts'
+import { runAudit } from '../node/audit/run-audit.ts'
+import { SignaturePool } from '../node/audit/signature-pool.ts'
+import { ChainBuilder, TestAgent, testNet } from '../test/support/chain-builder.ts'
+
+const { values } = parseArgs({ options: { entries: { type: 'string', default: '100000' }, 'per-block': { type: 'string', default: '1000' } } })
+const entries = Number(values.entries)
+const perBlock = Number(values['per-block'])
+if (!Number.isSafeInteger(entries) || entries < perBlock || !Number.isSafeInteger(perBlock) || perBlock < 1) {
+  process.stderr.write('--entries and --per-block must be whole numbers with entries >= per-block\n')
+  process.exit(1)
+}
+const net = testNet(4, 'bench-audit')
+const dir = join(tmpdir(), 'synod-bench')
+mkdirSync(dir, { recursive: true })
+const file = join(dir, `audit-${entries}-${perBlock}.export`)
+
+if (!existsSync(file)) {
+  process.stderr.write(`building a chain of ${entries} entries in ${file} ...\n`)
+  const out = createWriteStream(file + '.tmp')
+  out.write(frameRecord(exportHeaderToCbor({ format: EXPORT_FORMAT, chainId: net.genesis.chainId, genesis: genesisHash(net.genesis), from: 1, start: null })))
+  const chain = new ChainBuilder(net)
+  const agents = Array.from({ length: 64 }, (_, i) => new TestAgent(`bench-${i}`))
+  for (let made = 0; made < entries; made += perBlock) {
+    const batch = Array.from({ length: Math.min(perBlock, entries - made) }, (_, i) => agents[i % agents.length]!.entry(net.genesis.chainId, 'bench/decisions', { n: made + i, note: 'a decision of about a hundred bytes, as agents write them' }))
+    chain.add(batch, true)
+    const item = chain.items.pop()!
+    if (!out.write(frameRecord(chainItemToCbor(item)))) await new Promise((resolve) => out.once('drain', resolve))
+  }
+  await new Promise<void>((resolve) => out.end(resolve))
+  const { renameSync } = await import('node:fs')
+  renameSync(file + '.tmp', file)
+}
+
+function verifyRate(): number {
+  const seed = new Uint8Array(32).fill(9)
+  const key = publicKeyFromSeed(seed)
+  const msg = new Uint8Array(200).fill(1)
+  const sig = signMessage(seed, msg)
+  const start = performance.now()
+  let n = 0
+  while (performance.now() - start < 1000) {
+    for (let i = 0; i < 100; i++) verifySignature(key, msg, sig)
+    n += 100
+  }
+  return n / ((performance.now() - start) / 1000)
+}
+
+const perCore = verifyRate()
+const cores = availableParallelism()
+const limit = perCore * cores
+let peakRss = 0
+const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss) }, 50)
+const results: Record<string, unknown> = {}
+for (const workers of [0, cores]) {
+  const pool = workers > 0 ? new SignaturePool(workers) : undefined
+  peakRss = 0
+  const report = await runAudit(createReadStream(file, { highWaterMark: 1 << 20 }), { genesis: net.genesis, pool })
+  await pool?.close()
+  if (!report.ok) throw new Error(`the benchmark chain did not verify: ${JSON.stringify(report.failure)}`)
+  const rate = report.entriesPerSec
+  results[workers === 0 ? 'mainThread' : `workers${workers}`] = { entriesPerSec: rate, ratioToLimit: Number((rate / limit).toFixed(3)), peakRssMB: Math.round(peakRss / 2 ** 20), seconds: report.durationMs / 1000 }
+  process.stderr.write(`audit ${workers === 0 ? 'main thread' : `${workers} workers`}: ${rate} entries/s = ${(100 * rate / limit).toFixed(0)}% of the limit ${Math.round(limit)}/s; peak RSS ${Math.round(peakRss / 2 ** 20)} MB\n`)
+}
+clearInterval(sampler)
+writeFileSync(join(dir, 'last-audit.json'), JSON.stringify(results))
+process.stdout.write(JSON.stringify({ bench: 'audit', entries, perBlock, verifyPerSecPerCore: Math.round(perCore), cores, limit: Math.round(limit), cpu: cpus()[0]?.model, results }) + '\n')

@@ -1,0 +1,69 @@
+// A pool of worker threads that verify entry signatures in parallel: the auditor's and a
+// syncing node's hot path is one Ed25519 verification per entry, and it parallelises.
+// Batches are answered in any order; callers await each batch's promise.
+import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
+import type { SignatureBatch } from './signature-worker.ts'
+
+/** Most batches queued per worker before verify() callers wait: bounds memory. */
+const QUEUED_BATCHES_PER_WORKER_MAX = 4
+
+interface Pending {
+  readonly resolve: (results: Uint8Array) => void
+  readonly reject: (err: Error) => void
+}
+
+export class SignaturePool {
+  readonly size: number
+  readonly #workers: Worker[] = []
+  readonly #load: number[] = []
+  readonly #pending = new Map<number, Pending & { worker: number }>()
+  #nextId = 0
+  #closed = false
+  #waiters: (() => void)[] = []
+
+  constructor(size: number = availableParallelism()) {
+    this.size = Math.max(1, size)
+    for (let i = 0; i < this.size; i++) {
+      const worker = new Worker(new URL('./signature-worker.ts', import.meta.url))
+      worker.on('message', (m: { id: number, results: Uint8Array }) => this.#settle(m.id, m.results, null))
+      worker.on('error', (err) => this.#failWorker(i, err))
+      this.#workers.push(worker)
+      this.#load.push(0)
+    }
+  }
+
+  /** Verifies signatures (key i signed message i with sig i); resolves with one byte each. */
+  async verify(keys: readonly Uint8Array[], messages: readonly Uint8Array[], sigs: readonly Uint8Array[]): Promise<Uint8Array> {
+    if (this.#closed) throw new Error('the signature pool is closed')
+    if (keys.length === 0) return new Uint8Array(0)
+    while (Math.min(...this.#load) >= QUEUED_BATCHES_PER_WORKER_MAX) await new Promise<void>((resolve) => this.#waiters.push(resolve))
+    const worker = this.#load.indexOf(Math.min(...this.#load))
+    const id = this.#nextId++
+    const batch: SignatureBatch = { id, keys, messages, sigs }
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, worker })
+      this.#load[worker]! += 1
+      this.#workers[worker]!.postMessage(batch)
+    })
+  }
+
+  #settle(id: number, results: Uint8Array | null, err: Error | null): void {
+    const pending = this.#pending.get(id)
+    if (pending === undefined) return
+    this.#pending.delete(id)
+    this.#load[pending.worker]! -= 1
+    this.#waiters.shift()?.()
+    if (err !== null) pending.reject(err)
+    else pending.resolve(results!)
+  }
+
+  #failWorker(worker: number, err: Error): void {
+    for (const [id, p] of this.#pending) if (p.worker === worker) this.#settle(id, null, err)
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    await Promise.all(this.#workers.map((w) => w.terminate()))
+  }
+}
