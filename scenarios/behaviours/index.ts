@@ -1,0 +1,35 @@
+// The registry of behaviours, by name.
+import type { Prng } from '../sim/prng.ts'
+import { Honest, type Behaviour } from './types.ts'
+import { crash } from './crash.ts'
+import { doubleVote } from './double-vote.ts'
+import { equivocate } from './equivocate.ts'
+import { forge } from './forge.ts'
+import { replay } from './replay.ts'
+import { silent } from './silent.ts'
+import { twins } from './twins.ts'
+import { withhold } from './withhold.ts'
+
+export const BEHAVIOUR_NAMES = ['honest', 'crash', 'silent', 'equivocate', 'double-vote', 'withhold', 'forge', 'replay', 'twins', 'mixed'] as const
+export type BehaviourName = (typeof BEHAVIOUR_NAMES)[number]
+
+const honest: Behaviour = { name: 'honest', create: (ctx) => new Honest(ctx.honest()) }
+
+const REGISTRY: Partial<Record<BehaviourName, Behaviour>> = {
+  honest, crash, silent, equivocate, 'double-vote': doubleVote, withhold, forge, replay, twins,
+}
+
+/** The behaviour for one node; 'mixed' picks one of the others from the run's PRNG. */
+export function behaviourNamed(name: BehaviourName, rng: Prng): Behaviour {
+  if (name === 'mixed') {
+    const choices = BEHAVIOUR_NAMES.filter((b) => b !== 'mixed' && b !== 'honest' && REGISTRY[b] !== undefined)
+    return REGISTRY[rng.pick(choices)]!
+  }
+  const b = REGISTRY[name]
+  if (b === undefined) throw new RangeError(`unknown behaviour '${name}'`)
+  return b
+}
+
+export function isBehaviourName(name: string): name is BehaviourName {
+  return (BEHAVIOUR_NAMES as readonly string[]).includes(name)
+}

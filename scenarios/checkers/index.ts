@@ -1,0 +1,14 @@
+export { checkAgreement } from './agreement.ts'
+export { checkPrefix } from './prefix.ts'
+export { checkValidity } from './validity.ts'
+export { checkIntegrity } from './integrity.ts'
+export { checkLiveness } from './liveness.ts'
+export type { Checker, NodeChain, RunRecord } from './types.ts'
+import { checkAgreement } from './agreement.ts'
+import { checkIntegrity } from './integrity.ts'
+import { checkPrefix } from './prefix.ts'
+import { checkValidity } from './validity.ts'
+import type { Checker } from './types.ts'
+
+/** The safety checkers, in the order they run. */
+export const SAFETY_CHECKERS: readonly Checker[] = [checkAgreement, checkPrefix, checkValidity, checkIntegrity]

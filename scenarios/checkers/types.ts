@@ -1,0 +1,31 @@
+// What the invariant checkers see of a finished run: each honest node's committed
+// chain as its simulated durable storage holds it, and what the workload submitted.
+import type { Block } from '../../src/log/block.ts'
+import type { CommitCertificate } from '../../src/log/certificates.ts'
+import type { Genesis } from '../../src/log/genesis.ts'
+
+export interface NodeChain {
+  readonly name: string
+  /** committed[h] is the block at height h; committed[0] is the genesis block. */
+  readonly committed: readonly Block[]
+  /** Hex block hashes, aligned with `committed`. */
+  readonly hashes: readonly string[]
+  readonly ccs: ReadonlyMap<number, CommitCertificate>
+  /** Hex ids of committed entries. */
+  readonly ids: ReadonlySet<string>
+}
+
+export interface RunRecord {
+  readonly genesis: Genesis
+  readonly honest: readonly NodeChain[]
+  /** Hex ids of every entry the workload signed and submitted. */
+  readonly submitted: ReadonlySet<string>
+  /** Hex ids of the liveness-phase probe entries. */
+  readonly probes: ReadonlySet<string>
+  /** Virtual ms from the end of faults to convergence (-1: never). */
+  readonly convergenceMs: number
+  readonly livenessBoundMs: number
+}
+
+/** A checker returns one message per violation (empty: the property held). */
+export type Checker = (run: RunRecord) => string[]

@@ -1,0 +1,181 @@
+// The block tree: the committed head and every validated, uncommitted block that
+// descends from it, which of them are certified, the highest QC, and the two-chain
+// commit rule. Blocks enter only after validation (block-validation.ts), and only when
+// their parent is already here, so every node's chain leads back to the head.
+//
+// Commit rule (two-chain): when block B' gets a QC and its parent B has round
+// B'.round - 1, B is committed, with all its uncommitted ancestors. Committing prunes
+// everything that does not descend from the new head.
+import { bytesEqual } from '../codec/cbor.ts'
+import { toHex } from '../crypto/hash.ts'
+import type { Block, BlockHeader } from '../log/block.ts'
+import type { QuorumCertificate } from '../log/certificates.ts'
+import type { Hash } from '../log/entry.ts'
+import type { MerkleAccumulator } from '../log/merkle.ts'
+
+export interface BlockNode {
+  readonly block: Block
+  readonly header: BlockHeader
+  readonly hash: Hash
+  readonly hashHex: string
+  readonly parentHex: string
+  /** The log after this block's entries. */
+  readonly log: MerkleAccumulator
+  /** Highest seq per agent among this block's entries. */
+  readonly agentSeqs: ReadonlyMap<string, number>
+  readonly entryIds: ReadonlySet<string>
+  /** The QC certifying this block, once known. */
+  qc: QuorumCertificate | null
+  readonly children: string[]
+}
+
+export interface CommitResult {
+  /** Newly committed blocks, ascending. */
+  readonly nodes: readonly BlockNode[]
+  /** Blocks pruned because they do not extend the new head (their entries return to the pool). */
+  readonly pruned: readonly BlockNode[]
+}
+
+export class BlockTree {
+  readonly #nodes = new Map<string, BlockNode>()
+  #head: BlockNode
+  #highQc: QuorumCertificate | null
+  /** Hex agent -> highest committed seq. */
+  readonly #committedSeqs: Map<string, number>
+
+  /** `headQc` certifies the head when known (always for genesis; after a restart the
+   * pending blocks' justify QCs usually provide it). */
+  constructor(head: BlockNode, headQc: QuorumCertificate | null, committedSeqs: ReadonlyMap<string, number>) {
+    if (headQc !== null && (headQc.height !== head.header.height || !bytesEqual(headQc.block, head.hash))) throw new Error('the head QC does not certify the head block')
+    head.qc = headQc
+    this.#head = head
+    this.#highQc = headQc
+    this.#nodes.set(head.hashHex, head)
+    this.#committedSeqs = new Map(committedSeqs)
+  }
+
+  get head(): BlockNode {
+    return this.#head
+  }
+
+  /** The highest QC whose block is in the tree; null only after a restart that lost
+   * every QC for the head (the next QC from a peer sets it). */
+  get highQc(): QuorumCertificate | null {
+    return this.#highQc
+  }
+
+  /** The block the highest QC certifies (always in the tree). */
+  get highQcNode(): BlockNode {
+    // Falls back to the head only if more than f validators are faulty (see commitTo).
+    return (this.#highQc === null ? undefined : this.#nodes.get(toHex(this.#highQc.block))) ?? this.#head
+  }
+
+  /** Uncommitted blocks held. */
+  get pendingCount(): number {
+    return this.#nodes.size - 1
+  }
+
+  get(hashHex: string): BlockNode | undefined {
+    return this.#nodes.get(hashHex)
+  }
+
+  committedSeq(agentHex: string): number {
+    return this.#committedSeqs.get(agentHex) ?? -1
+  }
+
+  /** Highest seq of `agentHex` in the chain ending at `node` (uncommitted part and
+   * committed log): an entry extending that chain needs a higher one. */
+  lastSeqInChain(node: BlockNode, agentHex: string): number {
+    const headHeight = this.#head.header.height
+    for (let at: BlockNode | undefined = node; at !== undefined && at.header.height > headHeight; at = this.#nodes.get(at.parentHex)) {
+      const seq = at.agentSeqs.get(agentHex)
+      if (seq !== undefined) return seq
+    }
+    return this.committedSeq(agentHex)
+  }
+
+  /** Whether entry `idHex` is in the uncommitted part of the chain ending at `node`. */
+  inChain(node: BlockNode, idHex: string): boolean {
+    const headHeight = this.#head.header.height
+    for (let at: BlockNode | undefined = node; at !== undefined && at.header.height > headHeight; at = this.#nodes.get(at.parentHex)) {
+      if (at.entryIds.has(idHex)) return true
+    }
+    return false
+  }
+
+  /** Whether `node` descends from (or is) `ancestor`. */
+  extends(node: BlockNode, ancestorHex: string): boolean {
+    for (let at: BlockNode | undefined = node; at !== undefined; at = this.#nodes.get(at.parentHex)) {
+      if (at.hashHex === ancestorHex) return true
+      if (at === this.#head) return false
+    }
+    return false
+  }
+
+  insert(node: BlockNode): void {
+    const parent = this.#nodes.get(node.parentHex)
+    if (parent === undefined) throw new Error(`block ${node.hashHex.slice(0, 12)}: parent not in the tree`)
+    if (node.header.height !== parent.header.height + 1) throw new Error('height is not parent height + 1')
+    if (this.#nodes.has(node.hashHex)) return
+    this.#nodes.set(node.hashHex, node)
+    parent.children.push(node.hashHex)
+  }
+
+  /**
+   * Records a verified QC for a block in the tree; raises the high QC; applies the
+   * two-chain rule. Returns the commit (possibly empty).
+   */
+  certify(qc: QuorumCertificate): CommitResult {
+    const node = this.#nodes.get(toHex(qc.block))
+    if (node === undefined) throw new Error('certify: block not in the tree')
+    if (node.header.round !== qc.round || node.header.height !== qc.height) throw new Error('certify: QC round/height differ from the block')
+    if (node.qc === null) node.qc = qc
+    if (this.#highQc === null || qc.round > this.#highQc.round) this.#highQc = qc
+    const parent = this.#nodes.get(node.parentHex)
+    if (parent === undefined || parent.header.height <= this.#head.header.height) return { nodes: [], pruned: [] }
+    if (node.header.round !== parent.header.round + 1) return { nodes: [], pruned: [] }
+    return this.commitTo(parent)
+  }
+
+  /** Commits `target` (in the tree, above the head) and its uncommitted ancestors. */
+  commitTo(target: BlockNode): CommitResult {
+    const chain: BlockNode[] = []
+    for (let at: BlockNode | undefined = target; at !== this.#head; at = this.#nodes.get(at.parentHex)) {
+      if (at === undefined) throw new Error('commit target does not extend the committed head')
+      chain.push(at)
+    }
+    chain.reverse()
+    for (const node of chain) {
+      for (const [agent, seq] of node.agentSeqs) this.#committedSeqs.set(agent, seq)
+    }
+    // Keep only the new head's descendants.
+    const keep = new Set<string>()
+    const stack = [target.hashHex]
+    while (stack.length > 0) {
+      const key = stack.pop()!
+      keep.add(key)
+      for (const child of this.#nodes.get(key)!.children) stack.push(child)
+    }
+    const pruned: BlockNode[] = []
+    const oldHead = this.#head
+    for (const [key, node] of this.#nodes) {
+      if (keep.has(key)) continue
+      this.#nodes.delete(key)
+      if (node !== oldHead && !chain.includes(node)) pruned.push(node)
+    }
+    this.#head = target
+    if (this.#highQc !== null && !this.#nodes.has(toHex(this.#highQc.block))) {
+      // Only possible when more than f validators are faulty (a QC on a fork below the
+      // commit), or on a commit by certificate. Keep the high QC's block in the tree.
+      let best: QuorumCertificate | null = target.qc
+      for (const node of this.#nodes.values()) if (node.qc !== null && (best === null || node.qc.round > best.round)) best = node.qc
+      this.#highQc = best
+    }
+    return { nodes: chain, pruned }
+  }
+
+  /** Blocks in ascending height order (for tests and debugging). */
+  pending(): BlockNode[] {
+    return [...this.#nodes.values()].filter((n) => n !== this.#head).sort((a, b) => a.header.height - b.header.height)
+  }
+}

@@ -1,0 +1,108 @@
+// The mempool: verified entries waiting for a block. Entries arrive already verified
+// (signature, size, namespace policy: see verifier.ts); the pool deduplicates them by
+// id and by (agent, seq), bounds them by count and bytes (a full pool refuses new
+// entries with 'mempool-full': the client retries elsewhere or later), and hands a
+// leader a batch that respects per-agent seq order.
+//
+// Entries stay in the pool until a block holding them commits (or an agent's higher
+// seq commits, making them uncommittable). A leader skips those already in the chain
+// it extends; so if that chain is abandoned, they are simply proposed again.
+import type { CheckedEntry } from './verifier.ts'
+
+/** A verified entry (bytes = encoded size, what counts against blockBytesMax). */
+export type PoolEntry = CheckedEntry
+
+export interface MempoolLimits {
+  readonly entriesMax: number
+  readonly bytesMax: number
+}
+
+export type AddResult = 'added' | 'known' | 'mempool-full' | 'duplicate-seq'
+
+export class Mempool {
+  readonly #limits: MempoolLimits
+  readonly #byId = new Map<string, PoolEntry>()
+  /** agent -> seq -> entry. Map order = order of the agent's first arrival: the fair,
+   * deterministic order in which a leader serves agents. */
+  readonly #byAgent = new Map<string, Map<number, PoolEntry>>()
+  #bytes = 0
+
+  constructor(limits: MempoolLimits) {
+    this.#limits = limits
+  }
+
+  get size(): number {
+    return this.#byId.size
+  }
+
+  get bytes(): number {
+    return this.#bytes
+  }
+
+  has(idHex: string): boolean {
+    return this.#byId.has(idHex)
+  }
+
+  add(item: PoolEntry): AddResult {
+    if (this.#byId.has(item.idHex)) return 'known'
+    const seqs = this.#byAgent.get(item.agentHex)
+    if (seqs !== undefined && seqs.has(item.entry.seq)) return 'duplicate-seq'
+    if (this.#byId.size >= this.#limits.entriesMax || this.#bytes + item.bytes > this.#limits.bytesMax) return 'mempool-full'
+    this.#byId.set(item.idHex, item)
+    if (seqs === undefined) this.#byAgent.set(item.agentHex, new Map([[item.entry.seq, item]]))
+    else seqs.set(item.entry.seq, item)
+    this.#bytes += item.bytes
+    return 'added'
+  }
+
+  remove(idHex: string): void {
+    const item = this.#byId.get(idHex)
+    if (item === undefined) return
+    this.#byId.delete(idHex)
+    this.#bytes -= item.bytes
+    const seqs = this.#byAgent.get(item.agentHex)!
+    seqs.delete(item.entry.seq)
+    if (seqs.size === 0) this.#byAgent.delete(item.agentHex)
+  }
+
+  /** After a commit: drop every entry of `agentHex` with seq <= `seq` (committed, or
+   * overtaken by a committed higher seq and so never committable). */
+  dropUpTo(agentHex: string, seq: number): void {
+    const seqs = this.#byAgent.get(agentHex)
+    if (seqs === undefined) return
+    for (const [s, item] of [...seqs]) if (s <= seq) this.remove(item.idHex)
+  }
+
+  /**
+   * A batch for a block: at most entriesMax entries and bytesMax bytes, agents in order
+   * of first arrival, each agent's entries in ascending seq above `lastSeqOf(agent)`
+   * (the highest seq in the chain being extended). `skip` excludes entries already in
+   * that chain.
+   */
+  select(entriesMax: number, bytesMax: number, lastSeqOf: (agentHex: string) => number, skip: (idHex: string) => boolean): PoolEntry[] {
+    const out: PoolEntry[] = []
+    let bytes = 0
+    for (const [agentHex, seqs] of this.#byAgent) {
+      const last = lastSeqOf(agentHex)
+      const ordered = [...seqs.keys()].filter((s) => s > last).sort((a, b) => a - b)
+      for (const seq of ordered) {
+        const item = seqs.get(seq)!
+        if (skip(item.idHex)) continue
+        if (out.length >= entriesMax) return out
+        if (bytes + item.bytes > bytesMax) break // keep this agent's seq order: no skipping ahead
+        out.push(item)
+        bytes += item.bytes
+      }
+    }
+    return out
+  }
+
+  /** Whether any entry could go into a block extending a chain with these last seqs. */
+  hasCandidates(lastSeqOf: (agentHex: string) => number, skip: (idHex: string) => boolean): boolean {
+    for (const [agentHex, seqs] of this.#byAgent) {
+      const last = lastSeqOf(agentHex)
+      for (const [seq, item] of seqs) if (seq > last && !skip(item.idHex)) return true
+    }
+    return false
+  }
+}

@@ -1,0 +1,216 @@
+// Wire encoding of consensus messages: canonical CBOR maps with a 'type' field and
+// exactly the fields of that type (absent optional values are null). Decoding is
+// strict: unknown or missing fields, wrong types, oversize arrays and non-canonical
+// bytes are CodecErrors. Decoding checks FORM only; the replica checks signatures.
+import { decodeCanonical, encodeCanonical, type CborValue } from '../codec/cbor.ts'
+import { CodecError } from '../codec/errors.ts'
+import { readArray, readBytes, readMap, readText, readUint, type CborMap } from '../codec/schema.ts'
+import { SIGNATURE_BYTES } from '../crypto/ed25519.ts'
+import { HASH_BYTES } from '../crypto/hash.ts'
+import { LIMITS } from '../limits.ts'
+import { blockFromCbor, blockToCbor } from '../log/block.ts'
+import {
+  ccFromCbor, ccToCbor, qcFromCbor, qcToCbor, tcFromCbor, tcToCbor,
+  type CommitCertificate, type QuorumCertificate, type TimeoutCertificate,
+} from '../log/certificates.ts'
+import { entryFromCbor, entryToCbor } from '../log/entry.ts'
+import type {
+  CommitVote, Message, MessageType, SafetyState, TimeoutMessage, VoteMessage,
+} from './types.ts'
+
+/** Most blocks in one sync response (a decoder bound; the replica asks for fewer). */
+export const SYNC_BLOCKS_WIRE_MAX = 256
+/** Most ancestors asked for in one block request. */
+export const BLOCK_REQUEST_COUNT_MAX = SYNC_BLOCKS_WIRE_MAX
+/** Widest height range in one range request. */
+export const RANGE_REQUEST_HEIGHTS_MAX = SYNC_BLOCKS_WIRE_MAX
+
+const FIELDS: { readonly [T in MessageType]: readonly string[] } = {
+  'proposal': ['type', 'block', 'sig', 'tc', 'cc'],
+  'vote': ['type', 'voter', 'round', 'height', 'block', 'sig', 'commit'],
+  'timeout': ['type', 'voter', 'round', 'highQc', 'highTc', 'sig'],
+  'sync-info': ['type', 'highQc', 'highTc', 'highCc'],
+  'entries': ['type', 'entries'],
+  'block-request': ['type', 'block', 'count'],
+  'block-response': ['type', 'blocks'],
+  'range-request': ['type', 'fromHeight', 'toHeight'],
+  'range-response': ['type', 'blocks', 'cc'],
+}
+
+const orNull = <T>(value: T | null, to: (v: T) => CborValue): CborValue => (value === null ? null : to(value))
+
+function commitVoteToCbor(c: CommitVote): CborValue {
+  return { height: c.height, block: c.block, logSize: c.logSize, logRoot: c.logRoot, sig: c.sig }
+}
+
+export function voteToCbor(m: VoteMessage): CborValue {
+  return { type: 'vote', voter: m.voter, round: m.round, height: m.height, block: m.block, sig: m.sig, commit: orNull(m.commit, commitVoteToCbor) }
+}
+
+export function timeoutToCbor(m: TimeoutMessage): CborValue {
+  return { type: 'timeout', voter: m.voter, round: m.round, highQc: qcToCbor(m.highQc), highTc: orNull(m.highTc, tcToCbor), sig: m.sig }
+}
+
+export function messageToCbor(m: Message): CborValue {
+  switch (m.type) {
+    case 'proposal':
+      return { type: m.type, block: blockToCbor(m.block), sig: m.sig, tc: orNull(m.tc, tcToCbor), cc: orNull(m.cc, ccToCbor) }
+    case 'vote':
+      return voteToCbor(m)
+    case 'timeout':
+      return timeoutToCbor(m)
+    case 'sync-info':
+      return { type: m.type, highQc: qcToCbor(m.highQc), highTc: orNull(m.highTc, tcToCbor), highCc: orNull(m.highCc, ccToCbor) }
+    case 'entries':
+      return { type: m.type, entries: m.entries.map(entryToCbor) }
+    case 'block-request':
+      return { type: m.type, block: m.block, count: m.count }
+    case 'block-response':
+      return { type: m.type, blocks: m.blocks.map(blockToCbor) }
+    case 'range-request':
+      return { type: m.type, fromHeight: m.fromHeight, toHeight: m.toHeight }
+    case 'range-response':
+      return { type: m.type, blocks: m.blocks.map(blockToCbor), cc: orNull(m.cc, ccToCbor) }
+  }
+}
+
+export function encodeMessage(m: Message): Uint8Array {
+  return encodeCanonical(messageToCbor(m))
+}
+
+const nullable = <T>(value: CborValue | undefined, read: (v: CborValue) => T): T | null => (value === null ? null : read(value as CborValue))
+
+function readQc(v: CborValue | undefined, what: string): QuorumCertificate {
+  return qcFromCbor(v as CborValue, what)
+}
+function readTc(v: CborValue | undefined, what: string): TimeoutCertificate | null {
+  return nullable(v, (x) => tcFromCbor(x, what))
+}
+function readCc(v: CborValue | undefined, what: string): CommitCertificate | null {
+  return nullable(v, (x) => ccFromCbor(x, what))
+}
+
+function readCommitVote(v: CborValue, what: string): CommitVote {
+  const m = readMap(v, what, ['height', 'block', 'logSize', 'logRoot', 'sig'])
+  return {
+    height: readUint(m.height, `${what}.height`),
+    block: readBytes(m.block, `${what}.block`, HASH_BYTES),
+    logSize: readUint(m.logSize, `${what}.logSize`),
+    logRoot: readBytes(m.logRoot, `${what}.logRoot`, HASH_BYTES),
+    sig: readBytes(m.sig, `${what}.sig`, SIGNATURE_BYTES),
+  }
+}
+
+function readVote(m: CborMap): VoteMessage {
+  if (m.type !== 'vote') throw new CodecError('vote: type is not \'vote\'')
+  return {
+    type: 'vote',
+    voter: readUint(m.voter, 'vote.voter', LIMITS.validatorsMax - 1),
+    round: readUint(m.round, 'vote.round'),
+    height: readUint(m.height, 'vote.height'),
+    block: readBytes(m.block, 'vote.block', HASH_BYTES),
+    sig: readBytes(m.sig, 'vote.sig', SIGNATURE_BYTES),
+    commit: nullable(m.commit, (x) => readCommitVote(x, 'vote.commit')),
+  }
+}
+
+function readTimeout(m: CborMap): TimeoutMessage {
+  if (m.type !== 'timeout') throw new CodecError('timeout: type is not \'timeout\'')
+  return {
+    type: 'timeout',
+    voter: readUint(m.voter, 'timeout.voter', LIMITS.validatorsMax - 1),
+    round: readUint(m.round, 'timeout.round'),
+    highQc: readQc(m.highQc, 'timeout.highQc'),
+    highTc: readTc(m.highTc, 'timeout.highTc'),
+    sig: readBytes(m.sig, 'timeout.sig', SIGNATURE_BYTES),
+  }
+}
+
+function typeOf(value: CborValue): MessageType {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array) {
+    throw new CodecError('message: expected a map')
+  }
+  const type = readText((value as CborMap).type, 'message.type', 32)
+  if (!Object.hasOwn(FIELDS, type)) throw new CodecError(`message.type: unknown type '${type}'`)
+  return type as MessageType
+}
+
+/** Reads a message from its decoded form, checking every field. Throws CodecError. */
+export function messageFromCbor(value: CborValue, payloadBytesMax?: number): Message {
+  const type = typeOf(value)
+  const m = readMap(value, type, FIELDS[type])
+  switch (type) {
+    case 'proposal':
+      return {
+        type,
+        block: blockFromCbor(m.block as CborValue, payloadBytesMax),
+        sig: readBytes(m.sig, 'proposal.sig', SIGNATURE_BYTES),
+        tc: readTc(m.tc, 'proposal.tc'),
+        cc: readCc(m.cc, 'proposal.cc'),
+      }
+    case 'vote':
+      return readVote(m)
+    case 'timeout':
+      return readTimeout(m)
+    case 'sync-info':
+      return { type, highQc: readQc(m.highQc, 'sync-info.highQc'), highTc: readTc(m.highTc, 'sync-info.highTc'), highCc: readCc(m.highCc, 'sync-info.highCc') }
+    case 'entries':
+      return { type, entries: readArray(m.entries, 'entries.entries', LIMITS.blockEntriesMax).map((e) => entryFromCbor(e, payloadBytesMax)) }
+    case 'block-request':
+      return { type, block: readBytes(m.block, 'block-request.block', HASH_BYTES), count: positive(readUint(m.count, 'block-request.count', BLOCK_REQUEST_COUNT_MAX), 'block-request.count') }
+    case 'block-response':
+      return { type, blocks: readArray(m.blocks, 'block-response.blocks', SYNC_BLOCKS_WIRE_MAX).map((b) => blockFromCbor(b, payloadBytesMax)) }
+    case 'range-request': {
+      const fromHeight = positive(readUint(m.fromHeight, 'range-request.fromHeight'), 'range-request.fromHeight')
+      const toHeight = readUint(m.toHeight, 'range-request.toHeight')
+      if (toHeight < fromHeight) throw new CodecError(`range-request: toHeight ${toHeight} is below fromHeight ${fromHeight}`)
+      if (toHeight - fromHeight + 1 > RANGE_REQUEST_HEIGHTS_MAX) throw new CodecError(`range-request: ${toHeight - fromHeight + 1} heights is over the limit of ${RANGE_REQUEST_HEIGHTS_MAX}`)
+      return { type, fromHeight, toHeight }
+    }
+    case 'range-response':
+      return {
+        type,
+        blocks: readArray(m.blocks, 'range-response.blocks', SYNC_BLOCKS_WIRE_MAX).map((b) => blockFromCbor(b, payloadBytesMax)),
+        cc: readCc(m.cc, 'range-response.cc'),
+      }
+  }
+}
+
+function positive(value: number, what: string): number {
+  if (value === 0) throw new CodecError(`${what}: must be at least 1`)
+  return value
+}
+
+/** Decodes one message from bytes (at most LIMITS.messageBytesMax). Throws CodecError. */
+export function decodeMessage(bytes: Uint8Array, payloadBytesMax?: number): Message {
+  return messageFromCbor(decodeCanonical(bytes, LIMITS.messageBytesMax), payloadBytesMax)
+}
+
+// --- The persisted safety state: the driver stores these bytes. ---
+
+export function encodeSafetyState(s: SafetyState): Uint8Array {
+  return encodeCanonical({
+    lastVotedRound: s.lastVotedRound,
+    preferredRound: s.preferredRound,
+    oneChainRound: s.oneChainRound,
+    highestTimeoutRound: s.highestTimeoutRound,
+    lastVote: orNull(s.lastVote, voteToCbor),
+    lastTimeout: orNull(s.lastTimeout, timeoutToCbor),
+    highQc: qcToCbor(s.highQc),
+    highTc: orNull(s.highTc, tcToCbor),
+  })
+}
+
+export function decodeSafetyState(bytes: Uint8Array): SafetyState {
+  const m = readMap(decodeCanonical(bytes), 'safety', ['lastVotedRound', 'preferredRound', 'oneChainRound', 'highestTimeoutRound', 'lastVote', 'lastTimeout', 'highQc', 'highTc'])
+  return {
+    lastVotedRound: readUint(m.lastVotedRound, 'safety.lastVotedRound'),
+    preferredRound: readUint(m.preferredRound, 'safety.preferredRound'),
+    oneChainRound: readUint(m.oneChainRound, 'safety.oneChainRound'),
+    highestTimeoutRound: readUint(m.highestTimeoutRound, 'safety.highestTimeoutRound'),
+    lastVote: nullable(m.lastVote, (v) => readVote(readMap(v, 'vote', FIELDS.vote))),
+    lastTimeout: nullable(m.lastTimeout, (v) => readTimeout(readMap(v, 'timeout', FIELDS.timeout))),
+    highQc: readQc(m.highQc, 'safety.highQc'),
+    highTc: readTc(m.highTc, 'safety.highTc'),
+  }
+}

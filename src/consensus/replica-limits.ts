@@ -1,0 +1,33 @@
+// Default bounds of one replica. Each is a local resource limit, not a consensus rule:
+// two replicas with different limits still agree on every block.
+import { LIMITS } from '../limits.ts'
+import type { ReplicaLimits } from './types.ts'
+
+export const DEFAULT_REPLICA_LIMITS: ReplicaLimits = {
+  /** Enough for ~12 full default blocks (4000 entries): a leader always has a full
+   * batch, and a burst of clients cannot use unbounded memory. Revisit when the
+   * 'mempool-full' rejection count is non-zero under normal load. */
+  mempoolEntriesMax: 50_000,
+  /** 64 MiB of entry bytes at most. */
+  mempoolBytesMax: 64 * 1024 * 1024,
+  /** Uncommitted blocks: a healthy chain has 2-3; forks and partitions add a few per
+   * round. 1024 covers minutes of rounds without commits. */
+  pendingBlocksMax: 1024,
+  /** Proposals parked while their ancestors are fetched. */
+  bufferedProposalsMax: 64,
+  /** Blocks per sync message: 64 default-sized full blocks stay under messageBytesMax
+   * only if blocks are small; the serving side also stops at the byte limit. */
+  syncBlocksMax: 64,
+  /** Fetch by hash up to this many heights behind; beyond, fetch committed ranges. */
+  syncWindowHeights: 16,
+  /** Each retry goes to another peer: n attempts reach every validator once for n <= 16. */
+  syncRetriesMax: 16,
+  /** About 2 s of entry verification at 100k entries; bounded, cleared oldest-first. */
+  verifiedEntriesMax: 200_000,
+  verifiedCertificatesMax: 4096,
+  /** Rounds ahead of ours we accept messages for (catch-up needs some slack). */
+  futureRoundsMax: 1_000_000,
+}
+
+/** Bytes a sync response may hold: leave room for the envelope under the message limit. */
+export const SYNC_RESPONSE_BYTES_MAX = LIMITS.messageBytesMax - 64 * 1024

@@ -1,0 +1,888 @@
+// The replica: one validator's consensus state machine (Jolteon / DiemBFT-v4 chained
+// HotStuff, two-chain commit). step(event) -> actions; see types.ts for the contract
+// and docs/protocol.md for the protocol and its arguments.
+//
+// Structure: the parent (this file) decides and mutates; the leaves are pure or own
+// one concern: SafetyRules (the only signer of votes and timeouts), Pacemaker (rounds
+// and backoff), BlockTree (blocks, QCs, commit rule), Mempool, Verifier (signature
+// checks with caches), aggregators (votes -> QC/CC, timeouts -> TC).
+import { bytesEqual } from '../codec/cbor.ts'
+import { signDomain, verifyDomain } from '../crypto/domain.ts'
+import { toHex } from '../crypto/hash.ts'
+import { blockHash, genesisBlock, genesisQc, type Block, type BlockHeader } from '../log/block.ts'
+import {
+  tcHighQcRound, type CommitCertificate, type QuorumCertificate, type TimeoutCertificate,
+} from '../log/certificates.ts'
+import { entryId, type Entry, type Hash } from '../log/entry.ts'
+import { validatorSetOf, type Genesis } from '../log/genesis.ts'
+import { MerkleAccumulator, merkleRoot } from '../log/merkle.ts'
+import type { ValidatorSet } from '../log/validator-set.ts'
+import { TimeoutAggregator, VoteAggregator } from './aggregators.ts'
+import { BlockTree, type BlockNode, type CommitResult } from './block-tree.ts'
+import { validateBlock, type ValidationContext } from './block-validation.ts'
+import { RoundRobinLeaderElection, type LeaderElection } from './leader-election.ts'
+import { Mempool } from './mempool.ts'
+import { BLOCK_REQUEST_COUNT_MAX, RANGE_REQUEST_HEIGHTS_MAX } from './messages.ts'
+import { Pacemaker } from './pacemaker.ts'
+import { DEFAULT_REPLICA_LIMITS } from './replica-limits.ts'
+import { initialSafetyState, SafetyRules } from './safety-rules.ts'
+import type {
+  Action, BlockResponse, EntriesMessage, Event, Message, ProposalMessage, RangeResponse,
+  ReplicaLimits, ReplicaOptions, RestoredState, SubmitResult, SyncInfoMessage, TimeoutMessage, VoteMessage,
+} from './types.ts'
+import { Verifier, type CheckedEntry } from './verifier.ts'
+
+/** Votes are only useful to the leader of the next round; accept them this many rounds
+ * ahead of ours (a lagging leader catches up through the votes' QC soon after). */
+const VOTE_ROUNDS_AHEAD_MAX = 64
+/** Orphan blocks (fetched or proposed, parent still missing) kept per replica. */
+const ORPHANS_MAX = 256
+/** QCs waiting for their block. */
+const WAITING_QCS_MAX = 64
+/** `from` of messages a replica hands to itself (its own proposal and vote). */
+const SELF = -1
+
+interface Want {
+  readonly height: number
+  /** Peers to ask, in order; the first is the one that told us about the block. */
+  readonly peers: number[]
+  attempts: number
+}
+
+interface Orphan {
+  readonly from: number
+  readonly block: Block
+  readonly hashHex: string
+  /** Set for proposals (which are voted on once their parent arrives). */
+  readonly proposal: ProposalMessage | null
+}
+
+/** Counters for metrics and reports; the protocol never reads them. */
+export interface ReplicaStats {
+  proposals: number
+  votes: number
+  timeouts: number
+  qcsFormed: number
+  tcsFormed: number
+  ccsFormed: number
+  blocksCommitted: number
+  entriesCommitted: number
+  rejected: number
+  ignored: number
+  syncRequests: number
+}
+
+export class Replica {
+  readonly genesis: Genesis
+  readonly index: number
+  readonly set: ValidatorSet
+  readonly limits: ReplicaLimits
+  readonly leaders: LeaderElection
+  readonly verifier: Verifier
+  readonly stats: ReplicaStats = {
+    proposals: 0, votes: 0, timeouts: 0, qcsFormed: 0, tcsFormed: 0, ccsFormed: 0,
+    blocksCommitted: 0, entriesCommitted: 0, rejected: 0, ignored: 0, syncRequests: 0,
+  }
+
+  readonly #seed: Uint8Array
+  readonly #safety: SafetyRules
+  readonly #pacemaker: Pacemaker
+  readonly #tree: BlockTree
+  readonly #mempool: Mempool
+  readonly #votes: VoteAggregator
+  readonly #timeouts: TimeoutAggregator
+  readonly #ctx: ValidationContext
+  #highTc: TimeoutCertificate | null
+  /** Newest verified CC (sent in sync-info to peers that are behind). */
+  #latestCc: CommitCertificate | null = null
+  /** Verified CCs for blocks above the head, by block hash, until they commit. */
+  readonly #pendingCcs = new Map<string, CommitCertificate>()
+  /** A CC this replica formed as leader, to attach to its next proposal. */
+  #ccToAttach: CommitCertificate | null = null
+  #proposedRound = 0
+  /** The round whose timer is set (0: none). */
+  #timerRound = 0
+  /** Round in which this replica leads but had nothing to propose yet. */
+  #idleLeaderRound = 0
+  readonly #wants = new Map<string, Want>()
+  readonly #orphans = new Map<string, Orphan>()
+  /** Verified QCs whose block we lack, by block hash. */
+  readonly #waitingQcs = new Map<string, QuorumCertificate>()
+  #rangeTarget: { height: number, peers: number[], attempts: number } | null = null
+  #actions: Action[] = []
+  #started = false
+
+  constructor(options: ReplicaOptions, restored?: RestoredState) {
+    const { genesis, validatorIndex, seed } = options
+    this.genesis = genesis
+    this.set = validatorSetOf(genesis)
+    if (!Number.isSafeInteger(validatorIndex) || validatorIndex < 0 || validatorIndex >= this.set.n) {
+      throw new RangeError(`validator index ${validatorIndex} is not in 0..${this.set.n - 1}`)
+    }
+    this.index = validatorIndex
+    this.#seed = seed
+    this.limits = { ...DEFAULT_REPLICA_LIMITS, ...options.limits }
+    this.leaders = new RoundRobinLeaderElection(this.set.n)
+    this.verifier = new Verifier(genesis, this.set, this.limits.verifiedEntriesMax, this.limits.verifiedCertificatesMax)
+    this.#mempool = new Mempool({ entriesMax: this.limits.mempoolEntriesMax, bytesMax: this.limits.mempoolBytesMax })
+    this.#votes = new VoteAggregator(this.set.n, this.set.quorum)
+    this.#timeouts = new TimeoutAggregator(this.set.n, this.set.quorum)
+    const gQc = genesisQc(genesis)
+    const safetyState = restored?.safety ?? initialSafetyState(gQc)
+    this.#safety = new SafetyRules({ chainId: genesis.chainId, validatorIndex, seed }, safetyState)
+    this.#highTc = safetyState.highTc
+
+    const headBlock = restored?.committedHead ?? genesisBlock(genesis)
+    const headHash = blockHash(headBlock.header)
+    const head: BlockNode = {
+      block: headBlock, header: headBlock.header, hash: headHash, hashHex: toHex(headHash), parentHex: toHex(headBlock.header.parent),
+      log: restored === undefined ? new MerkleAccumulator() : MerkleAccumulator.fromState(restored.committedLog),
+      agentSeqs: new Map(), entryIds: new Set(), qc: null, children: [],
+    }
+    if (head.log.size !== head.header.logSize || !bytesEqual(head.log.root(), head.header.logRoot)) {
+      throw new Error('restored log state does not match the committed head')
+    }
+    const headQc = restored === undefined ? gQc : restored.committedQc
+    this.#tree = new BlockTree(head, headQc, restored?.agentSeqs ?? new Map())
+    this.#ctx = { genesis, tree: this.#tree, verifier: this.verifier, leaders: this.leaders }
+    if (restored !== undefined) this.#restorePending(restored, safetyState.highQc)
+    const highQcRound = this.#tree.highQc?.round ?? 0
+    const startRound = Math.max(highQcRound + 1, (this.#highTc?.round ?? 0) + 1, safetyState.lastVotedRound)
+    this.#pacemaker = new Pacemaker(genesis.params, startRound)
+  }
+
+  // --- read-only views (drivers, tests, checkers) ---
+
+  get round(): number {
+    return this.#pacemaker.round
+  }
+  get committedHeight(): number {
+    return this.#tree.head.header.height
+  }
+  get committedHead(): Block {
+    return this.#tree.head.block
+  }
+  get highQc(): QuorumCertificate | null {
+    return this.#tree.highQc
+  }
+  get safetyState(): RestoredState['safety'] {
+    return this.#safety.state
+  }
+  get mempoolSize(): number {
+    return this.#mempool.size
+  }
+  get pendingBlocks(): number {
+    return this.#tree.pendingCount
+  }
+  /** A one-line summary of internal state, for debugging simulations. */
+  debugState(): string {
+    return `round=${this.round} head=${this.committedHeight} highQc=${this.#tree.highQc?.round} highTc=${this.#highTc?.round} timer=${this.#timerRound} pool=${this.#mempool.size} pending=${this.#tree.pendingCount} wants=${this.#wants.size} orphans=${this.#orphans.size} waitingQcs=${this.#waitingQcs.size} range=${this.#rangeTarget?.height} lastVoted=${this.#safety.state.lastVotedRound} proposed=${this.#proposedRound} idleLeader=${this.#idleLeaderRound}`
+  }
+
+  /** Feeds one event; returns the actions to execute, in order. */
+  step(event: Event): Action[] {
+    // #actions may already hold commits made while restoring pending blocks in the
+    // constructor: they go out with the first step.
+    switch (event.type) {
+      case 'start':
+        this.#onStart()
+        break
+      case 'message':
+        if (!this.#started) break
+        if (!Number.isSafeInteger(event.from) || event.from < 0 || event.from >= this.set.n) {
+          this.#reject(-1, event.message.type, `sender ${event.from} is not a validator`)
+          break
+        }
+        this.#onMessage(event.from, event.message)
+        break
+      case 'timer':
+        if (!this.#started) break
+        this.#onTimer(event.kind, event.round)
+        break
+      case 'submit':
+        this.#onSubmit(event.entries)
+        break
+    }
+    const out = this.#actions
+    this.#actions = []
+    return out
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Start and restart
+  // ---------------------------------------------------------------------------------
+
+  #restorePending(restored: RestoredState, safetyHighQc: QuorumCertificate): void {
+    // Parent-first: sort by height, insert what chains to the head, drop the rest.
+    const blocks = [...restored.pendingBlocks].sort((a, b) => a.header.height - b.header.height)
+    for (const block of blocks) {
+      const parent = this.#tree.get(toHex(block.header.parent))
+      if (parent === undefined || block.header.height <= this.#tree.head.header.height) continue
+      if (this.#tree.get(toHex(blockHash(block.header))) !== undefined) continue
+      const node = validateBlock(this.#ctx, parent, block)
+      if (typeof node === 'string') continue // corrupt storage: drop, sync will refetch
+      this.#tree.insert(node)
+      this.#applyCommit(this.#tree.certify(block.header.justify))
+    }
+    const node = this.#tree.get(toHex(safetyHighQc.block))
+    if (node !== undefined && node.header.round === safetyHighQc.round) this.#applyCommit(this.#tree.certify(safetyHighQc))
+    for (const n of this.#tree.pending()) for (const e of n.block.entries) this.#addToPool(e)
+  }
+
+  #onStart(): void {
+    if (this.#started) return
+    this.#started = true
+    this.#enterRound()
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Messages
+  // ---------------------------------------------------------------------------------
+
+  #onMessage(from: number, m: Message): void {
+    switch (m.type) {
+      case 'proposal':
+        return this.#onProposal(from, m)
+      case 'vote':
+        return this.#onVote(from, m)
+      case 'timeout':
+        return this.#onTimeout(from, m)
+      case 'sync-info':
+        return this.#onSyncInfo(from, m)
+      case 'entries':
+        return this.#onEntries(from, m)
+      case 'block-request':
+      case 'range-request':
+        this.#emit({ type: 'serve-sync', to: from, request: m })
+        return
+      case 'block-response':
+        return this.#onBlockResponse(from, m)
+      case 'range-response':
+        return this.#onRangeResponse(from, m)
+    }
+  }
+
+  #onProposal(from: number, m: ProposalMessage): void {
+    const h = m.block.header
+    if (h.round > this.round + this.limits.futureRoundsMax) return this.#ignore()
+    if (h.proposer !== this.leaders.leaderOf(h.round)) return this.#reject(from, m.type, `validator ${h.proposer} is not the leader of round ${h.round}`)
+    const hash = blockHash(h)
+    const hashHex = toHex(hash)
+    if (this.#tree.get(hashHex) !== undefined || this.#orphans.has(hashHex)) return this.#ignore()
+    if (!verifyDomain(this.set.key(h.proposer), 'proposal', this.genesis.chainId, { block: hash }, m.sig)) {
+      return this.#reject(from, m.type, `proposal signature of validator ${h.proposer} does not verify`)
+    }
+    this.verifier.counters.signatures++
+    // Round justification: by the parent's QC, or by a TC for the previous round.
+    if (h.round !== h.justify.round + 1) {
+      if (m.tc === null || m.tc.round + 1 !== h.round) return this.#reject(from, m.type, `round ${h.round} follows neither its QC round ${h.justify.round} nor a TC`)
+      if (h.justify.round < tcHighQcRound(m.tc)) return this.#reject(from, m.type, `the QC round ${h.justify.round} is below the TC's high QC round ${tcHighQcRound(m.tc)}`)
+    }
+    // Certificates first: they move the round and may commit, whatever the block is.
+    if (m.tc !== null && !this.#acceptTc(from, m.tc, m.type)) return
+    if (m.cc !== null && !this.#acceptCc(from, m.cc, m.type)) return
+    if (!this.#acceptQc(from, h.justify, m.type)) return
+    if (h.height <= this.#tree.head.header.height) return this.#ignore()
+    const parent = this.#tree.get(toHex(h.parent))
+    if (parent === undefined) {
+      this.#addOrphan({ from, block: m.block, hashHex, proposal: m })
+      this.#want(toHex(h.parent), h.height - 1, from)
+      return
+    }
+    this.#insertAndVote(from, parent, m.block, m)
+  }
+
+  /** Validates a block whose parent is in the tree, inserts it, then votes if it is a
+   * proposal for the current round; then resolves orphans that waited for it. */
+  #insertAndVote(from: number, parent: BlockNode, block: Block, proposal: ProposalMessage | null): void {
+    if (this.#tree.pendingCount >= this.limits.pendingBlocksMax) return this.#ignore()
+    const node = validateBlock(this.#ctx, parent, block)
+    if (typeof node === 'string') return this.#reject(from, proposal === null ? 'block' : 'proposal', node)
+    this.#tree.insert(node)
+    this.#emit({ type: 'persist-block', hash: node.hash, block })
+    this.#wants.delete(node.hashHex)
+    for (const e of block.entries) this.#addToPool(e)
+    // Its justify QC certifies the parent (already verified by validateBlock).
+    this.#certify(block.header.justify)
+    const waiting = this.#waitingQcs.get(node.hashHex)
+    if (waiting !== undefined) {
+      this.#waitingQcs.delete(node.hashHex)
+      this.#certify(waiting)
+    }
+    const cc = this.#pendingCcs.get(node.hashHex)
+    if (cc !== undefined && node.header.height > this.#tree.head.header.height) this.#applyCommit(this.#tree.commitTo(node))
+    if (proposal !== null) this.#maybeVote(node, proposal)
+    this.#ensureTimer()
+    // Orphans whose parent this is.
+    for (const orphan of [...this.#orphans.values()]) {
+      if (toHex(orphan.block.header.parent) === node.hashHex) {
+        this.#orphans.delete(orphan.hashHex)
+        if (this.#tree.get(node.hashHex) !== undefined) this.#insertAndVote(orphan.from, node, orphan.block, orphan.proposal)
+      }
+    }
+  }
+
+  #maybeVote(node: BlockNode, proposal: ProposalMessage): void {
+    const h = node.header
+    if (h.round !== this.round) return
+    const parent = this.#tree.get(node.parentHex)
+    if (parent === undefined) return
+    const signed = this.#safety.signVote(h, node.hash, parent.header, parent.hash, proposal.tc, this.#tree.highQc ?? h.justify, this.#highTc)
+    if (!signed.ok) return
+    if (signed.persist !== null) this.#emit({ type: 'persist-safety-state', state: signed.persist })
+    this.stats.votes++
+    const next = this.leaders.leaderOf(h.round + 1)
+    if (next === this.index) this.#onVote(SELF, signed.message)
+    else this.#emit({ type: 'send', to: next, message: signed.message })
+  }
+
+  #onVote(from: number, v: VoteMessage): void {
+    if (this.leaders.leaderOf(v.round + 1) !== this.index) return this.#ignore()
+    if (v.round + 1 < this.round || v.round > this.round + VOTE_ROUNDS_AHEAD_MAX) return this.#ignore()
+    if (from !== SELF) {
+      const problem = this.verifier.vote(v)
+      if (problem !== null) return this.#reject(from, v.type, problem)
+    }
+    const { qc, cc } = this.#votes.add(v)
+    if (cc !== null) {
+      this.stats.ccsFormed++
+      this.#ccToAttach = cc
+      this.#noteCc(cc)
+      if (cc.height > this.#tree.head.header.height) this.#pendingCcs.set(toHex(cc.block), cc)
+      // Formed after our proposal went out: send it on its own.
+      if (this.#proposedRound >= v.round + 1 && this.#tree.highQc !== null) {
+        this.#emit({ type: 'broadcast', message: { type: 'sync-info', highQc: this.#tree.highQc, highTc: this.#highTc, highCc: cc } })
+        this.#ccToAttach = null
+      }
+    }
+    if (qc !== null) {
+      this.stats.qcsFormed++
+      if (this.#tree.get(toHex(qc.block)) === undefined) {
+        this.#waitQc(qc, from)
+        return
+      }
+      this.#certify(qc)
+    }
+  }
+
+  #onTimeout(from: number, t: TimeoutMessage): void {
+    if (t.round > this.round + this.limits.futureRoundsMax) return this.#ignore()
+    if (from !== SELF) {
+      const problem = this.verifier.timeout(t)
+      if (problem !== null) return this.#reject(from, t.type, problem)
+    }
+    if (!this.#acceptQc(from, t.highQc, t.type)) return
+    if (t.highTc !== null && !this.#acceptTc(from, t.highTc, t.type)) return
+    const highQc = this.#tree.highQc
+    if (t.round < this.round || (highQc !== null && t.highQc.round < highQc.round)) {
+      // The sender is behind: help it catch up (once per signed timeout).
+      if (highQc !== null && from !== SELF) {
+        this.#emit({ type: 'send', to: from, message: { type: 'sync-info', highQc, highTc: this.#highTc, highCc: this.#latestCc } })
+      }
+      if (t.round < this.round) return
+    }
+    const tc = this.#timeouts.add(t)
+    if (tc !== null) {
+      this.stats.tcsFormed++
+      this.#applyTc(tc)
+      return
+    }
+    // Bracha-style join: f+1 timeouts for our round mean at least one honest replica
+    // gave up on it; time out too instead of waiting for our own timer.
+    if (t.round === this.round && this.#timeouts.count(t.round) >= this.set.f + 1 && this.#safety.state.highestTimeoutRound < t.round) {
+      this.#localTimeout()
+    }
+  }
+
+  #onSyncInfo(from: number, m: SyncInfoMessage): void {
+    if (!this.#acceptQc(from, m.highQc, m.type)) return
+    if (m.highTc !== null && !this.#acceptTc(from, m.highTc, m.type)) return
+    if (m.highCc !== null) this.#acceptCc(from, m.highCc, m.type)
+  }
+
+  #onEntries(from: number, m: EntriesMessage): void {
+    let added = 0
+    for (const entry of m.entries) {
+      const checked = this.verifier.entry(entry)
+      if (typeof checked === 'string') {
+        this.#reject(from, m.type, checked)
+        continue
+      }
+      if (this.#poolAdd(checked) === 'added') added++
+    }
+    if (added > 0) this.#onNewWork()
+  }
+
+  #onSubmit(entries: readonly Entry[]): void {
+    const results: SubmitResult[] = []
+    const fresh: Entry[] = []
+    for (const entry of entries) {
+      const checked = this.verifier.entry(entry)
+      if (typeof checked === 'string') {
+        results.push({ id: safeEntryId(entry), rejected: checked })
+        continue
+      }
+      const outcome = this.#poolAdd(checked)
+      const id = hexToBytes(checked.idHex)
+      if (outcome === 'added') {
+        fresh.push(entry)
+        results.push({ id, rejected: null })
+      } else if (outcome === 'known') {
+        results.push({ id, rejected: null })
+      } else {
+        results.push({ id, rejected: outcome })
+      }
+    }
+    this.#emit({ type: 'submitted', results })
+    if (fresh.length > 0) {
+      this.#emit({ type: 'broadcast', message: { type: 'entries', entries: fresh } })
+      if (this.#started) this.#onNewWork()
+    }
+  }
+
+  #onBlockResponse(from: number, m: BlockResponse): void {
+    if (m.blocks.length === 0) return this.#ignore()
+    const hashes = m.blocks.map((b) => blockHash(b.header))
+    const firstHex = toHex(hashes[0]!)
+    if (!this.#wants.has(firstHex)) return this.#ignore()
+    for (let i = 0; i + 1 < m.blocks.length; i++) {
+      if (!bytesEqual(m.blocks[i]!.header.parent, hashes[i + 1]!)) return this.#reject(from, m.type, `block ${i} does not chain to block ${i + 1}`)
+    }
+    this.#wants.delete(firstHex)
+    // Ascending: each block's parent is either in the tree or the previous one.
+    for (let i = m.blocks.length - 1; i >= 0; i--) {
+      const block = m.blocks[i]!
+      const hashHex = toHex(hashes[i]!)
+      if (block.header.height <= this.#tree.head.header.height || this.#tree.get(hashHex) !== undefined) continue
+      const parent = this.#tree.get(toHex(block.header.parent))
+      if (parent === undefined) {
+        this.#addOrphan({ from, block, hashHex, proposal: null })
+        if (i === m.blocks.length - 1) this.#want(toHex(block.header.parent), block.header.height - 1, from)
+        continue
+      }
+      if (!this.#verifyJustify(from, block)) return
+      this.#insertAndVote(from, parent, block, null)
+    }
+  }
+
+  #onRangeResponse(from: number, m: RangeResponse): void {
+    const target = this.#rangeTarget
+    if (target === null || m.blocks.length === 0) return this.#ignore()
+    if (m.blocks[0]!.header.height !== this.#tree.head.header.height + 1) return this.#ignore()
+    if (m.cc !== null) {
+      const last = m.blocks[m.blocks.length - 1]!
+      if (m.cc.height !== last.header.height || !bytesEqual(m.cc.block, blockHash(last.header))) return this.#reject(from, m.type, 'the commit certificate is not for the last block')
+      if (!this.#acceptCc(from, m.cc, m.type)) return
+    }
+    for (const block of m.blocks) {
+      const hashHex = toHex(blockHash(block.header))
+      if (this.#tree.get(hashHex) !== undefined) continue
+      const parent = this.#tree.get(toHex(block.header.parent))
+      if (parent === undefined) return this.#reject(from, m.type, `block at height ${block.header.height} does not chain to the previous one`)
+      if (!this.#verifyJustify(from, block)) return
+      this.#insertAndVote(from, parent, block, null)
+      if (this.#tree.get(hashHex) === undefined && block.header.height > this.#tree.head.header.height) return // invalid: rejected
+    }
+    target.attempts = 0
+    if (this.#tree.head.header.height >= target.height) this.#rangeTarget = null
+    else this.#requestRange()
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Certificates
+  // ---------------------------------------------------------------------------------
+
+  /** Verifies a QC and acts on it (waits for its block if needed). False when invalid. */
+  #acceptQc(from: number, qc: QuorumCertificate, messageType: string): boolean {
+    const problem = this.verifier.qc(qc)
+    if (problem !== null) {
+      this.#reject(from, messageType, `QC: ${problem}`)
+      return false
+    }
+    const node = this.#tree.get(toHex(qc.block))
+    if (node === undefined) {
+      if (qc.height > this.#tree.head.header.height) this.#waitQc(qc, from)
+      return true
+    }
+    if (node.header.round !== qc.round || node.header.height !== qc.height) {
+      // A quorum signed a round/height that differs from the block's header: impossible
+      // with at most f faulty validators.
+      this.#reject(from, messageType, 'QC round or height differs from its block')
+      return false
+    }
+    this.#certify(qc)
+    return true
+  }
+
+  #acceptTc(from: number, tc: TimeoutCertificate, messageType: string): boolean {
+    if (this.#highTc !== null && tc.round <= this.#highTc.round && tc.round < this.round) return true // old news
+    const problem = this.verifier.tc(tc)
+    if (problem !== null) {
+      this.#reject(from, messageType, `TC: ${problem}`)
+      return false
+    }
+    this.#applyTc(tc)
+    return true
+  }
+
+  #acceptCc(from: number, cc: CommitCertificate, messageType: string): boolean {
+    if (cc.height <= this.#tree.head.header.height && !bytesEqual(cc.block, this.#tree.head.hash)) return true // old news
+    const problem = this.verifier.cc(cc)
+    if (problem !== null) {
+      this.#reject(from, messageType, `CC: ${problem}`)
+      return false
+    }
+    this.#noteCc(cc)
+    const hashHex = toHex(cc.block)
+    if (cc.height === this.#tree.head.header.height) {
+      return true
+    }
+    const node = this.#tree.get(hashHex)
+    if (node !== undefined) {
+      if (node.header.logSize !== cc.logSize || !bytesEqual(node.header.logRoot, cc.logRoot)) {
+        this.#reject(from, messageType, 'CC log size or root differs from its block')
+        return false
+      }
+      // A CC proves the two-chain commit condition held: commit directly.
+      this.#pendingCcs.set(hashHex, cc)
+      this.#applyCommit(this.#tree.commitTo(node))
+      return true
+    }
+    this.#pendingCcs.set(hashHex, cc)
+    this.#want(hashHex, cc.height, from)
+    return true
+  }
+
+  /** Remembers the newest CC; stores it if it certifies the head. */
+  #noteCc(cc: CommitCertificate): void {
+    if (this.#latestCc === null || cc.height > this.#latestCc.height) this.#latestCc = cc
+    if (cc.height === this.#tree.head.header.height && bytesEqual(cc.block, this.#tree.head.hash)) {
+      this.#emit({ type: 'store-commit-certificate', cc })
+    }
+  }
+
+  #certify(qc: QuorumCertificate): void {
+    if (this.#tree.get(toHex(qc.block)) === undefined) return
+    const before = this.#tree.highQc
+    this.#applyCommit(this.#tree.certify(qc))
+    if (!this.#advance(qc.round + 1, false) && this.#tree.highQc !== before) this.#maybePropose(false)
+  }
+
+  #applyTc(tc: TimeoutCertificate): void {
+    if (this.#highTc === null || tc.round > this.#highTc.round) this.#highTc = tc
+    this.#advance(tc.round + 1, true)
+  }
+
+  #applyCommit(result: CommitResult): void {
+    if (result.nodes.length === 0) return
+    const nodes = result.nodes
+    const last = nodes[nodes.length - 1]!
+    for (const node of nodes) {
+      for (const e of node.block.entries) {
+        const checked = this.verifier.entry(e)
+        if (typeof checked !== 'string') this.#mempool.remove(checked.idHex)
+      }
+      for (const [agent, seq] of node.agentSeqs) this.#mempool.dropUpTo(agent, seq)
+      this.stats.entriesCommitted += node.block.entries.length
+    }
+    this.stats.blocksCommitted += nodes.length
+    const cc = this.#pendingCcs.get(last.hashHex) ?? null
+    this.#emit({
+      type: 'commit',
+      blocks: nodes.map((n) => n.block),
+      hashes: nodes.map((n) => n.hash),
+      qc: last.qc,
+      cc,
+      log: last.log.toState(),
+    })
+    for (const node of nodes.slice(0, -1)) {
+      const c = this.#pendingCcs.get(node.hashHex)
+      if (c !== undefined) this.#emit({ type: 'store-commit-certificate', cc: c })
+    }
+    const headHeight = last.header.height
+    for (const [key, c] of this.#pendingCcs) if (c.height <= headHeight) this.#pendingCcs.delete(key)
+    for (const [key, w] of this.#wants) if (w.height <= headHeight) this.#wants.delete(key)
+    for (const [key, o] of this.#orphans) if (o.block.header.height <= headHeight) this.#orphans.delete(key)
+    for (const [key, q] of this.#waitingQcs) if (q.height <= headHeight) this.#waitingQcs.delete(key)
+    if (this.#rangeTarget !== null && headHeight >= this.#rangeTarget.height) this.#rangeTarget = null
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Rounds, timers, proposals
+  // ---------------------------------------------------------------------------------
+
+  #advance(round: number, byTimeout: boolean): boolean {
+    if (!this.#pacemaker.advanceTo(round, byTimeout)) return false
+    this.#votes.prune(round - 1)
+    this.#timeouts.prune(round - 1)
+    this.#enterRound()
+    return true
+  }
+
+  #enterRound(): void {
+    this.#timerRound = 0
+    this.#ensureTimer()
+    this.#maybePropose(false)
+  }
+
+  /** Arms the current round's timer if there is work to finish and none is set. */
+  #ensureTimer(): void {
+    if (!this.#started || this.#timerRound === this.round) return
+    if (!this.#hasWork()) return
+    this.#timerRound = this.round
+    this.#emit({ type: 'set-timer', kind: 'round', round: this.round, delayMs: this.#pacemaker.timeoutMs() })
+  }
+
+  /** Work: something that needs rounds to make progress. Without it the replica idles
+   * (no timers, no empty blocks) until entries or blocks arrive. */
+  #hasWork(): boolean {
+    if (this.#mempool.size > 0 || this.#wants.size > 0 || this.#rangeTarget !== null) return true
+    for (const node of this.#tree.pending()) if (node.block.entries.length > 0) return true
+    return false
+  }
+
+  #onNewWork(): void {
+    this.#ensureTimer()
+    if (this.#idleLeaderRound === this.round) this.#maybePropose(false)
+  }
+
+  #onTimer(kind: 'round' | 'propose', round: number): void {
+    if (round !== this.round) return this.#ignore()
+    if (kind === 'propose') {
+      this.#maybePropose(true)
+      return
+    }
+    this.#timerRound = 0
+    if (!this.#hasWork()) return
+    this.#localTimeout()
+    this.#retrySync()
+    this.#timerRound = this.round
+    this.#emit({ type: 'set-timer', kind: 'round', round: this.round, delayMs: this.#pacemaker.timeoutMs() })
+  }
+
+  #localTimeout(): void {
+    const highQc = this.#tree.highQc
+    if (highQc === null) return
+    const firstTime = this.#safety.state.highestTimeoutRound < this.round
+    const signed = this.#safety.signTimeout(this.round, highQc, this.#highTc)
+    if (!signed.ok) return
+    if (signed.persist !== null) this.#emit({ type: 'persist-safety-state', state: signed.persist })
+    this.stats.timeouts++
+    this.#emit({ type: 'broadcast', message: signed.message })
+    if (firstTime) {
+      // Re-gossip entries a leader may have missed (lost messages): bounded to one block.
+      const batch = this.#mempool.select(this.genesis.params.blockEntriesMax, this.genesis.params.blockBytesMax, () => -1, () => false)
+      if (batch.length > 0) this.#emit({ type: 'broadcast', message: { type: 'entries', entries: batch.map((p) => p.entry) } })
+      const tc = this.#timeouts.add(signed.message)
+      if (tc !== null) {
+        this.stats.tcsFormed++
+        this.#applyTc(tc)
+      }
+    }
+  }
+
+  /** Proposes if this replica leads the current round, has not proposed in it, the round
+   * is justified (QC for round-1 or TC for round-1), and there is something to propose.
+   * Waits params.proposalDelayMs first (to fill the block) unless `now` is set. */
+  #maybePropose(now: boolean): void {
+    const round = this.round
+    if (!this.#started || this.leaders.leaderOf(round) !== this.index || this.#proposedRound >= round) return
+    const highQc = this.#tree.highQc
+    if (highQc === null) return
+    const viaTc = this.#highTc !== null && this.#highTc.round + 1 === round
+    if (highQc.round + 1 !== round && !viaTc) return
+    // After a TC, extend a QC at least as high as any signer's: wait until we have it
+    // (the timeouts carried it; its block is being fetched).
+    if (highQc.round + 1 !== round && highQc.round < tcHighQcRound(this.#highTc!)) return
+    const parent = this.#tree.highQcNode
+    const lastSeqOf = (agent: string): number => this.#tree.lastSeqInChain(parent, agent)
+    const skip = (id: string): boolean => this.#tree.inChain(parent, id)
+    const candidates = this.#mempool.hasCandidates(lastSeqOf, skip)
+    if (!candidates && !viaTc && !this.#chainNeedsBlocks(parent)) {
+      this.#idleLeaderRound = round
+      return
+    }
+    const delay = this.genesis.params.proposalDelayMs
+    if (!now && delay > 0 && candidates && this.#mempool.size < this.genesis.params.blockEntriesMax) {
+      this.#emit({ type: 'set-timer', kind: 'propose', round, delayMs: delay })
+      return
+    }
+    const batch = this.#mempool.select(this.genesis.params.blockEntriesMax, this.genesis.params.blockBytesMax, lastSeqOf, skip)
+    const block = this.#buildBlock(round, parent, highQc, batch)
+    const hash = blockHash(block.header)
+    const proposal: ProposalMessage = {
+      type: 'proposal',
+      block,
+      sig: signDomain(this.#seed, 'proposal', this.genesis.chainId, { block: hash }),
+      tc: highQc.round + 1 === round ? null : this.#highTc,
+      cc: this.#ccToAttach,
+    }
+    this.#ccToAttach = null
+    this.#proposedRound = round
+    this.stats.proposals++
+    this.#emit({ type: 'broadcast', message: proposal })
+    this.#onProposal(SELF, proposal)
+  }
+
+  /** Whether the chain ending at `tip` has entries that others have yet to see committed:
+   * an uncommitted block with entries, or a head committed by the QC on `tip`. */
+  #chainNeedsBlocks(tip: BlockNode): boolean {
+    const head = this.#tree.head
+    for (let at: BlockNode | undefined = tip; at !== undefined; at = this.#tree.get(at.parentHex)) {
+      if (at === head) return head.block.entries.length > 0 && (tip === head || tip.parentHex === head.hashHex)
+      if (at.block.entries.length > 0) return true
+    }
+    return false
+  }
+
+  #buildBlock(round: number, parent: BlockNode, justify: QuorumCertificate, batch: readonly CheckedEntry[]): Block {
+    const log = parent.log.clone()
+    for (const item of batch) log.append(item.leaf)
+    const header: BlockHeader = {
+      height: parent.header.height + 1,
+      round,
+      parent: parent.hash,
+      entriesRoot: merkleRoot(batch.map((item) => item.leaf)),
+      entryCount: batch.length,
+      logSize: log.size,
+      logRoot: log.root(),
+      proposer: this.index,
+      justify,
+    }
+    return { header, entries: batch.map((item) => item.entry) }
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Sync
+  // ---------------------------------------------------------------------------------
+
+  #waitQc(qc: QuorumCertificate, from: number): void {
+    const key = toHex(qc.block)
+    if (!this.#waitingQcs.has(key) && this.#waitingQcs.size >= WAITING_QCS_MAX) return
+    const known = this.#waitingQcs.get(key)
+    if (known === undefined || qc.round > known.round) this.#waitingQcs.set(key, qc)
+    this.#want(key, qc.height, from)
+  }
+
+  #addOrphan(orphan: Orphan): void {
+    if (this.#orphans.size >= ORPHANS_MAX) return this.#ignore()
+    this.#orphans.set(orphan.hashHex, orphan)
+  }
+
+  /** Fetches a block we lack (and its ancestors): by hash when close, by committed
+   * height range when far behind. */
+  #want(hashHex: string, height: number, from: number): void {
+    const headHeight = this.#tree.head.header.height
+    if (height <= headHeight || this.#tree.get(hashHex) !== undefined) return
+    if (height > headHeight + this.limits.syncWindowHeights) {
+      if (this.#rangeTarget === null || height > this.#rangeTarget.height) {
+        const fresh = this.#rangeTarget === null
+        this.#rangeTarget = { height, peers: this.#peerOrder(from), attempts: 0 }
+        if (fresh) this.#requestRange()
+      }
+      return
+    }
+    if (this.#wants.has(hashHex)) return
+    if (this.#wants.size >= this.limits.bufferedProposalsMax) return
+    const want: Want = { height, peers: this.#peerOrder(from), attempts: 0 }
+    this.#wants.set(hashHex, want)
+    this.#requestBlock(hashHex, want)
+    this.#ensureTimer()
+  }
+
+  /** `first`, then every other validator in index order (deterministic). */
+  #peerOrder(first: number): number[] {
+    const peers = first === SELF || first === this.index ? [] : [first]
+    for (let i = 0; i < this.set.n; i++) if (i !== this.index && i !== first) peers.push(i)
+    return peers
+  }
+
+  #requestBlock(hashHex: string, want: Want): void {
+    if (want.peers.length === 0) return
+    const to = want.peers[want.attempts % want.peers.length]!
+    want.attempts++
+    this.stats.syncRequests++
+    const count = Math.min(BLOCK_REQUEST_COUNT_MAX, this.limits.syncBlocksMax, Math.max(1, want.height - this.#tree.head.header.height))
+    this.#emit({ type: 'send', to, message: { type: 'block-request', block: hexToBytes(hashHex), count } })
+  }
+
+  #requestRange(): void {
+    const target = this.#rangeTarget
+    if (target === null || target.peers.length === 0) return
+    const to = target.peers[target.attempts % target.peers.length]!
+    target.attempts++
+    this.stats.syncRequests++
+    const fromHeight = this.#tree.head.header.height + 1
+    const toHeight = Math.min(target.height, fromHeight + Math.min(RANGE_REQUEST_HEIGHTS_MAX, this.limits.syncBlocksMax) - 1)
+    this.#emit({ type: 'send', to, message: { type: 'range-request', fromHeight, toHeight } })
+  }
+
+  /** On each round timer: ask the next peer for what is still missing; give up after
+   * syncRetriesMax attempts (a later certificate will ask again). */
+  #retrySync(): void {
+    for (const [hashHex, want] of [...this.#wants]) {
+      if (want.attempts >= this.limits.syncRetriesMax) {
+        this.#wants.delete(hashHex)
+        continue
+      }
+      this.#requestBlock(hashHex, want)
+    }
+    const target = this.#rangeTarget
+    if (target !== null) {
+      if (target.attempts >= this.limits.syncRetriesMax) this.#rangeTarget = null
+      else this.#requestRange()
+    }
+  }
+
+  #verifyJustify(from: number, block: Block): boolean {
+    const problem = this.verifier.qc(block.header.justify)
+    if (problem === null) return true
+    this.#reject(from, 'block', `justify QC: ${problem}`)
+    return false
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Mempool
+  // ---------------------------------------------------------------------------------
+
+  #poolAdd(checked: CheckedEntry): 'added' | 'known' | 'mempool-full' | 'duplicate-seq' | 'seq-committed' {
+    if (checked.entry.seq <= this.#tree.committedSeq(checked.agentHex)) return 'seq-committed'
+    return this.#mempool.add(checked)
+  }
+
+  /** Entries of a validated block: already verified (cache hit); back into the pool so
+   * that they are proposed again if this block's fork is abandoned. */
+  #addToPool(entry: Entry): void {
+    const checked = this.verifier.entry(entry)
+    if (typeof checked !== 'string') this.#poolAdd(checked)
+  }
+
+  // ---------------------------------------------------------------------------------
+
+  #emit(action: Action): void {
+    this.#actions.push(action)
+  }
+
+  #reject(from: number, messageType: string, reason: string): void {
+    this.stats.rejected++
+    this.#emit({ type: 'rejected', from, messageType, reason })
+  }
+
+  #ignore(): void {
+    this.stats.ignored++
+  }
+}
+
+function hexToBytes(hex: string): Hash {
+  const out = new Uint8Array(hex.length / 2)
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16)
+  return out
+}
+
+function safeEntryId(entry: Entry): Hash {
+  try {
+    return entryId(entry)
+  } catch {
+    return new Uint8Array(32)
+  }
+}

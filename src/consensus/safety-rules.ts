@@ -1,0 +1,134 @@
+// Safety rules (Jolteon / DiemBFT-v4 two-chain). This module alone signs votes and
+// timeouts. Each signing returns the new SafetyState; the replica emits it as a
+// 'persist-safety-state' action BEFORE the message, so after a crash a replica never
+// signs two votes in one round, nor a vote in a round it timed out in.
+//
+// Rules (r = round of the block, q = round of its justify QC):
+//  vote:    r > lastVotedRound, and either r = q + 1, or the block carries a TC for
+//           round r - 1 and q >= the highest QC round in that TC.
+//  timeout: r >= lastVotedRound, r = highQc.round + 1 or r = highTc.round + 1, and
+//           highQc.round >= oneChainRound (a timeout never understates what we saw).
+//  Both raise lastVotedRound to r: after a timeout for r, no vote in r.
+//  A vote for B whose round is its parent P's round + 1 also signs P's CommitData:
+//  a quorum of those is exactly the two-chain commit condition for P.
+import { bytesEqual } from '../codec/cbor.ts'
+import { signDomain } from '../crypto/domain.ts'
+import type { BlockHeader } from '../log/block.ts'
+import {
+  commitDataToCbor, tcHighQcRound, timeoutDataToCbor, voteDataToCbor,
+  type QuorumCertificate, type TimeoutCertificate,
+} from '../log/certificates.ts'
+import type { Hash } from '../log/entry.ts'
+import type { SafetyState, TimeoutMessage, VoteMessage } from './types.ts'
+
+export type Signed<T> =
+  | { readonly ok: true, readonly message: T, /** null when nothing changed (a repeat) */ readonly persist: SafetyState | null }
+  | { readonly ok: false, readonly reason: string }
+
+export function initialSafetyState(genesisQc: QuorumCertificate): SafetyState {
+  return {
+    lastVotedRound: 0,
+    preferredRound: 0,
+    oneChainRound: 0,
+    highestTimeoutRound: 0,
+    lastVote: null,
+    lastTimeout: null,
+    highQc: genesisQc,
+    highTc: null,
+  }
+}
+
+export interface SafetyRulesOptions {
+  readonly chainId: string
+  readonly validatorIndex: number
+  readonly seed: Uint8Array
+}
+
+export class SafetyRules {
+  readonly #chainId: string
+  readonly #index: number
+  readonly #seed: Uint8Array
+  #state: SafetyState
+
+  constructor(options: SafetyRulesOptions, state: SafetyState) {
+    this.#chainId = options.chainId
+    this.#index = options.validatorIndex
+    this.#seed = options.seed
+    this.#state = state
+  }
+
+  get state(): SafetyState {
+    return this.#state
+  }
+
+  /**
+   * Signs a vote for `header` (hash `hash`), whose parent is `parent`. `tc` is the
+   * proposal's TC for round-1, if any. `highQc`/`highTc` are the replica's current
+   * ones, recorded in the persisted state.
+   */
+  signVote(
+    header: BlockHeader, hash: Hash, parent: BlockHeader, parentHash: Hash, tc: TimeoutCertificate | null,
+    highQc: QuorumCertificate, highTc: TimeoutCertificate | null,
+  ): Signed<VoteMessage> {
+    const s = this.#state
+    const round = header.round
+    const last = s.lastVote
+    if (last !== null && last.round === round && bytesEqual(last.block, hash)) return { ok: true, message: last, persist: null }
+    if (round <= s.lastVotedRound) return { ok: false, reason: `round ${round} is not above last voted round ${s.lastVotedRound}` }
+    if (!bytesEqual(header.justify.block, parentHash)) return { ok: false, reason: 'the justify QC is not for the parent' }
+    const q = header.justify.round
+    const viaQc = round === q + 1
+    const viaTc = tc !== null && round === tc.round + 1 && q >= tcHighQcRound(tc)
+    if (!viaQc && !viaTc) {
+      return { ok: false, reason: `round ${round} is neither justify round ${q} + 1 nor justified by a TC whose high QC round is at most ${q}` }
+    }
+    const sig = signDomain(this.#seed, 'vote', this.#chainId, voteDataToCbor({ round, height: header.height, block: hash }))
+    let commit: VoteMessage['commit'] = null
+    if (round === parent.round + 1 && parent.height > 0) {
+      const data = { height: parent.height, block: parentHash, logSize: parent.logSize, logRoot: parent.logRoot }
+      commit = { ...data, sig: signDomain(this.#seed, 'commit', this.#chainId, commitDataToCbor(data)) }
+    }
+    const vote: VoteMessage = { type: 'vote', voter: this.#index, round, height: header.height, block: hash, sig, commit }
+    this.#state = {
+      ...s,
+      lastVotedRound: round,
+      preferredRound: Math.max(s.preferredRound, parent.justify.round),
+      oneChainRound: Math.max(s.oneChainRound, q),
+      lastVote: vote,
+      highQc: highQc.round >= s.highQc.round ? highQc : s.highQc,
+      highTc: newerTc(highTc, s.highTc),
+    }
+    return { ok: true, message: vote, persist: this.#state }
+  }
+
+  /** Signs (or repeats) the timeout for `round`. */
+  signTimeout(round: number, highQc: QuorumCertificate, highTc: TimeoutCertificate | null): Signed<TimeoutMessage> {
+    const s = this.#state
+    const last = s.lastTimeout
+    if (last !== null && last.round === round) return { ok: true, message: last, persist: null }
+    if (round < s.lastVotedRound) return { ok: false, reason: `round ${round} is below last voted round ${s.lastVotedRound}` }
+    if (round <= s.highestTimeoutRound) return { ok: false, reason: `round ${round} is not above the highest timeout round ${s.highestTimeoutRound}` }
+    const tcRound = highTc === null ? -1 : highTc.round
+    if (round !== highQc.round + 1 && round !== tcRound + 1) {
+      return { ok: false, reason: `round ${round} follows neither high QC round ${highQc.round} nor high TC round ${tcRound}` }
+    }
+    if (highQc.round < s.oneChainRound) return { ok: false, reason: `high QC round ${highQc.round} is below the observed round ${s.oneChainRound}` }
+    const sig = signDomain(this.#seed, 'timeout', this.#chainId, timeoutDataToCbor(round, highQc.round))
+    const timeout: TimeoutMessage = { type: 'timeout', voter: this.#index, round, highQc, highTc, sig }
+    this.#state = {
+      ...s,
+      lastVotedRound: Math.max(s.lastVotedRound, round),
+      highestTimeoutRound: round,
+      lastTimeout: timeout,
+      highQc: highQc.round >= s.highQc.round ? highQc : s.highQc,
+      highTc: newerTc(highTc, s.highTc),
+    }
+    return { ok: true, message: timeout, persist: this.#state }
+  }
+}
+
+function newerTc(a: TimeoutCertificate | null, b: TimeoutCertificate | null): TimeoutCertificate | null {
+  if (a === null) return b
+  if (b === null) return a
+  return a.round >= b.round ? a : b
+}

@@ -1,0 +1,258 @@
+// The consensus core's contract with its drivers (the libp2p/level node and the
+// deterministic simulator). The core is a state machine: a driver feeds it Events and
+// executes the Actions it returns, IN ORDER. It never reads a clock, touches a socket or
+// a disk, or draws a random number: time comes in as `now`, randomness as the seed.
+//
+// Driver obligations (the whole contract; docs/protocol.md explains why):
+//  1. Execute the actions of one step() in the order given. A 'persist-safety-state'
+//     or 'persist-block' action must be durable (fsync'd) before any LATER 'send' or
+//     'broadcast' of the same step leaves the process. This is what makes a restart
+//     never double-vote.
+//  2. 'set-timer' replaces the previous timer of the same kind. When it fires, deliver
+//     {type:'timer', kind, round}. Stale timers are harmless (the core checks the round).
+//  3. 'commit' actions arrive in height order with no gaps; append the blocks to the
+//     committed log and store them (and the cc, qc when present) by height.
+//     'store-commit-certificate' may arrive for a block committed earlier.
+//  4. 'serve-sync': answer with serveSyncRequest() (sync.ts) from the driver's store and
+//     send the result to `to`. The core keeps no committed blocks beyond its head.
+//  5. Deliver messages from the network as {type:'message', from, message}, where
+//     `from` is the authenticated validator index of the peer connection. The core
+//     never trusts a message for its sender: every signature and certificate is checked.
+//  6. On restart, construct the Replica with RestoredState (below) built from what
+//     the actions above persisted, then deliver {type:'start'}.
+import type { Block } from '../log/block.ts'
+import type { CommitCertificate, QuorumCertificate, TimeoutCertificate } from '../log/certificates.ts'
+import type { Entry, Hash } from '../log/entry.ts'
+import type { Genesis } from '../log/genesis.ts'
+import type { MerkleAccumulatorState } from '../log/merkle.ts'
+
+// ---------------------------------------------------------------------------------
+// Messages (wire encoding in messages.ts)
+// ---------------------------------------------------------------------------------
+
+/** A leader's proposal for its round. `sig` is the proposer's signature (kind
+ * 'proposal') over {block: blockHash(header)}. `tc` is present when the round was
+ * entered by a timeout certificate for round-1; `cc` is the newest commit certificate
+ * the leader formed (checkpoint for every node to store). */
+export interface ProposalMessage {
+  readonly type: 'proposal'
+  readonly block: Block
+  readonly sig: Uint8Array
+  readonly tc: TimeoutCertificate | null
+  readonly cc: CommitCertificate | null
+}
+
+/** The commit half of a vote: a signature (kind 'commit') over the parent's
+ * CommitData, present iff the voted block's round is its parent's round + 1. */
+export interface CommitVote {
+  readonly height: number
+  readonly block: Hash
+  readonly logSize: number
+  readonly logRoot: Hash
+  readonly sig: Uint8Array
+}
+
+/** A vote (kind 'vote' over VoteData {round, height, block}); sent to leader(round+1). */
+export interface VoteMessage {
+  readonly type: 'vote'
+  readonly voter: number
+  readonly round: number
+  readonly height: number
+  readonly block: Hash
+  readonly sig: Uint8Array
+  readonly commit: CommitVote | null
+}
+
+/** A timeout (kind 'timeout' over {round, highQcRound: highQc.round}); broadcast. */
+export interface TimeoutMessage {
+  readonly type: 'timeout'
+  readonly voter: number
+  readonly round: number
+  readonly highQc: QuorumCertificate
+  readonly highTc: TimeoutCertificate | null
+  readonly sig: Uint8Array
+}
+
+/** Certificates only: sent back to a peer that is behind, and broadcast when a commit
+ * certificate forms after the leader already proposed. */
+export interface SyncInfoMessage {
+  readonly type: 'sync-info'
+  readonly highQc: QuorumCertificate
+  readonly highTc: TimeoutCertificate | null
+  readonly highCc: CommitCertificate | null
+}
+
+/** Client entries relayed between validators (one hop: the receiving node broadcasts). */
+export interface EntriesMessage {
+  readonly type: 'entries'
+  readonly entries: readonly Entry[]
+}
+
+/** Asks for the block with hash `block` and up to count-1 of its ancestors. */
+export interface BlockRequest {
+  readonly type: 'block-request'
+  readonly block: Hash
+  readonly count: number
+}
+
+/** Answer to a BlockRequest: blocks in DESCENDING height order, starting with the one asked for. */
+export interface BlockResponse {
+  readonly type: 'block-response'
+  readonly blocks: readonly Block[]
+}
+
+/** Asks for committed blocks at heights [fromHeight, toHeight]. */
+export interface RangeRequest {
+  readonly type: 'range-request'
+  readonly fromHeight: number
+  readonly toHeight: number
+}
+
+/** Committed blocks in ASCENDING height order from fromHeight, ending at a block that
+ * `cc` certifies (so the whole range is provably committed). */
+export interface RangeResponse {
+  readonly type: 'range-response'
+  readonly blocks: readonly Block[]
+  readonly cc: CommitCertificate | null
+}
+
+export type SyncRequest = BlockRequest | RangeRequest
+export type Message =
+  | ProposalMessage | VoteMessage | TimeoutMessage | SyncInfoMessage | EntriesMessage
+  | BlockRequest | BlockResponse | RangeRequest | RangeResponse
+export type MessageType = Message['type']
+
+// ---------------------------------------------------------------------------------
+// Events (inputs)
+// ---------------------------------------------------------------------------------
+
+/** 'round': the pacemaker's round timer. 'propose': a leader's short wait to fill a
+ * block (genesis params.proposalDelayMs). */
+export type TimerKind = 'round' | 'propose'
+
+/** Events. Sync data arrives as messages ('block-response', 'range-response') from the
+ * peer the core asked; the core accepts only what it asked for and verifies all of it. */
+export type Event =
+  | { readonly type: 'start', readonly now: number }
+  | { readonly type: 'message', readonly now: number, readonly from: number, readonly message: Message }
+  | { readonly type: 'timer', readonly now: number, readonly kind: TimerKind, readonly round: number }
+  /** Entries from clients of this node. Answered by one 'submitted' action. */
+  | { readonly type: 'submit', readonly now: number, readonly entries: readonly Entry[] }
+
+// ---------------------------------------------------------------------------------
+// Actions (outputs)
+// ---------------------------------------------------------------------------------
+
+export interface SubmitResult {
+  readonly id: Hash
+  /** null: accepted (or already known); otherwise why the entry was refused. */
+  readonly rejected: string | null
+}
+
+export type Action =
+  /** Make durable before executing any later action of this step. Overwrites the previous one. */
+  | { readonly type: 'persist-safety-state', readonly state: SafetyState }
+  /** A validated, not yet committed block (store by hash; needed on restart and to serve sync). */
+  | { readonly type: 'persist-block', readonly hash: Hash, readonly block: Block }
+  | { readonly type: 'send', readonly to: number, readonly message: Message }
+  /** To every other validator (not to this one). */
+  | { readonly type: 'broadcast', readonly message: Message }
+  | { readonly type: 'set-timer', readonly kind: TimerKind, readonly round: number, readonly delayMs: number }
+  /** Blocks newly committed, ascending and contiguous from the previous commit. `qc`
+   * certifies the last block when known; `cc` is its commit certificate when known;
+   * `log` is the accumulator state after the last block. */
+  | {
+    readonly type: 'commit'
+    readonly blocks: readonly Block[]
+    readonly hashes: readonly Hash[]
+    readonly qc: QuorumCertificate | null
+    readonly cc: CommitCertificate | null
+    readonly log: MerkleAccumulatorState
+  }
+  /** A verified commit certificate for an already committed height: store by height. */
+  | { readonly type: 'store-commit-certificate', readonly cc: CommitCertificate }
+  /** Answer `request` from the driver's store with serveSyncRequest() and send it to `to`. */
+  | { readonly type: 'serve-sync', readonly to: number, readonly request: SyncRequest }
+  /** A provably invalid message (penalise the sender). Never acted upon. */
+  | { readonly type: 'rejected', readonly from: number, readonly messageType: string, readonly reason: string }
+  | { readonly type: 'submitted', readonly results: readonly SubmitResult[] }
+
+// ---------------------------------------------------------------------------------
+// Persistent state and restart
+// ---------------------------------------------------------------------------------
+
+/**
+ * The safety rules' state. A replica must never lose it: persisted (overwriting) on
+ * every 'persist-safety-state' action, BEFORE the vote or timeout that follows leaves.
+ */
+export interface SafetyState {
+  /** Highest round this replica voted or timed out in; it never votes at or below it. */
+  readonly lastVotedRound: number
+  /** Highest round of a parent of a block this replica voted for (the two-chain lock). */
+  readonly preferredRound: number
+  /** Highest QC round this replica has observed while voting; timeouts never claim less. */
+  readonly oneChainRound: number
+  /** Highest round this replica signed a timeout for. */
+  readonly highestTimeoutRound: number
+  /** The last vote, so a repeated request in the same round gets the same vote. */
+  readonly lastVote: VoteMessage | null
+  /** The last timeout, re-sent unchanged when the round timer fires again. */
+  readonly lastTimeout: TimeoutMessage | null
+  /** The highest QC and TC known when the state was written (restart resumes from them). */
+  readonly highQc: QuorumCertificate
+  readonly highTc: TimeoutCertificate | null
+}
+
+/**
+ * What a driver gives back after a crash. Built from: the last persisted SafetyState;
+ * the committed log (last committed block, its accumulator state from the 'commit'
+ * action's `log`, and every agent's highest committed seq, derived from the committed
+ * entries); and every block persisted by 'persist-block' that is not committed (the
+ * core drops those that do not descend from the committed head).
+ */
+export interface RestoredState {
+  readonly safety: SafetyState
+  readonly committedHead: Block
+  /** The QC certifying the head, from the last 'commit' action's `qc` (null if none). */
+  readonly committedQc: QuorumCertificate | null
+  readonly committedLog: MerkleAccumulatorState
+  /** Hex agent public key -> highest committed seq. */
+  readonly agentSeqs: ReadonlyMap<string, number>
+  readonly pendingBlocks: readonly Block[]
+}
+
+// ---------------------------------------------------------------------------------
+// Configuration
+// ---------------------------------------------------------------------------------
+
+/** Implementation bounds of one replica (not consensus-critical: replicas may differ). */
+export interface ReplicaLimits {
+  /** Entries held in the mempool. When full, new entries are refused with 'mempool-full'. */
+  readonly mempoolEntriesMax: number
+  readonly mempoolBytesMax: number
+  /** Uncommitted blocks held in the block tree; more are ignored until a commit prunes. */
+  readonly pendingBlocksMax: number
+  /** Proposals waiting for a missing ancestor. */
+  readonly bufferedProposalsMax: number
+  /** Blocks asked for / served in one sync request. */
+  readonly syncBlocksMax: number
+  /** A certified block more than this many heights above the committed head is fetched
+   * by committed height range (with commit certificates) instead of by hash. */
+  readonly syncWindowHeights: number
+  /** Attempts to fetch one missing block (each to another peer) before giving up. */
+  readonly syncRetriesMax: number
+  /** Verified-entry cache (entry ids), and verified-certificate cache. */
+  readonly verifiedEntriesMax: number
+  readonly verifiedCertificatesMax: number
+  /** Messages for rounds further ahead than this are ignored (a Byzantine peer cannot
+   * make us allocate state for round 2^50). */
+  readonly futureRoundsMax: number
+}
+
+export interface ReplicaOptions {
+  readonly genesis: Genesis
+  readonly validatorIndex: number
+  /** The validator's 32-byte Ed25519 seed. */
+  readonly seed: Uint8Array
+  readonly limits?: Partial<ReplicaLimits>
+}

@@ -1,0 +1,172 @@
+// Signature and certificate checks with caches, so that each entry and each
+// certificate is verified once per replica however often it is seen (proposal, sync,
+// timeout, gossip). Caches are bounded and forget oldest-first.
+import { bytesEqual } from '../codec/cbor.ts'
+import { sha256, toHex } from '../crypto/hash.ts'
+import { verifyDomain } from '../crypto/domain.ts'
+import { genesisQc } from '../log/block.ts'
+import {
+  checkCc, checkQc, checkTc, commitDataToCbor, timeoutDataToCbor, voteDataToCbor,
+  type CommitCertificate, type QuorumCertificate, type TimeoutCertificate,
+} from '../log/certificates.ts'
+import { encodeEntry, verifyEntrySignature, type Entry } from '../log/entry.ts'
+import { policyAllows, type Genesis } from '../log/genesis.ts'
+import { leafHash } from '../log/merkle.ts'
+import type { ValidatorSet } from '../log/validator-set.ts'
+import type { TimeoutMessage, VoteMessage } from './types.ts'
+
+/** An entry that passed every stateless check, with what later steps need. */
+export interface CheckedEntry {
+  readonly entry: Entry
+  readonly idHex: string
+  readonly agentHex: string
+  readonly leaf: Uint8Array
+  readonly bytes: number
+}
+
+const utf8 = new TextEncoder()
+
+/** A Map used as a bounded FIFO cache. */
+class BoundedCache<V> {
+  readonly #max: number
+  readonly #map = new Map<string, V>()
+  constructor(max: number) {
+    this.#max = max
+  }
+  get(key: string): V | undefined {
+    return this.#map.get(key)
+  }
+  set(key: string, value: V): void {
+    if (this.#map.size >= this.#max) {
+      const oldest = this.#map.keys().next().value as string
+      this.#map.delete(oldest)
+    }
+    this.#map.set(key, value)
+  }
+}
+
+export interface VerifierCounters {
+  /** Ed25519 verifications performed (each certificate counts its signers). */
+  signatures: number
+  entryCacheHits: number
+  certificateCacheHits: number
+}
+
+export class Verifier {
+  readonly #genesis: Genesis
+  readonly #set: ValidatorSet
+  readonly #genesisQc: QuorumCertificate
+  readonly #entries: BoundedCache<CheckedEntry>
+  /** certificate digest -> true (only valid certificates are cached). */
+  readonly #certificates: BoundedCache<true>
+  readonly #byObject = new WeakMap<Entry, CheckedEntry>()
+  readonly counters: VerifierCounters = { signatures: 0, entryCacheHits: 0, certificateCacheHits: 0 }
+
+  constructor(genesis: Genesis, set: ValidatorSet, entriesMax: number, certificatesMax: number) {
+    this.#genesis = genesis
+    this.#set = set
+    this.#genesisQc = genesisQc(genesis)
+    this.#entries = new BoundedCache(entriesMax)
+    this.#certificates = new BoundedCache(certificatesMax)
+  }
+
+  get genesisQc(): QuorumCertificate {
+    return this.#genesisQc
+  }
+
+  isGenesisQc(qc: QuorumCertificate): boolean {
+    return qc.round === 0 && qc.height === 0 && bytesEqual(qc.block, this.#genesisQc.block)
+  }
+
+  /** Checks an entry's signature, payload bound and write policy. Returns the checked
+   * entry or the reason it is invalid. The signature is verified once per entry id. */
+  entry(entry: Entry): CheckedEntry | string {
+    // The same object is checked again as it moves (submit, block, pool, commit): an
+    // identity cache skips even the encoding and hashing.
+    const same = this.#byObject.get(entry)
+    if (same !== undefined) {
+      this.counters.entryCacheHits++
+      return same
+    }
+    const checked = this.#entry(entry)
+    if (typeof checked !== 'string') this.#byObject.set(entry, checked)
+    return checked
+  }
+
+  #entry(entry: Entry): CheckedEntry | string {
+    const encoded = encodeEntry(entry)
+    const idHex = toHex(sha256(encoded))
+    const cached = this.#entries.get(idHex)
+    if (cached !== undefined) {
+      this.counters.entryCacheHits++
+      return cached
+    }
+    const payloadBytes = utf8.encode(entry.payload).length
+    const params = this.#genesis.params
+    if (payloadBytes > params.payloadBytesMax) return `entry payload of ${payloadBytes} bytes is over the chain's limit of ${params.payloadBytesMax}`
+    if (!policyAllows(this.#genesis.policy, entry.namespace, entry.agent)) return `agent may not write to namespace '${entry.namespace}'`
+    this.counters.signatures++
+    if (!verifyEntrySignature(entry, this.#genesis.chainId)) return 'entry signature does not verify'
+    const checked: CheckedEntry = { entry, idHex, agentHex: toHex(entry.agent), leaf: leafHash(encoded), bytes: encoded.length }
+    this.#entries.set(idHex, checked)
+    return checked
+  }
+
+  /** A QC: the genesis QC is valid by definition (no signers); any other needs a quorum. */
+  qc(qc: QuorumCertificate): string | null {
+    if (qc.round === 0 || qc.height === 0) {
+      return this.isGenesisQc(qc) && qc.sigs.length === 0 ? null : 'a QC at round or height 0 must be the genesis QC'
+    }
+    return this.#cached('q', qc, () => checkQc(this.#set, this.#genesis.chainId, qc))
+  }
+
+  tc(tc: TimeoutCertificate): string | null {
+    if (tc.round === 0) return 'a TC for round 0'
+    return this.#cached('t', tc, () => checkTc(this.#set, this.#genesis.chainId, tc), tc.highQcRounds.join(','))
+  }
+
+  cc(cc: CommitCertificate): string | null {
+    if (cc.height === 0) return 'a CC for height 0'
+    return this.#cached('c', cc, () => checkCc(this.#set, this.#genesis.chainId, cc), `${cc.height}/${toHex(cc.block)}/${cc.logSize}/${toHex(cc.logRoot)}`)
+  }
+
+  /** A single vote: voter index in range, signature (and the commit signature if present). */
+  vote(vote: VoteMessage): string | null {
+    if (vote.voter >= this.#set.n) return `voter ${vote.voter} is not a validator`
+    const key = this.#set.key(vote.voter)
+    const chainId = this.#genesis.chainId
+    this.counters.signatures++
+    if (!verifyDomain(key, 'vote', chainId, voteDataToCbor(vote), vote.sig)) return `vote signature of validator ${vote.voter} does not verify`
+    if (vote.commit !== null) {
+      this.counters.signatures++
+      if (!verifyDomain(key, 'commit', chainId, commitDataToCbor(vote.commit), vote.commit.sig)) return `commit signature of validator ${vote.voter} does not verify`
+    }
+    return null
+  }
+
+  timeout(t: TimeoutMessage): string | null {
+    if (t.voter >= this.#set.n) return `voter ${t.voter} is not a validator`
+    if (t.highQc.round >= t.round) return `high QC round ${t.highQc.round} is not below the timeout round ${t.round}`
+    this.counters.signatures++
+    if (!verifyDomain(this.#set.key(t.voter), 'timeout', this.#genesis.chainId, timeoutDataToCbor(t.round, t.highQc.round), t.sig)) {
+      return `timeout signature of validator ${t.voter} does not verify`
+    }
+    return null
+  }
+
+  #cached(kind: string, cert: { signers: Uint8Array, sigs: readonly Uint8Array[], round?: number, height?: number, block?: Uint8Array }, check: () => string | null, extra = ''): string | null {
+    // The key covers the signed statement AND the exact signatures: a copy of a valid
+    // certificate with a forged signature is a different key and is checked in full.
+    const parts = [kind, String(cert.round ?? ''), String(cert.height ?? ''), cert.block === undefined ? '' : toHex(cert.block), extra, toHex(cert.signers)]
+    const digest = toHex(sha256(utf8.encode(parts.join('|') + '|' + cert.sigs.map(toHex).join(''))))
+    if (this.#certificates.get(digest) !== undefined) {
+      this.counters.certificateCacheHits++
+      return null
+    }
+    const problem = check()
+    if (problem !== null) return problem
+    this.counters.signatures += cert.sigs.length
+    this.#certificates.set(digest, true)
+    return null
+  }
+}

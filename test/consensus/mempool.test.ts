@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest'
+import { Mempool } from '../../src/consensus/mempool.ts'
+import { Verifier } from '../../src/consensus/verifier.ts'
+import { validatorSetOf } from '../../src/log/genesis.ts'
+import { entry, makeGenesis } from './fixtures.ts'
+
+const { genesis } = makeGenesis(4)
+const verifier = new Verifier(genesis, validatorSetOf(genesis), 1000, 100)
+const checked = (seq: number, seed?: Uint8Array) => {
+  const c = verifier.entry(entry(seq, seed))
+  if (typeof c === 'string') throw new Error(c)
+  return c
+}
+
+describe('mempool', () => {
+  it('deduplicates by id and by (agent, seq)', () => {
+    const pool = new Mempool({ entriesMax: 10, bytesMax: 1 << 20 })
+    expect(pool.add(checked(1))).toBe('added')
+    expect(pool.add(checked(1))).toBe('known')
+    // Same agent and seq, different payload: a conflicting entry.
+    const other = verifier.entry({ ...entry(1), payload: '{"x":1}' })
+    expect(typeof other).toBe('string') // the signature no longer verifies
+    expect(pool.size).toBe(1)
+  })
+  it('refuses entries when full, by count and by bytes', () => {
+    const pool = new Mempool({ entriesMax: 2, bytesMax: 1 << 20 })
+    expect(pool.add(checked(1))).toBe('added')
+    expect(pool.add(checked(2))).toBe('added')
+    expect(pool.add(checked(3))).toBe('mempool-full')
+    const small = new Mempool({ entriesMax: 100, bytesMax: checked(1).bytes + 10 })
+    expect(small.add(checked(1))).toBe('added')
+    expect(small.add(checked(2))).toBe('mempool-full')
+  })
+  it('selects per-agent ascending seqs above the chain, within limits', () => {
+    const pool = new Mempool({ entriesMax: 100, bytesMax: 1 << 20 })
+    for (const s of [5, 3, 4, 1]) pool.add(checked(s))
+    const other = new Uint8Array(32).fill(7)
+    pool.add(checked(2, other))
+    const batch = pool.select(10, 1 << 20, (agent) => (agent === checked(1).agentHex ? 3 : -1), () => false)
+    expect(batch.map((b) => b.entry.seq)).toEqual([4, 5, 2])
+    expect(pool.select(2, 1 << 20, () => -1, () => false).map((b) => b.entry.seq)).toEqual([1, 3])
+    pool.dropUpTo(checked(1).agentHex, 4)
+    expect(pool.size).toBe(2)
+  })
+})
