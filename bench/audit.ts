@@ -35,7 +35,7 @@ if (!existsSync(file)) {
     const batch = Array.from({ length: Math.min(perBlock, entries - made) }, (_, i) => agents[i % agents.length]!.entry(net.genesis.chainId, 'bench/decisions', { n: made + i, note: 'a decision of about a hundred bytes, as agents write them' }))
     chain.add(batch, true)
     const item = chain.items.pop()!
-    if (!out.write(frameRecord(chainItemToCbor(item)))) await new Promise((resolve) => out.once('drain', resolve))
+    if (!out.write(frameRecord(chainItemToCbor(item)))) await new Promise<void>((resolve) => out.once('drain', () => resolve()))
   }
   await new Promise<void>((resolve) => out.end(resolve))
   const { renameSync } = await import('node:fs')
