@@ -3,7 +3,6 @@
 import type { Command } from 'commander'
 import { NODE_LIMITS } from '../../limits.ts'
 import { readConfig } from '../../runtime/config.ts'
-import { runNode } from '../../runtime/run-node.ts'
 
 export function registerStart(program: Command): void {
   program.command('start')
@@ -11,6 +10,8 @@ export function registerStart(program: Command): void {
     .requiredOption('--config <file>', 'node config file (JSON; see docs/operations.md)')
     .action(async (opts: { config: string }) => {
       const config = await readConfig(opts.config)
+      // Loaded here, not at the top: the other commands need none of libp2p, level or fastify.
+      const { runNode } = await import('../../runtime/run-node.ts')
       const running = await runNode(config)
       process.stdout.write(JSON.stringify({ event: 'ready', index: running.index, http: running.httpUrl, p2p: running.p2pAddresses, log: running.logFile }) + '\n')
       const exitCode = await new Promise<number>((resolve) => {

@@ -1,0 +1,49 @@
+// The node daemon's bounds and tuning constants, in one place. The protocol's hard
+// limits (message bytes, block size...) are in src/limits.ts; these bound the node's own
+// queues, retries and caches. Each says why it has its value and which metric tells
+// when to revisit it.
+export const NODE_LIMITS = {
+  // --- transport (node/net) ---
+  /** Frames queued for one peer's consensus stream before the oldest is dropped. Votes
+   * and timeouts of old rounds are worthless, so dropping the oldest keeps the fresh
+   * ones flowing. Revisit if `net_send_dropped_total` grows while peers are healthy. */
+  sendQueueMessagesMax: 1024,
+  /** Bytes queued for one peer before the oldest frames are dropped (a few full blocks). */
+  sendQueueBytesMax: 32 * 1024 * 1024,
+  /** Received messages held per peer until the driver takes them; a flooding peer fills
+   * only its own queue (round-robin across peers). Revisit with `net_receive_dropped_total`. */
+  receiveQueueMessagesMax: 4096,
+  /** Received bytes held per peer (bounds memory under a flood of large frames). */
+  receiveQueueBytesMax: 64 * 1024 * 1024,
+  /** Concurrent inbound consensus streams one connection may open. We use one per peer;
+   * a few more cover reconnect races. */
+  streamsPerConnectionMax: 4,
+  /** First and largest delay between redials of a disconnected validator. */
+  redialDelayMsMin: 200,
+  redialDelayMsMax: 10_000,
+  /** Time allowed for one dial or one stream open before it counts as failed. */
+  dialTimeoutMs: 5_000,
+  /** Penalty points before a validator is disconnected for a cool-off; one point per
+   * malformed frame or rejected gossip message. */
+  peerPenaltyMax: 20,
+  /** Penalty points decay: all forgiven after this long without a new one. */
+  peerPenaltyWindowMs: 60_000,
+  /** How long a disconnected misbehaving peer is refused. Short: it is still a validator
+   * whose votes liveness may need. */
+  peerCooloffMs: 15_000,
+
+  // --- storage (node/store) ---
+  /** Most items one paged query returns. */
+  queryPageMax: 1000,
+
+  // --- runtime (node/runtime) ---
+  /** Events waiting for the driver (messages, timers, submissions) before new network
+   * messages are dropped; local submissions get back-pressure instead. */
+  driverQueueMax: 16_384,
+  /** Entries waiting to be handed to the replica in one event. */
+  submitBatchMax: 1000,
+  /** Most pending submissions the node holds for the mempool. */
+  pendingSubmissionsMax: 50_000,
+  /** Time allowed for a clean shutdown before the process exits anyway. */
+  shutdownMsMax: 10_000,
+} as const

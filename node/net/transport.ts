@@ -1,0 +1,84 @@
+// The transport contract the validator runtime depends on: send bytes to one validator,
+// broadcast bytes on a gossip topic, receive inspected messages from validators. The
+// libp2p implementation is in libp2p-transport.ts; tests may supply others.
+
+/** Where a message travelled: a direct consensus stream or one of the gossip topics. */
+export type Channel = 'direct' | 'proposals' | 'entries'
+
+export const GOSSIP_CHANNELS = ['proposals', 'entries'] as const
+export type GossipChannel = (typeof GOSSIP_CHANNELS)[number]
+
+/** The consensus stream protocol: one long-lived stream per peer and direction, frames
+ * with an unsigned-varint length prefix, each frame one encoded consensus message. */
+export const CONSENSUS_PROTOCOL = '/synod/consensus/1'
+
+export function gossipTopic(chainId: string, channel: GossipChannel): string {
+  return `synod/${chainId}/${channel}`
+}
+
+/**
+ * A transport's verdict on received bytes, from the owner's `inspect` function:
+ *  - accept: deliver it;
+ *  - ignore: drop it silently (stale, duplicate, harmless);
+ *  - reject: provably invalid (malformed, not ours): drop it and penalise the sender.
+ */
+export type Inspection<M> =
+  | { readonly verdict: 'accept', readonly message: M }
+  | { readonly verdict: 'ignore' | 'reject', readonly reason: string }
+
+/** Decodes and checks bytes from validator `from`; must not throw and must be fast. */
+export type Inspect<M> = (bytes: Uint8Array, channel: Channel, from: number) => Inspection<M>
+
+export interface Received<M> {
+  /** Validator index of the sender (for gossip: the peer that relayed it to us). */
+  readonly from: number
+  readonly channel: Channel
+  readonly message: M
+  /** Encoded size, for accounting. */
+  readonly bytes: number
+}
+
+export type TransportEvent =
+  | { readonly type: 'peer-connected', readonly peer: number }
+  | { readonly type: 'peer-disconnected', readonly peer: number }
+  | { readonly type: 'penalty', readonly peer: number, readonly reason: string }
+  | { readonly type: 'peer-cooloff', readonly peer: number, readonly untilMs: number }
+  | { readonly type: 'send-failed', readonly peer: number, readonly reason: string }
+
+export interface TransportStats {
+  sentFrames: number
+  sentBytes: number
+  sendDropped: number
+  receivedFrames: number
+  receivedBytes: number
+  receiveDropped: number
+  rejected: number
+  ignored: number
+  published: number
+  publishFailed: number
+}
+
+export interface Transport<M> {
+  readonly selfIndex: number
+  start(): Promise<void>
+  stop(): Promise<void>
+  /** Queues bytes for validator `to` (older queued frames may be dropped to make room);
+   * false if the transport is stopped or refused these bytes. */
+  send(to: number, bytes: Uint8Array): boolean
+  /** Publishes bytes on a gossip topic (fire and forget; failures are counted). */
+  broadcast(channel: GossipChannel, bytes: Uint8Array): void
+  /** Received, accepted messages, fairly interleaved across peers. One reader. */
+  readonly received: AsyncIterable<Received<M>>
+  /** Takes one received message without waiting. */
+  poll(): Received<M> | undefined
+  /** Validator indexes with an open connection. */
+  connectedPeers(): number[]
+  /** Multiaddrs this node listens on (with /p2p/<peer id>). */
+  listenAddresses(): string[]
+  /** Counts a provably invalid message against a peer (the owner found it invalid
+   * after delivery); enough points cut the peer off for a cool-off. */
+  penalise(peer: number, reason: string): void
+  /** Replaces the dial addresses of a validator (tests start on port 0). */
+  setPeerAddresses(index: number, addresses: readonly string[]): Promise<void>
+  readonly stats: Readonly<TransportStats>
+}

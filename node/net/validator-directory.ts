@@ -1,0 +1,36 @@
+// Validator index <-> libp2p peer id. A validator's peer id is its Ed25519 validator key
+// (libp2p's identity multihash of the key), so a Noise-authenticated connection is bound
+// to exactly one validator.
+import { publicKeyFromRaw } from '@libp2p/crypto/keys'
+import { peerIdFromPublicKey } from '@libp2p/peer-id'
+import type { PeerId } from '@libp2p/interface'
+import type { ValidatorInfo } from '../../src/log/validator-set.ts'
+
+export class ValidatorDirectory {
+  readonly peerIds: readonly PeerId[]
+  readonly #indexByPeer: Map<string, number>
+
+  constructor(validators: readonly ValidatorInfo[]) {
+    this.peerIds = validators.map((v) => peerIdFromPublicKey(publicKeyFromRaw(v.publicKey)))
+    this.#indexByPeer = new Map(this.peerIds.map((p, i) => [p.toString(), i]))
+  }
+
+  get n(): number {
+    return this.peerIds.length
+  }
+
+  indexOf(peer: PeerId | string): number | undefined {
+    return this.#indexByPeer.get(typeof peer === 'string' ? peer : peer.toString())
+  }
+
+  peerId(index: number): PeerId {
+    const peer = this.peerIds[index]
+    if (peer === undefined) throw new RangeError(`no validator at index ${index} (n = ${this.n})`)
+    return peer
+  }
+}
+
+/** The libp2p peer id string of an Ed25519 public key. */
+export function peerIdStringOf(publicKey: Uint8Array): string {
+  return peerIdFromPublicKey(publicKeyFromRaw(publicKey)).toString()
+}

@@ -1,0 +1,217 @@
+// The HTTP API's view of a validator node (node/api/backend.ts NodeBackend): reads go
+// to the chain store, submissions to the node's driver loop. Every answer is bounded:
+// pages by NODE_LIMITS.queryPageMax, streams by the consumer's pace.
+import { toHex } from '../../src/crypto/hash.ts'
+import type { CommitCertificate } from '../../src/log/certificates.ts'
+import { entryId, type Entry, type Hash } from '../../src/log/entry.ts'
+import { EXPORT_FORMAT } from '../../src/log/export.ts'
+import { genesisHash } from '../../src/log/genesis.ts'
+import type { Receipt } from '../../src/log/receipt.ts'
+import type {
+  BlockExport, EntryLookup, LogPage, LogQuery, LogRecord, NodeBackend, NodeHealth, SubmitResult, SubscribeOptions,
+} from '../api/backend.ts'
+import {
+  InvalidCursorError, InvalidEntryError, InvalidSignatureError, MempoolFullError, NotReadyError, PolicyDeniedError,
+  RangeUnavailableError, StaleSequenceError,
+} from '../api/errors.ts'
+import { encodeChainItem } from '../api/export-format.ts'
+import { NODE_LIMITS } from '../limits.ts'
+import type { StoredEntry } from '../store/store.ts'
+import { QueueFullError, type ValidatorNode } from './validator-node.ts'
+
+/** A node whose certified height is this far above its committed head is catching up. */
+const SYNCING_GAP_HEIGHTS = 8
+/** Page size of subscription reads from the store. */
+const SUBSCRIBE_PAGE = 256
+/** A subscription re-checks the store at least this often, even without a commit signal. */
+const SUBSCRIBE_POLL_MS = 5_000
+/** Rows a filtered query (namespace and agent) scans for one page before it answers with
+ * what it found and a cursor. */
+const FILTER_SCAN_MAX = 10_000
+const CURSOR = /^[0-9]{1,16}$/
+
+function record(stored: StoredEntry): LogRecord {
+  return { id: stored.id, entry: stored.entry, height: stored.height, index: stored.index }
+}
+
+function checkSignal(signal: AbortSignal): void {
+  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted')
+}
+
+export class ValidatorBackend implements NodeBackend {
+  readonly #node: ValidatorNode
+
+  constructor(node: ValidatorNode) {
+    this.#node = node
+  }
+
+  async submitEntry(entry: Entry, signal: AbortSignal): Promise<SubmitResult> {
+    const node = this.#node
+    if (!node.running) throw new NotReadyError(node.stopping ? 'the node is stopping' : 'the node is starting')
+    const id = entryId(entry)
+    if (node.hasPending(id) || (await node.store.entryById(id)) !== undefined) return { id, status: 'duplicate' }
+    checkSignal(signal)
+    let results: readonly (string | null)[]
+    try {
+      results = await node.submit([entry])
+    } catch (err) {
+      if (err instanceof QueueFullError) throw new MempoolFullError(node.mempoolSize)
+      throw new NotReadyError(`the node cannot take entries now: ${(err as Error).message}`)
+    }
+    const rejected = results[0]
+    if (rejected === null || rejected === undefined) return { id, status: 'accepted' }
+    switch (rejected) {
+      case 'mempool-full':
+        throw new MempoolFullError(node.mempoolSize)
+      case 'duplicate-seq':
+        throw new StaleSequenceError(entry.seq, entry.seq)
+      case 'seq-committed': {
+        if ((await node.store.entryById(id)) !== undefined) return { id, status: 'duplicate' }
+        throw new StaleSequenceError(entry.seq, (await node.store.agentSeq(entry.agent)) ?? 0)
+      }
+      default:
+        if (/signature/.test(rejected)) throw new InvalidSignatureError(rejected)
+        if (/may not write/.test(rejected)) throw new PolicyDeniedError(entry.namespace, toHex(entry.agent))
+        throw new InvalidEntryError(rejected)
+    }
+  }
+
+  async getEntry(id: Hash, _signal: AbortSignal): Promise<EntryLookup | null> {
+    const stored = await this.#node.store.entryById(id)
+    if (stored !== undefined) return { status: 'committed', ...record(stored) }
+    const pending = this.#node.pendingEntry(id)
+    return pending === undefined ? null : { status: 'pending', id, entry: pending }
+  }
+
+  getReceipt(id: Hash, _signal: AbortSignal): Promise<Receipt | null> {
+    return this.#node.store.receipt(id)
+  }
+
+  async query(query: LogQuery, signal: AbortSignal): Promise<LogPage> {
+    const store = this.#node.store
+    const head = store.head
+    let fromIndex = 0
+    if (query.cursor !== undefined) {
+      if (!CURSOR.test(query.cursor)) throw new InvalidCursorError(`cursor '${query.cursor}' was not made by this node`)
+      fromIndex = Number(query.cursor)
+    }
+    if (query.fromHeight !== undefined) {
+      if (query.fromHeight > head.height) return { items: [], nextCursor: null }
+      fromIndex = Math.max(fromIndex, (await store.firstIndexAt(query.fromHeight)) ?? 0)
+    }
+    let toIndex = head.logSize
+    if (query.toHeight !== undefined && query.toHeight < head.height) {
+      toIndex = (await store.accumulatorAt(query.toHeight))?.size ?? head.logSize
+    }
+    const limit = Math.max(1, Math.min(query.limit, NODE_LIMITS.queryPageMax))
+    if (fromIndex >= toIndex) return { items: [], nextCursor: null }
+    checkSignal(signal)
+    let rows: StoredEntry[]
+    let scannedTo: number
+    if (query.agent !== undefined && query.namespace !== undefined) {
+      // Both filters: walk the agent's index and keep the namespace, a bounded number of rows per page.
+      rows = []
+      let next = fromIndex
+      let scanned = 0
+      while (rows.length < limit && scanned < FILTER_SCAN_MAX && next < toIndex) {
+        const batch = await store.entriesByAgent(query.agent, { fromIndex: next, toIndex, limit: Math.min(NODE_LIMITS.queryPageMax, FILTER_SCAN_MAX - scanned) })
+        if (batch.length === 0) {
+          next = toIndex
+          break
+        }
+        scanned += batch.length
+        for (const row of batch) {
+          next = row.index + 1
+          if (row.entry.namespace === query.namespace) {
+            rows.push(row)
+            if (rows.length === limit) break
+          }
+        }
+        checkSignal(signal)
+      }
+      scannedTo = next
+    } else {
+      const range = { fromIndex, toIndex, limit }
+      rows = query.agent !== undefined
+        ? await store.entriesByAgent(query.agent, range)
+        : query.namespace !== undefined
+          ? await store.entriesByNamespace(query.namespace, range)
+          : await store.entries(range)
+      scannedTo = rows.length < limit ? toIndex : rows.at(-1)!.index + 1
+    }
+    return { items: rows.map(record), nextCursor: scannedTo < toIndex ? String(scannedTo) : null }
+  }
+
+  subscribe(options: SubscribeOptions, signal: AbortSignal): AsyncIterable<LogRecord> {
+    const node = this.#node
+    const store = node.store
+    return (async function* subscription(): AsyncGenerator<LogRecord> {
+      let next = options.fromIndex
+      // Runs until the consumer aborts; each pass reads one bounded page or waits.
+      while (!signal.aborted && !node.stopping) {
+        const end = store.head.logSize
+        const range = { fromIndex: next, toIndex: end, limit: SUBSCRIBE_PAGE }
+        const page = next >= end ? [] : options.namespace === undefined ? await store.entries(range) : await store.entriesByNamespace(options.namespace, range)
+        if (page.length === 0) {
+          next = Math.max(next, end)
+          await node.commits.wait(signal, SUBSCRIBE_POLL_MS)
+          continue
+        }
+        for (const row of page) {
+          next = row.index + 1
+          yield record(row)
+          if (signal.aborted) return
+        }
+        if (page.length < SUBSCRIBE_PAGE) next = Math.max(next, end)
+      }
+    })()
+  }
+
+  async latestCheckpoint(_signal: AbortSignal): Promise<CommitCertificate | null> {
+    return (await this.#node.store.latestCommitCertificate()) ?? null
+  }
+
+  async consistencyProof(oldSize: number, newSize: number, _signal: AbortSignal): Promise<Hash[]> {
+    const logSize = this.#node.store.head.logSize
+    if (newSize > logSize) throw new RangeUnavailableError(`log size ${newSize} is above this node's committed log size ${logSize}`)
+    return this.#node.store.consistencyProof(oldSize, newSize)
+  }
+
+  async exportBlocks(fromHeight: number, toHeight: number, signal: AbortSignal): Promise<BlockExport> {
+    const node = this.#node
+    const store = node.store
+    const height = store.head.height
+    if (toHeight > height) throw new RangeUnavailableError(`height ${toHeight} is above this node's committed height ${height}`)
+    let start = null
+    if (fromHeight > 1) {
+      const previous = await store.blockAt(fromHeight - 1)
+      const accumulator = await store.accumulatorAt(fromHeight - 1)
+      if (previous === undefined || accumulator === undefined) throw new RangeUnavailableError(`height ${fromHeight - 1} is not stored`)
+      start = { header: previous.header, accumulator }
+    }
+    const records = (async function* exportRecords(): AsyncGenerator<Uint8Array> {
+      for (let h = fromHeight; h <= toHeight; h++) {
+        if (signal.aborted) return
+        const block = await store.blockAt(h)
+        if (block === undefined) throw new RangeUnavailableError(`height ${h} is not stored`)
+        yield encodeChainItem({ block, cc: (await store.commitCertificate(h)) ?? null })
+      }
+    })()
+    return { header: { format: EXPORT_FORMAT, chainId: node.genesis.chainId, genesis: genesisHash(node.genesis), from: fromHeight, start }, records }
+  }
+
+  health(): NodeHealth {
+    const node = this.#node
+    const head = node.running ? node.head : { height: 0, logSize: 0 }
+    const status = node.stopping ? 'stopping' : !node.running || node.certifiedHeight - head.height > SYNCING_GAP_HEIGHTS ? 'syncing' : 'ok'
+    return {
+      status,
+      chainId: node.genesis.chainId,
+      height: head.height,
+      logSize: head.logSize,
+      round: node.round,
+      peers: node.peers.length,
+      mempoolEntries: node.mempoolSize,
+    }
+  }
+}

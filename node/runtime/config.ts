@@ -1,0 +1,112 @@
+// The node's configuration file (synod start --config FILE), JSON:
+//   {
+//     "dataDir": "data",                      // store and logs; created if missing
+//     "keyFile": "validator.key.json",        // this validator's key (mode 0600)
+//     "genesisFile": "genesis.json",
+//     "listen": ["/ip4/0.0.0.0/tcp/7000"],    // optional; default: this validator's genesis addresses
+//     "http": { "host": "127.0.0.1", "port": 8000 },  // optional; null: no HTTP API
+//     "logLevel": "info"                      // optional: fatal|error|warn|info|debug|trace
+//   }
+// Relative paths are relative to the config file's folder. Every field is checked, and
+// every problem names the file and field.
+import { readFile, stat } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import { genesisFromJson, type Genesis } from '../../src/log/genesis.ts'
+import { ConfigError } from './errors.ts'
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+export interface NodeConfig {
+  readonly dataDir: string
+  readonly keyFile: string
+  readonly genesisFile: string
+  /** null: listen on this validator's genesis addresses. */
+  readonly listen: readonly string[] | null
+  readonly http: { readonly host: string, readonly port: number } | null
+  readonly logLevel: LogLevel
+}
+
+/** Config and genesis files are small; refuse anything larger before parsing. */
+const CONFIG_BYTES_MAX = 64 * 1024
+const GENESIS_BYTES_MAX = 4 * 1024 * 1024
+const CONFIG_FIELDS = ['dataDir', 'keyFile', 'genesisFile', 'listen', 'http', 'logLevel']
+
+async function readBounded(path: string, bytesMax: number, what: string): Promise<string> {
+  let info
+  try {
+    info = await stat(path)
+  } catch (err) {
+    throw new ConfigError(`cannot read ${what} ${path}: ${(err as Error).message}`)
+  }
+  if (!info.isFile()) throw new ConfigError(`${what} ${path} is not a file`)
+  if (info.size > bytesMax) throw new ConfigError(`${what} ${path} is ${info.size} bytes, over the limit of ${bytesMax}`)
+  return readFile(path, 'utf8')
+}
+
+function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    throw new ConfigError(`${where}: not valid JSON (${(err as Error).message})`)
+  }
+}
+
+export function checkMultiaddr(text: unknown, where: string): string {
+  if (typeof text !== 'string' || text.length === 0 || text.length > 256) throw new ConfigError(`${where} must be a multiaddr string`)
+  try {
+    multiaddr(text)
+  } catch (err) {
+    throw new ConfigError(`${where}: '${text}' is not a multiaddr (${(err as Error).message})`)
+  }
+  return text
+}
+
+export function checkPort(value: unknown, where: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65535) throw new ConfigError(`${where} must be an integer port 0-65535`)
+  return value
+}
+
+export function parseConfig(json: unknown, file: string): NodeConfig {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ConfigError(`${file}: expected a JSON object`)
+  const j = json as Record<string, unknown>
+  for (const k of Object.keys(j)) if (!CONFIG_FIELDS.includes(k)) throw new ConfigError(`${file}: unknown field '${k}' (known: ${CONFIG_FIELDS.join(', ')})`)
+  const base = dirname(resolve(file))
+  const path = (field: string): string => {
+    const v = j[field]
+    if (typeof v !== 'string' || v.length === 0 || v.length > 4096) throw new ConfigError(`${file}: '${field}' must be a path`)
+    return resolve(base, v)
+  }
+  let listen: string[] | null = null
+  if (j.listen !== undefined && j.listen !== null) {
+    if (!Array.isArray(j.listen) || j.listen.length === 0 || j.listen.length > 16) throw new ConfigError(`${file}: 'listen' must be a list of 1 to 16 multiaddrs`)
+    listen = j.listen.map((a, i) => checkMultiaddr(a, `${file}: listen[${i}]`))
+  }
+  let http: NodeConfig['http'] = { host: '127.0.0.1', port: 8000 }
+  if (j.http === null) http = null
+  else if (j.http !== undefined) {
+    if (typeof j.http !== 'object' || Array.isArray(j.http)) throw new ConfigError(`${file}: 'http' must be { host, port } or null`)
+    const h = j.http as Record<string, unknown>
+    for (const k of Object.keys(h)) if (!['host', 'port'].includes(k)) throw new ConfigError(`${file}: unknown field 'http.${k}'`)
+    const host = h.host ?? '127.0.0.1'
+    if (typeof host !== 'string' || host.length === 0 || host.length > 255) throw new ConfigError(`${file}: 'http.host' must be a host name or address`)
+    http = { host, port: checkPort(h.port, `${file}: 'http.port'`) }
+  }
+  const logLevel = j.logLevel ?? 'info'
+  if (typeof logLevel !== 'string' || !(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`${file}: 'logLevel' must be one of ${LOG_LEVELS.join(', ')}`)
+  return { dataDir: path('dataDir'), keyFile: path('keyFile'), genesisFile: path('genesisFile'), listen, http, logLevel: logLevel as LogLevel }
+}
+
+export async function readConfig(file: string): Promise<NodeConfig> {
+  return parseConfig(parseJson(await readBounded(file, CONFIG_BYTES_MAX, 'config file'), file), file)
+}
+
+export async function readGenesis(file: string): Promise<Genesis> {
+  const json = parseJson(await readBounded(file, GENESIS_BYTES_MAX, 'genesis file'), file)
+  try {
+    return genesisFromJson(json)
+  } catch (err) {
+    throw new ConfigError(`${file}: ${(err as Error).message}`)
+  }
+}

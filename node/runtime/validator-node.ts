@@ -1,0 +1,595 @@
+// The validator node: drives the consensus core (src/consensus/replica.ts) with real
+// time, the libp2p transport and the chain store. One loop takes one input at a time
+// (timer, network message, local submissions), steps the replica, and executes the
+// actions it returns IN ORDER. Persist actions are written durably (fsync'd, batched
+// when adjacent) before any later action of the same step runs, so no vote or timeout
+// leaves the process before the safety state that allows it is on disk.
+import type { Logger } from 'pino'
+import { bytesEqual } from '../../src/codec/cbor.ts'
+import { verifyDomain } from '../../src/crypto/domain.ts'
+import { toHex } from '../../src/crypto/hash.ts'
+import { decodeMessage, encodeMessage, encodeSafetyState, decodeSafetyState } from '../../src/consensus/messages.ts'
+import { Replica } from '../../src/consensus/replica.ts'
+import { initialSafetyState } from '../../src/consensus/safety-rules.ts'
+import type { Action, Event, Message, ReplicaLimits, RestoredState, TimerKind } from '../../src/consensus/types.ts'
+import { blockHash, genesisQc, type Block, type BlockHeader } from '../../src/log/block.ts'
+import { entryId, type Entry, type Hash } from '../../src/log/entry.ts'
+import type { Genesis } from '../../src/log/genesis.ts'
+import { publicKeyFromSeed } from '../../src/crypto/ed25519.ts'
+import { NODE_LIMITS } from '../limits.ts'
+import { Libp2pTransport } from '../net/libp2p-transport.ts'
+import type { Channel, Inspection, Transport, TransportEvent } from '../net/transport.ts'
+import type { DurableWrite, Head, Store } from '../store/store.ts'
+import { CommitSignal } from './commit-signal.ts'
+import { NodeFatalError } from './errors.ts'
+import { Mailbox, type Input, type SubmitInput, type SubmitOutcome } from './mailbox.ts'
+import { answerSyncRequest } from './sync-server.ts'
+
+export interface ValidatorNodeOptions {
+  readonly genesis: Genesis
+  /** This validator's 32-byte Ed25519 seed (its key must be in the genesis). */
+  readonly seed: Uint8Array
+  /** Multiaddrs to listen on. */
+  readonly listen: readonly string[]
+  readonly replicaLimits?: Partial<ReplicaLimits>
+}
+
+export interface TransportFactoryOptions {
+  readonly genesis: Genesis
+  readonly selfIndex: number
+  readonly seed: Uint8Array
+  readonly listen: readonly string[]
+}
+
+export interface ValidatorNodeDependencies {
+  readonly store: Store
+  readonly logger: Logger
+  /** Default: the libp2p transport. */
+  readonly createTransport?: (options: TransportFactoryOptions, inspect: (bytes: Uint8Array, channel: Channel, from: number) => Inspection<Message>, onEvent: (event: TransportEvent) => void) => Transport<Message>
+  readonly now?: () => number
+}
+
+/** What the node reports for metrics and logs (the protocol never sees these). */
+export type NodeEvent =
+  | { readonly type: 'commit', readonly height: number, readonly hash: Hash, readonly entries: number, readonly logSize: number, readonly blockLatencyMs: number | null, readonly entryLatenciesMs: readonly number[] }
+  | { readonly type: 'round', readonly round: number, readonly byTimeout: boolean }
+  | { readonly type: 'round-timeout', readonly round: number }
+  | { readonly type: 'peers', readonly count: number }
+  | { readonly type: 'rejected', readonly from: number, readonly messageType: string, readonly reason: string }
+  | { readonly type: 'mempool', readonly entries: number }
+  | { readonly type: 'fatal', readonly error: Error }
+
+interface PendingSubmission {
+  readonly entry: Entry
+  readonly atMs: number
+}
+
+/** Entry gossip is batched: a batch goes out when it holds this many entries or bytes
+ * (estimated), or after ENTRY_BATCH_DELAY_MS. One message per client submission would
+ * flood every peer's loop; revisit with the bulk-dropped count and commit latency. */
+const ENTRY_BATCH_MAX = 512
+const ENTRY_BATCH_BYTES_MAX = 1024 * 1024
+const ENTRY_BATCH_DELAY_MS = 10
+/** Serve-sync answers computed at once, beyond which requests wait their turn. */
+const SYNC_SERVES_MAX = 4
+/** Proposals whose first sighting is remembered for the commit latency metric. */
+const PROPOSALS_SEEN_MAX = 1024
+
+export class ValidatorNode {
+  readonly genesis: Genesis
+  readonly index: number
+  readonly commits = new CommitSignal()
+  readonly #options: ValidatorNodeOptions
+  readonly #store: Store
+  readonly #logger: Logger
+  readonly #now: () => number
+  readonly #createTransport: NonNullable<ValidatorNodeDependencies['createTransport']>
+  readonly #mailbox = new Mailbox<Message>(NODE_LIMITS.driverQueueMax, NODE_LIMITS.driverQueueMax)
+  readonly #timers = new Map<TimerKind, ReturnType<typeof setTimeout>>()
+  readonly #listeners = new Set<(event: NodeEvent) => void>()
+  /** Entries accepted through this node and not yet committed, by id (hex). */
+  readonly #pending = new Map<string, PendingSubmission>()
+  /** First sighting of proposals by block hash (hex), for commit latency. */
+  readonly #proposalsSeen = new Map<string, number>()
+  #replica: Replica | null = null
+  #transport: Transport<Message> | null = null
+  #loop: Promise<void> | null = null
+  #pump: Promise<void> | null = null
+  #syncServes = 0
+  #entryBatch: Entry[] = []
+  #entryBatchBytes = 0
+  #entryBatchTimer: ReturnType<typeof setTimeout> | null = null
+  #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new'
+  #lastRound = 0
+  #lastPeers = -1
+
+  constructor(options: ValidatorNodeOptions, dependencies: ValidatorNodeDependencies) {
+    const key = publicKeyFromSeed(options.seed)
+    const index = options.genesis.validators.findIndex((v) => bytesEqual(v.publicKey, key))
+    if (index < 0) throw new NodeFatalError(`key ${toHex(key)} is not a validator of chain '${options.genesis.chainId}'`)
+    this.genesis = options.genesis
+    this.index = index
+    this.#options = options
+    this.#store = dependencies.store
+    this.#logger = dependencies.logger
+    this.#now = dependencies.now ?? Date.now
+    this.#createTransport = dependencies.createTransport ?? ((o, inspect, onEvent) => new Libp2pTransport<Message>(
+      { chainId: o.genesis.chainId, validators: o.genesis.validators, selfIndex: o.selfIndex, seed: o.seed, listen: o.listen },
+      { inspect, onEvent },
+    ))
+  }
+
+  // --- views ---
+
+  get store(): Store {
+    return this.#store
+  }
+
+  get head(): Head {
+    return this.#store.head
+  }
+
+  get running(): boolean {
+    return this.#state === 'running'
+  }
+
+  get stopping(): boolean {
+    return this.#state === 'stopping' || this.#state === 'stopped'
+  }
+
+  get round(): number {
+    return this.#replica?.round ?? 0
+  }
+
+  get mempoolSize(): number {
+    return this.#replica?.mempoolSize ?? 0
+  }
+
+  /** Height of the highest certified block this node knows (ahead of the head by the
+   * blocks not yet committed); a large gap means the node is catching up. */
+  get certifiedHeight(): number {
+    return this.#replica?.highQc?.height ?? 0
+  }
+
+  get peers(): number[] {
+    return this.#transport?.connectedPeers() ?? []
+  }
+
+  listenAddresses(): string[] {
+    return this.#transport?.listenAddresses() ?? []
+  }
+
+  pendingEntry(id: Hash): Entry | undefined {
+    return this.#pending.get(toHex(id))?.entry
+  }
+
+  onEvent(listener: (event: NodeEvent) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  #emit(event: NodeEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event)
+      } catch (err) {
+        this.#logger.error({ err }, 'node event listener failed')
+      }
+    }
+  }
+
+  // --- lifecycle ---
+
+  async start(): Promise<void> {
+    if (this.#state !== 'new') throw new NodeFatalError(`cannot start a node that is ${this.#state}`)
+    this.#state = 'starting'
+    await this.#store.open(this.genesis)
+    const restored = await this.#restore()
+    this.#replica = new Replica({ genesis: this.genesis, validatorIndex: this.index, seed: this.#options.seed, limits: this.#options.replicaLimits }, restored)
+    this.#logger.info({ index: this.index, height: this.#store.head.height, logSize: this.#store.head.logSize, round: this.#replica.round }, 'replica restored')
+    this.#transport = this.#createTransport(
+      { genesis: this.genesis, selfIndex: this.index, seed: this.#options.seed, listen: this.#options.listen },
+      (bytes, channel, from) => this.#inspect(bytes, channel, from),
+      (event) => this.#onTransportEvent(event),
+    )
+    await this.#transport.start()
+    this.#logger.info({ listen: this.#transport.listenAddresses() }, 'transport started')
+    await this.#execute(this.#replica.step({ type: 'start', now: this.#now() }), null, [])
+    this.#state = 'running'
+    this.#pump = this.#pumpNetwork()
+    this.#loop = this.#run()
+  }
+
+  /** Stops taking inputs, lets the current step finish, then closes the transport and
+   * the store. Pending submissions are answered with an error. */
+  async stop(): Promise<void> {
+    if (this.#state === 'stopping' || this.#state === 'stopped') return
+    const wasRunning = this.#state === 'running'
+    this.#state = 'stopping'
+    this.#mailbox.close(new NodeFatalError('the node is stopping'))
+    for (const timer of this.#timers.values()) clearTimeout(timer)
+    this.#timers.clear()
+    if (this.#entryBatchTimer !== null) clearTimeout(this.#entryBatchTimer)
+    if (wasRunning) await this.#loop
+    await this.#transport?.stop()
+    await this.#pump
+    await this.#store.close().catch((err: unknown) => this.#logger.error({ err }, 'store close failed'))
+    this.#state = 'stopped'
+    this.#logger.info('node stopped')
+  }
+
+  async #restore(): Promise<RestoredState | undefined> {
+    const parts = await this.#store.restoreParts(this.#options.replicaLimits?.pendingBlocksMax ?? 1024)
+    if (parts.safety === null && parts.committedHead.header.height === 0 && parts.pendingBlocks.length === 0) return undefined
+    const safety = parts.safety === null ? initialSafetyState(genesisQc(this.genesis)) : decodeSafetyState(parts.safety)
+    return {
+      safety,
+      committedHead: parts.committedHead,
+      committedQc: (await this.#store.qcAt(parts.committedHead.header.height)) ?? null,
+      committedLog: parts.committedLog,
+      agentSeqs: parts.agentSeqs,
+      pendingBlocks: parts.pendingBlocks,
+    }
+  }
+
+  // --- submissions ---
+
+  /**
+   * Hands entries to the replica; resolves with, per entry, null (accepted or already
+   * known) or the replica's reason for refusing it. Rejects when the node is not
+   * running or its queue is full.
+   */
+  submit(entries: readonly Entry[]): Promise<readonly (string | null)[]> {
+    if (this.#state !== 'running') return Promise.reject(new NodeFatalError(`the node is ${this.#state}`))
+    if (entries.length === 0) return Promise.resolve([])
+    if (entries.length > NODE_LIMITS.submitBatchMax) return Promise.reject(new RangeError(`${entries.length} entries in one submission, over ${NODE_LIMITS.submitBatchMax}`))
+    return new Promise((resolve, reject) => {
+      const settle = (outcome: SubmitOutcome): void => {
+        if (outcome.ok) resolve(outcome.rejected)
+        else reject(outcome.error)
+      }
+      if (!this.#mailbox.pushSubmit({ type: 'submit', entries, settle })) reject(new QueueFullError('the node\'s submission queue is full'))
+    })
+  }
+
+  /** Records an entry this node accepted (for getEntry and commit latency); the
+   * oldest record goes when the map is full (its entry may have been dropped). */
+  #notePending(entry: Entry): void {
+    const id = toHex(entryId(entry))
+    if (this.#pending.has(id)) return
+    if (this.#pending.size >= NODE_LIMITS.pendingSubmissionsMax) {
+      const oldest = this.#pending.keys().next().value
+      if (oldest !== undefined) this.#pending.delete(oldest)
+    }
+    this.#pending.set(id, { entry, atMs: this.#now() })
+  }
+
+  hasPending(id: Hash): boolean {
+    return this.#pending.has(toHex(id))
+  }
+
+  get pendingCount(): number {
+    return this.#pending.size
+  }
+
+  // --- the loop ---
+
+  async #pumpNetwork(): Promise<void> {
+    const transport = this.#transport!
+    for await (const received of transport.received) {
+      await this.#mailbox.roomForNetwork()
+      if (this.stopping) break
+      this.#mailbox.pushNetwork({ type: 'network', from: received.from, direct: received.channel === 'direct', bulk: received.message.type === 'entries', message: received.message })
+    }
+  }
+
+  async #run(): Promise<void> {
+    const replica = this.#replica!
+    // Runs until the mailbox closes; each iteration handles one input.
+    for (;;) {
+      const input = await this.#mailbox.next()
+      if (input === null) return
+      const now = this.#now()
+      let event: Event
+      let submits: SubmitInput[] = []
+      switch (input.type) {
+        case 'timer':
+          event = { type: 'timer', now, kind: input.kind, round: input.round }
+          if (input.kind === 'round') this.#emit({ type: 'round-timeout', round: input.round })
+          break
+        case 'network':
+          event = { type: 'message', now, from: input.from, message: input.message }
+          if (input.message.type === 'proposal') this.#noteProposal(input.message.block.header, now)
+          break
+        case 'submit':
+          submits = [input, ...this.#mailbox.takeMoreSubmits(NODE_LIMITS.submitBatchMax, input.entries.length)]
+          event = { type: 'submit', now, entries: submits.flatMap((s) => s.entries) }
+          break
+      }
+      try {
+        const actions = replica.step(event)
+        if (this.#logger.isLevelEnabled('trace')) this.#trace(input, actions)
+        await this.#execute(actions, input, submits)
+      } catch (err) {
+        for (const s of submits) s.settle({ ok: false, error: err as Error })
+        await this.#fail(err as Error)
+        return
+      }
+      const round = replica.round
+      if (round !== this.#lastRound) {
+        // A round entered through a QC is the QC's round + 1; any other came from a TC.
+        this.#emit({ type: 'round', round, byTimeout: round !== (replica.highQc?.round ?? 0) + 1 })
+        this.#lastRound = round
+      }
+    }
+  }
+
+  #trace(input: Input<Message>, actions: readonly Action[]): void {
+    const what = input.type === 'network' ? `${input.message.type} from ${input.from}` : input.type === 'timer' ? `${input.kind} timer, round ${input.round}` : `${input.entries.length} entries`
+    const out = actions.map((a) => (a.type === 'send' ? `send ${a.message.type} to ${a.to}` : a.type === 'broadcast' ? `broadcast ${a.message.type}` : a.type))
+    this.#logger.trace({ round: this.round, height: this.#store.head.height, input: what, actions: out }, 'step')
+  }
+
+  async #fail(error: Error): Promise<void> {
+    this.#logger.fatal({ err: error }, 'the node cannot go on')
+    this.#emit({ type: 'fatal', error })
+    this.#mailbox.close(error)
+    for (const timer of this.#timers.values()) clearTimeout(timer)
+    this.#timers.clear()
+  }
+
+  #noteProposal(header: BlockHeader, now: number): void {
+    // The hash is computed once more by the replica; it is one SHA-256 of a header.
+    const hash = toHex(blockHash(header))
+    if (this.#proposalsSeen.has(hash)) return
+    if (this.#proposalsSeen.size >= PROPOSALS_SEEN_MAX) {
+      const oldest = this.#proposalsSeen.keys().next().value
+      if (oldest !== undefined) this.#proposalsSeen.delete(oldest)
+    }
+    this.#proposalsSeen.set(hash, now)
+  }
+
+  async #execute(actions: readonly Action[], input: Input<Message> | null, submits: readonly SubmitInput[]): Promise<void> {
+    let durable: { safety?: Uint8Array, blocks: { hash: Hash, block: Block }[] } | null = null
+    const flush = async (): Promise<void> => {
+      if (durable === null) return
+      const write: DurableWrite = durable
+      durable = null
+      await this.#store.persist(write)
+    }
+    for (const action of actions) {
+      if (action.type === 'persist-safety-state') {
+        durable ??= { blocks: [] }
+        durable.safety = encodeSafetyState(action.state)
+        continue
+      }
+      if (action.type === 'persist-block') {
+        durable ??= { blocks: [] }
+        durable.blocks.push({ hash: action.hash, block: action.block })
+        continue
+      }
+      await flush()
+      await this.#perform(action, input, submits)
+    }
+    await flush()
+  }
+
+  async #perform(action: Exclude<Action, { type: 'persist-safety-state' | 'persist-block' }>, input: Input<Message> | null, submits: readonly SubmitInput[]): Promise<void> {
+    switch (action.type) {
+      case 'send':
+        this.#send(action.to, action.message)
+        return
+      case 'broadcast':
+        this.#broadcast(action.message)
+        return
+      case 'set-timer':
+        this.#setTimer(action.kind, action.round, action.delayMs)
+        return
+      case 'commit':
+        await this.#commit(action)
+        return
+      case 'store-commit-certificate':
+        if (action.cc.height > this.#store.head.height) {
+          this.#logger.warn({ height: action.cc.height, head: this.#store.head.height }, 'commit certificate above the head; not stored')
+          return
+        }
+        await this.#store.saveCommitCertificate(action.cc)
+        return
+      case 'serve-sync':
+        this.#serveSync(action.to, action.request)
+        return
+      case 'rejected':
+        this.#logger.debug({ from: action.from, type: action.messageType, reason: action.reason }, 'rejected a message')
+        this.#emit({ type: 'rejected', from: action.from, messageType: action.messageType, reason: action.reason })
+        // Only a direct message proves its sender wrong; gossip may be relayed in good faith.
+        if (input?.type === 'network' && input.direct && action.from === input.from) this.#transport?.penalise(action.from, action.reason)
+        return
+      case 'submitted': {
+        let offset = 0
+        for (const s of submits) {
+          const slice = action.results.slice(offset, offset + s.entries.length).map((r) => r.rejected)
+          offset += s.entries.length
+          if (slice.length !== s.entries.length) {
+            s.settle({ ok: false, error: new NodeFatalError(`the replica answered ${action.results.length} results for ${offset} entries`) })
+            continue
+          }
+          slice.forEach((rejected, i) => { if (rejected === null) this.#notePending(s.entries[i]!) })
+          s.settle({ ok: true, rejected: slice })
+        }
+        this.#emit({ type: 'mempool', entries: this.mempoolSize })
+        return
+      }
+      default: {
+        // A new action kind in the consensus contract must be handled here.
+        const unknown: never = action
+        throw new NodeFatalError(`unknown consensus action ${JSON.stringify((unknown as { type?: unknown }).type)}`)
+      }
+    }
+  }
+
+  #send(to: number, message: Message): void {
+    if (to === this.index) return
+    try {
+      this.#transport?.send(to, encodeMessage(message))
+    } catch (err) {
+      this.#logger.warn({ err, to, type: message.type }, 'message not sent')
+    }
+  }
+
+  #broadcast(message: Message): void {
+    const transport = this.#transport
+    if (transport === null) return
+    if (message.type === 'entries') {
+      this.#queueEntries(message.entries)
+      return
+    }
+    let bytes: Uint8Array
+    try {
+      bytes = encodeMessage(message)
+    } catch (err) {
+      this.#logger.warn({ err, type: message.type }, 'message not encoded')
+      return
+    }
+    try {
+      if (message.type === 'proposal') transport.broadcast('proposals', bytes)
+      else for (let i = 0; i < this.genesis.validators.length; i++) if (i !== this.index) transport.send(i, bytes)
+    } catch (err) {
+      this.#logger.warn({ err, type: message.type }, 'broadcast failed')
+    }
+  }
+
+  #queueEntries(entries: readonly Entry[]): void {
+    for (const entry of entries) {
+      this.#entryBatch.push(entry)
+      this.#entryBatchBytes += entry.payload.length * 3 + 300
+      if (this.#entryBatch.length >= ENTRY_BATCH_MAX || this.#entryBatchBytes >= ENTRY_BATCH_BYTES_MAX) this.#flushEntries()
+    }
+    if (this.#entryBatch.length > 0 && this.#entryBatchTimer === null) {
+      this.#entryBatchTimer = setTimeout(() => this.#flushEntries(), ENTRY_BATCH_DELAY_MS)
+    }
+  }
+
+  #flushEntries(): void {
+    if (this.#entryBatchTimer !== null) clearTimeout(this.#entryBatchTimer)
+    this.#entryBatchTimer = null
+    const entries = this.#entryBatch
+    this.#entryBatch = []
+    this.#entryBatchBytes = 0
+    if (entries.length === 0 || this.stopping) return
+    try {
+      this.#transport?.broadcast('entries', encodeMessage({ type: 'entries', entries }))
+    } catch (err) {
+      this.#logger.warn({ err, entries: entries.length }, 'entry batch not sent')
+    }
+  }
+
+  #setTimer(kind: TimerKind, round: number, delayMs: number): void {
+    const previous = this.#timers.get(kind)
+    if (previous !== undefined) clearTimeout(previous)
+    if (this.stopping) return
+    const delay = Math.max(0, Math.min(delayMs, 2 ** 31 - 1))
+    this.#timers.set(kind, setTimeout(() => {
+      this.#timers.delete(kind)
+      this.#mailbox.pushTimer({ type: 'timer', kind, round })
+    }, delay))
+  }
+
+  async #commit(action: Extract<Action, { type: 'commit' }>): Promise<void> {
+    await this.#store.commit({ blocks: action.blocks, hashes: action.hashes, qc: action.qc, cc: action.cc, log: action.log })
+    const now = this.#now()
+    for (let i = 0; i < action.blocks.length; i++) {
+      const block = action.blocks[i]!
+      const hashHex = toHex(action.hashes[i]!)
+      const seen = this.#proposalsSeen.get(hashHex)
+      this.#proposalsSeen.delete(hashHex)
+      const entryLatenciesMs: number[] = []
+      for (const entry of block.entries) {
+        const id = toHex(entryId(entry))
+        const pending = this.#pending.get(id)
+        if (pending !== undefined) {
+          entryLatenciesMs.push(now - pending.atMs)
+          this.#pending.delete(id)
+        }
+      }
+      this.#emit({
+        type: 'commit', height: block.header.height, hash: action.hashes[i]!, entries: block.entries.length,
+        logSize: block.header.logSize, blockLatencyMs: seen === undefined ? null : now - seen, entryLatenciesMs,
+      })
+    }
+    this.commits.notify()
+  }
+
+  #serveSync(to: number, request: Parameters<typeof answerSyncRequest>[0]): void {
+    if (this.#syncServes >= SYNC_SERVES_MAX) {
+      this.#logger.debug({ to, type: request.type }, 'sync request dropped: too many in progress')
+      return
+    }
+    this.#syncServes++
+    answerSyncRequest(request, this.#store).then(
+      (response) => { if (response !== null && !this.stopping) this.#send(to, response) },
+      (err: unknown) => this.#logger.warn({ err, to }, 'sync request failed'),
+    ).finally(() => { this.#syncServes-- })
+  }
+
+  // --- network input checks (run inside the transport, before delivery) ---
+
+  #inspect(bytes: Uint8Array, channel: Channel, _from: number): Inspection<Message> {
+    let message: Message
+    try {
+      message = decodeMessage(bytes, this.genesis.params.payloadBytesMax)
+    } catch (err) {
+      return { verdict: 'reject', reason: (err as Error).message }
+    }
+    const replica = this.#replica
+    if (replica === null) return { verdict: 'ignore', reason: 'not started' }
+    if (channel === 'proposals' && message.type !== 'proposal') return { verdict: 'reject', reason: `a ${message.type} message on the proposals topic` }
+    if (channel === 'entries' && message.type !== 'entries') return { verdict: 'reject', reason: `a ${message.type} message on the entries topic` }
+    // Proposals and entry batches are checked before delivery (and so before gossip
+    // forwards them): a relay never passes on what a receiver would reject.
+    if (message.type === 'proposal') {
+      const h = message.block.header
+      if (h.proposer !== replica.leaders.leaderOf(h.round)) return { verdict: 'reject', reason: `validator ${h.proposer} is not the leader of round ${h.round}` }
+      if (!verifyDomain(this.genesis.validators[h.proposer]!.publicKey, 'proposal', this.genesis.chainId, { block: blockHash(h) }, message.sig)) {
+        return { verdict: 'reject', reason: `proposal signature of validator ${h.proposer} does not verify` }
+      }
+      if (h.height <= this.#store.head.height) return { verdict: 'ignore', reason: 'proposal below the committed head' }
+    } else if (message.type === 'entries') {
+      // The replica's verifier caches verified entries by id: no entry is checked twice.
+      for (const entry of message.entries) {
+        const checked = replica.verifier.entry(entry)
+        if (typeof checked === 'string') return { verdict: 'reject', reason: checked }
+      }
+    }
+    return { verdict: 'accept', message }
+  }
+
+  #onTransportEvent(event: TransportEvent): void {
+    switch (event.type) {
+      case 'peer-connected':
+      case 'peer-disconnected': {
+        this.#logger.info({ peer: event.peer }, event.type)
+        const count = this.#transport?.connectedPeers().length ?? 0
+        if (count !== this.#lastPeers) {
+          this.#lastPeers = count
+          this.#emit({ type: 'peers', count })
+        }
+        return
+      }
+      case 'penalty':
+        this.#logger.warn({ peer: event.peer, reason: event.reason }, 'peer penalised')
+        this.#emit({ type: 'rejected', from: event.peer, messageType: 'network', reason: event.reason })
+        return
+      case 'peer-cooloff':
+        this.#logger.warn({ peer: event.peer, untilMs: event.untilMs }, 'peer cut off for misbehaving')
+        return
+      case 'send-failed':
+        this.#logger.debug({ peer: event.peer, reason: event.reason }, 'send failed')
+        return
+    }
+  }
+}
+
+/** The node's submission queue is full: the client should retry later. */
+export class QueueFullError extends Error {
+  override readonly name = 'QueueFullError'
+}

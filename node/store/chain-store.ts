@@ -1,0 +1,428 @@
+// The chain store over an ordered key-value backend (key layout in keys.ts). Commits are
+// one atomic, fsync'd batch: blocks, log entries, indexes, subtree hashes, accumulator
+// state, agent seqs and certificates land together or not at all, so a crash at any
+// instant leaves either the old head or the new one.
+import { bytesEqual, decodeCanonical, encodeCanonical } from '../../src/codec/cbor.ts'
+import { readArray, readBytes, readMap, readUint } from '../../src/codec/schema.ts'
+import { toHex } from '../../src/crypto/hash.ts'
+import { blockHash, decodeBlock, encodeBlock, genesisBlock, headerFromCbor, headerToCbor, type Block, type BlockHeader } from '../../src/log/block.ts'
+import { ccFromCbor, ccToCbor, qcFromCbor, qcToCbor, type CommitCertificate, type QuorumCertificate } from '../../src/log/certificates.ts'
+import { decodeEntry, encodeEntry, type Hash } from '../../src/log/entry.ts'
+import { genesisHash, type Genesis } from '../../src/log/genesis.ts'
+import { MerkleAccumulator, leafHash, type MerkleAccumulatorState } from '../../src/log/merkle.ts'
+import type { Receipt } from '../../src/log/receipt.ts'
+import { sha256 } from '../../src/crypto/hash.ts'
+import { NODE_LIMITS } from '../limits.ts'
+import { StoreError } from './errors.ts'
+import { indexed, keys, prefixEnd, readU64, TAG, u64, writeU64 } from './keys.ts'
+import type { KvBackend, KvOp } from './kv.ts'
+import { appendLeaves, consistencyProof, inclusionProof } from './merkle-index.ts'
+import type { CommitBatch, DurableWrite, Head, IndexRange, RestoreParts, Store, StoredEntry } from './store.ts'
+
+/** Bumped when the key layout changes; a store of another version refuses to open. */
+const SCHEMA_VERSION = 1
+/** Pending blocks pruned per commit: more than the replica ever holds (its
+ * pendingBlocksMax is 1024); any rest goes with the next commit. */
+const PENDING_PRUNE_MAX = 4096
+
+function encodeAccumulator(state: MerkleAccumulatorState): Uint8Array {
+  return encodeCanonical({ size: state.size, frontier: state.frontier })
+}
+
+function decodeAccumulator(bytes: Uint8Array): MerkleAccumulatorState {
+  const m = readMap(decodeCanonical(bytes), 'accumulator', ['size', 'frontier'])
+  return {
+    size: readUint(m.size, 'accumulator.size'),
+    frontier: readArray(m.frontier, 'accumulator.frontier', 64).map((h, i) => readBytes(h, `accumulator.frontier[${i}]`, 32)),
+  }
+}
+
+function encodeHeader(header: BlockHeader): Uint8Array {
+  return encodeCanonical(headerToCbor(header))
+}
+
+function decodeHeader(bytes: Uint8Array): BlockHeader {
+  return headerFromCbor(decodeCanonical(bytes))
+}
+
+function checkIndexRange(range: IndexRange): void {
+  if (!Number.isSafeInteger(range.fromIndex) || range.fromIndex < 0) throw new RangeError(`fromIndex ${range.fromIndex} is not a non-negative integer`)
+  if (range.toIndex !== undefined && (!Number.isSafeInteger(range.toIndex) || range.toIndex < 0)) throw new RangeError(`toIndex ${range.toIndex} is not a non-negative integer`)
+  if (!Number.isSafeInteger(range.limit) || range.limit < 1) throw new RangeError(`limit ${range.limit} is not a positive integer`)
+}
+
+export class ChainStore implements Store {
+  readonly #kv: KvBackend
+  #head: Head | null = null
+  /** Serialises writers: commits and certificate writes read-modify-write the head. */
+  #writing: Promise<void> = Promise.resolve()
+
+  constructor(kv: KvBackend) {
+    this.#kv = kv
+  }
+
+  get head(): Head {
+    if (this.#head === null) throw new StoreError('not-open', 'the store is not open')
+    return this.#head
+  }
+
+  async open(genesis: Genesis): Promise<void> {
+    await this.#kv.open()
+    const expected = genesisHash(genesis)
+    const [stored, version] = await this.#kv.getMany([keys.meta('genesis'), keys.meta('version')])
+    if (stored === undefined) {
+      const block = genesisBlock(genesis)
+      const hash = blockHash(block.header)
+      await this.#kv.write([
+        { type: 'put', key: keys.meta('genesis'), value: expected },
+        { type: 'put', key: keys.meta('version'), value: u64(SCHEMA_VERSION) },
+        { type: 'put', key: keys.header(0), value: encodeHeader(block.header) },
+        { type: 'put', key: keys.blockHash(hash), value: u64(0) },
+        { type: 'put', key: keys.accumulator(0), value: encodeAccumulator({ size: 0, frontier: [] }) },
+      ], true)
+    } else {
+      if (!bytesEqual(stored, expected)) {
+        await this.#kv.close()
+        throw new StoreError('wrong-genesis', `the store belongs to genesis ${toHex(stored)}, not ${toHex(expected)}`)
+      }
+      const v = version === undefined ? -1 : readU64(version, 0)
+      if (v !== SCHEMA_VERSION) {
+        await this.#kv.close()
+        throw new StoreError('corrupt', `the store has schema version ${v}; this node reads version ${SCHEMA_VERSION}`)
+      }
+    }
+    const [last] = await this.#kv.scan({ gte: Uint8Array.of(TAG.header), lt: Uint8Array.of(TAG.header + 1), reverse: true, limit: 1 })
+    if (last === undefined) throw new StoreError('corrupt', 'the store has no blocks, not even the genesis block')
+    const header = decodeHeader(last[1])
+    this.#head = { height: header.height, hash: blockHash(header), logSize: header.logSize, logRoot: header.logRoot }
+  }
+
+  async close(): Promise<void> {
+    await this.#writing
+    this.#head = null
+    await this.#kv.close()
+  }
+
+  #serialised<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#writing.then(work)
+    this.#writing = run.then(() => {}, () => {})
+    return run
+  }
+
+  // --- consensus persistence ---
+
+  persist(write: DurableWrite): Promise<void> {
+    const ops: KvOp[] = []
+    if (write.safety !== undefined) ops.push({ type: 'put', key: keys.meta('safety'), value: write.safety })
+    for (const { hash, block } of write.blocks ?? []) {
+      if (block.header.height <= this.head.height) continue // committed already: nothing to keep
+      ops.push({ type: 'put', key: keys.pending(block.header.height, hash), value: encodeBlock(block) })
+      ops.push({ type: 'put', key: keys.pendingHash(hash), value: u64(block.header.height) })
+    }
+    return this.#serialised(() => this.#kv.write(ops, true))
+  }
+
+  commit(batch: CommitBatch): Promise<void> {
+    return this.#serialised(() => this.#commit(batch))
+  }
+
+  async #commit(batch: CommitBatch): Promise<void> {
+    if (batch.blocks.length !== batch.hashes.length) {
+      throw new StoreError('bad-commit', `${batch.blocks.length} blocks but ${batch.hashes.length} hashes`)
+    }
+    let head = this.head
+    const ops: KvOp[] = []
+    let state = await this.accumulatorAt(head.height)
+    if (state === undefined) throw new StoreError('corrupt', `no accumulator state at the head height ${head.height}`)
+    const seqs = new Map<string, { agent: Uint8Array, seq: number }>()
+    const agentsSeen: Uint8Array[] = []
+    let appended = false
+    for (let b = 0; b < batch.blocks.length; b++) {
+      const block = batch.blocks[b]!
+      const hash = batch.hashes[b]!
+      const header = block.header
+      if (!bytesEqual(blockHash(header), hash)) throw new StoreError('bad-commit', `block at height ${header.height}: hash ${toHex(hash)} is not its header's hash`)
+      if (header.height <= head.height) {
+        // Already committed (a repeated commit after a restart): it must be the same block.
+        const stored = await this.#kv.get(keys.header(header.height))
+        if (stored === undefined || !bytesEqual(blockHash(decodeHeader(stored)), hash)) {
+          throw new StoreError('bad-commit', `height ${header.height} is committed with another block than ${toHex(hash)}`)
+        }
+        continue
+      }
+      if (header.height !== head.height + 1) throw new StoreError('bad-commit', `height ${header.height} does not follow the head height ${head.height}`)
+      if (!bytesEqual(header.parent, head.hash)) throw new StoreError('bad-commit', `block ${header.height}'s parent is not the head ${toHex(head.hash)}`)
+      if (header.entryCount !== block.entries.length) throw new StoreError('bad-commit', `block ${header.height} declares ${header.entryCount} entries and has ${block.entries.length}`)
+      const first = state.size
+      const leaves: Uint8Array[] = []
+      for (let p = 0; p < block.entries.length; p++) {
+        const entry = block.entries[p]!
+        const bytes = encodeEntry(entry)
+        const id = sha256(bytes)
+        const index = first + p
+        leaves.push(leafHash(bytes))
+        const data = new Uint8Array(8 + bytes.length)
+        writeU64(data, 0, header.height)
+        data.set(bytes, 8)
+        ops.push({ type: 'put', key: keys.data(index), value: data })
+        const location = new Uint8Array(20)
+        writeU64(location, 0, index)
+        writeU64(location, 8, header.height)
+        new DataView(location.buffer).setUint32(16, p, false)
+        ops.push({ type: 'put', key: keys.entry(id), value: location })
+        ops.push({ type: 'put', key: indexed(keys.namespacePrefix(entry.namespace), index), value: new Uint8Array(0) })
+        ops.push({ type: 'put', key: indexed(keys.agentPrefix(entry.agent), index), value: new Uint8Array(0) })
+        const agentHex = toHex(entry.agent)
+        const known = seqs.get(agentHex)
+        if (known === undefined) {
+          seqs.set(agentHex, { agent: entry.agent, seq: entry.seq })
+          agentsSeen.push(entry.agent)
+        } else if (entry.seq > known.seq) {
+          known.seq = entry.seq
+        }
+      }
+      const appendedLeaves = appendLeaves(state, leaves)
+      state = appendedLeaves.state
+      for (const node of appendedLeaves.nodes) ops.push({ type: 'put', key: keys.tree(node.level, node.k), value: node.hash })
+      const root = MerkleAccumulator.fromState(state).root()
+      if (state.size !== header.logSize || !bytesEqual(root, header.logRoot)) {
+        throw new StoreError('bad-commit', `block ${header.height} declares log size ${header.logSize} root ${toHex(header.logRoot)}; appending its entries gives ${state.size} ${toHex(root)}`)
+      }
+      ops.push({ type: 'put', key: keys.header(header.height), value: encodeHeader(header) })
+      ops.push({ type: 'put', key: keys.blockHash(hash), value: u64(header.height) })
+      ops.push({ type: 'put', key: keys.accumulator(header.height), value: encodeAccumulator(state) })
+      head = { height: header.height, hash, logSize: header.logSize, logRoot: header.logRoot }
+      appended = true
+    }
+    if (appended) {
+      if (batch.log.size !== state.size || !bytesEqual(MerkleAccumulator.fromState(batch.log).root(), head.logRoot)) {
+        throw new StoreError('bad-commit', `the commit's log state (size ${batch.log.size}) is not the store's (size ${state.size})`)
+      }
+    }
+    // Agent seqs only grow.
+    const storedSeqs = await this.#kv.getMany(agentsSeen.map((a) => keys.seq(a)))
+    agentsSeen.forEach((agent, i) => {
+      const stored = storedSeqs[i]
+      const seq = seqs.get(toHex(agent))!.seq
+      if (stored === undefined || readU64(stored, 0) < seq) ops.push({ type: 'put', key: keys.seq(agent), value: u64(seq) })
+    })
+    const last = batch.blocks.at(-1)
+    if (batch.qc !== null && last !== undefined && batch.qc.height === last.header.height) {
+      ops.push({ type: 'put', key: keys.qc(batch.qc.height), value: encodeCanonical(qcToCbor(batch.qc)) })
+    }
+    if (batch.cc !== null) {
+      if (batch.cc.height > head.height) throw new StoreError('bad-commit', `commit certificate for height ${batch.cc.height} is above the new head ${head.height}`)
+      ops.push({ type: 'put', key: keys.cc(batch.cc.height), value: encodeCanonical(ccToCbor(batch.cc)) })
+    }
+    // Pending blocks at or below the new head are committed or abandoned forks.
+    const stale = await this.#kv.scan({ gte: Uint8Array.of(TAG.pending), lt: keys.pendingUpTo(head.height + 1), limit: PENDING_PRUNE_MAX })
+    for (const [k] of stale) {
+      ops.push({ type: 'del', key: k })
+      ops.push({ type: 'del', key: keys.pendingHash(k.subarray(9)) })
+    }
+    await this.#kv.write(ops, true)
+    this.#head = head
+  }
+
+  saveCommitCertificate(cc: CommitCertificate): Promise<void> {
+    return this.#serialised(async () => {
+      if (cc.height > this.head.height) throw new StoreError('out-of-range', `commit certificate for height ${cc.height} is above the head ${this.head.height}`)
+      const header = await this.#header(cc.height)
+      if (header === undefined || !bytesEqual(blockHash(header), cc.block)) {
+        throw new StoreError('bad-commit', `commit certificate for height ${cc.height} names block ${toHex(cc.block)}, not the committed one`)
+      }
+      await this.#kv.write([{ type: 'put', key: keys.cc(cc.height), value: encodeCanonical(ccToCbor(cc)) }], true)
+    })
+  }
+
+  async restoreParts(pendingMax: number): Promise<RestoreParts> {
+    const head = this.head
+    const [safety, headerBytes] = await this.#kv.getMany([keys.meta('safety'), keys.header(head.height)])
+    const committedHead = await this.blockAt(head.height)
+    const committedLog = await this.accumulatorAt(head.height)
+    if (headerBytes === undefined || committedHead === undefined || committedLog === undefined) {
+      throw new StoreError('corrupt', `the head block or accumulator at height ${head.height} is missing`)
+    }
+    const agentSeqs = new Map<string, number>()
+    // Bounded by the number of agents; scanned in pages.
+    let from: Uint8Array = Uint8Array.of(TAG.seq)
+    const end = Uint8Array.of(TAG.seq + 1)
+    for (let page = 0; page < 1_000_000; page++) {
+      const rows = await this.#kv.scan({ gte: from, lt: end, limit: 4096 })
+      for (const [k, v] of rows) agentSeqs.set(toHex(k.subarray(1)), readU64(v, 0))
+      if (rows.length < 4096) break
+      from = prefixEnd(rows.at(-1)![0])
+    }
+    const pendingRows = await this.#kv.scan({ gte: keys.pendingUpTo(head.height + 1), lt: Uint8Array.of(TAG.pending + 1), limit: pendingMax })
+    const pendingBlocks = pendingRows.map(([, v]) => decodeBlock(v))
+    return { safety: safety ?? null, committedHead, committedLog, agentSeqs, pendingBlocks }
+  }
+
+  // --- reads ---
+
+  async #header(height: number): Promise<BlockHeader | undefined> {
+    if (!Number.isSafeInteger(height) || height < 0) return undefined
+    const bytes = await this.#kv.get(keys.header(height))
+    return bytes === undefined ? undefined : decodeHeader(bytes)
+  }
+
+  headerAt(height: number): Promise<BlockHeader | undefined> {
+    return this.#header(height)
+  }
+
+  async blockAt(height: number): Promise<Block | undefined> {
+    const header = await this.#header(height)
+    if (header === undefined) return undefined
+    const first = header.logSize - header.entryCount
+    const rows = header.entryCount === 0 ? [] : await this.#kv.scan({ gte: keys.data(first), lt: keys.data(header.logSize), limit: header.entryCount })
+    if (rows.length !== header.entryCount) throw new StoreError('corrupt', `block ${height} has ${rows.length} of its ${header.entryCount} entries`)
+    return { header, entries: rows.map(([, v]) => decodeEntry(v.subarray(8))) }
+  }
+
+  async heightOf(hash: Hash): Promise<number | undefined> {
+    if (hash.length !== 32) return undefined
+    const bytes = await this.#kv.get(keys.blockHash(hash))
+    return bytes === undefined ? undefined : readU64(bytes, 0)
+  }
+
+  async pendingBlock(hash: Hash): Promise<Block | undefined> {
+    if (hash.length !== 32) return undefined
+    const height = await this.#kv.get(keys.pendingHash(hash))
+    if (height === undefined) return undefined
+    const bytes = await this.#kv.get(keys.pending(readU64(height, 0), hash))
+    return bytes === undefined ? undefined : decodeBlock(bytes)
+  }
+
+  async qcAt(height: number): Promise<QuorumCertificate | undefined> {
+    if (!Number.isSafeInteger(height) || height < 0) return undefined
+    const bytes = await this.#kv.get(keys.qc(height))
+    return bytes === undefined ? undefined : qcFromCbor(decodeCanonical(bytes))
+  }
+
+  async commitCertificate(height: number): Promise<CommitCertificate | undefined> {
+    if (!Number.isSafeInteger(height) || height < 0) return undefined
+    const bytes = await this.#kv.get(keys.cc(height))
+    return bytes === undefined ? undefined : ccFromCbor(decodeCanonical(bytes))
+  }
+
+  async firstCommitCertificateFrom(height: number): Promise<CommitCertificate | undefined> {
+    if (!Number.isSafeInteger(height) || height < 0) return undefined
+    const [row] = await this.#kv.scan({ gte: keys.cc(height), lt: Uint8Array.of(TAG.cc + 1), limit: 1 })
+    return row === undefined ? undefined : ccFromCbor(decodeCanonical(row[1]))
+  }
+
+  async latestCommitCertificate(): Promise<CommitCertificate | undefined> {
+    const [row] = await this.#kv.scan({ gte: Uint8Array.of(TAG.cc), lt: Uint8Array.of(TAG.cc + 1), reverse: true, limit: 1 })
+    return row === undefined ? undefined : ccFromCbor(decodeCanonical(row[1]))
+  }
+
+  async accumulatorAt(height: number): Promise<MerkleAccumulatorState | undefined> {
+    if (!Number.isSafeInteger(height) || height < 0) return undefined
+    const bytes = await this.#kv.get(keys.accumulator(height))
+    return bytes === undefined ? undefined : decodeAccumulator(bytes)
+  }
+
+  async entryById(id: Hash): Promise<StoredEntry | undefined> {
+    if (id.length !== 32) return undefined
+    const location = await this.#kv.get(keys.entry(id))
+    if (location === undefined) return undefined
+    const index = readU64(location, 0)
+    const stored = await this.entryAt(index)
+    if (stored === undefined || !bytesEqual(stored.id, id)) throw new StoreError('corrupt', `entry ${toHex(id)} is indexed at ${index} but not stored there`)
+    return stored
+  }
+
+  async entryAt(index: number): Promise<StoredEntry | undefined> {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.head.logSize) return undefined
+    const bytes = await this.#kv.get(keys.data(index))
+    if (bytes === undefined) throw new StoreError('corrupt', `log index ${index} is below the log size ${this.head.logSize} but not stored`)
+    return this.#storedEntry(index, bytes)
+  }
+
+  async #storedEntry(index: number, data: Uint8Array): Promise<StoredEntry> {
+    const height = readU64(data, 0)
+    const bytes = data.subarray(8)
+    const id = sha256(bytes)
+    const location = await this.#kv.get(keys.entry(id))
+    const position = location === undefined ? -1 : new DataView(location.buffer, location.byteOffset).getUint32(16, false)
+    return { id, entry: decodeEntry(bytes), height, index, position }
+  }
+
+  async entries(range: IndexRange): Promise<StoredEntry[]> {
+    checkIndexRange(range)
+    const to = Math.min(range.toIndex ?? this.head.logSize, this.head.logSize)
+    if (range.fromIndex >= to) return []
+    const limit = Math.min(range.limit, NODE_LIMITS.queryPageMax)
+    const rows = await this.#kv.scan({ gte: keys.data(range.fromIndex), lt: keys.data(to), limit })
+    const out: StoredEntry[] = []
+    for (const [k, v] of rows) out.push(await this.#storedEntry(readU64(k, 1), v))
+    return out
+  }
+
+  entriesByNamespace(namespace: string, range: IndexRange): Promise<StoredEntry[]> {
+    return this.#byIndex(keys.namespacePrefix(namespace), range)
+  }
+
+  entriesByAgent(agent: Uint8Array, range: IndexRange): Promise<StoredEntry[]> {
+    if (agent.length !== 32) throw new RangeError(`an agent key is 32 bytes, got ${agent.length}`)
+    return this.#byIndex(keys.agentPrefix(agent), range)
+  }
+
+  async #byIndex(prefix: Uint8Array, range: IndexRange): Promise<StoredEntry[]> {
+    checkIndexRange(range)
+    const to = Math.min(range.toIndex ?? this.head.logSize, this.head.logSize)
+    if (range.fromIndex >= to) return []
+    const limit = Math.min(range.limit, NODE_LIMITS.queryPageMax)
+    const rows = await this.#kv.scan({ gte: indexed(prefix, range.fromIndex), lt: indexed(prefix, to), limit })
+    const indexes = rows.map(([k]) => readU64(k, k.length - 8))
+    const data = await this.#kv.getMany(indexes.map((i) => keys.data(i)))
+    const out: StoredEntry[] = []
+    for (let i = 0; i < indexes.length; i++) {
+      const bytes = data[i]
+      if (bytes === undefined) throw new StoreError('corrupt', `indexed log entry ${indexes[i]} is not stored`)
+      out.push(await this.#storedEntry(indexes[i]!, bytes))
+    }
+    return out
+  }
+
+  async agentSeq(agent: Uint8Array): Promise<number | undefined> {
+    if (agent.length !== 32) return undefined
+    const bytes = await this.#kv.get(keys.seq(agent))
+    return bytes === undefined ? undefined : readU64(bytes, 0)
+  }
+
+  async firstIndexAt(height: number): Promise<number | undefined> {
+    const header = await this.#header(height)
+    return header === undefined ? undefined : header.logSize - header.entryCount
+  }
+
+  async leafHash(index: number): Promise<Hash | undefined> {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.head.logSize) return undefined
+    return this.#kv.get(keys.tree(0, index))
+  }
+
+  #subtree = async (level: number, k: number): Promise<Uint8Array> => {
+    const hash = await this.#kv.get(keys.tree(level, k))
+    if (hash === undefined) throw new StoreError('corrupt', `subtree (${level}, ${k}) is not stored`)
+    return hash
+  }
+
+  async inclusionProof(index: number, size: number): Promise<Hash[]> {
+    if (size > this.head.logSize) throw new StoreError('out-of-range', `tree size ${size} is above the log size ${this.head.logSize}`)
+    return inclusionProof(index, size, this.#subtree)
+  }
+
+  async consistencyProof(oldSize: number, newSize: number): Promise<Hash[]> {
+    if (newSize > this.head.logSize) throw new StoreError('out-of-range', `tree size ${newSize} is above the log size ${this.head.logSize}`)
+    return consistencyProof(oldSize, newSize, this.#subtree)
+  }
+
+  async receipt(id: Hash): Promise<Receipt | null> {
+    const stored = await this.entryById(id)
+    if (stored === undefined) return null
+    const checkpoint = await this.firstCommitCertificateFrom(stored.height)
+    if (checkpoint === undefined) return null
+    const proof = await this.inclusionProof(stored.index, checkpoint.logSize)
+    return { entry: stored.entry, index: stored.index, proof, checkpoint }
+  }
+}

@@ -1,0 +1,162 @@
+// The ordered key-value layer under the chain store: binary keys compared bytewise,
+// atomic batches, optional durable (fsync'd) writes, bounded range scans. Two
+// implementations: memory (tests, simulations) and level (the node's disk).
+import { Level } from 'level'
+
+export type KvOp =
+  | { readonly type: 'put', readonly key: Uint8Array, readonly value: Uint8Array }
+  | { readonly type: 'del', readonly key: Uint8Array }
+
+export interface KvRange {
+  readonly gte?: Uint8Array
+  readonly lt?: Uint8Array
+  readonly reverse?: boolean
+  /** Most entries returned; required, so every scan is bounded. */
+  readonly limit: number
+}
+
+export interface KvBackend {
+  open(): Promise<void>
+  close(): Promise<void>
+  get(key: Uint8Array): Promise<Uint8Array | undefined>
+  getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]>
+  /** Applies all operations atomically; with `sync`, durable before it resolves. */
+  write(ops: readonly KvOp[], sync: boolean): Promise<void>
+  /** Entries in key order (or reverse), at most range.limit of them. */
+  scan(range: KvRange): Promise<[Uint8Array, Uint8Array][]>
+}
+
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const length = Math.min(a.length, b.length)
+  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!
+  return a.length - b.length
+}
+
+function toView(bytes: Uint8Array): Uint8Array {
+  // level hands back Buffers; a plain Uint8Array copy keeps Buffer semantics out.
+  return new Uint8Array(bytes)
+}
+
+/** In memory: a sorted array of keys with binary search. For tests and tools. */
+export class MemoryKv implements KvBackend {
+  #keys: Uint8Array[] = []
+  #values = new Map<string, Uint8Array>()
+  #open = false
+
+  async open(): Promise<void> {
+    this.#open = true
+  }
+
+  async close(): Promise<void> {
+    this.#open = false
+  }
+
+  #check(): void {
+    if (!this.#open) throw new Error('the memory store is not open')
+  }
+
+  #find(key: Uint8Array): number {
+    let lo = 0
+    let hi = this.#keys.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (compareBytes(this.#keys[mid]!, key) < 0) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
+  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    this.#check()
+    const value = this.#values.get(hexKey(key))
+    return value === undefined ? undefined : toView(value)
+  }
+
+  async getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    this.#check()
+    return keys.map((key) => {
+      const value = this.#values.get(hexKey(key))
+      return value === undefined ? undefined : toView(value)
+    })
+  }
+
+  async write(ops: readonly KvOp[], _sync: boolean): Promise<void> {
+    this.#check()
+    for (const op of ops) {
+      const id = hexKey(op.key)
+      const at = this.#find(op.key)
+      const present = at < this.#keys.length && compareBytes(this.#keys[at]!, op.key) === 0
+      if (op.type === 'put') {
+        if (!present) this.#keys.splice(at, 0, toView(op.key))
+        this.#values.set(id, toView(op.value))
+      } else if (present) {
+        this.#keys.splice(at, 1)
+        this.#values.delete(id)
+      }
+    }
+  }
+
+  async scan(range: KvRange): Promise<[Uint8Array, Uint8Array][]> {
+    this.#check()
+    const start = range.gte === undefined ? 0 : this.#find(range.gte)
+    const end = range.lt === undefined ? this.#keys.length : this.#find(range.lt)
+    const out: [Uint8Array, Uint8Array][] = []
+    if (range.reverse === true) {
+      for (let i = end - 1; i >= start && out.length < range.limit; i--) out.push(this.#entry(i))
+    } else {
+      for (let i = start; i < end && out.length < range.limit; i++) out.push(this.#entry(i))
+    }
+    return out
+  }
+
+  #entry(i: number): [Uint8Array, Uint8Array] {
+    const key = this.#keys[i]!
+    return [toView(key), toView(this.#values.get(hexKey(key))!)]
+  }
+}
+
+function hexKey(key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')
+}
+
+/** On disk: LevelDB through `level` (classic-level), binary keys and values. */
+export class LevelKv implements KvBackend {
+  readonly #db: Level<Uint8Array, Uint8Array>
+
+  constructor(directory: string) {
+    this.#db = new Level<Uint8Array, Uint8Array>(directory, { keyEncoding: 'view', valueEncoding: 'view' })
+  }
+
+  async open(): Promise<void> {
+    await this.#db.open({ createIfMissing: true })
+  }
+
+  async close(): Promise<void> {
+    await this.#db.close()
+  }
+
+  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    const value = await this.#db.get(key)
+    return value === undefined ? undefined : toView(value)
+  }
+
+  async getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    const values = await this.#db.getMany([...keys])
+    return values.map((v) => (v === undefined ? undefined : toView(v)))
+  }
+
+  async write(ops: readonly KvOp[], sync: boolean): Promise<void> {
+    if (ops.length === 0) return
+    await this.#db.batch(ops.map((op) => (op.type === 'put'
+      ? { type: 'put' as const, key: op.key, value: op.value }
+      : { type: 'del' as const, key: op.key })), { sync })
+  }
+
+  async scan(range: KvRange): Promise<[Uint8Array, Uint8Array][]> {
+    const options: { gte?: Uint8Array, lt?: Uint8Array, reverse: boolean, limit: number } = { reverse: range.reverse === true, limit: range.limit }
+    if (range.gte !== undefined) options.gte = range.gte
+    if (range.lt !== undefined) options.lt = range.lt
+    const entries = await this.#db.iterator(options).all()
+    return entries.map(([k, v]) => [toView(k), toView(v)])
+  }
+}

@@ -1,0 +1,109 @@
+// The chain store contract: what the validator runtime persists and what the HTTP
+// backend, sync and proofs read. One implementation (ChainStore, chain-store.ts) over
+// two key-value backends: LevelStore on disk, MemoryStore in memory. Both pass the
+// compliance suite in test/node/store-compliance.ts.
+import type { Block, BlockHeader } from '../../src/log/block.ts'
+import type { CommitCertificate, QuorumCertificate } from '../../src/log/certificates.ts'
+import type { Entry, Hash } from '../../src/log/entry.ts'
+import type { Genesis } from '../../src/log/genesis.ts'
+import type { MerkleAccumulatorState } from '../../src/log/merkle.ts'
+import type { Receipt } from '../../src/log/receipt.ts'
+
+/** The committed head: the highest committed block and the log after it. */
+export interface Head {
+  readonly height: number
+  readonly hash: Hash
+  readonly logSize: number
+  readonly logRoot: Hash
+}
+
+/** What a consensus 'commit' action carries (see src/consensus/types.ts). */
+export interface CommitBatch {
+  readonly blocks: readonly Block[]
+  readonly hashes: readonly Hash[]
+  /** QC certifying the last block, when known. */
+  readonly qc: QuorumCertificate | null
+  /** Commit certificate of the last block, when known. */
+  readonly cc: CommitCertificate | null
+  /** Accumulator state after the last block (checked against the store's own). */
+  readonly log: MerkleAccumulatorState
+}
+
+export interface StoredEntry {
+  readonly id: Hash
+  readonly entry: Entry
+  /** Height of the committed block that holds it. */
+  readonly height: number
+  /** Leaf index in the log. */
+  readonly index: number
+  /** Position within its block. */
+  readonly position: number
+}
+
+/** A bounded, ordered scan of committed entries by log index: [fromIndex, toIndex). */
+export interface IndexRange {
+  readonly fromIndex: number
+  /** Exclusive; defaults to the log size. */
+  readonly toIndex?: number
+  readonly limit: number
+}
+
+/** What a restart needs to rebuild the replica (src/consensus/types.ts RestoredState). */
+export interface RestoreParts {
+  /** Encoded safety state (decode with decodeSafetyState), null on a fresh store. */
+  readonly safety: Uint8Array | null
+  readonly committedHead: Block
+  readonly committedLog: MerkleAccumulatorState
+  readonly agentSeqs: ReadonlyMap<string, number>
+  readonly pendingBlocks: readonly Block[]
+}
+
+/** Consensus writes that must be durable together before anything after them is sent. */
+export interface DurableWrite {
+  readonly safety?: Uint8Array
+  readonly blocks?: readonly { readonly hash: Hash, readonly block: Block }[]
+}
+
+export interface Store {
+  /** Opens the store for this genesis: initialises a fresh store, or checks that an
+   * existing one belongs to the same chain (StoreError 'wrong-genesis' otherwise). */
+  open(genesis: Genesis): Promise<void>
+  close(): Promise<void>
+  /** The committed head, from memory. */
+  readonly head: Head
+
+  // --- consensus persistence (durable: fsync'd before the promise resolves) ---
+  persist(write: DurableWrite): Promise<void>
+  /** Appends committed blocks atomically (all or nothing), with every index. */
+  commit(batch: CommitBatch): Promise<void>
+  /** Stores a commit certificate for an already committed height. */
+  saveCommitCertificate(cc: CommitCertificate): Promise<void>
+  restoreParts(pendingMax: number): Promise<RestoreParts>
+
+  // --- reads ---
+  headerAt(height: number): Promise<BlockHeader | undefined>
+  blockAt(height: number): Promise<Block | undefined>
+  heightOf(hash: Hash): Promise<number | undefined>
+  pendingBlock(hash: Hash): Promise<Block | undefined>
+  qcAt(height: number): Promise<QuorumCertificate | undefined>
+  commitCertificate(height: number): Promise<CommitCertificate | undefined>
+  /** The commit certificate with the lowest height >= height. */
+  firstCommitCertificateFrom(height: number): Promise<CommitCertificate | undefined>
+  latestCommitCertificate(): Promise<CommitCertificate | undefined>
+  accumulatorAt(height: number): Promise<MerkleAccumulatorState | undefined>
+  entryById(id: Hash): Promise<StoredEntry | undefined>
+  entryAt(index: number): Promise<StoredEntry | undefined>
+  entries(range: IndexRange): Promise<StoredEntry[]>
+  entriesByNamespace(namespace: string, range: IndexRange): Promise<StoredEntry[]>
+  entriesByAgent(agent: Uint8Array, range: IndexRange): Promise<StoredEntry[]>
+  /** Highest committed seq of an agent. */
+  agentSeq(agent: Uint8Array): Promise<number | undefined>
+  /** First log index of the block at height (its entries are [first, first + count)). */
+  firstIndexAt(height: number): Promise<number | undefined>
+  leafHash(index: number): Promise<Hash | undefined>
+  inclusionProof(index: number, size: number): Promise<Hash[]>
+  consistencyProof(oldSize: number, newSize: number): Promise<Hash[]>
+  /** The receipt of a committed entry against the first commit certificate at or above
+   * its height; null when the entry is unknown or no such certificate exists yet. */
+  receipt(id: Hash): Promise<Receipt | null>
+}

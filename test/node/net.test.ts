@@ -1,0 +1,234 @@
+// The libp2p transport with 4 in-process validators on 127.0.0.1: direct sends, gossip,
+// and a rogue validator (and an outsider) sending garbage, oversized frames and
+// malformed gossip, after which the honest nodes still work.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@libp2p/yamux'
+import { identify } from '@libp2p/identify'
+import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { multiaddr } from '@multiformats/multiaddr'
+import * as lp from 'it-length-prefixed'
+import { decodeCanonical, encodeCanonical } from '../../src/codec/cbor.ts'
+import { publicKeyFromSeed } from '../../src/crypto/ed25519.ts'
+import { sha256 } from '../../src/crypto/hash.ts'
+import { LIMITS } from '../../src/limits.ts'
+import { Libp2pTransport } from '../../node/net/libp2p-transport.ts'
+import { CONSENSUS_PROTOCOL, gossipTopic, type Channel, type Inspection, type Received, type TransportEvent } from '../../node/net/transport.ts'
+import { ValidatorDirectory } from '../../node/net/validator-directory.ts'
+
+const CHAIN = 'test-net'
+const seeds = [0, 1, 2, 3].map((i) => sha256(new TextEncoder().encode(`net-test-seed-${i}`)))
+const validators = seeds.map((seed, i) => ({ name: `v${i}`, publicKey: publicKeyFromSeed(seed), addresses: [] as string[] }))
+
+interface TestMessage { readonly text: string }
+
+function encode(text: string): Uint8Array {
+  return encodeCanonical({ text })
+}
+
+function inspect(bytes: Uint8Array, _channel: Channel, _from: number): Inspection<TestMessage> {
+  try {
+    const value = decodeCanonical(bytes) as { text?: unknown }
+    if (typeof value !== 'object' || value === null || typeof value.text !== 'string') return { verdict: 'reject', reason: 'not a test message' }
+    if (value.text === 'stale') return { verdict: 'ignore', reason: 'stale' }
+    return { verdict: 'accept', message: { text: value.text } }
+  } catch (err) {
+    return { verdict: 'reject', reason: (err as Error).message }
+  }
+}
+
+async function nextMessage(t: Libp2pTransport<TestMessage>, timeoutMs = 5000): Promise<Received<TestMessage>> {
+  const iterator = t.received[Symbol.asyncIterator]()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('timed out waiting for a message')), timeoutMs) })
+  try {
+    const result = await Promise.race([iterator.next(), timeout])
+    if (result.done === true) throw new Error('inbox closed')
+    return result.value
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+async function startTransport(i: number, events: TransportEvent[] = []): Promise<Libp2pTransport<TestMessage>> {
+  const t = new Libp2pTransport<TestMessage>(
+    { chainId: CHAIN, validators, selfIndex: i, seed: seeds[i]!, listen: ['/ip4/127.0.0.1/tcp/0'] },
+    { inspect, onEvent: (e) => events.push(e) },
+  )
+  await t.start()
+  return t
+}
+
+async function connectAll(nodes: (Libp2pTransport<TestMessage> | null)[]): Promise<void> {
+  for (const a of nodes) {
+    if (a === null) continue
+    for (const b of nodes) {
+      if (b === null || a === b) continue
+      await a.setPeerAddresses(b.selfIndex, b.listenAddresses())
+    }
+  }
+}
+
+describe('libp2p transport', () => {
+  const events: TransportEvent[] = []
+  let nodes: Libp2pTransport<TestMessage>[] = []
+
+  beforeAll(async () => {
+    nodes = await Promise.all([0, 1, 2, 3].map((i) => startTransport(i, i === 0 ? events : [])))
+    await connectAll(nodes)
+    await waitFor(() => nodes.every((n) => n.connectedPeers().length === 3))
+  })
+
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.stop()))
+  })
+
+  it('binds the peer id to the validator key', () => {
+    const dir = new ValidatorDirectory(validators)
+    expect(nodes[2]!.listenAddresses()[0]).toContain(`/p2p/${dir.peerId(2).toString()}`)
+  })
+
+  it('sends a message directly to one validator', async () => {
+    expect(nodes[0]!.send(1, encode('hello 1'))).toBe(true)
+    const got = await nextMessage(nodes[1]!)
+    expect(got).toMatchObject({ from: 0, channel: 'direct', message: { text: 'hello 1' } })
+  })
+
+  it('keeps order on the direct stream', async () => {
+    for (let i = 0; i < 50; i++) nodes[2]!.send(3, encode(`m${i}`))
+    for (let i = 0; i < 50; i++) expect((await nextMessage(nodes[3]!)).message.text).toBe(`m${i}`)
+  })
+
+  it('carries a large (1 MiB) message', async () => {
+    const big = 'x'.repeat(1024 * 1024)
+    nodes[1]!.send(2, encode(big))
+    expect((await nextMessage(nodes[2]!)).message.text.length).toBe(big.length)
+  })
+
+  it('broadcasts over gossip to every other validator', async () => {
+    await waitFor(() => nodes.every((n) => n.connectedPeers().length === 3))
+    // Give the gossip meshes a moment to form after the subscriptions are exchanged.
+    await new Promise((r) => setTimeout(r, 500))
+    nodes[0]!.broadcast('proposals', encode('proposal A'))
+    for (const i of [1, 2, 3]) {
+      const got = await nextMessage(nodes[i]!)
+      expect(got).toMatchObject({ channel: 'proposals', message: { text: 'proposal A' } })
+    }
+    nodes[3]!.broadcast('entries', encode('batch B'))
+    for (const i of [0, 1, 2]) expect(await nextMessage(nodes[i]!)).toMatchObject({ channel: 'entries', message: { text: 'batch B' } })
+  })
+
+  it('drops a message the inspector ignores, and rejects garbage with a penalty', async () => {
+    nodes[1]!.send(0, encode('stale'))
+    nodes[1]!.send(0, new Uint8Array([0xff, 0x00, 0x13]))
+    nodes[2]!.send(0, encode('after garbage'))
+    const got = await nextMessage(nodes[0]!)
+    expect(got).toMatchObject({ from: 2, message: { text: 'after garbage' } })
+    await waitFor(() => events.some((e) => e.type === 'penalty' && e.peer === 1))
+    // The stream goes on after a rejected message.
+    nodes[1]!.send(0, encode('back again'))
+    expect(await nextMessage(nodes[0]!)).toMatchObject({ from: 1, message: { text: 'back again' } })
+  })
+
+  it('reconnects to a validator that restarts, and delivers queued messages', async () => {
+    await nodes[3]!.stop()
+    nodes[0]!.send(3, encode('while you were away'))
+    nodes[3] = await startTransport(3)
+    for (const i of [0, 1, 2]) await nodes[i]!.setPeerAddresses(3, nodes[3]!.listenAddresses())
+    const got = await nextMessage(nodes[3]!, 15_000)
+    expect(got).toMatchObject({ from: 0, message: { text: 'while you were away' } })
+  })
+
+  it('refuses to send oversized messages locally', () => {
+    expect(() => nodes[0]!.send(1, new Uint8Array(LIMITS.messageBytesMax + 1))).toThrow(RangeError)
+    expect(() => nodes[0]!.send(0, encode('self'))).toThrow(RangeError)
+  })
+})
+
+describe('libp2p transport against a rogue validator and an outsider', () => {
+  const events: TransportEvent[] = []
+  let honest: Libp2pTransport<TestMessage>[] = []
+  let rogue: Libp2p<{ identify: unknown, pubsub: GossipSub }>
+  let outsider: Libp2p
+
+  beforeAll(async () => {
+    honest = await Promise.all([0, 1, 2].map((i) => startTransport(i, i === 0 ? events : [])))
+    await connectAll(honest)
+    rogue = await createLibp2p({
+      privateKey: await generateKeyPairFromSeed('Ed25519', seeds[3]!),
+      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      services: { identify: identify(), pubsub: gossipsub({ globalSignaturePolicy: 'StrictNoSign', allowPublishToZeroTopicPeers: true }) },
+    })
+    rogue.services.pubsub.subscribe(gossipTopic(CHAIN, 'proposals'))
+    outsider = await createLibp2p({
+      privateKey: await generateKeyPairFromSeed('Ed25519', sha256(new TextEncoder().encode('outsider'))),
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+    })
+    await waitFor(() => honest.every((n) => n.connectedPeers().length === 2))
+  })
+
+  afterAll(async () => {
+    await Promise.all([...honest.map((n) => n.stop()), rogue.stop(), outsider.stop()])
+  })
+
+  it('refuses connections from a key outside the genesis', async () => {
+    // The outsider's side may finish its half of the handshake; ours refuses it right after.
+    await outsider.dial(multiaddr(honest[0]!.listenAddresses()[0]!)).catch(() => null)
+    await waitFor(() => outsider.getConnections().length === 0)
+    await expect(outsider.dialProtocol(multiaddr(honest[0]!.listenAddresses()[0]!), CONSENSUS_PROTOCOL)).rejects.toThrow()
+  })
+
+  it('survives an oversized frame, then a malformed frame', async () => {
+    const target = multiaddr(honest[0]!.listenAddresses()[0]!)
+    const stream = await rogue.dialProtocol(target, CONSENSUS_PROTOCOL)
+    // Announce a frame one byte over the limit: the reader refuses at the length prefix.
+    const varint = encodeVarint(LIMITS.messageBytesMax + 1)
+    stream.send(varint)
+    stream.send(new Uint8Array(1024))
+    await waitFor(() => events.some((e) => e.type === 'penalty' && e.peer === 3 && e.reason.includes('frame')))
+    // A well-framed message that does not decode.
+    const stream2 = await rogue.dialProtocol(target, CONSENSUS_PROTOCOL)
+    stream2.send(lp.encode.single(new Uint8Array([0xa1, 0x61])))
+    await waitFor(() => events.filter((e) => e.type === 'penalty' && e.peer === 3).length >= 2)
+    // Honest traffic still flows.
+    honest[1]!.send(0, encode('still alive'))
+    expect(await nextMessage(honest[0]!)).toMatchObject({ from: 1, message: { text: 'still alive' } })
+  })
+
+  it('rejects malformed gossip and still delivers honest gossip', async () => {
+    await rogue.dial(multiaddr(honest[1]!.listenAddresses()[0]!))
+    await new Promise((r) => setTimeout(r, 1500))
+    const before = events.filter((e) => e.type === 'penalty').length
+    await rogue.services.pubsub.publish(gossipTopic(CHAIN, 'proposals'), new Uint8Array([1, 2, 3]))
+    await waitFor(() => events.filter((e) => e.type === 'penalty').length > before)
+    honest[2]!.broadcast('proposals', encode('honest proposal'))
+    expect(await nextMessage(honest[0]!)).toMatchObject({ channel: 'proposals', message: { text: 'honest proposal' } })
+  })
+})
+
+function encodeVarint(value: number): Uint8Array {
+  const out: number[] = []
+  let rest = value
+  while (rest >= 0x80) {
+    out.push((rest % 0x80) | 0x80)
+    rest = Math.floor(rest / 0x80)
+  }
+  out.push(rest)
+  return Uint8Array.from(out)
+}
