@@ -363,6 +363,13 @@ export class Replica {
       }
       this.#certify(qc)
     }
+    // An idle leader proposes nothing, so the QC that commits the last block and its
+    // commit certificate would otherwise wait at this replica until new entries arrive:
+    // the other replicas would lag one block behind. Send them on their own.
+    if (this.#ccToAttach !== null && this.#idleLeaderRound === this.round && this.#proposedRound < this.round && this.#tree.highQc !== null) {
+      this.#emit({ type: 'broadcast', message: { type: 'sync-info', highQc: this.#tree.highQc, highTc: this.#highTc, highCc: this.#ccToAttach } })
+      this.#ccToAttach = null
+    }
   }
 
   #onTimeout(from: number, t: TimeoutMessage): void {

@@ -47,6 +47,20 @@ describe('replica', () => {
     expect(heads.size).toBeLessThanOrEqual(2)
   })
 
+  it('regression: idle leader lag — once load stops, every replica reaches the same committed head', () => {
+    const replicas = seeds.map((seed, i) => new Replica({ genesis, validatorIndex: i, seed }))
+    const c = cluster(replicas)
+    replicas.forEach((r, i) => c.run(i, r.step({ type: 'start', now: 0 })))
+    for (let k = 1; k <= 3; k++) {
+      c.run(k % n, replicas[k % n]!.step({ type: 'submit', now: 0, entries: [entry(k)] }))
+      c.drain()
+    }
+    expect(c.rejected).toEqual([])
+    const heights = replicas.map((r) => r.committedHeight)
+    expect(new Set(heights).size).toBe(1)
+    expect(heights[0]).toBeGreaterThanOrEqual(1)
+  })
+
   it('rejects a forged vote and a proposal from the wrong leader', () => {
     const leader = new Replica({ genesis, validatorIndex: 2, seed: seeds[2]! })
     leader.step({ type: 'start', now: 0 })
