@@ -76,7 +76,7 @@ export interface BlockExport {
   readonly header: ExportHeader
   /** One record per block, in height order from fromHeight to toHeight without a gap:
    * the canonical CBOR of a ChainItem { block, cc } (encodeChainItem in
-   * node/api/export-format.ts), unframed (the server frames it). Pull-based, like
+   * src/log/export.ts), unframed (the server frames it). Pull-based, like
    * subscribe: produced as the server asks, so a slow reader costs no memory. */
   readonly records: AsyncIterable<Uint8Array>
 }

@@ -27,7 +27,7 @@ import {
   RangeUnavailableError,
   StaleSequenceError,
 } from './errors.ts'
-import { encodeChainItem } from './export-format.ts'
+import { encodeChainItem } from '../../src/log/export.ts'
 
 export interface TestMemoryBackendOptions {
   readonly genesis: Genesis

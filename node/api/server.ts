@@ -11,13 +11,12 @@ import { CodecError } from '../../src/codec/errors.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import { ccToCbor } from '../../src/log/certificates.ts'
 import { encodeEntry, entryFromCbor, entryToCbor, type Entry } from '../../src/log/entry.ts'
-import { EXPORT_FORMAT, exportHeaderToCbor, frameRecord } from '../../src/log/export.ts'
+import { EXPORT_FORMAT, exportHeaderToCbor, frameBytes, frameRecord } from '../../src/log/export.ts'
 import { fromJson, toJson, type JsonValue } from '../../src/log/json.ts'
 import { receiptToJson } from '../../src/log/receipt.ts'
 import { LIMITS } from '../../src/limits.ts'
 import type { BlockExport, LogRecord, NodeBackend } from './backend.ts'
 import { ApiError, httpAnswerOf, type HttpErrorAnswer } from './errors.ts'
-import { frameEncodedRecord } from './export-format.ts'
 import { API_LIMITS, type ApiLimits } from './limits.ts'
 import type { NodeMetrics, StreamCloseReason } from './metrics.ts'
 import { onlyKnown, optionalCursor, optionalHash, optionalNamespace, optionalUint, pageLimit, requiredHash, requiredUint } from './params.ts'
@@ -458,7 +457,7 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
     })
     const res = reply.raw
     res.write(frameRecord(exportHeaderToCbor(exported.header)))
-    const result = await pumpToClient(source, res, frameEncodedRecord, {
+    const result = await pumpToClient(source, res, frameBytes, {
       signal: controller.signal,
       heartbeat: null,
       heartbeatMs: limits.heartbeatMs,

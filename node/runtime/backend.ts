@@ -14,7 +14,7 @@ import {
   InvalidCursorError, InvalidEntryError, InvalidSignatureError, MempoolFullError, NotReadyError, PolicyDeniedError,
   RangeUnavailableError, StaleSequenceError,
 } from '../api/errors.ts'
-import { encodeChainItem } from '../api/export-format.ts'
+import { encodeChainItem } from '../../src/log/export.ts'
 import { NODE_LIMITS } from '../limits.ts'
 import type { StoredEntry } from '../store/store.ts'
 import { QueueFullError, type ValidatorNode } from './validator-node.ts'

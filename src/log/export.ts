@@ -70,9 +70,20 @@ export function exportHeaderFromCbor(value: CborValue): ExportHeader {
   }
 }
 
-/** One framed record: uvarint length, then the bytes. */
+/** The canonical CBOR of one block record (what a node's export yields, unframed). */
+export function encodeChainItem(item: ChainItem): Uint8Array {
+  return encodeCanonical(chainItemToCbor(item))
+}
+
+/** One framed record: uvarint length, then the value's canonical encoding. */
 export function frameRecord(value: CborValue): Uint8Array {
-  const body = encodeCanonical(value)
+  return frameBytes(encodeCanonical(value))
+}
+
+/** Frames bytes that already are one canonical encoding (the same bytes frameRecord gives). */
+export function frameBytes(body: Uint8Array): Uint8Array {
+  if (body.length === 0) throw new CodecError('export: an empty record cannot be framed')
+  if (body.length > LIMITS.messageBytesMax) throw new CodecError(`export: a record of ${body.length} bytes is over the limit of ${LIMITS.messageBytesMax}`)
   const prefix: number[] = []
   let n = body.length
   while (n >= 0x80) {

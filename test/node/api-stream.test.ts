@@ -5,7 +5,7 @@ import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { encodeCanonical } from '../../src/codec/cbor.ts'
 import { frameRecord } from '../../src/log/export.ts'
-import { frameEncodedRecord } from '../../node/api/export-format.ts'
+import { frameBytes } from '../../src/log/export.ts'
 import { pumpToClient, sseEvent } from '../../node/api/stream.ts'
 import { alice, makeEntry, startHarness, waitUntil } from './api-fixture.ts'
 
@@ -98,9 +98,9 @@ describe('export framing', () => {
   it('frames encoded bytes exactly as src/log/export.ts frames the value', () => {
     for (const size of [1, 100, 127, 128, 300, 16_383, 16_384, 70_000]) {
       const value = { pad: 'x'.repeat(size) }
-      expect(frameEncodedRecord(encodeCanonical(value))).toEqual(frameRecord(value))
+      expect(frameBytes(encodeCanonical(value))).toEqual(frameRecord(value))
     }
-    expect(() => frameEncodedRecord(new Uint8Array(0))).toThrow(/empty/)
+    expect(() => frameBytes(new Uint8Array(0))).toThrow(/empty/)
   })
 })
 
