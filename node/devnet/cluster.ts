@@ -47,6 +47,8 @@ export interface ClusterOptions {
   readonly chainId?: string
   readonly params?: Partial<ProtocolParams>
   readonly logLevel?: string
+  /** Written into each node config as http.rateLimits (see node/runtime/config.ts). */
+  readonly httpRateLimits?: Readonly<Record<string, number>>
 }
 
 /** Writes keys, genesis and configs into `dir`, which must be new or empty. */
@@ -79,7 +81,7 @@ export async function createClusterFiles(options: ClusterOptions): Promise<Clust
   const genesisFile = join(dir, 'genesis.json')
   await writeNewFile(genesisFile, JSON.stringify(genesisJson, null, 2) + '\n')
   for (const node of nodes) {
-    const config = { dataDir: 'data', keyFile: 'validator.key.json', genesisFile: '../genesis.json', http: { host: '127.0.0.1', port: node.httpPort }, logLevel: options.logLevel ?? 'info' }
+    const config = { dataDir: 'data', keyFile: 'validator.key.json', genesisFile: '../genesis.json', http: { host: '127.0.0.1', port: node.httpPort, ...(options.httpRateLimits === undefined ? {} : { rateLimits: options.httpRateLimits }) }, logLevel: options.logLevel ?? 'info' }
     await writeNewFile(node.configFile, JSON.stringify(config, null, 2) + '\n')
   }
   const agents: KeyFile[] = []

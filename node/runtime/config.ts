@@ -5,6 +5,8 @@
 //     "genesisFile": "genesis.json",
 //     "listen": ["/ip4/0.0.0.0/tcp/7000"],    // optional; default: this validator's genesis addresses
 //     "http": { "host": "127.0.0.1", "port": 8000 },  // optional; null: no HTTP API
+//                                              // optional "rateLimits": { ipRatePerSecond,
+//                                              // ipBurst, agentRatePerSecond, agentBurst }
 //     "logLevel": "info"                      // optional: fatal|error|warn|info|debug|trace
 //   }
 // Relative paths are relative to the config file's folder. Every field is checked, and
@@ -18,13 +20,25 @@ import { ConfigError } from './errors.ts'
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
 
+/** Overrides of the API's rate limits (node/api/limits.ts): for a node behind a proxy
+ * that already limits, or a benchmark whose load generator is one local address. */
+export interface HttpRateLimits {
+  readonly ipRatePerSecond?: number
+  readonly ipBurst?: number
+  readonly agentRatePerSecond?: number
+  readonly agentBurst?: number
+}
+const RATE_LIMIT_FIELDS = ['ipRatePerSecond', 'ipBurst', 'agentRatePerSecond', 'agentBurst'] as const
+/** Largest rate or burst a config may set (a sanity bound, not a tuning value). */
+const RATE_LIMIT_VALUE_MAX = 1_000_000
+
 export interface NodeConfig {
   readonly dataDir: string
   readonly keyFile: string
   readonly genesisFile: string
   /** null: listen on this validator's genesis addresses. */
   readonly listen: readonly string[] | null
-  readonly http: { readonly host: string, readonly port: number } | null
+  readonly http: { readonly host: string, readonly port: number, readonly rateLimits?: HttpRateLimits } | null
   readonly logLevel: LogLevel
 }
 
@@ -88,14 +102,26 @@ export function parseConfig(json: unknown, file: string): NodeConfig {
   else if (j.http !== undefined) {
     if (typeof j.http !== 'object' || Array.isArray(j.http)) throw new ConfigError(`${file}: 'http' must be { host, port } or null`)
     const h = j.http as Record<string, unknown>
-    for (const k of Object.keys(h)) if (!['host', 'port'].includes(k)) throw new ConfigError(`${file}: unknown field 'http.${k}'`)
+    for (const k of Object.keys(h)) if (!['host', 'port', 'rateLimits'].includes(k)) throw new ConfigError(`${file}: unknown field 'http.${k}'`)
     const host = h.host ?? '127.0.0.1'
     if (typeof host !== 'string' || host.length === 0 || host.length > 255) throw new ConfigError(`${file}: 'http.host' must be a host name or address`)
     http = { host, port: checkPort(h.port, `${file}: 'http.port'`) }
+    if (h.rateLimits !== undefined) http = { ...http, rateLimits: parseRateLimits(h.rateLimits, file) }
   }
   const logLevel = j.logLevel ?? 'info'
   if (typeof logLevel !== 'string' || !(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`${file}: 'logLevel' must be one of ${LOG_LEVELS.join(', ')}`)
   return { dataDir: path('dataDir'), keyFile: path('keyFile'), genesisFile: path('genesisFile'), listen, http, logLevel: logLevel as LogLevel }
+}
+
+function parseRateLimits(value: unknown, file: string): HttpRateLimits {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`${file}: 'http.rateLimits' must be an object`)
+  const out: Record<string, number> = {}
+  for (const [k, v] of Object.entries(value)) {
+    if (!(RATE_LIMIT_FIELDS as readonly string[]).includes(k)) throw new ConfigError(`${file}: unknown field 'http.rateLimits.${k}' (known: ${RATE_LIMIT_FIELDS.join(', ')})`)
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > RATE_LIMIT_VALUE_MAX) throw new ConfigError(`${file}: 'http.rateLimits.${k}' must be an integer 1-${RATE_LIMIT_VALUE_MAX}`)
+    out[k] = v
+  }
+  return out
 }
 
 export async function readConfig(file: string): Promise<NodeConfig> {

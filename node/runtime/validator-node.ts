@@ -6,7 +6,6 @@
 // leaves the process before the safety state that allows it is on disk.
 import type { Logger } from 'pino'
 import { bytesEqual } from '../../src/codec/cbor.ts'
-import { verifyDomain } from '../../src/crypto/domain.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import { decodeMessage, encodeMessage, encodeSafetyState, decodeSafetyState } from '../../src/consensus/messages.ts'
 import { Replica } from '../../src/consensus/replica.ts'
@@ -549,7 +548,8 @@ export class ValidatorNode {
     if (message.type === 'proposal') {
       const h = message.block.header
       if (h.proposer !== replica.leaders.leaderOf(h.round)) return { verdict: 'reject', reason: `validator ${h.proposer} is not the leader of round ${h.round}` }
-      if (!verifyDomain(this.genesis.validators[h.proposer]!.publicKey, 'proposal', this.genesis.chainId, { block: blockHash(h) }, message.sig)) {
+      // Cached by the replica's verifier: delivered, the proposal is not verified again.
+      if (!replica.verifier.proposal(h.proposer, blockHash(h), message.sig)) {
         return { verdict: 'reject', reason: `proposal signature of validator ${h.proposer} does not verify` }
       }
       if (h.height <= this.#store.head.height) return { verdict: 'ignore', reason: 'proposal below the committed head' }

@@ -7,7 +7,7 @@
 // and backoff), BlockTree (blocks, QCs, commit rule), Mempool, Verifier (signature
 // checks with caches), aggregators (votes -> QC/CC, timeouts -> TC).
 import { bytesEqual } from '../codec/cbor.ts'
-import { signDomain, verifyDomain } from '../crypto/domain.ts'
+import { signDomain } from '../crypto/domain.ts'
 import { toHex } from '../crypto/hash.ts'
 import { blockHash, genesisBlock, genesisQc, type Block, type BlockHeader } from '../log/block.ts'
 import {
@@ -269,10 +269,9 @@ export class Replica {
     const hash = blockHash(h)
     const hashHex = toHex(hash)
     if (this.#tree.get(hashHex) !== undefined || this.#orphans.has(hashHex)) return this.#ignore()
-    if (!verifyDomain(this.set.key(h.proposer), 'proposal', this.genesis.chainId, { block: hash }, m.sig)) {
+    if (!this.verifier.proposal(h.proposer, hash, m.sig)) {
       return this.#reject(from, m.type, `proposal signature of validator ${h.proposer} does not verify`)
     }
-    this.verifier.counters.signatures++
     // Round justification: by the parent's QC, or by a TC for the previous round.
     if (h.round !== h.justify.round + 1) {
       if (m.tc === null || m.tc.round + 1 !== h.round) return this.#reject(from, m.type, `round ${h.round} follows neither its QC round ${h.justify.round} nor a TC`)
@@ -344,6 +343,8 @@ export class Replica {
       if (problem !== null) return this.#reject(from, v.type, problem)
     }
     const { qc, cc } = this.#votes.add(v)
+    if (cc !== null) this.verifier.formed({ kind: 'cc', cc })
+    if (qc !== null) this.verifier.formed({ kind: 'qc', qc })
     if (cc !== null) {
       this.stats.ccsFormed++
       this.#ccToAttach = cc
@@ -389,6 +390,7 @@ export class Replica {
       if (t.round < this.round) return
     }
     const tc = this.#timeouts.add(t)
+    if (tc !== null) this.verifier.formed({ kind: 'tc', tc })
     if (tc !== null) {
       this.stats.tcsFormed++
       this.#applyTc(tc)
@@ -681,6 +683,7 @@ export class Replica {
       const batch = this.#mempool.select(this.genesis.params.blockEntriesMax, this.genesis.params.blockBytesMax, () => -1, () => false)
       if (batch.length > 0) this.#emit({ type: 'broadcast', message: { type: 'entries', entries: batch.map((p) => p.entry) } })
       const tc = this.#timeouts.add(signed.message)
+      if (tc !== null) this.verifier.formed({ kind: 'tc', tc })
       if (tc !== null) {
         this.stats.tcsFormed++
         this.#applyTc(tc)
@@ -717,10 +720,12 @@ export class Replica {
     const batch = this.#mempool.select(this.genesis.params.blockEntriesMax, this.genesis.params.blockBytesMax, lastSeqOf, skip)
     const block = this.#buildBlock(round, parent, highQc, batch)
     const hash = blockHash(block.header)
+    const sig = signDomain(this.#seed, 'proposal', this.genesis.chainId, { block: hash })
+    this.verifier.signedProposal(this.index, hash, sig)
     const proposal: ProposalMessage = {
       type: 'proposal',
       block,
-      sig: signDomain(this.#seed, 'proposal', this.genesis.chainId, { block: hash }),
+      sig,
       tc: highQc.round + 1 === round ? null : this.#highTc,
       cc: this.#ccToAttach,
     }

@@ -26,6 +26,23 @@ export interface CheckedEntry {
 
 const utf8 = new TextEncoder()
 
+/** Proposal signatures remembered as verified (a few rounds' worth). */
+const PROPOSALS_CACHED_MAX = 256
+
+type CertificateLike = { signers: Uint8Array, sigs: readonly Uint8Array[], round?: number, height?: number, block?: Uint8Array }
+
+/** The cache key of a certificate: it covers the signed statement AND the exact
+ * signatures, so a copy of a valid certificate with a forged signature is a different
+ * key and is checked in full. */
+function certificateDigest(kind: string, cert: CertificateLike, extra = ''): string {
+  const parts = [kind, String(cert.round ?? ''), String(cert.height ?? ''), cert.block === undefined ? '' : toHex(cert.block), extra, toHex(cert.signers)]
+  return toHex(sha256(utf8.encode(parts.join('|') + '|' + cert.sigs.map(toHex).join(''))))
+}
+
+function ccExtra(cc: CommitCertificate): string {
+  return `${cc.height}/${toHex(cc.block)}/${cc.logSize}/${toHex(cc.logRoot)}`
+}
+
 /** A Map used as a bounded FIFO cache. */
 class BoundedCache<V> {
   readonly #max: number
@@ -60,6 +77,8 @@ export class Verifier {
   /** certificate digest -> true (only valid certificates are cached). */
   readonly #certificates: BoundedCache<true>
   readonly #byObject = new WeakMap<Entry, CheckedEntry>()
+  /** `proposer|block|sig` -> true (only valid proposal signatures are cached). */
+  readonly #proposals = new BoundedCache<true>(PROPOSALS_CACHED_MAX)
   readonly counters: VerifierCounters = { signatures: 0, entryCacheHits: 0, certificateCacheHits: 0 }
 
   constructor(genesis: Genesis, set: ValidatorSet, entriesMax: number, certificatesMax: number) {
@@ -127,7 +146,42 @@ export class Verifier {
 
   cc(cc: CommitCertificate): string | null {
     if (cc.height === 0) return 'a CC for height 0'
-    return this.#cached('c', cc, () => checkCc(this.#set, this.#genesis.chainId, cc), `${cc.height}/${toHex(cc.block)}/${cc.logSize}/${toHex(cc.logRoot)}`)
+    return this.#cached('c', cc, () => checkCc(this.#set, this.#genesis.chainId, cc), ccExtra(cc))
+  }
+
+  /**
+   * Records a certificate this replica aggregated itself (aggregators.ts) as valid, so
+   * that seeing it again (in its own proposal, a sync-info, a timeout) costs no
+   * verification. Sound because an aggregated certificate is valid by construction: each
+   * of its signatures was verified on arrival (vote(), timeout()) or made by this
+   * replica, over exactly the statement the certificate names. Only for certificates
+   * from this replica's own aggregators: never for one that came in a message.
+   */
+  formed(cert: { readonly kind: 'qc', readonly qc: QuorumCertificate } | { readonly kind: 'cc', readonly cc: CommitCertificate } | { readonly kind: 'tc', readonly tc: TimeoutCertificate }): void {
+    if (cert.kind === 'qc') this.#certificates.set(certificateDigest('q', cert.qc), true)
+    else if (cert.kind === 'cc') this.#certificates.set(certificateDigest('c', cert.cc, ccExtra(cert.cc)), true)
+    else this.#certificates.set(certificateDigest('t', cert.tc, cert.tc.highQcRounds.join(',')), true)
+  }
+
+  /** A proposal's signature by `proposer` over the block hash, verified once per
+   * (block, signature): the node checks it before gossip relays the proposal, and the
+   * replica checks it again when the proposal is delivered. */
+  proposal(proposer: number, block: Uint8Array, sig: Uint8Array): boolean {
+    if (proposer >= this.#set.n) return false
+    const key = `${proposer}|${toHex(block)}|${toHex(sig)}`
+    if (this.#proposals.get(key) !== undefined) {
+      this.counters.certificateCacheHits++
+      return true
+    }
+    this.counters.signatures++
+    if (!verifyDomain(this.#set.key(proposer), 'proposal', this.#genesis.chainId, { block }, sig)) return false
+    this.#proposals.set(key, true)
+    return true
+  }
+
+  /** Records this replica's own signed proposal as verified. */
+  signedProposal(proposer: number, block: Uint8Array, sig: Uint8Array): void {
+    this.#proposals.set(`${proposer}|${toHex(block)}|${toHex(sig)}`, true)
   }
 
   /** A single vote: voter index in range, signature (and the commit signature if present). */
@@ -154,11 +208,8 @@ export class Verifier {
     return null
   }
 
-  #cached(kind: string, cert: { signers: Uint8Array, sigs: readonly Uint8Array[], round?: number, height?: number, block?: Uint8Array }, check: () => string | null, extra = ''): string | null {
-    // The key covers the signed statement AND the exact signatures: a copy of a valid
-    // certificate with a forged signature is a different key and is checked in full.
-    const parts = [kind, String(cert.round ?? ''), String(cert.height ?? ''), cert.block === undefined ? '' : toHex(cert.block), extra, toHex(cert.signers)]
-    const digest = toHex(sha256(utf8.encode(parts.join('|') + '|' + cert.sigs.map(toHex).join(''))))
+  #cached(kind: string, cert: CertificateLike, check: () => string | null, extra = ''): string | null {
+    const digest = certificateDigest(kind, cert, extra)
     if (this.#certificates.get(digest) !== undefined) {
       this.counters.certificateCacheHits++
       return null

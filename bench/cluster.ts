@@ -1,0 +1,273 @@
+// Cluster benchmark: n real validator processes (`synod start`) on 127.0.0.1 and, in this
+// process, a load generator of k agents committing through the SDK (SynodClient: submit
+// to f+1 nodes, poll, verify the receipt). Measures:
+//   - light load: one agent, one entry in flight: commit latency (submit -> verified receipt);
+//   - an open-loop sweep per payload size: commits start on a fixed schedule (rate r),
+//     whatever the system does, and latency counts from the scheduled start, so queueing
+//     in the generator is included (no coordinated omission); the rate grows until the
+//     cluster saturates (committed/s below 80% of offered, p99 over 5 s, or the in-flight
+//     cap reached); then one step at 80% of the saturation rate;
+//   - per validator: CPU (cores) and RSS from /proc/<pid>/stat and status.
+// Every loop is bounded in count and in time; the nodes are stopped (then killed) by pid.
+// Last stdout line: one JSON object. Progress on stderr.
+//   npx node bench/cluster.ts [--quick] [--nodes 4] [--agents 16] [--keep]
+import { mkdtempSync, rmSync } from 'node:fs'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { AgentIdentity, SynodClient } from '../sdk/index.ts'
+import { createClusterFiles, NodeProcess } from '../node/devnet/cluster.ts'
+import { getJson } from '../node/devnet/http-client.ts'
+import { cpuCores, sampleProcess, type ProcSample } from './proc-stats.ts'
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    nodes: { type: 'string', default: '4' },
+    agents: { type: 'string', default: '16' },
+    keep: { type: 'boolean', default: false },
+    payloads: { type: 'string', default: '256,4096' },
+    'step-seconds': { type: 'string' },
+    'start-rate': { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    'log-level': { type: 'string', default: 'warn' },
+    light: { type: 'string' },
+  },
+})
+const QUICK = values.quick
+const NODES = Number(values.nodes)
+const AGENTS = Number(values.agents)
+const PAYLOADS = values.payloads === 'none' ? [] : values.payloads.split(',').map(Number)
+/** Length of one open-loop step; the first second is ramp-up and not counted. */
+const STEP_S = Number(values['step-seconds'] ?? (QUICK ? 4 : 10))
+const RAMP_S = 1
+/** Light-load commits (one in flight). */
+const LIGHT_COMMITS = Number(values.light ?? (QUICK ? 25 : 100))
+/** Rate steps: start, growth factor, at most this many steps, at most this rate. */
+const RATE_START = Number(values['start-rate'] ?? 25)
+const RATE_FACTOR = QUICK ? 2 : 1.5
+const RATE_STEPS_MAX = QUICK ? 6 : 12
+const RATE_MAX = 20_000
+/** Commits in flight in the generator at most; beyond it a scheduled commit is shed
+ * (counted) and the step counts as saturated. */
+const IN_FLIGHT_MAX = 4000
+/** After a step, time for its commits in flight to finish before they are aborted. */
+const DRAIN_MS_MAX = QUICK ? 8_000 : 20_000
+/** Saturation: committed/s below this share of the offered rate, or p99 above this. */
+const SATURATED_SHARE = 0.8
+const SATURATED_P99_MS = 5_000
+const PEERS_WAIT_MS = 60_000
+/** Generator tick: scheduled commits due by now are started on each tick. */
+const TICK_MS = 2
+
+if (!(Number.isInteger(NODES) && NODES >= 4 && NODES <= 16)) throw new RangeError('--nodes must be 4-16')
+if (!(Number.isInteger(AGENTS) && AGENTS >= 1 && AGENTS <= 256)) throw new RangeError('--agents must be 1-256')
+
+const log = (text: string): void => { process.stderr.write(text + '\n') }
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+function percentile(sorted: readonly number[], q: number): number | null {
+  if (sorted.length === 0) return null
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 10) / 10
+}
+
+function payloadOf(bytes: number, n: number): { d: string, n: number } {
+  // JSON text of exactly `bytes` bytes (for bytes >= 32): {"n":<n>,"d":"xxx..."}
+  const base = JSON.stringify({ n, d: '' }).length
+  return { n, d: 'x'.repeat(Math.max(0, bytes - base)) }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'synod-bench-cluster-'))
+const files = await createClusterFiles({
+  dir, nodes: NODES, agents: AGENTS, chainId: 'synod-bench', logLevel: values['log-level'],
+  // The generator is one local address and its agents commit far above an agent's
+  // normal rate: lift the API's per-address and per-agent rate limits.
+  httpRateLimits: { ipRatePerSecond: 1_000_000, ipBurst: 1_000_000, agentRatePerSecond: 1_000_000, agentBurst: 1_000_000 },
+})
+if (values.profile) {
+  // Each validator writes a .cpuprofile on exit (summarise with bench/cpuprofile-summary.ts).
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${join(dir, 'profiles')}`.trim()
+  log(`profiles go to ${join(dir, 'profiles')}`)
+}
+const nodes = files.nodes.map((f) => new NodeProcess(f))
+const killAll = (): void => { for (const node of nodes) node.killNow() }
+process.on('exit', killAll)
+process.on('SIGINT', () => { killAll(); process.exit(130) })
+
+interface StepResult {
+  payloadBytes: number
+  offeredPerSec: number
+  committedPerSec: number
+  started: number
+  committed: number
+  failed: number
+  shed: number
+  unfinished: number
+  p50Ms: number | null
+  p99Ms: number | null
+  nodeCpuCores: (number | null)[]
+  nodeRssMB: (number | null)[]
+  generatorCpuCores: number
+  saturated: boolean
+  http: unknown
+}
+
+async function waitPeers(): Promise<void> {
+  const deadline = Date.now() + PEERS_WAIT_MS
+  for (const node of nodes) {
+    // Bounded by the deadline.
+    for (;;) {
+      const answer = await getJson(`${node.httpUrl}/healthz`, 2000).catch(() => null)
+      const peers = (answer?.body as { peers?: number } | null)?.peers ?? 0
+      if (peers >= NODES - 1) break
+      if (Date.now() > deadline) throw new Error(`node ${node.files.index} has ${peers} peers after ${PEERS_WAIT_MS} ms`)
+      await sleep(200)
+    }
+  }
+}
+
+/** HTTP requests the SDK makes, by kind: count and total ms (diagnostics per step). */
+const http = { submit: { count: 0, ms: 0 }, receipt: { count: 0, ms: 0 }, other: { count: 0, ms: 0 } }
+function httpSnapshot(): typeof http {
+  return JSON.parse(JSON.stringify(http)) as typeof http
+}
+const timedFetch: typeof fetch = async (input, init) => {
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+  const kind = url.includes('/v1/receipts/') ? http.receipt : url.endsWith('/v1/entries') ? http.submit : http.other
+  const s = performance.now()
+  try {
+    return await fetch(input, init)
+  } finally {
+    kind.count++
+    kind.ms += performance.now() - s
+  }
+}
+
+function sampleNodes(): ProcSample[] {
+  return nodes.map((n) => sampleProcess(n.pid!))
+}
+
+async function measure(): Promise<Record<string, unknown>> {
+  const t0 = Date.now()
+  await Promise.all(nodes.map((n) => n.start()))
+  await waitPeers()
+  log(`cluster: ${NODES} validators ready in ${Date.now() - t0} ms (pids ${nodes.map((n) => n.pid).join(', ')}), ${AGENTS} agents, data in ${dir}`)
+  const urls = nodes.map((n) => n.httpUrl)
+  const clients = files.agents.map((a) => new SynodClient({ nodes: urls, genesis: files.genesis, identity: AgentIdentity.fromSeed(a.seed), fetch: timedFetch }))
+  let seqPayload = 0
+
+  // Warm-up: JIT, connections, the first blocks.
+  await Promise.all(clients.slice(0, 4).map(async (c) => { for (let i = 0; i < 5; i++) await c.commit('bench/warmup', payloadOf(256, seqPayload++)) }))
+
+  // Light load: one agent, one entry in flight.
+  const light: number[] = []
+  const lightStart = sampleNodes()
+  for (let i = 0; i < LIGHT_COMMITS; i++) {
+    const s = performance.now()
+    await clients[0]!.commit('bench/light', payloadOf(256, seqPayload++))
+    light.push(performance.now() - s)
+  }
+  const lightEnd = sampleNodes()
+  light.sort((a, b) => a - b)
+  const lightResult = { commits: light.length, p50Ms: percentile(light, 0.5), p99Ms: percentile(light, 0.99), meanMs: Math.round(light.reduce((s, v) => s + v, 0) / light.length), nodeCpuCores: lightStart.map((s, i) => cpuCores(s, lightEnd[i]!)) }
+  log(`light load (1 agent, 1 in flight): p50 ${lightResult.p50Ms} ms, p99 ${lightResult.p99Ms} ms over ${light.length} commits`)
+
+  async function step(rate: number, payloadBytes: number): Promise<StepResult> {
+    const latencies: number[] = []
+    const abort = new AbortController()
+    let started = 0
+    let committed = 0
+    let inWindow = 0
+    let failed = 0
+    let shed = 0
+    let inFlight = 0
+    const begin = performance.now()
+    const windowFrom = begin + RAMP_S * 1000
+    const windowTo = begin + STEP_S * 1000
+    const c0 = process.cpuUsage()
+    let from: ProcSample[] = []
+    let fromCpuAt = 0
+    let fromCpu = c0
+    const runs: Promise<void>[] = []
+    const http0 = httpSnapshot()
+    // Open loop: on each tick, start every commit scheduled up to now.
+    for (let scheduled = 0; ;) {
+      const now = performance.now()
+      if (from.length === 0 && now >= windowFrom) { from = sampleNodes(); fromCpuAt = now; fromCpu = process.cpuUsage() }
+      if (now >= windowTo) break
+      const due = Math.floor(((now - begin) * rate) / 1000)
+      for (; scheduled < due; scheduled++) {
+        if (inFlight >= IN_FLIGHT_MAX) { shed++; continue }
+        const at = begin + (scheduled * 1000) / rate
+        const client = clients[scheduled % clients.length]!
+        inFlight++
+        started++
+        runs.push(client.commit('bench/load', payloadOf(payloadBytes, seqPayload++), { signal: abort.signal }).then(
+          () => {
+            const done = performance.now()
+            committed++
+            if (done >= windowFrom && done < windowTo) inWindow++
+            if (at >= windowFrom) latencies.push(done - at)
+          },
+          () => { failed++ },
+        ).finally(() => { inFlight-- }))
+      }
+      await sleep(TICK_MS)
+    }
+    const to = sampleNodes()
+    const toCpuAt = performance.now()
+    const cpu = process.cpuUsage(fromCpu)
+    // Drain: bounded; what is still in flight then is aborted.
+    const drained = await Promise.race([Promise.all(runs).then(() => true), sleep(DRAIN_MS_MAX).then(() => false)])
+    const unfinished = drained ? 0 : inFlight
+    abort.abort()
+    await Promise.all(runs)
+    latencies.sort((a, b) => a - b)
+    const per = (k: 'submit' | 'receipt') => ({ perCommit: Math.round(((http[k].count - http0[k].count) / Math.max(1, committed)) * 100) / 100, meanMs: Math.round((http[k].ms - http0[k].ms) / Math.max(1, http[k].count - http0[k].count)) })
+    const httpUse = { submit: per('submit'), receipt: per('receipt') }
+    const committedPerSec = Math.round(inWindow / (STEP_S - RAMP_S))
+    const p99 = percentile(latencies, 0.99)
+    const result: StepResult = {
+      payloadBytes, offeredPerSec: rate, committedPerSec, started, committed, failed: failed - unfinished, shed, unfinished,
+      p50Ms: percentile(latencies, 0.5), p99Ms: p99,
+      nodeCpuCores: from.map((s, i) => cpuCores(s, to[i]!)), nodeRssMB: to.map((s) => s.rssMB),
+      generatorCpuCores: Math.round(((cpu.user + cpu.system) / 1000 / (toCpuAt - fromCpuAt)) * 100) / 100,
+      http: httpUse,
+      saturated: committedPerSec < SATURATED_SHARE * rate || (p99 ?? 0) > SATURATED_P99_MS || shed > 0 || unfinished > 0,
+    }
+    log(`  ${payloadBytes} B @ ${rate}/s: committed ${committedPerSec}/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, failed ${result.failed}, shed ${shed}, unfinished ${unfinished}; node CPU ${result.nodeCpuCores.join('/')} cores, RSS ${result.nodeRssMB.join('/')} MB; generator ${result.generatorCpuCores} cores; http ${JSON.stringify(httpUse)}${result.saturated ? ' (saturated)' : ''}`)
+    return result
+  }
+
+  const sweeps: Record<string, unknown>[] = []
+  for (const payloadBytes of PAYLOADS) {
+    log(`open-loop sweep, ${payloadBytes} B payloads, ${AGENTS} agents, ${STEP_S} s steps`)
+    const steps: StepResult[] = []
+    let rate = RATE_START
+    for (let i = 0; i < RATE_STEPS_MAX && rate <= RATE_MAX; i++) {
+      const r = await step(rate, payloadBytes)
+      steps.push(r)
+      if (r.saturated) break
+      rate = Math.round(rate * RATE_FACTOR)
+    }
+    const saturationPerSec = Math.max(...steps.map((s) => s.committedPerSec))
+    const at80 = await step(Math.max(1, Math.round(0.8 * saturationPerSec)), payloadBytes)
+    sweeps.push({ payloadBytes, saturationPerSec, steps, at80 })
+  }
+  const after = sampleNodes()
+  const heads = await Promise.all(urls.map((u) => getJson(`${u}/healthz`, 2000).then((a) => a.body as { height: number, logSize: number }, () => null)))
+  return {
+    bench: 'cluster', quick: QUICK, nodes: NODES, agents: AGENTS, cores: availableParallelism(), stepSeconds: STEP_S,
+    light: lightResult, sweeps,
+    final: { logSize: heads[0]?.logSize ?? null, height: heads[0]?.height ?? null, nodeRssMB: after.map((s) => s.rssMB), nodePeakRssMB: after.map((s) => s.peakRssMB) },
+  }
+}
+let summary: Record<string, unknown> | null
+try {
+  summary = await measure()
+} finally {
+  await Promise.all(nodes.map((n) => n.stop().catch(() => n.kill())))
+  if (!values.keep) rmSync(dir, { recursive: true, force: true })
+}
+process.stdout.write(JSON.stringify(summary) + '\n')
+process.exit(0)
