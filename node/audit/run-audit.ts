@@ -4,8 +4,9 @@ import { toHex } from '../../src/crypto/hash.ts'
 import { chainItemFromCbor, exportHeaderFromCbor, RecordReader } from '../../src/log/export.ts'
 import { genesisHash, type Genesis } from '../../src/log/genesis.ts'
 import { ChainVerifier, type ChainItem, type ChainReport, type Failure } from '../../src/log/verify.ts'
-import { entrySigningMessage } from '../../src/log/entry.ts'
+import { decodeCanonical } from '../../src/codec/cbor.ts'
 import type { SignaturePool } from './signature-pool.ts'
+import type { RecordResult } from './signature-worker.ts'
 import { bytesEqual } from '../../src/codec/cbor.ts'
 
 export interface AuditProgress {
@@ -58,11 +59,17 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
   let bytes = 0
   let lastProgress = 0
   let done = false
-  const inFlight: { item: ChainItem, results: Promise<Uint8Array> }[] = []
+  const inFlight: { item: ChainItem, results: Promise<readonly (RecordResult | null)[]> }[] = []
   const drainOne = async (): Promise<Failure | null> => {
     const head = inFlight.shift()!
-    const results = await head.results
-    return verifier.push(head.item, Array.from(results, (r) => r === 1))
+    const result = (await head.results)[0] ?? null
+    // A worker that could not decode bytes the main thread decoded: do the work here.
+    if (result === null) return verifier.push(head.item)
+    const count = result.valid.length
+    return verifier.push(head.item, {
+      signaturesValid: Array.from(result.valid, (v) => v === 1),
+      leaves: Array.from({ length: count }, (_, i) => result.leaves.subarray(32 * i, 32 * i + 32)),
+    })
   }
   /** A problem found while reading: blocks before it still in flight are judged first,
    * so the report names the first failure in height order. */
@@ -78,14 +85,15 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
     bytes += chunk.length
     reader.push(chunk)
     for (;;) {
-      let value
+      let raw
       try {
-        value = reader.next()
+        raw = reader.nextBytes()
       } catch (err) {
         return failAfterInFlight((height) => ({ code: 'malformed-export', reason: (err as Error).message, height }))
       }
-      if (value === null) break
+      if (raw === null) break
       try {
+        const value = decodeCanonical(raw, raw.length)
         if (header === null) {
           header = exportHeaderFromCbor(value)
           if (header.chainId !== genesis.chainId) return failed(verifier, { code: 'wrong-chain', reason: `the export is of chain '${header.chainId}', the genesis of '${genesis.chainId}'` }, start, genesis)
@@ -108,7 +116,8 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
           const failure = verifier.push(item)
           if (failure !== null) return failed(verifier, failure, start, genesis)
         } else {
-          inFlight.push({ item, results: verifySignatures(options.pool, item, genesis.chainId) })
+          // slice(): post only this record's bytes, not the whole chunk buffer it views.
+          inFlight.push({ item, results: options.pool.records(genesis.chainId, [raw.slice()]) })
           while (inFlight.length > BLOCKS_IN_FLIGHT_PER_WORKER * options.pool.size) {
             const failure = await drainOne()
             if (failure !== null) return failed(verifier, failure, start, genesis)
@@ -136,7 +145,3 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
   return finishReport(verifier.finish({ allowUncertifiedTail: options.allowUncertifiedTail ?? false }), start, genesis)
 }
 
-function verifySignatures(pool: SignaturePool, item: ChainItem, chainId: string): Promise<Uint8Array> {
-  const entries = item.block.entries
-  return pool.verify(entries.map((e) => e.agent), entries.map((e) => entrySigningMessage(e, chainId)), entries.map((e) => e.sig))
-}

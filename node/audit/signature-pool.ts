@@ -3,13 +3,13 @@
 // Batches are answered in any order; callers await each batch's promise.
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import type { SignatureBatch } from './signature-worker.ts'
+import type { RecordResult, WorkerAnswer, WorkerRequest } from './signature-worker.ts'
 
 /** Most batches queued per worker before verify() callers wait: bounds memory. */
 const QUEUED_BATCHES_PER_WORKER_MAX = 4
 
 interface Pending {
-  readonly resolve: (results: Uint8Array) => void
+  readonly resolve: (answer: WorkerAnswer) => void
   readonly reject: (err: Error) => void
 }
 
@@ -26,7 +26,7 @@ export class SignaturePool {
     this.size = Math.max(1, size)
     for (let i = 0; i < this.size; i++) {
       const worker = new Worker(new URL('./signature-worker.ts', import.meta.url))
-      worker.on('message', (m: { id: number, results: Uint8Array }) => this.#settle(m.id, m.results, null))
+      worker.on('message', (m: WorkerAnswer) => this.#settle(m.id, m, null))
       worker.on('error', (err) => this.#failWorker(i, err))
       this.#workers.push(worker)
       this.#load.push(0)
@@ -35,27 +35,39 @@ export class SignaturePool {
 
   /** Verifies signatures (key i signed message i with sig i); resolves with one byte each. */
   async verify(keys: readonly Uint8Array[], messages: readonly Uint8Array[], sigs: readonly Uint8Array[]): Promise<Uint8Array> {
-    if (this.#closed) throw new Error('the signature pool is closed')
     if (keys.length === 0) return new Uint8Array(0)
+    const answer = await this.#submit((id) => ({ kind: 'signatures', id, keys, messages, sigs }))
+    if (answer.kind !== 'signatures') throw new Error('the worker answered another kind of request')
+    return answer.results
+  }
+
+  /** For export records (undecoded bytes): each entry's leaf hash and signature validity. */
+  async records(chainId: string, records: readonly Uint8Array[]): Promise<readonly (RecordResult | null)[]> {
+    const answer = await this.#submit((id) => ({ kind: 'records', id, chainId, records }))
+    if (answer.kind !== 'records') throw new Error('the worker answered another kind of request')
+    return answer.results
+  }
+
+  async #submit(make: (id: number) => WorkerRequest): Promise<WorkerAnswer> {
+    if (this.#closed) throw new Error('the signature pool is closed')
     while (Math.min(...this.#load) >= QUEUED_BATCHES_PER_WORKER_MAX) await new Promise<void>((resolve) => this.#waiters.push(resolve))
     const worker = this.#load.indexOf(Math.min(...this.#load))
     const id = this.#nextId++
-    const batch: SignatureBatch = { id, keys, messages, sigs }
-    return new Promise<Uint8Array>((resolve, reject) => {
+    return new Promise<WorkerAnswer>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, worker })
       this.#load[worker]! += 1
-      this.#workers[worker]!.postMessage(batch)
+      this.#workers[worker]!.postMessage(make(id))
     })
   }
 
-  #settle(id: number, results: Uint8Array | null, err: Error | null): void {
+  #settle(id: number, answer: WorkerAnswer | null, err: Error | null): void {
     const pending = this.#pending.get(id)
     if (pending === undefined) return
     this.#pending.delete(id)
     this.#load[pending.worker]! -= 1
     this.#waiters.shift()?.()
     if (err !== null) pending.reject(err)
-    else pending.resolve(results!)
+    else pending.resolve(answer!)
   }
 
   #failWorker(worker: number, err: Error): void {

@@ -119,6 +119,12 @@ export class RecordReader {
 
   /** The next whole record's decoded value, or null until more bytes arrive. */
   next(): CborValue | null {
+    const body = this.nextBytes()
+    return body === null ? null : decodeCanonical(body, this.#recordBytesMax)
+  }
+
+  /** The next whole record's bytes (undecoded), or null until more bytes arrive. */
+  nextBytes(): Uint8Array | null {
     const buffer = this.#buffer
     let length = 0
     let scale = 1
@@ -136,7 +142,7 @@ export class RecordReader {
     if (buffer.length < i + length) return null
     const body = buffer.subarray(i, i + length)
     this.#buffer = buffer.subarray(i + length)
-    return decodeCanonical(body, this.#recordBytesMax)
+    return body
   }
 
   /** Bytes received but not yet part of a whole record (non-zero at the end = truncated input). */

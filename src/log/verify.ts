@@ -75,6 +75,12 @@ export interface ChainStart {
   readonly agentSeqs?: ReadonlyMap<string, number>
 }
 
+/** Per-entry work for one block done outside the verifier, from the same bytes. */
+export interface PrecomputedEntries {
+  readonly signaturesValid: readonly boolean[]
+  readonly leaves: readonly Uint8Array[]
+}
+
 export interface ChainReport {
   readonly ok: boolean
   readonly failure: Failure | null
@@ -141,15 +147,17 @@ export class ChainVerifier {
 
   /**
    * Verifies the next block; returns the failure (and stops verifying) on the first problem.
-   * `signaturesValid`, when given, holds the already-checked validity of each entry's
-   * signature (one per entry, e.g. from a pool of workers); otherwise they are checked here.
+   * `precomputed`, when given, holds work already done elsewhere for this block's entries
+   * (e.g. by a pool of workers, from the same bytes): each signature's validity and each
+   * leaf hash, one per entry. Otherwise both are computed here.
    */
-  push(item: ChainItem, signaturesValid?: readonly boolean[]): Failure | null {
+  push(item: ChainItem, precomputed?: PrecomputedEntries): Failure | null {
     if (this.#failure !== null) return this.#failure
-    if (signaturesValid !== undefined && signaturesValid.length !== item.block.entries.length) {
-      throw new RangeError(`${signaturesValid.length} signature results for ${item.block.entries.length} entries`)
+    const count = item.block.entries.length
+    if (precomputed !== undefined && (precomputed.signaturesValid.length !== count || precomputed.leaves.length !== count)) {
+      throw new RangeError(`precomputed results for ${precomputed.signaturesValid.length} signatures and ${precomputed.leaves.length} leaves, for ${count} entries`)
     }
-    const verdict = this.#check(item, signaturesValid)
+    const verdict = this.#check(item, precomputed)
     if (!verdict.ok) {
       const { ok: _ok, ...failure } = verdict
       this.#failure = failure
@@ -158,7 +166,7 @@ export class ChainVerifier {
     return null
   }
 
-  #check(item: ChainItem, signaturesValid: readonly boolean[] | undefined): Verdict {
+  #check(item: ChainItem, precomputed: PrecomputedEntries | undefined): Verdict {
     const { block, cc } = item
     const h = block.header
     const height = this.#prev.height + 1
@@ -183,13 +191,13 @@ export class ChainVerifier {
     if (block.entries.length !== h.entryCount) return fail('entry-count', `header says ${h.entryCount} entries, the block has ${block.entries.length}`, at)
     if (h.entryCount > genesis.params.blockEntriesMax) return fail('entry-count', `${h.entryCount} entries is over the chain's limit of ${genesis.params.blockEntriesMax}`, at)
     // Each entry is encoded and hashed once: the leaf hashes serve the entries root and the log.
-    const leaves = block.entries.map((e) => leafHash(encodeEntry(e)))
+    const leaves = precomputed?.leaves ?? block.entries.map((e) => leafHash(encodeEntry(e)))
     if (!bytesEqual(merkleRoot(leaves), h.entriesRoot)) return fail('entries-root', 'the entries root does not match the entries', at)
     const accumulator = this.#accumulator
     for (let position = 0; position < block.entries.length; position++) {
       const entry = block.entries[position]!
       const where = { height, position }
-      const signatureValid = signaturesValid === undefined ? verifyEntrySignature(entry, chainId) : signaturesValid[position]
+      const signatureValid = precomputed === undefined ? verifyEntrySignature(entry, chainId) : precomputed.signaturesValid[position]
       if (!signatureValid) return fail('bad-entry-signature', 'the entry signature does not verify', where)
       const rule = checkEntryRules(entry, genesis)
       if (rule !== null) return fail('entry-not-allowed', rule, where)
