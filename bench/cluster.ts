@@ -1,7 +1,17 @@
 // Cluster benchmark: n real validator processes (`synod start`) on 127.0.0.1 and, in this
-// process, a load generator of k agents committing through the SDK (SynodClient: submit
-// to f+1 nodes, poll, verify the receipt). Measures:
-//   - light load: one agent, one entry in flight: commit latency (submit -> verified receipt);
+// process, a load generator of k agents. Measures:
+//   - light load: one agent, one entry in flight, through the SDK end to end
+//     (SynodClient.commit: submit to f+1 nodes, long-poll the receipt, verify it);
+//   - the open-loop load comes from one of two generators (--generator):
+//       http (default): k agents on a light pre-signed HTTP path over keep-alive
+//         connections: each agent signs its entries in seq order and submits them to f+1
+//         nodes (the next entry of an agent goes out when the previous one's submissions
+//         were answered, so a node sees an agent's seqs in order), and every entry waits
+//         for its receipt with one long poll (GET /v1/receipts/:id?wait=) on a node that
+//         took it; committed = the node served the receipt (200), not verified here: the
+//         verification cost is the probe's. Meanwhile a latency probe (its own agent)
+//         commits one entry at a time through the SDK, end to end and verified;
+//       sdk: k SynodClient agents (as before: per-agent submissions serialised by the SDK);
 //   - an open-loop sweep per payload size: commits start on a fixed schedule (rate r),
 //     whatever the system does, and latency counts from the scheduled start, so queueing
 //     in the generator is included (no coordinated omission); the rate grows until the
@@ -16,6 +26,9 @@ import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { AgentIdentity, SynodClient } from '../sdk/index.ts'
+import { toHex } from '../src/crypto/hash.ts'
+import { entryId, entryToCbor, type Entry } from '../src/log/entry.ts'
+import { toJson } from '../src/log/json.ts'
 import { createClusterFiles, NodeProcess } from '../node/devnet/cluster.ts'
 import { getJson } from '../node/devnet/http-client.ts'
 import { cpuCores, sampleProcess, type ProcSample } from './proc-stats.ts'
@@ -24,7 +37,8 @@ const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     nodes: { type: 'string', default: '4' },
-    agents: { type: 'string', default: '16' },
+    agents: { type: 'string' },
+    generator: { type: 'string', default: 'http' },
     keep: { type: 'boolean', default: false },
     payloads: { type: 'string', default: '256,4096' },
     'step-seconds': { type: 'string' },
@@ -36,7 +50,11 @@ const { values } = parseArgs({
 })
 const QUICK = values.quick
 const NODES = Number(values.nodes)
-const AGENTS = Number(values.agents)
+const GENERATOR = values.generator
+if (GENERATOR !== 'http' && GENERATOR !== 'sdk') throw new RangeError('--generator must be http or sdk')
+const AGENTS = Number(values.agents ?? (GENERATOR === 'http' ? 128 : 16))
+/** The http generator's long-poll wait per receipt request (the API allows up to 10 s). */
+const RECEIPT_WAIT_MS = 5_000
 const PAYLOADS = values.payloads === 'none' ? [] : values.payloads.split(',').map(Number)
 /** Length of one open-loop step; the first second is ramp-up and not counted. */
 const STEP_S = Number(values['step-seconds'] ?? (QUICK ? 4 : 10))
@@ -44,7 +62,7 @@ const RAMP_S = 1
 /** Light-load commits (one in flight). */
 const LIGHT_COMMITS = Number(values.light ?? (QUICK ? 25 : 100))
 /** Rate steps: start, growth factor, at most this many steps, at most this rate. */
-const RATE_START = Number(values['start-rate'] ?? 25)
+const RATE_START = Number(values['start-rate'] ?? (GENERATOR === 'http' ? 100 : 25))
 const RATE_FACTOR = QUICK ? 2 : 1.5
 const RATE_STEPS_MAX = QUICK ? 6 : 12
 const RATE_MAX = 20_000
@@ -110,6 +128,8 @@ interface StepResult {
   generatorCpuCores: number
   saturated: boolean
   http: unknown
+  /** The SDK latency probe during the step (http generator): verified commits, one in flight. */
+  probe: { commits: number, p50Ms: number | null, p99Ms: number | null } | null
 }
 
 async function waitPeers(): Promise<void> {
@@ -143,6 +163,91 @@ const timedFetch: typeof fetch = async (input, init) => {
   }
 }
 
+/** The http generator's agent: signs its entries in seq order and submits them to f+1
+ * nodes, one entry at a time per agent (so each node sees its seqs in order), then waits
+ * for each entry's receipt with long polls, concurrently. */
+class LoadAgent {
+  readonly #identity: AgentIdentity
+  readonly #urls: readonly string[]
+  readonly #submitTo: number
+  readonly #queue: { payload: string, resolve: () => void, reject: (err: Error) => void, signal: AbortSignal }[] = []
+  #seq = 0
+  #busy = false
+  #turn = 0
+
+  constructor(identity: AgentIdentity, urls: readonly string[], submitTo: number, offset: number) {
+    this.#identity = identity
+    this.#urls = urls
+    this.#submitTo = submitTo
+    this.#turn = offset
+  }
+
+  /** Resolves when a node serves the entry's receipt. */
+  commit(namespace: string, payload: unknown, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ payload: JSON.stringify(payload), resolve, reject, signal })
+      if (!this.#busy) void this.#pump(namespace)
+    })
+  }
+
+  async #pump(namespace: string): Promise<void> {
+    this.#busy = true
+    try {
+      for (let job = this.#queue.shift(); job !== undefined; job = this.#queue.shift()) {
+        if (job.signal.aborted) { job.reject(new Error('aborted')); continue }
+        const entry = this.#identity.sign({ namespace, seq: ++this.#seq, payload: job.payload, refs: [], idempotencyKey: '' }, files.genesis.chainId)
+        const body = JSON.stringify(toJson(entryToCbor(entry)))
+        const targets = Array.from({ length: this.#submitTo }, (_, i) => this.#urls[(this.#turn + i) % this.#urls.length]!)
+        this.#turn++
+        const answers = await Promise.all(targets.map((url) => submitEntry(url, body, job.signal)))
+        const took = targets.filter((_, i) => answers[i])
+        if (took.length === 0) { job.reject(new Error('no node took the entry')); continue }
+        void awaitReceipt(took, entry, job.signal).then(job.resolve, job.reject)
+      }
+    } finally {
+      this.#busy = false
+    }
+  }
+}
+
+/** POST /v1/entries; true when the node accepted it (or had it). Retries 429/503 a few times. */
+async function submitEntry(url: string, body: string, signal: AbortSignal): Promise<boolean> {
+  for (let attempt = 0; attempt < 5 && !signal.aborted; attempt++) {
+    const t = performance.now()
+    try {
+      const res = await fetch(`${url}/v1/entries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal })
+      await res.arrayBuffer()
+      if (res.status === 200 || res.status === 202) return true
+      if (res.status !== 429 && res.status !== 503) return false
+    } catch {
+      if (signal.aborted) return false
+    } finally {
+      http.submit.count++
+      http.submit.ms += performance.now() - t
+    }
+    await sleep(50 * (attempt + 1))
+  }
+  return false
+}
+
+/** Long polls the nodes that took the entry, in turn, until one serves its receipt. */
+async function awaitReceipt(urls: readonly string[], entry: Entry, signal: AbortSignal): Promise<void> {
+  const id = toHex(entryId(entry))
+  for (let i = 0; ; i++) {
+    signal.throwIfAborted()
+    const t = performance.now()
+    try {
+      const res = await fetch(`${urls[i % urls.length]}/v1/receipts/${id}?wait=${RECEIPT_WAIT_MS}`, { signal })
+      await res.arrayBuffer()
+      if (res.status === 200) return
+      if (res.status !== 202 && res.status !== 404) await sleep(50)
+    } finally {
+      http.receipt.count++
+      http.receipt.ms += performance.now() - t
+    }
+  }
+}
+
 function sampleNodes(): ProcSample[] {
   return nodes.map((n) => sampleProcess(n.pid!))
 }
@@ -153,7 +258,12 @@ async function measure(): Promise<Record<string, unknown>> {
   await waitPeers()
   log(`cluster: ${NODES} validators ready in ${Date.now() - t0} ms (pids ${nodes.map((n) => n.pid).join(', ')}), ${AGENTS} agents, data in ${dir}`)
   const urls = nodes.map((n) => n.httpUrl)
-  const clients = files.agents.map((a) => new SynodClient({ nodes: urls, genesis: files.genesis, identity: AgentIdentity.fromSeed(a.seed), fetch: timedFetch }))
+  // The last agent is the SDK's: warm-up, light load and the latency probe.
+  const sdkAgents = GENERATOR === 'sdk' ? files.agents : files.agents.slice(-1)
+  const clients = sdkAgents.map((a) => new SynodClient({ nodes: urls, genesis: files.genesis, identity: AgentIdentity.fromSeed(a.seed), fetch: timedFetch }))
+  const f = Math.floor((NODES - 1) / 3)
+  const loadAgents = GENERATOR === 'http' ? files.agents.slice(0, -1).map((a, i) => new LoadAgent(AgentIdentity.fromSeed(a.seed), urls, f + 1, i)) : []
+  const probe = clients[clients.length - 1]!
   let seqPayload = 0
 
   // Warm-up: JIT, connections, the first blocks.
@@ -164,7 +274,7 @@ async function measure(): Promise<Record<string, unknown>> {
   const lightStart = sampleNodes()
   for (let i = 0; i < LIGHT_COMMITS; i++) {
     const s = performance.now()
-    await clients[0]!.commit('bench/light', payloadOf(256, seqPayload++))
+    await probe.commit('bench/light', payloadOf(256, seqPayload++))
     light.push(performance.now() - s)
   }
   const lightEnd = sampleNodes()
@@ -190,6 +300,20 @@ async function measure(): Promise<Record<string, unknown>> {
     let fromCpu = c0
     const runs: Promise<void>[] = []
     const http0 = httpSnapshot()
+    // The latency probe (http generator): SDK commits, one in flight, verified.
+    const probeLatencies: number[] = []
+    const probeRun = GENERATOR !== 'http' ? Promise.resolve() : (async () => {
+      await sleep(RAMP_S * 1000)
+      while (performance.now() < begin + STEP_S * 1000 && !abort.signal.aborted) {
+        const s0 = performance.now()
+        try {
+          await probe.commit('bench/probe', payloadOf(payloadBytes, seqPayload++), { signal: abort.signal })
+          probeLatencies.push(performance.now() - s0)
+        } catch {
+          // counted as a missing sample
+        }
+      }
+    })()
     // Open loop: on each tick, start every commit scheduled up to now.
     for (let scheduled = 0; ;) {
       const now = performance.now()
@@ -199,10 +323,13 @@ async function measure(): Promise<Record<string, unknown>> {
       for (; scheduled < due; scheduled++) {
         if (inFlight >= IN_FLIGHT_MAX) { shed++; continue }
         const at = begin + (scheduled * 1000) / rate
-        const client = clients[scheduled % clients.length]!
         inFlight++
         started++
-        runs.push(client.commit('bench/load', payloadOf(payloadBytes, seqPayload++), { signal: abort.signal }).then(
+        const payload = payloadOf(payloadBytes, seqPayload++)
+        const run = GENERATOR === 'http'
+          ? loadAgents[scheduled % loadAgents.length]!.commit('bench/load', payload, abort.signal)
+          : clients[scheduled % clients.length]!.commit('bench/load', payload, { signal: abort.signal })
+        runs.push(run.then(
           () => {
             const done = performance.now()
             committed++
@@ -222,7 +349,9 @@ async function measure(): Promise<Record<string, unknown>> {
     const unfinished = drained ? 0 : inFlight
     abort.abort()
     await Promise.all(runs)
+    await probeRun
     latencies.sort((a, b) => a - b)
+    probeLatencies.sort((a, b) => a - b)
     const per = (k: 'submit' | 'receipt') => ({ perCommit: Math.round(((http[k].count - http0[k].count) / Math.max(1, committed)) * 100) / 100, meanMs: Math.round((http[k].ms - http0[k].ms) / Math.max(1, http[k].count - http0[k].count)) })
     const httpUse = { submit: per('submit'), receipt: per('receipt') }
     const committedPerSec = Math.round(inWindow / (STEP_S - RAMP_S))
@@ -233,15 +362,16 @@ async function measure(): Promise<Record<string, unknown>> {
       nodeCpuCores: from.map((s, i) => cpuCores(s, to[i]!)), nodeRssMB: to.map((s) => s.rssMB),
       generatorCpuCores: Math.round(((cpu.user + cpu.system) / 1000 / (toCpuAt - fromCpuAt)) * 100) / 100,
       http: httpUse,
+      probe: GENERATOR === 'http' ? { commits: probeLatencies.length, p50Ms: percentile(probeLatencies, 0.5), p99Ms: percentile(probeLatencies, 0.99) } : null,
       saturated: committedPerSec < SATURATED_SHARE * rate || (p99 ?? 0) > SATURATED_P99_MS || shed > 0 || unfinished > 0,
     }
-    log(`  ${payloadBytes} B @ ${rate}/s: committed ${committedPerSec}/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, failed ${result.failed}, shed ${shed}, unfinished ${unfinished}; node CPU ${result.nodeCpuCores.join('/')} cores, RSS ${result.nodeRssMB.join('/')} MB; generator ${result.generatorCpuCores} cores; http ${JSON.stringify(httpUse)}${result.saturated ? ' (saturated)' : ''}`)
+    log(`  ${payloadBytes} B @ ${rate}/s: committed ${committedPerSec}/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, failed ${result.failed}, shed ${shed}, unfinished ${unfinished}; node CPU ${result.nodeCpuCores.join('/')} cores, RSS ${result.nodeRssMB.join('/')} MB; generator ${result.generatorCpuCores} cores; http ${JSON.stringify(httpUse)}${result.probe === null ? '' : `; SDK probe p50 ${result.probe.p50Ms} ms, p99 ${result.probe.p99Ms} ms (${result.probe.commits} verified commits)`}${result.saturated ? ' (saturated)' : ''}`)
     return result
   }
 
   const sweeps: Record<string, unknown>[] = []
   for (const payloadBytes of PAYLOADS) {
-    log(`open-loop sweep, ${payloadBytes} B payloads, ${AGENTS} agents, ${STEP_S} s steps`)
+    log(`open-loop sweep, ${payloadBytes} B payloads, ${GENERATOR === 'http' ? `${loadAgents.length} agents on the pre-signed HTTP path (receipts long-polled, not verified) + 1 SDK latency probe (verified)` : `${AGENTS} SDK agents (verified receipts)`}, ${STEP_S} s steps`)
     const steps: StepResult[] = []
     let rate = RATE_START
     for (let i = 0; i < RATE_STEPS_MAX && rate <= RATE_MAX; i++) {
@@ -257,7 +387,7 @@ async function measure(): Promise<Record<string, unknown>> {
   const after = sampleNodes()
   const heads = await Promise.all(urls.map((u) => getJson(`${u}/healthz`, 2000).then((a) => a.body as { height: number, logSize: number }, () => null)))
   return {
-    bench: 'cluster', quick: QUICK, nodes: NODES, agents: AGENTS, cores: availableParallelism(), stepSeconds: STEP_S,
+    bench: 'cluster', quick: QUICK, nodes: NODES, agents: AGENTS, generator: GENERATOR === 'http' ? 'http: pre-signed entries over keep-alive, receipts long-polled (unverified); latency probe and light load via the SDK (verified)' : 'sdk: SynodClient per agent (verified receipts)', cores: availableParallelism(), stepSeconds: STEP_S,
     light: lightResult, sweeps,
     final: { logSize: heads[0]?.logSize ?? null, height: heads[0]?.height ?? null, nodeRssMB: after.map((s) => s.rssMB), nodePeakRssMB: after.map((s) => s.peakRssMB) },
   }

@@ -61,6 +61,8 @@ export interface SynodClientOptions<S extends NamespaceSchemas = NamespaceSchema
   readonly backoffMaxMs?: number
   readonly receiptPollMs?: number
   readonly receiptPollMaxMs?: number
+  /** Long-poll wait per receipt request (see SDK_DEFAULTS.receiptWaitMs); 0: poll instead. */
+  readonly receiptWaitMs?: number
   readonly receiptRequestTimeoutMs?: number
   readonly resubmitMs?: number
   readonly faultCooldownMs?: number
@@ -112,6 +114,7 @@ interface Settings {
   readonly backoffMaxMs: number
   readonly receiptPollMs: number
   readonly receiptPollMaxMs: number
+  readonly receiptWaitMs: number
   readonly receiptRequestTimeoutMs: number
   readonly resubmitMs: number
   readonly faultCooldownMs: number
@@ -178,6 +181,7 @@ export class SynodClient<S extends NamespaceSchemas = NamespaceSchemas> {
       backoffMaxMs: options.backoffMaxMs ?? SDK_DEFAULTS.backoffMaxMs,
       receiptPollMs: options.receiptPollMs ?? SDK_DEFAULTS.receiptPollMs,
       receiptPollMaxMs: options.receiptPollMaxMs ?? SDK_DEFAULTS.receiptPollMaxMs,
+      receiptWaitMs: Math.max(0, Math.min(options.receiptWaitMs ?? SDK_DEFAULTS.receiptWaitMs, 10_000)),
       receiptRequestTimeoutMs: options.receiptRequestTimeoutMs ?? SDK_DEFAULTS.receiptRequestTimeoutMs,
       resubmitMs: options.resubmitMs ?? SDK_DEFAULTS.resubmitMs,
       faultCooldownMs: options.faultCooldownMs ?? SDK_DEFAULTS.faultCooldownMs,
@@ -396,15 +400,17 @@ export class SynodClient<S extends NamespaceSchemas = NamespaceSchemas> {
   async #awaitCommit(entry: Entry, attempt: Attempt, accepted: Set<string>, deadline: AbortSignal, signal: AbortSignal | undefined, timeoutMs: number): Promise<Receipt> {
     const idHex = toHex(entryId(entry))
     const encoded = encodeEntry(entry)
-    let lastSubmit = Date.now()
-    let pollMs = this.#settings.receiptPollMs
-    // Background submissions stop when this commit ends, however it ends.
+    const startedAt = Date.now()
+    let lastSubmit = startedAt
+    // Background work (submissions, receipt waits) stops when this commit ends, however it ends.
     const done = new AbortController()
     const background = anySignal([deadline, done.signal])
+    const waits = new ReceiptWaits(attempt, background, signal, (node) => this.#pollReceipt(node, idHex, encoded, attempt, background, signal))
     const submitTo = async (node: NodeApi): Promise<void> => {
       try {
         await node.submit(entry, background)
         accepted.add(node.url)
+        waits.start(node)
       } catch (err) {
         if (background.aborted) return
         this.#noteError(attempt, err, signal)
@@ -418,24 +424,27 @@ export class SynodClient<S extends NamespaceSchemas = NamespaceSchemas> {
       await Promise.all(more.map((node) => submitTo(node)))
     }
     try {
+      // One long poll per node that took the entry (each asks again when its wait ends);
+      // after resubmitMs without a receipt, every node is asked (one that took the entry
+      // may be lying about having it, and any honest node can serve the receipt).
+      for (const node of this.#nodes) if (accepted.has(node.url)) waits.start(node)
       let spreading = spread().catch(() => {})
-      for (let round = 0; ; round++) {
-        // Ask the nodes that took the entry; every fourth round, every node (one that
-        // took it may be lying about having it, and any honest node can serve the receipt).
-        const only = round % 4 === 3 ? null : new Set([...accepted].filter((url) => !attempt.faulty.has(url)))
-        const found = await this.#receiptRound(idHex, encoded, attempt, deadline, signal, only !== null && only.size > 0 ? only : null)
-        if (found.receipt !== null) return found.receipt
+      for (;;) {
+        if (waits.active === 0) for (const node of this.#ordered(attempt.faulty)) waits.start(node)
         if (attempt.faulty.size >= this.#nodes.length) throw new NoQuorumReachableError(`commit of entry ${idHex}`, attempt.list())
-        if (Date.now() - lastSubmit >= this.#settings.resubmitMs) {
+        const now = Date.now()
+        if (now - lastSubmit >= this.#settings.resubmitMs) {
           // The same signed entry again (a node that restarted may have lost its
           // mempool); a node that has it answers 'duplicate'.
-          lastSubmit = Date.now()
+          lastSubmit = now
+          for (const node of this.#ordered(attempt.faulty)) waits.start(node)
           await spreading
           const again = this.#nodes.filter((n) => accepted.has(n.url) && !attempt.faulty.has(n.url))
           spreading = Promise.all(again.map((node) => submitTo(node))).then(spread).catch(() => {})
         }
-        await sleep(Math.floor(pollMs * (0.5 + this.#random())), deadline)
-        pollMs = Math.min(this.#settings.receiptPollMaxMs, Math.ceil(pollMs * 1.5))
+        const receipt = await waits.next(Math.max(1, lastSubmit + this.#settings.resubmitMs - Date.now()))
+        if (receipt !== null) return receipt
+        deadline.throwIfAborted()
       }
     } catch (err) {
       if (isAbortOf(err, signal)) throw err
@@ -444,6 +453,46 @@ export class SynodClient<S extends NamespaceSchemas = NamespaceSchemas> {
     } finally {
       done.abort()
     }
+  }
+
+  /**
+   * Waits on one node for the receipt of `idHex`: long polls (receiptWaitMs), asked again
+   * as soon as one ends without the receipt; polling with growing intervals for a node that
+   * does not support waiting. Answers the receipt once it verified (and, with `expected`,
+   * is for exactly that entry), or null when the node proved faulty or `background`
+   * aborted. Other errors are recorded and retried with backoff.
+   */
+  async #pollReceipt(node: NodeApi, idHex: string, expected: Uint8Array | null, attempt: Attempt, background: AbortSignal, signal: AbortSignal | undefined): Promise<Receipt | null> {
+    let waitMs = this.#settings.receiptWaitMs
+    let pollMs = this.#settings.receiptPollMs
+    let failures = 0
+    while (!background.aborted && !attempt.faulty.has(node.url)) {
+      const asked = Date.now()
+      try {
+        const answer = await node.receipt(idHex, background, waitMs + this.#settings.receiptRequestTimeoutMs, waitMs)
+        failures = 0
+        if (answer.status === 'certified') {
+          this.#checkReceipt(node.url, answer.receipt, idHex, expected)
+          return answer.receipt
+        }
+        if (waitMs === 0 || Date.now() - asked < waitMs / 2) {
+          // Answered without waiting: poll this node at growing intervals instead.
+          await sleep(Math.floor(pollMs * (0.5 + this.#random())), background)
+          pollMs = Math.min(this.#settings.receiptPollMaxMs, Math.ceil(pollMs * 1.5))
+        }
+      } catch (err) {
+        if (background.aborted) return null
+        if (waitMs > 0 && err instanceof NodeResponseError && err.status === 400 && err.code === 'invalid-parameter') {
+          waitMs = 0 // a node from before long polls: poll it
+          continue
+        }
+        this.#noteError(attempt, err, signal)
+        if (attempt.faulty.has(node.url)) return null
+        failures += 1
+        await sleep(backoffMs(failures, this.#settings.backoffBaseMs, this.#settings.backoffMaxMs, this.#random), background)
+      }
+    }
+    return null
   }
 
   /**
@@ -520,25 +569,32 @@ export class SynodClient<S extends NamespaceSchemas = NamespaceSchemas> {
 
   /**
    * Waits until the entry with this id has a verified receipt (e.g. after a
-   * CommitTimeoutError). Polls every node with backoff until the deadline.
+   * CommitTimeoutError). One long poll per node (asked again when a wait ends), until
+   * the deadline; nodes that do not support waiting are polled.
    */
   async awaitReceipt(id: string, options: ReadOptions & { timeoutMs?: number } = {}): Promise<CommittedDecision> {
     const timeoutMs = options.timeoutMs ?? this.#settings.commitTimeoutMs
     const deadline = anySignal([options.signal], timeoutMs)
     const attempt = new Attempt()
-    let pollMs = this.#settings.receiptPollMs
+    const done = new AbortController()
+    const background = anySignal([deadline, done.signal])
+    const waits = new ReceiptWaits(attempt, background, options.signal, (node) => this.#pollReceipt(node, id, null, attempt, background, options.signal))
     try {
+      // One long poll per node (polling for nodes that do not support waiting).
+      for (const node of this.#ordered(attempt.faulty)) waits.start(node)
       for (;;) {
-        const found = await this.#receiptRound(id, null, attempt, deadline, options.signal)
-        if (found.receipt !== null) return this.#decision(found.receipt.entry, found.receipt.index, null, found.receipt) as CommittedDecision
+        const receipt = await waits.next(this.#settings.resubmitMs)
+        if (receipt !== null) return this.#decision(receipt.entry, receipt.index, null, receipt) as CommittedDecision
         if (attempt.faulty.size >= this.#nodes.length) throw new NoQuorumReachableError(`receipt of ${id}`, attempt.list())
-        await sleep(Math.floor(pollMs * (0.5 + this.#random())), deadline)
-        pollMs = Math.min(this.#settings.receiptPollMaxMs, Math.ceil(pollMs * 1.5))
+        deadline.throwIfAborted()
+        for (const node of this.#ordered(attempt.faulty)) waits.start(node)
       }
     } catch (err) {
       if (isAbortOf(err, options.signal)) throw err
       if (deadline.aborted) throw new CommitTimeoutError(id, timeoutMs, [], attempt.list())
       throw err
+    } finally {
+      done.abort()
     }
   }
 
@@ -757,5 +813,71 @@ export class SynodClient<S extends NamespaceSchemas = NamespaceSchemas> {
       receipt,
     }
     return payloadError === null ? { ...base, payloadError: null, payload } : { ...base, payloadError, payload }
+  }
+}
+
+/**
+ * The receipt waits of one operation: at most one per node (SynodClient.pollReceipt), the
+ * first verified receipt wins and ends the others (through the operation's signal).
+ */
+class ReceiptWaits {
+  readonly #attempt: Attempt
+  readonly #background: AbortSignal
+  readonly #signal: AbortSignal | undefined
+  readonly #poll: (node: NodeApi) => Promise<Receipt | null>
+  readonly #running = new Set<string>()
+  #winner: Receipt | null = null
+  #wake: (() => void) | null = null
+
+  constructor(attempt: Attempt, background: AbortSignal, signal: AbortSignal | undefined, poll: (node: NodeApi) => Promise<Receipt | null>) {
+    this.#attempt = attempt
+    this.#background = background
+    this.#signal = signal
+    this.#poll = poll
+  }
+
+  /** Waits running now. */
+  get active(): number {
+    return this.#running.size
+  }
+
+  /** Starts waiting on `node` unless a wait on it runs or it proved faulty. */
+  start(node: NodeApi): void {
+    if (this.#winner !== null || this.#running.has(node.url) || this.#attempt.faulty.has(node.url) || this.#background.aborted) return
+    this.#running.add(node.url)
+    this.#poll(node).then(
+      (receipt) => { if (receipt !== null && this.#winner === null) this.#winner = receipt },
+      () => {},
+    ).finally(() => {
+      this.#running.delete(node.url)
+      this.#notify()
+    })
+  }
+
+  #notify(): void {
+    const wake = this.#wake
+    this.#wake = null
+    wake?.()
+  }
+
+  /** The winning receipt; or null after `ms`, or as soon as no wait runs any more. Rejects
+   * with the caller's or the deadline's abort. */
+  async next(ms: number): Promise<Receipt | null> {
+    if (this.#winner === null && this.#running.size > 0) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer)
+          this.#background.removeEventListener('abort', done)
+          this.#wake = null
+          resolve()
+        }
+        const timer = setTimeout(done, ms)
+        this.#background.addEventListener('abort', done, { once: true })
+        this.#wake = done
+      })
+    }
+    if (this.#winner !== null) return this.#winner
+    if (this.#signal?.aborted) throw this.#signal.reason
+    return null
   }
 }

@@ -164,9 +164,11 @@ export class NodeApi {
     return { id: body.id, status: res.status === 202 ? 'accepted' : 'duplicate' }
   }
 
-  /** GET /v1/receipts/:id. */
-  async receipt(idHex: string, signal?: AbortSignal, timeoutMs?: number): Promise<ReceiptAnswer> {
-    const res = await this.#request(`/v1/receipts/${idHex}`, {}, signal, timeoutMs)
+  /** GET /v1/receipts/:id, or with `waitMs` > 0 the long poll GET /v1/receipts/:id?wait=MS
+   * (the node answers when the receipt exists, or 'pending'/'unknown' after waitMs). */
+  async receipt(idHex: string, signal?: AbortSignal, timeoutMs?: number, waitMs = 0): Promise<ReceiptAnswer> {
+    const path = waitMs > 0 ? `/v1/receipts/${idHex}?wait=${Math.floor(waitMs)}` : `/v1/receipts/${idHex}`
+    const res = await this.#request(path, {}, signal, timeoutMs)
     if (res.status === 404) {
       const err = await this.#error(res, signal)
       if (err.code === 'unknown-entry' || err.code === 'http-404') return { status: 'unknown' }

@@ -116,6 +116,17 @@ export interface NodeBackend {
    */
   getReceipt(id: Hash, signal: AbortSignal): Promise<Receipt | null>
 
+  /**
+   * Like getReceipt, but waits up to `waitMs` (> 0; the server bounds it) for the
+   * receipt to exist: resolves with it as soon as a commit certificate covers the entry,
+   * or with null at the deadline. The entry need not be known yet (it may arrive by
+   * gossip, or commit through another node). No busy polling: the backend wakes on the
+   * node's commits and certificates. When `signal` aborts (the client left, or the
+   * server's deadline), it settles promptly (rejecting with the signal's reason is fine).
+   * The server bounds how many calls wait at once.
+   */
+  awaitReceipt(id: Hash, waitMs: number, signal: AbortSignal): Promise<Receipt | null>
+
   /** One page of committed entries matching the query, in log order. */
   query(query: LogQuery, signal: AbortSignal): Promise<LogPage>
 

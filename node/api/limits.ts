@@ -44,6 +44,13 @@ export interface ApiLimits {
   readonly slowClientMs: number
   /** Deadline for one backend call of a non-streaming request. */
   readonly backendTimeoutMs: number
+  /** Longest wait a client may ask for with GET /v1/receipts/:id?wait=MS (long poll).
+   * Bounded so a waiting request never outlives a client's or proxy's usual timeout. */
+  readonly receiptWaitMsMax: number
+  /** Receipt long polls waiting at once (each holds a connection and one small waiter);
+   * over it the server answers 503 'waiters-exhausted' (retry, or poll without wait).
+   * Below connectionsMax so that waiters cannot take every connection. */
+  readonly receiptWaitersMax: number
   /** Time to receive a whole request (headers and body): stops slow-loris uploads. */
   readonly requestTimeoutMs: number
   /** Open connections in total. */
@@ -69,6 +76,8 @@ export const API_LIMITS: ApiLimits = {
   heartbeatMs: 15_000,
   slowClientMs: 30_000,
   backendTimeoutMs: 10_000,
+  receiptWaitMsMax: 10_000,
+  receiptWaitersMax: 1024,
   requestTimeoutMs: 30_000,
   connectionsMax: 2048,
   closeGraceMs: 3000,

@@ -62,8 +62,9 @@ export class TestMemoryBackend implements NodeBackend {
   readonly #accumulator = new MerkleAccumulator()
   #round = 0
   #status: NodeHealth['status'] = 'ok'
-  /** Woken on every commit. */
+  /** Woken on every commit and certificate. */
   #waiters = new Set<() => void>()
+  #receiptWaiters = 0
 
   constructor(options: TestMemoryBackendOptions) {
     this.genesis = options.genesis
@@ -130,10 +131,19 @@ export class TestMemoryBackend implements NodeBackend {
       this.#log.push({ id: entryId(entry), entry, height, index: firstIndex + i })
     })
     if (options.certify ?? true) this.certify()
+    else this.#wake()
+    return block
+  }
+
+  #wake(): void {
     const waiters = this.#waiters
     this.#waiters = new Set()
     for (const wake of waiters) wake()
-    return block
+  }
+
+  /** Receipt long polls waiting now (tests). */
+  get receiptWaiters(): number {
+    return this.#receiptWaiters
   }
 
   /** Signs a commit certificate for the latest block (a quorum of the validators). */
@@ -142,6 +152,7 @@ export class TestMemoryBackend implements NodeBackend {
     const h = stored.block.header
     const body = commitDataToCbor({ height: h.height, block: stored.hash, logSize: h.logSize, logRoot: h.logRoot })
     stored.cc = { height: h.height, block: stored.hash, logSize: h.logSize, logRoot: h.logRoot, ...this.#sign('commit', body) }
+    this.#wake()
     return stored.cc
   }
 
@@ -214,6 +225,31 @@ export class TestMemoryBackend implements NodeBackend {
     const record = this.#log[index]!
     const proof = inclusionProof(index, cc.logSize, (i) => this.#leaves[i]!)
     return { entry: record.entry, index, proof, checkpoint: cc }
+  }
+
+  async awaitReceipt(id: Hash, waitMs: number, signal: AbortSignal): Promise<Receipt | null> {
+    const deadline = Date.now() + waitMs
+    this.#receiptWaiters++
+    try {
+      for (;;) {
+        const receipt = await this.getReceipt(id, signal)
+        const left = deadline - Date.now()
+        if (receipt !== null || left <= 0) return receipt
+        await new Promise<void>((resolve) => {
+          const wake = (): void => {
+            clearTimeout(timer)
+            this.#waiters.delete(wake)
+            signal.removeEventListener('abort', wake)
+            resolve()
+          }
+          const timer = setTimeout(wake, left)
+          this.#waiters.add(wake)
+          signal.addEventListener('abort', wake, { once: true })
+        })
+      }
+    } finally {
+      this.#receiptWaiters--
+    }
   }
 
   async query(query: LogQuery, signal: AbortSignal): Promise<LogPage> {

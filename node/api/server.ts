@@ -162,6 +162,8 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
   /** Requests answered by a hand-written stream: their metrics are recorded by hand. */
   const streamed = new WeakSet<FastifyRequest>()
   let closing = false
+  /** Receipt long polls (GET /v1/receipts/:id?wait=) waiting now. */
+  let receiptWaiters = 0
 
   // --- errors ---
 
@@ -221,10 +223,10 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
   /** Calls the backend with a signal that aborts when the client goes or the deadline
    * passes; a call that outlives its deadline answers 503 even if the backend ignores
    * the signal. */
-  async function call<T>(request: FastifyRequest, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const deadline = AbortSignal.timeout(limits.backendTimeoutMs)
+  async function call<T>(request: FastifyRequest, run: (signal: AbortSignal) => Promise<T>, timeoutMs = limits.backendTimeoutMs): Promise<T> {
+    const deadline = AbortSignal.timeout(timeoutMs)
     const signal = AbortSignal.any([clientGone.get(request) ?? deadline, deadline])
-    const timedOut = (): ApiError => new ApiError(503, 'timeout', `the node did not answer within ${limits.backendTimeoutMs} ms`, 1000)
+    const timedOut = (): ApiError => new ApiError(503, 'timeout', `the node did not answer within ${timeoutMs} ms`, 1000)
     if (signal.aborted) throw timedOut()
     let onAbort: (() => void) | undefined
     const aborted = new Promise<never>((_resolve, reject) => {
@@ -325,9 +327,27 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
   })
 
   app.get('/v1/receipts/:id', async (request, reply) => {
-    onlyKnown(request.query, [])
+    const q = request.query as Record<string, unknown>
+    onlyKnown(q, ['wait'])
     const id = requiredHash((request.params as { id?: unknown }).id, 'id')
-    const receipt = await call(request, (signal) => backend.getReceipt(id, signal))
+    const waitMs = optionalUint(q.wait, 'wait') ?? 0
+    if (waitMs > limits.receiptWaitMsMax) throw new ApiError(400, 'invalid-parameter', `wait: ${waitMs} ms is above the longest wait, ${limits.receiptWaitMsMax} ms`)
+    let receipt
+    if (waitMs === 0) {
+      receipt = await call(request, (signal) => backend.getReceipt(id, signal))
+    } else {
+      if (receiptWaiters >= limits.receiptWaitersMax) {
+        metrics.httpRateLimited('receipt-waiters')
+        throw new ApiError(503, 'waiters-exhausted', `the node has ${receiptWaiters} receipt waits open, its limit: retry, or ask without wait`, 1000)
+      }
+      receiptWaiters++
+      try {
+        // The wait is the client's; the backend's own deadline comes on top of it.
+        receipt = await call(request, (signal) => backend.awaitReceipt(id, waitMs, signal), waitMs + limits.backendTimeoutMs)
+      } finally {
+        receiptWaiters--
+      }
+    }
     if (receipt !== null) return { id: toHex(id), status: 'certified', receipt: receiptToJson(receipt) }
     const found = await call(request, (signal) => backend.getEntry(id, signal))
     if (found === null) throw new ApiError(404, 'unknown-entry', `entry ${toHex(id)} is not known to this node`)

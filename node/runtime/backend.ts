@@ -30,6 +30,15 @@ const SUBSCRIBE_POLL_MS = 5_000
 const FILTER_SCAN_MAX = 10_000
 const CURSOR = /^[0-9]{1,16}$/
 
+/** One receipt long poll (awaitReceipt). `wakes` counts the events that may have made its
+ * receipt available; the waiter re-reads the store once per change of it. */
+interface ReceiptWaiter {
+  /** Height of the block holding the entry, once known to be committed. */
+  height: number | null
+  wakes: number
+  wake: (() => void) | null
+}
+
 function record(stored: StoredEntry): LogRecord {
   return { id: stored.id, entry: stored.entry, height: stored.height, index: stored.index }
 }
@@ -40,9 +49,33 @@ function checkSignal(signal: AbortSignal): void {
 
 export class ValidatorBackend implements NodeBackend {
   readonly #node: ValidatorNode
+  /** Receipt long polls, by entry id (hex). Woken by the node's events: a commit wakes the
+   * waiters of the entries it holds, a commit certificate those whose entry it covers. So
+   * each commit costs work in proportion to its entries, not to the number of waiters,
+   * and no waiter polls the store. (The server bounds how many wait.) */
+  readonly #receiptWaiters = new Map<string, Set<ReceiptWaiter>>()
 
   constructor(node: ValidatorNode) {
     this.#node = node
+    node.onEvent((event) => {
+      if (event.type === 'commit') {
+        for (const id of event.entryIds) {
+          const waiters = this.#receiptWaiters.get(id)
+          if (waiters !== undefined) for (const w of waiters) this.#wake(w)
+        }
+      } else if (event.type === 'certified') {
+        for (const waiters of this.#receiptWaiters.values()) {
+          for (const w of waiters) if (w.height !== null && w.height <= event.height) this.#wake(w)
+        }
+      }
+    })
+  }
+
+  #wake(waiter: ReceiptWaiter): void {
+    waiter.wakes++
+    const wake = waiter.wake
+    waiter.wake = null
+    wake?.()
   }
 
   async submitEntry(entry: Entry, signal: AbortSignal): Promise<SubmitResult> {
@@ -85,6 +118,54 @@ export class ValidatorBackend implements NodeBackend {
 
   getReceipt(id: Hash, _signal: AbortSignal): Promise<Receipt | null> {
     return this.#node.store.receipt(id)
+  }
+
+  async awaitReceipt(id: Hash, waitMs: number, signal: AbortSignal): Promise<Receipt | null> {
+    const store = this.#node.store
+    const deadline = performance.now() + waitMs
+    const key = toHex(id)
+    const waiter: ReceiptWaiter = { height: null, wakes: 0, wake: null }
+    // Registered before the first read, so an event during a read is not missed: it
+    // bumps `wakes` and the loop reads again.
+    let set = this.#receiptWaiters.get(key)
+    if (set === undefined) this.#receiptWaiters.set(key, set = new Set())
+    set.add(waiter)
+    try {
+      let seen = -1
+      for (;;) {
+        checkSignal(signal)
+        if (waiter.wakes !== seen) {
+          seen = waiter.wakes
+          const receipt = await store.receipt(id)
+          if (receipt !== null) return receipt
+          if (waiter.height === null) {
+            const stored = await store.entryById(id)
+            if (stored !== undefined) {
+              waiter.height = stored.height
+              // A certificate stored before the height was known woke nobody: read again.
+              if (this.#node.ccHeight >= stored.height) waiter.wakes++
+            }
+          }
+          continue
+        }
+        const left = deadline - performance.now()
+        if (left <= 0 || this.#node.stopping) return null
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            clearTimeout(timer)
+            signal.removeEventListener('abort', done)
+            waiter.wake = null
+            resolve()
+          }
+          const timer = setTimeout(done, left)
+          signal.addEventListener('abort', done, { once: true })
+          waiter.wake = done
+        })
+      }
+    } finally {
+      set.delete(waiter)
+      if (set.size === 0 && this.#receiptWaiters.get(key) === set) this.#receiptWaiters.delete(key)
+    }
   }
 
   async query(query: LogQuery, signal: AbortSignal): Promise<LogPage> {

@@ -35,6 +35,7 @@ export function bridgeMetrics(node: ValidatorNode, metrics: NodeMetricsRecorder)
       case 'rejected':
         metrics.messageRejected(rejectReasonOf(event.reason))
         return
+      case 'certified':
       case 'fatal':
         return
     }

@@ -50,7 +50,9 @@ export interface ValidatorNodeDependencies {
 
 /** What the node reports for metrics and logs (the protocol never sees these). */
 export type NodeEvent =
-  | { readonly type: 'commit', readonly height: number, readonly hash: Hash, readonly entries: number, readonly logSize: number, readonly blockLatencyMs: number | null, readonly entryLatenciesMs: readonly number[] }
+  | { readonly type: 'commit', readonly height: number, readonly hash: Hash, readonly entries: number, readonly logSize: number, readonly blockLatencyMs: number | null, readonly entryLatenciesMs: readonly number[], readonly entryIds: readonly string[] }
+  /** A commit certificate is stored: receipts exist for every entry at or below `height`. */
+  | { readonly type: 'certified', readonly height: number }
   | { readonly type: 'round', readonly round: number, readonly byTimeout: boolean }
   | { readonly type: 'round-timeout', readonly round: number }
   | { readonly type: 'peers', readonly count: number }
@@ -64,8 +66,10 @@ interface PendingSubmission {
 }
 
 /** Entry gossip is batched: a batch goes out when it holds this many entries or bytes
- * (estimated), or after ENTRY_BATCH_DELAY_MS. One message per client submission would
- * flood every peer's loop; revisit with the bulk-dropped count and commit latency. */
+ * (estimated), or ENTRY_BATCH_DELAY_MS after the previous batch. One message per client
+ * submission would flood every peer's loop; revisit with the bulk-dropped count and
+ * commit latency. The first entries after a quiet spell go out at once (the previous
+ * batch is more than the delay ago): batching then would only add latency. */
 const ENTRY_BATCH_MAX = 512
 const ENTRY_BATCH_BYTES_MAX = 1024 * 1024
 const ENTRY_BATCH_DELAY_MS = 10
@@ -98,9 +102,13 @@ export class ValidatorNode {
   #entryBatch: Entry[] = []
   #entryBatchBytes = 0
   #entryBatchTimer: ReturnType<typeof setTimeout> | null = null
+  /** When the last entry batch went out (performance.now()). */
+  #entryBatchSentAt = -Infinity
   #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new'
   #lastRound = 0
   #lastPeers = -1
+  /** Height of the highest commit certificate in the store. */
+  #ccHeight = 0
 
   constructor(options: ValidatorNodeOptions, dependencies: ValidatorNodeDependencies) {
     const key = publicKeyFromSeed(options.seed)
@@ -150,6 +158,12 @@ export class ValidatorNode {
     return this.#replica?.highQc?.height ?? 0
   }
 
+  /** Height of the highest stored commit certificate: every committed entry at or below
+   * it has a receipt. */
+  get ccHeight(): number {
+    return this.#ccHeight
+  }
+
   get peers(): number[] {
     return this.#transport?.connectedPeers() ?? []
   }
@@ -184,6 +198,7 @@ export class ValidatorNode {
     this.#state = 'starting'
     await this.#store.open(this.genesis)
     const restored = await this.#restore()
+    this.#ccHeight = (await this.#store.latestCommitCertificate())?.height ?? 0
     this.#replica = new Replica({ genesis: this.genesis, validatorIndex: this.index, seed: this.#options.seed, limits: this.#options.replicaLimits }, restored)
     this.#logger.info({ index: this.index, height: this.#store.head.height, logSize: this.#store.head.logSize, round: this.#replica.round }, 'replica restored')
     this.#transport = this.#createTransport(
@@ -393,6 +408,7 @@ export class ValidatorNode {
           return
         }
         await this.#store.saveCommitCertificate(action.cc)
+        this.#certified(action.cc.height)
         return
       case 'serve-sync':
         this.#serveSync(action.to, action.request)
@@ -464,7 +480,9 @@ export class ValidatorNode {
       if (this.#entryBatch.length >= ENTRY_BATCH_MAX || this.#entryBatchBytes >= ENTRY_BATCH_BYTES_MAX) this.#flushEntries()
     }
     if (this.#entryBatch.length > 0 && this.#entryBatchTimer === null) {
-      this.#entryBatchTimer = setTimeout(() => this.#flushEntries(), ENTRY_BATCH_DELAY_MS)
+      const sinceLast = performance.now() - this.#entryBatchSentAt
+      if (sinceLast >= ENTRY_BATCH_DELAY_MS) this.#flushEntries()
+      else this.#entryBatchTimer = setTimeout(() => this.#flushEntries(), ENTRY_BATCH_DELAY_MS - sinceLast)
     }
   }
 
@@ -475,6 +493,7 @@ export class ValidatorNode {
     this.#entryBatch = []
     this.#entryBatchBytes = 0
     if (entries.length === 0 || this.stopping) return
+    this.#entryBatchSentAt = performance.now()
     try {
       this.#transport?.broadcast('entries', encodeMessage({ type: 'entries', entries }))
     } catch (err) {
@@ -502,8 +521,10 @@ export class ValidatorNode {
       const seen = this.#proposalsSeen.get(hashHex)
       this.#proposalsSeen.delete(hashHex)
       const entryLatenciesMs: number[] = []
+      const entryIds: string[] = []
       for (const entry of block.entries) {
         const id = toHex(entryId(entry))
+        entryIds.push(id)
         const pending = this.#pending.get(id)
         if (pending !== undefined) {
           entryLatenciesMs.push(now - pending.atMs)
@@ -512,10 +533,17 @@ export class ValidatorNode {
       }
       this.#emit({
         type: 'commit', height: block.header.height, hash: action.hashes[i]!, entries: block.entries.length,
-        logSize: block.header.logSize, blockLatencyMs: seen === undefined ? null : now - seen, entryLatenciesMs,
+        logSize: block.header.logSize, blockLatencyMs: seen === undefined ? null : now - seen, entryLatenciesMs, entryIds,
       })
     }
+    if (action.cc !== null) this.#certified(action.cc.height)
     this.commits.notify()
+  }
+
+  #certified(height: number): void {
+    if (height <= this.#ccHeight) return
+    this.#ccHeight = height
+    this.#emit({ type: 'certified', height })
   }
 
   #serveSync(to: number, request: Parameters<typeof answerSyncRequest>[0]): void {

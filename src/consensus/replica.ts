@@ -652,7 +652,11 @@ export class Replica {
 
   #onNewWork(): void {
     this.#ensureTimer()
-    if (this.#idleLeaderRound === this.round) this.#maybePropose(false)
+    // An idle leader has no block in flight: nothing would join a block while it waits
+    // for proposalDelayMs except entries arriving in that window, and at light load
+    // the wait is pure latency. So it proposes at once; the delay still applies to
+    // proposals that follow a QC (under load, where it fills blocks).
+    if (this.#idleLeaderRound === this.round) this.#maybePropose(true)
   }
 
   #onTimer(kind: 'round' | 'propose', round: number): void {

@@ -184,6 +184,7 @@ export function delegate(backend: NodeBackend, overrides: Partial<NodeBackend>):
     submitEntry: (entry, signal) => backend.submitEntry(entry, signal),
     getEntry: (id, signal) => backend.getEntry(id, signal),
     getReceipt: (id, signal) => backend.getReceipt(id, signal),
+    awaitReceipt: (id, waitMs, signal) => backend.awaitReceipt(id, waitMs, signal),
     query: (query, signal) => backend.query(query, signal),
     subscribe: (options, signal) => backend.subscribe(options, signal),
     latestCheckpoint: (signal) => backend.latestCheckpoint(signal),

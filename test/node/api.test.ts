@@ -169,6 +169,75 @@ describe('GET /v1/entries/:id and /v1/receipts/:id', () => {
   })
 })
 
+describe('GET /v1/receipts/:id?wait= (long poll)', () => {
+  it('answers as soon as a commit certificate lands, not at the deadline', async () => {
+    const h = await start()
+    const entry = makeEntry(alice())
+    const id = toHex(entryId(entry))
+    await postJson(`${h.url}/v1/entries`, entryJson(entry))
+    const began = performance.now()
+    const waiting = request(`${h.url}/v1/receipts/${id}?wait=5000`)
+    await waitUntil(() => h.backend.receiptWaiters === 1)
+    h.backend.commit({ certify: false }) // committed, not yet certified: keeps waiting
+    await new Promise((r) => setTimeout(r, 50))
+    expect(h.backend.receiptWaiters).toBe(1)
+    h.backend.certify()
+    const answer = await waiting
+    expect(performance.now() - began).toBeLessThan(2000)
+    expect(answer.status).toBe(200)
+    expect(answer.body.status).toBe('certified')
+    expect(verifyReceipt(receiptFromJson(answer.body.receipt), h.genesis)).toEqual({ ok: true })
+    // Already certified: a wait answers at once.
+    const again = await request(`${h.url}/v1/receipts/${id}?wait=10000`)
+    expect(again.status).toBe(200)
+    expect(h.backend.receiptWaiters).toBe(0)
+  })
+
+  it('waits for an entry it does not know yet, then answers 202 pending or 404 at the deadline', async () => {
+    const h = await start()
+    const entry = makeEntry(alice())
+    const id = toHex(entryId(entry))
+    const began = performance.now()
+    expectError(await request(`${h.url}/v1/receipts/${id}?wait=150`), 404, 'unknown-entry')
+    expect(performance.now() - began).toBeGreaterThanOrEqual(140)
+    await postJson(`${h.url}/v1/entries`, entryJson(entry))
+    const pending = await request(`${h.url}/v1/receipts/${id}?wait=100`)
+    expect(pending.status).toBe(202)
+    expect(pending.body).toEqual({ id, status: 'pending', height: null, index: null })
+    expect(pending.headers.get('retry-after')).toBe('1')
+    expect(h.backend.receiptWaiters).toBe(0)
+  })
+
+  it('rejects bad wait values with 400 and answers 503 waiters-exhausted over the bound', async () => {
+    const h = await start({ limits: { receiptWaitMsMax: 10_000, receiptWaitersMax: 2 } })
+    const id = toHex(entryId(makeEntry(alice())))
+    for (const bad of ['-1', '1.5', 'abc', '', '1e3', '10001', '99999999999999999999']) {
+      expectError(await request(`${h.url}/v1/receipts/${id}?wait=${bad}`), 400, 'invalid-parameter')
+    }
+    expectError(await request(`${h.url}/v1/receipts/${id}?wait=1&wait=2`), 400, 'invalid-parameter')
+    expectError(await request(`${h.url}/v1/receipts/${id}?wait=0`), 404, 'unknown-entry') // 0: no wait
+    const held = [request(`${h.url}/v1/receipts/${id}?wait=400`), request(`${h.url}/v1/receipts/${id}?wait=400`)]
+    await waitUntil(() => h.backend.receiptWaiters === 2)
+    const over = await request(`${h.url}/v1/receipts/${id}?wait=400`)
+    expectError(over, 503, 'waiters-exhausted')
+    expect(over.headers.get('retry-after')).toBe('1')
+    for (const answer of await Promise.all(held)) expectError(answer, 404, 'unknown-entry')
+    expectError(await request(`${h.url}/v1/receipts/${id}?wait=10`), 404, 'unknown-entry') // slots released
+    await expectAlive(h)
+  })
+
+  it('stops waiting when the client goes away', async () => {
+    const h = await start()
+    const id = toHex(entryId(makeEntry(alice())))
+    const controller = new AbortController()
+    const gone = fetch(`${h.url}/v1/receipts/${id}?wait=10000`, { signal: controller.signal }).catch(() => null)
+    await waitUntil(() => h.backend.receiptWaiters === 1)
+    controller.abort()
+    await gone
+    await waitUntil(() => h.backend.receiptWaiters === 0, 2000)
+  })
+})
+
 describe('GET /v1/entries (query)', () => {
   async function filled(): Promise<Harness> {
     const h = await start({ limits: { pageLimitMax: 20 } })

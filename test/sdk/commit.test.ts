@@ -190,3 +190,52 @@ describe('policy', () => {
     expect((await ok.commit('acme/plans', { ok: true })).namespace).toBe('acme/plans')
   })
 })
+
+describe('commit waits for the receipt with long polls', () => {
+  let cluster: TestCluster
+  beforeAll(async () => {
+    cluster = await startCluster({ honest: 2 })
+  })
+  afterAll(async () => {
+    await cluster.close()
+  })
+
+  it('resolves when the commit lands, with one waiting request per node and no polling', async () => {
+    const receiptRequests: string[] = []
+    const counting = (url: string, init?: RequestInit): Promise<Response> => {
+      if (url.includes('/v1/receipts/')) receiptRequests.push(url)
+      return fetch(url, init)
+    }
+    const c = new SynodClient({ nodes: cluster.urls, genesis: cluster.net.genesis, identity: AgentIdentity.generate(), fetch: counting, random: seededRandom(SEED) })
+    cluster.pause()
+    const began = performance.now()
+    const committing = c.commit('acme/plans', { waited: true })
+    // Nothing commits for 400 ms: a polling client would ask 4-6 times per node meanwhile.
+    await new Promise((r) => setTimeout(r, 400))
+    cluster.resume()
+    const d = await committing
+    const took = performance.now() - began
+    expect(verifyReceipt(d.receipt, cluster.net.genesis).ok).toBe(true)
+    expect(took).toBeLessThan(2000)
+    expect(receiptRequests.length).toBeGreaterThan(0)
+    expect(receiptRequests.length).toBeLessThanOrEqual(cluster.urls.length)
+    for (const url of receiptRequests) expect(url).toMatch(/\/v1\/receipts\/[0-9a-f]{64}\?wait=\d+$/)
+  })
+
+  it('polls a node that does not support waiting (400 to ?wait=) and still commits', async () => {
+    const stripped: string[] = []
+    // An old node: refuses the unknown query parameter as the API does (400 invalid-parameter).
+    const oldNode = async (url: string, init?: RequestInit): Promise<Response> => {
+      if (url.includes('/v1/receipts/') && url.includes('?wait=')) {
+        stripped.push(url)
+        return new Response(JSON.stringify({ error: { code: 'invalid-parameter', message: '"wait": unknown query parameter' } }), { status: 400, headers: { 'content-type': 'application/json' } })
+      }
+      return fetch(url, init)
+    }
+    const c = new SynodClient({ nodes: cluster.urls, genesis: cluster.net.genesis, identity: AgentIdentity.generate(), fetch: oldNode, random: seededRandom(SEED) })
+    const d = await c.commit('acme/plans', { old: true }, { timeoutMs: 5000 })
+    expect(verifyReceipt(d.receipt, cluster.net.genesis).ok).toBe(true)
+    expect(stripped.length).toBeGreaterThan(0)
+    expect(stripped.length).toBeLessThanOrEqual(cluster.urls.length)
+  })
+})

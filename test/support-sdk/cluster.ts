@@ -62,6 +62,21 @@ export class LyingBackend implements NodeBackend {
     return this.#forge(honest, signal)
   }
 
+  async awaitReceipt(id: Hash, waitMs: number, signal: AbortSignal): Promise<Receipt | null> {
+    if (this.#lie === 'censor') {
+      // Knows nothing: holds the client until the deadline.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, waitMs)
+        signal.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
+      })
+      signal.throwIfAborted()
+      return null
+    }
+    const honest = await this.#inner.awaitReceipt(id, waitMs, signal)
+    if (honest === null) return null
+    return this.#forge(honest, signal)
+  }
+
   async #forge(r: Receipt, signal: AbortSignal): Promise<Receipt> {
     switch (this.#lie) {
       case 'bad-proof': {
