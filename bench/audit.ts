@@ -1,7 +1,7 @@
 // Audit benchmark: builds a signed chain export of N entries (cached under the OS temp
 // dir), then audits it with and without worker threads, printing entries/s, the ratio to
 // the verification limit (built-in Ed25519 verifies/s on one core x cores), and peak RSS.
-// Usage: node bench/audit.ts [--entries 100000] [--per-block 1000]
+// Usage: node bench/audit.ts [--entries 100000] [--per-block 1000] [--modes main,workers]
 import { createReadStream, existsSync, mkdirSync, writeFileSync, createWriteStream } from 'node:fs'
 import { availableParallelism, cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,7 +13,12 @@ import { runAudit } from '../node/audit/run-audit.ts'
 import { SignaturePool } from '../node/audit/signature-pool.ts'
 import { ChainBuilder, TestAgent, testNet } from '../test/support/chain-builder.ts'
 
-const { values } = parseArgs({ options: { entries: { type: 'string', default: '100000' }, 'per-block': { type: 'string', default: '1000' } } })
+const { values } = parseArgs({ options: { entries: { type: 'string', default: '100000' }, 'per-block': { type: 'string', default: '1000' }, modes: { type: 'string', default: 'main,workers' } } })
+const modes = values.modes.split(',')
+if (modes.length === 0 || modes.some((m) => m !== 'main' && m !== 'workers')) {
+  process.stderr.write('--modes is a comma-separated list of main and workers\n')
+  process.exit(1)
+}
 const entries = Number(values.entries)
 const perBlock = Number(values['per-block'])
 if (!Number.isSafeInteger(entries) || entries < perBlock || !Number.isSafeInteger(perBlock) || perBlock < 1) {
@@ -62,7 +67,7 @@ const limit = perCore * cores
 let peakRss = 0
 const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss) }, 50)
 const results: Record<string, unknown> = {}
-for (const workers of [0, cores]) {
+for (const workers of modes.map((m) => (m === 'main' ? 0 : cores))) {
   const pool = workers > 0 ? new SignaturePool(workers) : undefined
   peakRss = 0
   const report = await runAudit(createReadStream(file, { highWaterMark: 1 << 20 }), { genesis: net.genesis, pool })

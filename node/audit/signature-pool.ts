@@ -5,6 +5,10 @@ import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { RecordResult, WorkerAnswer, WorkerRequest } from './signature-worker.ts'
 
+/** A worker holds a few decoded blocks at a time; without a cap V8 lets each worker's heap
+ * grow to a share of the machine's memory before collecting (944 MB RSS seen auditing 1M
+ * entries with 2 workers). Revisit if blocksEntriesMax grows past ~10k entries. */
+const WORKER_HEAP_MB_MAX = 96
 /** Most batches queued per worker before verify() callers wait: bounds memory. */
 const QUEUED_BATCHES_PER_WORKER_MAX = 4
 
@@ -25,7 +29,7 @@ export class SignaturePool {
   constructor(size: number = availableParallelism()) {
     this.size = Math.max(1, size)
     for (let i = 0; i < this.size; i++) {
-      const worker = new Worker(new URL('./signature-worker.ts', import.meta.url))
+      const worker = new Worker(new URL('./signature-worker.ts', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB_MAX } })
       worker.on('message', (m: WorkerAnswer) => this.#settle(m.id, m, null))
       worker.on('error', (err) => this.#failWorker(i, err))
       this.#workers.push(worker)
