@@ -9,7 +9,7 @@ seed="${2:-100000}"
 status=0
 for nodes in 4 7 10 13 16; do
   f=$(( (nodes - 1) / 3 ))
-  for behaviour in honest crash silent equivocate double-vote withhold forge replay twins mixed; do
+  for behaviour in honest crash silent equivocate double-vote withhold forge replay twins flood lying-sync mixed; do
     k=$f; [ "$behaviour" = honest ] && k=0
     echo "== nodes=$nodes byzantine=$k behaviour=$behaviour runs=$runs seed=$seed"
     if ! npx synod simulate --nodes "$nodes" --byzantine "$k" --behaviour "$behaviour" --runs "$runs" --seed "$seed" --quiet; then status=1; fi

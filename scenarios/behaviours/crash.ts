@@ -1,6 +1,6 @@
 // crash: the node runs honestly, then stops for good at a random time in the safety
 // phase (a fail-stop fault: it never sends again and never restarts).
-import { Decorator, type Behaviour } from './types.ts'
+import { Decorator, numberParam, type Behaviour } from './types.ts'
 import type { Event } from '../../src/consensus/types.ts'
 import type { Replica } from '../../src/consensus/replica.ts'
 
@@ -17,5 +17,10 @@ class Crash extends Decorator {
 
 export const crash: Behaviour = {
   name: 'crash',
-  create: (ctx) => new Crash(ctx.honest(), ctx.rng.int(Math.max(1, ctx.faultsStopMs))),
+  description: 'honest until a random time in the fault phase (or atMs), then stops for good',
+  params: { atMs: { type: 'number', min: 0, max: 86_400_000, description: 'virtual time of the crash (default: random in the fault phase)' } },
+  create: (ctx) => {
+    const random = ctx.rng.int(Math.max(1, ctx.faultsStopMs))
+    return new Crash(ctx.honest(), numberParam(ctx, 'atMs', random))
+  },
 }

@@ -43,5 +43,6 @@ class DoubleVote extends Decorator {
 
 export const doubleVote: Behaviour = {
   name: 'double-vote',
+  description: 'votes for every proposal it sees, outside the safety rules, plus a vote for a made-up block in each round',
   create: (ctx) => new DoubleVote(ctx.honest(), ctx.seed, ctx.rng.fork()),
 }

@@ -67,6 +67,7 @@ class Equivocate extends Decorator {
 
 export const equivocate: Behaviour = {
   name: 'equivocate',
+  description: 'as leader, sends conflicting validly signed proposals to two halves of its peers',
   create: (ctx) => {
     const peers = ctx.rng.shuffle([...Array(ctx.genesis.validators.length).keys()].filter((i) => i !== ctx.index))
     const cut = Math.ceil(peers.length / 2)

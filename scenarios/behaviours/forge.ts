@@ -59,4 +59,4 @@ class Forge extends Decorator {
   }
 }
 
-export const forge: Behaviour = { name: 'forge', create: (ctx) => new Forge(ctx.honest(), ctx.rng.fork()) }
+export const forge: Behaviour = { name: 'forge', description: 'corrupts signatures and entries, and broadcasts certificates with made-up signatures', create: (ctx) => new Forge(ctx.honest(), ctx.rng.fork()) }

@@ -9,15 +9,24 @@ import { replay } from './replay.ts'
 import { silent } from './silent.ts'
 import { twins } from './twins.ts'
 import { withhold } from './withhold.ts'
+import { flood } from './flood.ts'
+import { lyingSync } from './lying-sync.ts'
 
-export const BEHAVIOUR_NAMES = ['honest', 'crash', 'silent', 'equivocate', 'double-vote', 'withhold', 'forge', 'replay', 'twins', 'mixed'] as const
+export const BEHAVIOUR_NAMES = ['honest', 'crash', 'silent', 'equivocate', 'double-vote', 'withhold', 'forge', 'replay', 'twins', 'flood', 'lying-sync', 'mixed'] as const
 export type BehaviourName = (typeof BEHAVIOUR_NAMES)[number]
 
-const honest: Behaviour = { name: 'honest', create: (ctx) => new Honest(ctx.honest()) }
+const honest: Behaviour = { name: 'honest', description: 'the protocol as written', create: (ctx) => new Honest(ctx.honest()) }
 
 const REGISTRY: Partial<Record<BehaviourName, Behaviour>> = {
-  honest, crash, silent, equivocate, 'double-vote': doubleVote, withhold, forge, replay, twins,
+  honest, crash, silent, equivocate, 'double-vote': doubleVote, withhold, forge, replay, twins, flood, 'lying-sync': lyingSync,
 }
+
+/** The behaviour object registered under a name ('mixed' has none: it picks one per run). */
+export function behaviourSpec(name: BehaviourName): Behaviour | undefined {
+  return REGISTRY[name]
+}
+
+export const MIXED_DESCRIPTION = 'one of the other behaviours, picked from the seed per node'
 
 /** The behaviour for one node; 'mixed' picks one of the others from the run's PRNG. */
 export function behaviourNamed(name: BehaviourName, rng: Prng): Behaviour {

@@ -29,4 +29,4 @@ class Replay extends Decorator {
   }
 }
 
-export const replay: Behaviour = { name: 'replay', create: (ctx) => new Replay(ctx.honest(), ctx.rng.fork()) }
+export const replay: Behaviour = { name: 'replay', description: 'honest, plus re-sends old messages it received to random peers', create: (ctx) => new Replay(ctx.honest(), ctx.rng.fork()) }

@@ -8,4 +8,4 @@ class Silent extends Decorator {
   }
 }
 
-export const silent: Behaviour = { name: 'silent', create: (ctx) => new Silent(ctx.honest()) }
+export const silent: Behaviour = { name: 'silent', description: 'a leader that never proposes (its rounds time out)', create: (ctx) => new Silent(ctx.honest()) }

@@ -5,4 +5,4 @@
 // from honest code.
 import { Honest, type Behaviour } from './types.ts'
 
-export const twins: Behaviour = { name: 'twins', twins: true, create: (ctx) => new Honest(ctx.honest()) }
+export const twins: Behaviour = { name: 'twins', twins: true, description: 'two honest instances share one key and identity (who hears which is set by partitions)', create: (ctx) => new Honest(ctx.honest()) }

@@ -4,6 +4,7 @@
 import type { Genesis } from '../../src/log/genesis.ts'
 import type { Replica } from '../../src/consensus/replica.ts'
 import type { Action, Event, ReplicaLimits, RestoredState } from '../../src/consensus/types.ts'
+import type { SyncStore } from '../../src/consensus/sync.ts'
 import type { Prng } from '../sim/prng.ts'
 
 /** What the simulator drives: the honest Replica or a decorator around one. */
@@ -25,13 +26,38 @@ export interface BehaviourContext {
   readonly faultsStopMs: number
   /** Make an honest replica (the thing to decorate). */
   readonly honest: () => Replica
+  /** The behaviour's parameters from the scenario (checked against `params` below). */
+  readonly params: Readonly<Record<string, unknown>>
+  /** The node's durable store, as the driver serves sync from it (read-only use). */
+  readonly store: SyncStore
 }
+
+/** A behaviour parameter: its type, bounds and meaning (the DSL validates against it). */
+export type ParamSpec =
+  | { readonly type: 'number', readonly min: number, readonly max: number, readonly description: string }
+  | { readonly type: 'string', readonly values: readonly string[], readonly description: string }
 
 export interface Behaviour {
   readonly name: string
   /** Twins: the simulator runs two instances of this identity, each with its own state. */
   readonly twins?: boolean
+  /** One line for `synod scenario` help and the docs. */
+  readonly description?: string
+  /** Parameters a scenario may set; any other key is an error. */
+  readonly params?: Readonly<Record<string, ParamSpec>>
   create(ctx: BehaviourContext): SimReplica
+}
+
+/** A number parameter, or its default. */
+export function numberParam(ctx: BehaviourContext, name: string, fallback: number): number {
+  const v = ctx.params[name]
+  return typeof v === 'number' ? v : fallback
+}
+
+/** A string parameter, or its default. */
+export function stringParam(ctx: BehaviourContext, name: string, fallback: string): string {
+  const v = ctx.params[name]
+  return typeof v === 'string' ? v : fallback
 }
 
 /** Base decorator: override `input` and/or `output`. */

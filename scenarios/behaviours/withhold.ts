@@ -9,4 +9,4 @@ class Withhold extends Decorator {
   }
 }
 
-export const withhold: Behaviour = { name: 'withhold', create: (ctx) => new Withhold(ctx.honest()) }
+export const withhold: Behaviour = { name: 'withhold', description: 'never sends votes or timeouts (proposes and serves sync honestly)', create: (ctx) => new Withhold(ctx.honest()) }

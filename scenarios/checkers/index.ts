@@ -12,3 +12,4 @@ import type { Checker } from './types.ts'
 
 /** The safety checkers, in the order they run. */
 export const SAFETY_CHECKERS: readonly Checker[] = [checkAgreement, checkPrefix, checkValidity, checkIntegrity]
+export { forkEvidence, type BlockSummary, type ForkEvidence } from './evidence.ts'

@@ -5,7 +5,7 @@ import type { Checker } from './types.ts'
 
 export const checkLiveness: Checker = (run) => {
   const violations: string[] = []
-  for (const node of run.honest) {
+  for (const node of run.correct ?? run.honest) {
     let missing = 0
     for (const probe of run.probes) if (!node.ids.has(probe)) missing++
     if (missing > 0) violations.push(`liveness: ${node.name} has not committed ${missing} of ${run.probes.size} probe entries ${run.livenessBoundMs} ms after faults stopped (height ${node.committed.length - 1})`)

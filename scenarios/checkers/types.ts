@@ -6,6 +6,8 @@ import type { Genesis } from '../../src/log/genesis.ts'
 
 export interface NodeChain {
   readonly name: string
+  /** The validator index, when known. */
+  readonly index?: number
   /** committed[h] is the block at height h; committed[0] is the genesis block. */
   readonly committed: readonly Block[]
   /** Hex block hashes, aligned with `committed`. */
@@ -13,11 +15,16 @@ export interface NodeChain {
   readonly ccs: ReadonlyMap<number, CommitCertificate>
   /** Hex ids of committed entries. */
   readonly ids: ReadonlySet<string>
+  /** Virtual commit time per height, when known (for evidence in reports). */
+  readonly commitTimes?: readonly number[]
 }
 
 export interface RunRecord {
   readonly genesis: Genesis
   readonly honest: readonly NodeChain[]
+  /** The honest nodes the liveness checker judges (default: all honest ones); a node
+   * a scenario crashes for good is honest (its chain must be consistent) but faulty. */
+  readonly correct?: readonly NodeChain[]
   /** Hex ids of every entry the workload signed and submitted. */
   readonly submitted: ReadonlySet<string>
   /** Hex ids of the liveness-phase probe entries. */

@@ -7,7 +7,9 @@ const WIDTH = 860
 const HEIGHT = 260
 const PAD = { left: 56, right: 16, top: 16, bottom: 36 }
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf']
-const FAULT_COLORS: Record<string, string> = { partition: '#f4a582', crash: '#b2182b', link: '#fddbc7', byzantine: '#92c5de' }
+const FAULT_COLORS: Record<string, string> = { partition: '#f4a582', crash: '#b2182b', link: '#fddbc7', byzantine: '#92c5de', skew: '#c2a5cf' }
+/** Twins' second instances are drawn dashed, in their validator's colour. */
+const TWIN_DASH = '5 3'
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
@@ -67,9 +69,10 @@ function lineChart(title: string, series: readonly Series[], faults: readonly Fa
   const lines = series.map((s) => {
     const color = COLORS[s.node % COLORS.length]
     const points = s.points.map(([t, v]) => `${f.x(t / 1000).toFixed(1)},${f.y(v).toFixed(1)}`).join(' ')
-    return `<polyline points="${points}" fill="none" stroke="${color}" stroke-width="1.5" class="series" data-node="${s.node}" data-points="${s.points.length}"/>`
+    const dash = s.label === undefined ? '' : ` stroke-dasharray="${TWIN_DASH}"`
+    return `<polyline points="${points}" fill="none" stroke="${color}" stroke-width="1.5"${dash} class="series" data-node="${s.node}" data-points="${s.points.length}"/>`
   })
-  const legend = series.map((s, i) => `<span class="key" style="color:${COLORS[s.node % COLORS.length]}">&#9632; node ${s.node}</span>${i % 8 === 7 ? '<br>' : ''}`).join(' ')
+  const legend = series.map((s, i) => `<span class="key" style="color:${COLORS[s.node % COLORS.length]}">&#9632; ${escapeHtml(s.label ?? `node ${s.node}`)}</span>${i % 8 === 7 ? '<br>' : ''}`).join(' ')
   return `<h2>${escapeHtml(title)}</h2><svg viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="${escapeHtml(title)}">${faultBands(f, faults)}${axes(f, 'time (s)', yLabel)}${lines.join('')}</svg><div class="legend">${legend}</div>`
 }
 
@@ -88,6 +91,19 @@ function histogram(latencies: readonly number[]): string {
     return `<rect x="${x}" y="${f.y(c)}" width="${w}" height="${HEIGHT - PAD.bottom - f.y(c)}" fill="#4c78a8" class="bar" data-count="${c}"><title>${(i * width).toFixed(0)}-${((i + 1) * width).toFixed(0)} ms: ${c}</title></rect>`
   })
   return `<h2>${title}</h2><svg viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="${title}">${axes(f, 'latency (ms)', 'commits')}${bars.join('')}</svg>`
+}
+
+/** Fault rows listed under the plots (the plots show all of them). */
+const FAULT_ROWS_MAX = 100
+
+function messagesTable(messages: ScenarioReport['messages']): string {
+  if (messages === undefined) return ''
+  const types = Object.keys(messages)
+  if (types.length === 0) return ''
+  const columns = [...new Set(types.flatMap((t) => Object.keys(messages[t]!)))]
+  const head = `<tr><th>type</th>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>`
+  const rows = types.map((t) => `<tr><th>${escapeHtml(t)}</th>${columns.map((c) => `<td>${messages[t]![c] ?? 0}</td>`).join('')}</tr>`).join('')
+  return `<h2>Messages</h2><table class="messages">${head}${rows}</table>`
 }
 
 function table(rows: readonly (readonly [string, string])[]): string {
@@ -111,7 +127,7 @@ table { border-collapse: collapse; } th, td { text-align: left; padding: 3px 10p
 .ok { color: #1a7f37; font-weight: 600; } .bad { color: #cf222e; font-weight: 600; }
 svg text { font-size: 11px; fill: #555; } svg .label { font-size: 12px; fill: #333; } .grid { stroke: #eee; }
 pre { background: #f6f8fa; padding: 6px; max-height: 240px; overflow: auto; font-size: 12px; }
-.legend { font-size: 12px; } code { background: #f6f8fa; padding: 1px 4px; }
+.legend { font-size: 12px; } code { background: #f6f8fa; padding: 1px 4px; } td code { white-space: pre-wrap; word-break: break-all; }
 </style></head><body>
 <h1>Scenario <code>${escapeHtml(r.scenario)}</code>: expected ${escapeHtml(r.expected)}: ${verdict}</h1>
 <p>${escapeHtml(r.description)}</p>
@@ -125,15 +141,18 @@ ${table([
   ])}
 <h2>Invariants</h2>${table(invariants)}
 <h2>Run</h2>${table([
-    ['committed entries', String(r.stats.commits)], ['committed blocks', String(r.stats.blocks)],
-    ['rounds', String(r.stats.rounds)], ['timeouts', String(r.stats.timeouts)], ['messages', String(r.stats.messages)],
+    ['committed entries', `${r.stats.commits}${r.entriesSubmitted === undefined ? '' : ` of ${r.entriesSubmitted} submitted`}`], ['committed blocks', String(r.stats.blocks)],
+    ['rounds', String(r.stats.rounds)], ['timeouts', String(r.stats.timeouts)], ['messages', r.backend === 'net' ? 'not counted by the node (see the workload counts below)' : String(r.stats.messages)],
     ['commit latency p50', ms(r.stats.latencyP50)], ['commit latency p99', ms(r.stats.latencyP99)],
     ['duration', `${(r.durationMs / 1000).toFixed(2)} s ${r.backend === 'sim' ? '(virtual)' : ''}`],
   ])}
 ${lineChart('Committed height per node', r.heights, r.faults, r.durationMs, 'height')}
 ${lineChart('Round per node (faults shaded)', r.rounds, r.faults, r.durationMs, 'round')}
 ${histogram(r.latencies)}
-<h2>Faults</h2>${r.faults.length === 0 ? '<p>None.</p>' : table(r.faults.map((f) => [`${(f.at / 1000).toFixed(2)} s${f.until === undefined ? '' : ` to ${(f.until / 1000).toFixed(2)} s`}`, escapeHtml(`${f.kind}: ${f.label}`)] as const))}
+<h2>Faults</h2>${r.faults.length === 0 ? '<p>None.</p>' : table(r.faults.slice(0, FAULT_ROWS_MAX).map((f) => [`${(f.at / 1000).toFixed(2)} s${f.until === undefined ? '' : ` to ${(f.until / 1000).toFixed(2)} s`}`, escapeHtml(`${f.kind}: ${f.label}`)] as const))}${r.faults.length > FAULT_ROWS_MAX ? `<p>and ${r.faults.length - FAULT_ROWS_MAX} more.</p>` : ''}
+${messagesTable(r.messages)}
+${r.problems === undefined || r.problems.length === 0 ? '' : `<h2>Problems</h2><pre>${escapeHtml(r.problems.slice(0, 50).join('\n'))}</pre>`}
+${r.rejections === undefined || Object.keys(r.rejections).length === 0 ? '' : `<h2>Rejected messages (by reason)</h2>${table(Object.entries(r.rejections).map(([k, v]) => [k, String(v)] as const))}`}
 </body></html>
 `
 }

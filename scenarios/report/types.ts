@@ -20,6 +20,8 @@ export interface FaultMark {
 
 export interface Series {
   readonly node: number
+  /** How the legend names the line (default `node N`; e.g. "3'" for a twin's second instance). */
+  readonly label?: string
   /** [ms since start, value] pairs, in time order. */
   readonly points: readonly (readonly [number, number])[]
 }
@@ -52,4 +54,14 @@ export interface ScenarioReport {
   readonly durationMs: number
   /** The command that replays this run. */
   readonly replay: string
+  /** Per message type: sent, partitioned, lost, duplicated, delivered (sim) or sent/received (net). */
+  readonly messages?: Readonly<Record<string, Readonly<Record<string, number>>>>
+  /** Virtual ms from the end of faults until every correct node committed every probe (null: not converged or not checked). */
+  readonly convergenceMs?: number | null
+  /** Why honest nodes rejected messages (reason with digits folded -> count). */
+  readonly rejections?: Readonly<Record<string, number>>
+  /** Every unmet condition, one line each (empty when the outcome was met). */
+  readonly problems?: readonly string[]
+  /** Entries the workload signed and submitted (stats.commits of them committed). */
+  readonly entriesSubmitted?: number
 }

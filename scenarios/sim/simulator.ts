@@ -8,22 +8,32 @@
 // faults stop, partitions heal, crashed honest nodes restart; each agent submits one
 // probe entry, and every honest node must commit every probe within livenessBoundMs.
 // The checkers then judge the run.
+//
+// Two ways to say which faults happen:
+//  - seed-derived (deriveOptions without `schedule`): the number of partitions and
+//    crashes, loss and duplication rates, and who is Byzantine are drawn from the seed
+//    (what `synod simulate` runs);
+//  - explicit (`schedule`, what the scenario DSL compiles to): a timeline of partitions,
+//    link changes, crashes and clock skews, Byzantine behaviours on chosen nodes, a
+//    workload; the seed still decides every remaining random draw.
 import { toHex } from '../../src/crypto/hash.ts'
 import { publicKeyFromSeed } from '../../src/crypto/ed25519.ts'
-import { blockHash, genesisBlock, genesisQc, type Block } from '../../src/log/block.ts'
-import type { CommitCertificate, QuorumCertificate } from '../../src/log/certificates.ts'
+import { blockHash } from '../../src/log/block.ts'
 import { entryId, signEntry, type Entry } from '../../src/log/entry.ts'
 import { DEFAULT_PARAMS, type Genesis, type ProtocolParams } from '../../src/log/genesis.ts'
 import { faultTolerance } from '../../src/log/validator-set.ts'
-import type { MerkleAccumulatorState } from '../../src/log/merkle.ts'
-import { Replica } from '../../src/consensus/replica.ts'
+import { Replica, type ReplicaStats } from '../../src/consensus/replica.ts'
 import { decodeMessage, encodeMessage } from '../../src/consensus/messages.ts'
-import { serveSyncRequest, type SyncStore } from '../../src/consensus/sync.ts'
-import type { Action, Event, Message, RestoredState, SafetyState, ReplicaLimits } from '../../src/consensus/types.ts'
+import { serveSyncRequest } from '../../src/consensus/sync.ts'
+import type { Action, Event, Message, ReplicaLimits } from '../../src/consensus/types.ts'
 import type { Behaviour, SimReplica } from '../behaviours/types.ts'
 import { behaviourNamed, type BehaviourName } from '../behaviours/index.ts'
 import { EventHeap } from './heap.ts'
 import { Prng } from './prng.ts'
+import { DEFAULT_NETWORK, instanceName, type InstanceRef, type LinkSettings, type SimSchedule } from './schedule.ts'
+import { SimStorage } from './storage.ts'
+
+export { SimStorage } from './storage.ts'
 
 export interface SimOptions {
   readonly seed: number
@@ -46,6 +56,9 @@ export interface SimOptions {
   /** Round-trip every message through encodeMessage/decodeMessage. */
   readonly wireEncoding: boolean
   readonly params: ProtocolParams
+  /** An explicit schedule: when present, `byzantine`, `behaviour`, `partitions`,
+   * `crashes`, `lossRate`, `duplicateRate`, `agents` and `entryIntervalMs` are ignored. */
+  readonly schedule?: SimSchedule
 }
 
 export const SIM_PARAMS: ProtocolParams = {
@@ -82,6 +95,7 @@ export function deriveOptions(seed: number, given: Partial<SimOptions> = {}): Si
     midStepCrashRate: given.midStepCrashRate ?? 0.002,
     wireEncoding: given.wireEncoding ?? false,
     params: given.params ?? SIM_PARAMS,
+    ...(given.schedule === undefined ? {} : { schedule: given.schedule }),
   }
 }
 
@@ -107,59 +121,26 @@ export interface SimResult {
   readonly replay: string
 }
 
-// ---------------------------------------------------------------------------------
-// Simulated durable storage: what a real driver would write to disk.
-// ---------------------------------------------------------------------------------
+/** What happened to the network, for reports: counts per message type. */
+export interface MessageCounts {
+  /** Copies put on the wire (duplicates included). */
+  sent: number
+  /** Not sent: the two ends were partitioned. */
+  partitioned: number
+  /** Lost on a lossy link. */
+  lost: number
+  /** Extra copies from duplication. */
+  duplicated: number
+  /** Arrived at a running instance. */
+  delivered: number
+}
 
-export class SimStorage implements SyncStore {
-  safety: SafetyState | null = null
-  readonly blocks = new Map<string, Block>()
-  /** committed[h] = block at height h (committed[0] = genesis block). */
-  readonly committed: Block[]
-  readonly committedHashes: string[]
-  readonly ccs = new Map<number, CommitCertificate>()
-  headQc: QuorumCertificate | null
-  log: MerkleAccumulatorState = { size: 0, frontier: [] }
-  readonly agentSeqs = new Map<string, number>()
-
-  constructor(genesis: Genesis) {
-    const g = genesisBlock(genesis)
-    this.committed = [g]
-    this.committedHashes = [toHex(blockHash(g.header))]
-    this.headQc = genesisQc(genesis)
-  }
-
-  /** Hash -> height of committed blocks. */
-  readonly committedIndex = new Map<string, number>()
-
-  blockByHash(hash: Uint8Array): Block | undefined {
-    const key = toHex(hash)
-    const height = this.committedIndex.get(key)
-    return height !== undefined ? this.committed[height] : this.blocks.get(key)
-  }
-  committedBlock(height: number): Block | undefined {
-    return this.committed[height]
-  }
-  commitCertificate(height: number): CommitCertificate | undefined {
-    return this.ccs.get(height)
-  }
-  committedHeight(): number {
-    return this.committed.length - 1
-  }
-
-  restoredState(): RestoredState | undefined {
-    if (this.safety === null && this.committed.length === 1) return undefined
-    const head = this.committed[this.committed.length - 1]!
-    const headHeight = head.header.height
-    return {
-      safety: this.safety ?? { lastVotedRound: 0, preferredRound: 0, oneChainRound: 0, highestTimeoutRound: 0, lastVote: null, lastTimeout: null, highQc: this.headQc!, highTc: null },
-      committedHead: head,
-      committedQc: this.headQc,
-      committedLog: this.log,
-      agentSeqs: new Map(this.agentSeqs),
-      pendingBlocks: [...this.blocks.values()].filter((b) => b.header.height > headHeight),
-    }
-  }
+/** A fault as it actually happened (scheduled, seed-derived or a mid-step crash). */
+export interface SimMark {
+  readonly at: number
+  until?: number
+  readonly kind: string
+  readonly label: string
 }
 
 // ---------------------------------------------------------------------------------
@@ -169,8 +150,10 @@ interface Instance {
   readonly identity: number
   readonly honest: boolean
   readonly behaviour: Behaviour
+  readonly params: Readonly<Record<string, unknown>>
   /** For twins: which copy (0 or 1). */
   readonly copy: number
+  readonly label: string
   replica: SimReplica | null
   readonly storage: SimStorage
   readonly timers: Map<string, number>
@@ -179,6 +162,19 @@ interface Instance {
   readonly commitTimes: number[]
   /** Ids of committed entries. */
   readonly ids: Set<string>
+  /** Crashed for good by the schedule: faulty, not judged by the liveness checker. */
+  permanentlyDown: boolean
+  /** Down by a scheduled crash: restarts only when that crash ends. */
+  heldDown: boolean
+  /** Statistics of replicas this instance ran before its restarts. */
+  readonly carried: ReplicaStats
+  /** Timers run this many times as fast as virtual time (clock skew). */
+  timerRate: number
+  /** Sampled [time, committed height] and [time, round]. */
+  readonly heights: [number, number][]
+  readonly rounds: [number, number][]
+  /** The open mark of a current crash (closed on restart). */
+  crashMark: SimMark | null
 }
 
 type SimEvent =
@@ -192,6 +188,8 @@ type SimEvent =
   | { kind: 'workload' }
   | { kind: 'faults-stop' }
   | { kind: 'probe' }
+  | { kind: 'fault', index: number, phase: 'start' | 'end' }
+  | { kind: 'sample' }
 
 export const CHAIN_ID = 'sim'
 
@@ -210,6 +208,25 @@ export function simGenesis(seeds: readonly Uint8Array[], params: ProtocolParams)
 }
 
 const SIM_LIMITS: Partial<ReplicaLimits> = {}
+/** Samples of height and round per instance are kept at most this often apart, and
+ * at most this many per instance (a report draws a few hundred points per line). */
+const SAMPLES_MAX = 2000
+/** The event loop's budget: a run that needs more is stuck in a message storm. */
+const EVENTS_MAX = 20_000_000
+
+function zeroStats(): ReplicaStats {
+  return { proposals: 0, votes: 0, timeouts: 0, qcsFormed: 0, tcsFormed: 0, ccsFormed: 0, blocksCommitted: 0, entriesCommitted: 0, rejected: 0, ignored: 0, syncRequests: 0 }
+}
+
+/** The round a message belongs to, when it names one. */
+function messageRound(m: Message): number | null {
+  switch (m.type) {
+    case 'proposal': return m.block.header.round
+    case 'vote': return m.round
+    case 'timeout': return m.round
+    default: return null
+  }
+}
 
 export class Simulation {
   readonly options: SimOptions
@@ -227,7 +244,7 @@ export class Simulation {
   readonly #firstCommit = new Map<string, number>()
   #now = 0
   #faultsOn = true
-  #partition: number[] | null = null // identity -> side
+  #partition: number[] | null = null // identity -> side (seed-derived partitions)
   #messages = 0
   #timerToken = 0
   readonly #sides: number[] = []
@@ -236,6 +253,21 @@ export class Simulation {
   /** Rejection reasons (digits folded) -> count, over all instances. */
   readonly rejections = new Map<string, number>()
   readonly protocolErrors: string[] = []
+  /** Per message type: what the network did with it. */
+  readonly messageCounts = new Map<string, MessageCounts>()
+  /** Faults as they happened, for the report's timeline. */
+  readonly marks: SimMark[] = []
+  // --- explicit schedule state ---
+  readonly #schedule: SimSchedule | null
+  /** Scheduled partition: instance id -> group (-1: not listed, the implicit group). */
+  #groups: number[] | null = null
+  /** Active link overrides, `${from}>${to}` -> settings. */
+  readonly #links = new Map<string, LinkSettings>()
+  /** Round partitions (Twins): [round - 1][instance id] -> group. */
+  readonly #roundGroups: number[][] | null = null
+  readonly #faultMarks = new Map<number, SimMark>()
+  #sampleEveryMs = 0
+  #lastSampleMs = -1
 
   constructor(options: SimOptions) {
     this.options = options
@@ -243,46 +275,93 @@ export class Simulation {
     const n = options.nodes
     this.#seeds = simSeeds(options.seed, n)
     this.genesis = simGenesis(this.#seeds, options.params)
-    // Per-link base latency: most links 2-30 ms, a few slow ones up to 150 ms.
-    this.#latency = Array.from({ length: n }, () => Array.from({ length: n }, () => (this.#rng.chance(0.1) ? this.#rng.range(30, 150) : this.#rng.range(2, 30))))
-    this.#agents = Array.from({ length: options.agents }, () => {
+    this.#schedule = options.schedule ?? null
+    const sched = this.#schedule
+    if (sched === null) {
+      // Per-link base latency: most links 2-30 ms, a few slow ones up to 150 ms.
+      this.#latency = Array.from({ length: n }, () => Array.from({ length: n }, () => (this.#rng.chance(0.1) ? this.#rng.range(30, 150) : this.#rng.range(2, 30))))
+    } else {
+      const net = sched.network
+      this.#latency = Array.from({ length: n }, () => Array.from({ length: n }, () => this.#rng.range(net.delayMinMs, net.delayMaxMs)))
+    }
+    const agentCount = sched === null ? options.agents : sched.workload.agents
+    this.#agents = Array.from({ length: agentCount }, () => {
       const seed = this.#rng.bytes(32)
       return { seed, key: publicKeyFromSeed(seed), seq: 0 }
     })
-    // Byzantine identities: chosen from the seed.
-    const byzantine = new Set(this.#rng.shuffle([...Array(n).keys()]).slice(0, options.byzantine))
-    // Twin sides: honest identities alternate between the two sides in a seeded order
-    // (so both sides hold honest nodes), then the Byzantine ones.
+    // Byzantine identities: chosen from the seed, or given by the schedule.
+    const assigned = new Map<number, { behaviour: BehaviourName, params: Readonly<Record<string, unknown>> }>()
+    if (sched === null) {
+      for (const i of this.#rng.shuffle([...Array(n).keys()]).slice(0, options.byzantine)) assigned.set(i, { behaviour: options.behaviour, params: {} })
+    } else {
+      for (const a of sched.byzantine) if (a.behaviour !== 'honest') assigned.set(a.node, { behaviour: a.behaviour, params: a.params })
+    }
+    // Twin sides (seed-derived runs): honest identities alternate between the two sides
+    // in a seeded order (so both sides hold honest nodes), then the Byzantine ones.
     const order = this.#rng.shuffle([...Array(n).keys()])
-    const honestFirst = [...order.filter((i) => !byzantine.has(i)), ...order.filter((i) => byzantine.has(i))]
+    const honestFirst = [...order.filter((i) => !assigned.has(i)), ...order.filter((i) => assigned.has(i))]
     honestFirst.forEach((identity, i) => { this.#sides[identity] = i % 2 })
     for (let identity = 0; identity < n; identity++) {
-      const isByz = byzantine.has(identity)
-      const behaviour = behaviourNamed(isByz ? options.behaviour : 'honest', this.#rng)
+      const a = assigned.get(identity)
+      const behaviour = behaviourNamed(a?.behaviour ?? 'honest', this.#rng)
       const copies = behaviour.twins === true ? 2 : 1
       for (let copy = 0; copy < copies; copy++) {
         const inst: Instance = {
-          id: this.instances.length, identity, honest: !isByz, behaviour, copy, replica: null,
+          id: this.instances.length, identity, honest: a === undefined, behaviour, params: a?.params ?? {}, copy, replica: null,
+          label: instanceName({ node: identity, copy: copy === 0 ? 0 : 1 }),
           storage: new SimStorage(this.genesis), timers: new Map(), rng: this.#rng.fork(), commitTimes: [0], ids: new Set(),
+          permanentlyDown: false, heldDown: false, carried: zeroStats(), timerRate: 1, heights: [], rounds: [], crashMark: null,
         }
         this.instances.push(inst)
       }
     }
-    if (this.instances.some((i) => i.behaviour.twins === true)) this.#twinSplitUntilMs = options.faultsStopMs
+    if (sched === null) {
+      if (this.instances.some((i) => i.behaviour.twins === true)) this.#twinSplitUntilMs = options.faultsStopMs
+    } else {
+      if (sched.roundPartitions !== null) this.#roundGroups = sched.roundPartitions.map((groups) => this.#groupsOf(groups))
+      this.#sampleEveryMs = sched.sampleIntervalMs
+    }
+    if (this.#sampleEveryMs === 0) this.#sampleEveryMs = Math.max(20, Math.ceil((options.faultsStopMs + options.livenessBoundMs) / 400))
   }
 
-  // --- Twins: copy 0 of a twin identity talks to one side of the other identities,
-  // copy 1 to the other side; until twinSplitUntilMs (in the safety phase) the two sides
-  // of honest nodes are also cut from each other, as in the Twins paper's scenarios.
+  /** Instance id -> group index (-1 for instances no group lists). */
+  #groupsOf(groups: readonly (readonly InstanceRef[])[]): number[] {
+    const out = this.instances.map(() => -1)
+    groups.forEach((group, g) => {
+      for (const ref of group) {
+        const inst = this.instances.find((i) => i.identity === ref.node && i.copy === ref.copy)
+        if (inst === undefined) throw new RangeError(`partition names instance ${instanceName(ref)}, which does not exist`)
+        out[inst.id] = g
+      }
+    })
+    return out
+  }
+
+  // --- Twins (seed-derived runs): copy 0 of a twin identity talks to one side of the
+  // other identities, copy 1 to the other side; until twinSplitUntilMs (in the safety
+  // phase) the two sides of honest nodes are also cut from each other, as in the Twins
+  // paper's scenarios. Scheduled runs say who talks to whom with partitions instead.
   #twinSide(identity: number): number {
     return this.#sides[identity]!
   }
 
-  #linked(from: Instance, to: Instance): boolean {
+  #linked(from: Instance, to: Instance, message: Message): boolean {
+    if (this.#schedule !== null) return this.#linkedScheduled(from, to, message)
     if (from.behaviour.twins === true && to.behaviour.twins === true) return from.identity === to.identity || from.copy === to.copy
     if (from.behaviour.twins === true && to.identity !== from.identity && this.#twinSide(to.identity) !== from.copy) return false
     if (to.behaviour.twins === true && from.identity !== to.identity && this.#twinSide(from.identity) !== to.copy) return false
     if (this.#now < this.#twinSplitUntilMs && from.behaviour.twins !== true && to.behaviour.twins !== true && this.#twinSide(from.identity) !== this.#twinSide(to.identity)) return false
+    return true
+  }
+
+  #linkedScheduled(from: Instance, to: Instance, message: Message): boolean {
+    if (this.#groups !== null && this.#groups[from.id] !== this.#groups[to.id]) return false
+    const rounds = this.#roundGroups
+    if (rounds !== null && this.#faultsOn) {
+      const round = messageRound(message) ?? from.replica?.inner.round ?? 0
+      const groups = round >= 1 ? rounds[round - 1] : undefined
+      if (groups !== undefined && groups[from.id] !== groups[to.id]) return false
+    }
     return true
   }
 
@@ -293,24 +372,38 @@ export class Simulation {
       genesis: this.genesis, index: inst.identity, seed: this.#seeds[inst.identity]!, limits: SIM_LIMITS, restored,
       rng: inst.rng.fork(), faultsStopMs: this.options.faultsStopMs,
       honest: () => new Replica(options, restored),
+      params: inst.params,
+      store: inst.storage,
     })
   }
 
   run(): SimResult {
     const o = this.options
+    const sched = this.#schedule
     for (const inst of this.instances) {
       this.#create(inst)
       this.#step(inst, { type: 'start', now: 0 })
     }
-    this.#heap.push(this.#rng.range(0, 50), { kind: 'workload' })
-    for (let i = 0; i < o.partitions; i++) this.#heap.push(this.#rng.int(o.faultsStopMs), { kind: 'partition', durationMs: this.#rng.range(200, 3000) })
-    for (let i = 0; i < o.crashes; i++) {
-      const inst = this.#rng.pick(this.instances)
-      this.#heap.push(this.#rng.int(o.faultsStopMs), { kind: 'crash', inst: inst.id, downMs: this.#rng.range(100, 3000) })
+    if (sched === null) {
+      this.#heap.push(this.#rng.range(0, 50), { kind: 'workload' })
+      for (let i = 0; i < o.partitions; i++) this.#heap.push(this.#rng.int(o.faultsStopMs), { kind: 'partition', durationMs: this.#rng.range(200, 3000) })
+      for (let i = 0; i < o.crashes; i++) {
+        const inst = this.#rng.pick(this.instances)
+        this.#heap.push(this.#rng.int(o.faultsStopMs), { kind: 'crash', inst: inst.id, downMs: this.#rng.range(100, 3000) })
+      }
+    } else {
+      const w = sched.workload
+      if (w.agents > 0 && w.ratePerSecond > 0 && w.untilMs > w.fromMs) this.#heap.push(w.fromMs + this.#workloadGapMs(), { kind: 'workload' })
+      sched.faults.forEach((fault, index) => {
+        this.#heap.push(fault.at, { kind: 'fault', index, phase: 'start' })
+        if (fault.kind !== 'crash' || fault.until !== null) this.#heap.push(fault.until!, { kind: 'fault', index, phase: 'end' })
+      })
     }
+    this.#heap.push(0, { kind: 'sample' })
     this.#heap.push(o.faultsStopMs, { kind: 'faults-stop' })
-    this.#heap.push(o.faultsStopMs + 100, { kind: 'probe' })
-    const deadline = o.faultsStopMs + o.livenessBoundMs
+    const livenessPhase = sched === null || sched.livenessPhase
+    if (livenessPhase) this.#heap.push(o.faultsStopMs + 100, { kind: 'probe' })
+    const deadline = o.faultsStopMs + (livenessPhase ? o.livenessBoundMs : 0)
     let convergedAt = -1
     let guard = 0
     while (this.#heap.size > 0) {
@@ -318,13 +411,15 @@ export class Simulation {
       if (next.time > deadline) break
       this.#now = next.time
       this.#handle(next.item)
-      if (++guard > 20_000_000) throw new Error('simulation event budget exhausted')
+      if (++guard > EVENTS_MAX) throw new Error('simulation event budget exhausted')
       if (this.#probes.size > 0 && this.#now >= o.faultsStopMs && (guard & 63) === 0 && this.#allProbesCommitted()) {
         convergedAt = this.#now
         break
       }
     }
     if (convergedAt < 0 && this.#probes.size > 0 && this.#allProbesCommitted()) convergedAt = this.#now
+    this.#sample(true)
+    for (const m of this.marks) if (m.until === undefined && (m.kind === 'partition' || m.kind === 'crash')) m.until = this.#now
     return this.#result(convergedAt)
   }
 
@@ -333,6 +428,7 @@ export class Simulation {
       case 'deliver': {
         const inst = this.instances[e.to]!
         if (inst.replica === null) return
+        this.#count(e.message.type).delivered++
         const message = this.options.wireEncoding ? decodeMessage(encodeMessage(e.message)) : e.message
         this.#step(inst, { type: 'message', now: this.#now, from: e.from, message })
         return
@@ -354,20 +450,21 @@ export class Simulation {
         if (!this.#faultsOn) return
         const inst = this.instances[e.inst]!
         if (inst.replica === null) return
-        this.#crash(inst)
+        this.#crash(inst, 'random crash')
         this.#heap.push(this.#now + e.downMs, { kind: 'restart', inst: inst.id })
         return
       }
       case 'restart': {
         const inst = this.instances[e.inst]!
-        if (inst.replica !== null) return
-        this.#create(inst)
-        this.#step(inst, { type: 'start', now: this.#now })
+        if (inst.replica !== null || inst.permanentlyDown || inst.heldDown) return
+        this.#restart(inst)
         return
       }
       case 'partition': {
         if (!this.#faultsOn) return
         this.#partition = Array.from({ length: this.options.nodes }, () => this.#rng.int(2))
+        const sides = [0, 1].map((s) => this.#partition!.flatMap((side, i) => (side === s ? [i] : [])).join(','))
+        this.marks.push({ at: this.#now, until: this.#now + e.durationMs, kind: 'partition', label: `{${sides[0]}} | {${sides[1]}} (random)` })
         this.#heap.push(this.#now + e.durationMs, { kind: 'heal' })
         return
       }
@@ -376,38 +473,177 @@ export class Simulation {
         return
       case 'workload': {
         if (this.#now >= this.options.faultsStopMs) return
-        const burst = this.#rng.range(1, 4)
-        for (let i = 0; i < burst; i++) this.#submitOne(false)
-        this.#heap.push(this.#now + 1 + this.#rng.int(2 * this.options.entryIntervalMs), { kind: 'workload' })
+        if (this.#schedule === null) {
+          const burst = this.#rng.range(1, 4)
+          for (let i = 0; i < burst; i++) this.#submitOne(false)
+          this.#heap.push(this.#now + 1 + this.#rng.int(2 * this.options.entryIntervalMs), { kind: 'workload' })
+          return
+        }
+        if (this.#now >= this.#schedule.workload.untilMs) return
+        this.#submitOne(false)
+        this.#heap.push(this.#now + this.#workloadGapMs(), { kind: 'workload' })
         return
       }
       case 'faults-stop': {
         this.#faultsOn = false
         this.#partition = null
+        this.#endScheduledFaults()
         for (const inst of this.instances) {
-          if (inst.replica === null && inst.honest) this.#heap.push(this.#now, { kind: 'restart', inst: inst.id })
+          if (inst.replica === null && inst.honest && !inst.permanentlyDown) this.#heap.push(this.#now, { kind: 'restart', inst: inst.id })
         }
         return
       }
       case 'probe':
         for (let a = 0; a < this.#agents.length; a++) this.#submitOne(true, a)
         return
+      case 'fault':
+        this.#applyFault(e.index, e.phase)
+        return
+      case 'sample':
+        this.#sample(false)
+        this.#heap.push(this.#now + this.#sampleEveryMs, { kind: 'sample' })
+        return
     }
   }
 
-  #crash(inst: Instance): void {
+  // --- the explicit schedule ---
+
+  #applyFault(index: number, phase: 'start' | 'end'): void {
+    const fault = this.#schedule!.faults[index]!
+    if (phase === 'end' && !this.#faultMarks.has(index)) return // already ended at faults-stop
+    switch (fault.kind) {
+      case 'partition': {
+        if (phase === 'start') {
+          this.#groups = this.#groupsOf(fault.groups)
+          const listed = fault.groups.map((g) => `{${g.map(instanceName).join(',')}}`)
+          const rest = this.instances.filter((_, i) => this.#groups![i] === -1).map((i) => i.label)
+          this.#open(index, { at: this.#now, kind: 'partition', label: [...listed, ...(rest.length > 0 ? [`{${rest.join(',')}}`] : [])].join(' | ') })
+        } else {
+          this.#groups = null
+          this.#close(index)
+        }
+        return
+      }
+      case 'link': {
+        for (const from of fault.from) {
+          for (const to of fault.to) {
+            if (from === to) continue
+            if (phase === 'start') this.#links.set(`${from}>${to}`, fault.settings)
+            else this.#links.delete(`${from}>${to}`)
+          }
+        }
+        if (phase === 'start') this.#open(index, { at: this.#now, kind: 'link', label: `${fault.from.join(',')} -> ${fault.to.join(',')}: ${JSON.stringify(fault.settings)}` })
+        else this.#close(index)
+        return
+      }
+      case 'crash': {
+        const inst = this.#instanceOf(fault.node.node, fault.node.copy)
+        if (phase === 'start') {
+          this.#faultMarks.set(index, { at: this.#now, kind: 'crash', label: '' })
+          inst.heldDown = true
+          if (fault.until === null) inst.permanentlyDown = true
+          if (inst.replica !== null) this.#crash(inst, fault.until === null ? 'crash (never restarts)' : 'crash')
+        } else {
+          this.#faultMarks.delete(index)
+          inst.heldDown = false
+          if (inst.replica === null) this.#restart(inst)
+        }
+        return
+      }
+      case 'skew': {
+        const inst = this.#instanceOf(fault.node.node, fault.node.copy)
+        inst.timerRate = phase === 'start' ? fault.rate : 1
+        if (phase === 'start') this.#open(index, { at: this.#now, kind: 'skew', label: `node ${inst.label} timers x${fault.rate}` })
+        else this.#close(index)
+        return
+      }
+    }
+  }
+
+  #open(index: number, mark: SimMark): void {
+    this.marks.push(mark)
+    this.#faultMarks.set(index, mark)
+  }
+
+  #close(index: number): void {
+    const mark = this.#faultMarks.get(index)
+    if (mark !== undefined) mark.until = this.#now
+    this.#faultMarks.delete(index)
+  }
+
+  /** At faults-stop: whatever the schedule left open ends (permanent crashes stay). */
+  #endScheduledFaults(): void {
+    if (this.#schedule === null) return
+    for (const index of [...this.#faultMarks.keys()]) {
+      const fault = this.#schedule.faults[index]!
+      if (fault.kind === 'crash' && fault.until === null) continue
+      this.#applyFault(index, 'end')
+    }
+    this.#groups = null
+    this.#links.clear()
+    for (const inst of this.instances) inst.timerRate = 1
+  }
+
+  #instanceOf(node: number, copy: number): Instance {
+    const inst = this.instances.find((i) => i.identity === node && i.copy === copy)
+    if (inst === undefined) throw new RangeError(`no instance ${node}${copy === 1 ? "'" : ''}`)
+    return inst
+  }
+
+  #workloadGapMs(): number {
+    const rate = this.#schedule!.workload.ratePerSecond
+    // Exponential gaps (a Poisson process), at least 1 ms.
+    return Math.max(1, Math.round((-Math.log(1 - this.#rng.float()) * 1000) / rate))
+  }
+
+  #sample(final: boolean): void {
+    if (!final && this.#now === this.#lastSampleMs) return
+    this.#lastSampleMs = this.#now
+    for (const inst of this.instances) {
+      if (inst.heights.length >= SAMPLES_MAX && !final) continue
+      inst.heights.push([this.#now, inst.storage.committed.length - 1])
+      if (inst.replica !== null) inst.rounds.push([this.#now, inst.replica.inner.round])
+    }
+  }
+
+  // --- crash and restart ---
+
+  #crash(inst: Instance, why: string): void {
+    if (inst.replica !== null) {
+      const s = inst.replica.inner.stats
+      for (const key of Object.keys(s) as (keyof ReplicaStats)[]) inst.carried[key] += s[key]
+    }
     inst.replica = null
     inst.timers.clear()
+    if (inst.crashMark === null) {
+      inst.crashMark = { at: this.#now, kind: 'crash', label: `node ${inst.label}: ${why}` }
+      this.marks.push(inst.crashMark)
+    }
+  }
+
+  #restart(inst: Instance): void {
+    this.#create(inst)
+    if (inst.crashMark !== null) {
+      inst.crashMark.until = this.#now
+      inst.crashMark = null
+    }
+    this.#step(inst, { type: 'start', now: this.#now })
   }
 
   #submitOne(probe: boolean, agentIndex?: number): void {
     const agent = this.#agents[agentIndex ?? this.#rng.int(this.#agents.length)]!
     agent.seq += 1 + (this.#rng.chance(0.1) ? 1 : 0) // gaps are allowed
     const a = this.#agents.indexOf(agent)
-    const entry = signEntry({
-      agent: agent.key, namespace: `sim/agent-${a}`, seq: agent.seq,
-      payload: JSON.stringify({ decision: `d${agent.seq}`, probe }), refs: [], idempotencyKey: '',
-    }, CHAIN_ID, agent.seed)
+    const w = this.#schedule?.workload
+    let payload = JSON.stringify({ decision: `d${agent.seq}`, probe })
+    let namespace = `sim/agent-${a}`
+    if (w !== undefined) {
+      namespace = w.namespaces[a % w.namespaces.length]!
+      const size = this.#rng.range(w.payloadBytesMin, w.payloadBytesMax)
+      const pad = size - payload.length - 10
+      if (pad > 0) payload = JSON.stringify({ decision: `d${agent.seq}`, probe, pad: 'x'.repeat(pad) })
+    }
+    const entry = signEntry({ agent: agent.key, namespace, seq: agent.seq, payload, refs: [], idempotencyKey: '' }, CHAIN_ID, agent.seed)
     const id = toHex(entryId(entry))
     this.submitted.set(id, this.#now)
     if (probe) this.#probes.add(id)
@@ -426,20 +662,20 @@ export class Simulation {
     try {
       actions = inst.replica!.step(event)
     } catch (err) {
-      this.errors.push(`t=${this.#now} node ${inst.identity}${inst.copy > 0 ? "'" : ''}: ${(err as Error).stack ?? String(err)}`)
-      this.#crash(inst)
+      this.errors.push(`t=${this.#now} node ${inst.label}: ${(err as Error).stack ?? String(err)}`)
+      this.#crash(inst, 'threw an exception')
       return
     }
     // A crash in the middle of executing a step: only a prefix of the actions happens.
     let limit = actions.length
     let crashAfter = false
-    if (this.#faultsOn && actions.length > 0 && this.#rng.chance(this.options.midStepCrashRate)) {
+    if (this.#faultsOn && actions.length > 0 && this.options.midStepCrashRate > 0 && this.#rng.chance(this.options.midStepCrashRate)) {
       limit = this.#rng.int(actions.length)
       crashAfter = true
     }
     for (let i = 0; i < limit; i++) this.#execute(inst, actions[i]!)
     if (crashAfter) {
-      this.#crash(inst)
+      this.#crash(inst, `crash in the middle of a step (after ${limit} of ${actions.length} actions)`)
       this.#heap.push(this.#now + this.#rng.range(50, 1000), { kind: 'restart', inst: inst.id })
     }
   }
@@ -462,7 +698,8 @@ export class Simulation {
       case 'set-timer': {
         const token = ++this.#timerToken
         inst.timers.set(a.kind, token)
-        this.#heap.push(this.#now + a.delayMs, { kind: 'timer', inst: inst.id, timerKind: a.kind, round: a.round, token })
+        const delay = inst.timerRate === 1 ? a.delayMs : Math.max(0, Math.round(a.delayMs / inst.timerRate))
+        this.#heap.push(this.#now + delay, { kind: 'timer', inst: inst.id, timerKind: a.kind, round: a.round, token })
         return
       }
       case 'commit':
@@ -471,7 +708,7 @@ export class Simulation {
       case 'store-commit-certificate': {
         const block = s.committed[a.cc.height]
         if (block === undefined || toHex(blockHash(block.header)) !== toHex(a.cc.block)) {
-          if (inst.honest) this.protocolErrors.push(`node ${inst.identity}: store-commit-certificate for height ${a.cc.height} does not match its committed block`)
+          if (inst.honest) this.protocolErrors.push(`node ${inst.label}: store-commit-certificate for height ${a.cc.height} does not match its committed block`)
           return
         }
         s.ccs.set(a.cc.height, a.cc)
@@ -497,7 +734,7 @@ export class Simulation {
     for (let i = 0; i < a.blocks.length; i++) {
       const block = a.blocks[i]!
       if (block.header.height !== s.committed.length) {
-        this.protocolErrors.push(`node ${inst.identity}${inst.copy > 0 ? "'" : ''}: commit of height ${block.header.height} after height ${s.committed.length - 1}`)
+        this.protocolErrors.push(`node ${inst.label}: commit of height ${block.header.height} after height ${s.committed.length - 1}`)
         return
       }
       s.committed.push(block)
@@ -521,25 +758,71 @@ export class Simulation {
     for (const [key, block] of s.blocks) if (block.header.height <= head) s.blocks.delete(key)
   }
 
+  #count(type: string): MessageCounts {
+    let c = this.messageCounts.get(type)
+    if (c === undefined) {
+      c = { sent: 0, partitioned: 0, lost: 0, duplicated: 0, delivered: 0 }
+      this.messageCounts.set(type, c)
+    }
+    return c
+  }
+
   #send(from: Instance, to: number, message: Message): void {
+    const counts = this.#count(message.type)
     for (const target of this.instances) {
       if (target.identity !== to || target.id === from.id) continue
-      if (!this.#linked(from, target)) continue
-      if (this.#partition !== null && this.#partition[from.identity] !== this.#partition[to]) continue
-      if (this.#faultsOn && this.#rng.chance(this.options.lossRate)) continue
+      if (!this.#linked(from, target, message)) {
+        counts.partitioned++
+        continue
+      }
+      if (this.#partition !== null && this.#partition[from.identity] !== this.#partition[to]) {
+        counts.partitioned++
+        continue
+      }
+      if (this.#schedule !== null) {
+        this.#sendScheduled(from, target, message, counts)
+        continue
+      }
+      if (this.#faultsOn && this.#rng.chance(this.options.lossRate)) {
+        counts.lost++
+        continue
+      }
       const copies = this.#faultsOn && this.#rng.chance(this.options.duplicateRate) ? 2 : 1
+      if (copies === 2) counts.duplicated++
       for (let c = 0; c < copies; c++) {
         const base = this.#latency[from.identity]![to]!
         const jitter = this.#rng.int(Math.max(1, Math.floor(base / 2) + 5))
         this.#messages++
+        counts.sent++
         this.#heap.push(this.#now + base + jitter, { kind: 'deliver', to: target.id, from: from.identity, message })
       }
     }
   }
 
+  #sendScheduled(from: Instance, target: Instance, message: Message, counts: MessageCounts): void {
+    const net = this.#schedule!.network
+    const link = this.#links.get(`${from.identity}>${target.identity}`)
+    const loss = link?.loss ?? net.loss
+    const duplicate = link?.duplicate ?? net.duplicate
+    if (this.#faultsOn && loss > 0 && this.#rng.chance(loss)) {
+      counts.lost++
+      return
+    }
+    const copies = this.#faultsOn && duplicate > 0 && this.#rng.chance(duplicate) ? 2 : 1
+    if (copies === 2) counts.duplicated++
+    const base = link?.delayMs ?? this.#latency[from.identity]![target.identity]!
+    const jitterMs = link?.jitterMs ?? net.jitterMs
+    for (let c = 0; c < copies; c++) {
+      const jitter = jitterMs > 0 ? this.#rng.int(jitterMs + 1) : 0
+      this.#messages++
+      counts.sent++
+      this.#heap.push(this.#now + base + jitter, { kind: 'deliver', to: target.id, from: from.identity, message })
+    }
+  }
+
   #allProbesCommitted(): boolean {
     for (const inst of this.instances) {
-      if (!inst.honest) continue
+      if (!inst.honest || inst.permanentlyDown) continue
       for (const p of this.#probes) if (!inst.ids.has(p)) return false
     }
     return true
@@ -547,6 +830,21 @@ export class Simulation {
 
   honestInstances(): Instance[] {
     return this.instances.filter((i) => i.honest)
+  }
+
+  /** Honest instances that the liveness checker judges (not crashed for good). */
+  correctInstances(): Instance[] {
+    return this.instances.filter((i) => i.honest && !i.permanentlyDown)
+  }
+
+  /** An instance's statistics over all its restarts. */
+  statsOf(inst: Instance): ReplicaStats {
+    const out = { ...inst.carried }
+    if (inst.replica !== null) {
+      const s = inst.replica.inner.stats
+      for (const key of Object.keys(s) as (keyof ReplicaStats)[]) out[key] += s[key]
+    }
+    return out
   }
 
   #result(convergedAt: number): SimResult {
@@ -571,11 +869,11 @@ export class Simulation {
       }
     }
     for (const inst of this.instances) {
-      if (inst.replica === null) continue
-      const r = inst.replica.inner
-      if (inst.honest) rounds = Math.max(rounds, r.round)
-      if (inst.honest) timeouts += r.stats.timeouts
-      if (inst.honest) rejected += r.stats.rejected
+      if (!inst.honest) continue
+      if (inst.replica !== null) rounds = Math.max(rounds, inst.replica.inner.round)
+      const s = this.statsOf(inst)
+      timeouts += s.timeouts
+      rejected += s.rejected
     }
     return {
       options: o,
@@ -620,3 +918,5 @@ export function percentile(sorted: readonly number[], p: number): number {
 export function replayCommand(o: SimOptions): string {
   return `npx synod simulate --nodes ${o.nodes} --byzantine ${o.byzantine} --behaviour ${o.behaviour} --runs 1 --seed ${o.seed}`
 }
+
+export { DEFAULT_NETWORK }

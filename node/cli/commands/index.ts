@@ -8,6 +8,7 @@ import { registerStart } from './start.ts'
 import { registerMcp } from './mcp.ts'
 import { registerVerifyReceipt } from './verify-receipt.ts'
 import { registerSimulate } from './simulate.ts'
+import { registerScenario } from './scenario.ts'
 
 export type RegisterCommand = (program: Command) => void
 
@@ -20,4 +21,5 @@ export const commands: RegisterCommand[] = [
   registerMcp,
   registerVerifyReceipt,
   registerSimulate,
+  registerScenario,
 ]

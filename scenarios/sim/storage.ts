@@ -1,0 +1,59 @@
+// Simulated durable storage: what a real driver would write to disk. It survives a
+// simulated crash; the replica is rebuilt from it (restoredState) on restart.
+import { toHex } from '../../src/crypto/hash.ts'
+import { blockHash, genesisBlock, genesisQc, type Block } from '../../src/log/block.ts'
+import type { CommitCertificate, QuorumCertificate } from '../../src/log/certificates.ts'
+import type { Genesis } from '../../src/log/genesis.ts'
+import type { MerkleAccumulatorState } from '../../src/log/merkle.ts'
+import type { SyncStore } from '../../src/consensus/sync.ts'
+import type { RestoredState, SafetyState } from '../../src/consensus/types.ts'
+
+export class SimStorage implements SyncStore {
+  safety: SafetyState | null = null
+  readonly blocks = new Map<string, Block>()
+  /** committed[h] = block at height h (committed[0] = genesis block). */
+  readonly committed: Block[]
+  readonly committedHashes: string[]
+  readonly ccs = new Map<number, CommitCertificate>()
+  headQc: QuorumCertificate | null
+  log: MerkleAccumulatorState = { size: 0, frontier: [] }
+  readonly agentSeqs = new Map<string, number>()
+  /** Hash -> height of committed blocks. */
+  readonly committedIndex = new Map<string, number>()
+
+  constructor(genesis: Genesis) {
+    const g = genesisBlock(genesis)
+    this.committed = [g]
+    this.committedHashes = [toHex(blockHash(g.header))]
+    this.headQc = genesisQc(genesis)
+  }
+
+  blockByHash(hash: Uint8Array): Block | undefined {
+    const key = toHex(hash)
+    const height = this.committedIndex.get(key)
+    return height !== undefined ? this.committed[height] : this.blocks.get(key)
+  }
+  committedBlock(height: number): Block | undefined {
+    return this.committed[height]
+  }
+  commitCertificate(height: number): CommitCertificate | undefined {
+    return this.ccs.get(height)
+  }
+  committedHeight(): number {
+    return this.committed.length - 1
+  }
+
+  restoredState(): RestoredState | undefined {
+    if (this.safety === null && this.committed.length === 1) return undefined
+    const head = this.committed[this.committed.length - 1]!
+    const headHeight = head.header.height
+    return {
+      safety: this.safety ?? { lastVotedRound: 0, preferredRound: 0, oneChainRound: 0, highestTimeoutRound: 0, lastVote: null, lastTimeout: null, highQc: this.headQc!, highTc: null },
+      committedHead: head,
+      committedQc: this.headQc,
+      committedLog: this.log,
+      agentSeqs: new Map(this.agentSeqs),
+      pendingBlocks: [...this.blocks.values()].filter((b) => b.header.height > headHeight),
+    }
+  }
+}

@@ -1,0 +1,67 @@
+// Every library scenario across many seeds on the simulator, judged against its expected
+// outcome. Prints a table (scenario, runs, met, safe, commits, p50/p99 latency) and every
+// failing seed with its replay command; exits non-zero when any run missed.
+//   npm run scenarios:sweep -- [--seeds 20] [--seed 1000] [--only name,name] [--json]
+import { parseArgs } from 'node:util'
+import cliProgress from 'cli-progress'
+import { LIBRARY } from '../scenarios/library/index.ts'
+import { runScenarioSim } from '../scenarios/run/sim-backend.ts'
+import { percentile } from '../scenarios/sim/simulator.ts'
+
+const { values } = parseArgs({
+  options: {
+    seeds: { type: 'string', default: '20' },
+    seed: { type: 'string', default: '1000' },
+    only: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+})
+const seeds = Number(values.seeds)
+const first = Number(values.seed)
+if (!Number.isInteger(seeds) || seeds < 1 || !Number.isInteger(first) || first < 0) throw new Error('--seeds and --seed must be whole numbers')
+const only = values.only === undefined ? null : new Set(values.only.split(','))
+const scenarios = LIBRARY.filter((s) => only === null || only.has(s.name))
+if (only !== null && scenarios.length !== only.size) throw new Error(`unknown scenario in --only; library: ${LIBRARY.map((s) => s.name).join(', ')}`)
+
+const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'scenarios [{bar}] {value}/{total} runs | {scenario} | failed {failed} | {duration_formatted}', noTTYOutput: true, notTTYSchedule: 15_000 }, cliProgress.Presets.shades_classic)
+const rows: { scenario: string, expected: string, runs: number, met: number, safe: number, commits: number, p50: number | null, p99: number | null, seconds: number, failing: { seed: number, replay: string, problem: string }[] }[] = []
+let failed = 0
+let done = 0
+bar.start(scenarios.length * seeds, 0, { scenario: '', failed })
+const started = performance.now()
+for (const scenario of scenarios) {
+  const t = performance.now()
+  const row = { scenario: scenario.name, expected: scenario.expect.outcome, runs: 0, met: 0, safe: 0, commits: 0, p50: null as number | null, p99: null as number | null, seconds: 0, failing: [] as { seed: number, replay: string, problem: string }[] }
+  const latencies: number[] = []
+  for (let seed = first; seed < first + seeds; seed++) {
+    const run = runScenarioSim(scenario, seed)
+    row.runs++
+    if (run.met) row.met++
+    else {
+      failed++
+      row.failing.push({ seed, replay: run.replay, problem: run.problems[0] ?? '' })
+    }
+    if (run.safe) row.safe++
+    row.commits += run.report.stats.commits
+    latencies.push(...run.report.latencies)
+    bar.update(++done, { scenario: scenario.name, failed })
+    // Runs are synchronous: let the progress bar's timer draw between them.
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  latencies.sort((a, b) => a - b)
+  row.p50 = latencies.length === 0 ? null : percentile(latencies, 0.5)
+  row.p99 = latencies.length === 0 ? null : percentile(latencies, 0.99)
+  row.seconds = Math.round((performance.now() - t) / 100) / 10
+  rows.push(row)
+}
+bar.stop()
+const total = { scenarios: rows.length, runs: done, met: rows.reduce((s, r) => s + r.met, 0), failed, seeds: [first, first + seeds - 1], seconds: Math.round((performance.now() - started) / 1000) }
+if (values.json) process.stdout.write(JSON.stringify({ ...total, rows }) + '\n')
+else {
+  const w = Math.max(...rows.map((r) => r.scenario.length))
+  process.stdout.write(`${'scenario'.padEnd(w)}  expected        runs  met  safe  entries  p50ms  p99ms  wall s\n`)
+  for (const r of rows) process.stdout.write(`${r.scenario.padEnd(w)}  ${r.expected.padEnd(14)}  ${String(r.runs).padStart(4)}  ${String(r.met).padStart(3)}  ${String(r.safe).padStart(4)}  ${String(r.commits).padStart(7)}  ${String(r.p50 ?? '-').padStart(5)}  ${String(r.p99 ?? '-').padStart(5)}  ${String(r.seconds).padStart(6)}\n`)
+  process.stdout.write(`${total.runs} runs of ${total.scenarios} scenarios (seeds ${total.seeds[0]}..${total.seeds[1]}): ${total.met} met, ${total.failed} not met, ${total.seconds} s\n`)
+  for (const r of rows) for (const f of r.failing) process.stdout.write(`NOT MET ${r.scenario} seed ${f.seed}: ${f.problem}\n  replay: ${f.replay}\n`)
+}
+process.exitCode = failed === 0 ? 0 : 1

@@ -1,0 +1,84 @@
+// Twins sweep: generate Twins cases (n validators, one or more twins, a leader and a
+// partition per round), run each on the simulator, and report how many were generated,
+// run, safe and live. Within f every case must be safe and live; beyond f (--twins 2
+// for n = 4) the sweep counts the cases that forked, to show the checkers catch them.
+//   npm run twins:sweep -- [--cases 2000] [--rounds 4] [--twins 1] [--nodes 4] [--groups 2] [--hold 1] [--seed 1] [--json]
+//   npx node scripts/twins-sweep.ts --case I --seed S [--report DIR]   (replay one case)
+// Exits non-zero when a case within f fails.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import cliProgress from 'cli-progress'
+import { TwinsSpace } from '../scenarios/twins/generator.ts'
+import { runTwinsCase, type TwinsCaseOutcome } from '../scenarios/twins/run-twins.ts'
+import { renderHtmlReport } from '../scenarios/report/html-report.ts'
+
+const { values } = parseArgs({
+  options: {
+    cases: { type: 'string', default: '2000' },
+    rounds: { type: 'string', default: '4' },
+    twins: { type: 'string', default: '1' },
+    nodes: { type: 'string', default: '4' },
+    groups: { type: 'string', default: '2' },
+    hold: { type: 'string', default: '1' },
+    seed: { type: 'string', default: '1' },
+    case: { type: 'string' },
+    report: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+})
+const int = (name: string, v: string | undefined): number => {
+  if (v === undefined || !/^\d+$/.test(v)) throw new Error(`--${name} must be a whole number, got '${v}'`)
+  return Number(v)
+}
+const options = { nodes: int('nodes', values.nodes), twins: int('twins', values.twins), rounds: int('rounds', values.rounds), groupsMax: int('groups', values.groups), holdRounds: int('hold', values.hold) }
+const seed = int('seed', values.seed)
+
+if (values.case !== undefined) {
+  const space = new TwinsSpace(options)
+  const { case: c, run } = runTwinsCase(space, int('case', values.case), seed)
+  process.stdout.write(`twins case ${c.index} of ${space.size} (seed ${seed}): ${run.met ? 'met' : 'NOT MET'} (expected ${run.expected}; safe=${run.safe} live=${run.live})\n`)
+  for (const r of c.rounds) process.stdout.write(`  round ${r.round}: leader ${r.leader}${r.twinLeads ? ' (twin: both instances propose)' : ''}, partition ${r.partition.map((g) => `{${g.map((x) => (x.copy === 0 ? x.node : `${x.node}'`)).join(',')}}`).join(' ')}\n`)
+  for (const p of run.problems) process.stdout.write(`  ${p}\n`)
+  if (values.report !== undefined) {
+    mkdirSync(values.report, { recursive: true })
+    const base = join(values.report, `twins-case-${c.index}-seed${seed}`)
+    writeFileSync(`${base}.json`, JSON.stringify(run.report, null, 2) + '\n')
+    writeFileSync(`${base}.html`, renderHtmlReport(run.report))
+    process.stdout.write(`report: ${base}.html\n`)
+  }
+  process.exitCode = run.met || options.twins > Math.floor((options.nodes - 1) / 3) ? 0 : 1
+} else {
+  const count = int('cases', values.cases)
+  const space = new TwinsSpace(options)
+  process.stderr.write(`twins sweep: n=${options.nodes}, ${options.twins} twin(s), ${options.rounds} rounds, partitions into <= ${options.groupsMax} groups held ${space.hold} round(s) each: ${space.size} cases in the space (${space.twinChoices.length} twin choices x ${space.partitionsPerRound}^${Math.ceil(options.rounds / space.hold)}); running ${Math.min(count, space.size)} with seed ${seed}\n`)
+  const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'twins [{bar}] {value}/{total} | unsafe {unsafe} | failed {failed} | {duration_formatted}', noTTYOutput: true, notTTYSchedule: 10_000 }, cliProgress.Presets.shades_classic)
+  const indices = space.sample(count, seed)
+  const beyond = options.twins > Math.floor((options.nodes - 1) / 3)
+  const outcomes: TwinsCaseOutcome[] = []
+  bar.start(indices.length, 0, { unsafe: 0, failed: 0 })
+  for (const index of indices) {
+    const { run } = runTwinsCase(space, index, seed)
+    outcomes.push({ index, description: run.report.description, safe: run.safe, live: run.live, met: run.met, problems: run.problems, replay: run.replay })
+    bar.update(outcomes.length, { unsafe: outcomes.filter((o) => !o.safe).length, failed: beyond ? 0 : outcomes.filter((o) => !o.met).length })
+    // Runs are synchronous: let the progress bar's timer draw between them.
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  bar.stop()
+  const unsafe = outcomes.filter((o) => !o.safe)
+  const failures = beyond ? [] : outcomes.filter((o) => !o.met)
+  const summary = {
+    options, seed, generated: space.size, run: outcomes.length, safe: outcomes.length - unsafe.length,
+    live: outcomes.filter((o) => o.live === true).length, met: outcomes.filter((o) => o.met).length,
+    unsafe: unsafe.length, failed: failures.length,
+    unsafeCases: unsafe.slice(0, 20).map((o) => ({ index: o.index, replay: o.replay, evidence: o.problems[0] })),
+    failures: failures.map((o) => ({ index: o.index, replay: o.replay, problems: o.problems.slice(0, 3) })),
+  }
+  if (values.json) process.stdout.write(JSON.stringify(summary) + '\n')
+  else {
+    process.stdout.write(`generated ${summary.generated} cases; run ${summary.run}; safe ${summary.safe}; live ${summary.live}; met ${summary.met}; unsafe ${summary.unsafe}; failed ${summary.failed}\n`)
+    for (const u of summary.unsafeCases) process.stdout.write(`unsafe case ${u.index}: ${u.evidence}\n  replay: ${u.replay}\n`)
+    for (const f of summary.failures) process.stdout.write(`FAILED case ${f.index}: ${f.problems.join(' | ')}\n  replay: ${f.replay}\n`)
+  }
+  process.exitCode = failures.length === 0 ? 0 : 1
+}
