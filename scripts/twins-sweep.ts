@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
 import { TwinsSpace } from '../scenarios/twins/generator.ts'
-import { runTwinsCase, type TwinsCaseOutcome } from '../scenarios/twins/run-twins.ts'
+import { firstViolation, runTwinsCase, type TwinsCaseOutcome } from '../scenarios/twins/run-twins.ts'
 import { renderHtmlReport } from '../scenarios/report/html-report.ts'
 
 const { values } = parseArgs({
@@ -40,6 +40,8 @@ if (values.case !== undefined) {
   process.stdout.write(`twins case ${c.index} of ${space.size} (seed ${seed}): ${run.met ? 'met' : 'NOT MET'} (expected ${run.expected}; safe=${run.safe} live=${run.live})\n`)
   for (const r of c.rounds) process.stdout.write(`  round ${r.round}: leader ${r.leader}${r.twinLeads ? ' (twin: both instances propose)' : ''}, partition ${r.partition.map((g) => `{${g.map((x) => (x.copy === 0 ? x.node : `${x.node}'`)).join(',')}}`).join(' ')}\n`)
   for (const p of run.problems) process.stdout.write(`  ${p}\n`)
+  const violation = firstViolation(run)
+  if (violation !== null) process.stdout.write(`  safety violation: ${violation}\n`)
   if (values.report !== undefined) {
     mkdirSync(values.report, { recursive: true })
     const base = join(values.report, `twins-case-${c.index}-seed${seed}`)
@@ -59,7 +61,7 @@ if (values.case !== undefined) {
   bar.start(indices.length, 0, { unsafe: 0, failed: 0 })
   for (const index of indices) {
     const { run } = runTwinsCase(space, index, seed)
-    outcomes.push({ index, description: run.report.description, safe: run.safe, live: run.live, met: run.met, problems: run.problems, replay: run.replay })
+    outcomes.push({ index, description: run.report.description, safe: run.safe, live: run.live, met: run.met, problems: run.problems, violation: firstViolation(run), replay: run.replay })
     bar.update(outcomes.length, { unsafe: outcomes.filter((o) => !o.safe).length, failed: beyond ? 0 : outcomes.filter((o) => !o.met).length })
     // Runs are synchronous: let the progress bar's timer draw between them.
     await new Promise((resolve) => setImmediate(resolve))
@@ -71,7 +73,7 @@ if (values.case !== undefined) {
     options, seed, generated: space.size, run: outcomes.length, safe: outcomes.length - unsafe.length,
     live: outcomes.filter((o) => o.live === true).length, met: outcomes.filter((o) => o.met).length,
     unsafe: unsafe.length, failed: failures.length,
-    unsafeCases: unsafe.slice(0, 20).map((o) => ({ index: o.index, replay: o.replay, evidence: o.problems[0] })),
+    unsafeCases: unsafe.slice(0, 20).map((o) => ({ index: o.index, replay: o.replay, evidence: o.violation })),
     failures: failures.map((o) => ({ index: o.index, replay: o.replay, problems: o.problems.slice(0, 3) })),
   }
   if (values.json) process.stdout.write(JSON.stringify(summary) + '\n')

@@ -12,14 +12,20 @@
 // (checked at runtime; this module only uses routes, veths and a bridge).
 //
 // Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN) and iproute2. Everything it creates is named
-// after the runner's pid (synod-<pid>-<i>, sbr<pid>, sv<pid>n<i>), deleted at the end,
-// and leftovers of dead runners are deleted at the next setup.
+// after the runner's pid and a per-process run number k (synod-<pid>-<k>-<i>,
+// sbr<pid>r<k>, sv<pid>r<k>n<i>: the kernel tears a namespace down lazily, so a next run
+// in the same process must not reuse names), deleted at the end, and leftovers of dead
+// runners are deleted at the next setup.
 import { spawnSync } from 'node:child_process'
 
 /** The /24 the namespaces share: 10.213.<subnet>.0/24, .254 is the bridge (the runner). */
 const SUBNET_PREFIX = '10.213'
 /** Time one `ip` command may take. */
 const IP_COMMAND_MS_MAX = 10_000
+/** Interface names are at most 15 bytes (IFNAMSIZ - 1). */
+const IFNAME_BYTES_MAX = 15
+/** Runs of this process so far (names must not repeat, see above). */
+let runs = 0
 
 export class NetnsError extends Error {
   override readonly name = 'NetnsError'
@@ -62,11 +68,11 @@ function alive(pid: number): boolean {
 export function removeStaleNamespaces(): string[] {
   const removed: string[] = []
   for (const line of ip(['netns', 'list'], true).split('\n')) {
-    const m = /^synod-(\d+)-\d+\b/.exec(line.trim())
+    const m = /^synod-(\d+)-(\d+)-\d+\b/.exec(line.trim())
     if (m === null || alive(Number(m[1]))) continue
     const name = line.trim().split(' ')[0]!
     ip(['netns', 'del', name], true)
-    ip(['link', 'del', `sbr${m[1]}`], true)
+    ip(['link', 'del', `sbr${m[1]}r${m[2]}`], true)
     removed.push(name)
   }
   return removed
@@ -79,19 +85,24 @@ export class NamespaceNetwork {
   /** Each validator's address on the bridge. */
   readonly hosts: readonly string[]
   readonly runnerHost: string
+  readonly #veths: readonly string[]
   /** Blocked directed pairs, `${from}>${to}`. */
   readonly #blocked = new Set<string>()
   #up = false
 
   constructor(n: number) {
+    if (n > 250) throw new RangeError(`at most 250 validators in one namespace network, got ${n}`)
     const pid = process.pid
-    const subnet = 20 + (pid % 200)
+    const run = runs++
+    const subnet = 20 + ((pid + run) % 200)
     this.n = n
-    this.bridge = `sbr${pid}`
-    this.namespaces = Array.from({ length: n }, (_, i) => `synod-${pid}-${i}`)
+    this.bridge = `sbr${pid}r${run}`
+    this.namespaces = Array.from({ length: n }, (_, i) => `synod-${pid}-${run}-${i}`)
+    this.#veths = Array.from({ length: n }, (_, i) => `sv${pid}r${run}n${i}`)
     this.hosts = Array.from({ length: n }, (_, i) => `${SUBNET_PREFIX}.${subnet}.${i + 1}`)
     this.runnerHost = `${SUBNET_PREFIX}.${subnet}.254`
-    if (n > 250) throw new RangeError(`at most 250 validators in one namespace network, got ${n}`)
+    const longest = [this.bridge, ...this.#veths].reduce((a, b) => (b.length > a.length ? b : a))
+    if (longest.length > IFNAME_BYTES_MAX) throw new NetnsError(`interface name ${longest} is over ${IFNAME_BYTES_MAX} bytes (pid ${pid}, run ${run})`)
   }
 
   setup(): void {
@@ -103,7 +114,7 @@ export class NamespaceNetwork {
       ip(['link', 'set', this.bridge, 'up'])
       for (let i = 0; i < this.n; i++) {
         const ns = this.namespaces[i]!
-        const veth = `sv${process.pid}n${i}`
+        const veth = this.#veths[i]!
         ip(['netns', 'add', ns])
         ip(['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns])
         ip(['link', 'set', veth, 'master', this.bridge, 'up'])
@@ -156,6 +167,8 @@ export class NamespaceNetwork {
 
   /** Deletes the namespaces (their veths go with them) and the bridge. Idempotent. */
   teardown(): void {
+    // Deleting a veth removes its peer at once; a namespace's own teardown is lazy.
+    for (const veth of this.#veths) ip(['link', 'del', veth], true)
     for (const ns of this.namespaces) ip(['netns', 'del', ns], true)
     if (this.#up) ip(['link', 'del', this.bridge], true)
     this.#up = false

@@ -13,7 +13,19 @@ export interface TwinsCaseOutcome {
   readonly live: boolean | null
   readonly met: boolean
   readonly problems: readonly string[]
+  /** The first safety violation found (e.g. the fork), or null. */
+  readonly violation: string | null
   readonly replay: string
+}
+
+/** The first violated safety invariant's first line of evidence. */
+export function firstViolation(run: ScenarioRun): string | null {
+  for (const inv of run.report.invariants) {
+    if (inv.held) continue
+    const lines = (inv.evidence as { violations?: readonly string[] } | undefined)?.violations
+    return lines?.[0] ?? inv.name
+  }
+  return null
 }
 
 export interface TwinsSweepResult {
@@ -50,7 +62,7 @@ export function runTwinsSweep(options: TwinsOptions, count: number, seed: number
   const outcomes: TwinsCaseOutcome[] = []
   for (const index of indices) {
     const { run } = runTwinsCase(space, index, seed)
-    const outcome: TwinsCaseOutcome = { index, description: run.report.description, safe: run.safe, live: run.live, met: run.met, problems: run.problems, replay: run.replay }
+    const outcome: TwinsCaseOutcome = { index, description: run.report.description, safe: run.safe, live: run.live, met: run.met, problems: run.problems, violation: firstViolation(run), replay: run.replay }
     outcomes.push(outcome)
     onCase?.(outcomes.length, indices.length, outcome)
   }
