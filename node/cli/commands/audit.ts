@@ -44,7 +44,7 @@ export function registerAudit(program: Command): void {
     .option('--from <height>', 'first height (node only; the node includes the log frontier)', '1')
     .option('--to <height>', 'last height to verify')
     .option('--allow-uncertified-tail', 'do not fail on blocks after the last commit certificate')
-    .option('--workers <n>', 'threads verifying entry signatures (0: verify on the main thread)', String(availableParallelism()))
+    .option('--workers <n>', `threads that decode, hash and verify entries (0: all on the main thread, the tightest memory bound; up to ${availableParallelism()} here is faster but uses more memory)`, '0')
     .option('--json', 'print the report as one JSON object')
     .action(async (opts: { genesis: string, node?: string, export?: string, from: string, to?: string, allowUncertifiedTail?: boolean, json?: boolean, workers: string }) => {
       if ((opts.node === undefined) === (opts.export === undefined)) throw new Error('give exactly one of --node URL or --export FILE')
