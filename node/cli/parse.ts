@@ -1,4 +1,15 @@
 // Flag parsing shared by the commands: each returns the value or throws a clear error.
+import { InvalidArgumentError } from 'commander'
+
+/** A commander argument parser for a whole number in [min, max]. */
+export function integerFlag(name: string, min: number, max: number): (value: string) => number {
+  return (value) => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number, got '${value}'`)
+    const n = Number(value)
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be between ${min} and ${max}, got ${value}`)
+    return n
+  }
+}
 
 export function parseHeight(value: string, flag: string, min = 0): number {
   const n = Number(value)

@@ -15,21 +15,13 @@ import { LatencyReservoir, runLine, summarizeRuns, type RunLine } from '../../..
 import type { Backend, ScenarioRun } from '../../../scenarios/run/types.ts'
 import { renderHtmlReport } from '../../../scenarios/report/html-report.ts'
 import type { Scenario } from '../../../scenarios/dsl/types.ts'
+import { integerFlag as integer } from '../parse.ts'
 
 /** Bounds on the flags: longer sweeps belong in scripts/scenarios-sweep.ts. */
 const RUNS_MAX = 100_000
 const SEED_MAX = 2 ** 31
 /** Problems printed per failing run (the report holds all). */
 const PROBLEMS_SHOWN_MAX = 5
-
-function integer(name: string, min: number, max: number): (value: string) => number {
-  return (value) => {
-    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number, got '${value}'`)
-    const n = Number(value)
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be between ${min} and ${max}, got ${value}`)
-    return n
-  }
-}
 
 function backendName(value: string): Backend {
   if (value !== 'sim' && value !== 'net') throw new InvalidArgumentError(`--backend must be 'sim' or 'net', got '${value}'`)

@@ -6,20 +6,12 @@ import { InvalidArgumentError, type Command } from 'commander'
 import { faultTolerance } from '../../../src/log/validator-set.ts'
 import { BEHAVIOUR_NAMES, isBehaviourName, type BehaviourName } from '../../../scenarios/behaviours/index.ts'
 import { runOne, summarize, type RunOutcome } from '../../../scenarios/runner.ts'
+import { integerFlag as integer } from '../parse.ts'
 
 /** Bounds on the flags: a simulation of more validators or runs is a sweep script's job. */
 const NODES_MIN = 4
 const NODES_MAX = 64
 const RUNS_MAX = 1_000_000
-
-function integer(name: string, min: number, max: number): (value: string) => number {
-  return (value) => {
-    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number, got '${value}'`)
-    const n = Number(value)
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be between ${min} and ${max}, got ${value}`)
-    return n
-  }
-}
 
 function behaviourName(value: string): BehaviourName {
   if (!isBehaviourName(value)) throw new InvalidArgumentError(`unknown behaviour '${value}'; one of: ${BEHAVIOUR_NAMES.join(', ')}`)
