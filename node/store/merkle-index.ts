@@ -5,7 +5,7 @@
 // or consistency proof costs O(log^2 n) reads at worst instead of the O(n) leaf hashes
 // that src/log/merkle.ts's generators need. The results are byte-identical to those
 // generators (the tests cross-check them).
-import { nodeHash, type MerkleAccumulatorState } from '../../src/log/merkle.ts'
+import { consistencyProofRanges, inclusionProofRanges, nodeHash, splitPoint, type LeafRange, type MerkleAccumulatorState } from '../../src/log/merkle.ts'
 
 export interface SubtreeNode {
   readonly level: number
@@ -49,13 +49,6 @@ function isPowerOfTwo(value: number): boolean {
   return value > 0 && 2 ** Math.round(Math.log2(value)) === value
 }
 
-/** The largest power of two strictly below width (width >= 2). */
-function splitPoint(width: number): number {
-  let split = 1
-  while (split * 2 < width) split *= 2
-  return split
-}
-
 /** MTH(D[start:end]) from stored subtrees. start is aligned as RFC 9162's recursion
  * guarantees: a multiple of the largest power of two that fits in the range. */
 export async function rangeRoot(start: number, end: number, get: GetSubtree): Promise<Uint8Array> {
@@ -77,23 +70,7 @@ export async function inclusionProof(index: number, size: number, get: GetSubtre
   checkSize(index, 'leaf index')
   checkSize(size, 'tree size')
   if (index >= size) throw new RangeError(`leaf index ${index} is not below tree size ${size}`)
-  const topDown: Uint8Array[] = []
-  let start = 0
-  let width = size
-  let offset = index
-  while (width > 1) {
-    const split = splitPoint(width)
-    if (offset < split) {
-      topDown.push(await rangeRoot(start + split, start + width, get))
-      width = split
-    } else {
-      topDown.push(await rangeRoot(start, start + split, get))
-      start += split
-      offset -= split
-      width -= split
-    }
-  }
-  return topDown.reverse()
+  return rootsOf(inclusionProofRanges(index, size), get)
 }
 
 /** RFC 9162 PROOF(oldSize, D[newSize]), as src/log/merkle.ts consistencyProof. */
@@ -102,24 +79,11 @@ export async function consistencyProof(oldSize: number, newSize: number, get: Ge
   checkSize(newSize, 'new tree size')
   if (oldSize > newSize) throw new RangeError(`old tree size ${oldSize} is above new tree size ${newSize}`)
   if (oldSize === 0 || oldSize === newSize) return []
-  const topDown: Uint8Array[] = []
-  let start = 0
-  let oldWidth = oldSize
-  let newWidth = newSize
-  let oldRootIsKnown = true
-  while (oldWidth !== newWidth) {
-    const split = splitPoint(newWidth)
-    if (oldWidth <= split) {
-      topDown.push(await rangeRoot(start + split, start + newWidth, get))
-      newWidth = split
-    } else {
-      topDown.push(await rangeRoot(start, start + split, get))
-      start += split
-      oldWidth -= split
-      newWidth -= split
-      oldRootIsKnown = false
-    }
-  }
-  if (!oldRootIsKnown) topDown.push(await rangeRoot(start, start + newWidth, get))
-  return topDown.reverse()
+  return rootsOf(consistencyProofRanges(oldSize, newSize), get)
+}
+
+async function rootsOf(ranges: readonly LeafRange[], get: GetSubtree): Promise<Uint8Array[]> {
+  const roots: Uint8Array[] = []
+  for (const r of ranges) roots.push(await rangeRoot(r.start, r.end, get))
+  return roots
 }

@@ -156,24 +156,7 @@ export function inclusionProof(index: number, size: number, getLeafHash: (i: num
   assertSize(size, 'tree size')
   assertSize(index, 'leaf index')
   if (index >= size) throw new Error(`leaf index ${index} is not below tree size ${size}`)
-  // Walk from the root down to the leaf; PATH lists the siblings bottom-up.
-  const topDown: Uint8Array[] = []
-  let start = 0
-  let width = size
-  let offset = index
-  while (width > 1) {
-    const split = splitPoint(width)
-    if (offset < split) {
-      topDown.push(rangeRoot(start + split, start + width, getLeafHash))
-      width = split
-    } else {
-      topDown.push(rangeRoot(start, start + split, getLeafHash))
-      start += split
-      offset -= split
-      width -= split
-    }
-  }
-  return topDown.reverse()
+  return inclusionProofRanges(index, size).map((r) => rangeRoot(r.start, r.end, getLeafHash))
 }
 
 /**
@@ -188,30 +171,7 @@ export function consistencyProof(oldSize: number, newSize: number, getLeafHash: 
   assertSize(newSize, 'new tree size')
   if (oldSize > newSize) throw new Error(`old tree size ${oldSize} is above new tree size ${newSize}`)
   if (oldSize === 0) return []
-  // SUBPROOF(m, D[n], b) appends one subtree root after recursing, so walking from
-  // the root down collects the proof in reverse order.
-  const topDown: Uint8Array[] = []
-  let start = 0
-  let oldWidth = oldSize
-  let newWidth = newSize
-  let oldRootIsKnown = true // the RFC's b: the old root needs no proof hash of its own
-  while (oldWidth !== newWidth) {
-    const split = splitPoint(newWidth)
-    if (oldWidth <= split) {
-      // The old tree lies in the left subtree; the right one is new.
-      topDown.push(rangeRoot(start + split, start + newWidth, getLeafHash))
-      newWidth = split
-    } else {
-      // The left subtree is complete in both trees; recurse into the right one.
-      topDown.push(rangeRoot(start, start + split, getLeafHash))
-      start += split
-      oldWidth -= split
-      newWidth -= split
-      oldRootIsKnown = false
-    }
-  }
-  if (!oldRootIsKnown) topDown.push(rangeRoot(start, start + newWidth, getLeafHash))
-  return topDown.reverse()
+  return consistencyProofRanges(oldSize, newSize).map((r) => rangeRoot(r.start, r.end, getLeafHash))
 }
 
 /**
@@ -334,7 +294,8 @@ function rangeRoot(start: number, end: number, getLeafHash: (i: number) => Uint8
 }
 
 /** The largest power of two strictly below width (width >= 2): where MTH splits. */
-function splitPoint(width: number): number {
+/** The largest power of two strictly below width (RFC 9162's k). */
+export function splitPoint(width: number): number {
   if (width < 2) throw new Error(`cannot split a subtree of width ${width}`)
   let split = 1
   while (split * 2 < width) split *= 2
@@ -378,4 +339,68 @@ function assertSize(value: number, what: string): void {
 function assertHash(value: Uint8Array | undefined, what: string): void {
   if (!(value instanceof Uint8Array)) throw new Error(`${what} is not a Uint8Array`)
   if (value.length !== HASH_BYTES) throw new Error(`${what} is ${value.length} bytes, not ${HASH_BYTES}`)
+}
+
+/** A half-open range [start, end) of leaf indexes whose subtree root is one proof hash. */
+export interface LeafRange {
+  readonly start: number
+  readonly end: number
+}
+
+/**
+ * The shape of PATH(index, D[size]) (RFC 9162 section 2.1.3.1): the leaf range of each
+ * proof hash, in proof order (bottom-up). Inputs are validated by the caller
+ * (0 <= index < size). Shared by inclusionProof here and by stores that keep subtree
+ * roots, so the shape of a proof is defined once.
+ */
+export function inclusionProofRanges(index: number, size: number): LeafRange[] {
+  const topDown: LeafRange[] = []
+  let start = 0
+  let width = size
+  let offset = index
+  while (width > 1) {
+    const split = splitPoint(width)
+    if (offset < split) {
+      topDown.push({ start: start + split, end: start + width })
+      width = split
+    } else {
+      topDown.push({ start, end: start + split })
+      start += split
+      offset -= split
+      width -= split
+    }
+  }
+  return topDown.reverse()
+}
+
+/**
+ * The shape of PROOF(oldSize, D[newSize]) (RFC 9162 section 2.1.4.1), in proof order.
+ * Inputs are validated by the caller (0 <= oldSize <= newSize); oldSize 0 or equal
+ * sizes give no ranges. SUBPROOF appends one subtree root after recursing, so walking
+ * from the root down collects the ranges in reverse order.
+ */
+export function consistencyProofRanges(oldSize: number, newSize: number): LeafRange[] {
+  if (oldSize === 0) return []
+  const topDown: LeafRange[] = []
+  let start = 0
+  let oldWidth = oldSize
+  let newWidth = newSize
+  let oldRootIsKnown = true // the RFC's b: the old root needs no proof hash of its own
+  while (oldWidth !== newWidth) {
+    const split = splitPoint(newWidth)
+    if (oldWidth <= split) {
+      // The old tree lies in the left subtree; the right one is new.
+      topDown.push({ start: start + split, end: start + newWidth })
+      newWidth = split
+    } else {
+      // The left subtree is complete in both trees; recurse into the right one.
+      topDown.push({ start, end: start + split })
+      start += split
+      oldWidth -= split
+      newWidth -= split
+      oldRootIsKnown = false
+    }
+  }
+  if (!oldRootIsKnown) topDown.push({ start, end: start + newWidth })
+  return topDown.reverse()
 }
