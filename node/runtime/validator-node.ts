@@ -321,9 +321,11 @@ export class ValidatorNode {
           break
       }
       try {
+        const stepStart = performance.now()
         const actions = replica.step(event)
-        if (this.#logger.isLevelEnabled('trace')) this.#trace(input, actions)
+        const executeStart = performance.now()
         await this.#execute(actions, input, submits)
+        if (this.#logger.isLevelEnabled('trace')) this.#trace(input, actions, executeStart - stepStart, performance.now() - executeStart)
       } catch (err) {
         for (const s of submits) s.settle({ ok: false, error: err as Error })
         await this.#fail(err as Error)
@@ -338,10 +340,13 @@ export class ValidatorNode {
     }
   }
 
-  #trace(input: Input<Message>, actions: readonly Action[]): void {
+  /** One line per step: the input, the actions, and how long the core's step and the
+   * actions' execution took (ms, wall clock: execution includes whatever else the event
+   * loop ran while an action awaited the store). */
+  #trace(input: Input<Message>, actions: readonly Action[], stepMs: number, executeMs: number): void {
     const what = input.type === 'network' ? `${input.message.type} from ${input.from}` : input.type === 'timer' ? `${input.kind} timer, round ${input.round}` : `${input.entries.length} entries`
     const out = actions.map((a) => (a.type === 'send' ? `send ${a.message.type} to ${a.to}` : a.type === 'broadcast' ? `broadcast ${a.message.type}` : a.type))
-    this.#logger.trace({ round: this.round, height: this.#store.head.height, input: what, actions: out }, 'step')
+    this.#logger.trace({ round: this.round, height: this.#store.head.height, input: what, actions: out, stepMs: round1(stepMs), executeMs: round1(executeMs) }, 'step')
   }
 
   async #fail(error: Error): Promise<void> {
@@ -620,4 +625,8 @@ export class ValidatorNode {
 /** The node's submission queue is full: the client should retry later. */
 export class QueueFullError extends Error {
   override readonly name = 'QueueFullError'
+}
+
+function round1(ms: number): number {
+  return Math.round(ms * 10) / 10
 }
