@@ -1,24 +1,19 @@
 // Catch-up benchmark: 3 of 4 validators hold a committed log of N entries (written
-// straight into their stores: the chain is built and signed here with every validator's
-// key, as test/support/chain-builder.ts does), the 4th starts with an empty data
-// directory. One new entry makes the chain move; the empty node sees a certificate far
-// above its head, fetches the committed blocks by height range from its peers and
-// verifies every certificate, block and entry signature. Measures entries/s synced
-// (from the empty node's start to its head reaching the others'). Bounded in time; the
-// nodes are stopped (then killed) by pid.
+// straight into their stores by bench/build-log.ts, signed with every validator's key),
+// the 4th starts with an empty data directory. One new entry makes the chain move; the
+// empty node sees a certificate far above its head, fetches the committed blocks by
+// height range from its peers and verifies every certificate, block and entry signature.
+// Measures entries/s synced (from the empty node's start to its head reaching the
+// others'). Bounded in time; the nodes are stopped (then killed) by pid.
 //   npx node bench/catch-up.ts [--entries 100000] [--per-block 1000]
-import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { blockHash } from '../src/log/block.ts'
-import { signEntry } from '../src/log/entry.ts'
 import { AgentIdentity, SynodClient } from '../sdk/index.ts'
 import { createClusterFiles, NodeProcess } from '../node/devnet/cluster.ts'
 import { getJson } from '../node/devnet/http-client.ts'
-import { readKeyFile } from '../node/runtime/key-file.ts'
-import { LevelStore } from '../node/store/index.ts'
-import { ChainBuilder, signQc } from '../test/support/chain-builder.ts'
+import { buildCommittedLog } from './build-log.ts'
 import { sampleProcess, cpuCores } from './proc-stats.ts'
 
 const { values } = parseArgs({ options: { entries: { type: 'string', default: '100000' }, 'per-block': { type: 'string', default: '1000' }, keep: { type: 'boolean', default: false } } })
@@ -29,39 +24,17 @@ if (!(Number.isSafeInteger(ENTRIES) && Number.isSafeInteger(PER_BLOCK) && PER_BL
 const SYNC_MS_MAX = 600_000
 const PEERS_WAIT_MS = 60_000
 const POLL_MS = 100
-const AGENTS = 64
 
 const log = (text: string): void => { process.stderr.write(text + '\n') }
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 const dir = mkdtempSync(join(tmpdir(), 'synod-bench-catchup-'))
 const files = await createClusterFiles({ dir, nodes: 4, agents: 1, chainId: 'synod-bench-catchup', logLevel: 'warn' })
-const seeds = await Promise.all(files.nodes.map(async (n) => (await readKeyFile(n.keyFile)).seed))
-const net = { genesis: files.genesis, validatorSeeds: seeds }
 
 // Build the chain into node 0's store, then copy the store to nodes 1 and 2.
-const t0 = performance.now()
-const store = new LevelStore(join(files.nodes[0]!.dataDir, 'store'))
-await store.open(files.genesis)
-const chain = new ChainBuilder(net)
-const agents = Array.from({ length: AGENTS }, (_, i) => { const s = new Uint8Array(32); s[0] = 0xcc; s[1] = i; return s })
-const agentKeys = agents.map((s) => AgentIdentity.fromSeed(s).publicKey)
-for (let made = 0; made < ENTRIES; made += PER_BLOCK) {
-  const count = Math.min(PER_BLOCK, ENTRIES - made)
-  const entries = Array.from({ length: count }, (_, i) => {
-    const n = made + i
-    const a = n % AGENTS
-    return signEntry({ agent: agentKeys[a]!, namespace: 'bench/decisions', seq: Math.floor(n / AGENTS) + 1, payload: JSON.stringify({ n, note: 'a decision of about a hundred bytes, as agents write them' }), refs: [], idempotencyKey: '' }, files.genesis.chainId, agents[a]!)
-  })
-  const block = chain.add(entries, true)
-  const item = chain.items.at(-1)!
-  chain.items.length = 0 // keep memory flat
-  await store.commit({ blocks: [block], hashes: [blockHash(block.header)], qc: signQc(net, block.header), cc: item.cc ?? null, log: chain.accumulator.toState() })
-}
-await store.close()
-for (const i of [1, 2]) cpSync(join(files.nodes[0]!.dataDir, 'store'), join(files.nodes[i]!.dataDir, 'store'), { recursive: true })
-const buildS = (performance.now() - t0) / 1000
-log(`catch-up: built a chain of ${ENTRIES} entries in ${chain.head.height} blocks in ${buildS.toFixed(1)} s`)
+const built = await buildCommittedLog(files, { entries: ENTRIES, perBlock: PER_BLOCK, holders: [0, 1, 2] })
+const buildS = built.seconds
+log(`catch-up: built a chain of ${ENTRIES} entries in ${built.blocks} blocks in ${buildS.toFixed(1)} s`)
 
 const nodes = files.nodes.map((f) => new NodeProcess(f))
 const killAll = (): void => { for (const node of nodes) node.killNow() }
@@ -107,7 +80,7 @@ async function measure(): Promise<Record<string, unknown>> {
   await committed
   const seconds = (end - ready) / 1000
   const out = {
-    bench: 'catch-up', entries: ENTRIES, perBlock: PER_BLOCK, blocks: chain.head.height, buildSeconds: Math.round(buildS * 10) / 10,
+    bench: 'catch-up', entries: ENTRIES, perBlock: PER_BLOCK, blocks: built.blocks, buildSeconds: Math.round(buildS * 10) / 10,
     startSeconds: Math.round((ready - start) / 100) / 10, syncSeconds: Math.round(seconds * 100) / 100,
     entriesPerSec: Math.round(target / seconds), syncingNodeCpuCores: cpuCores(cpu0, cpu1), syncingNodeRssMB: cpu1.rssMB, syncingNodePeakRssMB: cpu1.peakRssMB,
   }

@@ -1,6 +1,6 @@
 // `npm run bench` (full) and `npm run bench -- --quick` (under 3 minutes): runs the crypto,
-// consensus-core, cluster, catch-up and audit benchmarks (each its own process, bounded
-// in time), prints every throughput as a ratio of the verification limit measured in
+// consensus-core, cluster, catch-up, audit and rss benchmarks (each its own process,
+// bounded in time), prints every throughput as a ratio of the verification limit measured in
 // the same run, and writes bench/results/<tag>.json, <tag>.md and SVG plots.
 //   limit = (built-in Ed25519 verifies/s on one core x cores) / (processes that must verify each entry)
 // Options: --quick, --tag NAME (default latest / latest-quick), --only crypto,core,...,
@@ -70,6 +70,7 @@ if (want('core')) results.core = await runBench('consensus.ts', QUICK ? ['--entr
 if (want('cluster')) results.cluster = await runBench('cluster.ts', QUICK ? ['--quick'] : [])
 if (want('catch-up')) results.catchUp = await runBench('catch-up.ts', QUICK ? ['--entries', '10000', '--per-block', '500'] : ['--entries', '100000', '--per-block', '1000'])
 if (want('audit')) results.audit = await runBench('audit.ts', QUICK ? ['--entries', '20000'] : ['--entries', '100000'])
+if (want('rss')) results.rss = await runBench('rss.ts', QUICK ? ['--quick'] : [])
 
 // --- the table ---
 interface Row { section: string, figure: string, value: string, limit: string, ratio: string, target: string, met: string }
@@ -133,6 +134,24 @@ if (results.audit !== undefined) {
     rows.push({ section: 'audit', figure: `synod audit of ${a.entries} entries, ${mode}: entries/s (peak RSS ${r.peakRssMB} MB)`, value: String(r.entriesPerSec), limit: `${limit} (${cores} cores / 1)`, ratio: ratio(r.entriesPerSec, limit), target: '>= 70% (best)', met: '' })
   }
   rows.at(-1)!.met = yes(best >= 0.7 * limit)
+}
+
+if (results.rss !== undefined) {
+  type PerNode = (number | null)[]
+  const r = results.rss as { entries: number, rate: number, loadSeconds: number, committedPerSec: number | null, rssMB: { start: PerNode, end: PerNode, peak: PerNode }, heapTotalMB: PerNode, externalMB: PerNode, otherMB: PerNode, underTarget: boolean | null, met: boolean }
+  // The worst validator decides the target, so each figure is the highest of the n.
+  const worst = (xs: PerNode): string => (xs.some((x) => x === null) ? '?' : String(Math.max(...(xs as number[]))))
+  const atOneMillion = r.entries >= 1_000_000
+  // What the largest validator at the end is made of, from its /metrics.
+  const largest = r.rssMB.end.indexOf(Math.max(...r.rssMB.end.map((x) => x ?? -1)))
+  const part = (xs: PerNode): string => String(xs[largest] ?? '?')
+  rows.push({
+    section: 'rss',
+    figure: `RSS per validator after ${r.entries} entries + load (${r.rate}/s offered for ${r.loadSeconds} s, ${r.committedPerSec}/s committed), MB (start / end / peak, highest of ${r.rssMB.end.length}; the largest at the end: V8 heap ${part(r.heapTotalMB)} + external ${part(r.externalMB)} + other ${part(r.otherMB)})`,
+    value: `${worst(r.rssMB.start)} / ${worst(r.rssMB.end)} / ${worst(r.rssMB.peak)}`,
+    limit: '', ratio: '', target: '<= 250 after 1,000,000 entries',
+    met: atOneMillion ? yes(r.met) : `not at 1M (${r.underTarget === null ? '?' : r.underTarget ? 'under' : 'over'} 250 at ${r.entries})`,
+  })
 }
 
 const seconds = round((Date.now() - started) / 1000)

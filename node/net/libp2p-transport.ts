@@ -171,7 +171,18 @@ export class Libp2pTransport<M> implements Transport<M> {
           allowPublishToZeroTopicPeers: true,
           ignoreDuplicatePublishError: true,
           emitSelf: false,
+          // Every validator dials every other, so a flood publish reaches them all at
+          // once, and relaying through a mesh would only deliver each message again
+          // (n - 2 duplicates per receiver, each decrypted, parsed and hashed before
+          // being dropped). So no mesh (D = 0: nobody grafts, nothing is forwarded);
+          // gossip (IHAVE to Dlazy peers each heartbeat, answered by IWANT) still
+          // repairs a message a link lost, and consensus sync fetches missing blocks.
           floodPublish: true,
+          D: 0,
+          Dlo: 0,
+          Dhi: 0,
+          Dout: 0,
+          Dscore: 0,
           fallbackToFloodsub: false,
           allowedTopics: GOSSIP_CHANNELS.map((c) => gossipTopic(this.#options.chainId, c)),
           maxInboundDataLength: LIMITS.messageBytesMax,
