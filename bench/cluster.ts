@@ -31,7 +31,7 @@ import { entryId, entryToCbor, type Entry } from '../src/log/entry.ts'
 import { toJson } from '../src/log/json.ts'
 import { createClusterFiles, NodeProcess } from '../node/devnet/cluster.ts'
 import { getJson } from '../node/devnet/http-client.ts'
-import { cpuCores, sampleProcess, type ProcSample } from './proc-stats.ts'
+import { cpuCores, cpuMsSpent, sampleProcess, type ProcSample } from './proc-stats.ts'
 
 const { values } = parseArgs({
   options: {
@@ -125,11 +125,19 @@ interface StepResult {
   p99Ms: number | null
   nodeCpuCores: (number | null)[]
   nodeRssMB: (number | null)[]
+  /** All validators' CPU time in the measured window over the load's commits in it (the
+   * probe's few are not counted, so this errs high): the cost of a commit, which unlike
+   * throughput does not depend on how busy the machine is. */
+  nodeCpuMsPerCommit: number | null
   generatorCpuCores: number
   saturated: boolean
   http: unknown
   /** The SDK latency probe during the step (http generator): verified commits, one in flight. */
   probe: { commits: number, p50Ms: number | null, p99Ms: number | null } | null
+}
+
+function perCommit(cpuMs: number | null, commits: number): number | null {
+  return cpuMs === null || commits === 0 ? null : Math.round((cpuMs / commits) * 10) / 10
 }
 
 async function waitPeers(): Promise<void> {
@@ -279,8 +287,8 @@ async function measure(): Promise<Record<string, unknown>> {
   }
   const lightEnd = sampleNodes()
   light.sort((a, b) => a - b)
-  const lightResult = { commits: light.length, p50Ms: percentile(light, 0.5), p99Ms: percentile(light, 0.99), meanMs: Math.round(light.reduce((s, v) => s + v, 0) / light.length), nodeCpuCores: lightStart.map((s, i) => cpuCores(s, lightEnd[i]!)) }
-  log(`light load (1 agent, 1 in flight): p50 ${lightResult.p50Ms} ms, p99 ${lightResult.p99Ms} ms over ${light.length} commits`)
+  const lightResult = { commits: light.length, p50Ms: percentile(light, 0.5), p99Ms: percentile(light, 0.99), meanMs: Math.round(light.reduce((s, v) => s + v, 0) / light.length), nodeCpuCores: lightStart.map((s, i) => cpuCores(s, lightEnd[i]!)), nodeCpuMsPerCommit: perCommit(cpuMsSpent(lightStart, lightEnd), light.length) }
+  log(`light load (1 agent, 1 in flight): p50 ${lightResult.p50Ms} ms, p99 ${lightResult.p99Ms} ms over ${light.length} commits; validators' CPU ${lightResult.nodeCpuMsPerCommit} ms per commit (all ${NODES} together)`)
 
   async function step(rate: number, payloadBytes: number): Promise<StepResult> {
     const latencies: number[] = []
@@ -360,12 +368,13 @@ async function measure(): Promise<Record<string, unknown>> {
       payloadBytes, offeredPerSec: rate, committedPerSec, started, committed, failed: failed - unfinished, shed, unfinished,
       p50Ms: percentile(latencies, 0.5), p99Ms: p99,
       nodeCpuCores: from.map((s, i) => cpuCores(s, to[i]!)), nodeRssMB: to.map((s) => s.rssMB),
+      nodeCpuMsPerCommit: perCommit(cpuMsSpent(from, to), inWindow),
       generatorCpuCores: Math.round(((cpu.user + cpu.system) / 1000 / (toCpuAt - fromCpuAt)) * 100) / 100,
       http: httpUse,
       probe: GENERATOR === 'http' ? { commits: probeLatencies.length, p50Ms: percentile(probeLatencies, 0.5), p99Ms: percentile(probeLatencies, 0.99) } : null,
       saturated: committedPerSec < SATURATED_SHARE * rate || (p99 ?? 0) > SATURATED_P99_MS || shed > 0 || unfinished > 0,
     }
-    log(`  ${payloadBytes} B @ ${rate}/s: committed ${committedPerSec}/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, failed ${result.failed}, shed ${shed}, unfinished ${unfinished}; node CPU ${result.nodeCpuCores.join('/')} cores, RSS ${result.nodeRssMB.join('/')} MB; generator ${result.generatorCpuCores} cores; http ${JSON.stringify(httpUse)}${result.probe === null ? '' : `; SDK probe p50 ${result.probe.p50Ms} ms, p99 ${result.probe.p99Ms} ms (${result.probe.commits} verified commits)`}${result.saturated ? ' (saturated)' : ''}`)
+    log(`  ${payloadBytes} B @ ${rate}/s: committed ${committedPerSec}/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, failed ${result.failed}, shed ${shed}, unfinished ${unfinished}; node CPU ${result.nodeCpuCores.join('/')} cores (${result.nodeCpuMsPerCommit} ms per commit, all together), RSS ${result.nodeRssMB.join('/')} MB; generator ${result.generatorCpuCores} cores; http ${JSON.stringify(httpUse)}${result.probe === null ? '' : `; SDK probe p50 ${result.probe.p50Ms} ms, p99 ${result.probe.p99Ms} ms (${result.probe.commits} verified commits)`}${result.saturated ? ' (saturated)' : ''}`)
     return result
   }
 

@@ -43,3 +43,15 @@ export function cpuCores(from: ProcSample, to: ProcSample): number | null {
   if (from.cpuMs === null || to.cpuMs === null || to.atMs <= from.atMs) return null
   return Math.round(((to.cpuMs - from.cpuMs) / (to.atMs - from.atMs)) * 100) / 100
 }
+
+/** CPU time the processes spent between two samples each, in ms, summed; null if unknown. */
+export function cpuMsSpent(from: readonly ProcSample[], to: readonly ProcSample[]): number | null {
+  let total = 0
+  for (let i = 0; i < from.length; i++) {
+    const a = from[i]!.cpuMs
+    const b = to[i]?.cpuMs ?? null
+    if (a === null || b === null) return null
+    total += b - a
+  }
+  return total
+}

@@ -376,6 +376,14 @@ export class ValidatorNode {
       durable = null
       await this.#store.persist(write)
     }
+    // A commit is written without holding up the actions after it: a leader's next
+    // proposal (and a follower's vote, after its own persist) need not wait for the
+    // committed block's write. The store applies writes in the order they are asked for,
+    // so a later persist or commit certificate still lands after the commit, and the
+    // step does not end (no next input) until the commit is durable. Nothing a commit
+    // writes is needed for safety: after a crash it is derived again from the stored
+    // certificates and blocks.
+    let committing = null as Promise<void> | null
     for (const action of actions) {
       if (action.type === 'persist-safety-state') {
         durable ??= { blocks: [] }
@@ -388,9 +396,18 @@ export class ValidatorNode {
         continue
       }
       await flush()
+      if (action.type === 'commit') {
+        // Started now, so the store queues its write before any later one of this step.
+        const previous: Promise<void> | null = committing
+        committing = previous === null ? this.#commit(action) : previous.then(() => this.#commit(action))
+        // Awaited below; until then a failure must not count as unhandled.
+        committing.catch(() => {})
+        continue
+      }
       await this.#perform(action, input, submits)
     }
     await flush()
+    await committing
   }
 
   async #perform(action: Exclude<Action, { type: 'persist-safety-state' | 'persist-block' }>, input: Input<Message> | null, submits: readonly SubmitInput[]): Promise<void> {
