@@ -5,9 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { SYNOD_BIN, VALIDATOR_NODE_FLAGS } from '../../node/devnet/cluster.ts'
 
-export const SYNOD_BIN = fileURLToPath(new URL('../../bin/synod.js', import.meta.url))
 /** Startup compiles TypeScript and loads libp2p: seconds, more when several start at once. */
 export const NODE_READY_MS_MAX = 90_000
 /** Bytes of stdout scanned for the ready line. */
@@ -53,7 +52,7 @@ export class NetNode {
     if (this.#running) throw new Error(`node ${this.options.index} is already running`)
     this.starts++
     const stderr = createWriteStream(join(this.options.dir, 'stderr.log'), { flags: 'a' })
-    const [command, ...args] = [...this.options.prefix, process.execPath, SYNOD_BIN, 'start', '--config', this.options.configFile]
+    const [command, ...args] = [...this.options.prefix, process.execPath, ...VALIDATOR_NODE_FLAGS, SYNOD_BIN, 'start', '--config', this.options.configFile]
     // Its own process group, so a Ctrl-C in the terminal reaches only the runner, which
     // then kills the nodes by pid.
     const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
