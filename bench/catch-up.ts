@@ -39,7 +39,9 @@ log(`catch-up: built a chain of ${ENTRIES} entries in ${built.blocks} blocks in 
 const nodes = files.nodes.map((f) => new NodeProcess(f))
 const killAll = (): void => { for (const node of nodes) node.killNow() }
 process.on('exit', killAll)
+// The validators run in their own process groups: stop them on any stop signal.
 process.on('SIGINT', () => { killAll(); process.exit(130) })
+process.on('SIGTERM', () => { killAll(); process.exit(143) })
 
 async function health(url: string): Promise<{ height: number, logSize: number, peers: number } | null> {
   const answer = await getJson(`${url}/healthz`, 2000).catch(() => null)

@@ -110,7 +110,9 @@ if (values.profile) {
 const nodes = files.nodes.map((f) => new NodeProcess(f))
 const killAll = (): void => { for (const node of nodes) node.killNow() }
 process.on('exit', killAll)
+// The validators run in their own process groups: stop them on any stop signal.
 process.on('SIGINT', () => { killAll(); process.exit(130) })
+process.on('SIGTERM', () => { killAll(); process.exit(143) })
 
 interface StepResult {
   payloadBytes: number

@@ -81,7 +81,9 @@ const nodes = files.nodes.map((f) => new NodeProcess(f))
 const urls = nodes.map((n) => n.httpUrl)
 const killAll = (): void => { for (const node of nodes) node.killNow() }
 process.on('exit', killAll)
+// The validators run in their own process groups: stop them on any stop signal.
 process.on('SIGINT', () => { killAll(); process.exit(130) })
+process.on('SIGTERM', () => { killAll(); process.exit(143) })
 
 interface Health { height: number, logSize: number, peers: number }
 async function health(url: string): Promise<Health | null> {
