@@ -424,11 +424,16 @@ export class SynodClient<S extends NamespaceSchemas = NamespaceSchemas> {
       await Promise.all(more.map((node) => submitTo(node)))
     }
     try {
-      // One long poll per node that took the entry (each asks again when its wait ends);
-      // after resubmitMs without a receipt, every node is asked (one that took the entry
-      // may be lying about having it, and any honest node can serve the receipt).
+      // One long poll per node (each asks again when its wait ends), started as each node
+      // takes the entry, and on the others once f+1 took it: any honest node can serve
+      // the receipt, and the first to hold the commit certificate is the leader that
+      // formed it, which is often not a node that took the entry (waiting only on those
+      // cost one more network hop per commit). After resubmitMs without a receipt, every
+      // node is asked again.
       for (const node of this.#nodes) if (accepted.has(node.url)) waits.start(node)
-      let spreading = spread().catch(() => {})
+      let spreading = spread().then(() => {
+        if (accepted.size >= this.#submitTo) for (const node of this.#ordered(attempt.faulty)) waits.start(node)
+      }).catch(() => {})
       for (;;) {
         if (waits.active === 0) for (const node of this.#ordered(attempt.faulty)) waits.start(node)
         if (attempt.faulty.size >= this.#nodes.length) throw new NoQuorumReachableError(`commit of entry ${idHex}`, attempt.list())

@@ -21,6 +21,8 @@ export class SignaturePool {
   readonly size: number
   readonly #workers: Worker[] = []
   readonly #load: number[] = []
+  /** A worker that failed (or exited) takes no more batches. */
+  readonly #alive: boolean[] = []
   readonly #pending = new Map<number, Pending & { worker: number }>()
   #nextId = 0
   #closed = false
@@ -32,8 +34,10 @@ export class SignaturePool {
       const worker = new Worker(new URL('./signature-worker.ts', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB_MAX } })
       worker.on('message', (m: WorkerAnswer) => this.#settle(m.id, m, null))
       worker.on('error', (err) => this.#failWorker(i, err))
+      worker.on('exit', (code) => this.#failWorker(i, new Error(`a signature worker exited with code ${code}`)))
       this.#workers.push(worker)
       this.#load.push(0)
+      this.#alive.push(true)
     }
   }
 
@@ -45,6 +49,20 @@ export class SignaturePool {
     return answer.results
   }
 
+  /** Checks entries' signatures (verifyEntrySignature) from their canonical encodings;
+   * resolves with one byte per entry, 1 when it decodes and its signature verifies. */
+  async entries(chainId: string, encodings: readonly Uint8Array[]): Promise<Uint8Array> {
+    if (encodings.length === 0) return new Uint8Array(0)
+    const ends = new Uint32Array(encodings.length)
+    let total = 0
+    encodings.forEach((e, i) => { total += e.length; ends[i] = total })
+    const bytes = new Uint8Array(total)
+    encodings.forEach((e, i) => bytes.set(e, i === 0 ? 0 : ends[i - 1]))
+    const answer = await this.#submit((id) => ({ kind: 'entries', id, chainId, bytes, ends }), [bytes.buffer, ends.buffer])
+    if (answer.kind !== 'entries') throw new Error('the worker answered another kind of request')
+    return answer.results
+  }
+
   /** For export records (undecoded bytes): each entry's leaf hash and signature validity. */
   async records(chainId: string, records: readonly Uint8Array[]): Promise<readonly (RecordResult | null)[]> {
     const answer = await this.#submit((id) => ({ kind: 'records', id, chainId, records }))
@@ -52,15 +70,32 @@ export class SignaturePool {
     return answer.results
   }
 
-  async #submit(make: (id: number) => WorkerRequest): Promise<WorkerAnswer> {
-    if (this.#closed) throw new Error('the signature pool is closed')
-    while (Math.min(...this.#load) >= QUEUED_BATCHES_PER_WORKER_MAX) await new Promise<void>((resolve) => this.#waiters.push(resolve))
-    const worker = this.#load.indexOf(Math.min(...this.#load))
+  /** The least loaded live worker, or -1 when none is left. */
+  #leastLoaded(): number {
+    let best = -1
+    for (let i = 0; i < this.#workers.length; i++) {
+      if (this.#alive[i] && (best < 0 || this.#load[i]! < this.#load[best]!)) best = i
+    }
+    return best
+  }
+
+  /** `transfer`: buffers of the request handed to the worker (no longer usable here). */
+  async #submit(make: (id: number) => WorkerRequest, transfer: readonly ArrayBuffer[] = []): Promise<WorkerAnswer> {
+    // Each wait ends when a batch settles, a worker fails or the pool closes.
+    for (;;) {
+      if (this.#closed) throw new Error('the signature pool is closed')
+      const best = this.#leastLoaded()
+      if (best < 0) throw new Error('every signature worker has failed')
+      if (this.#load[best]! < QUEUED_BATCHES_PER_WORKER_MAX) break
+      await new Promise<void>((resolve) => this.#waiters.push(resolve))
+    }
+    const worker = this.#leastLoaded()
     const id = this.#nextId++
     return new Promise<WorkerAnswer>((resolve, reject) => {
+      // Posted first: a request that cannot be cloned throws here and leaves nothing pending.
+      this.#workers[worker]!.postMessage(make(id), [...transfer])
       this.#pending.set(id, { resolve, reject, worker })
       this.#load[worker]! += 1
-      this.#workers[worker]!.postMessage(make(id))
     })
   }
 
@@ -75,11 +110,19 @@ export class SignaturePool {
   }
 
   #failWorker(worker: number, err: Error): void {
+    this.#alive[worker] = false
     for (const [id, p] of this.#pending) if (p.worker === worker) this.#settle(id, null, err)
+    // Callers waiting for room must learn if no worker is left.
+    for (const wake of this.#waiters.splice(0)) wake()
   }
 
+  /** Ends the workers; batches still pending are rejected. */
   async close(): Promise<void> {
+    if (this.#closed) return
     this.#closed = true
+    for (const wake of this.#waiters.splice(0)) wake()
     await Promise.all(this.#workers.map((w) => w.terminate()))
+    const closed = new Error('the signature pool is closed')
+    for (const id of [...this.#pending.keys()]) this.#settle(id, null, closed)
   }
 }

@@ -313,7 +313,7 @@ export class Libp2pTransport<M> implements Transport<M> {
           const stream = await this.#streamTo(link)
           const frame = link.queue.peek()
           if (frame === undefined) break
-          const writable = stream.send(lp.encode.single(frame))
+          const writable = stream.send(lp.encode.single(frame, { maxDataLength: LIMITS.messageBytesMax }))
           link.queue.shift()
           this.stats.sentFrames++
           this.stats.sentBytes += frame.length

@@ -24,6 +24,10 @@ export interface NetworkInput<M> {
   /** Bulk traffic (entry batches) yields to consensus traffic. */
   readonly bulk: boolean
   readonly message: M
+  /** For a sync response whose entry signatures are being checked on worker threads:
+   * settles when the check is done, and the loop waits for it before the replica sees
+   * the message (so that the replica's own checks find the results). */
+  readonly checked?: Promise<void>
 }
 
 export interface SubmitInput {

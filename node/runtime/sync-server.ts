@@ -2,7 +2,7 @@
 // serveSyncRequest (src/consensus/sync.ts) reads a synchronous SyncStore; the chain
 // store is asynchronous, so the blocks and certificates it may read are fetched first,
 // with the same count and byte bounds, into a snapshot it then reads.
-import { encodeBlock, type Block } from '../../src/log/block.ts'
+import { encodedBlockLength, type Block } from '../../src/log/block.ts'
 import type { CommitCertificate } from '../../src/log/certificates.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import { SYNC_BLOCKS_WIRE_MAX } from '../../src/consensus/messages.ts'
@@ -28,7 +28,7 @@ export async function answerSyncRequest(request: SyncRequest, store: Store): Pro
       }
       if (block === undefined) break
       byHash.set(toHex(hash), block)
-      bytes += encodeBlock(block).length
+      bytes += encodedBlockLength(block)
       if (bytes > SYNC_RESPONSE_BYTES_MAX || block.header.height <= 1) break
       hash = block.header.parent
     }
@@ -41,7 +41,7 @@ export async function answerSyncRequest(request: SyncRequest, store: Store): Pro
       byHeight.set(height, block)
       const cc = await store.commitCertificate(height)
       if (cc !== undefined) certificates.set(height, cc)
-      bytes += encodeBlock(block).length
+      bytes += encodedBlockLength(block)
       if (bytes > SYNC_RESPONSE_BYTES_MAX) break
       if (cc !== undefined && height >= request.toHeight) break
     }

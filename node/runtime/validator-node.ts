@@ -21,8 +21,9 @@ import type { Channel, Inspection, Transport, TransportEvent } from '../net/tran
 import type { DurableWrite, Head, Store } from '../store/store.ts'
 import { CommitSignal } from './commit-signal.ts'
 import { NodeFatalError } from './errors.ts'
-import { Mailbox, type Input, type SubmitInput, type SubmitOutcome } from './mailbox.ts'
+import { Mailbox, type Input, type NetworkInput, type SubmitInput, type SubmitOutcome } from './mailbox.ts'
 import { answerSyncRequest } from './sync-server.ts'
+import { SyncSignatureChecker } from './sync-signatures.ts'
 
 export interface ValidatorNodeOptions {
   readonly genesis: Genesis
@@ -95,6 +96,8 @@ export class ValidatorNode {
   /** First sighting of proposals by block hash (hex), for commit latency. */
   readonly #proposalsSeen = new Map<string, number>()
   #replica: Replica | null = null
+  /** Verifies the entry signatures of sync responses on worker threads (from start). */
+  #syncSignatures: SyncSignatureChecker | null = null
   #transport: Transport<Message> | null = null
   #loop: Promise<void> | null = null
   #pump: Promise<void> | null = null
@@ -200,6 +203,7 @@ export class ValidatorNode {
     const restored = await this.#restore()
     this.#ccHeight = (await this.#store.latestCommitCertificate())?.height ?? 0
     this.#replica = new Replica({ genesis: this.genesis, validatorIndex: this.index, seed: this.#options.seed, limits: this.#options.replicaLimits }, restored)
+    this.#syncSignatures = new SyncSignatureChecker(this.genesis.chainId, this.#replica.verifier, this.#logger)
     this.#logger.info({ index: this.index, height: this.#store.head.height, logSize: this.#store.head.logSize, round: this.#replica.round }, 'replica restored')
     this.#transport = this.#createTransport(
       { genesis: this.genesis, selfIndex: this.index, seed: this.#options.seed, listen: this.#options.listen },
@@ -224,6 +228,8 @@ export class ValidatorNode {
     for (const timer of this.#timers.values()) clearTimeout(timer)
     this.#timers.clear()
     if (this.#entryBatchTimer !== null) clearTimeout(this.#entryBatchTimer)
+    // Ends the checks the loop and the pump may be waiting for.
+    await this.#syncSignatures?.close()
     if (wasRunning) await this.#loop
     await this.#transport?.stop()
     await this.#pump
@@ -290,10 +296,20 @@ export class ValidatorNode {
 
   async #pumpNetwork(): Promise<void> {
     const transport = this.#transport!
+    const replica = this.#replica!
+    const syncSignatures = this.#syncSignatures!
     for await (const received of transport.received) {
+      // A sync response the replica may be waiting for has its entry signatures checked
+      // on worker threads from now on, while the loop steps the replica through what is
+      // ahead of it in the mailbox; the loop waits for the check when it gets there.
+      let checked: Promise<void> | undefined
+      if (replica.fetching && syncSignatures.wants(received.message)) {
+        await syncSignatures.roomForCheck()
+        checked = syncSignatures.check(received.message)
+      }
       await this.#mailbox.roomForNetwork()
       if (this.stopping) break
-      this.#mailbox.pushNetwork({ type: 'network', from: received.from, direct: received.channel === 'direct', bulk: received.message.type === 'entries', message: received.message })
+      this.#mailbox.pushNetwork({ type: 'network', from: received.from, direct: received.channel === 'direct', bulk: received.message.type === 'entries', message: received.message, checked })
     }
   }
 
@@ -303,6 +319,7 @@ export class ValidatorNode {
     for (;;) {
       const input = await this.#mailbox.next()
       if (input === null) return
+      if (input.type === 'network' && input.checked !== undefined && !(await this.#awaitChecked(input, input.checked))) return
       const now = this.#now()
       let event: Event
       let submits: SubmitInput[] = []
@@ -338,6 +355,23 @@ export class ValidatorNode {
         this.#lastRound = round
       }
     }
+  }
+
+  /** Waits for the check of a sync response's entries (see the pump); a range response
+   * first lets the replica ask for the range after it, so that the peer serves it while
+   * this one is checked. False when the node stops or fails meanwhile. */
+  async #awaitChecked(input: NetworkInput<Message>, checked: Promise<void>): Promise<boolean> {
+    if (input.message.type === 'range-response') {
+      try {
+        const actions = this.#replica!.step({ type: 'range-arriving', now: this.#now(), from: input.from, message: input.message })
+        await this.#execute(actions, input, [])
+      } catch (err) {
+        await this.#fail(err as Error)
+        return false
+      }
+    }
+    await checked
+    return !this.stopping
   }
 
   /** One line per step: the input, the actions, and how long the core's step and the
@@ -384,6 +418,12 @@ export class ValidatorNode {
     // writes is needed for safety: after a crash it is derived again from the stored
     // certificates and blocks.
     let committing = null as Promise<void> | null
+    // A block that a commit of this same step writes (range sync inserts and commits
+    // whole ranges in one step) is not persisted as pending first: that would write and
+    // fsync it twice. Nothing before the commit needs it on disk; after a crash before
+    // the commit lands it is fetched again.
+    const committedHere = new Set<string>()
+    for (const action of actions) if (action.type === 'commit') for (const hash of action.hashes) committedHere.add(toHex(hash))
     for (const action of actions) {
       if (action.type === 'persist-safety-state') {
         durable ??= { blocks: [] }
@@ -391,6 +431,7 @@ export class ValidatorNode {
         continue
       }
       if (action.type === 'persist-block') {
+        if (committedHere.has(toHex(action.hash))) continue
         durable ??= { blocks: [] }
         durable.blocks.push({ hash: action.hash, block: action.block })
         continue
@@ -413,6 +454,9 @@ export class ValidatorNode {
   async #perform(action: Exclude<Action, { type: 'persist-safety-state' | 'persist-block' }>, input: Input<Message> | null, submits: readonly SubmitInput[]): Promise<void> {
     switch (action.type) {
       case 'send':
+        // The entries of the response will be checked on the signature pool: its workers
+        // start now, while the peer serves the range.
+        if (action.message.type === 'range-request') this.#syncSignatures?.prepare()
         this.#send(action.to, action.message)
         return
       case 'broadcast':

@@ -7,7 +7,7 @@ import { readArray, readBytes, readMap, readUint } from '../../src/codec/schema.
 import { toHex } from '../../src/crypto/hash.ts'
 import { blockHash, decodeBlock, encodeBlock, genesisBlock, headerFromCbor, headerToCbor, type Block, type BlockHeader } from '../../src/log/block.ts'
 import { ccFromCbor, ccToCbor, qcFromCbor, qcToCbor, type CommitCertificate, type QuorumCertificate } from '../../src/log/certificates.ts'
-import { decodeEntry, encodeEntry, type Hash } from '../../src/log/entry.ts'
+import { decodeEntry, encodeEntry, entryId, type Hash } from '../../src/log/entry.ts'
 import { genesisHash, type Genesis } from '../../src/log/genesis.ts'
 import { MerkleAccumulator, leafHash, type MerkleAccumulatorState } from '../../src/log/merkle.ts'
 import type { Receipt } from '../../src/log/receipt.ts'
@@ -158,7 +158,8 @@ export class ChainStore implements Store {
       for (let p = 0; p < block.entries.length; p++) {
         const entry = block.entries[p]!
         const bytes = encodeEntry(entry)
-        const id = sha256(bytes)
+        // Kept per entry object, like its encoding: the replica has usually hashed it already.
+        const id = entryId(entry)
         const index = first + p
         leaves.push(leafHash(bytes))
         const data = new Uint8Array(8 + bytes.length)

@@ -38,9 +38,18 @@ const TWO_32 = 2 ** 32
 
 export function writeU64(out: Uint8Array, offset: number, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${value} is not a safe non-negative integer`)
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength)
-  view.setUint32(offset, Math.floor(value / TWO_32), false)
-  view.setUint32(offset + 4, value % TWO_32, false)
+  if (offset < 0 || offset + 8 > out.length) throw new RangeError(`8 bytes at offset ${offset} do not fit in ${out.length}`)
+  // Byte by byte, big-endian: a commit writes several per entry, and a DataView each time costs more.
+  const high = Math.floor(value / TWO_32)
+  const low = value % TWO_32
+  out[offset] = high >>> 24
+  out[offset + 1] = (high >>> 16) & 0xff
+  out[offset + 2] = (high >>> 8) & 0xff
+  out[offset + 3] = high & 0xff
+  out[offset + 4] = low >>> 24
+  out[offset + 5] = (low >>> 16) & 0xff
+  out[offset + 6] = (low >>> 8) & 0xff
+  out[offset + 7] = low & 0xff
 }
 
 export function readU64(bytes: Uint8Array, offset: number): number {

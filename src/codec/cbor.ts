@@ -94,6 +94,63 @@ function checkWellFormed(text: string): void {
   if (!text.isWellFormed()) throw new CodecError('string is not well-formed Unicode (lone surrogate)')
 }
 
+const utf8 = new TextEncoder()
+
+/** Whether text key `a` comes before `b` in canonical order: the order of their
+ * encodings, which is by UTF-8 length first (the length is in the head), then bytewise. */
+function keyBefore(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return a.length < b.length
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!
+  return false
+}
+
+/** The head of a definite-length item of major type `major` carrying `n` (shortest form). */
+function itemHead(major: number, n: number): Uint8Array {
+  if (!Number.isSafeInteger(n) || n < 0 || n >= 2 ** 32) throw new CodecError(`a length of ${n} cannot be encoded here`)
+  const m = major << 5
+  if (n < 24) return Uint8Array.of(m | n)
+  if (n < 0x100) return Uint8Array.of(m | 24, n)
+  if (n < 0x10000) return Uint8Array.of(m | 25, n >>> 8, n & 0xff)
+  return Uint8Array.of(m | 26, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff)
+}
+
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0
+  for (const p of parts) length += p.length
+  const out = new Uint8Array(length)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
+/**
+ * The canonical encoding of `map` with one more pair, whose value is given already
+ * encoded (canonically): for large values encoded once and reused, such as the entries
+ * of a block, or the blocks of a message. `key` must come after every key of `map` in
+ * canonical order (checked), so the pair goes last; `map` has fewer than 23 pairs.
+ */
+export function encodeCanonicalMapWith(map: { readonly [key: string]: CborValue }, key: string, encodedValue: Uint8Array): Uint8Array {
+  checkWellFormed(key)
+  const keyBytes = utf8.encode(key)
+  const keys = Object.keys(map)
+  if (keys.length >= 23) throw new CodecError('encodeCanonicalMapWith takes maps of fewer than 23 pairs')
+  for (const k of keys) {
+    if (!keyBefore(utf8.encode(k), keyBytes)) throw new CodecError(`map key '${k}' does not come before '${key}' in canonical order`)
+  }
+  const head = encodeCanonical(map)
+  // The map's head is its first byte (fewer than 24 pairs): one more pair.
+  const start = Uint8Array.of(0xa0 | (keys.length + 1))
+  return concatBytes([start, head.subarray(1), itemHead(3, keyBytes.length), keyBytes, encodedValue])
+}
+
+/** The canonical encoding of an array whose items are given already encoded (canonically). */
+export function encodeCanonicalArrayOf(encodedItems: readonly Uint8Array[]): Uint8Array {
+  return concatBytes([itemHead(4, encodedItems.length), ...encodedItems])
+}
+
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false

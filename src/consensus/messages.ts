@@ -2,18 +2,18 @@
 // exactly the fields of that type (absent optional values are null). Decoding is
 // strict: unknown or missing fields, wrong types, oversize arrays and non-canonical
 // bytes are CodecErrors. Decoding checks FORM only; the replica checks signatures.
-import { decodeCanonical, encodeCanonical, type CborValue } from '../codec/cbor.ts'
+import { decodeCanonical, encodeCanonical, encodeCanonicalArrayOf, encodeCanonicalMapWith, type CborValue } from '../codec/cbor.ts'
 import { CodecError } from '../codec/errors.ts'
 import { readArray, readBytes, readMap, readText, readUint, type CborMap } from '../codec/schema.ts'
 import { SIGNATURE_BYTES } from '../crypto/ed25519.ts'
 import { HASH_BYTES } from '../crypto/hash.ts'
 import { LIMITS } from '../limits.ts'
-import { blockFromCbor, blockToCbor } from '../log/block.ts'
+import { blockFromCbor, blockToCbor, encodeBlock } from '../log/block.ts'
 import {
   ccFromCbor, ccToCbor, qcFromCbor, qcToCbor, tcFromCbor, tcToCbor,
   type CommitCertificate, type QuorumCertificate, type TimeoutCertificate,
 } from '../log/certificates.ts'
-import { entryFromCbor, entryToCbor } from '../log/entry.ts'
+import { encodeEntry, entryFromCbor, entryToCbor } from '../log/entry.ts'
 import type {
   CommitVote, Message, MessageType, SafetyState, TimeoutMessage, VoteMessage,
 } from './types.ts'
@@ -74,8 +74,21 @@ export function messageToCbor(m: Message): CborValue {
   }
 }
 
+/** encodeCanonical(messageToCbor(m)); messages that carry blocks or entries are put
+ * together from their encodings (kept per entry object) instead of encoded whole. */
 export function encodeMessage(m: Message): Uint8Array {
-  return encodeCanonical(messageToCbor(m))
+  switch (m.type) {
+    case 'proposal':
+      return encodeCanonicalMapWith({ type: m.type, sig: m.sig, tc: orNull(m.tc, tcToCbor), cc: orNull(m.cc, ccToCbor) }, 'block', encodeBlock(m.block))
+    case 'entries':
+      return encodeCanonicalMapWith({ type: m.type }, 'entries', encodeCanonicalArrayOf(m.entries.map((e) => encodeEntry(e))))
+    case 'block-response':
+      return encodeCanonicalMapWith({ type: m.type }, 'blocks', encodeCanonicalArrayOf(m.blocks.map(encodeBlock)))
+    case 'range-response':
+      return encodeCanonicalMapWith({ type: m.type, cc: orNull(m.cc, ccToCbor) }, 'blocks', encodeCanonicalArrayOf(m.blocks.map(encodeBlock)))
+    default:
+      return encodeCanonical(messageToCbor(m))
+  }
 }
 
 const nullable = <T>(value: CborValue | undefined, read: (v: CborValue) => T): T | null => (value === null ? null : read(value as CborValue))

@@ -49,6 +49,24 @@ interface Want {
   attempts: number
 }
 
+/** A committed height far above the head, fetched by height ranges. Range requests are
+ * pipelined: on a response that extends the head up to a certified block, the next range
+ * is requested before this one is verified, so the peer reads and sends it meanwhile. */
+interface RangeTarget {
+  height: number
+  /** Peers to ask, in order; the first is the one that told us about the height. */
+  peers: number[]
+  attempts: number
+  /** First height of the latest request (0: none yet): a request for the same heights is
+   * not sent again while it may still be answered. */
+  requestedFrom: number
+  /** Head height when the last request ahead was sent (-1: none): one request ahead per
+   * head, so responses that fail verification cannot make this replica send more. */
+  aheadAtHead: number
+  /** A response advanced the head since the last round timer: a request is in flight. */
+  progressed: boolean
+}
+
 interface Orphan {
   readonly from: number
   readonly block: Block
@@ -108,7 +126,7 @@ export class Replica {
   readonly #orphans = new Map<string, Orphan>()
   /** Verified QCs whose block we lack, by block hash. */
   readonly #waitingQcs = new Map<string, QuorumCertificate>()
-  #rangeTarget: { height: number, peers: number[], attempts: number } | null = null
+  #rangeTarget: RangeTarget | null = null
   #actions: Action[] = []
   #started = false
 
@@ -174,6 +192,11 @@ export class Replica {
   get pendingBlocks(): number {
     return this.#tree.pendingCount
   }
+  /** Whether the replica is fetching blocks it lacks (by hash or by height range), so
+   * that sync responses are expected. */
+  get fetching(): boolean {
+    return this.#rangeTarget !== null || this.#wants.size > 0
+  }
   /** A one-line summary of internal state, for debugging simulations. */
   debugState(): string {
     return `round=${this.round} head=${this.committedHeight} highQc=${this.#tree.highQc?.round} highTc=${this.#highTc?.round} timer=${this.#timerRound} pool=${this.#mempool.size} pending=${this.#tree.pendingCount} wants=${this.#wants.size} orphans=${this.#orphans.size} waitingQcs=${this.#waitingQcs.size} range=${this.#rangeTarget?.height} lastVoted=${this.#safety.state.lastVotedRound} proposed=${this.#proposedRound} idleLeader=${this.#idleLeaderRound}`
@@ -201,6 +224,10 @@ export class Replica {
         break
       case 'submit':
         this.#onSubmit(event.entries)
+        break
+      case 'range-arriving':
+        if (!this.#started || !Number.isSafeInteger(event.from) || event.from < 0 || event.from >= this.set.n) break
+        this.#onRangeArriving(event.from, event.message)
         break
     }
     const out = this.#actions
@@ -478,23 +505,73 @@ export class Replica {
     const target = this.#rangeTarget
     if (target === null || m.blocks.length === 0) return this.#ignore()
     if (m.blocks[0]!.header.height !== this.#tree.head.header.height + 1) return this.#ignore()
+    const hashes = m.blocks.map((b) => blockHash(b.header))
     if (m.cc !== null) {
       const last = m.blocks[m.blocks.length - 1]!
-      if (m.cc.height !== last.header.height || !bytesEqual(m.cc.block, blockHash(last.header))) return this.#reject(from, m.type, 'the commit certificate is not for the last block')
-      if (!this.#acceptCc(from, m.cc, m.type)) return
+      if (m.cc.height !== last.header.height || !bytesEqual(m.cc.block, hashes[hashes.length - 1]!)) return this.#reject(from, m.type, 'the commit certificate is not for the last block')
+      if (!this.#acceptCc(from, m.cc, m.type, true)) return
+      this.#requestAhead(from, m.blocks, hashes)
     }
-    for (const block of m.blocks) {
-      const hashHex = toHex(blockHash(block.header))
-      if (this.#tree.get(hashHex) !== undefined) continue
+    for (let i = 0; i < m.blocks.length; i++) {
+      const block = m.blocks[i]!
+      const hashHex = toHex(hashes[i]!)
+      // Known, or committed meanwhile (blocks fetched by hash, and orphans they resolved,
+      // may have got ahead of this range).
+      if (this.#tree.get(hashHex) !== undefined || block.header.height <= this.#tree.head.header.height) continue
       const parent = this.#tree.get(toHex(block.header.parent))
       if (parent === undefined) return this.#reject(from, m.type, `block at height ${block.header.height} does not chain to the previous one`)
       if (!this.#verifyJustify(from, block)) return
       this.#insertAndVote(from, parent, block, null)
       if (this.#tree.get(hashHex) === undefined && block.header.height > this.#tree.head.header.height) return // invalid: rejected
     }
-    target.attempts = 0
-    if (this.#tree.head.header.height >= target.height) this.#rangeTarget = null
-    else this.#requestRange()
+    // Committing may have ended this target (or a certificate seen meanwhile started another).
+    const current = this.#rangeTarget
+    if (current === null) return
+    const headHeight = this.#tree.head.header.height
+    if (headHeight >= current.height) {
+      this.#rangeTarget = null
+      return
+    }
+    current.attempts = 0
+    current.progressed = true
+    // Usually the request ahead already asked for what follows the new head.
+    if (current.requestedFrom !== headHeight + 1) this.#requestRange()
+  }
+
+  /** A range response the driver will deliver later (see the 'range-arriving' event):
+   * asks for the range after it if it would be asked for on delivery. Rejects nothing:
+   * a response that fails here is rejected when it is delivered. */
+  #onRangeArriving(from: number, m: RangeResponse): void {
+    if (this.#rangeTarget === null || m.blocks.length === 0 || m.cc === null) return
+    if (m.blocks[0]!.header.height !== this.#tree.head.header.height + 1) return
+    const hashes = m.blocks.map((b) => blockHash(b.header))
+    const last = m.blocks[m.blocks.length - 1]!
+    if (m.cc.height !== last.header.height || !bytesEqual(m.cc.block, hashes[hashes.length - 1]!)) return
+    // Cached: the CC is not verified again on delivery.
+    if (this.verifier.cc(m.cc) !== null) return
+    this.#requestAhead(from, m.blocks, hashes)
+  }
+
+  /**
+   * Asks `from` for the range after this response's blocks before they are verified, so
+   * that the peer serves it meanwhile. Only when the response's commit certificate has
+   * verified (the caller checked it is for the last block, so its height is one a quorum
+   * committed) and its blocks chain by hash from the head to that block: then, once they
+   * verify, the head is the last block and the next range starts right after it. At most
+   * one request ahead per head height: a response that then fails verification leaves the
+   * head where it was and cannot make this replica ask again (the round timer retries).
+   */
+  #requestAhead(from: number, blocks: readonly Block[], hashes: readonly Hash[]): void {
+    const target = this.#rangeTarget
+    const head = this.#tree.head
+    const next = blocks[blocks.length - 1]!.header.height + 1
+    if (target === null || next > target.height || target.requestedFrom === next || target.aheadAtHead === head.header.height) return
+    if (!bytesEqual(blocks[0]!.header.parent, head.hash)) return
+    for (let i = 1; i < blocks.length; i++) {
+      if (blocks[i]!.header.height !== blocks[i - 1]!.header.height + 1 || !bytesEqual(blocks[i]!.header.parent, hashes[i - 1]!)) return
+    }
+    target.aheadAtHead = head.header.height
+    this.#sendRangeRequest(target, from, next)
   }
 
   // ---------------------------------------------------------------------------------
@@ -534,7 +611,9 @@ export class Replica {
     return true
   }
 
-  #acceptCc(from: number, cc: CommitCertificate, messageType: string): boolean {
+  /** Verifies a CC and acts on it; fetches its block unless `blockInHand` (a range
+   * response carries it). False when invalid. */
+  #acceptCc(from: number, cc: CommitCertificate, messageType: string, blockInHand = false): boolean {
     if (cc.height <= this.#tree.head.header.height && !bytesEqual(cc.block, this.#tree.head.hash)) return true // old news
     const problem = this.verifier.cc(cc)
     if (problem !== null) {
@@ -558,7 +637,7 @@ export class Replica {
       return true
     }
     this.#pendingCcs.set(hashHex, cc)
-    this.#want(hashHex, cc.height, from)
+    if (!blockInHand) this.#want(hashHex, cc.height, from)
     return true
   }
 
@@ -791,19 +870,35 @@ export class Replica {
     const headHeight = this.#tree.head.header.height
     if (height <= headHeight || this.#tree.get(hashHex) !== undefined) return
     if (height > headHeight + this.limits.syncWindowHeights) {
-      if (this.#rangeTarget === null || height > this.#rangeTarget.height) {
-        const fresh = this.#rangeTarget === null
-        this.#rangeTarget = { height, peers: this.#peerOrder(from), attempts: 0 }
-        if (fresh) this.#requestRange()
+      const target = this.#rangeTarget
+      if (target === null) {
+        this.#rangeTarget = { height, peers: this.#peerOrder(from), attempts: 0, requestedFrom: 0, aheadAtHead: -1, progressed: false }
+        this.#requestRange()
+      } else if (height > target.height) {
+        // Same target, further away: what was requested so far still counts.
+        target.height = height
+        target.peers = this.#peerOrder(from)
+        target.attempts = 0
       }
       return
     }
+    if (height <= this.#rangeReach()) return
     if (this.#wants.has(hashHex)) return
     if (this.#wants.size >= this.limits.bufferedProposalsMax) return
     const want: Want = { height, peers: this.#peerOrder(from), attempts: 0 }
     this.#wants.set(hashHex, want)
     this.#requestBlock(hashHex, want)
     this.#ensureTimer()
+  }
+
+  /** While a range sync is under way, the height up to which it brings the blocks: its
+   * target, or the newest commit certificate if lower (ranges hold committed blocks
+   * only). Blocks up to there are left to it: fetched by hash as well, they would be
+   * served and verified twice. 0 when no range sync is under way. */
+  #rangeReach(): number {
+    const target = this.#rangeTarget
+    if (target === null) return 0
+    return Math.min(target.height, this.#latestCc?.height ?? 0)
   }
 
   /** `first`, then every other validator in index order (deterministic). */
@@ -818,26 +913,35 @@ export class Replica {
     const to = want.peers[want.attempts % want.peers.length]!
     want.attempts++
     this.stats.syncRequests++
-    const count = Math.min(BLOCK_REQUEST_COUNT_MAX, this.limits.syncBlocksMax, Math.max(1, want.height - this.#tree.head.header.height))
+    // Ancestors down to the head, or down to what a range sync brings.
+    const below = Math.max(this.#tree.head.header.height, this.#rangeReach())
+    const count = Math.min(BLOCK_REQUEST_COUNT_MAX, this.limits.syncBlocksMax, Math.max(1, want.height - below))
     this.#emit({ type: 'send', to, message: { type: 'block-request', block: hexToBytes(hashHex), count } })
   }
 
+  /** Asks the next peer in turn for the range after the head. */
   #requestRange(): void {
     const target = this.#rangeTarget
     if (target === null || target.peers.length === 0) return
     const to = target.peers[target.attempts % target.peers.length]!
     target.attempts++
+    this.#sendRangeRequest(target, to, this.#tree.head.header.height + 1)
+  }
+
+  #sendRangeRequest(target: RangeTarget, to: number, fromHeight: number): void {
     this.stats.syncRequests++
-    const fromHeight = this.#tree.head.header.height + 1
     const toHeight = Math.min(target.height, fromHeight + Math.min(RANGE_REQUEST_HEIGHTS_MAX, this.limits.syncBlocksMax) - 1)
+    target.requestedFrom = fromHeight
     this.#emit({ type: 'send', to, message: { type: 'range-request', fromHeight, toHeight } })
   }
 
   /** On each round timer: ask the next peer for what is still missing; give up after
-   * syncRetriesMax attempts (a later certificate will ask again). */
+   * syncRetriesMax attempts (a later certificate will ask again). Blocks that a range
+   * sync now brings are no longer asked for by hash. */
   #retrySync(): void {
+    const reach = this.#rangeReach()
     for (const [hashHex, want] of [...this.#wants]) {
-      if (want.attempts >= this.limits.syncRetriesMax) {
+      if (want.attempts >= this.limits.syncRetriesMax || want.height <= reach) {
         this.#wants.delete(hashHex)
         continue
       }
@@ -845,7 +949,10 @@ export class Replica {
     }
     const target = this.#rangeTarget
     if (target !== null) {
-      if (target.attempts >= this.limits.syncRetriesMax) this.#rangeTarget = null
+      // A response advanced the head since the last timer: the range sync is moving, and
+      // the request it sent may still be answered. Asking again would have the range served twice.
+      if (target.progressed) target.progressed = false
+      else if (target.attempts >= this.limits.syncRetriesMax) this.#rangeTarget = null
       else this.#requestRange()
     }
   }

@@ -3,7 +3,7 @@
 // this one pure helper over their store. The answer is plain data: the requester
 // verifies everything (hash links, QCs, entries, log roots, the commit certificate).
 import { bytesEqual } from '../codec/cbor.ts'
-import { blockHash, encodeBlock, type Block } from '../log/block.ts'
+import { blockHash, encodedBlockLength, type Block } from '../log/block.ts'
 import type { CommitCertificate } from '../log/certificates.ts'
 import type { Hash } from '../log/entry.ts'
 import { SYNC_BLOCKS_WIRE_MAX } from './messages.ts'
@@ -29,7 +29,7 @@ export function serveSyncRequest(request: SyncRequest, store: SyncStore): BlockR
     while (blocks.length < count) {
       const block = store.blockByHash(hash)
       if (block === undefined) break
-      bytes += encodeBlock(block).length
+      bytes += encodedBlockLength(block)
       if (bytes > SYNC_RESPONSE_BYTES_MAX && blocks.length > 0) break
       blocks.push(block)
       if (block.header.height <= 1) break
@@ -46,7 +46,7 @@ export function serveSyncRequest(request: SyncRequest, store: SyncStore): BlockR
   for (let height = request.fromHeight; height <= top; height++) {
     const block = store.committedBlock(height)
     if (block === undefined) break
-    bytes += encodeBlock(block).length
+    bytes += encodedBlockLength(block)
     if (bytes > SYNC_RESPONSE_BYTES_MAX && blocks.length > 0) break
     blocks.push(block)
     const certificate = store.commitCertificate(height)

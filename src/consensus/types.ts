@@ -138,6 +138,12 @@ export type Event =
   | { readonly type: 'timer', readonly now: number, readonly kind: TimerKind, readonly round: number }
   /** Entries from clients of this node. Answered by one 'submitted' action. */
   | { readonly type: 'submit', readonly now: number, readonly entries: readonly Entry[] }
+  /** Optional, for a driver that checks a range response's entries on other threads
+   * before delivering it: the response will come as a 'message' once that is done. The
+   * replica may ask for the range after it meanwhile, so that its peer serves it while
+   * this one is checked; nothing else is taken from it until the message comes, and is
+   * verified then. */
+  | { readonly type: 'range-arriving', readonly now: number, readonly from: number, readonly message: RangeResponse }
 
 // ---------------------------------------------------------------------------------
 // Actions (outputs)

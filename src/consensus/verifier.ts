@@ -9,7 +9,7 @@ import {
   checkCc, checkQc, checkTc, commitDataToCbor, timeoutDataToCbor, voteDataToCbor,
   type CommitCertificate, type QuorumCertificate, type TimeoutCertificate,
 } from '../log/certificates.ts'
-import { encodeEntry, verifyEntrySignature, type Entry } from '../log/entry.ts'
+import { encodeEntry, entryId, verifyEntrySignature, type Entry } from '../log/entry.ts'
 import { policyAllows, type Genesis } from '../log/genesis.ts'
 import { leafHash } from '../log/merkle.ts'
 import type { ValidatorSet } from '../log/validator-set.ts'
@@ -112,9 +112,25 @@ export class Verifier {
     return checked
   }
 
-  #entry(entry: Entry): CheckedEntry | string {
+  /**
+   * Records entries whose signatures the caller has verified with the same rule as
+   * entry() (verifyEntrySignature over this chain's id), e.g. on worker threads while the
+   * replica is busy, so that checking them later costs no Ed25519 verification. Every
+   * other check of entry() still runs here, and an entry that fails one is not recorded.
+   * Pass only entries whose signature verified: one whose signature did not is simply
+   * left out, and entry() then verifies and rejects it itself.
+   */
+  entriesVerified(entries: readonly Entry[]): void {
+    for (const entry of entries) {
+      if (this.#byObject.has(entry)) continue
+      const checked = this.#entry(entry, true)
+      if (typeof checked !== 'string') this.#byObject.set(entry, checked)
+    }
+  }
+
+  #entry(entry: Entry, signatureVerified = false): CheckedEntry | string {
     const encoded = encodeEntry(entry)
-    const idHex = toHex(sha256(encoded))
+    const idHex = toHex(entryId(entry))
     const cached = this.#entries.get(idHex)
     if (cached !== undefined) {
       this.counters.entryCacheHits++
@@ -124,8 +140,10 @@ export class Verifier {
     const params = this.#genesis.params
     if (payloadBytes > params.payloadBytesMax) return `entry payload of ${payloadBytes} bytes is over the chain's limit of ${params.payloadBytesMax}`
     if (!policyAllows(this.#genesis.policy, entry.namespace, entry.agent)) return `agent may not write to namespace '${entry.namespace}'`
-    this.counters.signatures++
-    if (!verifyEntrySignature(entry, this.#genesis.chainId)) return 'entry signature does not verify'
+    if (!signatureVerified) {
+      this.counters.signatures++
+      if (!verifyEntrySignature(entry, this.#genesis.chainId)) return 'entry signature does not verify'
+    }
     const checked: CheckedEntry = { entry, idHex, agentHex: toHex(entry.agent), leaf: leafHash(encoded), bytes: encoded.length }
     this.#entries.set(idHex, checked)
     return checked

@@ -2,7 +2,7 @@
 // parent, plus the entries it orders. The header commits to the entries (entriesRoot)
 // and to the whole log after them (logSize, logRoot), so a certified header alone
 // pins the log's contents at that height.
-import { decodeCanonical, encodeCanonical, type CborValue } from '../codec/cbor.ts'
+import { decodeCanonical, encodeCanonical, encodeCanonicalArrayOf, encodeCanonicalMapWith, type CborValue } from '../codec/cbor.ts'
 import { readArray, readBytes, readMap, readUint } from '../codec/schema.ts'
 import { HASH_BYTES, sha256 } from '../crypto/hash.ts'
 import { LIMITS } from '../limits.ts'
@@ -81,8 +81,25 @@ export function blockFromCbor(value: CborValue, payloadBytesMax?: number): Block
   }
 }
 
+/** encodeCanonical(blockToCbor(b)), from the entries' encodings (kept per entry object):
+ * a block is encoded for every message and store record that carries it. */
 export function encodeBlock(b: Block): Uint8Array {
-  return encodeCanonical(blockToCbor(b))
+  return encodeCanonicalMapWith({ header: headerToCbor(b.header) }, 'entries', encodeCanonicalArrayOf(b.entries.map((e) => encodeEntry(e))))
+}
+
+/** Bytes of a CBOR item's head (shortest form) for a length or count of `n`. */
+function headBytes(n: number): number {
+  return n < 24 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : n < 0x100000000 ? 5 : 9
+}
+
+/** encodeBlock(b).length without encoding the block: from its entries' encodings (kept
+ * per entry object) and its header's. Serving sync budgets responses by it. */
+export function encodedBlockLength(b: Block): number {
+  let entries = 0
+  for (const e of b.entries) entries += encodeEntry(e).length
+  const header = encodeCanonical(headerToCbor(b.header)).length
+  // A map of two pairs: "entries" -> an array of the entries, "header" -> the header.
+  return headBytes(2) + headBytes(7) + 7 + headBytes(b.entries.length) + entries + headBytes(6) + 6 + header
 }
 
 export function decodeBlock(bytes: Uint8Array, payloadBytesMax?: number): Block {

@@ -4,9 +4,10 @@ import { decodeCanonical, encodeCanonical, type CborValue } from '../codec/cbor.
 import { readArray, readBytes, readMap, readText, readUint } from '../codec/schema.ts'
 import { CodecError } from '../codec/errors.ts'
 import { sha256 } from '../crypto/hash.ts'
-import { domainMessage, signDomain, verifyDomain } from '../crypto/domain.ts'
-import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../crypto/ed25519.ts'
+import { domainMessage } from '../crypto/domain.ts'
+import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, signMessage, verifySignature } from '../crypto/ed25519.ts'
 import { LIMITS } from '../limits.ts'
+import { directEntryEncoding, directEntrySigningMessage } from './entry-encoding.ts'
 
 export type Hash = Uint8Array
 
@@ -59,7 +60,7 @@ const ids = new WeakMap<Entry, Hash>()
 export function encodeEntry(entry: Entry): Uint8Array {
   let bytes = encodings.get(entry)
   if (bytes === undefined) {
-    bytes = encodeCanonical(entryToCbor(entry))
+    bytes = directEntryEncoding(entry) ?? encodeCanonical(entryToCbor(entry))
     encodings.set(entry, bytes)
   }
   return bytes
@@ -86,7 +87,11 @@ export function entryFromCbor(value: CborValue, payloadBytesMax: number = LIMITS
 }
 
 export function decodeEntry(bytes: Uint8Array, payloadBytesMax?: number): Entry {
-  return entryFromCbor(decodeCanonical(bytes), payloadBytesMax)
+  const entry = entryFromCbor(decodeCanonical(bytes), payloadBytesMax)
+  // decodeCanonical accepts only the canonical form: these bytes are the entry's
+  // encoding (copied: the caller's buffer may be reused).
+  encodings.set(entry, new Uint8Array(bytes))
+  return entry
 }
 
 function checkJson(payload: string): void {
@@ -109,14 +114,14 @@ export function entryId(entry: Entry): Hash {
 
 export function signEntry(body: EntryBody, chainId: string, seed: Uint8Array): Entry {
   checkJson(body.payload)
-  return { ...body, sig: signDomain(seed, 'entry', chainId, bodyValue(body)) }
+  return { ...body, sig: signMessage(seed, entrySigningMessage(body, chainId)) }
 }
 
-/** The exact bytes the agent signed (for batch verification elsewhere, e.g. in workers). */
+/** The exact bytes the agent signs: domainMessage('entry', chainId, body). */
 export function entrySigningMessage(entry: EntryBody, chainId: string): Uint8Array {
-  return domainMessage('entry', chainId, bodyValue(entry))
+  return directEntrySigningMessage(entry, chainId) ?? domainMessage('entry', chainId, bodyValue(entry))
 }
 
 export function verifyEntrySignature(entry: Entry, chainId: string): boolean {
-  return verifyDomain(entry.agent, 'entry', chainId, bodyValue(entry), entry.sig)
+  return verifySignature(entry.agent, entrySigningMessage(entry, chainId), entry.sig)
 }

@@ -116,6 +116,12 @@ describe('libp2p transport', () => {
     expect((await nextMessage(nodes[2]!)).message.text.length).toBe(big.length)
   })
 
+  it('carries a direct message above the 4 MiB default of length-prefixed framing', async () => {
+    const big = 'y'.repeat(6 * 1024 * 1024)
+    nodes[1]!.send(2, encode(big))
+    expect((await nextMessage(nodes[2]!)).message.text.length).toBe(big.length)
+  })
+
   it('broadcasts over gossip to every other validator', async () => {
     await waitFor(() => nodes.every((n) => n.connectedPeers().length === 3))
     // Give the gossip meshes a moment to form after the subscriptions are exchanged.
