@@ -16,6 +16,7 @@
 //   'S' agent key             -> highest committed seq(8)
 //   'P' height hash           -> pending (validated, uncommitted) block (canonical CBOR)
 //   'R' hash                  -> height of a pending block
+import { writeUint64BE } from '../../src/codec/big-endian.ts'
 
 export const TAG = {
   meta: 0x6d, // 'm'
@@ -39,17 +40,7 @@ const TWO_32 = 2 ** 32
 export function writeU64(out: Uint8Array, offset: number, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${value} is not a safe non-negative integer`)
   if (offset < 0 || offset + 8 > out.length) throw new RangeError(`8 bytes at offset ${offset} do not fit in ${out.length}`)
-  // Byte by byte, big-endian: a commit writes several per entry, and a DataView each time costs more.
-  const high = Math.floor(value / TWO_32)
-  const low = value % TWO_32
-  out[offset] = high >>> 24
-  out[offset + 1] = (high >>> 16) & 0xff
-  out[offset + 2] = (high >>> 8) & 0xff
-  out[offset + 3] = high & 0xff
-  out[offset + 4] = low >>> 24
-  out[offset + 5] = (low >>> 16) & 0xff
-  out[offset + 6] = (low >>> 8) & 0xff
-  out[offset + 7] = low & 0xff
+  writeUint64BE(out, offset, value)
 }
 
 export function readU64(bytes: Uint8Array, offset: number): number {

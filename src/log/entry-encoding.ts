@@ -10,6 +10,7 @@
 // or refuses it as it always did.
 import { DOMAIN_TAG } from '../crypto/domain.ts'
 import type { Entry, EntryBody } from './entry.ts'
+import { writeUint64BE } from '../codec/big-endian.ts'
 
 const utf8 = new TextEncoder()
 
@@ -50,17 +51,8 @@ function writeHead(out: Uint8Array, pos: number, major: number, n: number): numb
     out[pos + 4] = n & 0xff
     return pos + 5
   }
-  const high = Math.floor(n / 0x100000000)
-  const low = n >>> 0
   out[pos] = m | 27
-  out[pos + 1] = high >>> 24
-  out[pos + 2] = (high >>> 16) & 0xff
-  out[pos + 3] = (high >>> 8) & 0xff
-  out[pos + 4] = high & 0xff
-  out[pos + 5] = low >>> 24
-  out[pos + 6] = (low >>> 16) & 0xff
-  out[pos + 7] = (low >>> 8) & 0xff
-  out[pos + 8] = low & 0xff
+  writeUint64BE(out, pos + 1, n)
   return pos + 9
 }
 
