@@ -5,22 +5,11 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { bytesToNumberLE } from '@noble/curves/utils.js'
 import { sha256 as nobleSha256, sha512 } from '@noble/hashes/sha2.js'
+import { concatBytes } from '@noble/hashes/utils.js'
 import type { CryptoImpl } from './impl.ts'
 
 const Point = ed25519.Point
 const ORDER = Point.Fn.ORDER
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let length = 0
-  for (const part of parts) length += part.length
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
-}
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false
@@ -46,7 +35,7 @@ export const nobleCrypto: CryptoImpl = {
       const s = bytesToNumberLE(signature.subarray(32, 64))
       if (s >= ORDER) return false
       const A = Point.fromBytes(publicKey, false)
-      const k = bytesToNumberLE(sha512(concat(r, publicKey, message))) % ORDER
+      const k = bytesToNumberLE(sha512(concatBytes(r, publicKey, message))) % ORDER
       const rPrime = Point.BASE.multiplyUnsafe(s).subtract(A.multiplyUnsafe(k))
       return equalBytes(rPrime.toBytes(), r)
     } catch {
