@@ -6,7 +6,7 @@
 // Measures entries/s synced (from the empty node's start to its head reaching the
 // others'). Bounded in time; the nodes are stopped (then killed) by pid.
 //   npx node bench/catch-up.ts [--entries 100000] [--per-block 1000]
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -15,6 +15,7 @@ import { createClusterFiles, NodeProcess } from '../node/devnet/cluster.ts'
 import { getJson } from '../node/devnet/http-client.ts'
 import { buildCommittedLog } from './build-log.ts'
 import { sampleProcess, cpuCores } from './proc-stats.ts'
+import { killNodesOnExit, measureAndReport } from './bench-nodes.ts'
 
 const { values } = parseArgs({ options: { entries: { type: 'string', default: '100000' }, 'per-block': { type: 'string', default: '1000' }, keep: { type: 'boolean', default: false } } })
 const ENTRIES = Number(values.entries)
@@ -37,11 +38,7 @@ const buildS = built.seconds
 log(`catch-up: built a chain of ${ENTRIES} entries in ${built.blocks} blocks in ${buildS.toFixed(1)} s`)
 
 const nodes = files.nodes.map((f) => new NodeProcess(f))
-const killAll = (): void => { for (const node of nodes) node.killNow() }
-process.on('exit', killAll)
-// The validators run in their own process groups: stop them on any stop signal.
-process.on('SIGINT', () => { killAll(); process.exit(130) })
-process.on('SIGTERM', () => { killAll(); process.exit(143) })
+killNodesOnExit(nodes)
 
 async function health(url: string): Promise<{ height: number, logSize: number, peers: number } | null> {
   const answer = await getJson(`${url}/healthz`, 2000).catch(() => null)
@@ -89,12 +86,4 @@ async function measure(): Promise<Record<string, unknown>> {
   log(`catch-up: ${target} entries synced in ${seconds.toFixed(1)} s = ${out.entriesPerSec} entries/s (node ready in ${out.startSeconds} s; syncing node ${out.syncingNodeCpuCores} cores, RSS ${cpu1.rssMB} MB)`)
   return out
 }
-let result: Record<string, unknown> | null
-try {
-  result = await measure()
-} finally {
-  await Promise.all(nodes.map((n) => n.stop().catch(() => n.kill())))
-  if (!values.keep) rmSync(dir, { recursive: true, force: true })
-}
-process.stdout.write(JSON.stringify(result) + '\n')
-process.exit(0)
+await measureAndReport(measure, nodes, dir, values.keep)

@@ -21,7 +21,7 @@
 // Every loop is bounded in count and in time; the nodes are stopped (then killed) by pid.
 // Last stdout line: one JSON object. Progress on stderr.
 //   npx node bench/cluster.ts [--quick] [--nodes 4] [--agents 16] [--keep]
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -32,6 +32,7 @@ import { toJson } from '../src/log/json.ts'
 import { createClusterFiles, NodeProcess } from '../node/devnet/cluster.ts'
 import { getJson } from '../node/devnet/http-client.ts'
 import { cpuCores, cpuMsSpent, sampleProcess, type ProcSample } from './proc-stats.ts'
+import { killNodesOnExit, measureAndReport } from './bench-nodes.ts'
 
 const { values } = parseArgs({
   options: {
@@ -108,11 +109,7 @@ if (values.profile) {
   log(`profiles go to ${join(dir, 'profiles')}`)
 }
 const nodes = files.nodes.map((f) => new NodeProcess(f))
-const killAll = (): void => { for (const node of nodes) node.killNow() }
-process.on('exit', killAll)
-// The validators run in their own process groups: stop them on any stop signal.
-process.on('SIGINT', () => { killAll(); process.exit(130) })
-process.on('SIGTERM', () => { killAll(); process.exit(143) })
+killNodesOnExit(nodes)
 
 interface StepResult {
   payloadBytes: number
@@ -403,12 +400,4 @@ async function measure(): Promise<Record<string, unknown>> {
     final: { logSize: heads[0]?.logSize ?? null, height: heads[0]?.height ?? null, nodeRssMB: after.map((s) => s.rssMB), nodePeakRssMB: after.map((s) => s.peakRssMB) },
   }
 }
-let summary: Record<string, unknown> | null
-try {
-  summary = await measure()
-} finally {
-  await Promise.all(nodes.map((n) => n.stop().catch(() => n.kill())))
-  if (!values.keep) rmSync(dir, { recursive: true, force: true })
-}
-process.stdout.write(JSON.stringify(summary) + '\n')
-process.exit(0)
+await measureAndReport(measure, nodes, dir, values.keep)

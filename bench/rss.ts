@@ -13,7 +13,7 @@
 // one JSON object.
 //   npx node bench/rss.ts [--quick] [--entries 1000000] [--per-block 1000]
 //     [--load-seconds 60] [--rate 100] [--sample-seconds 5] [--keep]
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -22,6 +22,7 @@ import { createClusterFiles, NodeProcess } from '../node/devnet/cluster.ts'
 import { getJson, postEntry } from '../node/devnet/http-client.ts'
 import { buildCommittedLog } from './build-log.ts'
 import { sampleProcess, type ProcSample } from './proc-stats.ts'
+import { killNodesOnExit, measureAndReport } from './bench-nodes.ts'
 
 const { values } = parseArgs({
   options: {
@@ -79,11 +80,7 @@ const files = await createClusterFiles({
 })
 const nodes = files.nodes.map((f) => new NodeProcess(f))
 const urls = nodes.map((n) => n.httpUrl)
-const killAll = (): void => { for (const node of nodes) node.killNow() }
-process.on('exit', killAll)
-// The validators run in their own process groups: stop them on any stop signal.
-process.on('SIGINT', () => { killAll(); process.exit(130) })
-process.on('SIGTERM', () => { killAll(); process.exit(143) })
+killNodesOnExit(nodes)
 
 interface Health { height: number, logSize: number, peers: number }
 async function health(url: string): Promise<Health | null> {
@@ -289,12 +286,4 @@ async function measure(): Promise<Record<string, unknown>> {
   }
 }
 
-let result: Record<string, unknown> | null
-try {
-  result = await measure()
-} finally {
-  await Promise.all(nodes.map((n) => n.stop().catch(() => n.kill())))
-  if (!values.keep) rmSync(dir, { recursive: true, force: true })
-}
-process.stdout.write(JSON.stringify(result) + '\n')
-process.exit(0)
+await measureAndReport(measure, nodes, dir, values.keep)
