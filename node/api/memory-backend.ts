@@ -9,10 +9,10 @@ import { signDomain } from '../../src/crypto/domain.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import { blockHash, entriesRootOf, genesisBlock, genesisQc, type Block, type BlockHeader } from '../../src/log/block.ts'
 import { commitDataToCbor, voteDataToCbor, type CommitCertificate, type QuorumCertificate } from '../../src/log/certificates.ts'
-import { encodeEntry, entryId, verifyEntrySignature, type Entry, type Hash } from '../../src/log/entry.ts'
+import { entryId, entryLeaf, verifyEntrySignature, type Entry, type Hash } from '../../src/log/entry.ts'
 import { EXPORT_FORMAT, type ExportHeader } from '../../src/log/export.ts'
 import { genesisHash, policyAllows, validatorSetOf, type Genesis } from '../../src/log/genesis.ts'
-import { consistencyProof, inclusionProof, leafHash, MerkleAccumulator } from '../../src/log/merkle.ts'
+import { consistencyProof, inclusionProof, MerkleAccumulator } from '../../src/log/merkle.ts'
 import type { Receipt } from '../../src/log/receipt.ts'
 import { bitmapOf } from '../../src/log/signer-bitmap.ts'
 import type { ValidatorSet } from '../../src/log/validator-set.ts'
@@ -106,7 +106,7 @@ export class TestMemoryBackend implements NodeBackend {
     const entries = take.map(([, entry]) => entry)
     const firstIndex = this.#accumulator.size
     for (const entry of entries) {
-      const leaf = leafHash(encodeEntry(entry))
+      const leaf = entryLeaf(entry)
       this.#leaves.push(leaf)
       this.#accumulator.append(leaf)
     }

@@ -7,9 +7,9 @@ import { readArray, readBytes, readMap, readUint } from '../../src/codec/schema.
 import { toHex } from '../../src/crypto/hash.ts'
 import { blockHash, decodeBlock, encodeBlock, genesisBlock, headerFromCbor, headerToCbor, type Block, type BlockHeader } from '../../src/log/block.ts'
 import { ccFromCbor, ccToCbor, qcFromCbor, qcToCbor, type CommitCertificate, type QuorumCertificate } from '../../src/log/certificates.ts'
-import { decodeEntry, encodeEntry, entryId, type Hash } from '../../src/log/entry.ts'
+import { decodeEntry, encodeEntry, entryId, entryLeaf, type Hash } from '../../src/log/entry.ts'
 import { genesisHash, type Genesis } from '../../src/log/genesis.ts'
-import { MerkleAccumulator, leafHash, type MerkleAccumulatorState } from '../../src/log/merkle.ts'
+import { MerkleAccumulator, type MerkleAccumulatorState } from '../../src/log/merkle.ts'
 import type { Receipt } from '../../src/log/receipt.ts'
 import { sha256 } from '../../src/crypto/hash.ts'
 import { NODE_LIMITS } from '../limits.ts'
@@ -158,10 +158,10 @@ export class ChainStore implements Store {
       for (let p = 0; p < block.entries.length; p++) {
         const entry = block.entries[p]!
         const bytes = encodeEntry(entry)
-        // Kept per entry object, like its encoding: the replica has usually hashed it already.
+        // Id and leaf are kept per entry object, like its encoding: the replica has usually hashed them already.
         const id = entryId(entry)
         const index = first + p
-        leaves.push(leafHash(bytes))
+        leaves.push(entryLeaf(entry))
         const data = new Uint8Array(8 + bytes.length)
         writeU64(data, 0, header.height)
         data.set(bytes, 8)

@@ -9,9 +9,8 @@ import {
   checkCc, checkQc, checkTc, commitDataToCbor, timeoutDataToCbor, voteDataToCbor,
   type CommitCertificate, type QuorumCertificate, type TimeoutCertificate,
 } from '../log/certificates.ts'
-import { encodeEntry, entryId, verifyEntrySignature, type Entry } from '../log/entry.ts'
+import { encodeEntry, entryId, entryLeaf, verifyEntrySignature, type Entry } from '../log/entry.ts'
 import { policyAllows, type Genesis } from '../log/genesis.ts'
-import { leafHash } from '../log/merkle.ts'
 import type { ValidatorSet } from '../log/validator-set.ts'
 import type { TimeoutMessage, VoteMessage } from './types.ts'
 
@@ -144,7 +143,7 @@ export class Verifier {
       this.counters.signatures++
       if (!verifyEntrySignature(entry, this.#genesis.chainId)) return 'entry signature does not verify'
     }
-    const checked: CheckedEntry = { entry, idHex, agentHex: toHex(entry.agent), leaf: leafHash(encoded), bytes: encoded.length }
+    const checked: CheckedEntry = { entry, idHex, agentHex: toHex(entry.agent), leaf: entryLeaf(entry), bytes: encoded.length }
     this.#entries.set(idHex, checked)
     return checked
   }

@@ -7,9 +7,9 @@ import { readArray, readBytes, readMap, readUint } from '../codec/schema.ts'
 import { HASH_BYTES, sha256 } from '../crypto/hash.ts'
 import { LIMITS } from '../limits.ts'
 import { qcFromCbor, qcToCbor, type QuorumCertificate } from './certificates.ts'
-import { encodeEntry, entryFromCbor, entryToCbor, type Entry, type Hash } from './entry.ts'
+import { encodeEntry, entryFromCbor, entryLeaf, entryToCbor, type Entry, type Hash } from './entry.ts'
 import { genesisHash, type Genesis } from './genesis.ts'
-import { EMPTY_ROOT, leafHash, merkleRoot } from './merkle.ts'
+import { EMPTY_ROOT, merkleRoot } from './merkle.ts'
 
 export interface BlockHeader {
   readonly height: number
@@ -108,7 +108,7 @@ export function decodeBlock(bytes: Uint8Array, payloadBytesMax?: number): Block 
 
 /** RFC 9162 root over a block's entries (the leaves are the entries' canonical encodings). */
 export function entriesRootOf(entries: readonly Entry[]): Hash {
-  return merkleRoot(entries.map((e) => leafHash(encodeEntry(e))))
+  return merkleRoot(entries.map(entryLeaf))
 }
 
 /** The empty QC that justifies the genesis block and certifies nothing before it. */

@@ -8,6 +8,7 @@ import { domainMessage } from '../crypto/domain.ts'
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, signMessage, verifySignature } from '../crypto/ed25519.ts'
 import { LIMITS } from '../limits.ts'
 import { directEntryEncoding, directEntrySigningMessage } from './entry-encoding.ts'
+import { leafHash } from './merkle.ts'
 
 export type Hash = Uint8Array
 
@@ -56,6 +57,7 @@ export function entryToCbor(entry: Entry): CborValue {
  * bytes handed out are shared and must not be written to. */
 const encodings = new WeakMap<Entry, Uint8Array>()
 const ids = new WeakMap<Entry, Hash>()
+const leaves = new WeakMap<Entry, Hash>()
 
 export function encodeEntry(entry: Entry): Uint8Array {
   let bytes = encodings.get(entry)
@@ -110,6 +112,18 @@ export function entryId(entry: Entry): Hash {
     ids.set(entry, id)
   }
   return id
+}
+
+/** The entry's Merkle leaf hash (RFC 9162: SHA-256 of 0x00 and its encoding), kept with
+ * the object like its id: checking a block's entries root, appending to the log and
+ * storing the entry all need it. */
+export function entryLeaf(entry: Entry): Hash {
+  let leaf = leaves.get(entry)
+  if (leaf === undefined) {
+    leaf = leafHash(encodeEntry(entry))
+    leaves.set(entry, leaf)
+  }
+  return leaf
 }
 
 export function signEntry(body: EntryBody, chainId: string, seed: Uint8Array): Entry {

@@ -5,9 +5,9 @@ import { bytesEqual } from '../codec/cbor.ts'
 import { toHex } from '../crypto/hash.ts'
 import { blockHash, genesisBlock, genesisQc, type Block, type BlockHeader } from './block.ts'
 import { checkCc, checkQc, type CommitCertificate, type QuorumCertificate } from './certificates.ts'
-import { encodeEntry, verifyEntrySignature, type Entry } from './entry.ts'
+import { entryLeaf, verifyEntrySignature, type Entry } from './entry.ts'
 import { genesisHash, policyAllows, validatorSetOf, type Genesis } from './genesis.ts'
-import { leafHash, merkleRoot, MerkleAccumulator, verifyInclusion, type MerkleAccumulatorState } from './merkle.ts'
+import { merkleRoot, MerkleAccumulator, verifyInclusion, type MerkleAccumulatorState } from './merkle.ts'
 import type { Receipt } from './receipt.ts'
 import type { ValidatorSet } from './validator-set.ts'
 
@@ -49,7 +49,7 @@ export function verifyReceipt(receipt: Receipt, genesis: Genesis, set: Validator
   if (receipt.index >= checkpoint.logSize) {
     return fail('index-out-of-range', `leaf index ${receipt.index} is not below the checkpoint's log size ${checkpoint.logSize}`)
   }
-  const leaf = leafHash(encodeEntry(entry))
+  const leaf = entryLeaf(entry)
   if (!verifyInclusion(leaf, receipt.index, checkpoint.logSize, receipt.proof, checkpoint.logRoot)) {
     return fail('bad-inclusion-proof', `the inclusion proof of leaf ${receipt.index} does not lead to the checkpoint's log root`)
   }
@@ -191,7 +191,7 @@ export class ChainVerifier {
     if (block.entries.length !== h.entryCount) return fail('entry-count', `header says ${h.entryCount} entries, the block has ${block.entries.length}`, at)
     if (h.entryCount > genesis.params.blockEntriesMax) return fail('entry-count', `${h.entryCount} entries is over the chain's limit of ${genesis.params.blockEntriesMax}`, at)
     // Each entry is encoded and hashed once: the leaf hashes serve the entries root and the log.
-    const leaves = precomputed?.leaves ?? block.entries.map((e) => leafHash(encodeEntry(e)))
+    const leaves = precomputed?.leaves ?? block.entries.map(entryLeaf)
     if (!bytesEqual(merkleRoot(leaves), h.entriesRoot)) return fail('entries-root', 'the entries root does not match the entries', at)
     const accumulator = this.#accumulator
     for (let position = 0; position < block.entries.length; position++) {
