@@ -151,7 +151,7 @@ export interface HttpErrorAnswer {
 export function httpAnswerOf(err: unknown): HttpErrorAnswer | null {
   if (err instanceof ApiError) return { status: err.status, code: err.code, message: err.message, retryAfterMs: err.retryAfterMs }
   if (err instanceof NodeBackendError) {
-    const status = BACKEND_STATUS[err.name]
+    const status = Object.hasOwn(BACKEND_STATUS, err.name) ? BACKEND_STATUS[err.name] : undefined
     if (status === undefined) return null
     const retryAfterMs = 'retryAfterMs' in err && typeof err.retryAfterMs === 'number' ? err.retryAfterMs : null
     return { status, code: err.code, message: err.message, retryAfterMs }

@@ -23,7 +23,7 @@ const REGISTRY: Partial<Record<BehaviourName, Behaviour>> = {
 
 /** The behaviour object registered under a name ('mixed' has none: it picks one per run). */
 export function behaviourSpec(name: BehaviourName): Behaviour | undefined {
-  return REGISTRY[name]
+  return Object.hasOwn(REGISTRY, name) ? REGISTRY[name] : undefined
 }
 
 export const MIXED_DESCRIPTION = 'one of the other behaviours, picked from the seed per node'
@@ -34,7 +34,7 @@ export function behaviourNamed(name: BehaviourName, rng: Prng): Behaviour {
     const choices = BEHAVIOUR_NAMES.filter((b) => b !== 'mixed' && b !== 'honest' && REGISTRY[b] !== undefined)
     return REGISTRY[rng.pick(choices)]!
   }
-  const b = REGISTRY[name]
+  const b = behaviourSpec(name)
   if (b === undefined) throw new RangeError(`unknown behaviour '${name}'`)
   return b
 }

@@ -164,7 +164,7 @@ export function validateScenario(spec: ScenarioSpec): Scenario {
         const given = raw.cluster.params
         const out: Record<string, number> = { ...SIM_PARAMS }
         for (const [k, v] of Object.entries(given)) {
-          if (!(k in DEFAULT_PARAMS)) {
+          if (!Object.hasOwn(DEFAULT_PARAMS, k)) {
             p.add('cluster.params', `unknown protocol parameter '${k}' (known: ${Object.keys(DEFAULT_PARAMS).join(', ')})`)
             continue
           }
@@ -248,7 +248,7 @@ export function validateScenario(spec: ScenarioSpec): Scenario {
   if (faultList.length > DSL_LIMITS.faultsMax) p.add('faults', `${faultList.length} faults is over the limit of ${DSL_LIMITS.faultsMax}`)
   faultList.forEach((fault, i) => {
     const where = `faults[${i}]`
-    if (!isObject(fault) || typeof fault.kind !== 'string' || FAULT_KEYS[fault.kind] === undefined) {
+    if (!isObject(fault) || typeof fault.kind !== 'string' || !Object.hasOwn(FAULT_KEYS, fault.kind)) {
       return p.add(where, `must be a fault with kind one of ${Object.keys(FAULT_KEYS).join(', ')}, got ${JSON.stringify(isObject(fault) ? fault.kind : fault)}`)
     }
     unknownKeys(p, `${where} (${fault.kind})`, fault, FAULT_KEYS[fault.kind]!)

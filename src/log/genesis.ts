@@ -22,7 +22,9 @@ export interface ProtocolParams {
 export interface WritePolicy {
   /** Whether namespaces with no rule are open to every agent. */
   readonly open: boolean
-  /** namespace (or namespace prefix, whole segments) -> agents allowed to write there. */
+  /** namespace (or namespace prefix, whole segments) -> agents allowed to write there.
+   * Read only through own properties (policyAllows): namespaces come from outside, and a
+   * plain object answers `constructor` or `__proto__` from its prototype. */
   readonly namespaces: { readonly [namespace: string]: readonly Uint8Array[] }
 }
 
@@ -69,8 +71,10 @@ export function validatorSetOf(g: Genesis): ValidatorSet {
 export function policyAllows(policy: WritePolicy, namespace: string, agent: Uint8Array): boolean {
   let ns: string | null = namespace
   while (ns !== null) {
-    const allowed = policy.namespaces[ns]
+    // Own properties only: a namespace such as `constructor` must not find Object's prototype.
+    const allowed = Object.hasOwn(policy.namespaces, ns) ? policy.namespaces[ns] : undefined
     if (allowed !== undefined) {
+      if (!Array.isArray(allowed)) throw new TypeError(`policy.namespaces['${ns}'] is not a list of agent keys`)
       const hex = toHex(agent)
       return allowed.some((k) => toHex(k) === hex)
     }
@@ -145,7 +149,7 @@ export function genesisFromJson(json: unknown): Genesis {
   if (json.params !== undefined) {
     if (!isObject(json.params)) fail('params must be an object')
     for (const [key, value] of Object.entries(json.params)) {
-      if (!(key in DEFAULT_PARAMS)) fail(`params.${key} is not a protocol parameter`)
+      if (!Object.hasOwn(DEFAULT_PARAMS, key)) fail(`params.${key} is not a protocol parameter`)
       if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) fail(`params.${key} must be a positive integer`)
       params[key] = value
     }
@@ -159,7 +163,8 @@ export function genesisFromJson(json: unknown): Genesis {
   if (json.policy !== undefined) {
     const pol = json.policy
     if (!isObject(pol) || typeof pol.open !== 'boolean' || !isObject(pol.namespaces)) fail('policy must be { open: boolean, namespaces: { [namespace]: [agent keys] } }')
-    const namespaces: Record<string, Uint8Array[]> = {}
+    // No prototype: a policy key `__proto__` or `constructor` is a namespace like any other.
+    const namespaces: Record<string, Uint8Array[]> = Object.create(null) as Record<string, Uint8Array[]>
     for (const [ns, keys] of Object.entries(pol.namespaces)) {
       if (!Array.isArray(keys)) fail(`policy.namespaces.${ns} must be a list of agent keys`)
       namespaces[ns] = keys.map((k: unknown, i: number) => hexKey(k, `policy.namespaces.${ns}[${i}]`))

@@ -17,9 +17,8 @@ export function toJson(value: CborValue): JsonValue {
   if (value instanceof Uint8Array) return toHex(value)
   if (Array.isArray(value)) return value.map(toJson)
   if (value !== null && typeof value === 'object') {
-    const out: { [key: string]: JsonValue } = {}
-    for (const [k, v] of Object.entries(value)) out[k] = toJson(v as CborValue)
-    return out
+    // fromEntries defines own properties: a key `__proto__` stays a key, never a prototype.
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v as CborValue)]))
   }
   return value as JsonValue
 }
@@ -43,16 +42,12 @@ export function fromJson(value: unknown, path = '$', depth = 0): CborValue {
   }
   if (Array.isArray(value)) return value.map((v, i) => fromJson(v, `${path}[${i}]`, depth + 1))
   if (typeof value === 'object') {
-    const out: { [key: string]: CborValue } = {}
-    for (const [k, v] of Object.entries(value as object)) {
+    // fromEntries defines own properties: a key `__proto__` stays a key, never a prototype.
+    return Object.fromEntries(Object.entries(value as object).map(([k, v]): [string, CborValue] => {
       const p = `${path}.${k}`
-      if (BYTE_FIELDS.has(k)) {
-        out[k] = Array.isArray(v) ? v.map((item, i) => hexToBytes(item, `${p}[${i}]`)) : hexToBytes(v, p)
-      } else {
-        out[k] = fromJson(v, p, depth + 1)
-      }
-    }
-    return out
+      if (BYTE_FIELDS.has(k)) return [k, Array.isArray(v) ? v.map((item, i) => hexToBytes(item, `${p}[${i}]`)) : hexToBytes(v, p)]
+      return [k, fromJson(v, p, depth + 1)]
+    }))
   }
   throw new CodecError(`${path}: a ${typeof value} is not JSON data`)
 }

@@ -2,7 +2,7 @@
 // documented status with the JSON error shape, never a 500, and the server keeps going.
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { alice, entryJson, makeEntry, request, startHarness, type Harness } from './api-fixture.ts'
+import { agent, alice, entryJson, makeEntry, request, startHarness, type Harness } from './api-fixture.ts'
 
 const FC_SEED = Number(process.env.FC_SEED ?? 0xf0_22)
 console.info(`[api-fuzz.test] fast-check seed ${FC_SEED} (replay with FC_SEED=${FC_SEED})`)
@@ -67,6 +67,28 @@ describe('fuzzing GET /v1/entries', () => {
       const answer = await request(`${h.url}/v1/entries?${query}`)
       return checkAnswer(answer, QUERY_STATUSES, `query ${query}`)
     }), { seed: FC_SEED, numRuns: 300 })
+    expect((await request(`${h.url}/healthz`)).status).toBe(200)
+  })
+})
+
+describe('adversarial strings in every field of a signed entry and every query', () => {
+  // Names an object answers from its prototype: the remote crash (an entry to namespace
+  // `constructor` stopped the validator) came from a lookup on a plain object.
+  const names = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', 'then', 'length', 'tostring', 'valueof']
+  const word = fc.oneof(fc.constantFrom(...names), fc.string({ maxLength: 8 }))
+  const namespace = fc.array(fc.oneof(fc.constantFrom(...names), fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,5}$/)), { minLength: 1, maxLength: 3 }).map((s) => s.join('/'))
+  const payload = fc.dictionary(word, fc.oneof(word, fc.integer()), { maxKeys: 4 })
+
+  it('signed entries from fresh agents are answered with a documented status, and the node keeps serving', async () => {
+    let label = 0
+    await fc.assert(fc.asyncProperty(namespace, payload, fc.oneof(fc.constant(''), word), async (ns, data, key) => {
+      const who = agent(`adversarial-${label++}`)
+      const entry = makeEntry(who, ns, data, { key: key.slice(0, 64) })
+      const answer = await request(`${h.url}/v1/entries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(entryJson(entry)) })
+      checkAnswer(answer, ENTRY_STATUSES, `namespace ${JSON.stringify(ns)} payload ${JSON.stringify(data)}`)
+      const query = await request(`${h.url}/v1/entries?namespace=${encodeURIComponent(ns)}&agent=${who.hex}`)
+      return checkAnswer(query, QUERY_STATUSES, `query namespace ${JSON.stringify(ns)}`)
+    }), { seed: FC_SEED, numRuns: 150 })
     expect((await request(`${h.url}/healthz`)).status).toBe(200)
   })
 })

@@ -74,6 +74,14 @@ describe('validator nodes in one process', () => {
     expect(verifyInclusion(leafHash(encodeEntry(receipt!.entry)), receipt!.index, receipt!.checkpoint.logSize, receipt!.proof, receipt!.checkpoint.logRoot)).toBe(true)
   })
 
+  it('regression: remote crash — an entry to namespace `constructor` from a fresh agent stopped the validator', async () => {
+    const agent = new TestAgent('prototype-agent')
+    const entries = ['constructor', 'constructor/x', 'prototype/tostring'].map((ns) => agent.entry(genesis.chainId, ns, { ns }))
+    expect(await nodes[0]!.submit(entries)).toEqual([null, null, null])
+    await waitFor(() => nodes.every((n) => n.running && n.head.logSize >= 23))
+    for (const node of nodes) expect((await node.store.entryById(entryId(entries[1]!)))?.entry.namespace).toBe('constructor/x')
+  })
+
   it('serves the NodeBackend contract from the store and the driver', async () => {
     const backend = new ValidatorBackend(nodes[3]!)
     const signal = new AbortController().signal
