@@ -18,5 +18,5 @@ if (major < 24) {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal))
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 15 : 1)))
 } else {
-  await import('../node/cli/main.ts')
+  await import('../cli/main.ts')
 }

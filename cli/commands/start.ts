@@ -1,8 +1,8 @@
 // synod start: run one validator until SIGINT or SIGTERM, then shut down cleanly.
 // Prints one JSON line when ready: { "event": "ready", "index", "http", "p2p", "log" }.
 import type { Command } from 'commander'
-import { NODE_LIMITS } from '../../limits.ts'
-import { readConfig } from '../../runtime/config.ts'
+import { NODE_LIMITS } from '../../node/limits.ts'
+import { readConfig } from '../../node/runtime/config.ts'
 
 export function registerStart(program: Command): void {
   program.command('start')
@@ -11,7 +11,7 @@ export function registerStart(program: Command): void {
     .action(async (opts: { config: string }) => {
       const config = await readConfig(opts.config)
       // Loaded here, not at the top: the other commands need none of libp2p, level or fastify.
-      const { runNode } = await import('../../runtime/run-node.ts')
+      const { runNode } = await import('../../node/runtime/run-node.ts')
       const running = await runNode(config)
       process.stdout.write(JSON.stringify({ event: 'ready', index: running.index, http: running.httpUrl, p2p: running.p2pAddresses, log: running.logFile }) + '\n')
       const exitCode = await new Promise<number>((resolve) => {

@@ -3,9 +3,9 @@
 // option of a run derives from its seed, so a failing run is replayed exactly by the
 // printed command (--runs 1 --seed S+i with the same --nodes/--byzantine/--behaviour).
 import { InvalidArgumentError, type Command } from 'commander'
-import { faultTolerance } from '../../../src/log/validator-set.ts'
-import { BEHAVIOUR_NAMES, isBehaviourName, type BehaviourName } from '../../../scenarios/behaviours/index.ts'
-import { runOne, summarize, type RunOutcome } from '../../../scenarios/runner.ts'
+import { faultTolerance } from '../../src/log/validator-set.ts'
+import { BEHAVIOUR_NAMES, isBehaviourName, type BehaviourName } from '../../scenarios/behaviours/index.ts'
+import { runOne, summarize, type RunOutcome } from '../../scenarios/runner.ts'
 import { integerFlag as integer } from '../parse.ts'
 
 /** Bounds on the flags: a simulation of more validators or runs is a sweep script's job. */

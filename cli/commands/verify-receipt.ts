@@ -1,9 +1,9 @@
 // synod verify-receipt: check one receipt offline against the genesis.
 import type { Command } from 'commander'
-import { entryId } from '../../../src/log/entry.ts'
-import { toHex } from '../../../src/crypto/hash.ts'
-import { receiptFromJson } from '../../../src/log/receipt.ts'
-import { verifyReceipt } from '../../../src/log/verify.ts'
+import { entryId } from '../../src/log/entry.ts'
+import { toHex } from '../../src/crypto/hash.ts'
+import { receiptFromJson } from '../../src/log/receipt.ts'
+import { verifyReceipt } from '../../src/log/verify.ts'
 import { loadGenesis, readJsonFile } from '../load.ts'
 
 export function registerVerifyReceipt(program: Command): void {

@@ -8,13 +8,13 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { InvalidArgumentError, type Command } from 'commander'
 import cliProgress from 'cli-progress'
-import { LIBRARY } from '../../../scenarios/library/index.ts'
-import { loadScenario } from '../../../scenarios/run/load.ts'
-import { runScenarioSim } from '../../../scenarios/run/sim-backend.ts'
-import { LatencyReservoir, runLine, summarizeRuns, type RunLine } from '../../../scenarios/run/summary.ts'
-import type { Backend, ScenarioRun } from '../../../scenarios/run/types.ts'
-import { renderHtmlReport } from '../../../scenarios/report/html-report.ts'
-import type { Scenario } from '../../../scenarios/dsl/types.ts'
+import { LIBRARY } from '../../scenarios/library/index.ts'
+import { loadScenario } from '../../scenarios/run/load.ts'
+import { runScenarioSim } from '../../scenarios/run/sim-backend.ts'
+import { LatencyReservoir, runLine, summarizeRuns, type RunLine } from '../../scenarios/run/summary.ts'
+import type { Backend, ScenarioRun } from '../../scenarios/run/types.ts'
+import { renderHtmlReport } from '../../scenarios/report/html-report.ts'
+import type { Scenario } from '../../scenarios/dsl/types.ts'
 import { integerFlag as integer } from '../parse.ts'
 
 /** Bounds on the flags: longer sweeps belong in scripts/scenarios-sweep.ts. */
@@ -39,7 +39,7 @@ interface RunFlags {
 async function runOnce(scenario: Scenario, seed: number, source: string, backend: Backend): Promise<ScenarioRun> {
   if (backend === 'sim') return runScenarioSim(scenario, seed, source)
   // Loaded only here: the net backend starts processes and needs node/.
-  const { runScenarioNet } = await import('../../../scenarios/net/net-backend.ts')
+  const { runScenarioNet } = await import('../../scenarios/net/net-backend.ts')
   return runScenarioNet(scenario, seed, source, { log: (line) => process.stderr.write(`${line}\n`) })
 }
 

@@ -2,10 +2,10 @@
 import { createReadStream } from 'node:fs'
 import { Option, type Command } from 'commander'
 import { SingleBar, Presets } from 'cli-progress'
-import { toHex } from '../../../src/crypto/hash.ts'
+import { toHex } from '../../src/crypto/hash.ts'
 import { availableParallelism } from 'node:os'
-import { runAudit, type AuditReport } from '../../audit/run-audit.ts'
-import { SignaturePool } from '../../audit/signature-pool.ts'
+import { runAudit, type AuditReport } from '../../node/audit/run-audit.ts'
+import { SignaturePool } from '../../node/audit/signature-pool.ts'
 import { loadGenesis } from '../load.ts'
 import { parseHeight, parseIntInRange, parseUrl } from '../parse.ts'
 

@@ -1,9 +1,9 @@
 // synod keygen: a new Ed25519 key (validator or agent) in a file of mode 0600.
 import type { Command } from 'commander'
-import { toHex } from '../../../src/crypto/hash.ts'
-import { peerIdStringOf } from '../../net/validator-directory.ts'
-import { ConfigError } from '../../runtime/errors.ts'
-import { generateKey, KEY_KINDS, writeKeyFile, type KeyKind } from '../../runtime/key-file.ts'
+import { toHex } from '../../src/crypto/hash.ts'
+import { peerIdStringOf } from '../../node/net/validator-directory.ts'
+import { ConfigError } from '../../node/runtime/errors.ts'
+import { generateKey, KEY_KINDS, writeKeyFile, type KeyKind } from '../../node/runtime/key-file.ts'
 
 export function registerKeygen(program: Command): void {
   program.command('keygen')

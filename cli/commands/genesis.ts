@@ -7,12 +7,12 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import type { Command } from 'commander'
-import { toHex } from '../../../src/crypto/hash.ts'
-import { DEFAULT_PARAMS, genesisFromJson, genesisHash, genesisToJson, type GenesisJson } from '../../../src/log/genesis.ts'
-import { checkMultiaddr } from '../../runtime/config.ts'
-import { ConfigError } from '../../runtime/errors.ts'
-import { parseKeyFile } from '../../runtime/key-file.ts'
-import { writeNewFile } from '../../util/files.ts'
+import { toHex } from '../../src/crypto/hash.ts'
+import { DEFAULT_PARAMS, genesisFromJson, genesisHash, genesisToJson, type GenesisJson } from '../../src/log/genesis.ts'
+import { checkMultiaddr } from '../../node/runtime/config.ts'
+import { ConfigError } from '../../node/runtime/errors.ts'
+import { parseKeyFile } from '../../node/runtime/key-file.ts'
+import { writeNewFile } from '../../node/util/files.ts'
 
 interface ValidatorSpec { name: string, publicKey: string, addresses: string[] }
 

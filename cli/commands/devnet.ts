@@ -1,7 +1,7 @@
 // synod devnet: a local cluster of real validator processes with a demo workload.
 import type { Command } from 'commander'
-import { runDevnet } from '../../devnet/devnet.ts'
-import { ConfigError } from '../../runtime/errors.ts'
+import { runDevnet } from '../../node/devnet/devnet.ts'
+import { ConfigError } from '../../node/runtime/errors.ts'
 
 function integer(name: string, min: number, max: number): (value: string) => number {
   return (value: string) => {

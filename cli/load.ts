@@ -1,6 +1,6 @@
 // Reading the files the CLI is given, with errors that say which file and what is wrong.
 import { readFileSync } from 'node:fs'
-import { genesisFromJson, type Genesis } from '../../src/log/genesis.ts'
+import { genesisFromJson, type Genesis } from '../src/log/genesis.ts'
 
 export class InputFileError extends Error {
   override readonly name = 'InputFileError'
