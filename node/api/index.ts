@@ -4,4 +4,4 @@ export type { BlockExport, EntryLookup, LogPage, LogQuery, LogRecord, NodeBacken
 export * from './errors.ts'
 export { encodeChainItem, frameBytes } from '../../src/log/export.ts'
 export { API_LIMITS, type ApiLimits } from './limits.ts'
-export { NodeMetrics, REJECT_REASONS, type NodeMetricsOptions, type NodeMetricsRecorder, type RejectReason } from './metrics.ts'
+export { NodeMetrics, REJECT_REASONS, type NodeMetricsOptions, type NodeMetricsRecorder, type RejectReason } from '../metrics/metrics.ts'

@@ -6,7 +6,7 @@
 // asked while the client lags. A client whose buffer stays full for slowClientMs is cut
 // off (an SSE client resumes with Last-Event-ID, an exporter from the next height).
 import type { Writable } from 'node:stream'
-import type { StreamCloseReason } from './metrics.ts'
+import type { StreamCloseReason } from '../metrics/metrics.ts'
 
 export interface PumpOptions {
   /** Aborts when the client goes away or the server closes. */

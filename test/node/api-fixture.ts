@@ -8,7 +8,7 @@ import { toJson, type JsonValue } from '../../src/log/json.ts'
 import type { NodeBackend } from '../../node/api/backend.ts'
 import type { ApiLimits } from '../../node/api/limits.ts'
 import { TestMemoryBackend } from '../../node/api/memory-backend.ts'
-import { NodeMetrics } from '../../node/api/metrics.ts'
+import { NodeMetrics } from '../../node/metrics/metrics.ts'
 import { createApiServer, type ApiServer } from '../../node/api/server.ts'
 import { seedOf, testNet } from '../support/chain-builder.ts'
 

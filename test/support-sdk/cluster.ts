@@ -6,7 +6,7 @@
 import { createApiServer, type ApiServer } from '../../node/api/server.ts'
 import type { EntryLookup, LogPage, LogQuery, LogRecord, NodeBackend, NodeHealth, SubmitResult, SubscribeOptions } from '../../node/api/backend.ts'
 import { TestMemoryBackend } from '../../node/api/memory-backend.ts'
-import { NodeMetrics } from '../../node/api/metrics.ts'
+import { NodeMetrics } from '../../node/metrics/metrics.ts'
 import { signDomain } from '../../src/crypto/domain.ts'
 import { commitDataToCbor, type CommitCertificate } from '../../src/log/certificates.ts'
 import { entryId, type Entry, type Hash } from '../../src/log/entry.ts'

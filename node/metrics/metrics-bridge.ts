@@ -1,7 +1,7 @@
-// Counts the node's events into the Prometheus recorder (node/api/metrics.ts). The
+// Counts the node's events into the Prometheus recorder (node/metrics/metrics.ts). The
 // protocol code never sees metrics: the driver emits events, this counts them.
-import type { NodeMetricsRecorder, RejectReason } from '../api/metrics.ts'
-import type { NodeEvent, ValidatorNode } from './validator-node.ts'
+import type { NodeMetricsRecorder, RejectReason } from './metrics.ts'
+import type { NodeEvent, ValidatorNode } from '../runtime/validator-node.ts'
 
 /** Sorts a free-text rejection reason into the recorder's fixed set of labels. */
 export function rejectReasonOf(reason: string): RejectReason {
