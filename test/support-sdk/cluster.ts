@@ -1,11 +1,11 @@
 // A test cluster for the SDK: several real HTTP API servers (node/api/server.ts) on
-// 127.0.0.1, all over ONE in-memory ledger (node/api/memory-backend.ts), so they answer
+// 127.0.0.1, all over ONE in-memory ledger (test/support/memory-backend.ts), so they answer
 // like the honest nodes of one chain; plus lying nodes, each a NodeBackend decorator
 // that forges one thing. A timer commits the shared mempool every few ms, so receipts
 // appear as they would on a live chain. No consensus runs here.
 import { createApiServer, type ApiServer } from '../../node/api/server.ts'
 import type { EntryLookup, LogPage, LogQuery, LogRecord, NodeBackend, NodeHealth, SubmitResult, SubscribeOptions } from '../../node/api/backend.ts'
-import { TestMemoryBackend } from '../../node/api/memory-backend.ts'
+import { TestMemoryBackend } from '../support/memory-backend.ts'
 import { NodeMetrics } from '../../node/metrics/metrics.ts'
 import { signDomain } from '../../src/crypto/domain.ts'
 import { commitDataToCbor, type CommitCertificate } from '../../src/log/certificates.ts'

@@ -1,4 +1,4 @@
-// TEST DOUBLE: an in-memory NodeBackend for the API's tests (and the SDK's, if useful).
+// TEST DOUBLE: an in-memory NodeBackend for the API's and the SDK's tests.
 // NOT used in production: there is no consensus here. Entries wait in a FIFO mempool
 // until the test calls commit(), which makes a real block (hash-chained, with entries
 // root, log root and a QC for its parent signed by a quorum of the given validator
@@ -16,7 +16,7 @@ import { consistencyProof, inclusionProof, MerkleAccumulator } from '../../src/l
 import type { Receipt } from '../../src/log/receipt.ts'
 import { bitmapOf } from '../../src/log/signer-bitmap.ts'
 import type { ValidatorSet } from '../../src/log/validator-set.ts'
-import type { BlockExport, EntryLookup, LogPage, LogQuery, LogRecord, NodeBackend, NodeHealth, SubmitResult, SubscribeOptions } from './backend.ts'
+import type { BlockExport, EntryLookup, LogPage, LogQuery, LogRecord, NodeBackend, NodeHealth, SubmitResult, SubscribeOptions } from '../../node/api/backend.ts'
 import {
   AgentBacklogFullError,
   InvalidCursorError,
@@ -26,7 +26,7 @@ import {
   PolicyDeniedError,
   RangeUnavailableError,
   StaleSequenceError,
-} from './errors.ts'
+} from '../../node/api/errors.ts'
 import { encodeChainItem } from '../../src/log/export.ts'
 
 export interface TestMemoryBackendOptions {
