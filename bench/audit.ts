@@ -10,7 +10,7 @@ import { verifySignature, signMessage, publicKeyFromSeed } from '../src/crypto/e
 import { chainItemToCbor, EXPORT_FORMAT, exportHeaderToCbor, frameRecord } from '../src/log/export.ts'
 import { genesisHash } from '../src/log/genesis.ts'
 import { runAudit } from '../node/audit/run-audit.ts'
-import { SignaturePool } from '../node/audit/signature-pool.ts'
+import { SignaturePool } from '../node/workers/signature-pool.ts'
 import { ChainBuilder, TestAgent, testNet } from '../test/support/chain-builder.ts'
 
 const { values } = parseArgs({ options: { entries: { type: 'string', default: '100000' }, 'per-block': { type: 'string', default: '1000' }, modes: { type: 'string', default: 'main,workers' } } })

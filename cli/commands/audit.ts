@@ -5,7 +5,7 @@ import { SingleBar, Presets } from 'cli-progress'
 import { toHex } from '../../src/crypto/hash.ts'
 import { availableParallelism } from 'node:os'
 import { runAudit, type AuditReport } from '../../node/audit/run-audit.ts'
-import { SignaturePool } from '../../node/audit/signature-pool.ts'
+import { SignaturePool } from '../../node/workers/signature-pool.ts'
 import { loadGenesis } from '../load.ts'
 import { parseHeight, parseIntInRange, parseUrl } from '../parse.ts'
 

@@ -5,8 +5,8 @@ import { chainItemFromCbor, exportHeaderFromCbor, RecordReader } from '../../src
 import { genesisHash, type Genesis } from '../../src/log/genesis.ts'
 import { ChainVerifier, type ChainItem, type ChainReport, type Failure } from '../../src/log/verify.ts'
 import { decodeCanonical } from '../../src/codec/cbor.ts'
-import type { SignaturePool } from './signature-pool.ts'
-import type { RecordResult } from './signature-worker.ts'
+import type { SignaturePool } from '../workers/signature-pool.ts'
+import type { RecordResult } from '../workers/signature-worker.ts'
 import { bytesEqual } from '../../src/codec/cbor.ts'
 
 export interface AuditProgress {

@@ -16,7 +16,7 @@ import type { Logger } from 'pino'
 import type { Message } from '../../src/consensus/types.ts'
 import type { Verifier } from '../../src/consensus/verifier.ts'
 import { encodeEntry, type Entry } from '../../src/log/entry.ts'
-import { SignaturePool } from '../audit/signature-pool.ts'
+import { SignaturePool } from '../workers/signature-pool.ts'
 
 /** Below this many entries a response is left to the replica: a worker round trip costs
  * more than verifying a few signatures in place. */

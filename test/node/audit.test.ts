@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { genesisToJson } from '../../src/log/genesis.ts'
 import type { ChainItem } from '../../src/log/verify.ts'
 import { runAudit } from '../../node/audit/run-audit.ts'
-import { SignaturePool } from '../../node/audit/signature-pool.ts'
+import { SignaturePool } from '../../node/workers/signature-pool.ts'
 import { ChainBuilder, signCc, TestAgent, testNet } from '../support/chain-builder.ts'
 import { chunked, exportBytes } from '../support/export-file.ts'
 
