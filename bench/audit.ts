@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util'
 import { verifySignature, signMessage, publicKeyFromSeed } from '../src/crypto/ed25519.ts'
 import { chainItemToCbor, EXPORT_FORMAT, exportHeaderToCbor, frameRecord } from '../src/log/export.ts'
 import { genesisHash } from '../src/log/genesis.ts'
-import { runAudit } from '../node/audit/run-audit.ts'
+import { runAudit } from '../audit/run-audit.ts'
 import { SignaturePool } from '../node/workers/signature-pool.ts'
 import { ChainBuilder, TestAgent, testNet } from '../test/support/chain-builder.ts'
 

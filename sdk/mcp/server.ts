@@ -10,7 +10,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { z } from 'zod'
-import { runAudit } from '../../node/audit/run-audit.ts'
+import { runAudit } from '../../audit/run-audit.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import { entryId } from '../../src/log/entry.ts'
 import { genesisId, verifyReceipt } from '../../src/log/verify.ts'

@@ -1,13 +1,11 @@
 // The auditor: streams an export (a file or a node's /v1/export) through the chain
 // verifier, in bounded memory, and reports the first failure or the verified totals.
-import { toHex } from '../../src/crypto/hash.ts'
-import { chainItemFromCbor, exportHeaderFromCbor, RecordReader } from '../../src/log/export.ts'
-import { genesisHash, type Genesis } from '../../src/log/genesis.ts'
-import { ChainVerifier, type ChainItem, type ChainReport, type Failure } from '../../src/log/verify.ts'
-import { decodeCanonical } from '../../src/codec/cbor.ts'
-import type { SignaturePool } from '../workers/signature-pool.ts'
-import type { RecordResult } from '../workers/signature-worker.ts'
-import { bytesEqual } from '../../src/codec/cbor.ts'
+import { toHex } from '../src/crypto/hash.ts'
+import { chainItemFromCbor, exportHeaderFromCbor, RecordReader } from '../src/log/export.ts'
+import { genesisHash, type Genesis } from '../src/log/genesis.ts'
+import { ChainVerifier, type ChainItem, type ChainReport, type Failure } from '../src/log/verify.ts'
+import { decodeCanonical } from '../src/codec/cbor.ts'
+import { bytesEqual } from '../src/codec/cbor.ts'
 
 export interface AuditProgress {
   readonly height: number
@@ -21,6 +19,21 @@ export interface AuditReport extends ChainReport {
   readonly entriesPerSec: number
 }
 
+/** One export record's entries as checked off the main thread: 32 bytes of leaf hash and
+ * one byte (1 = valid signature) per entry, or null when the record does not decode. */
+export interface RecordCheck {
+  readonly leaves: Uint8Array
+  readonly valid: Uint8Array
+}
+
+/** Checks export records' entries in parallel. Injected, so that the pipeline needs no
+ * threads of its own: on Node, node/workers/signature-pool.ts (supplied by the CLI). */
+export interface RecordChecker {
+  /** Workers: the pipeline keeps a few blocks in flight per worker. */
+  readonly size: number
+  records(chainId: string, records: readonly Uint8Array[]): Promise<readonly (RecordCheck | null)[]>
+}
+
 export interface AuditOptions {
   readonly genesis: Genesis
   /** Last height to verify; blocks after it are not read. */
@@ -29,7 +42,7 @@ export interface AuditOptions {
   readonly onProgress?: (p: AuditProgress) => void
   readonly signal?: AbortSignal
   /** Verify entry signatures on these worker threads (blocks still verified in order). */
-  readonly pool?: SignaturePool
+  readonly pool?: RecordChecker
 }
 
 /** Blocks whose signatures may be in flight on the pool at once: keeps every worker busy
@@ -59,7 +72,7 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
   let bytes = 0
   let lastProgress = 0
   let done = false
-  const inFlight: { item: ChainItem, results: Promise<readonly (RecordResult | null)[]> }[] = []
+  const inFlight: { item: ChainItem, results: Promise<readonly (RecordCheck | null)[]> }[] = []
   const drainOne = async (): Promise<Failure | null> => {
     const head = inFlight.shift()!
     const result = (await head.results)[0] ?? null
