@@ -4,7 +4,7 @@
 // and a run ends one way: measure, stop the nodes, remove the data directory unless kept,
 // print the result as the last stdout line.
 import { rmSync } from 'node:fs'
-import type { NodeProcess } from '../node/devnet/cluster.ts'
+import type { NodeProcess } from '../devnet/cluster.ts'
 
 export function killNodesOnExit(nodes: readonly NodeProcess[]): void {
   const killAll = (): void => { for (const node of nodes) node.killNow() }

@@ -1,6 +1,6 @@
 // synod devnet: a local cluster of real validator processes with a demo workload.
 import type { Command } from 'commander'
-import { runDevnet } from '../../node/devnet/devnet.ts'
+import { runDevnet } from '../../devnet/devnet.ts'
 import { ConfigError } from '../../node/runtime/errors.ts'
 
 function integer(name: string, min: number, max: number): (value: string) => number {

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { join } from 'node:path'
-import { SYNOD_BIN, VALIDATOR_NODE_FLAGS } from '../../node/devnet/cluster.ts'
+import { SYNOD_BIN, VALIDATOR_NODE_FLAGS } from '../../devnet/cluster.ts'
 
 /** Startup compiles TypeScript and loads libp2p: seconds, more when several start at once. */
 export const NODE_READY_MS_MAX = 90_000

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { genesisFromJson } from '../../src/log/genesis.ts'
-import { SYNOD_BIN } from '../../node/devnet/cluster.ts'
+import { SYNOD_BIN } from '../../devnet/cluster.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'synod-cli-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -21,9 +21,9 @@ import { sha256, toHex } from '../../src/crypto/hash.ts'
 import { entryId, signEntry, type Entry } from '../../src/log/entry.ts'
 import { receiptFromJson } from '../../src/log/receipt.ts'
 import { verifyReceipt } from '../../src/log/verify.ts'
-import { createClusterFiles, NodeProcess, type ClusterFiles } from '../../node/devnet/cluster.ts'
-import { getBlockHash, getHead, getJson, postEntry } from '../../node/devnet/http-client.ts'
-import { Workload } from '../../node/devnet/workload.ts'
+import { createClusterFiles, NodeProcess, type ClusterFiles } from '../../devnet/cluster.ts'
+import { getBlockHash, getHead, getJson, postEntry } from '../../devnet/http-client.ts'
+import { Workload } from '../../devnet/workload.ts'
 import { generateKey } from '../../node/runtime/key-file.ts'
 
 async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {

@@ -2,9 +2,9 @@
 // keeps a small window of entries in flight at its home node (so its seqs arrive in
 // order) and learns of commits from one subscription stream; commit latency is the time
 // from submitting an entry to seeing it committed.
-import { toHex } from '../../src/crypto/hash.ts'
-import { entryId, signEntry, type Entry, type Hash } from '../../src/log/entry.ts'
-import type { KeyFile } from '../runtime/key-file.ts'
+import { toHex } from '../src/crypto/hash.ts'
+import { entryId, signEntry, type Entry, type Hash } from '../src/log/entry.ts'
+import type { KeyFile } from '../node/runtime/key-file.ts'
 import { postEntry, subscribeEntries } from './http-client.ts'
 
 export interface WorkloadOptions {

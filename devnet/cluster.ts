@@ -6,14 +6,14 @@ import { createWriteStream } from 'node:fs'
 import { mkdir, readdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { toHex } from '../../src/crypto/hash.ts'
-import { DEFAULT_PARAMS, genesisFromJson, genesisToJson, type Genesis, type ProtocolParams } from '../../src/log/genesis.ts'
-import { NODE_LIMITS } from '../limits.ts'
-import { generateKey, writeKeyFile, type KeyFile } from '../runtime/key-file.ts'
-import { freePorts } from '../util/free-ports.ts'
-import { writeNewFile } from '../util/files.ts'
+import { toHex } from '../src/crypto/hash.ts'
+import { DEFAULT_PARAMS, genesisFromJson, genesisToJson, type Genesis, type ProtocolParams } from '../src/log/genesis.ts'
+import { NODE_LIMITS } from '../node/limits.ts'
+import { generateKey, writeKeyFile, type KeyFile } from '../node/runtime/key-file.ts'
+import { freePorts } from '../node/util/free-ports.ts'
+import { writeNewFile } from '../node/util/files.ts'
 
-export const SYNOD_BIN = fileURLToPath(new URL('../../bin/synod.js', import.meta.url))
+export const SYNOD_BIN = fileURLToPath(new URL('../bin/synod.js', import.meta.url))
 /** Node flags for a validator process. V8's young generation may reserve ~64 MB by
  * default (semi-spaces of up to 32 MB), which a validator's short-lived garbage
  * (decoded messages, HTTP bodies) fills and keeps resident: capping the semi-space at

@@ -3,7 +3,7 @@
 // 127.0.0.1; agents committing signed decisions over HTTP; live progress; a clean
 // shutdown (by pid) after the duration or on Ctrl-C; a summary with every node's head.
 import { join } from 'node:path'
-import { quorumSize } from '../../src/log/validator-set.ts'
+import { quorumSize } from '../src/log/validator-set.ts'
 import { createClusterFiles, NodeProcess } from './cluster.ts'
 import { getBlockHash, getHead, getJson, type HeadInfo } from './http-client.ts'
 import { Workload } from './workload.ts'

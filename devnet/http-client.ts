@@ -1,7 +1,7 @@
 // A minimal HTTP client for the devnet's workload and checks (the SDK is the real
 // client). Every call has a timeout; every answer is size-checked before parsing.
-import { entryToCbor, type Entry } from '../../src/log/entry.ts'
-import { toJson } from '../../src/log/json.ts'
+import { entryToCbor, type Entry } from '../src/log/entry.ts'
+import { toJson } from '../src/log/json.ts'
 
 /** Time allowed for one request. */
 const REQUEST_TIMEOUT_MS = 10_000
