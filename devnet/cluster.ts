@@ -10,7 +10,7 @@ import { toHex } from '../src/crypto/hash.ts'
 import { DEFAULT_PARAMS, genesisFromJson, genesisToJson, type Genesis, type ProtocolParams } from '../src/log/genesis.ts'
 import { NODE_LIMITS } from '../node/limits.ts'
 import { generateKey, writeKeyFile, type KeyFile } from '../node/runtime/key-file.ts'
-import { freePorts } from '../node/util/free-ports.ts'
+import { freePorts } from './free-ports.ts'
 import { writeNewFile } from '../node/util/files.ts'
 
 export const SYNOD_BIN = fileURLToPath(new URL('../bin/synod.js', import.meta.url))

@@ -11,7 +11,7 @@ import type { CommitCertificate } from '../../src/log/certificates.ts'
 import { entryId } from '../../src/log/entry.ts'
 import { chainItemFromCbor, exportHeaderFromCbor, RecordReader } from '../../src/log/export.ts'
 import { genesisFromJson, genesisToJson, type Genesis, type ProtocolParams } from '../../src/log/genesis.ts'
-import { generateKey, writeKeyFile, type KeyFile } from '../../node/runtime/key-file.ts'
+import { generateKey, writeKeyFile, type KeyFile } from '../../devnet/key-files.ts'
 import type { NodeChain } from '../checkers/types.ts'
 
 /** One health read may take this long before the sample counts the node as down. */

@@ -10,7 +10,7 @@ import { encodeEntry, signEntry } from '../../src/log/entry.ts'
 import { blockHash } from '../../src/log/block.ts'
 import { MemoryStore } from '../../node/store/index.ts'
 import { ValidatorNode } from '../../node/runtime/validator-node.ts'
-import { freePorts } from '../../node/util/free-ports.ts'
+import { freePorts } from '../../devnet/free-ports.ts'
 import { ValidatorBackend } from '../../node/runtime/backend.ts'
 import { TestAgent, testNet } from '../support/chain-builder.ts'
 
