@@ -9,7 +9,7 @@
 // else the functions answer null and the caller uses the generic encoder, which encodes
 // or refuses it as it always did.
 import { DOMAIN_TAG } from '../crypto/domain.ts'
-import type { Entry, EntryBody } from './entry.ts'
+import type { Entry, EntryBody } from './entry-types.ts'
 import { writeUint64BE } from '../codec/big-endian.ts'
 
 const utf8 = new TextEncoder()

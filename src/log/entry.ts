@@ -8,28 +8,10 @@ import { domainMessage } from '../crypto/domain.ts'
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, signMessage, verifySignature } from '../crypto/ed25519.ts'
 import { LIMITS } from '../limits.ts'
 import { directEntryEncoding, directEntrySigningMessage } from './entry-encoding.ts'
+import type { Entry, EntryBody, Hash } from './entry-types.ts'
 import { leafHash } from './merkle.ts'
 
-export type Hash = Uint8Array
-
-export interface EntryBody {
-  /** The agent's Ed25519 public key. */
-  readonly agent: Uint8Array
-  /** Routing key for queries and write policy, e.g. "acme/planning". */
-  readonly namespace: string
-  /** Per-agent sequence number: strictly increasing in the committed log (gaps allowed). */
-  readonly seq: number
-  /** The decision itself: JSON text, kept byte for byte as the agent signed it. */
-  readonly payload: string
-  /** Ids of earlier entries this decision refers to. */
-  readonly refs: readonly Hash[]
-  /** Optional client idempotency key ("" when absent). */
-  readonly idempotencyKey: string
-}
-
-export interface Entry extends EntryBody {
-  readonly sig: Uint8Array
-}
+export type { Entry, EntryBody, Hash } from './entry-types.ts'
 
 const BODY_FIELDS = ['agent', 'namespace', 'seq', 'payload', 'refs', 'key'] as const
 const ENTRY_FIELDS = [...BODY_FIELDS, 'sig'] as const
