@@ -12,6 +12,7 @@ import { Replica } from '../../src/consensus/replica.ts'
 import { initialSafetyState } from '../../src/consensus/safety-rules.ts'
 import type { Action, Event, Message, ReplicaLimits, RestoredState, TimerKind } from '../../src/consensus/types.ts'
 import { blockHash, genesisQc, type Block, type BlockHeader } from '../../src/log/block.ts'
+import type { CommitCertificate } from '../../src/log/certificates.ts'
 import { entryId, type Entry, type Hash } from '../../src/log/entry.ts'
 import type { Genesis } from '../../src/log/genesis.ts'
 import { publicKeyFromSeed } from '../../src/crypto/ed25519.ts'
@@ -121,6 +122,9 @@ export class ValidatorNode {
   #lastPeers = -1
   /** Height of the highest commit certificate in the store. */
   #ccHeight = 0
+  /** Commit certificates above the store's head, by height: their blocks' commit is
+   * still being written. Stored once it lands (#storeEarlyCertificates). */
+  readonly #earlyCertificates = new Map<number, CommitCertificate>()
 
   constructor(options: ValidatorNodeOptions, dependencies: ValidatorNodeDependencies) {
     const key = publicKeyFromSeed(options.seed)
@@ -480,12 +484,7 @@ export class ValidatorNode {
         await this.#commit(action)
         return
       case 'store-commit-certificate':
-        if (action.cc.height > this.#store.head.height) {
-          this.#logger.warn({ height: action.cc.height, head: this.#store.head.height }, 'commit certificate above the head; not stored')
-          return
-        }
-        await this.#store.saveCommitCertificate(action.cc)
-        this.#certified(action.cc.height)
+        await this.#storeCertificate(action.cc)
         return
       case 'serve-sync':
         this.#serveSync(action.to, action.request)
@@ -614,7 +613,46 @@ export class ValidatorNode {
       })
     }
     if (action.cc !== null) this.#certified(action.cc.height)
+    await this.#storeEarlyCertificates()
     this.commits.notify()
+  }
+
+  /** Stores a commit certificate the replica hands over. The replica gives it for a
+   * block it has committed, whose commit may still be on its way to the store (a commit
+   * does not hold up the actions after it, see #execute): then it is kept and stored
+   * when that commit lands, before the step ends. */
+  async #storeCertificate(cc: CommitCertificate): Promise<void> {
+    if (cc.height === this.#ccHeight) return // stored already: every proposal repeats it
+    if (cc.height > this.#store.head.height) {
+      this.#keepEarlyCertificate(cc)
+      return
+    }
+    await this.#store.saveCommitCertificate(cc)
+    this.#certified(cc.height)
+  }
+
+  #keepEarlyCertificate(cc: CommitCertificate): void {
+    if (this.#earlyCertificates.size >= NODE_LIMITS.earlyCommitCertificatesMax && !this.#earlyCertificates.has(cc.height)) {
+      // Full: the highest goes (the one furthest from being stored; it comes again).
+      const highest = Math.max(...this.#earlyCertificates.keys())
+      if (cc.height > highest) {
+        this.#logger.debug({ height: cc.height, head: this.#store.head.height }, 'early commit certificate dropped: too many kept')
+        return
+      }
+      this.#earlyCertificates.delete(highest)
+    }
+    this.#earlyCertificates.set(cc.height, cc)
+  }
+
+  /** Stores the kept certificates the head has reached. */
+  async #storeEarlyCertificates(): Promise<void> {
+    const head = this.#store.head.height
+    const ready = [...this.#earlyCertificates.values()].filter((cc) => cc.height <= head).sort((a, b) => a.height - b.height)
+    for (const cc of ready) {
+      this.#earlyCertificates.delete(cc.height)
+      await this.#store.saveCommitCertificate(cc)
+      this.#certified(cc.height)
+    }
   }
 
   #certified(height: number): void {

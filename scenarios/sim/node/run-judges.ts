@@ -50,6 +50,11 @@ async function durableChain(disk: SimDisk, run: NodeSimRun): Promise<{ chain: No
   return { chain: { name: `node ${disk.node}`, index: disk.node, committed, hashes, ccs, ids }, latestCc }
 }
 
+function faultless(run: NodeSimRun): boolean {
+  const o = run.options
+  return o.lossRate === 0 && o.partitions === 0 && o.crashes === 0 && o.diskFulls === 0 && o.disk.crashPerCallRate === 0
+}
+
 export async function judgeNodeSim(run: NodeSimRun): Promise<NodeSimVerdict> {
   const violations: string[] = [...run.errors]
   const chains: NodeChain[] = []
@@ -74,6 +79,13 @@ export async function judgeNodeSim(run: NodeSimRun): Promise<NodeSimVerdict> {
       const head = chain.committed.length - 1
       if (latest[i]! < head) violations.push(`certified tail: node ${i} holds no commit certificate for its head ${head} after ${run.options.idleMs} idle ms (latest at ${latest[i]})`)
     })
+  }
+  // Without faults nothing is wrong, so nothing deserves a warning.
+  if (faultless(run)) {
+    for (const slot of run.slots) {
+      const lines = slot.log.warnLines + slot.log.errorLines
+      if (lines > 0) violations.push(`log noise: node ${slot.index} logged ${lines} warn/error lines in a run without faults (first: ${slot.log.kept[0]?.msg ?? '?'})`)
+    }
   }
   run.idleWarnLines.forEach((lines, i) => {
     if (lines > IDLE_WARN_LINES_MAX) {

@@ -106,6 +106,22 @@ export class VirtualClock {
     return watched
   }
 
+  /** Runs events as they come, in the background, until the returned stop function is
+   * called: for tests that await simulated components from ordinary code. Waits a real
+   * millisecond when nothing is scheduled. */
+  runFree(): () => void {
+    let stopped = false
+    const loop = async (): Promise<void> => {
+      while (!stopped) {
+        const next = this.#heap.peekTime()
+        if (next === undefined) await new Promise((resolve) => setTimeout(resolve, 1))
+        else await this.runUntil(next)
+      }
+    }
+    loop().catch((err: unknown) => this.errors.push(err as Error))
+    return () => { stopped = true }
+  }
+
   /** Timers for one owner (one incarnation of a node): killed with it. */
   scope(): TimerScope {
     return new TimerScope(this)
