@@ -2,7 +2,9 @@
 // under the deterministic simulator: seeded runs with the simulated transport and disks.
 // Each run prints its seed; replay with the command in a failure message.
 import { describe, expect, it } from 'vitest'
+import { encodeMessage } from '../../src/consensus/messages.ts'
 import { calmNodeSimOptions, deriveNodeSimOptions, runNodeSim, type NodeSimOptions } from '../../scenarios/sim/node/index.ts'
+import { VoteWatch } from '../../scenarios/sim/node/vote-watch.ts'
 
 /** Shorter than the sweep's runs: the test suite shares two cores. */
 const QUICK: Partial<NodeSimOptions> = { faultsStopMs: 2500, idleMs: 2000, nodes: 4 }
@@ -58,5 +60,19 @@ describe('the node runtime under simulation', () => {
     expect(result.violations, report.join('\n')).toEqual([])
     expect(result.crashes).toBeGreaterThan(0)
     expect(result.entriesCommitted).toBeGreaterThan(0)
+  })
+})
+
+describe('the vote watch', () => {
+  it('flags an honest node voting for two blocks in one round, and nothing else', () => {
+    const watch = new VoteWatch(1024)
+    const vote = (round: number, fill: number) => encodeMessage({ type: 'vote', voter: 2, round, height: 3, block: new Uint8Array(32).fill(fill), sig: new Uint8Array(64), commit: null })
+    watch.observe(2, vote(5, 1), 10)
+    watch.observe(2, vote(5, 1), 11) // the same vote again (a resend) is fine
+    watch.observe(2, vote(6, 2), 12)
+    expect(watch.violations).toEqual([])
+    watch.observe(2, vote(5, 3), 13)
+    expect(watch.violations).toHaveLength(1)
+    expect(watch.violations[0]).toMatch(/^double vote: node 2 .* in round 5/)
   })
 })

@@ -25,6 +25,7 @@ import { LogSink } from './log-sink.ts'
 import { NO_DISK_FAULTS, SimDisk, SimKv, type DiskFaults } from './sim-disk.ts'
 import { SimNetwork } from './sim-transport.ts'
 import { VirtualClock, type TimerScope } from './virtual-clock.ts'
+import { VoteWatch } from './vote-watch.ts'
 
 export interface NodeSimOptions {
   readonly seed: number
@@ -148,6 +149,7 @@ export class NodeSimulation {
   readonly trace: string[] = []
   readonly errors: string[] = []
   #faultsOn = true
+  readonly #votes: VoteWatch
 
   constructor(options: NodeSimOptions) {
     this.options = options
@@ -156,6 +158,8 @@ export class NodeSimulation {
     this.genesis = simGenesis(this.#seeds, options.params)
     this.#f = faultTolerance(options.nodes)
     this.#network = new SimNetwork(this.clock, this.#rng.fork(), options.nodes)
+    this.#votes = new VoteWatch(options.params.payloadBytesMax)
+    this.#network.onDirectSend = (from, bytes) => this.#votes.observe(from, bytes, this.clock.now)
     this.#slotRngs = this.#seeds.map(() => this.#rng.fork())
     this.slots = this.#seeds.map((_, index) => ({
       index, disk: new SimDisk(index), log: new LogSink(() => this.clock.now), incarnation: null, ids: new Set<string>(),
@@ -189,6 +193,7 @@ export class NodeSimulation {
     await this.clock.runUntil(idleEnd)
     const idleWarnLines = this.slots.map((s, i) => s.log.warnLines + s.log.errorLines - warnBefore[i]!)
     for (const err of this.clock.errors) this.errors.push(`event error: ${err.name}: ${err.message}`)
+    this.errors.push(...this.#votes.violations)
     return {
       options: o, genesis: this.genesis, slots: this.slots, submitted: this.submitted, probes: this.probes,
       convergenceMs: convergedAt < 0 ? -1 : convergedAt - o.faultsStopMs, trace: this.trace, errors: this.errors,

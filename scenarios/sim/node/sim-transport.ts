@@ -25,6 +25,8 @@ export class SimNetwork {
   readonly #latency: number[][]
   readonly #endpoints: (SimTransport | null)[]
   faults: NetworkFaults = { lossRate: 0, partition: null }
+  /** Sees every direct frame as it is sent (the driver's vote watch). */
+  onDirectSend: ((from: number, bytes: Uint8Array) => void) | null = null
   delivered = 0
   dropped = 0
 
@@ -63,6 +65,7 @@ export class SimNetwork {
 
   route(from: number, to: number, channel: Channel, bytes: Uint8Array): void {
     if (from === to) return
+    if (channel === 'direct') this.onDirectSend?.(from, bytes)
     if (!this.reachable(from, to) || (this.faults.lossRate > 0 && this.#rng.chance(this.faults.lossRate))) {
       this.dropped++
       return
