@@ -112,6 +112,13 @@ export interface NodeSlot {
   certifiedHeight: number
 }
 
+/** A node's own account of itself (what /healthz reports). */
+export interface NodeViews {
+  readonly height: number
+  readonly ccHeight: number
+  readonly certifiedHeight: number
+}
+
 /** What a finished run hands to the judges. */
 export interface NodeSimRun {
   readonly options: NodeSimOptions
@@ -128,6 +135,8 @@ export interface NodeSimRun {
   readonly errors: readonly string[]
   /** Warn and error lines per node during the idle tail. */
   readonly idleWarnLines: readonly number[]
+  /** What each node's health views said at the end (null: not running). */
+  readonly views: readonly (NodeViews | null)[]
   readonly endMs: number
   readonly events: number
 }
@@ -192,12 +201,16 @@ export class NodeSimulation {
     const idleEnd = (convergedAt < 0 ? deadline : convergedAt) + o.idleMs
     await this.clock.runUntil(idleEnd)
     const idleWarnLines = this.slots.map((s, i) => s.log.warnLines + s.log.errorLines - warnBefore[i]!)
+    const views = this.slots.map((s) => {
+      const node = s.incarnation?.running === true ? s.incarnation.node : null
+      return node === null ? null : { height: node.head.height, ccHeight: node.ccHeight, certifiedHeight: node.certifiedHeight }
+    })
     for (const err of this.clock.errors) this.errors.push(`event error: ${err.name}: ${err.message}`)
     this.errors.push(...this.#votes.violations)
     return {
       options: o, genesis: this.genesis, slots: this.slots, submitted: this.submitted, probes: this.probes,
       convergenceMs: convergedAt < 0 ? -1 : convergedAt - o.faultsStopMs, trace: this.trace, errors: this.errors,
-      idleWarnLines, endMs: this.clock.now, events: this.clock.events,
+      idleWarnLines, views, endMs: this.clock.now, events: this.clock.events,
     }
   }
 

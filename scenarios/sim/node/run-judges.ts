@@ -77,6 +77,11 @@ export async function judgeNodeSim(run: NodeSimRun): Promise<NodeSimVerdict> {
     violations.push(...checkLiveness(record))
     chains.forEach((chain, i) => {
       const head = chain.committed.length - 1
+      const views = run.views[i]
+      if (views === null || views === undefined) violations.push(`health: node ${i} is not running at the end`)
+      else if (views.height !== head || views.ccHeight !== latest[i] || views.certifiedHeight < head) {
+        violations.push(`health: node ${i} reports height ${views.height}, certificate at ${views.ccHeight}, certified ${views.certifiedHeight}; its store holds height ${head}, certificate at ${latest[i]}`)
+      }
       if (latest[i]! < head) violations.push(`certified tail: node ${i} holds no commit certificate for its head ${head} after ${run.options.idleMs} idle ms (latest at ${latest[i]})`)
     })
   }
