@@ -234,7 +234,11 @@ export class NodeSimulation {
     slot.incarnation = incarnation
     node.onEvent((event) => this.#onNodeEvent(slot, incarnation, event))
     node.start().then(
-      () => { if (slot.incarnation === incarnation) incarnation.running = true },
+      () => {
+        if (slot.incarnation !== incarnation) return
+        incarnation.running = true
+        this.trace.push(`${this.clock.now} n${slot.index} up at height ${node.head.height}, round ${node.round}`)
+      },
       (err: unknown) => this.#stopped(slot, incarnation, err as Error),
     )
   }
