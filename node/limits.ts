@@ -44,6 +44,10 @@ export const NODE_LIMITS = {
   submitBatchMax: 1000,
   /** Most pending submissions the node holds for the mempool. */
   pendingSubmissionsMax: 50_000,
+  /** Commit certificates kept while the block they certify is still being written (a
+   * certificate can arrive while its commit is in flight); stored once the commit lands.
+   * A few heights cover the commits of one step; more are ones a sync will bring again. */
+  earlyCommitCertificatesMax: 64,
   /** Time allowed for a clean shutdown before the process exits anyway. */
   shutdownMsMax: 10_000,
 } as const

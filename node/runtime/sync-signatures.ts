@@ -45,6 +45,8 @@ export class SyncSignatureChecker {
     this.#verifier = verifier
     this.#logger = logger
     this.#poolSize = poolSize
+    // No pool: the replica verifies every entry itself (the simulator's choice).
+    this.#off = poolSize <= 0
   }
 
   /** Starts the pool's workers (about a quarter of a second) ahead of the first check. */

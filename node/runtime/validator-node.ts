@@ -12,6 +12,7 @@ import { Replica } from '../../src/consensus/replica.ts'
 import { initialSafetyState } from '../../src/consensus/safety-rules.ts'
 import type { Action, Event, Message, ReplicaLimits, RestoredState, TimerKind } from '../../src/consensus/types.ts'
 import { blockHash, genesisQc, type Block, type BlockHeader } from '../../src/log/block.ts'
+import type { CommitCertificate } from '../../src/log/certificates.ts'
 import { entryId, type Entry, type Hash } from '../../src/log/entry.ts'
 import type { Genesis } from '../../src/log/genesis.ts'
 import { publicKeyFromSeed } from '../../src/crypto/ed25519.ts'
@@ -24,6 +25,7 @@ import { NodeFatalError } from './errors.ts'
 import { Mailbox, type Input, type NetworkInput, type SubmitInput, type SubmitOutcome } from './mailbox.ts'
 import { answerSyncRequest } from './sync-server.ts'
 import { SyncSignatureChecker } from './sync-signatures.ts'
+import { REAL_TIMERS, type RuntimeTimers, type TimerHandle } from './timers.ts'
 
 export interface ValidatorNodeOptions {
   readonly genesis: Genesis
@@ -46,7 +48,13 @@ export interface ValidatorNodeDependencies {
   readonly logger: Logger
   /** Default: the libp2p transport. */
   readonly createTransport?: (options: TransportFactoryOptions, inspect: (bytes: Uint8Array, channel: Channel, from: number) => Inspection<Message>, onEvent: (event: TransportEvent) => void) => Transport<Message>
+  /** Wall-clock milliseconds handed to the replica. Default: Date.now. */
   readonly now?: () => number
+  /** Timers and the monotonic clock. Default: the process's (REAL_TIMERS). */
+  readonly timers?: RuntimeTimers
+  /** Worker threads checking sync responses' signatures; 0 checks them on the main
+   * thread (the simulator: workers are real concurrency). Default: the core count. */
+  readonly signaturePoolSize?: number
 }
 
 /** What the node reports for metrics and logs (the protocol never sees these). */
@@ -87,9 +95,11 @@ export class ValidatorNode {
   readonly #store: Store
   readonly #logger: Logger
   readonly #now: () => number
+  readonly #clock: RuntimeTimers
+  readonly #signaturePoolSize: number | undefined
   readonly #createTransport: NonNullable<ValidatorNodeDependencies['createTransport']>
   readonly #mailbox = new Mailbox<Message>(NODE_LIMITS.driverQueueMax, NODE_LIMITS.driverQueueMax)
-  readonly #timers = new Map<TimerKind, ReturnType<typeof setTimeout>>()
+  readonly #timers = new Map<TimerKind, TimerHandle>()
   readonly #listeners = new Set<(event: NodeEvent) => void>()
   /** Entries accepted through this node and not yet committed, by id (hex). */
   readonly #pending = new Map<string, PendingSubmission>()
@@ -104,14 +114,17 @@ export class ValidatorNode {
   #syncServes = 0
   #entryBatch: Entry[] = []
   #entryBatchBytes = 0
-  #entryBatchTimer: ReturnType<typeof setTimeout> | null = null
-  /** When the last entry batch went out (performance.now()). */
+  #entryBatchTimer: TimerHandle | null = null
+  /** When the last entry batch went out (the monotonic clock). */
   #entryBatchSentAt = -Infinity
   #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new'
   #lastRound = 0
   #lastPeers = -1
   /** Height of the highest commit certificate in the store. */
   #ccHeight = 0
+  /** Commit certificates above the store's head, by height: their blocks' commit is
+   * still being written. Stored once it lands (#storeEarlyCertificates). */
+  readonly #earlyCertificates = new Map<number, CommitCertificate>()
 
   constructor(options: ValidatorNodeOptions, dependencies: ValidatorNodeDependencies) {
     const key = publicKeyFromSeed(options.seed)
@@ -123,6 +136,8 @@ export class ValidatorNode {
     this.#store = dependencies.store
     this.#logger = dependencies.logger
     this.#now = dependencies.now ?? Date.now
+    this.#clock = dependencies.timers ?? REAL_TIMERS
+    this.#signaturePoolSize = dependencies.signaturePoolSize
     this.#createTransport = dependencies.createTransport ?? ((o, inspect, onEvent) => new Libp2pTransport<Message>(
       { chainId: o.genesis.chainId, validators: o.genesis.validators, selfIndex: o.selfIndex, seed: o.seed, listen: o.listen },
       { inspect, onEvent },
@@ -203,7 +218,7 @@ export class ValidatorNode {
     const restored = await this.#restore()
     this.#ccHeight = (await this.#store.latestCommitCertificate())?.height ?? 0
     this.#replica = new Replica({ genesis: this.genesis, validatorIndex: this.index, seed: this.#options.seed, limits: this.#options.replicaLimits }, restored)
-    this.#syncSignatures = new SyncSignatureChecker(this.genesis.chainId, this.#replica.verifier, this.#logger)
+    this.#syncSignatures = new SyncSignatureChecker(this.genesis.chainId, this.#replica.verifier, this.#logger, this.#signaturePoolSize)
     this.#logger.info({ index: this.index, height: this.#store.head.height, logSize: this.#store.head.logSize, round: this.#replica.round }, 'replica restored')
     this.#transport = this.#createTransport(
       { genesis: this.genesis, selfIndex: this.index, seed: this.#options.seed, listen: this.#options.listen },
@@ -225,9 +240,9 @@ export class ValidatorNode {
     const wasRunning = this.#state === 'running'
     this.#state = 'stopping'
     this.#mailbox.close(new NodeFatalError('the node is stopping'))
-    for (const timer of this.#timers.values()) clearTimeout(timer)
+    for (const timer of this.#timers.values()) this.#clock.clearTimeout(timer)
     this.#timers.clear()
-    if (this.#entryBatchTimer !== null) clearTimeout(this.#entryBatchTimer)
+    if (this.#entryBatchTimer !== null) this.#clock.clearTimeout(this.#entryBatchTimer)
     // Ends the checks the loop and the pump may be waiting for.
     await this.#syncSignatures?.close()
     if (wasRunning) await this.#loop
@@ -338,11 +353,11 @@ export class ValidatorNode {
           break
       }
       try {
-        const stepStart = performance.now()
+        const stepStart = this.#clock.monotonicMs()
         const actions = replica.step(event)
-        const executeStart = performance.now()
+        const executeStart = this.#clock.monotonicMs()
         await this.#execute(actions, input, submits)
-        if (this.#logger.isLevelEnabled('trace')) this.#trace(input, actions, executeStart - stepStart, performance.now() - executeStart)
+        if (this.#logger.isLevelEnabled('trace')) this.#trace(input, actions, executeStart - stepStart, this.#clock.monotonicMs() - executeStart)
       } catch (err) {
         for (const s of submits) s.settle({ ok: false, error: err as Error })
         await this.#fail(err as Error)
@@ -387,7 +402,7 @@ export class ValidatorNode {
     this.#logger.fatal({ err: error }, 'the node cannot go on')
     this.#emit({ type: 'fatal', error })
     this.#mailbox.close(error)
-    for (const timer of this.#timers.values()) clearTimeout(timer)
+    for (const timer of this.#timers.values()) this.#clock.clearTimeout(timer)
     this.#timers.clear()
   }
 
@@ -469,12 +484,7 @@ export class ValidatorNode {
         await this.#commit(action)
         return
       case 'store-commit-certificate':
-        if (action.cc.height > this.#store.head.height) {
-          this.#logger.warn({ height: action.cc.height, head: this.#store.head.height }, 'commit certificate above the head; not stored')
-          return
-        }
-        await this.#store.saveCommitCertificate(action.cc)
-        this.#certified(action.cc.height)
+        await this.#storeCertificate(action.cc)
         return
       case 'serve-sync':
         this.#serveSync(action.to, action.request)
@@ -546,20 +556,20 @@ export class ValidatorNode {
       if (this.#entryBatch.length >= ENTRY_BATCH_MAX || this.#entryBatchBytes >= ENTRY_BATCH_BYTES_MAX) this.#flushEntries()
     }
     if (this.#entryBatch.length > 0 && this.#entryBatchTimer === null) {
-      const sinceLast = performance.now() - this.#entryBatchSentAt
+      const sinceLast = this.#clock.monotonicMs() - this.#entryBatchSentAt
       if (sinceLast >= ENTRY_BATCH_DELAY_MS) this.#flushEntries()
-      else this.#entryBatchTimer = setTimeout(() => this.#flushEntries(), ENTRY_BATCH_DELAY_MS - sinceLast)
+      else this.#entryBatchTimer = this.#clock.setTimeout(() => this.#flushEntries(), ENTRY_BATCH_DELAY_MS - sinceLast)
     }
   }
 
   #flushEntries(): void {
-    if (this.#entryBatchTimer !== null) clearTimeout(this.#entryBatchTimer)
+    if (this.#entryBatchTimer !== null) this.#clock.clearTimeout(this.#entryBatchTimer)
     this.#entryBatchTimer = null
     const entries = this.#entryBatch
     this.#entryBatch = []
     this.#entryBatchBytes = 0
     if (entries.length === 0 || this.stopping) return
-    this.#entryBatchSentAt = performance.now()
+    this.#entryBatchSentAt = this.#clock.monotonicMs()
     try {
       this.#transport?.broadcast('entries', encodeMessage({ type: 'entries', entries }))
     } catch (err) {
@@ -569,10 +579,10 @@ export class ValidatorNode {
 
   #setTimer(kind: TimerKind, round: number, delayMs: number): void {
     const previous = this.#timers.get(kind)
-    if (previous !== undefined) clearTimeout(previous)
+    if (previous !== undefined) this.#clock.clearTimeout(previous)
     if (this.stopping) return
     const delay = Math.max(0, Math.min(delayMs, 2 ** 31 - 1))
-    this.#timers.set(kind, setTimeout(() => {
+    this.#timers.set(kind, this.#clock.setTimeout(() => {
       this.#timers.delete(kind)
       this.#mailbox.pushTimer({ type: 'timer', kind, round })
     }, delay))
@@ -603,7 +613,46 @@ export class ValidatorNode {
       })
     }
     if (action.cc !== null) this.#certified(action.cc.height)
+    await this.#storeEarlyCertificates()
     this.commits.notify()
+  }
+
+  /** Stores a commit certificate the replica hands over. The replica gives it for a
+   * block it has committed, whose commit may still be on its way to the store (a commit
+   * does not hold up the actions after it, see #execute): then it is kept and stored
+   * when that commit lands, before the step ends. */
+  async #storeCertificate(cc: CommitCertificate): Promise<void> {
+    if (cc.height === this.#ccHeight) return // stored already: every proposal repeats it
+    if (cc.height > this.#store.head.height) {
+      this.#keepEarlyCertificate(cc)
+      return
+    }
+    await this.#store.saveCommitCertificate(cc)
+    this.#certified(cc.height)
+  }
+
+  #keepEarlyCertificate(cc: CommitCertificate): void {
+    if (this.#earlyCertificates.size >= NODE_LIMITS.earlyCommitCertificatesMax && !this.#earlyCertificates.has(cc.height)) {
+      // Full: the highest goes (the one furthest from being stored; it comes again).
+      const highest = Math.max(...this.#earlyCertificates.keys())
+      if (cc.height > highest) {
+        this.#logger.debug({ height: cc.height, head: this.#store.head.height }, 'early commit certificate dropped: too many kept')
+        return
+      }
+      this.#earlyCertificates.delete(highest)
+    }
+    this.#earlyCertificates.set(cc.height, cc)
+  }
+
+  /** Stores the kept certificates the head has reached. */
+  async #storeEarlyCertificates(): Promise<void> {
+    const head = this.#store.head.height
+    const ready = [...this.#earlyCertificates.values()].filter((cc) => cc.height <= head).sort((a, b) => a.height - b.height)
+    for (const cc of ready) {
+      this.#earlyCertificates.delete(cc.height)
+      await this.#store.saveCommitCertificate(cc)
+      this.#certified(cc.height)
+    }
   }
 
   #certified(height: number): void {

@@ -2,6 +2,13 @@
 // one atomic, fsync'd batch: blocks, log entries, indexes, subtree hashes, accumulator
 // state, agent seqs and certificates land together or not at all, so a crash at any
 // instant leaves either the old head or the new one.
+//
+// Reads see the old state or the new one, never half of a commit. The backend shows a
+// batch to readers as soon as it is applied, before the write resolves and the head
+// moves; so the in-memory head is what is published: it moves only once the batch is
+// written, and every read of committed data is bounded by it (a header, block, entry,
+// certificate or accumulator above the published head reads as absent). Agent seqs
+// and pending blocks are not bounded this way (they are not part of the committed log).
 import { bytesEqual, decodeCanonical, encodeCanonical } from '../../src/codec/cbor.ts'
 import { readArray, readBytes, readMap, readUint } from '../../src/codec/schema.ts'
 import { toHex } from '../../src/crypto/hash.ts'
@@ -222,6 +229,7 @@ export class ChainStore implements Store {
       ops.push({ type: 'del', key: keys.pendingHash(k.subarray(9)) })
     }
     await this.#kv.write(ops, true)
+    // Publishes the commit to readers (see the file comment).
     this.#head = head
   }
 
@@ -261,8 +269,13 @@ export class ChainStore implements Store {
 
   // --- reads ---
 
+  /** Whether a height is at or below the published head (see the file comment). */
+  #published(height: number): boolean {
+    return Number.isSafeInteger(height) && height >= 0 && height <= this.head.height
+  }
+
   async #header(height: number): Promise<BlockHeader | undefined> {
-    if (!Number.isSafeInteger(height) || height < 0) return undefined
+    if (!this.#published(height)) return undefined
     const bytes = await this.#kv.get(keys.header(height))
     return bytes === undefined ? undefined : decodeHeader(bytes)
   }
@@ -283,7 +296,9 @@ export class ChainStore implements Store {
   async heightOf(hash: Hash): Promise<number | undefined> {
     if (hash.length !== 32) return undefined
     const bytes = await this.#kv.get(keys.blockHash(hash))
-    return bytes === undefined ? undefined : readU64(bytes, 0)
+    if (bytes === undefined) return undefined
+    const height = readU64(bytes, 0)
+    return this.#published(height) ? height : undefined
   }
 
   async pendingBlock(hash: Hash): Promise<Block | undefined> {
@@ -295,30 +310,30 @@ export class ChainStore implements Store {
   }
 
   async qcAt(height: number): Promise<QuorumCertificate | undefined> {
-    if (!Number.isSafeInteger(height) || height < 0) return undefined
+    if (!this.#published(height)) return undefined
     const bytes = await this.#kv.get(keys.qc(height))
     return bytes === undefined ? undefined : qcFromCbor(decodeCanonical(bytes))
   }
 
   async commitCertificate(height: number): Promise<CommitCertificate | undefined> {
-    if (!Number.isSafeInteger(height) || height < 0) return undefined
+    if (!this.#published(height)) return undefined
     const bytes = await this.#kv.get(keys.cc(height))
     return bytes === undefined ? undefined : ccFromCbor(decodeCanonical(bytes))
   }
 
   async firstCommitCertificateFrom(height: number): Promise<CommitCertificate | undefined> {
-    if (!Number.isSafeInteger(height) || height < 0) return undefined
-    const [row] = await this.#kv.scan({ gte: keys.cc(height), lt: Uint8Array.of(TAG.cc + 1), limit: 1 })
+    if (!this.#published(height)) return undefined
+    const [row] = await this.#kv.scan({ gte: keys.cc(height), lt: keys.cc(this.head.height + 1), limit: 1 })
     return row === undefined ? undefined : ccFromCbor(decodeCanonical(row[1]))
   }
 
   async latestCommitCertificate(): Promise<CommitCertificate | undefined> {
-    const [row] = await this.#kv.scan({ gte: Uint8Array.of(TAG.cc), lt: Uint8Array.of(TAG.cc + 1), reverse: true, limit: 1 })
+    const [row] = await this.#kv.scan({ gte: Uint8Array.of(TAG.cc), lt: keys.cc(this.head.height + 1), reverse: true, limit: 1 })
     return row === undefined ? undefined : ccFromCbor(decodeCanonical(row[1]))
   }
 
   async accumulatorAt(height: number): Promise<MerkleAccumulatorState | undefined> {
-    if (!Number.isSafeInteger(height) || height < 0) return undefined
+    if (!this.#published(height)) return undefined
     const bytes = await this.#kv.get(keys.accumulator(height))
     return bytes === undefined ? undefined : decodeAccumulator(bytes)
   }
@@ -328,6 +343,8 @@ export class ChainStore implements Store {
     const location = await this.#kv.get(keys.entry(id))
     if (location === undefined) return undefined
     const index = readU64(location, 0)
+    // Indexed by a commit not yet published: not there yet for readers.
+    if (index >= this.head.logSize) return undefined
     const stored = await this.entryAt(index)
     if (stored === undefined || !bytesEqual(stored.id, id)) throw new StoreError('corrupt', `entry ${toHex(id)} is indexed at ${index} but not stored there`)
     return stored
