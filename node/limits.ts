@@ -44,6 +44,12 @@ export const NODE_LIMITS = {
   submitBatchMax: 1000,
   /** Most pending submissions the node holds for the mempool. */
   pendingSubmissionsMax: 50_000,
+  /** Entries found superseded (a later seq of their agent committed first) that the node
+   * remembers, to answer lookups and receipt waits for them with 'superseded' at once.
+   * A record is an id and two seqs (~150 bytes), so this costs ~1.5 MB at most; beyond it
+   * the oldest is forgotten and a lookup answers 'unknown' (a resubmission of the entry
+   * still gets 'stale-seq', checked against the log). Clients learn within seconds. */
+  supersededEntriesMax: 10_000,
   /** Time allowed for a clean shutdown before the process exits anyway. */
   shutdownMsMax: 10_000,
 } as const
