@@ -136,6 +136,34 @@ describe('a node whose pending entry is superseded', () => {
   })
 })
 
+describe('the stale-seq verdict of a resubmission', () => {
+  // The replica says the seq is at or below the agent's committed seq; the store is read
+  // for the entry. 'committed' is final (the client signs again), so it is given only
+  // when no commit was in flight across the reads.
+  function stubNode(replicaHeight: number, storeHeight: number): ValidatorNode {
+    const stub = {
+      running: true,
+      stopping: false,
+      committedHeight: replicaHeight,
+      hasPending: () => false,
+      supersededEntry: () => undefined,
+      submit: async () => ['seq-committed'],
+      onEvent: () => () => {},
+      store: { head: { height: storeHeight, logSize: storeHeight }, entryById: async () => undefined, agentSeq: async () => 6 },
+    }
+    return stub as unknown as ValidatorNode
+  }
+  const signal = new AbortController().signal
+
+  it('is final when the store holds what the replica committed', async () => {
+    await expect(new ValidatorBackend(stubNode(3, 3)).submitEntry(entry(5), signal)).rejects.toMatchObject({ name: 'StaleSequenceError', reason: 'committed', lastSeq: 6 })
+  })
+
+  it('is not final while a commit is being written (the entry may be in it)', async () => {
+    await expect(new ValidatorBackend(stubNode(4, 3)).submitEntry(entry(5), signal)).rejects.toMatchObject({ name: 'StaleSequenceError', reason: 'pending' })
+  })
+})
+
 describe('pending submissions', () => {
   const other = new Uint8Array(32).fill(7)
   const hex = (e: ReturnType<typeof entry>): string => Buffer.from(entryId(e)).toString('hex')
