@@ -87,6 +87,18 @@ describe('an entry superseded by a later seq of its agent', () => {
     expect(count).toBe(1)
   })
 
+  it("submits a client's entries to the same f+1 nodes, so that every node sees them in seq order", async () => {
+    const posts = new Map<string, number>()
+    const counting = (url: string, init?: RequestInit): Promise<Response> => {
+      if (init?.method === 'POST') posts.set(new URL(url).origin, (posts.get(new URL(url).origin) ?? 0) + 1)
+      return fetch(url, init)
+    }
+    const c = client(23, { fetch: counting, submitTo: 2 })
+    await Promise.all(Array.from({ length: 10 }, (_, i) => c.commit('acme/order', { i })))
+    expect([...posts.keys()]).toHaveLength(2)
+    for (const count of posts.values()) expect(count).toBeGreaterThanOrEqual(10)
+  })
+
   it('fails fast with SeqSupersededError when the caller asked for no re-sign', async () => {
     const c = client(22)
     const began = Date.now()
