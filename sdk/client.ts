@@ -922,6 +922,8 @@ class ReceiptWaits {
   readonly #signal: AbortSignal | undefined
   readonly #poll: (node: NodeApi) => Promise<Receipt | null>
   readonly #running = new Set<string>()
+  /** Nodes whose answer is final (the entry can never commit there): not asked again. */
+  readonly #final = new Set<string>()
   #winner: Receipt | null = null
   #wake: (() => void) | null = null
   /** A notify() came while no next() waited. */
@@ -933,9 +935,6 @@ class ReceiptWaits {
     this.#signal = signal
     this.#poll = poll
   }
-
-  /** Nodes whose answer is final (the entry can never commit there): not asked again. */
-  readonly #final = new Set<string>()
 
   /** Waits running now. */
   get active(): number {
