@@ -48,6 +48,12 @@ export const NODE_LIMITS = {
    * certificate can arrive while its commit is in flight); stored once the commit lands.
    * A few heights cover the commits of one step; more are ones a sync will bring again. */
   earlyCommitCertificatesMax: 64,
+  /** Entries found superseded (a later seq of their agent committed first) that the node
+   * remembers, to answer lookups and receipt waits for them with 'superseded' at once.
+   * A record is an id and two seqs (~150 bytes), so this costs ~1.5 MB at most; beyond it
+   * the oldest is forgotten and a lookup answers 'unknown' (a resubmission of the entry
+   * still gets 'stale-seq', checked against the log). Clients learn within seconds. */
+  supersededEntriesMax: 10_000,
   /** Time allowed for a clean shutdown before the process exits anyway. */
   shutdownMsMax: 10_000,
 } as const

@@ -174,6 +174,33 @@ export class CommitTimeoutError extends SynodError {
   }
 }
 
+/**
+ * The entry can never commit: a later seq of its agent committed first (an agent's
+ * committed seqs strictly increase; with concurrent commits through several nodes, a
+ * leader may have only the later entry). At least f+1 nodes said so (answered receipt
+ * requests with 'seq-superseded', or a resubmission with 'stale-seq' against their
+ * committed log), so at least one honest node did, and the verdict is final. commit()
+ * throws it only when asked not to re-sign (CommitOptions.resignSuperseded: false), or
+ * when re-signing did not help SDK_LIMITS.supersededResignMax times; awaitReceipt()
+ * throws it for an id. Nothing was committed for this entry: sign the decision again.
+ */
+export class SeqSupersededError extends SynodError {
+  override readonly name = 'SeqSupersededError'
+  /** The superseded entry's id, hex. */
+  readonly id: string
+  readonly seq: number
+  /** The agent's committed seq that passed `seq` (the lowest that f+1 nodes reported). */
+  readonly lastSeq: number
+  readonly errors: readonly NodeError[]
+  constructor(id: string, seq: number, lastSeq: number, errors: readonly NodeError[]) {
+    super(`entry ${id} (seq ${seq}) can never commit: its agent's committed seq ${lastSeq} passed it (said by ${errors.length} nodes)`)
+    this.id = id
+    this.seq = seq
+    this.lastSeq = lastSeq
+    this.errors = errors
+  }
+}
+
 /** No node knows this entry id (at least f+1 nodes, or every node, answered 404), or it
  * is known but not yet certified (`pending`). */
 export class EntryNotFoundError extends SynodError {

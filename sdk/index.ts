@@ -17,6 +17,7 @@ export {
   EntryRejectedError,
   NoQuorumReachableError,
   CommitTimeoutError,
+  SeqSupersededError,
   EntryNotFoundError,
   ConfigurationError,
 } from './errors.ts'

@@ -15,6 +15,11 @@ export const SDK_LIMITS = {
    * stale before any node accepted it (another process with the same identity, a clock
    * that went back). Beyond this the error is reported. */
   resequenceMax: 3,
+  /** Most times one commit() signs its decision again after f+1 nodes said the signed
+   * entry can never commit (a later seq of the agent committed first). Each new entry
+   * has a seq above every one this client signed before, so only commits signed after
+   * it can overtake it again; a few rounds are plenty. Beyond it: SeqSupersededError. */
+  supersededResignMax: 5,
 } as const
 
 /** Timing defaults: each overridable per client (SynodClientOptions) or per call. */

@@ -26,6 +26,10 @@ export type ReceiptAnswer =
   /** Known to the node but not yet covered by a commit certificate. */
   | { readonly status: 'pending' }
   | { readonly status: 'unknown' }
+  /** The node says the entry can never commit: `lastSeq`, its agent's committed seq,
+   * passed the entry's seq (HTTP 410 seq-superseded). One node's word: the client needs
+   * f+1 of them. `error` is that answer, for the error the client may throw. */
+  | { readonly status: 'superseded', readonly seq: number, readonly lastSeq: number, readonly error: NodeResponseError }
 
 export interface SubmitAnswer {
   readonly id: string
@@ -177,6 +181,13 @@ export class NodeApi {
     if (res.status === 202) {
       await res.body?.cancel().catch(() => {})
       return { status: 'pending' }
+    }
+    if (res.status === 410) {
+      const err = await this.#error(res, signal)
+      if (err.code !== 'seq-superseded') throw err
+      const { seq, lastSeq } = err.details
+      if (!isUint(seq) || !isUint(lastSeq) || lastSeq < seq) throw this.#malformed(`GET /v1/receipts/${idHex}: 410 seq-superseded without a seq and a lastSeq at or above it`)
+      return { status: 'superseded', seq, lastSeq, error: err }
     }
     if (res.status !== 200) throw await this.#error(res, signal)
     const body = await this.#json(res, signal)

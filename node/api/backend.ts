@@ -34,6 +34,10 @@ export type EntryLookup =
   /** In this node's mempool, not yet in a committed block. Local knowledge: another
    * node may not have it, and a restarted node may have lost it (resubmit). */
   | { readonly status: 'pending', readonly id: Hash, readonly entry: Entry }
+  /** Accepted by this node once, but a later seq of its agent committed first, so it can
+   * never commit (an agent's committed seqs strictly increase): final. `lastSeq` is the
+   * agent's committed seq that passed `seq`. Its author signs the decision again. */
+  | { readonly status: 'superseded', readonly id: Hash, readonly seq: number, readonly lastSeq: number }
   /** In a committed block. */
   | ({ readonly status: 'committed' } & LogRecord)
 
@@ -106,7 +110,7 @@ export interface NodeBackend {
    */
   submitEntry(entry: Entry, signal: AbortSignal): Promise<SubmitResult>
 
-  /** The entry with this id (32 bytes), pending or committed; null when unknown. */
+  /** The entry with this id (32 bytes), pending, superseded or committed; null when unknown. */
   getEntry(id: Hash, signal: AbortSignal): Promise<EntryLookup | null>
 
   /**

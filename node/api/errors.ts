@@ -13,6 +13,10 @@
 export abstract class NodeBackendError extends Error {
   /** Stable machine-readable code, sent to HTTP clients. */
   abstract readonly code: string
+  /** Values sent to HTTP clients next to code and message (fixed keys per class). */
+  get details(): Readonly<Record<string, number | string>> {
+    return {}
+  }
 }
 
 /** The entry's signature does not verify under its agent key and this chain's id. */
@@ -43,6 +47,11 @@ export class PolicyDeniedError extends NodeBackendError {
   }
 }
 
+/** Why a seq is stale: 'committed' — the agent's committed seq is `lastSeq` >= seq and
+ * this entry is not in the log, so it can never commit (final); 'pending' — another
+ * entry of the agent with this seq waits in the mempool (it may yet be dropped). */
+export type StaleReason = 'committed' | 'pending'
+
 /** The entry's seq is not above the agent's highest seq already in the log or the
  * mempool, and the entry is not a resubmission of that same entry. */
 export class StaleSequenceError extends NodeBackendError {
@@ -50,10 +59,39 @@ export class StaleSequenceError extends NodeBackendError {
   readonly code = 'stale-seq'
   readonly seq: number
   readonly lastSeq: number
-  constructor(seq: number, lastSeq: number) {
-    super(`seq ${seq} is not above the agent's last seq ${lastSeq}`)
+  readonly reason: StaleReason
+  constructor(seq: number, lastSeq: number, reason: StaleReason) {
+    super(reason === 'committed'
+      ? `seq ${seq} is not above the agent's last committed seq ${lastSeq}, and this entry is not in the log: it can never commit`
+      : `seq ${seq} is not above the agent's last seq ${lastSeq} (an entry with this seq is pending)`)
     this.seq = seq
     this.lastSeq = lastSeq
+    this.reason = reason
+  }
+
+  override get details(): Readonly<Record<string, number | string>> {
+    return { seq: this.seq, lastSeq: this.lastSeq, reason: this.reason }
+  }
+}
+
+/** The entry was accepted once, but a later seq of its agent committed first: an
+ * agent's committed seqs strictly increase, so this entry can never commit (final).
+ * Answered to receipt requests for it; its author signs the decision again. */
+export class EntrySupersededError extends NodeBackendError {
+  override readonly name = 'EntrySupersededError'
+  readonly code = 'seq-superseded'
+  readonly id: string
+  readonly seq: number
+  readonly lastSeq: number
+  constructor(id: string, seq: number, lastSeq: number) {
+    super(`entry ${id} (seq ${seq}) can never commit: its agent's committed seq ${lastSeq} passed it`)
+    this.id = id
+    this.seq = seq
+    this.lastSeq = lastSeq
+  }
+
+  override get details(): Readonly<Record<string, number | string>> {
+    return { seq: this.seq, lastSeq: this.lastSeq }
   }
 }
 
@@ -132,6 +170,7 @@ const BACKEND_STATUS: { readonly [name: string]: number } = {
   InvalidEntryError: 422,
   PolicyDeniedError: 403,
   StaleSequenceError: 409,
+  EntrySupersededError: 410,
   MempoolFullError: 503,
   AgentBacklogFullError: 429,
   NotReadyError: 503,
@@ -145,6 +184,8 @@ export interface HttpErrorAnswer {
   readonly code: string
   readonly message: string
   readonly retryAfterMs: number | null
+  /** Extra fields of the error body, when the error has any. */
+  readonly details?: Readonly<Record<string, number | string>>
 }
 
 /** The answer for an error, or null when it is not one the server knows (a 500). */
@@ -154,7 +195,7 @@ export function httpAnswerOf(err: unknown): HttpErrorAnswer | null {
     const status = Object.hasOwn(BACKEND_STATUS, err.name) ? BACKEND_STATUS[err.name] : undefined
     if (status === undefined) return null
     const retryAfterMs = 'retryAfterMs' in err && typeof err.retryAfterMs === 'number' ? err.retryAfterMs : null
-    return { status, code: err.code, message: err.message, retryAfterMs }
+    return { status, code: err.code, message: err.message, retryAfterMs, details: err.details }
   }
   return null
 }

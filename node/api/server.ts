@@ -16,7 +16,7 @@ import { fromJson, toJson, type JsonValue } from '../../src/log/json.ts'
 import { receiptToJson } from '../../src/log/receipt.ts'
 import { LIMITS } from '../../src/limits.ts'
 import type { BlockExport, LogRecord, NodeBackend } from './backend.ts'
-import { ApiError, httpAnswerOf, type HttpErrorAnswer } from './errors.ts'
+import { ApiError, EntrySupersededError, httpAnswerOf, type HttpErrorAnswer } from './errors.ts'
 import { API_LIMITS, type ApiLimits } from './limits.ts'
 import type { NodeMetrics, StreamCloseReason } from '../metrics/metrics.ts'
 import { onlyKnown, optionalCursor, optionalHash, optionalNamespace, optionalUint, pageLimit, requiredHash, requiredUint } from './params.ts'
@@ -64,8 +64,9 @@ const METHODS = new Set(['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIO
 const SUBSCRIBE_QUERY = ['from', 'namespace'] as const
 const QUERY_QUERY = ['namespace', 'agent', 'fromHeight', 'toHeight', 'cursor', 'limit'] as const
 
-function errorBody(code: string, message: string): { error: { code: string, message: string } } {
-  return { error: { code, message } }
+function errorBody(code: string, message: string, details: Readonly<Record<string, number | string>> = {}): { error: Record<string, number | string> } {
+  // Details first: code and message keep their meaning whatever a class names its fields.
+  return { error: { ...details, code, message } }
 }
 
 function entryJson(entry: Entry): JsonValue {
@@ -107,7 +108,7 @@ function sendError(reply: FastifyReply, answer: HttpErrorAnswer): FastifyReply {
     const seconds = Number.isFinite(answer.retryAfterMs) ? Math.max(1, Math.ceil(answer.retryAfterMs / 1000)) : 3600
     void reply.header('retry-after', String(seconds))
   }
-  return reply.code(answer.status).type('application/json; charset=utf-8').send(errorBody(answer.code, answer.message))
+  return reply.code(answer.status).type('application/json; charset=utf-8').send(errorBody(answer.code, answer.message, answer.details))
 }
 
 /** Reads a POST /v1/entries body into an Entry: the JSON form of src/log/json.ts, checked
@@ -315,6 +316,9 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
     if (found.status === 'pending') {
       return { id: toHex(id), status: 'pending', height: null, index: null, entry: entryJson(found.entry), receipt: null }
     }
+    if (found.status === 'superseded') {
+      return { id: toHex(id), status: 'superseded', height: null, index: null, entry: null, receipt: null, seq: found.seq, lastSeq: found.lastSeq }
+    }
     const receipt = await call(request, (signal) => backend.getReceipt(id, signal))
     return {
       id: toHex(id),
@@ -351,6 +355,8 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
     if (receipt !== null) return { id: toHex(id), status: 'certified', receipt: receiptToJson(receipt) }
     const found = await call(request, (signal) => backend.getEntry(id, signal))
     if (found === null) throw new ApiError(404, 'unknown-entry', `entry ${toHex(id)} is not known to this node`)
+    // Final: waiting longer would not help (410 seq-superseded).
+    if (found.status === 'superseded') throw new EntrySupersededError(toHex(id), found.seq, found.lastSeq)
     const committed = found.status === 'committed'
     return reply.code(202).header('retry-after', '1').send({
       id: toHex(id),

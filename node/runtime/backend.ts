@@ -59,7 +59,8 @@ export class ValidatorBackend implements NodeBackend {
     this.#node = node
     node.onEvent((event) => {
       if (event.type === 'commit') {
-        for (const id of event.entryIds) {
+        // Superseded entries can never commit: their waiters answer so at once.
+        for (const id of [...event.entryIds, ...event.supersededIds]) {
           const waiters = this.#receiptWaiters.get(id)
           if (waiters !== undefined) for (const w of waiters) this.#wake(w)
         }
@@ -83,6 +84,8 @@ export class ValidatorBackend implements NodeBackend {
     if (!node.running) throw new NotReadyError(node.stopping ? 'the node is stopping' : 'the node is starting')
     const id = entryId(entry)
     if (node.hasPending(id) || (await node.store.entryById(id)) !== undefined) return { id, status: 'duplicate' }
+    const superseded = node.supersededEntry(id)
+    if (superseded !== undefined) throw new StaleSequenceError(entry.seq, superseded.lastSeq, 'committed')
     checkSignal(signal)
     let results: readonly (string | null)[]
     try {
@@ -97,10 +100,22 @@ export class ValidatorBackend implements NodeBackend {
       case 'mempool-full':
         throw new MempoolFullError(node.mempoolSize)
       case 'duplicate-seq':
-        throw new StaleSequenceError(entry.seq, entry.seq)
+        throw new StaleSequenceError(entry.seq, entry.seq, 'pending')
       case 'seq-committed': {
+        // 'committed' is a final verdict (the client signs its decision again), so the
+        // reads that make it must see one committed state: the agent's seq at or above
+        // this one and no such entry. The replica commits before the store writes the
+        // blocks, and the store writes a batch before it moves its head: so the verdict
+        // is given only when no commit was in flight across the reads (the replica's
+        // committed height and the store's head the same before and after). Otherwise
+        // 'pending', which nothing treats as final; the client asks again.
+        const before = node.committedHeight
+        const settledBefore = before === node.store.head.height
+        const lastSeq = (await node.store.agentSeq(entry.agent)) ?? -1
         if ((await node.store.entryById(id)) !== undefined) return { id, status: 'duplicate' }
-        throw new StaleSequenceError(entry.seq, (await node.store.agentSeq(entry.agent)) ?? 0)
+        const settled = settledBefore && node.committedHeight === before && node.store.head.height === before
+        if (settled && lastSeq >= entry.seq) throw new StaleSequenceError(entry.seq, lastSeq, 'committed')
+        throw new StaleSequenceError(entry.seq, Math.max(lastSeq, entry.seq), 'pending')
       }
       default:
         if (/signature/.test(rejected)) throw new InvalidSignatureError(rejected)
@@ -113,7 +128,9 @@ export class ValidatorBackend implements NodeBackend {
     const stored = await this.#node.store.entryById(id)
     if (stored !== undefined) return { status: 'committed', ...record(stored) }
     const pending = this.#node.pendingEntry(id)
-    return pending === undefined ? null : { status: 'pending', id, entry: pending }
+    if (pending !== undefined) return { status: 'pending', id, entry: pending }
+    const superseded = this.#node.supersededEntry(id)
+    return superseded === undefined ? null : { status: 'superseded', id, ...superseded }
   }
 
   getReceipt(id: Hash, _signal: AbortSignal): Promise<Receipt | null> {
@@ -138,6 +155,8 @@ export class ValidatorBackend implements NodeBackend {
           seen = waiter.wakes
           const receipt = await store.receipt(id)
           if (receipt !== null) return receipt
+          // Final: the server answers 410 seq-superseded (getEntry says so).
+          if (this.#node.supersededEntry(id) !== undefined) return null
           if (waiter.height === null) {
             const stored = await store.entryById(id)
             if (stored !== undefined) {

@@ -23,6 +23,7 @@ import type { DurableWrite, Head, Store } from '../store/store.ts'
 import { CommitSignal } from './commit-signal.ts'
 import { NodeFatalError } from './errors.ts'
 import { Mailbox, type Input, type NetworkInput, type SubmitInput, type SubmitOutcome } from './mailbox.ts'
+import { PendingSubmissions, type SupersededEntry } from './pending-submissions.ts'
 import { answerSyncRequest } from './sync-server.ts'
 import { SyncSignatureChecker } from './sync-signatures.ts'
 import { REAL_TIMERS, type RuntimeTimers, type TimerHandle } from './timers.ts'
@@ -59,7 +60,7 @@ export interface ValidatorNodeDependencies {
 
 /** What the node reports for metrics and logs (the protocol never sees these). */
 export type NodeEvent =
-  | { readonly type: 'commit', readonly height: number, readonly hash: Hash, readonly entries: number, readonly logSize: number, readonly blockLatencyMs: number | null, readonly entryLatenciesMs: readonly number[], readonly entryIds: readonly string[] }
+  | { readonly type: 'commit', readonly height: number, readonly hash: Hash, readonly entries: number, readonly logSize: number, readonly blockLatencyMs: number | null, readonly entryLatenciesMs: readonly number[], readonly entryIds: readonly string[], readonly supersededIds: readonly string[] }
   /** A commit certificate is stored: receipts exist for every entry at or below `height`. */
   | { readonly type: 'certified', readonly height: number }
   | { readonly type: 'round', readonly round: number, readonly byTimeout: boolean }
@@ -68,11 +69,6 @@ export type NodeEvent =
   | { readonly type: 'rejected', readonly from: number, readonly messageType: string, readonly reason: string }
   | { readonly type: 'mempool', readonly entries: number }
   | { readonly type: 'fatal', readonly error: Error }
-
-interface PendingSubmission {
-  readonly entry: Entry
-  readonly atMs: number
-}
 
 /** Entry gossip is batched: a batch goes out when it holds this many entries or bytes
  * (estimated), or ENTRY_BATCH_DELAY_MS after the previous batch. One message per client
@@ -101,8 +97,9 @@ export class ValidatorNode {
   readonly #mailbox = new Mailbox<Message>(NODE_LIMITS.driverQueueMax, NODE_LIMITS.driverQueueMax)
   readonly #timers = new Map<TimerKind, TimerHandle>()
   readonly #listeners = new Set<(event: NodeEvent) => void>()
-  /** Entries accepted through this node and not yet committed, by id (hex). */
-  readonly #pending = new Map<string, PendingSubmission>()
+  /** Entries accepted through this node and not yet committed, and those that a later
+   * seq of their agent superseded. */
+  readonly #pending = new PendingSubmissions({ pendingMax: NODE_LIMITS.pendingSubmissionsMax, supersededMax: NODE_LIMITS.supersededEntriesMax })
   /** First sighting of proposals by block hash (hex), for commit latency. */
   readonly #proposalsSeen = new Map<string, number>()
   #replica: Replica | null = null
@@ -166,6 +163,12 @@ export class ValidatorNode {
     return this.#replica?.round ?? 0
   }
 
+  /** Height of the replica's committed head: above the store's head while a commit is
+   * being written. */
+  get committedHeight(): number {
+    return this.#replica?.committedHeight ?? 0
+  }
+
   get mempoolSize(): number {
     return this.#replica?.mempoolSize ?? 0
   }
@@ -192,6 +195,11 @@ export class ValidatorNode {
 
   pendingEntry(id: Hash): Entry | undefined {
     return this.#pending.get(toHex(id))?.entry
+  }
+
+  /** An entry accepted here that can never commit: a later seq of its agent committed. */
+  supersededEntry(id: Hash): SupersededEntry | undefined {
+    return this.#pending.superseded(toHex(id))
   }
 
   onEvent(listener: (event: NodeEvent) => void): () => void {
@@ -285,18 +293,6 @@ export class ValidatorNode {
       }
       if (!this.#mailbox.pushSubmit({ type: 'submit', entries, settle })) reject(new QueueFullError('the node\'s submission queue is full'))
     })
-  }
-
-  /** Records an entry this node accepted (for getEntry and commit latency); the
-   * oldest record goes when the map is full (its entry may have been dropped). */
-  #notePending(entry: Entry): void {
-    const id = toHex(entryId(entry))
-    if (this.#pending.has(id)) return
-    if (this.#pending.size >= NODE_LIMITS.pendingSubmissionsMax) {
-      const oldest = this.#pending.keys().next().value
-      if (oldest !== undefined) this.#pending.delete(oldest)
-    }
-    this.#pending.set(id, { entry, atMs: this.#now() })
   }
 
   hasPending(id: Hash): boolean {
@@ -504,7 +500,8 @@ export class ValidatorNode {
             s.settle({ ok: false, error: new NodeFatalError(`the replica answered ${action.results.length} results for ${offset} entries`) })
             continue
           }
-          slice.forEach((rejected, i) => { if (rejected === null) this.#notePending(s.entries[i]!) })
+          // Recorded for getEntry and the commit latency.
+          slice.forEach((rejected, i) => { if (rejected === null) this.#pending.note(s.entries[i]!, this.#now()) })
           s.settle({ ok: true, rejected: slice })
         }
         this.#emit({ type: 'mempool', entries: this.mempoolSize })
@@ -596,20 +593,12 @@ export class ValidatorNode {
       const hashHex = toHex(action.hashes[i]!)
       const seen = this.#proposalsSeen.get(hashHex)
       this.#proposalsSeen.delete(hashHex)
-      const entryLatenciesMs: number[] = []
-      const entryIds: string[] = []
-      for (const entry of block.entries) {
-        const id = toHex(entryId(entry))
-        entryIds.push(id)
-        const pending = this.#pending.get(id)
-        if (pending !== undefined) {
-          entryLatenciesMs.push(now - pending.atMs)
-          this.#pending.delete(id)
-        }
-      }
+      const entryIds = block.entries.map((entry) => toHex(entryId(entry)))
+      // The replica dropped the superseded entries from its mempool at this commit.
+      const { latenciesMs: entryLatenciesMs, superseded: supersededIds } = this.#pending.commit(block.entries, entryIds, now)
       this.#emit({
         type: 'commit', height: block.header.height, hash: action.hashes[i]!, entries: block.entries.length,
-        logSize: block.header.logSize, blockLatencyMs: seen === undefined ? null : now - seen, entryLatenciesMs, entryIds,
+        logSize: block.header.logSize, blockLatencyMs: seen === undefined ? null : now - seen, entryLatenciesMs, entryIds, supersededIds,
       })
     }
     if (action.cc !== null) this.#certified(action.cc.height)

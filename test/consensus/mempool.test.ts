@@ -42,4 +42,27 @@ describe('mempool', () => {
     pool.dropUpTo(checked(1).agentHex, 4)
     expect(pool.size).toBe(2)
   })
+  it('drops a stranded entry when a higher seq of its agent commits, and leaves other agents alone', () => {
+    const pool = new Mempool({ entriesMax: 100, bytesMax: 1 << 20 })
+    const other = new Uint8Array(32).fill(7)
+    for (const s of [5, 7]) pool.add(checked(s))
+    pool.add(checked(3, other))
+    // Seq 6 committed (proposed by a leader that lacked seq 5): 5 can never commit.
+    pool.dropUpTo(checked(5).agentHex, 6)
+    expect(pool.has(checked(5).idHex)).toBe(false)
+    expect(pool.has(checked(7).idHex)).toBe(true)
+    expect(pool.has(checked(3, other).idHex)).toBe(true)
+    expect(pool.size).toBe(2)
+    expect(pool.bytes).toBe(checked(7).bytes + checked(3, other).bytes)
+  })
+  it('never hands a leader seq n+1 of an agent without seq n when both are pooled', () => {
+    const pool = new Mempool({ entriesMax: 100, bytesMax: 1 << 20 })
+    for (const s of [2, 1, 3]) pool.add(checked(s))
+    const one = checked(1).bytes
+    // Room for one entry and a bit: seq 1 goes first, and nothing after it.
+    expect(pool.select(10, one + 10, () => -1, () => false).map((b) => b.entry.seq)).toEqual([1])
+    // Seq 1 already in the chain being extended: 2 then 3.
+    expect(pool.select(10, 1 << 20, () => -1, (id) => id === checked(1).idHex).map((b) => b.entry.seq)).toEqual([2, 3])
+    expect(pool.select(2, 1 << 20, () => -1, () => false).map((b) => b.entry.seq)).toEqual([1, 2])
+  })
 })

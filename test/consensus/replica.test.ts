@@ -61,6 +61,28 @@ describe('replica', () => {
     expect(heights[0]).toBeGreaterThanOrEqual(1)
   })
 
+  it('a stranded entry (a later seq of its agent committed first) leaves every mempool at that commit and is never proposed', () => {
+    const replicas = seeds.map((seed, i) => new Replica({ genesis, validatorIndex: i, seed }))
+    const c = cluster(replicas)
+    replicas.forEach((r, i) => c.run(i, r.step({ type: 'start', now: 0 })))
+    // Seq 5 reaches replica 0 only (its gossip is lost); seq 6 reaches the leader of
+    // round 1, which proposes what it has.
+    const lost = (actions: Action[]): Action[] => actions.filter((a) => !(a.type === 'broadcast' && a.message.type === 'entries'))
+    c.run(0, lost(replicas[0]!.step({ type: 'submit', now: 0, entries: [entry(5)] })))
+    expect(replicas[0]!.mempoolSize).toBe(1)
+    c.run(1, replicas[1]!.step({ type: 'submit', now: 0, entries: [entry(6)] }))
+    c.drain()
+    expect(c.rejected).toEqual([])
+    for (const r of replicas) expect(r.committedHeight).toBeGreaterThanOrEqual(1)
+    const committed = replicas[0]!.committedHead
+    expect(committed.header.logSize).toBe(1)
+    // Seq 5 can never commit now: it left replica 0's mempool at the commit of seq 6.
+    expect(replicas.map((r) => r.mempoolSize)).toEqual([0, 0, 0, 0])
+    // And a late copy of it is refused at the door.
+    const late = replicas[2]!.step({ type: 'submit', now: 0, entries: [entry(5)] })
+    expect(late).toContainEqual(expect.objectContaining({ type: 'submitted', results: [expect.objectContaining({ rejected: 'seq-committed' })] }))
+  })
+
   it('rejects a forged vote and a proposal from the wrong leader', () => {
     const leader = new Replica({ genesis, validatorIndex: 2, seed: seeds[2]! })
     leader.step({ type: 'start', now: 0 })

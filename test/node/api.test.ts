@@ -65,6 +65,8 @@ describe('POST /v1/entries', () => {
     const stale = await postJson(`${h.url}/v1/entries`, entryJson(makeEntry(a, 'team/plans', 2, { seq: 10 })))
     expectError(stale, 409, 'stale-seq')
     expect(stale.body.error.message).toContain('seq 10 is not above')
+    // The body says why: another entry with this seq is pending (not final).
+    expect(stale.body.error).toMatchObject({ seq: 10, lastSeq: 10, reason: 'pending' })
     await expectAlive(h)
   })
 

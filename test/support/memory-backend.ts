@@ -59,6 +59,10 @@ export class TestMemoryBackend implements NodeBackend {
   readonly #blocks: StoredBlock[] = []
   /** agent hex -> highest seq in the log or the mempool. */
   readonly #lastSeq = new Map<string, number>()
+  /** agent hex -> highest seq in the log. */
+  readonly #committedSeq = new Map<string, number>()
+  /** id hex -> entries a later seq of their agent superseded (left the mempool at that commit). */
+  readonly #superseded = new Map<string, { seq: number, lastSeq: number }>()
   readonly #accumulator = new MerkleAccumulator()
   #round = 0
   #status: NodeHealth['status'] = 'ok'
@@ -86,6 +90,11 @@ export class TestMemoryBackend implements NodeBackend {
     return this.#mempool.size
   }
 
+  /** The entries waiting in the mempool, in arrival order. */
+  get pendingEntries(): readonly Entry[] {
+    return [...this.#mempool.values()]
+  }
+
   get height(): number {
     return this.#blocks.length - 1
   }
@@ -95,11 +104,35 @@ export class TestMemoryBackend implements NodeBackend {
   }
 
   /**
-   * Commits up to `entriesMax` mempool entries (FIFO) as one new block, and certifies it
-   * unless `certify` is false. Returns the block.
+   * Commits up to `entriesMax` mempool entries (FIFO, or those `pick` chooses, in its
+   * order) as one new block, and certifies it unless `certify` is false. Like a real
+   * block, it holds each agent's entries in strictly increasing seq above the agent's
+   * committed seq: an entry that breaks this stays out. `pick` stands for a leader that
+   * has only some of the pending entries (a real mempool is per node). Returns the block.
    */
-  commit(options: { entriesMax?: number, certify?: boolean } = {}): Block {
-    const take = [...this.#mempool.entries()].slice(0, options.entriesMax ?? this.#mempool.size)
+  commit(options: { entriesMax?: number, certify?: boolean, pick?: (pending: readonly Entry[]) => readonly Entry[] } = {}): Block {
+    const pending = [...this.#mempool.values()]
+    const chosen = options.pick === undefined ? pending : options.pick(pending)
+    const take: [string, Entry][] = []
+    const seqs = new Map<string, number>()
+    for (const entry of chosen) {
+      if (take.length >= (options.entriesMax ?? this.#mempool.size)) break
+      const idHex = toHex(entryId(entry))
+      const agent = toHex(entry.agent)
+      if (!this.#mempool.has(idHex)) continue
+      if (entry.seq <= (seqs.get(agent) ?? this.#committedSeq.get(agent) ?? -1)) continue
+      seqs.set(agent, entry.seq)
+      take.push([idHex, entry])
+    }
+    for (const [agent, seq] of seqs) this.#committedSeq.set(agent, seq)
+    // As a validator does: pending entries this block superseded can never commit.
+    const taken = new Set(take.map(([idHex]) => idHex))
+    for (const [idHex, entry] of this.#mempool) {
+      const lastSeq = seqs.get(toHex(entry.agent))
+      if (taken.has(idHex) || lastSeq === undefined || entry.seq > lastSeq) continue
+      this.#mempool.delete(idHex)
+      this.#superseded.set(idHex, { seq: entry.seq, lastSeq })
+    }
     const parent = this.#blocks[this.#blocks.length - 1]!
     const height = parent.block.header.height + 1
     const justify = height === 1 ? genesisQc(this.genesis) : this.#qcFor(parent)
@@ -185,6 +218,7 @@ export class TestMemoryBackend implements NodeBackend {
     const idHex = toHex(id)
     if (this.#mempool.has(idHex) || this.#indexById.has(idHex)) return { id, status: 'duplicate' }
     const agent = toHex(entry.agent)
+    const committedSeq = this.#committedSeq.get(agent)
     if (!verifyEntrySignature(entry, this.genesis.chainId)) {
       throw new InvalidSignatureError(`the signature of entry ${idHex} does not verify for agent ${agent} on chain '${this.genesis.chainId}'`)
     }
@@ -198,7 +232,8 @@ export class TestMemoryBackend implements NodeBackend {
       if (!this.#indexById.has(refHex) && !this.#mempool.has(refHex)) throw new InvalidEntryError(`refs[${i}]: entry ${refHex} is not known`)
     })
     const lastSeq = this.#lastSeq.get(agent)
-    if (lastSeq !== undefined && entry.seq <= lastSeq) throw new StaleSequenceError(entry.seq, lastSeq)
+    if (committedSeq !== undefined && entry.seq <= committedSeq) throw new StaleSequenceError(entry.seq, committedSeq, 'committed')
+    if (lastSeq !== undefined && entry.seq <= lastSeq) throw new StaleSequenceError(entry.seq, lastSeq, 'pending')
     if (this.#mempool.size >= this.#mempoolMax) throw new MempoolFullError(this.#mempool.size)
     let pending = 0
     for (const e of this.#mempool.values()) if (toHex(e.agent) === agent) pending++
@@ -213,6 +248,8 @@ export class TestMemoryBackend implements NodeBackend {
     const idHex = toHex(id)
     const pending = this.#mempool.get(idHex)
     if (pending !== undefined) return { status: 'pending', id, entry: pending }
+    const superseded = this.#superseded.get(idHex)
+    if (superseded !== undefined) return { status: 'superseded', id, ...superseded }
     const index = this.#indexById.get(idHex)
     return index === undefined ? null : { status: 'committed', ...this.#log[index]! }
   }
@@ -234,7 +271,8 @@ export class TestMemoryBackend implements NodeBackend {
       for (;;) {
         const receipt = await this.getReceipt(id, signal)
         const left = deadline - Date.now()
-        if (receipt !== null || left <= 0) return receipt
+        // A superseded entry never gets one: the server answers so at once.
+        if (receipt !== null || left <= 0 || this.#superseded.has(toHex(id))) return receipt
         await new Promise<void>((resolve) => {
           const wake = (): void => {
             clearTimeout(timer)
