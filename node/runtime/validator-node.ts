@@ -12,7 +12,7 @@ import { Replica } from '../../src/consensus/replica.ts'
 import { initialSafetyState } from '../../src/consensus/safety-rules.ts'
 import type { Action, Event, Message, ReplicaLimits, RestoredState, TimerKind } from '../../src/consensus/types.ts'
 import { blockHash, genesisQc, type Block, type BlockHeader } from '../../src/log/block.ts'
-import { entryId, type Entry, type Hash } from '../../src/log/entry.ts'
+import { encodeEntry, entryId, type Entry, type Hash } from '../../src/log/entry.ts'
 import type { Genesis } from '../../src/log/genesis.ts'
 import { publicKeyFromSeed } from '../../src/crypto/ed25519.ts'
 import { NODE_LIMITS } from '../limits.ts'
@@ -64,6 +64,8 @@ export type NodeEvent =
 interface PendingSubmission {
   readonly entry: Entry
   readonly atMs: number
+  /** Encoded size, counted against NODE_LIMITS.pendingSubmissionsBytesMax. */
+  readonly bytes: number
 }
 
 /** Entry gossip is batched: a batch goes out when it holds this many entries or bytes
@@ -88,11 +90,12 @@ export class ValidatorNode {
   readonly #logger: Logger
   readonly #now: () => number
   readonly #createTransport: NonNullable<ValidatorNodeDependencies['createTransport']>
-  readonly #mailbox = new Mailbox<Message>(NODE_LIMITS.driverQueueMax, NODE_LIMITS.driverQueueMax)
+  readonly #mailbox = new Mailbox<Message>(NODE_LIMITS.driverQueueMax, NODE_LIMITS.driverQueueMax, NODE_LIMITS.bulkQueueBytesMax)
   readonly #timers = new Map<TimerKind, ReturnType<typeof setTimeout>>()
   readonly #listeners = new Set<(event: NodeEvent) => void>()
   /** Entries accepted through this node and not yet committed, by id (hex). */
   readonly #pending = new Map<string, PendingSubmission>()
+  #pendingBytes = 0
   /** First sighting of proposals by block hash (hex), for commit latency. */
   readonly #proposalsSeen = new Map<string, number>()
   #replica: Replica | null = null
@@ -273,15 +276,25 @@ export class ValidatorNode {
   }
 
   /** Records an entry this node accepted (for getEntry and commit latency); the
-   * oldest record goes when the map is full (its entry may have been dropped). */
+   * oldest records go when the map is full, in count or bytes (their entries may have
+   * been dropped). */
   #notePending(entry: Entry): void {
     const id = toHex(entryId(entry))
     if (this.#pending.has(id)) return
-    if (this.#pending.size >= NODE_LIMITS.pendingSubmissionsMax) {
-      const oldest = this.#pending.keys().next().value
-      if (oldest !== undefined) this.#pending.delete(oldest)
+    const bytes = encodeEntry(entry).length
+    // Bounded: each pass removes one record.
+    while (this.#pending.size > 0 && (this.#pending.size >= NODE_LIMITS.pendingSubmissionsMax || this.#pendingBytes + bytes > NODE_LIMITS.pendingSubmissionsBytesMax)) {
+      this.#dropPending(this.#pending.keys().next().value!)
     }
-    this.#pending.set(id, { entry, atMs: this.#now() })
+    this.#pending.set(id, { entry, atMs: this.#now(), bytes })
+    this.#pendingBytes += bytes
+  }
+
+  #dropPending(id: string): void {
+    const record = this.#pending.get(id)
+    if (record === undefined) return
+    this.#pending.delete(id)
+    this.#pendingBytes -= record.bytes
   }
 
   hasPending(id: Hash): boolean {
@@ -309,7 +322,7 @@ export class ValidatorNode {
       }
       await this.#mailbox.roomForNetwork()
       if (this.stopping) break
-      this.#mailbox.pushNetwork({ type: 'network', from: received.from, direct: received.channel === 'direct', bulk: received.message.type === 'entries', message: received.message, checked })
+      this.#mailbox.pushNetwork({ type: 'network', from: received.from, direct: received.channel === 'direct', bulk: received.message.type === 'entries', message: received.message, bytes: received.bytes, checked })
     }
   }
 
@@ -594,7 +607,7 @@ export class ValidatorNode {
         const pending = this.#pending.get(id)
         if (pending !== undefined) {
           entryLatenciesMs.push(now - pending.atMs)
-          this.#pending.delete(id)
+          this.#dropPending(id)
         }
       }
       this.#emit({
