@@ -123,7 +123,8 @@ async function measure(): Promise<Record<string, unknown>> {
   await waitAll((h) => h.logSize >= 4, COMMITTING_WAIT_MS, 'log size 4')
   await sleep(5000)
   const before = rssNow()
-  log(`flood: before: RSS ${before.join(' / ')} MB`)
+  const metricsBefore = await Promise.all(urls.map(memoryMetrics))
+  log(`flood: before: RSS ${before.join(' / ')} MB; V8 heap ${metricsBefore.map((m) => m.heapTotalMB).join(' / ')} MB (used ${metricsBefore.map((m) => m.heapUsedMB).join(' / ')}), external ${metricsBefore.map((m) => m.externalMB).join(' / ')} MB`)
 
   const samples: { atSeconds: number, phase: 'flood' | 'idle', rssMB: (number | null)[], mempool: (number | null)[] }[] = []
   const begin = performance.now()
@@ -184,7 +185,9 @@ async function measure(): Promise<Record<string, unknown>> {
     answers: Object.fromEntries(statuses),
     rssMB: { before, afterFlood, peak, after },
     finalLogSize: heads.map((h) => h?.logSize ?? null), finalMempool: heads.map((h) => h?.mempoolEntries ?? null),
-    heapUsedMB: metrics.map((m) => m.heapUsedMB), heapTotalMB: metrics.map((m) => m.heapTotalMB), externalMB: metrics.map((m) => m.externalMB),
+    before: { heapUsedMB: metricsBefore.map((m) => m.heapUsedMB), heapTotalMB: metricsBefore.map((m) => m.heapTotalMB), externalMB: metricsBefore.map((m) => m.externalMB) },
+    after: { heapUsedMB: metrics.map((m) => m.heapUsedMB), heapTotalMB: metrics.map((m) => m.heapTotalMB), externalMB: metrics.map((m) => m.externalMB) },
+    mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null,
     samples,
   }
 }
