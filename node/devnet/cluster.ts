@@ -24,8 +24,9 @@ export const VALIDATOR_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4
  * many buffers of a few KiB to a few MiB (bodies, encodings, gossip batches); with glibc's
  * defaults the freed memory stayed resident (its trim and mmap thresholds grow with the
  * largest buffer freed, and each thread may get its own arena). Fixed thresholds and two
- * arenas gave memory back: after 15,000 entries of 4 KiB and 60 s idle, RSS 326-342 MB
- * with two arenas only, 272-283 MB with all four (bench/flood.ts, docs/operations.md).
+ * arenas gave memory back: after 15,000 entries of 4 KiB and 60 s idle, RSS 353-411 MB
+ * with glibc's defaults, 326-342 MB with two arenas only, 272-304 MB with all four
+ * (bench/flood.ts, docs/operations.md).
  * Ignored by other allocators. */
 export const VALIDATOR_MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
