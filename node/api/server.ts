@@ -195,7 +195,13 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
 
   // --- hooks: reserve connections, per-address rate limit, request metrics, shutdown ---
 
-  const gate = new ConnectionGate(limits, () => metrics.httpRateLimited('connections'))
+  const gate = new ConnectionGate({
+    connectionsMax: limits.connectionsMax,
+    connectionsPerIpMax: limits.connectionsPerIpMax,
+    connectionsReserve: limits.connectionsReserve,
+    connectionsReservePerIpMax: limits.connectionsReservePerIpMax,
+    connectionsReserveMs: limits.connectionsReserveMs,
+  }, () => metrics.httpRateLimited('connections'))
   gate.attach(app.server)
 
   app.addHook('onRequest', async (request, reply) => {

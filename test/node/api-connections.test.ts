@@ -96,6 +96,12 @@ describe('API connection bounds', () => {
     const metrics = await fetch(`${harness.url}/metrics`, { signal: AbortSignal.timeout(2000) })
     expect(metrics.status).toBe(200)
     await metrics.arrayBuffer()
+    // Any other route on a reserve connection is refused with a coded answer, and closed.
+    const other = await fetch(`${harness.url}/v1/checkpoint`, { signal: AbortSignal.timeout(2000) })
+    expect(other.status).toBe(503)
+    expect(other.headers.get('retry-after')).toBe('1')
+    expect(other.headers.get('connection')).toBe('close')
+    expect((await other.json() as { error: { code: string } }).error.code).toBe('connections-exhausted')
   })
 
   it('bounds a client that never finishes its headers', async () => {
