@@ -101,7 +101,7 @@ const files = await createClusterFiles({
   dir, nodes: NODES, agents: AGENTS, chainId: 'synod-bench', logLevel: values['log-level'],
   // The generator is one local address and its agents commit far above an agent's
   // normal rate: lift the API's per-address and per-agent rate limits.
-  httpRateLimits: { ipRatePerSecond: 1_000_000, ipBurst: 1_000_000, agentRatePerSecond: 1_000_000, agentBurst: 1_000_000 },
+  httpRateLimits: { ipRatePerSecond: 1_000_000, ipBurst: 1_000_000, agentRatePerSecond: 1_000_000, agentBurst: 1_000_000, connectionsPerIpMax: 2048 },
 })
 if (values.profile) {
   // Each validator writes a .cpuprofile on exit (summarise with bench/cpuprofile-summary.ts).

@@ -76,7 +76,7 @@ const files = await createClusterFiles({
   dir, nodes: NODES, agents: LOAD_AGENTS + 1, chainId: 'synod-bench-rss', logLevel: 'warn',
   // The load comes from one local address at more than an agent's normal rate: lift the
   // API's per-address and per-agent rate limits, as bench/cluster.ts does.
-  httpRateLimits: { ipRatePerSecond: 1_000_000, ipBurst: 1_000_000, agentRatePerSecond: 1_000_000, agentBurst: 1_000_000 },
+  httpRateLimits: { ipRatePerSecond: 1_000_000, ipBurst: 1_000_000, agentRatePerSecond: 1_000_000, agentBurst: 1_000_000, connectionsPerIpMax: 2048 },
 })
 const nodes = files.nodes.map((f) => new NodeProcess(f))
 const urls = nodes.map((n) => n.httpUrl)

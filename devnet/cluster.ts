@@ -20,6 +20,20 @@ export const SYNOD_BIN = fileURLToPath(new URL('../bin/synod.js', import.meta.ur
  * 4 MB took a loaded validator's RSS from ~230 to ~185 MB (bench/rss.ts), at the price of
  * more frequent minor collections (docs/performance.md). */
 export const VALIDATOR_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4']
+/** glibc malloc settings for a validator process. A flood of entries allocates and frees
+ * many buffers of a few KiB to a few MiB (bodies, encodings, gossip batches); with glibc's
+ * defaults the freed memory stayed resident (its trim and mmap thresholds grow with the
+ * largest buffer freed, and each thread may get its own arena). Fixed thresholds and two
+ * arenas gave memory back: after 15,000 entries of 4 KiB and 60 s idle, RSS 353-411 MB
+ * with glibc's defaults, 326-342 MB with two arenas only, 272-304 MB with all four
+ * (bench/flood.ts, docs/operations.md).
+ * Ignored by other allocators. */
+export const VALIDATOR_MALLOC_ENV: Readonly<Record<string, string>> = {
+  MALLOC_ARENA_MAX: '2',
+  MALLOC_TRIM_THRESHOLD_: '131072',
+  MALLOC_MMAP_THRESHOLD_: '65536',
+  MALLOC_TOP_PAD_: '0',
+}
 
 /** Time a node process gets to print its ready line. Startup compiles TypeScript and
  * loads libp2p: a few seconds, more when several start at once on a small machine. */
@@ -134,7 +148,7 @@ export class NodeProcess {
     const stderr = createWriteStream(join(this.files.dir, 'stderr.log'), { flags: 'a' })
     // Its own process group: a Ctrl-C in the terminal reaches the devnet, which then
     // stops the nodes in order, instead of every node at once.
-    const child = spawn(process.execPath, [...VALIDATOR_NODE_FLAGS, SYNOD_BIN, 'start', '--config', this.files.configFile], { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    const child = spawn(process.execPath, [...VALIDATOR_NODE_FLAGS, SYNOD_BIN, 'start', '--config', this.files.configFile], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...VALIDATOR_MALLOC_ENV, ...process.env } })
     this.#child = child
     this.#running = true
     child.stderr!.pipe(stderr)

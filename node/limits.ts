@@ -40,9 +40,17 @@ export const NODE_LIMITS = {
   /** Events waiting for the driver (messages, timers, submissions) before new network
    * messages are dropped; local submissions get back-pressure instead. */
   driverQueueMax: 16_384,
+  /** Encoded bytes of relayed entry batches waiting for the driver; over it new batches
+   * are dropped (their entries also travel in proposals). Decoded, an entry batch takes
+   * 2-3x its encoding in memory, so this holds at most ~50 MB. Revisit with the
+   * bulk-dropped count. */
+  bulkQueueBytesMax: 16 * 1024 * 1024,
   /** Entries waiting to be handed to the replica in one event. */
   submitBatchMax: 1000,
-  /** Most pending submissions the node holds for the mempool. */
+  /** Most pending submissions the node remembers (for GET /v1/entries/:id and commit
+   * latency), in count and in encoded bytes: the oldest record goes first. The entries are
+   * mostly the mempool's own objects, but a record outlives an entry the mempool dropped,
+   * so it has its own byte bound (same as the mempool's). */
   pendingSubmissionsMax: 50_000,
   /** Commit certificates kept while the block they certify is still being written (a
    * certificate can arrive while its commit is in flight); stored once the commit lands.
@@ -54,6 +62,7 @@ export const NODE_LIMITS = {
    * the oldest is forgotten and a lookup answers 'unknown' (a resubmission of the entry
    * still gets 'stale-seq', checked against the log). Clients learn within seconds. */
   supersededEntriesMax: 10_000,
+  pendingSubmissionsBytesMax: 32 * 1024 * 1024,
   /** Time allowed for a clean shutdown before the process exits anyway. */
   shutdownMsMax: 10_000,
 } as const

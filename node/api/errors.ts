@@ -106,6 +106,19 @@ export class MempoolFullError extends NodeBackendError {
   }
 }
 
+/** The mempool holds as many bytes of entries as it may: this entry does not fit. */
+export class MempoolBytesFullError extends NodeBackendError {
+  override readonly name = 'MempoolBytesFullError'
+  readonly code = 'mempool-bytes-full'
+  readonly retryAfterMs: number
+  readonly entryBytes: number
+  constructor(entryBytes: number, retryAfterMs = 1000) {
+    super(`the mempool holds as many bytes of entries as it allows: this entry's ${entryBytes} bytes do not fit`)
+    this.entryBytes = entryBytes
+    this.retryAfterMs = retryAfterMs
+  }
+}
+
 /** This agent already has as many entries waiting in the mempool as one agent may. */
 export class AgentBacklogFullError extends NodeBackendError {
   override readonly name = 'AgentBacklogFullError'
@@ -172,6 +185,7 @@ const BACKEND_STATUS: { readonly [name: string]: number } = {
   StaleSequenceError: 409,
   EntrySupersededError: 410,
   MempoolFullError: 503,
+  MempoolBytesFullError: 503,
   AgentBacklogFullError: 429,
   NotReadyError: 503,
   RangeUnavailableError: 404,

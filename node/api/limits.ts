@@ -53,8 +53,27 @@ export interface ApiLimits {
   readonly receiptWaitersMax: number
   /** Time to receive a whole request (headers and body): stops slow-loris uploads. */
   readonly requestTimeoutMs: number
-  /** Open connections in total. */
+  /** Time to receive a request's headers: a client that sends them a byte at a time (or
+   * never) loses its socket after this long. */
+  readonly headersTimeoutMs: number
+  /** Open connections in total (ordinary ones: the reserve below comes on top). */
   readonly connectionsMax: number
+  /** Open connections per client address (an IPv6 /64 counts as one), so that one
+   * address cannot take every socket: 2,300 slow connections from one address once held
+   * all 2,048 and /healthz went unanswered. Over it, a connection is closed at once
+   * (or takes a reserve slot). Behind a proxy every client shares the proxy's address:
+   * raise it to connectionsMax there. Watch synod_http_rate_limited_total{scope="connections"}. */
+  readonly connectionsPerIpMax: number
+  /** Connections kept for /healthz and /metrics when a client is over its share or all
+   * connectionsMax are taken. A reserve connection is answered 503
+   * 'connections-exhausted' on any other path, and is closed after connectionsReserveMs
+   * whatever it does, so a flood cannot hold it. */
+  readonly connectionsReserve: number
+  /** Reserve slots one address may hold at once, so that one address cannot take the
+   * whole reserve either. */
+  readonly connectionsReservePerIpMax: number
+  /** Lifetime of a reserve connection: ample for a health check or a scrape. */
+  readonly connectionsReserveMs: number
   /** On close, time for in-flight requests to finish before every connection is cut
    * (including ones a client opened and never used). */
   readonly closeGraceMs: number
@@ -79,6 +98,11 @@ export const API_LIMITS: ApiLimits = {
   receiptWaitMsMax: 10_000,
   receiptWaitersMax: 1024,
   requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
   connectionsMax: 2048,
+  connectionsPerIpMax: 256,
+  connectionsReserve: 64,
+  connectionsReservePerIpMax: 4,
+  connectionsReserveMs: 2000,
   closeGraceMs: 3000,
 }

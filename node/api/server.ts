@@ -20,6 +20,7 @@ import { ApiError, EntrySupersededError, httpAnswerOf, type HttpErrorAnswer } fr
 import { API_LIMITS, type ApiLimits } from './limits.ts'
 import type { NodeMetrics, StreamCloseReason } from '../metrics/metrics.ts'
 import { onlyKnown, optionalCursor, optionalHash, optionalNamespace, optionalUint, pageLimit, requiredHash, requiredUint } from './params.ts'
+import { ConnectionGate } from './connection-gate.ts'
 import { addressKey, TokenBuckets } from './rate-limit.ts'
 import { pumpToClient, sseEvent, type PumpResult } from './stream.ts'
 
@@ -63,6 +64,11 @@ const SSE_HEARTBEAT = ': keep-alive\n\n'
 const METHODS = new Set(['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'])
 const SUBSCRIBE_QUERY = ['from', 'namespace'] as const
 const QUERY_QUERY = ['namespace', 'agent', 'fromHeight', 'toHeight', 'cursor', 'limit'] as const
+/** Routes a reserve connection may use (connection-gate.ts). */
+const RESERVE_ROUTES = new Set(['/healthz', '/metrics'])
+/** How often Node checks request and header deadlines (its default, 30 s, would let a
+ * slow client hold a socket for up to twice its deadline). */
+const DEADLINE_CHECK_MS_MAX = 1000
 
 function errorBody(code: string, message: string, details: Readonly<Record<string, number | string>> = {}): { error: Record<string, number | string> } {
   // Details first: code and message keep their meaning whatever a class names its fields.
@@ -139,6 +145,11 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: limits.bodyBytesMax,
     requestTimeout: limits.requestTimeoutMs,
+    http: {
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(DEADLINE_CHECK_MS_MAX, limits.headersTimeoutMs),
+    },
     trustProxy: options.trustProxy ?? false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -183,7 +194,25 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
     return sendError(reply, { status: 404, code: 'no-route', message: `no route ${request.method} ${path} (see docs/api.md)`, retryAfterMs: null })
   })
 
-  // --- hooks: per-address rate limit, request metrics, shutdown ---
+  // --- hooks: reserve connections, per-address rate limit, request metrics, shutdown ---
+
+  const gate = new ConnectionGate({
+    connectionsMax: limits.connectionsMax,
+    connectionsPerIpMax: limits.connectionsPerIpMax,
+    connectionsReserve: limits.connectionsReserve,
+    connectionsReservePerIpMax: limits.connectionsReservePerIpMax,
+    connectionsReserveMs: limits.connectionsReserveMs,
+  }, () => metrics.httpRateLimited('connections'))
+  gate.attach(app.server)
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (!gate.isReserve(request.raw.socket)) return
+    // A reserve slot serves one health check or scrape, then the connection closes.
+    void reply.header('connection', 'close')
+    if (RESERVE_ROUTES.has(request.routeOptions.url ?? '')) return
+    metrics.httpRateLimited('connections')
+    return sendError(reply, { status: 503, code: 'connections-exhausted', message: 'this address, or the node, holds as many connections as it allows: close idle ones and retry', retryAfterMs: 1000 })
+  })
 
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.url === '/healthz') return
@@ -517,8 +546,6 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
     const { contentType, body } = await metrics.render()
     return reply.type(contentType).send(body)
   })
-
-  app.server.maxConnections = limits.connectionsMax
 
   return {
     app,

@@ -147,7 +147,7 @@ export class NodeMetrics implements NodeMetricsRecorder {
     this.#httpDuration.observe({ route }, seconds)
   }
 
-  httpRateLimited(scope: 'ip' | 'agent' | 'streams' | 'receipt-waiters'): void {
+  httpRateLimited(scope: 'ip' | 'agent' | 'streams' | 'receipt-waiters' | 'connections'): void {
     this.#httpRateLimited.inc({ scope })
   }
 

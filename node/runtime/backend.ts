@@ -3,7 +3,7 @@
 // pages by NODE_LIMITS.queryPageMax, streams by the consumer's pace.
 import { toHex } from '../../src/crypto/hash.ts'
 import type { CommitCertificate } from '../../src/log/certificates.ts'
-import { entryId, type Entry, type Hash } from '../../src/log/entry.ts'
+import { encodeEntry, entryId, type Entry, type Hash } from '../../src/log/entry.ts'
 import { EXPORT_FORMAT } from '../../src/log/export.ts'
 import { genesisHash } from '../../src/log/genesis.ts'
 import type { Receipt } from '../../src/log/receipt.ts'
@@ -11,7 +11,7 @@ import type {
   BlockExport, EntryLookup, LogPage, LogQuery, LogRecord, NodeBackend, NodeHealth, SubmitResult, SubscribeOptions,
 } from '../api/backend.ts'
 import {
-  InvalidCursorError, InvalidEntryError, InvalidSignatureError, MempoolFullError, NotReadyError, PolicyDeniedError,
+  InvalidCursorError, InvalidEntryError, InvalidSignatureError, MempoolBytesFullError, MempoolFullError, NotReadyError, PolicyDeniedError,
   RangeUnavailableError, StaleSequenceError,
 } from '../api/errors.ts'
 import { encodeChainItem } from '../../src/log/export.ts'
@@ -99,6 +99,8 @@ export class ValidatorBackend implements NodeBackend {
     switch (rejected) {
       case 'mempool-full':
         throw new MempoolFullError(node.mempoolSize)
+      case 'mempool-bytes-full':
+        throw new MempoolBytesFullError(encodeEntry(entry).length)
       case 'duplicate-seq':
         throw new StaleSequenceError(entry.seq, entry.seq, 'pending')
       case 'seq-committed': {

@@ -6,7 +6,8 @@
 //     "listen": ["/ip4/0.0.0.0/tcp/7000"],    // optional; default: this validator's genesis addresses
 //     "http": { "host": "127.0.0.1", "port": 8000 },  // optional; null: no HTTP API
 //                                              // optional "rateLimits": { ipRatePerSecond,
-//                                              // ipBurst, agentRatePerSecond, agentBurst }
+//                                              // ipBurst, agentRatePerSecond, agentBurst,
+//                                              // connectionsPerIpMax }
 //     "logLevel": "info"                      // optional: fatal|error|warn|info|debug|trace
 //   }
 // Relative paths are relative to the config file's folder. Every field is checked, and
@@ -27,8 +28,10 @@ export interface HttpRateLimits {
   readonly ipBurst?: number
   readonly agentRatePerSecond?: number
   readonly agentBurst?: number
+  /** Open HTTP connections per client address (all clients share a proxy's address). */
+  readonly connectionsPerIpMax?: number
 }
-const RATE_LIMIT_FIELDS = ['ipRatePerSecond', 'ipBurst', 'agentRatePerSecond', 'agentBurst'] as const
+const RATE_LIMIT_FIELDS = ['ipRatePerSecond', 'ipBurst', 'agentRatePerSecond', 'agentBurst', 'connectionsPerIpMax'] as const
 /** Largest rate or burst a config may set (a sanity bound, not a tuning value). */
 const RATE_LIMIT_VALUE_MAX = 1_000_000
 

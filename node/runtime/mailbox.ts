@@ -24,6 +24,8 @@ export interface NetworkInput<M> {
   /** Bulk traffic (entry batches) yields to consensus traffic. */
   readonly bulk: boolean
   readonly message: M
+  /** Encoded size: bulk messages are bounded in bytes as well as in count. */
+  readonly bytes?: number
   /** For a sync response whose entry signatures are being checked on worker threads:
    * settles when the check is done, and the loop waits for it before the replica sees
    * the message (so that the replica's own checks find the results). */
@@ -56,10 +58,13 @@ export class Mailbox<M> {
   #roomWaiter: (() => void) | null = null
   #closed = false
 
-  constructor(networkMax: number, submitsMax: number) {
+  /** `bulkBytesMax` bounds the encoded bytes of queued bulk messages: decoded, an entry
+   * batch takes a few times its encoding, and 16,384 batches of up to 1 MiB would be
+   * gigabytes. */
+  constructor(networkMax: number, submitsMax: number, bulkBytesMax = Infinity) {
     this.#consensusMax = networkMax
     this.#consensus = new BoundedQueue({ itemsMax: networkMax, overflow: 'reject-new' })
-    this.#bulk = new BoundedQueue({ itemsMax: networkMax, overflow: 'reject-new' })
+    this.#bulk = new BoundedQueue({ itemsMax: networkMax, sizeMax: bulkBytesMax, overflow: 'reject-new' }, (input) => input.bytes ?? 0)
     this.#submits = new BoundedQueue({ itemsMax: submitsMax, overflow: 'reject-new' })
   }
 

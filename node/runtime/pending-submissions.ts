@@ -10,11 +10,13 @@
 // answers at once that it can never commit, instead of 'pending' until the client's
 // deadline. The verdict is final: the committed log only grows.
 import { toHex } from '../../src/crypto/hash.ts'
-import { entryId, type Entry } from '../../src/log/entry.ts'
+import { encodeEntry, entryId, type Entry } from '../../src/log/entry.ts'
 
 export interface PendingSubmission {
   readonly entry: Entry
   readonly atMs: number
+  /** Encoded size, counted against the byte bound. */
+  readonly bytes: number
 }
 
 /** An entry that can never commit: its agent's committed seq reached `lastSeq` >= its
@@ -28,6 +30,9 @@ export interface SupersededEntry {
 export interface PendingSubmissionLimits {
   /** Pending entries kept; the oldest record goes when full (its entry may have been dropped). */
   readonly pendingMax: number
+  /** Encoded bytes of the pending entries kept: a record outlives an entry the mempool
+   * dropped, so the records need a byte bound of their own (a flood of big entries). */
+  readonly pendingBytesMax?: number
   /** Superseded entries remembered; the oldest goes when full (a lookup then answers
    * 'unknown', and a resubmission of it still gets 'stale-seq', checked against the log). */
   readonly supersededMax: number
@@ -49,6 +54,7 @@ export class PendingSubmissions {
   readonly #byAgent = new Map<string, Set<string>>()
   /** id hex -> superseded entry, oldest first. */
   readonly #superseded = new Map<string, SupersededEntry>()
+  #bytes = 0
 
   constructor(limits: PendingSubmissionLimits) {
     if (!(limits.pendingMax >= 1 && limits.supersededMax >= 1)) throw new RangeError(`pending submission limits must be at least 1: ${JSON.stringify(limits)}`)
@@ -57,6 +63,11 @@ export class PendingSubmissions {
 
   get size(): number {
     return this.#byId.size
+  }
+
+  /** Encoded bytes of the pending entries. */
+  get bytes(): number {
+    return this.#bytes
   }
 
   get supersededCount(): number {
@@ -79,11 +90,14 @@ export class PendingSubmissions {
   note(entry: Entry, atMs: number): void {
     const idHex = toHex(entryId(entry))
     if (this.#byId.has(idHex)) return
-    if (this.#byId.size >= this.#limits.pendingMax) {
-      const oldest = this.#byId.keys().next().value
-      if (oldest !== undefined) this.#remove(oldest)
+    const bytes = encodeEntry(entry).length
+    const bytesMax = this.#limits.pendingBytesMax ?? Infinity
+    // Bounded: each pass removes one record.
+    while (this.#byId.size > 0 && (this.#byId.size >= this.#limits.pendingMax || this.#bytes + bytes > bytesMax)) {
+      this.#remove(this.#byId.keys().next().value!)
     }
-    this.#byId.set(idHex, { entry, atMs })
+    this.#byId.set(idHex, { entry, atMs, bytes })
+    this.#bytes += bytes
     // A resubmission of an entry found superseded cannot get here (the replica refuses
     // its seq), but an evicted pending record may be noted again: it is pending again.
     this.#superseded.delete(idHex)
@@ -136,6 +150,7 @@ export class PendingSubmissions {
     const pending = this.#byId.get(idHex)
     if (pending === undefined) return
     this.#byId.delete(idHex)
+    this.#bytes -= pending.bytes
     const agentHex = toHex(pending.entry.agent)
     const ids = this.#byAgent.get(agentHex)
     ids?.delete(idHex)

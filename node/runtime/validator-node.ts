@@ -94,12 +94,12 @@ export class ValidatorNode {
   readonly #clock: RuntimeTimers
   readonly #signaturePoolSize: number | undefined
   readonly #createTransport: NonNullable<ValidatorNodeDependencies['createTransport']>
-  readonly #mailbox = new Mailbox<Message>(NODE_LIMITS.driverQueueMax, NODE_LIMITS.driverQueueMax)
+  readonly #mailbox = new Mailbox<Message>(NODE_LIMITS.driverQueueMax, NODE_LIMITS.driverQueueMax, NODE_LIMITS.bulkQueueBytesMax)
   readonly #timers = new Map<TimerKind, TimerHandle>()
   readonly #listeners = new Set<(event: NodeEvent) => void>()
   /** Entries accepted through this node and not yet committed, and those that a later
    * seq of their agent superseded. */
-  readonly #pending = new PendingSubmissions({ pendingMax: NODE_LIMITS.pendingSubmissionsMax, supersededMax: NODE_LIMITS.supersededEntriesMax })
+  readonly #pending = new PendingSubmissions({ pendingMax: NODE_LIMITS.pendingSubmissionsMax, pendingBytesMax: NODE_LIMITS.pendingSubmissionsBytesMax, supersededMax: NODE_LIMITS.supersededEntriesMax })
   /** First sighting of proposals by block hash (hex), for commit latency. */
   readonly #proposalsSeen = new Map<string, number>()
   #replica: Replica | null = null
@@ -320,7 +320,7 @@ export class ValidatorNode {
       }
       await this.#mailbox.roomForNetwork()
       if (this.stopping) break
-      this.#mailbox.pushNetwork({ type: 'network', from: received.from, direct: received.channel === 'direct', bulk: received.message.type === 'entries', message: received.message, checked })
+      this.#mailbox.pushNetwork({ type: 'network', from: received.from, direct: received.channel === 'direct', bulk: received.message.type === 'entries', message: received.message, bytes: received.bytes, checked })
     }
   }
 

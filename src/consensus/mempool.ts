@@ -1,7 +1,8 @@
 // The mempool: verified entries waiting for a block. Entries arrive already verified
 // (signature, size, namespace policy: see verifier.ts); the pool deduplicates them by
-// id and by (agent, seq), bounds them by count and bytes (a full pool refuses new
-// entries with 'mempool-full': the client retries elsewhere or later), and hands a
+// id and by (agent, seq), bounds them by count and by bytes (a full pool refuses new
+// entries with 'mempool-full' when at its entry count, 'mempool-bytes-full' when the
+// entry's bytes do not fit: the client retries elsewhere or later), and hands a
 // leader a batch that respects per-agent seq order.
 //
 // Entries stay in the pool until a block holding them commits (or an agent's higher
@@ -17,7 +18,7 @@ export interface MempoolLimits {
   readonly bytesMax: number
 }
 
-export type AddResult = 'added' | 'known' | 'mempool-full' | 'duplicate-seq'
+export type AddResult = 'added' | 'known' | 'mempool-full' | 'mempool-bytes-full' | 'duplicate-seq'
 
 export class Mempool {
   readonly #limits: MempoolLimits
@@ -47,7 +48,8 @@ export class Mempool {
     if (this.#byId.has(item.idHex)) return 'known'
     const seqs = this.#byAgent.get(item.agentHex)
     if (seqs !== undefined && seqs.has(item.entry.seq)) return 'duplicate-seq'
-    if (this.#byId.size >= this.#limits.entriesMax || this.#bytes + item.bytes > this.#limits.bytesMax) return 'mempool-full'
+    if (this.#byId.size >= this.#limits.entriesMax) return 'mempool-full'
+    if (this.#bytes + item.bytes > this.#limits.bytesMax) return 'mempool-bytes-full'
     this.#byId.set(item.idHex, item)
     if (seqs === undefined) this.#byAgent.set(item.agentHex, new Map([[item.entry.seq, item]]))
     else seqs.set(item.entry.seq, item)

@@ -7,8 +7,12 @@ export const DEFAULT_REPLICA_LIMITS: ReplicaLimits = {
    * batch, and a burst of clients cannot use unbounded memory. Revisit when the
    * 'mempool-full' rejection count is non-zero under normal load. */
   mempoolEntriesMax: 50_000,
-  /** 64 MiB of entry bytes at most. */
-  mempoolBytesMax: 64 * 1024 * 1024,
+  /** Encoded entry bytes at most: 16 full default blocks (2 MiB each), so a leader still
+   * always has a full batch. An entry held in memory costs 2-3x its encoding (its payload
+   * as a string, its encoding, the objects around them: ~12 KB for a 4 KiB entry), so
+   * this holds the pool under ~100 MB. Over it, entries are refused with
+   * 'mempool-bytes-full' (HTTP 503 with Retry-After). */
+  mempoolBytesMax: 32 * 1024 * 1024,
   /** Uncommitted blocks: a healthy chain has 2-3; forks and partitions add a few per
    * round. 1024 covers minutes of rounds without commits. */
   pendingBlocksMax: 1024,
@@ -21,8 +25,11 @@ export const DEFAULT_REPLICA_LIMITS: ReplicaLimits = {
   syncWindowHeights: 16,
   /** Each retry goes to another peer: n attempts reach every validator once for n <= 16. */
   syncRetriesMax: 16,
-  /** About 2 s of entry verification at 100k entries; bounded, cleared oldest-first. */
-  verifiedEntriesMax: 200_000,
+  /** Twice the mempool's entries: an entry is verified once between its first sighting
+   * (submission, gossip) and its commit. Cleared oldest-first. The cache holds each entry's
+   * leaf hash and size, not the entry: ~460 bytes each (measured, Map included), so at
+   * most ~46 MB whatever the entries' size. */
+  verifiedEntriesMax: 100_000,
   verifiedCertificatesMax: 4096,
   /** Rounds ahead of ours we accept messages for (catch-up needs some slack). */
   futureRoundsMax: 1_000_000,

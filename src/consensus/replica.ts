@@ -21,7 +21,7 @@ import { TimeoutAggregator, VoteAggregator } from './aggregators.ts'
 import { BlockTree, type BlockNode, type CommitResult } from './block-tree.ts'
 import { validateBlock, type ValidationContext } from './block-validation.ts'
 import { RoundRobinLeaderElection, type LeaderElection } from './leader-election.ts'
-import { Mempool } from './mempool.ts'
+import { Mempool, type AddResult } from './mempool.ts'
 import { BLOCK_REQUEST_COUNT_MAX, RANGE_REQUEST_HEIGHTS_MAX } from './messages.ts'
 import { Pacemaker } from './pacemaker.ts'
 import { DEFAULT_REPLICA_LIMITS } from './replica-limits.ts'
@@ -968,7 +968,7 @@ export class Replica {
   // Mempool
   // ---------------------------------------------------------------------------------
 
-  #poolAdd(checked: CheckedEntry): 'added' | 'known' | 'mempool-full' | 'duplicate-seq' | 'seq-committed' {
+  #poolAdd(checked: CheckedEntry): AddResult | 'seq-committed' {
     if (checked.entry.seq <= this.#tree.committedSeq(checked.agentHex)) return 'seq-committed'
     return this.#mempool.add(checked)
   }

@@ -42,6 +42,14 @@ function ccExtra(cc: CommitCertificate): string {
   return `${cc.height}/${toHex(cc.block)}/${cc.logSize}/${toHex(cc.logRoot)}`
 }
 
+/** What the verifier remembers of an entry it found valid: ~460 bytes with its key, whatever its size, not the
+ * entry (a later copy of it, e.g. decoded from a proposal, gets its CheckedEntry from
+ * these and its own object). */
+interface VerifiedEntry {
+  readonly leaf: Uint8Array
+  readonly bytes: number
+}
+
 /** A Map used as a bounded FIFO cache. */
 class BoundedCache<V> {
   readonly #max: number
@@ -72,7 +80,10 @@ export class Verifier {
   readonly #genesis: Genesis
   readonly #set: ValidatorSet
   readonly #genesisQc: QuorumCertificate
-  readonly #entries: BoundedCache<CheckedEntry>
+  /** entry id (hex) -> what checking it found. Holds no entry: under a flood of large
+   * entries from fresh keys, caching the entries themselves (payload, encoding) kept
+   * hundreds of MB alive long after they had committed. */
+  readonly #entries: BoundedCache<VerifiedEntry>
   /** certificate digest -> true (only valid certificates are cached). */
   readonly #certificates: BoundedCache<true>
   readonly #byObject = new WeakMap<Entry, CheckedEntry>()
@@ -133,7 +144,7 @@ export class Verifier {
     const cached = this.#entries.get(idHex)
     if (cached !== undefined) {
       this.counters.entryCacheHits++
-      return cached
+      return { entry, idHex, agentHex: toHex(entry.agent), leaf: cached.leaf, bytes: cached.bytes }
     }
     const payloadBytes = utf8.encode(entry.payload).length
     const params = this.#genesis.params
@@ -144,7 +155,7 @@ export class Verifier {
       if (!verifyEntrySignature(entry, this.#genesis.chainId)) return 'entry signature does not verify'
     }
     const checked: CheckedEntry = { entry, idHex, agentHex: toHex(entry.agent), leaf: entryLeaf(entry), bytes: encoded.length }
-    this.#entries.set(idHex, checked)
+    this.#entries.set(idHex, { leaf: checked.leaf, bytes: checked.bytes })
     return checked
   }
 

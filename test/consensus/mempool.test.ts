@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { Mempool } from '../../src/consensus/mempool.ts'
 import { Verifier } from '../../src/consensus/verifier.ts'
+import { publicKeyFromSeed } from '../../src/crypto/ed25519.ts'
+import { signEntry } from '../../src/log/entry.ts'
 import { validatorSetOf } from '../../src/log/genesis.ts'
-import { entry, makeGenesis } from './fixtures.ts'
+import { CHAIN, entry, makeGenesis } from './fixtures.ts'
 
 const { genesis } = makeGenesis(4)
 const verifier = new Verifier(genesis, validatorSetOf(genesis), 1000, 100)
@@ -29,7 +31,31 @@ describe('mempool', () => {
     expect(pool.add(checked(3))).toBe('mempool-full')
     const small = new Mempool({ entriesMax: 100, bytesMax: checked(1).bytes + 10 })
     expect(small.add(checked(1))).toBe('added')
-    expect(small.add(checked(2))).toBe('mempool-full')
+    expect(small.add(checked(2))).toBe('mempool-bytes-full')
+  })
+  it('regression: a flood of 4 KiB entries from fresh keys is bounded in bytes, not only in count', () => {
+    // 15,000 such entries grew a validator by 330 MB: the count bound (50,000) alone
+    // would let the pool hold ~200 MB of encodings. Each fresh key sends one entry, so no
+    // per-agent bound applies either.
+    const bytesMax = 256 * 1024
+    const pool = new Mempool({ entriesMax: 50_000, bytesMax })
+    const outcomes = new Map<string, number>()
+    let firstRefusal = -1
+    for (let i = 0; i < 100; i++) {
+      const seed = new Uint8Array(32).fill(0).map((_, j) => (j === 0 ? 200 : j === 1 ? i : j))
+      const big = verifier.entry(signEntry({ agent: publicKeyFromSeed(seed), namespace: 'flood/x', seq: 1, payload: JSON.stringify({ pad: 'f'.repeat(4090) }), refs: [], idempotencyKey: '' }, CHAIN, seed))
+      if (typeof big === 'string') throw new Error(big)
+      const outcome = pool.add(big)
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1)
+      if (outcome !== 'added' && firstRefusal < 0) firstRefusal = i
+      expect(pool.bytes).toBeLessThanOrEqual(bytesMax)
+    }
+    expect(firstRefusal).toBeGreaterThan(0)
+    expect([...outcomes.keys()].sort()).toEqual(['added', 'mempool-bytes-full'])
+    // Room again once entries leave (committed): the bound is on what is held.
+    const some = pool.select(10, 1 << 20, () => -1, () => false)
+    for (const item of some) pool.remove(item.idHex)
+    expect(pool.bytes).toBeLessThanOrEqual(bytesMax - some.reduce((t, x) => t + x.bytes, 0))
   })
   it('selects per-agent ascending seqs above the chain, within limits', () => {
     const pool = new Mempool({ entriesMax: 100, bytesMax: 1 << 20 })

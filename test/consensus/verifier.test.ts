@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { runInNewContext } from 'node:vm'
+import { setFlagsFromString } from 'node:v8'
 import { signDomain } from '../../src/crypto/domain.ts'
 import { sha256 } from '../../src/crypto/hash.ts'
 import { Verifier } from '../../src/consensus/verifier.ts'
@@ -60,5 +62,46 @@ describe('Verifier entries verified elsewhere', () => {
     expect(typeof v.entry(good)).toBe('object')
     expect(v.entry(forged)).toBe('entry signature does not verify')
     expect(v.counters.signatures).toBe(1)
+  })
+})
+
+describe('Verifier entry cache', () => {
+  const net = testNet(4, 'verifier-test')
+  const agent = new TestAgent('entry-cache')
+
+  it('answers a copy of a verified entry from the cache, with the copy as its entry', () => {
+    const v = new Verifier(net.genesis, validatorSetOf(net.genesis), 100, 100)
+    const first = agent.entry(net.genesis.chainId, 'test/a', { n: 1 })
+    const a = v.entry(first)
+    const copy = { ...first }
+    const b = v.entry(copy)
+    if (typeof a === 'string' || typeof b === 'string') throw new Error('refused')
+    expect(v.counters.signatures).toBe(1)
+    expect(b.entry).toBe(copy)
+    expect([b.idHex, b.agentHex, b.bytes, b.leaf]).toEqual([a.idHex, a.agentHex, a.bytes, a.leaf])
+  })
+
+  it('regression: the entry cache kept every flooded entry (payload and encoding) alive after it committed', async () => {
+    // Bounded in count only, the cache held up to 200,000 whole entries: a flood of 4 KiB
+    // entries stayed in memory long after it had committed. It now holds what checking
+    // found (leaf hash, size), so the entry goes when nothing else holds it.
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    const v = new Verifier(net.genesis, validatorSetOf(net.genesis), 100, 100)
+    const refs: WeakRef<object>[] = []
+    // In a function of its own, so that no frame of the test still holds the last entry.
+    const checkOne = (i: number): void => {
+      const e = agent.entry(net.genesis.chainId, 'test/a', { pad: 'x'.repeat(4096), i })
+      expect(typeof v.entry(e)).toBe('object')
+      refs.push(new WeakRef(e))
+    }
+    for (let i = 0; i < 20; i++) checkOne(i)
+    expect(typeof v.entry(agent.entry(net.genesis.chainId, 'test/a', { n: 'unrelated' }))).toBe('object')
+    // Bounded: a few collections, each after the current job (WeakRef targets live until then).
+    for (let attempt = 0; attempt < 5 && refs.some((r) => r.deref() !== undefined); attempt++) {
+      await new Promise((resolve) => setImmediate(resolve))
+      gc()
+    }
+    expect(refs.filter((r) => r.deref() !== undefined).length).toBe(0)
   })
 })

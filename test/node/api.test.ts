@@ -10,6 +10,7 @@ import { verifyConsistency } from '../../src/log/merkle.ts'
 import { receiptFromJson } from '../../src/log/receipt.ts'
 import { validatorSetOf } from '../../src/log/genesis.ts'
 import { verifyChain, verifyReceipt, type ChainItem } from '../../src/log/verify.ts'
+import { MempoolBytesFullError } from '../../node/api/errors.ts'
 import { agent, alice, delegate, entryJson, makeEntry, postJson, request, SseReader, startHarness, waitUntil, type Harness } from './api-fixture.ts'
 
 let harness: Harness | null = null
@@ -76,6 +77,15 @@ describe('POST /v1/entries', () => {
     for (let i = 0; i < 2; i++) expect((await postJson(`${h.url}/v1/entries`, entryJson(makeEntry(a)))).status).toBe(202)
     const full = await postJson(`${h.url}/v1/entries`, entryJson(makeEntry(a)))
     expectError(full, 503, 'mempool-full')
+    expect(full.headers.get('retry-after')).toBe('1')
+    await expectAlive(h)
+  })
+
+  it('answers 503 mempool-bytes-full with Retry-After when the entry does not fit the mempool\'s byte budget', async () => {
+    const h = await start({ wrap: (backend) => delegate(backend, { submitEntry: () => Promise.reject(new MempoolBytesFullError(4242)) }) })
+    const full = await postJson(`${h.url}/v1/entries`, entryJson(makeEntry(alice())))
+    expectError(full, 503, 'mempool-bytes-full')
+    expect(full.body.error.message).toContain('4242 bytes')
     expect(full.headers.get('retry-after')).toBe('1')
     await expectAlive(h)
   })

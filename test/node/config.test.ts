@@ -5,8 +5,8 @@ const base = { dataDir: 'data', keyFile: 'k.json', genesisFile: 'g.json' }
 
 describe('node config: http.rateLimits', () => {
   it('passes known rate limits through', () => {
-    const config = parseConfig({ ...base, http: { port: 8000, rateLimits: { ipRatePerSecond: 5000, agentBurst: 10 } } }, '/etc/synod/node.json')
-    expect(config.http?.rateLimits).toEqual({ ipRatePerSecond: 5000, agentBurst: 10 })
+    const config = parseConfig({ ...base, http: { port: 8000, rateLimits: { ipRatePerSecond: 5000, agentBurst: 10, connectionsPerIpMax: 2048 } } }, '/etc/synod/node.json')
+    expect(config.http?.rateLimits).toEqual({ ipRatePerSecond: 5000, agentBurst: 10, connectionsPerIpMax: 2048 })
   })
 
   it('has none by default', () => {
