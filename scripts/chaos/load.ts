@@ -62,7 +62,11 @@ export class CommitAbandonedError extends Error {
 export class ChaosLoad {
   readonly #genesis: Genesis
   readonly #urls: readonly string[]
+  /** Each agent's choices (actions, burst sizes, pauses, payloads). */
   readonly #prngs: readonly Prng[]
+  /** Each agent's client's randomness (jitter, node order): drawn at moments that depend
+   * on timing, so it is a stream of its own and the choices above stay the same. */
+  readonly #clientPrngs: readonly Prng[]
   readonly #identities: readonly AgentIdentity[]
   readonly #stop = new AbortController()
   /** Aborts commits still in flight once the run stops waiting for them. */
@@ -82,6 +86,7 @@ export class ChaosLoad {
     this.#urls = urls
     this.#identities = Array.from({ length: CHAOS_LIMITS.agents }, () => AgentIdentity.fromSeed(prng.bytes(32)))
     this.#prngs = this.#identities.map(() => prng.fork())
+    this.#clientPrngs = this.#identities.map(() => prng.fork())
   }
 
   get ackedCount(): number {
@@ -99,7 +104,7 @@ export class ChaosLoad {
   }
 
   start(): void {
-    this.#agents = this.#identities.map((identity, a) => this.#runAgent(identity, a, this.#prngs[a]!))
+    this.#agents = this.#identities.map((identity, a) => this.#runAgent(identity, a, this.#prngs[a]!, this.#clientPrngs[a]!))
   }
 
   /** Stops starting commits, waits up to `waitMs` for those in flight, aborts the rest. */
@@ -117,12 +122,12 @@ export class ChaosLoad {
     return { started: this.#started, acked: this.#acked, failed: this.#failed, accepted: this.#accepted, unfinished: this.#abandoned }
   }
 
-  async #runAgent(identity: AgentIdentity, a: number, prng: Prng): Promise<void> {
+  async #runAgent(identity: AgentIdentity, a: number, prng: Prng, clientPrng: Prng): Promise<void> {
     const client = new SynodClient({
       nodes: this.#urls,
       genesis: this.#genesis,
       identity,
-      random: () => prng.float(),
+      random: () => clientPrng.float(),
       fetch: this.#watchingFetch(),
       commitTimeoutMs: CHAOS_LIMITS.commitTimeoutMs,
     })
