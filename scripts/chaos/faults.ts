@@ -47,6 +47,29 @@ async function currentLeader(nodes: readonly ChaosNode[]): Promise<number | null
   return round < 0 ? null : round % nodes.length
 }
 
+/** One kill-restart cycle's choices. */
+export interface FaultChoice {
+  readonly gapMs: number
+  readonly kind: KillKind
+  /** The victim of a 'random' or 'burst' kill (and of a 'leader' kill when no validator
+   * answers with its round). */
+  readonly randomVictim: number
+  readonly afterBurstMs: number
+  readonly downMs: number
+}
+
+/** Draws every choice of one cycle up front, so the sequence of choices depends on the
+ * seed alone, not on timing. */
+export function drawFault(prng: Prng, nodes: number): FaultChoice {
+  return {
+    gapMs: prng.range(CHAOS_LIMITS.killGapMsMin, CHAOS_LIMITS.killGapMsMax),
+    kind: prng.pick(KILL_KINDS),
+    randomVictim: prng.int(nodes),
+    afterBurstMs: prng.range(0, CHAOS_LIMITS.afterBurstMsMax),
+    downMs: prng.range(0, CHAOS_LIMITS.downMsMax),
+  }
+}
+
 export class ChaosFaults {
   readonly #nodes: readonly ChaosNode[]
   readonly #load: ChaosLoad
@@ -77,12 +100,7 @@ export class ChaosFaults {
     const signal = this.#stop.signal
     // One kill-restart cycle per pass; bounded by killsMax and by stop().
     for (let k = 0; k < CHAOS_LIMITS.killsMax && !signal.aborted; k++) {
-      // Drawn up front, so the sequence of choices does not depend on timing.
-      const gapMs = this.#prng.range(CHAOS_LIMITS.killGapMsMin, CHAOS_LIMITS.killGapMsMax)
-      const kind = this.#prng.pick(KILL_KINDS)
-      const randomVictim = this.#prng.int(this.#nodes.length)
-      const afterBurstMs = this.#prng.range(0, CHAOS_LIMITS.afterBurstMsMax)
-      const downMs = this.#prng.range(0, CHAOS_LIMITS.downMsMax)
+      const { gapMs, kind, randomVictim, afterBurstMs, downMs } = drawFault(this.#prng, this.#nodes.length)
       await sleep(gapMs, signal)
       if (signal.aborted) return
       let victim = randomVictim

@@ -59,6 +59,20 @@ export class CommitAbandonedError extends Error {
   }
 }
 
+/** One action of an agent: commits started at once (one, or a burst), each with its
+ * payload's padding, then a pause. */
+export interface LoadAction {
+  readonly pads: readonly number[]
+  readonly pauseMs: number
+}
+
+export function drawAction(prng: Prng): LoadAction {
+  const burst = prng.chance(CHAOS_LIMITS.burstChance)
+  const size = burst ? prng.range(CHAOS_LIMITS.burstSizeMin, CHAOS_LIMITS.burstSizeMax) : 1
+  const pads = Array.from({ length: size }, () => prng.int(CHAOS_LIMITS.payloadPadMax + 1))
+  return { pads, pauseMs: prng.range(CHAOS_LIMITS.pauseMsMin, CHAOS_LIMITS.pauseMsMax) }
+}
+
 export class ChaosLoad {
   readonly #genesis: Genesis
   readonly #urls: readonly string[]
@@ -134,14 +148,11 @@ export class ChaosLoad {
     let n = 0
     // One action per pass until stopped; bounded in count by commitsMax.
     while (!this.#stop.signal.aborted && this.#started < CHAOS_LIMITS.commitsMax) {
-      const burst = prng.chance(CHAOS_LIMITS.burstChance)
-      const size = burst ? prng.range(CHAOS_LIMITS.burstSizeMin, CHAOS_LIMITS.burstSizeMax) : 1
-      const commits: Promise<void>[] = []
-      for (let i = 0; i < size; i++) commits.push(this.#commit(client, a, n++, prng.int(CHAOS_LIMITS.payloadPadMax + 1)))
-      if (burst) for (const listener of this.#burstListeners) listener()
+      const action = drawAction(prng)
+      const commits = action.pads.map((pad) => this.#commit(client, a, n++, pad))
+      if (action.pads.length > 1) for (const listener of this.#burstListeners) listener()
       await Promise.all(commits)
-      const pause = prng.range(CHAOS_LIMITS.pauseMsMin, CHAOS_LIMITS.pauseMsMax)
-      await new Promise((r) => setTimeout(r, pause))
+      await new Promise((r) => setTimeout(r, action.pauseMs))
     }
   }
 

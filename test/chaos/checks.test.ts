@@ -1,10 +1,15 @@
 // The chaos run's checks (scripts/chaos/checks.ts) on made-up observations: a healthy
 // run passes every check, and each kind of damage fails exactly the check named for it.
+// Also its arguments, and that its fault and load choices come from the seed alone.
 import { describe, expect, it } from 'vitest'
 import { runChecks, strandedCandidates, type ChaosObservation } from '../../scripts/chaos/checks.ts'
 import type { AcceptedEntry, AckedCommit } from '../../scripts/chaos/load.ts'
 import type { NodeObservation } from '../../scripts/chaos/observe.ts'
 import { ChaosUsageError, parseChaosArgs, replayCommand } from '../../scripts/chaos/options.ts'
+import { drawFault } from '../../scripts/chaos/faults.ts'
+import { drawAction } from '../../scripts/chaos/load.ts'
+import { CHAOS_LIMITS } from '../../scripts/chaos/limits.ts'
+import { Prng } from '../../scenarios/sim/prng.ts'
 
 const id = (i: number): string => i.toString(16).padStart(64, '0')
 const KEYS = [0, 1, 2, 3, 4].map((i) => `chaos-0-${i}`)
@@ -117,5 +122,33 @@ describe('chaos arguments', () => {
     for (const args of [['--seed', '-1'], ['--seed', 'x'], ['--seed', '4294967296'], ['--duration', '1'], ['--duration', '1e3'], ['--bogus']]) {
       expect(() => parseChaosArgs(args, () => 0), args.join(' ')).toThrow(ChaosUsageError)
     }
+  })
+})
+
+describe('chaos choices', () => {
+  const draw = (seed: number): unknown[] => {
+    const prng = new Prng(seed)
+    return Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? drawFault(prng, 4) : drawAction(prng)))
+  }
+
+  it('come from the seed alone', () => {
+    expect(draw(7)).toEqual(draw(7))
+    expect(draw(7)).not.toEqual(draw(8))
+  })
+
+  it('stay within the limits', () => {
+    const prng = new Prng(3)
+    const kinds = new Set<string>()
+    for (let i = 0; i < 500; i++) {
+      const f = drawFault(prng, 4)
+      kinds.add(f.kind)
+      expect(f.randomVictim).toBeGreaterThanOrEqual(0)
+      expect(f.randomVictim).toBeLessThan(4)
+      expect(f.downMs).toBeLessThanOrEqual(CHAOS_LIMITS.downMsMax)
+      expect(f.gapMs).toBeGreaterThanOrEqual(CHAOS_LIMITS.killGapMsMin)
+      const a = drawAction(prng)
+      expect(a.pads.length === 1 || (a.pads.length >= CHAOS_LIMITS.burstSizeMin && a.pads.length <= CHAOS_LIMITS.burstSizeMax)).toBe(true)
+    }
+    expect([...kinds].sort()).toEqual(['burst', 'leader', 'random'])
   })
 })
