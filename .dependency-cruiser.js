@@ -4,7 +4,8 @@
 //
 //   cli/        the composition root: may import every room
 //   bench/      -> node/, devnet/, audit/, sdk/, src/, test/support/
-//   scenarios/  -> devnet/ (the net backend only), src/
+//   scenarios/  -> node/ (the simulator drives the daemon's runtime, store and transport
+//                  interfaces), devnet/ (the net backend only), src/
 //   devnet/     -> node/, src/
 //   sdk/        -> audit/, src/
 //   node/       -> src/
@@ -29,7 +30,7 @@ export default {
     only('node', ['src'], 'node/ is the validator daemon only: it knows the core, not the tools, drivers or clients around it.'),
     only('devnet', ['node', 'src'], 'devnet/ launches real validator processes; it is used by the CLI, the scenario net backend, benchmarks and tests, and uses none of them.'),
     only('sdk', ['audit', 'src'], 'The client SDK (and its MCP server) talks to nodes over HTTP: it never imports the daemon, the drivers or the CLI.'),
-    only('scenarios', ['devnet', 'src'], 'The scenario drivers (simulator, net backend) drive the core directly or real processes through devnet/; never the daemon, the SDK or the CLI.'),
+    only('scenarios', ['node', 'devnet', 'src'], 'The scenario drivers drive the core, the daemon\'s own runtime under simulation (node/: runtime, store, transport interface), or real processes through devnet/; never the SDK or the CLI.'),
     {
       name: 'scenarios-devnet-only-from-net',
       comment: 'Only the net backend (scenarios/net/) runs real processes; the simulator and the rest are in-process.',

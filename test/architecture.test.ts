@@ -21,9 +21,8 @@ const FORBIDDEN: readonly (readonly [string, string, string])[] = [
   ['node/d.ts', 'devnet/leaf.ts', 'node-imports-only-src'],
   ['node/e.ts', 'test/support/leaf.ts', 'no-test-code-in-production'],
   ['devnet/a.ts', 'scenarios/leaf.ts', 'devnet-imports-only-node-src'],
-  ['scenarios/a.ts', 'sdk/leaf.ts', 'scenarios-imports-only-devnet-src'],
-  ['scenarios/b.ts', 'cli/leaf.ts', 'scenarios-imports-only-devnet-src'],
-  ['scenarios/c.ts', 'node/leaf.ts', 'scenarios-imports-only-devnet-src'],
+  ['scenarios/a.ts', 'sdk/leaf.ts', 'scenarios-imports-only-node-devnet-src'],
+  ['scenarios/b.ts', 'cli/leaf.ts', 'scenarios-imports-only-node-devnet-src'],
   ['scenarios/sim/a.ts', 'devnet/leaf.ts', 'scenarios-devnet-only-from-net'],
   ['bench/a.ts', 'cli/leaf.ts', 'bench-imports-only-node-devnet-audit-sdk-src-test'],
   ['bench/b.ts', 'scenarios/leaf.ts', 'bench-imports-only-node-devnet-audit-sdk-src-test'],
@@ -33,7 +32,7 @@ const FORBIDDEN: readonly (readonly [string, string, string])[] = [
 const ALLOWED: readonly (readonly [string, string])[] = [
   ['cli/a.ts', 'node/leaf.ts'], ['cli/b.ts', 'scenarios/leaf.ts'], ['cli/c.ts', 'sdk/leaf.ts'], ['cli/d.ts', 'devnet/leaf.ts'],
   ['sdk/d.ts', 'audit/leaf.ts'], ['sdk/e.ts', 'src/leaf.ts'], ['audit/b.ts', 'src/leaf.ts'], ['node/f.ts', 'src/leaf.ts'],
-  ['devnet/b.ts', 'node/leaf.ts'], ['scenarios/net/a.ts', 'devnet/leaf.ts'], ['bench/d.ts', 'test/support/leaf.ts'],
+  ['devnet/b.ts', 'node/leaf.ts'], ['scenarios/sim/b.ts', 'node/leaf.ts'], ['scenarios/net/a.ts', 'devnet/leaf.ts'], ['bench/d.ts', 'test/support/leaf.ts'],
   ['test/a.test.ts', 'cli/leaf.ts'],
 ]
 
