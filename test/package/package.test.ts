@@ -6,7 +6,9 @@
 //   - the consumer's tsc compiles a TypeScript script against the package's .d.ts
 //     (module/moduleResolution nodenext, lib es2022) and type-checks browser code
 //     (moduleResolution bundler, no Node types); the compiled script commits and verifies;
-//   - `npx synod --help` and a short `npx synod devnet --duration 5 --json`.
+//   - `npx synod verify-receipt` on the saved GET /v1/receipts/:id body, `npx synod audit
+//     --node` on the cluster (a default export), `npx synod --help` and a short
+//     `npx synod devnet --duration 5 --json`.
 // Plus: the tarball holds only the whitelist, and a browser bundle of the installed
 // synod/sdk picks the @noble crypto. The cluster is 4 validator processes on 127.0.0.1
 // started from this checkout. Installing needs the npm registry and takes a minute or two.
@@ -169,12 +171,15 @@ describe('the packed package, installed into an empty project', () => {
         expect(ran.stdout.trim()).toMatch(new RegExp(`^v${version}\\.`))
       })
 
-      it('a plain ESM JavaScript script commits and verifies the receipt', async () => {
-        const ran = await mustRun('node commit.mjs', 'node', ['commit.mjs', cluster.genesisFile, keyFile(), nodeUrls()], { cwd: consumer, nodeBinDir: binDir() })
+      it('a plain ESM JavaScript script commits and verifies the receipt; npx synod verify-receipt takes the GET /v1/receipts/:id body', async () => {
+        const receiptBody = join(dir, `receipt-body-${version}.json`)
+        const ran = await mustRun('node commit.mjs', 'node', ['commit.mjs', cluster.genesisFile, keyFile(), nodeUrls(), receiptBody], { cwd: consumer, nodeBinDir: binDir() })
         const result = lastJsonLine(ran.stdout) as { id: string, height: number, ok: boolean, readBack: boolean }
         expect(result).toMatchObject({ ok: true, readBack: true })
         expect(result.id).toMatch(/^[0-9a-f]{64}$/)
         expect(result.height).toBeGreaterThan(0)
+        const verified = await mustRun('npx synod verify-receipt', 'npx', ['synod', 'verify-receipt', receiptBody, '--genesis', cluster.genesisFile, '--json'], { cwd: consumer, nodeBinDir: binDir() })
+        expect(lastJsonLine(verified.stdout)).toMatchObject({ ok: true, id: result.id })
       }, COMMAND_MS_MAX)
 
       it("the consumer's tsc compiles against the typings (nodenext and bundler) and the script commits and verifies", async () => {
@@ -189,6 +194,13 @@ describe('the packed package, installed into an empty project', () => {
         const ran = await mustRun('npx synod --help', 'npx', ['synod', '--help'], { cwd: consumer, nodeBinDir: binDir() })
         expect(ran.stdout).toContain('Usage: synod')
         expect(ran.stdout).toContain('devnet')
+      }, COMMAND_MS_MAX)
+
+      it('npx synod audit --node URL: the default export passes the audit (signatures checked in worker threads)', async () => {
+        const ran = await mustRun('npx synod audit', 'npx', ['synod', 'audit', '--node', nodes[0]!.httpUrl, '--genesis', cluster.genesisFile, '--workers', '2', '--json'], { cwd: consumer, nodeBinDir: binDir() })
+        const report = lastJsonLine(ran.stdout) as { ok: boolean, entries: number }
+        expect(report.ok).toBe(true)
+        expect(report.entries).toBeGreaterThan(0)
       }, COMMAND_MS_MAX)
 
       it('npx synod devnet --duration 5 --json: validators on this Node commit and agree', async () => {
