@@ -31,14 +31,17 @@ for (const [specifier, conditions] of Object.entries(pkg.imports)) {
 }
 writeFileSync(join(dist, 'package.json'), `${JSON.stringify({ type: 'module', imports }, null, 2)}\n`)
 
-// No built module may still import a .ts file: Node refuses to strip types under node_modules.
+// No built module may still import a .ts file (Node refuses to strip types under
+// node_modules) or name a sibling .ts file by URL (a worker): tsc rewrites import
+// specifiers only.
+const TS_REFERENCE = /\bfrom\s+'\.{1,2}\/[^']*\.ts'|import\('\.{1,2}\/[^']*\.ts'\)|new URL\('\.{1,2}\/[^']*\.ts'/
 const leftovers: string[] = []
 const walk = (dir: string): void => {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name)
     if (entry.isDirectory()) walk(path)
-    else if (entry.name.endsWith('.js') && /\bfrom\s+'\.{1,2}\/[^']*\.ts'|import\('\.{1,2}\/[^']*\.ts'\)/.test(readFileSync(path, 'utf8'))) leftovers.push(path)
+    else if (entry.name.endsWith('.js') && TS_REFERENCE.test(readFileSync(path, 'utf8'))) leftovers.push(path)
   }
 }
 walk(dist)
-if (leftovers.length > 0) throw new Error(`build: these built modules still import .ts files: ${leftovers.join(', ')}`)
+if (leftovers.length > 0) throw new Error(`build: these built modules still refer to .ts files: ${leftovers.join(', ')}`)
