@@ -6,6 +6,7 @@
 //   - the consumer's tsc compiles a TypeScript script against the package's .d.ts
 //     (module/moduleResolution nodenext, lib es2022) and type-checks browser code
 //     (moduleResolution bundler, no Node types); the compiled script commits and verifies;
+//   - `npx synod scenario run ./scenario.ts` (a user's scenario file, types stripped by Node);
 //   - `npx synod verify-receipt` on the saved GET /v1/receipts/:id body, `npx synod audit
 //     --node` on the cluster (a default export), `npx synod --help` and a short
 //     `npx synod devnet --duration 5 --json`.
@@ -26,7 +27,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const FIXTURES = fileURLToPath(new URL('./consumer', import.meta.url))
 const INSTALL_MS_MAX = 600_000
 const COMMAND_MS_MAX = 240_000
-const CONSUMER_FILES = ['commit.mjs', 'commit.ts', 'browser.ts', 'tsconfig.nodenext.json', 'tsconfig.bundler.json']
+const CONSUMER_FILES = ['commit.mjs', 'commit.ts', 'browser.ts', 'scenario.ts', 'tsconfig.nodenext.json', 'tsconfig.bundler.json']
 
 interface Ran { readonly code: number | null, readonly stdout: string, readonly stderr: string }
 
@@ -188,6 +189,16 @@ describe('the packed package, installed into an empty project', () => {
         await mustRun('tsc -p tsconfig.bundler.json', 'npx', ['tsc', '-p', 'tsconfig.bundler.json'], { cwd: consumer, nodeBinDir: binDir() })
         const ran = await mustRun('node commit.js', 'node', [join(outDir, 'commit.js'), cluster.genesisFile, keyFile(), nodeUrls()], { cwd: consumer, nodeBinDir: binDir() })
         expect(lastJsonLine(ran.stdout)).toMatchObject({ ok: true })
+      }, COMMAND_MS_MAX)
+
+      it("CommonJS can require('synod/sdk') (the default condition; require of ESM)", async () => {
+        const ran = await mustRun('node -e require', 'node', ['-e', "const sdk = require('synod/sdk'); console.log(typeof sdk.SynodClient, typeof sdk.verifyReceipt)"], { cwd: consumer, nodeBinDir: binDir() })
+        expect(ran.stdout.trim()).toBe('function function')
+      })
+
+      it('npx synod scenario run ./scenario.ts: a TypeScript scenario file importing synod/scenarios', async () => {
+        const ran = await mustRun('npx synod scenario run', 'npx', ['synod', 'scenario', 'run', './scenario.ts', '--json'], { cwd: consumer, nodeBinDir: binDir() })
+        expect(lastJsonLine(ran.stdout)).toMatchObject({ scenario: 'consumer-leader-crash', runs: 1, met: 1 })
       }, COMMAND_MS_MAX)
 
       it('npx synod --help', async () => {
