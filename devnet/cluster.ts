@@ -13,7 +13,9 @@ import { generateKey, writeKeyFile, type KeyFile } from '../node/runtime/key-fil
 import { freePorts } from './free-ports.ts'
 import { writeNewFile } from '../node/util/files.ts'
 
-export const SYNOD_BIN = fileURLToPath(new URL('../bin/synod.js', import.meta.url))
+/** The package's launcher, bin/synod.js. This module is devnet/cluster.ts in a checkout
+ * and dist/devnet/cluster.js in the built package, one folder deeper. */
+export const SYNOD_BIN = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../bin/synod.js' : '../../bin/synod.js', import.meta.url))
 /** Node flags for a validator process. V8's young generation may reserve ~64 MB by
  * default (semi-spaces of up to 32 MB), which a validator's short-lived garbage
  * (decoded messages, HTTP bodies) fills and keeps resident: capping the semi-space at

@@ -5,7 +5,7 @@
 export { runNode, type RunningNode } from './runtime/run-node.ts'
 export { parseConfig, readConfig, readGenesis, type HttpRateLimits, type LogLevel, type NodeConfig } from './runtime/config.ts'
 export { ConfigError } from './runtime/errors.ts'
-export { generateKey, parseKeyFile, readKeyFile, writeKeyFile, KEY_KINDS, type KeyFile, type KeyKind } from './runtime/key-file.ts'
+export { generateKey, keyToJson, parseKeyFile, readKeyFile, writeKeyFile, KEY_KINDS, type KeyFile, type KeyKind } from './runtime/key-file.ts'
 export { ChainStore, LevelStore, MemoryStore, StoreError, type Store } from './store/index.ts'
 export { createApiServer, type ApiServer, type ApiServerDependencies, type ApiServerOptions, type NodeBackend } from './api/index.ts'
 export { NodeMetrics, type NodeMetricsRecorder } from './metrics/metrics.ts'

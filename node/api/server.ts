@@ -487,9 +487,12 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
     const fromHeight = optionalUint(q.fromHeight, 'fromHeight') ?? 1
     if (fromHeight < 1) throw new ApiError(400, 'invalid-parameter', 'fromHeight: exports start at height 1 or above (height 0 is the genesis block, implied by the genesis)')
     const given = optionalUint(q.toHeight, 'toHeight')
-    const toHeight = given ?? backend.health().height
+    // By default the export ends at the highest block with a commit certificate, not at the
+    // committed head: a chain must end at a certified block to be proven committed, so a
+    // default export always passes `synod audit`.
+    const toHeight = given ?? (await call(request, (signal) => backend.latestCheckpoint(signal)))?.height ?? 0
     if (fromHeight > toHeight) {
-      if (given === undefined) throw new ApiError(404, 'range-unavailable', `no block is committed at or above height ${fromHeight} yet`)
+      if (given === undefined) throw new ApiError(404, 'range-unavailable', `no block is certified at or above height ${fromHeight} yet`)
       throw new ApiError(400, 'invalid-parameter', `fromHeight ${fromHeight} is above toHeight ${toHeight}`)
     }
     const { controller, release } = openStream(request, 'export')

@@ -11,6 +11,9 @@ import type { RecordResult, WorkerAnswer, WorkerRequest } from './signature-work
 const WORKER_HEAP_MB_MAX = 96
 /** Most batches queued per worker before verify() callers wait: bounds memory. */
 const QUEUED_BATCHES_PER_WORKER_MAX = 4
+/** The worker module next to this one: signature-worker.ts in a checkout, .js in the built
+ * package (the build rewrites import specifiers, not URLs). */
+const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './signature-worker.ts' : './signature-worker.js', import.meta.url)
 
 interface Pending {
   readonly resolve: (answer: WorkerAnswer) => void
@@ -31,7 +34,7 @@ export class SignaturePool {
   constructor(size: number = availableParallelism()) {
     this.size = Math.max(1, size)
     for (let i = 0; i < this.size; i++) {
-      const worker = new Worker(new URL('./signature-worker.ts', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB_MAX } })
+      const worker = new Worker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB_MAX } })
       worker.on('message', (m: WorkerAnswer) => this.#settle(m.id, m, null))
       worker.on('error', (err) => this.#failWorker(i, err))
       worker.on('exit', (code) => this.#failWorker(i, new Error(`a signature worker exited with code ${code}`)))

@@ -481,6 +481,35 @@ describe('checkpoint, consistency, export', () => {
     expectError(await request(`${h.url}/v1/export?fromHeight=6`), 404, 'range-unavailable')
     await expectAlive(h)
   })
+
+  it('regression: a default export ended at the committed head, whose commit certificate may not exist yet, and failed the audit', async () => {
+    const h = await start()
+    const a = alice()
+    for (let block = 0; block < 4; block++) {
+      await postJson(`${h.url}/v1/entries`, entryJson(makeEntry(a, 'team/plans', { block })))
+      // Blocks 1 and 2 certified; 3 and 4 committed, with no commit certificate at or
+      // after them yet.
+      h.backend.commit({ certify: block < 2 })
+    }
+    const whole = await readExport(`${h.url}/v1/export`)
+    expect(whole.items.map((it) => it.block.header.height)).toEqual([1, 2])
+    expect(await verifyChain(whole.items, h.genesis)).toMatchObject({ ok: true, height: 2, certifiedHeight: 2 })
+    const tail = await readExport(`${h.url}/v1/export?fromHeight=2`)
+    expect(tail.items.map((it) => it.block.header.height)).toEqual([2])
+    // Asked for explicitly, the uncertified tail is still exported.
+    const explicit = await readExport(`${h.url}/v1/export?toHeight=4`)
+    expect(explicit.items.map((it) => it.block.header.height)).toEqual([1, 2, 3, 4])
+    expectError(await request(`${h.url}/v1/export?fromHeight=3`), 404, 'range-unavailable')
+    await expectAlive(h)
+  })
+
+  it('answers a default export with 404 before the first certified block', async () => {
+    const h = await start()
+    await postJson(`${h.url}/v1/entries`, entryJson(makeEntry(alice(), 'team/plans', { first: true })))
+    h.backend.commit({ certify: false })
+    expectError(await request(`${h.url}/v1/export`), 404, 'range-unavailable')
+    expect((await readExport(`${h.url}/v1/export?toHeight=1`)).items).toHaveLength(1)
+  })
 })
 
 describe('health and metrics', () => {
