@@ -9,6 +9,7 @@ import { bytesEqual } from '../../src/codec/cbor.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import { decodeMessage, encodeMessage, encodeSafetyState, decodeSafetyState } from '../../src/consensus/messages.ts'
 import { Replica } from '../../src/consensus/replica.ts'
+import { syncResponseBytesMax } from '../../src/consensus/replica-limits.ts'
 import { initialSafetyState } from '../../src/consensus/safety-rules.ts'
 import type { Action, Event, Message, ReplicaLimits, RestoredState, TimerKind } from '../../src/consensus/types.ts'
 import { blockHash, genesisQc, type Block, type BlockHeader } from '../../src/log/block.ts'
@@ -618,7 +619,7 @@ export class ValidatorNode {
       return
     }
     this.#syncServes++
-    answerSyncRequest(request, this.#store).then(
+    answerSyncRequest(request, this.#store, syncResponseBytesMax(this.genesis.params.blockBytesMax)).then(
       (response) => { if (response !== null && !this.stopping) this.#send(to, response) },
       (err: unknown) => this.#logger.warn({ err, to }, 'sync request failed'),
     ).finally(() => { this.#syncServes-- })

@@ -30,7 +30,7 @@ const samples: Message[] = [
   { type: 'block-request', block: blockHash(b1.header), count: 3 },
   { type: 'block-response', blocks: [b1, g] },
   { type: 'range-request', fromHeight: 1, toHeight: 10 },
-  { type: 'range-response', blocks: [b1], cc },
+  { type: 'range-response', blocks: [b1], headers: [], cc },
 ]
 
 describe('message codec', () => {

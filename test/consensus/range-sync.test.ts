@@ -27,6 +27,7 @@ function buildChain(): { store: SyncStore, blocks: Block[], ccs: CommitCertifica
   const store: SyncStore = {
     blockByHash: (hash) => blocks.find((b) => blockHash(b.header).every((x, i) => x === hash[i])),
     committedBlock: (height) => blocks[height - 1],
+    committedHeader: (height) => blocks[height - 1]?.header,
     commitCertificate: (height) => ccs[height - 1],
     committedHeight: () => HEIGHTS,
   }
@@ -124,6 +125,7 @@ describe('range sync', () => {
     const swappedOf = (length: number): RangeResponse => ({
       type: 'range-response',
       blocks: truth.blocks.slice(0, length).map((b) => ({ header: b.header, entries: [agent.entry(net.genesis.chainId, 'test/sync', {})] })),
+      headers: [],
       cc: ccs[length - 1]!,
     })
     let sent = 0
