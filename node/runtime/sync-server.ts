@@ -6,7 +6,7 @@ import { bytesEqual } from '../../src/codec/cbor.ts'
 import { blockHash, encodedBlockLength, type Block, type BlockHeader } from '../../src/log/block.ts'
 import type { CommitCertificate } from '../../src/log/certificates.ts'
 import { toHex } from '../../src/crypto/hash.ts'
-import { SYNC_BLOCKS_WIRE_MAX, SYNC_HEADERS_MAX } from '../../src/consensus/messages.ts'
+import { SYNC_BLOCKS_WIRE_MAX, SYNC_LINKS_MAX } from '../../src/consensus/messages.ts'
 import { serveSyncRequest, type SyncStore } from '../../src/consensus/sync.ts'
 import type { BlockResponse, RangeEmpty, RangeResponse, SyncRequest } from '../../src/consensus/types.ts'
 import type { Store } from '../store/store.ts'
@@ -52,7 +52,7 @@ export async function answerSyncRequest(request: SyncRequest, store: Store, byte
     }
     // The headers that may link the last block to the next certified height.
     if (last !== null && !lastCertified) {
-      for (let height = last.header.height + 1; height <= committedHeight && height <= last.header.height + SYNC_HEADERS_MAX; height++) {
+      for (let height = last.header.height + 1; height <= committedHeight && height <= last.header.height + SYNC_LINKS_MAX; height++) {
         const header = await store.headerAt(height)
         if (header === undefined) break
         headers.set(height, header)

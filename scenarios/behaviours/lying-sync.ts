@@ -55,7 +55,7 @@ class LyingSync extends Decorator {
     if (truth === null || truth.type === 'range-empty' || truth.blocks.length === 0) {
       // Nothing true to twist: answer with our head instead (a block nobody asked for).
       const head = this.#store.committedBlock(this.#store.committedHeight())!
-      return request.type === 'block-request' ? { type: 'block-response', blocks: [head] } : { type: 'range-response', blocks: [head], headers: [], cc: null }
+      return request.type === 'block-request' ? { type: 'block-response', blocks: [head] } : { type: 'range-response', blocks: [head], links: [], cc: null }
     }
     const blocks = [...truth.blocks]
     switch (lie) {
@@ -92,7 +92,7 @@ class LyingSync extends Decorator {
           const n = this.inner.set.n
           const signers = this.#rng.shuffle([...Array(n).keys()]).slice(0, this.inner.set.quorum).sort((a, b) => a - b)
           const cc = { height: last.header.height, block: blockHash(last.header), logSize: last.header.logSize, logRoot: last.header.logRoot, signers: bitmapOf(signers, n), sigs: signers.map(() => this.#rng.bytes(64)) }
-          return { type: 'range-response', blocks, headers: [], cc }
+          return { type: 'range-response', blocks, links: [], cc }
         }
         // No certificate in a block response: reverse the order instead (a broken chain).
         blocks.reverse()
@@ -104,7 +104,7 @@ class LyingSync extends Decorator {
         break
       }
     }
-    return truth.type === 'block-response' ? ({ type: 'block-response', blocks } satisfies BlockResponse) : ({ type: 'range-response', blocks, headers: truth.headers, cc: truth.cc } satisfies RangeResponse)
+    return truth.type === 'block-response' ? ({ type: 'block-response', blocks } satisfies BlockResponse) : ({ type: 'range-response', blocks, links: truth.links, cc: truth.cc } satisfies RangeResponse)
   }
 }
 

@@ -24,10 +24,10 @@ export const SYNC_BLOCKS_WIRE_MAX = 256
 export const BLOCK_REQUEST_COUNT_MAX = SYNC_BLOCKS_WIRE_MAX
 /** Widest height range in one range request. */
 export const RANGE_REQUEST_HEIGHTS_MAX = SYNC_BLOCKS_WIRE_MAX
-/** Most headers linking a range response's last block to the block its commit
+/** Most headers (`links`) linking a range response's last block to the block its commit
  * certificate is for. Certificates are stored for most heights, so a few suffice;
  * 32 headers with full QCs of LIMITS.validatorsMax signers stay under 1 MiB. */
-export const SYNC_HEADERS_MAX = 32
+export const SYNC_LINKS_MAX = 32
 
 const FIELDS: { readonly [T in MessageType]: readonly string[] } = {
   'proposal': ['type', 'block', 'sig', 'tc', 'cc'],
@@ -38,7 +38,7 @@ const FIELDS: { readonly [T in MessageType]: readonly string[] } = {
   'block-request': ['type', 'block', 'count'],
   'block-response': ['type', 'blocks'],
   'range-request': ['type', 'fromHeight', 'toHeight'],
-  'range-response': ['type', 'blocks', 'headers', 'cc'],
+  'range-response': ['type', 'blocks', 'links', 'cc'],
   'range-empty': ['type', 'fromHeight', 'height', 'cc'],
   'status-request': ['type'],
 }
@@ -76,7 +76,7 @@ export function messageToCbor(m: Message): CborValue {
     case 'range-request':
       return { type: m.type, fromHeight: m.fromHeight, toHeight: m.toHeight }
     case 'range-response':
-      return { type: m.type, blocks: m.blocks.map(blockToCbor), headers: m.headers.map(headerToCbor), cc: orNull(m.cc, ccToCbor) }
+      return { type: m.type, blocks: m.blocks.map(blockToCbor), links: m.links.map(headerToCbor), cc: orNull(m.cc, ccToCbor) }
     case 'range-empty':
       return { type: m.type, fromHeight: m.fromHeight, height: m.height, cc: orNull(m.cc, ccToCbor) }
     case 'status-request':
@@ -95,7 +95,7 @@ export function encodeMessage(m: Message): Uint8Array {
     case 'block-response':
       return encodeCanonicalMapWith({ type: m.type }, 'blocks', encodeCanonicalArrayOf(m.blocks.map(encodeBlock)))
     case 'range-response':
-      return encodeCanonicalMapWith({ type: m.type, headers: m.headers.map(headerToCbor), cc: orNull(m.cc, ccToCbor) }, 'blocks', encodeCanonicalArrayOf(m.blocks.map(encodeBlock)))
+      return encodeCanonicalMapWith({ type: m.type, links: m.links.map(headerToCbor), cc: orNull(m.cc, ccToCbor) }, 'blocks', encodeCanonicalArrayOf(m.blocks.map(encodeBlock)))
     default:
       return encodeCanonical(messageToCbor(m))
   }
@@ -193,10 +193,10 @@ export function messageFromCbor(value: CborValue, payloadBytesMax?: number): Mes
     case 'range-response': {
       const blocks = readArray(m.blocks, 'range-response.blocks', SYNC_BLOCKS_WIRE_MAX).map((b) => blockFromCbor(b, payloadBytesMax))
       if (blocks.length === 0) throw new CodecError('range-response.blocks: must hold at least one block')
-      const headers = readArray(m.headers, 'range-response.headers', SYNC_HEADERS_MAX).map((h) => headerFromCbor(h))
+      const links = readArray(m.links, 'range-response.links', SYNC_LINKS_MAX).map((h) => headerFromCbor(h))
       const cc = readCc(m.cc, 'range-response.cc')
-      if (cc === null && headers.length > 0) throw new CodecError('range-response.headers: headers without a commit certificate')
-      return { type, blocks, headers, cc }
+      if (cc === null && links.length > 0) throw new CodecError('range-response.links: linking headers without a commit certificate')
+      return { type, blocks, links, cc }
     }
     case 'range-empty': {
       const fromHeight = positive(readUint(m.fromHeight, 'range-empty.fromHeight'), 'range-empty.fromHeight')

@@ -1183,8 +1183,8 @@ function certifiedChainProblem(m: RangeResponse, hashes: readonly Hash[]): strin
   }
   let height = m.blocks[m.blocks.length - 1]!.header.height
   let hash = hashes[hashes.length - 1]!
-  for (let i = 0; i < m.headers.length; i++) {
-    const h = m.headers[i]!
+  for (let i = 0; i < m.links.length; i++) {
+    const h = m.links[i]!
     if (h.height !== height + 1 || !bytesEqual(h.parent, hash)) return `header ${i} does not chain to the blocks before it`
     height = h.height
     hash = blockHash(h)

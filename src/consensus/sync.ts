@@ -6,7 +6,7 @@ import { bytesEqual } from '../codec/cbor.ts'
 import { blockHash, encodedBlockLength, type Block, type BlockHeader } from '../log/block.ts'
 import type { CommitCertificate } from '../log/certificates.ts'
 import type { Hash } from '../log/entry.ts'
-import { SYNC_BLOCKS_WIRE_MAX, SYNC_HEADERS_MAX } from './messages.ts'
+import { SYNC_BLOCKS_WIRE_MAX, SYNC_LINKS_MAX } from './messages.ts'
 import { SYNC_RESPONSE_BYTES_MAX } from './replica-limits.ts'
 import type { BlockResponse, RangeEmpty, RangeResponse, SyncRequest } from './types.ts'
 
@@ -71,23 +71,23 @@ function serveRange(fromHeight: number, toHeight: number, store: SyncStore, byte
   if (blocks.length === 0) {
     return { type: 'range-empty', fromHeight, height: Math.min(committed, fromHeight - 1), cc: certificateAt(store, committed) }
   }
-  if (certifiedCount === blocks.length) return { type: 'range-response', blocks, headers: [], cc: certified }
+  if (certifiedCount === blocks.length) return { type: 'range-response', blocks, links: [], cc: certified }
   // The last block has no certificate here: link it by headers to the next height that has one.
   const last = blocks[blocks.length - 1]!
   const headers: BlockHeader[] = []
   let parent = blockHash(last.header)
-  for (let height = last.header.height + 1; height <= committed && headers.length < SYNC_HEADERS_MAX; height++) {
+  for (let height = last.header.height + 1; height <= committed && headers.length < SYNC_LINKS_MAX; height++) {
     const header = store.committedHeader(height)
     if (header === undefined || !bytesEqual(header.parent, parent)) break
     headers.push(header)
     parent = blockHash(header)
     const cc = certificateFor(store, height, parent)
-    if (cc !== null) return { type: 'range-response', blocks, headers, cc }
+    if (cc !== null) return { type: 'range-response', blocks, links: headers, cc }
   }
   // None near enough: end at the last certified block, or (none at all) send the blocks
   // uncertified, for the requester to verify through their QCs.
-  if (certified !== null) return { type: 'range-response', blocks: blocks.slice(0, certifiedCount), headers: [], cc: certified }
-  return { type: 'range-response', blocks, headers: [], cc: null }
+  if (certified !== null) return { type: 'range-response', blocks: blocks.slice(0, certifiedCount), links: [], cc: certified }
+  return { type: 'range-response', blocks, links: [], cc: null }
 }
 
 /** The stored certificate of `height` when it is for `hash`. */

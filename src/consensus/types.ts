@@ -109,15 +109,15 @@ export interface RangeRequest {
 }
 
 /** Committed blocks in ASCENDING height order from fromHeight (at least one), and the
- * proof that they are committed: `cc` certifies the last block, or a later block that
- * `headers` link to it (headers[0] is the last block's child, each header the parent of
- * the next, the last one the block `cc` certifies). So every prefix of the blocks is
- * provably committed. `cc` null: the server holds no certificate for these heights (the
+ * proof that they are committed: `cc` certifies the last block, or a later block whose
+ * header `links` chain to it (links[0] is the last block's child, each header the
+ * parent of the next, the last one the block `cc` certifies). So every prefix of the
+ * blocks is provably committed. `cc` null: the server holds no certificate for these heights (the
  * requester then verifies them through their QCs only). */
 export interface RangeResponse {
   readonly type: 'range-response'
   readonly blocks: readonly Block[]
-  readonly headers: readonly BlockHeader[]
+  readonly links: readonly BlockHeader[]
   readonly cc: CommitCertificate | null
 }
 
