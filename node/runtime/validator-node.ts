@@ -162,6 +162,12 @@ export class ValidatorNode {
     return this.#replica?.highQc?.height ?? 0
   }
 
+  /** Heights known committed by a quorum (a verified commit certificate) that this node
+   * has yet to commit; 0 when caught up with what it has heard from its peers. */
+  get syncLagHeights(): number {
+    return this.#replica?.syncLagHeights ?? 0
+  }
+
   /** Height of the highest stored commit certificate: every committed entry at or below
    * it has a receipt. */
   get ccHeight(): number {

@@ -997,6 +997,7 @@ export class Replica {
         target.height = height
         target.peers = this.#peerOrder(from)
         target.attempts = 0
+        target.emptyPeers.clear()
         if (!target.inFlight) this.#requestRange()
       }
       return
@@ -1078,15 +1079,18 @@ export class Replica {
   }
 
   /** Arms the sync timer: while fetching, at the retry delay (doubling while retries
-   * bring nothing); otherwise at the status interval. An armed timer is left alone (so
+   * bring nothing); otherwise for a status poll, at most the status interval apart. An armed timer is left alone (so
    * progress elsewhere never postpones a retry), except a status timer when a fetch
    * starts: that one is replaced by the shorter retry timer. */
   #ensureSyncTimer(): void {
     if (!this.#started) return
     const fetching = this.fetching
     if (this.#syncTimer !== 0 && (this.#syncTimerFetching || !fetching)) return
-    const steps = Math.min(SYNC_BACKOFF_STEPS_MAX, Math.max(0, this.#syncFruitless - this.limits.syncRetriesMax + 1))
-    const delayMs = fetching ? Math.min(this.limits.syncRetryMaxMs, this.limits.syncRetryMs * 2 ** steps) : this.limits.statusIntervalMs
+    // Fetching: retries at the first delay for syncRetriesMax timers, then doubling.
+    // Polling: from the first delay after start (the peers may not have been connected
+    // for the poll on start), doubling up to the status interval.
+    const steps = Math.min(SYNC_BACKOFF_STEPS_MAX, fetching ? Math.max(0, this.#syncFruitless - this.limits.syncRetriesMax + 1) : this.#syncFruitless)
+    const delayMs = Math.min(fetching ? this.limits.syncRetryMaxMs : this.limits.statusIntervalMs, this.limits.syncRetryMs * 2 ** steps)
     this.#syncTimer = ++this.#syncTokens
     this.#syncTimerFetching = fetching
     this.#emit({ type: 'set-timer', kind: 'sync', round: this.#syncTimer, delayMs })
@@ -1118,9 +1122,10 @@ export class Replica {
     const target = this.#rangeTarget
     if (target !== null) {
       target.emptyPeers.clear()
-      // A response advanced the head since the last timer: the range sync is moving, and
-      // the request it sent may still be answered. Asking again would have the range served twice.
-      if (target.progressed) target.progressed = false
+      // A response advanced the head since the last timer and its request ahead is in
+      // flight: the range sync is moving, and that request may still be answered.
+      // Asking again would have the range served twice.
+      if (target.progressed && target.inFlight) target.progressed = false
       else this.#requestRange()
     }
     this.#rewant()
