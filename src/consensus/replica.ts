@@ -1086,6 +1086,9 @@ export class Replica {
     if (!this.#started) return
     const fetching = this.fetching
     if (this.#syncTimer !== 0 && (this.#syncTimerFetching || !fetching)) return
+    // A fetch starting after a quiet spell (or a status poll after a fetch) starts its
+    // backoff afresh: the polls' count says nothing about the peers' answers to fetches.
+    if (fetching !== this.#syncTimerFetching) this.#syncFruitless = 0
     // Fetching: retries at the first delay for syncRetriesMax timers, then doubling.
     // Polling: from the first delay after start (the peers may not have been connected
     // for the poll on start), doubling up to the status interval.

@@ -263,5 +263,9 @@ describe('range sync catch-up', () => {
     expect(delays[0]).toBe(d.replica.limits.syncRetryMs)
     expect(delays).toEqual([...delays].sort((a, b) => a - b))
     expect(delays[delays.length - 1]).toBe(d.replica.limits.statusIntervalMs)
+    // A fetch that starts after the quiet spell retries at the first delay, not at the polls' backoff.
+    const chain = buildChain(4)
+    d.message(1, { type: 'sync-info', highQc: signQc(net, chain.blocks[3]!.header), highTc: null, highCc: null })
+    expect(d.syncTimer().delayMs).toBe(d.replica.limits.syncRetryMs)
   })
 })

@@ -54,8 +54,17 @@ describe('a validator back on an idle chain', () => {
     const entries = Array.from({ length: 24 }, (_, i) => agent.entry(genesis.chainId, 'team/idle', { i }))
     expect(await nodes[0]!.submit(entries)).toEqual(entries.map(() => null))
     await waitFor(() => [0, 1, 2].every((i) => nodes[i]!.head.logSize === entries.length))
-    // Idle: no round runs any more.
-    await waitFor(() => new Set([0, 1, 2].map((i) => nodes[i]!.head.height)).size === 1)
+    // Idle: all at one height, and no round moves for several round timeouts.
+    let rounds = ''
+    let quietSince = Date.now()
+    await waitFor(() => {
+      const now = [0, 1, 2].map((i) => `${nodes[i]!.round}/${nodes[i]!.head.height}`).join(',')
+      if (now !== rounds) {
+        rounds = now
+        quietSince = Date.now()
+      }
+      return new Set([0, 1, 2].map((i) => nodes[i]!.head.height)).size === 1 && Date.now() - quietSince > 3000
+    })
     const height = nodes[0]!.head.height
     expect(height).toBeGreaterThanOrEqual(6)
     // Back with an empty store (a wiped node), on the same address. Nothing new is submitted.
