@@ -1079,9 +1079,9 @@ export class Replica {
   }
 
   /** Arms the sync timer: while fetching, at the retry delay (doubling while retries
-   * bring nothing); otherwise for a status poll, at most the status interval apart. An armed timer is left alone (so
-   * progress elsewhere never postpones a retry), except a status timer when a fetch
-   * starts: that one is replaced by the shorter retry timer. */
+   * bring nothing); otherwise for a status poll, at most the status interval apart.
+   * An armed timer is left alone (so progress elsewhere never postpones a retry),
+   * except a status timer when a fetch starts: the retry timer replaces it. */
   #ensureSyncTimer(): void {
     if (!this.#started) return
     const fetching = this.fetching

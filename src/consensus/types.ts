@@ -13,8 +13,9 @@
 //  3. 'commit' actions arrive in height order with no gaps; append the blocks to the
 //     committed log and store them (and the cc, qc when present) by height.
 //     'store-commit-certificate' may arrive for a block committed earlier.
-//  4. 'serve-sync': answer with serveSyncRequest() (sync.ts) from the driver's store and
-//     send the result to `to`. The core keeps no committed blocks beyond its head.
+//  4. 'serve-sync': answer with serveSyncRequest() (sync.ts) from the driver's store,
+//     with the chain's syncResponseBytesMax(params.blockBytesMax), and send the result
+//     to `to`. The core keeps no committed blocks beyond its head.
 //  5. Deliver messages from the network as {type:'message', from, message}, where
 //     `from` is the authenticated validator index of the peer connection. The core
 //     never trusts a message for its sender: every signature and certificate is checked.
