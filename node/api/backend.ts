@@ -86,12 +86,16 @@ export interface BlockExport {
 }
 
 export interface NodeHealth {
-  /** 'ok': following the chain; 'syncing': catching up, reads may be stale;
-   * 'stopping': shutting down (the API answers /healthz with 503). */
+  /** 'ok': following the chain; 'syncing': catching up (behind what its peers have
+   * committed, or not started yet), reads may be stale; 'stopping': shutting down (the
+   * API answers /healthz with 503). */
   readonly status: 'ok' | 'syncing' | 'stopping'
   readonly chainId: string
   /** Height of the latest committed block (0 when only the genesis block exists). */
   readonly height: number
+  /** Heights this node knows a quorum committed (by a verified commit certificate) that
+   * it has yet to commit: 0 when caught up with what it has heard. */
+  readonly lagHeights: number
   /** Number of committed entries: the log size. */
   readonly logSize: number
   /** The consensus round this node is in. */

@@ -537,6 +537,7 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
       status: health.status,
       chainId: health.chainId,
       height: health.height,
+      lagHeights: health.lagHeights,
       logSize: health.logSize,
       round: health.round,
       peers: health.peers,

@@ -19,7 +19,8 @@ import { NODE_LIMITS } from '../limits.ts'
 import type { StoredEntry } from '../store/store.ts'
 import { QueueFullError, type ValidatorNode } from './validator-node.ts'
 
-/** A node whose certified height is this far above its committed head is catching up. */
+/** A node whose certified height is this far above its committed head is catching up
+ * (even with no commit certificate above its head heard yet). */
 const SYNCING_GAP_HEIGHTS = 8
 /** Page size of subscription reads from the store. */
 const SUBSCRIBE_PAGE = 256
@@ -305,11 +306,15 @@ export class ValidatorBackend implements NodeBackend {
   health(): NodeHealth {
     const node = this.#node
     const head = node.running ? node.head : { height: 0, logSize: 0 }
-    const status = node.stopping ? 'stopping' : !node.running || node.certifiedHeight - head.height > SYNCING_GAP_HEIGHTS ? 'syncing' : 'ok'
+    // Behind what a quorum is known to have committed: catching up, whatever else it does.
+    const lagHeights = node.syncLagHeights
+    const behind = lagHeights > 0 || node.certifiedHeight - head.height > SYNCING_GAP_HEIGHTS
+    const status = node.stopping ? 'stopping' : !node.running || behind ? 'syncing' : 'ok'
     return {
       status,
       chainId: node.genesis.chainId,
       height: head.height,
+      lagHeights,
       logSize: head.logSize,
       round: node.round,
       peers: node.peers.length,

@@ -1,5 +1,5 @@
 // The driver's inputs, each kind in its own bounded queue, taken by one loop:
-//  - timers first (there are at most two);
+//  - timers first (one per kind: round, propose, sync);
 //  - consensus messages (proposals, votes, timeouts, sync) and local submissions
 //    alternate, so neither starves the other;
 //  - bulk messages (relayed entry batches) come after those, but at least every

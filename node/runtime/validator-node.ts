@@ -9,6 +9,7 @@ import { bytesEqual } from '../../src/codec/cbor.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import { decodeMessage, encodeMessage, encodeSafetyState, decodeSafetyState } from '../../src/consensus/messages.ts'
 import { Replica } from '../../src/consensus/replica.ts'
+import { syncResponseBytesMax } from '../../src/consensus/replica-limits.ts'
 import { initialSafetyState } from '../../src/consensus/safety-rules.ts'
 import type { Action, Event, Message, ReplicaLimits, RestoredState, TimerKind } from '../../src/consensus/types.ts'
 import { blockHash, genesisQc, type Block, type BlockHeader } from '../../src/log/block.ts'
@@ -177,6 +178,12 @@ export class ValidatorNode {
    * blocks not yet committed); a large gap means the node is catching up. */
   get certifiedHeight(): number {
     return this.#replica?.highQc?.height ?? 0
+  }
+
+  /** Heights known committed by a quorum (a verified commit certificate) that this node
+   * has yet to commit; 0 when caught up with what it has heard from its peers. */
+  get syncLagHeights(): number {
+    return this.#replica?.syncLagHeights ?? 0
   }
 
   /** Height of the highest stored commit certificate: every committed entry at or below
@@ -656,7 +663,7 @@ export class ValidatorNode {
       return
     }
     this.#syncServes++
-    answerSyncRequest(request, this.#store).then(
+    answerSyncRequest(request, this.#store, syncResponseBytesMax(this.genesis.params.blockBytesMax)).then(
       (response) => { if (response !== null && !this.stopping) this.#send(to, response) },
       (err: unknown) => this.#logger.warn({ err, to }, 'sync request failed'),
     ).finally(() => { this.#syncServes-- })

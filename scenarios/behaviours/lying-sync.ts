@@ -2,7 +2,8 @@
 // committed range) with forged or altered blocks instead of the truth: entries swapped
 // under an unchanged header, headers with a changed log root, a chain with a foreign
 // ancestor spliced in, a commit certificate with made-up signatures, a different block
-// than the one asked for, or nothing at all. A node catching up must verify what it is
+// than the one asked for, a denial ('range-empty': nothing at that height, though it
+// has it), or nothing at all. A node catching up must verify what it is
 // given, refuse all of it, and get the truth from another peer.
 import { blockHash } from '../../src/log/block.ts'
 import { bitmapOf } from '../../src/log/signer-bitmap.ts'
@@ -13,7 +14,7 @@ import type { SyncStore } from '../../src/consensus/sync.ts'
 import type { Prng } from '../sim/prng.ts'
 import { Decorator, stringParam, type Behaviour } from './types.ts'
 
-const LIES = ['swap-entries', 'alter-header', 'splice-chain', 'forge-cc', 'wrong-block', 'silence'] as const
+const LIES = ['swap-entries', 'alter-header', 'splice-chain', 'forge-cc', 'wrong-block', 'deny', 'silence'] as const
 type Lie = (typeof LIES)[number]
 
 class LyingSync extends Decorator {
@@ -48,10 +49,13 @@ class LyingSync extends Decorator {
   #forge(lie: Lie, request: SyncRequest): Message | null {
     const truth = serveSyncRequest(request, this.#store)
     if (lie === 'silence') return null
-    if (truth === null || truth.blocks.length === 0) {
+    if (lie === 'deny') {
+      return request.type === 'block-request' ? null : { type: 'range-empty', fromHeight: request.fromHeight, height: request.fromHeight - 1, cc: null }
+    }
+    if (truth === null || truth.type === 'range-empty' || truth.blocks.length === 0) {
       // Nothing true to twist: answer with our head instead (a block nobody asked for).
       const head = this.#store.committedBlock(this.#store.committedHeight())!
-      return request.type === 'block-request' ? { type: 'block-response', blocks: [head] } : { type: 'range-response', blocks: [head], cc: null }
+      return request.type === 'block-request' ? { type: 'block-response', blocks: [head] } : { type: 'range-response', blocks: [head], links: [], cc: null }
     }
     const blocks = [...truth.blocks]
     switch (lie) {
@@ -88,7 +92,7 @@ class LyingSync extends Decorator {
           const n = this.inner.set.n
           const signers = this.#rng.shuffle([...Array(n).keys()]).slice(0, this.inner.set.quorum).sort((a, b) => a - b)
           const cc = { height: last.header.height, block: blockHash(last.header), logSize: last.header.logSize, logRoot: last.header.logRoot, signers: bitmapOf(signers, n), sigs: signers.map(() => this.#rng.bytes(64)) }
-          return { type: 'range-response', blocks, cc }
+          return { type: 'range-response', blocks, links: [], cc }
         }
         // No certificate in a block response: reverse the order instead (a broken chain).
         blocks.reverse()
@@ -100,7 +104,7 @@ class LyingSync extends Decorator {
         break
       }
     }
-    return truth.type === 'block-response' ? ({ type: 'block-response', blocks } satisfies BlockResponse) : ({ type: 'range-response', blocks, cc: truth.cc } satisfies RangeResponse)
+    return truth.type === 'block-response' ? ({ type: 'block-response', blocks } satisfies BlockResponse) : ({ type: 'range-response', blocks, links: truth.links, cc: truth.cc } satisfies RangeResponse)
   }
 }
 

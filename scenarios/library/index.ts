@@ -4,6 +4,7 @@
 import type { Scenario } from '../dsl/types.ts'
 import beyondBoundCrashes from './beyond-bound-crashes.ts'
 import beyondBoundTwinsFork from './beyond-bound-twins-fork.ts'
+import bigBlockCatchUp from './big-block-catch-up.ts'
 import clockSkew from './clock-skew.ts'
 import crashRestart from './crash-restart.ts'
 import doubleVoting from './double-voting.ts'
@@ -19,6 +20,7 @@ import midStepCrashes from './mid-step-crashes.ts'
 import minorityPartition from './minority-partition.ts'
 import mixedAdversaries from './mixed-adversaries.ts'
 import replayedMessages from './replayed-messages.ts'
+import restartBehindOnePeer from './restart-behind-one-peer.ts'
 import rollingCrashes from './rolling-crashes.ts'
 import staleRoundFlooding from './stale-round-flooding.ts'
 import twins from './twins.ts'
@@ -27,6 +29,7 @@ import voteWithholding from './vote-withholding.ts'
 export const LIBRARY: readonly Scenario[] = [
   beyondBoundCrashes,
   beyondBoundTwinsFork,
+  bigBlockCatchUp,
   clockSkew,
   crashRestart,
   doubleVoting,
@@ -42,6 +45,7 @@ export const LIBRARY: readonly Scenario[] = [
   minorityPartition,
   mixedAdversaries,
   replayedMessages,
+  restartBehindOnePeer,
   rollingCrashes,
   staleRoundFlooding,
   twins,

@@ -25,7 +25,8 @@ import { faultTolerance } from '../../src/log/validator-set.ts'
 import { Replica, type ReplicaStats } from '../../src/consensus/replica.ts'
 import { decodeMessage, encodeMessage } from '../../src/consensus/messages.ts'
 import { serveSyncRequest } from '../../src/consensus/sync.ts'
-import type { Action, Event, Message, ReplicaLimits } from '../../src/consensus/types.ts'
+import type { Action, Event, Message, ReplicaLimits, TimerKind } from '../../src/consensus/types.ts'
+import { syncResponseBytesMax } from '../../src/consensus/replica-limits.ts'
 import type { Behaviour, SimReplica } from '../behaviours/types.ts'
 import { behaviourNamed, type BehaviourName } from '../behaviours/index.ts'
 import { EventHeap } from './heap.ts'
@@ -179,7 +180,7 @@ interface Instance {
 
 type SimEvent =
   | { kind: 'deliver', to: number, from: number, message: Message }
-  | { kind: 'timer', inst: number, timerKind: 'round' | 'propose', round: number, token: number }
+  | { kind: 'timer', inst: number, timerKind: TimerKind, round: number, token: number }
   | { kind: 'submit', inst: number, entries: Entry[] }
   | { kind: 'crash', inst: number, downMs: number }
   | { kind: 'restart', inst: number }
@@ -715,7 +716,7 @@ export class Simulation {
         return
       }
       case 'serve-sync': {
-        const response = serveSyncRequest(a.request, s)
+        const response = serveSyncRequest(a.request, s, syncResponseBytesMax(this.genesis.params.blockBytesMax))
         if (response !== null) this.#send(inst, a.to, response)
         return
       }

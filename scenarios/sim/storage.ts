@@ -1,7 +1,7 @@
 // Simulated durable storage: what a real driver would write to disk. It survives a
 // simulated crash; the replica is rebuilt from it (restoredState) on restart.
 import { toHex } from '../../src/crypto/hash.ts'
-import { blockHash, genesisBlock, genesisQc, type Block } from '../../src/log/block.ts'
+import { blockHash, genesisBlock, genesisQc, type Block, type BlockHeader } from '../../src/log/block.ts'
 import type { CommitCertificate, QuorumCertificate } from '../../src/log/certificates.ts'
 import type { Genesis } from '../../src/log/genesis.ts'
 import type { MerkleAccumulatorState } from '../../src/log/merkle.ts'
@@ -35,6 +35,9 @@ export class SimStorage implements SyncStore {
   }
   committedBlock(height: number): Block | undefined {
     return this.committed[height]
+  }
+  committedHeader(height: number): BlockHeader | undefined {
+    return this.committed[height]?.header
   }
   commitCertificate(height: number): CommitCertificate | undefined {
     return this.ccs.get(height)

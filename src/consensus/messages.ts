@@ -8,7 +8,7 @@ import { readArray, readBytes, readMap, readText, readUint, type CborMap } from 
 import { SIGNATURE_BYTES } from '../crypto/ed25519.ts'
 import { HASH_BYTES } from '../crypto/hash.ts'
 import { LIMITS } from '../limits.ts'
-import { blockFromCbor, blockToCbor, encodeBlock } from '../log/block.ts'
+import { blockFromCbor, blockToCbor, encodeBlock, headerFromCbor, headerToCbor } from '../log/block.ts'
 import {
   ccFromCbor, ccToCbor, qcFromCbor, qcToCbor, tcFromCbor, tcToCbor,
   type CommitCertificate, type QuorumCertificate, type TimeoutCertificate,
@@ -24,6 +24,10 @@ export const SYNC_BLOCKS_WIRE_MAX = 256
 export const BLOCK_REQUEST_COUNT_MAX = SYNC_BLOCKS_WIRE_MAX
 /** Widest height range in one range request. */
 export const RANGE_REQUEST_HEIGHTS_MAX = SYNC_BLOCKS_WIRE_MAX
+/** Most headers (`links`) linking a range response's last block to the block its commit
+ * certificate is for. Certificates are stored for most heights, so a few suffice;
+ * 32 headers with full QCs of LIMITS.validatorsMax signers stay under 1 MiB. */
+export const SYNC_LINKS_MAX = 32
 
 const FIELDS: { readonly [T in MessageType]: readonly string[] } = {
   'proposal': ['type', 'block', 'sig', 'tc', 'cc'],
@@ -34,7 +38,9 @@ const FIELDS: { readonly [T in MessageType]: readonly string[] } = {
   'block-request': ['type', 'block', 'count'],
   'block-response': ['type', 'blocks'],
   'range-request': ['type', 'fromHeight', 'toHeight'],
-  'range-response': ['type', 'blocks', 'cc'],
+  'range-response': ['type', 'blocks', 'links', 'cc'],
+  'range-empty': ['type', 'fromHeight', 'height', 'cc'],
+  'status-request': ['type'],
 }
 
 const orNull = <T>(value: T | null, to: (v: T) => CborValue): CborValue => (value === null ? null : to(value))
@@ -70,7 +76,11 @@ export function messageToCbor(m: Message): CborValue {
     case 'range-request':
       return { type: m.type, fromHeight: m.fromHeight, toHeight: m.toHeight }
     case 'range-response':
-      return { type: m.type, blocks: m.blocks.map(blockToCbor), cc: orNull(m.cc, ccToCbor) }
+      return { type: m.type, blocks: m.blocks.map(blockToCbor), links: m.links.map(headerToCbor), cc: orNull(m.cc, ccToCbor) }
+    case 'range-empty':
+      return { type: m.type, fromHeight: m.fromHeight, height: m.height, cc: orNull(m.cc, ccToCbor) }
+    case 'status-request':
+      return { type: m.type }
   }
 }
 
@@ -85,7 +95,7 @@ export function encodeMessage(m: Message): Uint8Array {
     case 'block-response':
       return encodeCanonicalMapWith({ type: m.type }, 'blocks', encodeCanonicalArrayOf(m.blocks.map(encodeBlock)))
     case 'range-response':
-      return encodeCanonicalMapWith({ type: m.type, cc: orNull(m.cc, ccToCbor) }, 'blocks', encodeCanonicalArrayOf(m.blocks.map(encodeBlock)))
+      return encodeCanonicalMapWith({ type: m.type, links: m.links.map(headerToCbor), cc: orNull(m.cc, ccToCbor) }, 'blocks', encodeCanonicalArrayOf(m.blocks.map(encodeBlock)))
     default:
       return encodeCanonical(messageToCbor(m))
   }
@@ -180,12 +190,22 @@ export function messageFromCbor(value: CborValue, payloadBytesMax?: number): Mes
       if (toHeight - fromHeight + 1 > RANGE_REQUEST_HEIGHTS_MAX) throw new CodecError(`range-request: ${toHeight - fromHeight + 1} heights is over the limit of ${RANGE_REQUEST_HEIGHTS_MAX}`)
       return { type, fromHeight, toHeight }
     }
-    case 'range-response':
-      return {
-        type,
-        blocks: readArray(m.blocks, 'range-response.blocks', SYNC_BLOCKS_WIRE_MAX).map((b) => blockFromCbor(b, payloadBytesMax)),
-        cc: readCc(m.cc, 'range-response.cc'),
-      }
+    case 'range-response': {
+      const blocks = readArray(m.blocks, 'range-response.blocks', SYNC_BLOCKS_WIRE_MAX).map((b) => blockFromCbor(b, payloadBytesMax))
+      if (blocks.length === 0) throw new CodecError('range-response.blocks: must hold at least one block')
+      const links = readArray(m.links, 'range-response.links', SYNC_LINKS_MAX).map((h) => headerFromCbor(h))
+      const cc = readCc(m.cc, 'range-response.cc')
+      if (cc === null && links.length > 0) throw new CodecError('range-response.links: linking headers without a commit certificate')
+      return { type, blocks, links, cc }
+    }
+    case 'range-empty': {
+      const fromHeight = positive(readUint(m.fromHeight, 'range-empty.fromHeight'), 'range-empty.fromHeight')
+      const height = readUint(m.height, 'range-empty.height')
+      if (height >= fromHeight) throw new CodecError(`range-empty: height ${height} is not below fromHeight ${fromHeight}`)
+      return { type, fromHeight, height, cc: readCc(m.cc, 'range-empty.cc') }
+    }
+    case 'status-request':
+      return { type }
   }
 }
 

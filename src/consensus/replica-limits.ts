@@ -1,5 +1,6 @@
 // Default bounds of one replica. Each is a local resource limit, not a consensus rule:
 // two replicas with different limits still agree on every block.
+import { LIMITS } from '../limits.ts'
 import type { ReplicaLimits } from './types.ts'
 
 export const DEFAULT_REPLICA_LIMITS: ReplicaLimits = {
@@ -25,6 +26,16 @@ export const DEFAULT_REPLICA_LIMITS: ReplicaLimits = {
   syncWindowHeights: 16,
   /** Each retry goes to another peer: n attempts reach every validator once for n <= 16. */
   syncRetriesMax: 16,
+  /** About a round trip plus serving and verifying a response of a few MiB: a retry
+   * sooner would have a range served twice. */
+  syncRetryMs: 1000,
+  /** Retries to a cluster that cannot help (its peers down or behind) settle at one
+   * every 16 s: a few small messages, and catch-up starts at most that long after a
+   * peer can serve again. */
+  syncRetryMaxMs: 16_000,
+  /** A status poll is n-1 small requests and answers: every 30 s costs nothing, and a
+   * node behind on an idle chain notices within that (on start it asks at once). */
+  statusIntervalMs: 30_000,
   /** Twice the mempool's entries: an entry is verified once between its first sighting
    * (submission, gossip) and its commit. Cleared oldest-first. The cache holds each entry's
    * leaf hash and size, not the entry: ~460 bytes each (measured, Map included), so at
@@ -35,9 +46,37 @@ export const DEFAULT_REPLICA_LIMITS: ReplicaLimits = {
   futureRoundsMax: 1_000_000,
 }
 
-/** Bytes of blocks a sync response holds at most (its first block goes whatever its size:
- * one block and its certificates fit in a message). Far below the message limit on
- * purpose: a node catching up verifies one response while it has the next one read and
- * sent (range requests are pipelined), and the first one arrives sooner; per-response
- * costs (a round trip, a commit certificate) stay small next to a few thousand entries. */
-export const SYNC_RESPONSE_BYTES_MAX = 1024 * 1024
+// --- Sync response sizes. A range response must carry at least one whole block and the
+// proof that its last block is committed; a test (test/consensus/sync-limits.test.ts)
+// checks that the bounds below fit in one message for the largest block a chain may have.
+
+/** Largest encoded block header: its fixed fields and a justify QC signed by
+ * LIMITS.validatorsMax validators (65 bytes per signature) is about 17 KiB. */
+export const HEADER_BYTES_MAX = 20 * 1024
+/** Largest encoded commit certificate, likewise (about 17 KiB). */
+export const CERTIFICATE_BYTES_MAX = 20 * 1024
+/** CBOR framing of a block around its header and entry encodings: the map head, its two
+ * keys, and the entries array's head. */
+const BLOCK_FRAMING_BYTES_MAX = 64
+
+/** Largest encoded block of a chain whose blocks hold at most `blockBytesMax` bytes of
+ * entry encodings (what block validation counts against the genesis blockBytesMax). */
+export function encodedBlockBytesMax(blockBytesMax: number): number {
+  return blockBytesMax + HEADER_BYTES_MAX + BLOCK_FRAMING_BYTES_MAX
+}
+
+/** What a sync response aims at. Far below the message limit on purpose: a node catching
+ * up verifies one response while it has the next one read and sent (range requests are
+ * pipelined), and the first one arrives sooner; per-response costs (a round trip, a
+ * commit certificate) stay small next to a few thousand entries. */
+export const SYNC_RESPONSE_BYTES_TARGET = 1024 * 1024
+
+/** Bytes of blocks one sync response holds at most on a chain with this blockBytesMax:
+ * the target, but never less than the largest block (so the first block of a response
+ * always fits, and a block over the target is not a special case). */
+export function syncResponseBytesMax(blockBytesMax: number): number {
+  return Math.max(SYNC_RESPONSE_BYTES_TARGET, encodedBlockBytesMax(blockBytesMax))
+}
+
+/** The bound for any chain (its blockBytesMax is at most LIMITS.blockBytesMax). */
+export const SYNC_RESPONSE_BYTES_MAX = syncResponseBytesMax(LIMITS.blockBytesMax)

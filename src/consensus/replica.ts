@@ -27,8 +27,8 @@ import { Pacemaker } from './pacemaker.ts'
 import { DEFAULT_REPLICA_LIMITS } from './replica-limits.ts'
 import { initialSafetyState, SafetyRules } from './safety-rules.ts'
 import type {
-  Action, BlockResponse, EntriesMessage, Event, Message, ProposalMessage, RangeResponse,
-  ReplicaLimits, ReplicaOptions, RestoredState, SubmitResult, SyncInfoMessage, TimeoutMessage, VoteMessage,
+  Action, BlockResponse, EntriesMessage, Event, Message, ProposalMessage, RangeEmpty, RangeResponse,
+  ReplicaLimits, ReplicaOptions, RestoredState, SubmitResult, SyncInfoMessage, TimeoutMessage, TimerKind, VoteMessage,
 } from './types.ts'
 import { Verifier, type CheckedEntry } from './verifier.ts'
 
@@ -41,6 +41,11 @@ const ORPHANS_MAX = 256
 const WAITING_QCS_MAX = 64
 /** `from` of messages a replica hands to itself (its own proposal and vote). */
 const SELF = -1
+/** A peer's status requests are answered at most this often (virtual or real ms, from
+ * the events' `now`): an answer carries three certificates, a request nothing. */
+const STATUS_ANSWER_INTERVAL_MS = 1000
+/** The sync retry delay doubles at most this many times (then syncRetryMaxMs caps it). */
+const SYNC_BACKOFF_STEPS_MAX = 16
 
 interface Want {
   readonly height: number
@@ -63,8 +68,16 @@ interface RangeTarget {
   /** Head height when the last request ahead was sent (-1: none): one request ahead per
    * head, so responses that fail verification cannot make this replica send more. */
   aheadAtHead: number
-  /** A response advanced the head since the last round timer: a request is in flight. */
+  /** A response advanced the head (or is arriving) since the last sync timer: the
+   * request it sent may still be answered. */
   progressed: boolean
+  /** The latest request is unanswered; `askedPeer` is whom it went to. */
+  inFlight: boolean
+  askedPeer: number
+  /** Peers that answered 'range-empty' at head height `emptyAtHead`: not asked again
+   * for it until the sync timer. */
+  readonly emptyPeers: Set<number>
+  emptyAtHead: number
 }
 
 interface Orphan {
@@ -127,6 +140,18 @@ export class Replica {
   /** Verified QCs whose block we lack, by block hash. */
   readonly #waitingQcs = new Map<string, QuorumCertificate>()
   #rangeTarget: RangeTarget | null = null
+  /** The armed sync timer's token (0: none) and whether it was armed for fetching (the
+   * retry delay) or for a status poll (statusIntervalMs). */
+  #syncTimer = 0
+  #syncTimerFetching = false
+  #syncTokens = 0
+  /** Sync timers in a row that found no progress (the retry delay doubles with them). */
+  #syncFruitless = 0
+  /** A sync response brought blocks since the last sync timer. */
+  #syncProgress = false
+  /** When each peer's status request was last answered (events' `now`). */
+  readonly #statusAnswered = new Map<number, number>()
+  #now = 0
   #actions: Action[] = []
   #started = false
 
@@ -197,6 +222,16 @@ export class Replica {
   get fetching(): boolean {
     return this.#rangeTarget !== null || this.#wants.size > 0
   }
+  /** The highest height this replica knows a quorum committed (by a verified commit
+   * certificate), at least its own committed height. */
+  get knownCommittedHeight(): number {
+    return Math.max(this.#latestCc?.height ?? 0, this.#tree.head.header.height)
+  }
+  /** Heights known committed that this replica has yet to commit: 0 when it is caught up
+   * with what it has heard. */
+  get syncLagHeights(): number {
+    return this.knownCommittedHeight - this.#tree.head.header.height
+  }
   /** A one-line summary of internal state, for debugging simulations. */
   debugState(): string {
     return `round=${this.round} head=${this.committedHeight} highQc=${this.#tree.highQc?.round} highTc=${this.#highTc?.round} timer=${this.#timerRound} pool=${this.#mempool.size} pending=${this.#tree.pendingCount} wants=${this.#wants.size} orphans=${this.#orphans.size} waitingQcs=${this.#waitingQcs.size} range=${this.#rangeTarget?.height} lastVoted=${this.#safety.state.lastVotedRound} proposed=${this.#proposedRound} idleLeader=${this.#idleLeaderRound}`
@@ -206,6 +241,7 @@ export class Replica {
   step(event: Event): Action[] {
     // #actions may already hold commits made while restoring pending blocks in the
     // constructor: they go out with the first step.
+    if (Number.isFinite(event.now)) this.#now = event.now
     switch (event.type) {
       case 'start':
         this.#onStart()
@@ -230,6 +266,7 @@ export class Replica {
         this.#onRangeArriving(event.from, event.message)
         break
     }
+    this.#ensureSyncTimer()
     const out = this.#actions
     this.#actions = []
     return out
@@ -260,6 +297,9 @@ export class Replica {
     if (this.#started) return
     this.#started = true
     this.#enterRound()
+    // Whether this replica is behind: on a busy chain proposals would tell it soon, on
+    // an idle one nothing would.
+    this.#emit({ type: 'broadcast', message: { type: 'status-request' } })
   }
 
   // ---------------------------------------------------------------------------------
@@ -286,6 +326,10 @@ export class Replica {
         return this.#onBlockResponse(from, m)
       case 'range-response':
         return this.#onRangeResponse(from, m)
+      case 'range-empty':
+        return this.#onRangeEmpty(from, m)
+      case 'status-request':
+        return this.#onStatusRequest(from)
     }
   }
 
@@ -485,6 +529,7 @@ export class Replica {
       if (!bytesEqual(m.blocks[i]!.header.parent, hashes[i + 1]!)) return this.#reject(from, m.type, `block ${i} does not chain to block ${i + 1}`)
     }
     this.#wants.delete(firstHex)
+    this.#syncProgress = true
     // Ascending: each block's parent is either in the tree or the previous one.
     for (let i = m.blocks.length - 1; i >= 0; i--) {
       const block = m.blocks[i]!
@@ -504,51 +549,120 @@ export class Replica {
   #onRangeResponse(from: number, m: RangeResponse): void {
     const target = this.#rangeTarget
     if (target === null || m.blocks.length === 0) return this.#ignore()
-    if (m.blocks[0]!.header.height !== this.#tree.head.header.height + 1) return this.#ignore()
+    const headBefore = this.#tree.head.header.height
+    if (m.blocks[0]!.header.height !== headBefore + 1) return this.#ignore()
+    if (target.requestedFrom === headBefore + 1 && target.askedPeer === from) target.inFlight = false
     const hashes = m.blocks.map((b) => blockHash(b.header))
+    // With a commit certificate, every block is provably committed once it chains by
+    // hash to the certified one: then each verified block commits, whatever follows it.
+    let proven = false
     if (m.cc !== null) {
-      const last = m.blocks[m.blocks.length - 1]!
-      if (m.cc.height !== last.header.height || !bytesEqual(m.cc.block, hashes[hashes.length - 1]!)) return this.#reject(from, m.type, 'the commit certificate is not for the last block')
+      const problem = certifiedChainProblem(m, hashes)
+      if (problem !== null) return this.#reject(from, m.type, problem)
       if (!this.#acceptCc(from, m.cc, m.type, true)) return
+      proven = true
       this.#requestAhead(from, m.blocks, hashes)
     }
+    let lastInserted: BlockNode | null = null
+    let refused = false
     for (let i = 0; i < m.blocks.length; i++) {
       const block = m.blocks[i]!
       const hashHex = toHex(hashes[i]!)
       // Known, or committed meanwhile (blocks fetched by hash, and orphans they resolved,
       // may have got ahead of this range).
-      if (this.#tree.get(hashHex) !== undefined || block.header.height <= this.#tree.head.header.height) continue
+      const known = this.#tree.get(hashHex)
+      if (known !== undefined || block.header.height <= this.#tree.head.header.height) {
+        if (known !== undefined) lastInserted = known
+        continue
+      }
       const parent = this.#tree.get(toHex(block.header.parent))
-      if (parent === undefined) return this.#reject(from, m.type, `block at height ${block.header.height} does not chain to the previous one`)
-      if (!this.#verifyJustify(from, block)) return
+      if (parent === undefined) {
+        this.#reject(from, m.type, `block at height ${block.header.height} does not chain to the previous one`)
+        refused = true
+        break
+      }
+      if (!this.#verifyJustify(from, block)) {
+        refused = true
+        break
+      }
       this.#insertAndVote(from, parent, block, null)
-      if (this.#tree.get(hashHex) === undefined && block.header.height > this.#tree.head.header.height) return // invalid: rejected
+      const node = this.#tree.get(hashHex)
+      if (node === undefined) {
+        if (block.header.height > this.#tree.head.header.height) refused = true // invalid: rejected
+        if (refused) break
+        continue
+      }
+      lastInserted = node
     }
+    // The verified prefix commits (the whole response when nothing was refused).
+    const head = this.#tree.head
+    if (proven && lastInserted !== null && lastInserted.header.height > head.header.height && this.#tree.extends(lastInserted, head.hashHex)) {
+      this.#applyCommit(this.#tree.commitTo(lastInserted))
+    }
+    const headHeight = this.#tree.head.header.height
+    const advanced = headHeight > headBefore
+    if (advanced) this.#syncProgress = true
     // Committing may have ended this target (or a certificate seen meanwhile started another).
     const current = this.#rangeTarget
-    if (current === null) return
-    const headHeight = this.#tree.head.header.height
-    if (headHeight >= current.height) {
-      this.#rangeTarget = null
+    if (current === null) {
+      this.#rewant()
       return
     }
-    current.attempts = 0
+    if (this.#rangeDone(current)) return
+    if (!advanced) return // refused, or nothing new: the sync timer asks again
     current.progressed = true
+    if (refused) current.attempts++ // the rest from another peer
     // Usually the request ahead already asked for what follows the new head.
-    if (current.requestedFrom !== headHeight + 1) this.#requestRange()
+    if (!current.inFlight || current.requestedFrom !== headHeight + 1) this.#requestRange()
+  }
+
+  /** A peer has committed nothing at the height asked for: ask another one at once
+   * (each at most once per head height; after that, the sync timer asks again). */
+  #onRangeEmpty(from: number, m: RangeEmpty): void {
+    const target = this.#rangeTarget
+    if (target === null || !target.inFlight || target.askedPeer !== from || m.fromHeight !== target.requestedFrom) return this.#ignore()
+    target.inFlight = false
+    if (m.cc !== null && !this.#acceptCc(from, m.cc, m.type)) return
+    const current = this.#rangeTarget
+    if (current === null) {
+      this.#rewant()
+      return
+    }
+    if (this.#rangeDone(current)) return
+    const headHeight = this.#tree.head.header.height
+    if (current.emptyAtHead !== headHeight) {
+      current.emptyPeers.clear()
+      current.emptyAtHead = headHeight
+    }
+    current.emptyPeers.add(from)
+    if (!current.inFlight) this.#requestRange()
+  }
+
+  /** Ends a range sync that has nothing left to bring: the head reached its target, or
+   * no height above the head is known committed and the target is within the window
+   * (its blocks are fetched by hash: a range holds committed blocks only). */
+  #rangeDone(target: RangeTarget): boolean {
+    const headHeight = this.#tree.head.header.height
+    const committedAbove = (this.#latestCc?.height ?? 0) > headHeight
+    if (headHeight < target.height && (committedAbove || target.height > headHeight + this.limits.syncWindowHeights)) return false
+    this.#rangeTarget = null
+    this.#rewant()
+    return true
   }
 
   /** A range response the driver will deliver later (see the 'range-arriving' event):
    * asks for the range after it if it would be asked for on delivery. Rejects nothing:
    * a response that fails here is rejected when it is delivered. */
   #onRangeArriving(from: number, m: RangeResponse): void {
-    if (this.#rangeTarget === null || m.blocks.length === 0 || m.cc === null) return
+    const target = this.#rangeTarget
+    if (target === null || m.blocks.length === 0 || m.cc === null) return
     if (m.blocks[0]!.header.height !== this.#tree.head.header.height + 1) return
     const hashes = m.blocks.map((b) => blockHash(b.header))
-    const last = m.blocks[m.blocks.length - 1]!
-    if (m.cc.height !== last.header.height || !bytesEqual(m.cc.block, hashes[hashes.length - 1]!)) return
+    if (certifiedChainProblem(m, hashes) !== null) return
     // Cached: the CC is not verified again on delivery.
     if (this.verifier.cc(m.cc) !== null) return
+    // On its way: the sync timer must not ask for it again meanwhile.
+    target.progressed = true
     this.#requestAhead(from, m.blocks, hashes)
   }
 
@@ -738,7 +852,8 @@ export class Replica {
     if (this.#idleLeaderRound === this.round) this.#maybePropose(true)
   }
 
-  #onTimer(kind: 'round' | 'propose', round: number): void {
+  #onTimer(kind: TimerKind, round: number): void {
+    if (kind === 'sync') return this.#onSyncTimer(round)
     if (round !== this.round) return this.#ignore()
     if (kind === 'propose') {
       this.#maybePropose(true)
@@ -747,7 +862,6 @@ export class Replica {
     this.#timerRound = 0
     if (!this.#hasWork()) return
     this.#localTimeout()
-    this.#retrySync()
     this.#timerRound = this.round
     this.#emit({ type: 'set-timer', kind: 'round', round: this.round, delayMs: this.#pacemaker.timeoutMs() })
   }
@@ -872,13 +986,19 @@ export class Replica {
     if (height > headHeight + this.limits.syncWindowHeights) {
       const target = this.#rangeTarget
       if (target === null) {
-        this.#rangeTarget = { height, peers: this.#peerOrder(from), attempts: 0, requestedFrom: 0, aheadAtHead: -1, progressed: false }
+        this.#rangeTarget = {
+          height, peers: this.#peerOrder(from), attempts: 0, requestedFrom: 0, aheadAtHead: -1, progressed: false,
+          inFlight: false, askedPeer: -1, emptyPeers: new Set(), emptyAtHead: -1,
+        }
         this.#requestRange()
       } else if (height > target.height) {
-        // Same target, further away: what was requested so far still counts.
+        // Same target, further away: what was requested so far still counts. A newly
+        // certified height is news: when nothing is in flight, ask at once.
         target.height = height
         target.peers = this.#peerOrder(from)
         target.attempts = 0
+        target.emptyPeers.clear()
+        if (!target.inFlight) this.#requestRange()
       }
       return
     }
@@ -889,6 +1009,20 @@ export class Replica {
     this.#wants.set(hashHex, want)
     this.#requestBlock(hashHex, want)
     this.#ensureTimer()
+  }
+
+  /** Wants again every missing block that something verified points to: the parents of
+   * orphans, the blocks of waiting QCs and of pending CCs. #want skips those already
+   * wanted, so nothing is asked twice; what a full want table or a range sync set aside
+   * is asked for once there is room. */
+  #rewant(): void {
+    const headHeight = this.#tree.head.header.height
+    for (const [key, qc] of this.#waitingQcs) if (qc.height > headHeight && this.#tree.get(key) === undefined) this.#want(key, qc.height, SELF)
+    for (const [key, cc] of this.#pendingCcs) if (cc.height > headHeight && this.#tree.get(key) === undefined) this.#want(key, cc.height, SELF)
+    for (const orphan of this.#orphans.values()) {
+      const parentHex = toHex(orphan.block.header.parent)
+      if (this.#tree.get(parentHex) === undefined && !this.#orphans.has(parentHex)) this.#want(parentHex, orphan.block.header.height - 1, orphan.from)
+    }
   }
 
   /** While a range sync is under way, the height up to which it brings the blocks: its
@@ -919,29 +1053,70 @@ export class Replica {
     this.#emit({ type: 'send', to, message: { type: 'block-request', block: hexToBytes(hashHex), count } })
   }
 
-  /** Asks the next peer in turn for the range after the head. */
+  /** Asks the next peer in turn for the range after the head, skipping those that just
+   * said they have nothing there (none left: the sync timer asks again later). */
   #requestRange(): void {
     const target = this.#rangeTarget
     if (target === null || target.peers.length === 0) return
-    const to = target.peers[target.attempts % target.peers.length]!
-    target.attempts++
-    this.#sendRangeRequest(target, to, this.#tree.head.header.height + 1)
+    const headHeight = this.#tree.head.header.height
+    const skip = target.emptyAtHead === headHeight ? target.emptyPeers : null
+    for (let tries = 0; tries < target.peers.length; tries++) {
+      const to = target.peers[target.attempts % target.peers.length]!
+      target.attempts++
+      if (skip !== null && skip.has(to)) continue
+      this.#sendRangeRequest(target, to, headHeight + 1)
+      return
+    }
   }
 
   #sendRangeRequest(target: RangeTarget, to: number, fromHeight: number): void {
     this.stats.syncRequests++
     const toHeight = Math.min(target.height, fromHeight + Math.min(RANGE_REQUEST_HEIGHTS_MAX, this.limits.syncBlocksMax) - 1)
     target.requestedFrom = fromHeight
+    target.inFlight = true
+    target.askedPeer = to
     this.#emit({ type: 'send', to, message: { type: 'range-request', fromHeight, toHeight } })
   }
 
-  /** On each round timer: ask the next peer for what is still missing; give up after
-   * syncRetriesMax attempts (a later certificate will ask again). Blocks that a range
-   * sync now brings are no longer asked for by hash. */
-  #retrySync(): void {
+  /** Arms the sync timer: while fetching, at the retry delay (doubling while retries
+   * bring nothing); otherwise for a status poll, at most the status interval apart.
+   * An armed timer is left alone (so progress elsewhere never postpones a retry),
+   * except a status timer when a fetch starts: the retry timer replaces it. */
+  #ensureSyncTimer(): void {
+    if (!this.#started) return
+    const fetching = this.fetching
+    if (this.#syncTimer !== 0 && (this.#syncTimerFetching || !fetching)) return
+    // A fetch starting after a quiet spell (or a status poll after a fetch) starts its
+    // backoff afresh: the polls' count says nothing about the peers' answers to fetches.
+    if (fetching !== this.#syncTimerFetching) this.#syncFruitless = 0
+    // Fetching: retries at the first delay for syncRetriesMax timers, then doubling.
+    // Polling: from the first delay after start (the peers may not have been connected
+    // for the poll on start), doubling up to the status interval.
+    const steps = Math.min(SYNC_BACKOFF_STEPS_MAX, fetching ? Math.max(0, this.#syncFruitless - this.limits.syncRetriesMax + 1) : this.#syncFruitless)
+    const delayMs = Math.min(fetching ? this.limits.syncRetryMaxMs : this.limits.statusIntervalMs, this.limits.syncRetryMs * 2 ** steps)
+    this.#syncTimer = ++this.#syncTokens
+    this.#syncTimerFetching = fetching
+    this.#emit({ type: 'set-timer', kind: 'sync', round: this.#syncTimer, delayMs })
+  }
+
+  /** The sync timer: ask the next peer for what is still missing (fetches are never
+   * given up: a block stops being wanted only when the head passes it), or, when
+   * nothing is being fetched, poll the peers' status. Re-armed by step(). */
+  #onSyncTimer(token: number): void {
+    if (token !== this.#syncTimer) return this.#ignore()
+    const wasFetching = this.#syncTimerFetching
+    this.#syncTimer = 0
+    if (this.#syncProgress) this.#syncFruitless = 0
+    else this.#syncFruitless++
+    this.#syncProgress = false
+    if (!this.fetching) {
+      if (!wasFetching) this.#emit({ type: 'broadcast', message: { type: 'status-request' } })
+      return
+    }
     const reach = this.#rangeReach()
     for (const [hashHex, want] of [...this.#wants]) {
-      if (want.attempts >= this.limits.syncRetriesMax || want.height <= reach) {
+      if (want.height <= reach) {
+        // A range sync now brings it.
         this.#wants.delete(hashHex)
         continue
       }
@@ -949,12 +1124,23 @@ export class Replica {
     }
     const target = this.#rangeTarget
     if (target !== null) {
-      // A response advanced the head since the last timer: the range sync is moving, and
-      // the request it sent may still be answered. Asking again would have the range served twice.
-      if (target.progressed) target.progressed = false
-      else if (target.attempts >= this.limits.syncRetriesMax) this.#rangeTarget = null
+      target.emptyPeers.clear()
+      // A response advanced the head since the last timer and its request ahead is in
+      // flight: the range sync is moving, and that request may still be answered.
+      // Asking again would have the range served twice.
+      if (target.progressed && target.inFlight) target.progressed = false
       else this.#requestRange()
     }
+    this.#rewant()
+  }
+
+  /** Answers a peer's status request with this replica's newest certificates. */
+  #onStatusRequest(from: number): void {
+    const highQc = this.#tree.highQc
+    const last = this.#statusAnswered.get(from)
+    if (highQc === null || (last !== undefined && this.#now - last < STATUS_ANSWER_INTERVAL_MS)) return this.#ignore()
+    this.#statusAnswered.set(from, this.#now)
+    this.#emit({ type: 'send', to: from, message: { type: 'sync-info', highQc, highTc: this.#highTc, highCc: this.#latestCc } })
   }
 
   #verifyJustify(from: number, block: Block): boolean {
@@ -994,6 +1180,26 @@ export class Replica {
   #ignore(): void {
     this.stats.ignored++
   }
+}
+
+/** Why a range response's blocks and headers do not chain by hash (at consecutive
+ * heights) to the block its commit certificate is for; null when they do. */
+function certifiedChainProblem(m: RangeResponse, hashes: readonly Hash[]): string | null {
+  for (let i = 1; i < m.blocks.length; i++) {
+    const h = m.blocks[i]!.header
+    if (h.height !== m.blocks[i - 1]!.header.height + 1 || !bytesEqual(h.parent, hashes[i - 1]!)) return `block ${i} does not chain to block ${i - 1}`
+  }
+  let height = m.blocks[m.blocks.length - 1]!.header.height
+  let hash = hashes[hashes.length - 1]!
+  for (let i = 0; i < m.links.length; i++) {
+    const h = m.links[i]!
+    if (h.height !== height + 1 || !bytesEqual(h.parent, hash)) return `header ${i} does not chain to the blocks before it`
+    height = h.height
+    hash = blockHash(h)
+  }
+  const cc = m.cc!
+  if (cc.height !== height || !bytesEqual(cc.block, hash)) return 'the commit certificate is not for the last block or header'
+  return null
 }
 
 function hexToBytes(hex: string): Hash {

@@ -3,24 +3,32 @@
 // this one pure helper over their store. The answer is plain data: the requester
 // verifies everything (hash links, QCs, entries, log roots, the commit certificate).
 import { bytesEqual } from '../codec/cbor.ts'
-import { blockHash, encodedBlockLength, type Block } from '../log/block.ts'
+import { blockHash, encodedBlockLength, type Block, type BlockHeader } from '../log/block.ts'
 import type { CommitCertificate } from '../log/certificates.ts'
 import type { Hash } from '../log/entry.ts'
-import { SYNC_BLOCKS_WIRE_MAX } from './messages.ts'
+import { SYNC_BLOCKS_WIRE_MAX, SYNC_LINKS_MAX } from './messages.ts'
 import { SYNC_RESPONSE_BYTES_MAX } from './replica-limits.ts'
-import type { BlockResponse, RangeResponse, SyncRequest } from './types.ts'
+import type { BlockResponse, RangeEmpty, RangeResponse, SyncRequest } from './types.ts'
 
 /** What a driver's store must offer to serve sync. */
 export interface SyncStore {
   /** Any stored block, committed or not. */
   blockByHash(hash: Hash): Block | undefined
   committedBlock(height: number): Block | undefined
+  /** The header of a committed block (without reading its entries). */
+  committedHeader(height: number): BlockHeader | undefined
   commitCertificate(height: number): CommitCertificate | undefined
   committedHeight(): number
 }
 
-/** Answers a request from the store; null when there is nothing to send. */
-export function serveSyncRequest(request: SyncRequest, store: SyncStore): BlockResponse | RangeResponse | null {
+/**
+ * Answers a request from the store; null when there is nothing to send (a block request
+ * for a block it does not have). A range request always gets an answer: the blocks, or
+ * a 'range-empty' when it has committed nothing at fromHeight. `bytesMax` bounds the
+ * bytes of blocks after the first (syncResponseBytesMax of the chain: at least its
+ * largest block, so every response holds one whole block).
+ */
+export function serveSyncRequest(request: SyncRequest, store: SyncStore, bytesMax: number = SYNC_RESPONSE_BYTES_MAX): BlockResponse | RangeResponse | RangeEmpty | null {
   if (request.type === 'block-request') {
     const blocks: Block[] = []
     let bytes = 0
@@ -30,32 +38,64 @@ export function serveSyncRequest(request: SyncRequest, store: SyncStore): BlockR
       const block = store.blockByHash(hash)
       if (block === undefined) break
       bytes += encodedBlockLength(block)
-      if (bytes > SYNC_RESPONSE_BYTES_MAX && blocks.length > 0) break
+      if (bytes > bytesMax && blocks.length > 0) break
       blocks.push(block)
       if (block.header.height <= 1) break
       hash = block.header.parent
     }
     return blocks.length === 0 ? null : { type: 'block-response', blocks }
   }
-  // Range: committed blocks from fromHeight, ending at a height with a commit certificate.
-  const top = Math.min(store.committedHeight(), request.fromHeight + SYNC_BLOCKS_WIRE_MAX - 1)
+  return serveRange(request.fromHeight, request.toHeight, store, bytesMax)
+}
+
+function serveRange(fromHeight: number, toHeight: number, store: SyncStore, bytesMax: number): RangeResponse | RangeEmpty {
+  const committed = store.committedHeight()
+  const top = Math.min(committed, toHeight, fromHeight + SYNC_BLOCKS_WIRE_MAX - 1)
   const blocks: Block[] = []
   let bytes = 0
-  let lastCertified = -1
-  let cc: CommitCertificate | null = null
-  for (let height = request.fromHeight; height <= top; height++) {
+  /** Blocks up to the last one with a stored certificate, and that certificate. */
+  let certifiedCount = 0
+  let certified: CommitCertificate | null = null
+  for (let height = fromHeight; height <= top; height++) {
     const block = store.committedBlock(height)
     if (block === undefined) break
     bytes += encodedBlockLength(block)
-    if (bytes > SYNC_RESPONSE_BYTES_MAX && blocks.length > 0) break
+    if (bytes > bytesMax && blocks.length > 0) break
     blocks.push(block)
-    const certificate = store.commitCertificate(height)
-    if (certificate !== undefined && bytesEqual(certificate.block, blockHash(block.header))) {
-      lastCertified = blocks.length
-      cc = certificate
-      if (height >= request.toHeight) break
+    const cc = certificateFor(store, height, blockHash(block.header))
+    if (cc !== null) {
+      certifiedCount = blocks.length
+      certified = cc
     }
   }
-  if (cc === null) return blocks.length === 0 ? null : { type: 'range-response', blocks, cc: null }
-  return { type: 'range-response', blocks: blocks.slice(0, lastCertified), cc }
+  if (blocks.length === 0) {
+    return { type: 'range-empty', fromHeight, height: Math.min(committed, fromHeight - 1), cc: certificateAt(store, committed) }
+  }
+  if (certifiedCount === blocks.length) return { type: 'range-response', blocks, links: [], cc: certified }
+  // The last block has no certificate here: link it by headers to the next height that has one.
+  const last = blocks[blocks.length - 1]!
+  const headers: BlockHeader[] = []
+  let parent = blockHash(last.header)
+  for (let height = last.header.height + 1; height <= committed && headers.length < SYNC_LINKS_MAX; height++) {
+    const header = store.committedHeader(height)
+    if (header === undefined || !bytesEqual(header.parent, parent)) break
+    headers.push(header)
+    parent = blockHash(header)
+    const cc = certificateFor(store, height, parent)
+    if (cc !== null) return { type: 'range-response', blocks, links: headers, cc }
+  }
+  // None near enough: end at the last certified block, or (none at all) send the blocks
+  // uncertified, for the requester to verify through their QCs.
+  if (certified !== null) return { type: 'range-response', blocks: blocks.slice(0, certifiedCount), links: [], cc: certified }
+  return { type: 'range-response', blocks, links: [], cc: null }
+}
+
+/** The stored certificate of `height` when it is for `hash`. */
+function certificateFor(store: SyncStore, height: number, hash: Hash): CommitCertificate | null {
+  const cc = store.commitCertificate(height)
+  return cc !== undefined && bytesEqual(cc.block, hash) ? cc : null
+}
+
+function certificateAt(store: SyncStore, height: number): CommitCertificate | null {
+  return height < 1 ? null : store.commitCertificate(height) ?? null
 }

@@ -13,14 +13,15 @@
 //  3. 'commit' actions arrive in height order with no gaps; append the blocks to the
 //     committed log and store them (and the cc, qc when present) by height.
 //     'store-commit-certificate' may arrive for a block committed earlier.
-//  4. 'serve-sync': answer with serveSyncRequest() (sync.ts) from the driver's store and
-//     send the result to `to`. The core keeps no committed blocks beyond its head.
+//  4. 'serve-sync': answer with serveSyncRequest() (sync.ts) from the driver's store,
+//     with the chain's syncResponseBytesMax(params.blockBytesMax), and send the result
+//     to `to`. The core keeps no committed blocks beyond its head.
 //  5. Deliver messages from the network as {type:'message', from, message}, where
 //     `from` is the authenticated validator index of the peer connection. The core
 //     never trusts a message for its sender: every signature and certificate is checked.
 //  6. On restart, construct the Replica with RestoredState (below) built from what
 //     the actions above persisted, then deliver {type:'start'}.
-import type { Block } from '../log/block.ts'
+import type { Block, BlockHeader } from '../log/block.ts'
 import type { CommitCertificate, QuorumCertificate, TimeoutCertificate } from '../log/certificates.ts'
 import type { Entry, Hash } from '../log/entry.ts'
 import type { Genesis } from '../log/genesis.ts'
@@ -108,18 +109,42 @@ export interface RangeRequest {
   readonly toHeight: number
 }
 
-/** Committed blocks in ASCENDING height order from fromHeight, ending at a block that
- * `cc` certifies (so the whole range is provably committed). */
+/** Committed blocks in ASCENDING height order from fromHeight (at least one), and the
+ * proof that they are committed: `cc` certifies the last block, or a later block whose
+ * header `links` chain to it (links[0] is the last block's child, each header the
+ * parent of the next, the last one the block `cc` certifies). So every prefix of the
+ * blocks is provably committed. `cc` null: the server holds no certificate for these heights (the
+ * requester then verifies them through their QCs only). */
 export interface RangeResponse {
   readonly type: 'range-response'
   readonly blocks: readonly Block[]
+  readonly links: readonly BlockHeader[]
   readonly cc: CommitCertificate | null
+}
+
+/** Answer to a RangeRequest the peer cannot serve: it has committed nothing at
+ * fromHeight. `height` is its committed height and `cc` the commit certificate of its
+ * newest certified height when it holds one (a hint only: nothing in it is trusted
+ * except a cc that verifies). Sent instead of silence, so that the requester asks
+ * another peer at once. */
+export interface RangeEmpty {
+  readonly type: 'range-empty'
+  readonly fromHeight: number
+  readonly height: number
+  readonly cc: CommitCertificate | null
+}
+
+/** Asks a peer for its newest certificates; answered with a 'sync-info'. A node sends it
+ * on start and, while it knows of nothing to fetch, on a slow timer: on an idle chain
+ * nothing else would tell a node that it is behind. */
+export interface StatusRequest {
+  readonly type: 'status-request'
 }
 
 export type SyncRequest = BlockRequest | RangeRequest
 export type Message =
   | ProposalMessage | VoteMessage | TimeoutMessage | SyncInfoMessage | EntriesMessage
-  | BlockRequest | BlockResponse | RangeRequest | RangeResponse
+  | BlockRequest | BlockResponse | RangeRequest | RangeResponse | RangeEmpty | StatusRequest
 export type MessageType = Message['type']
 
 // ---------------------------------------------------------------------------------
@@ -127,10 +152,13 @@ export type MessageType = Message['type']
 // ---------------------------------------------------------------------------------
 
 /** 'round': the pacemaker's round timer. 'propose': a leader's short wait to fill a
- * block (genesis params.proposalDelayMs). */
-export type TimerKind = 'round' | 'propose'
+ * block (genesis params.proposalDelayMs). 'sync': retries of fetches and status polls,
+ * independent of rounds (a round timer that the others' progress keeps resetting
+ * never fires; sync must not wait for it). For 'sync', `round` is the replica's own
+ * timer token, not a round. */
+export type TimerKind = 'round' | 'propose' | 'sync'
 
-/** Events. Sync data arrives as messages ('block-response', 'range-response') from the
+/** Events. Sync data arrives as messages ('block-response', 'range-response', 'range-empty') from the
  * peer the core asked; the core accepts only what it asked for and verifies all of it. */
 export type Event =
   | { readonly type: 'start', readonly now: number }
@@ -245,8 +273,17 @@ export interface ReplicaLimits {
   /** A certified block more than this many heights above the committed head is fetched
    * by committed height range (with commit certificates) instead of by hash. */
   readonly syncWindowHeights: number
-  /** Attempts to fetch one missing block (each to another peer) before giving up. */
+  /** Attempts to fetch one missing block or range (each to another peer) at the first
+   * retry delay; beyond, the retries go on (never suppressed) with the delay doubling. */
   readonly syncRetriesMax: number
+  /** First delay of the sync timer, which retries fetches nobody answered (lost, or
+   * to a peer that is behind or down); it doubles while retries bring nothing. */
+  readonly syncRetryMs: number
+  /** Longest delay between sync retries. */
+  readonly syncRetryMaxMs: number
+  /** While nothing is being fetched: how often peers are asked for their newest
+   * certificates (a 'status-request'), so a node behind on an idle chain learns it. */
+  readonly statusIntervalMs: number
   /** Verified-entry cache (entry ids), and verified-certificate cache. */
   readonly verifiedEntriesMax: number
   readonly verifiedCertificatesMax: number

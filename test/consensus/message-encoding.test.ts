@@ -29,8 +29,8 @@ describe('encoding from kept entry encodings', () => {
       { type: 'entries', entries: blocks[4]!.entries },
       { type: 'entries', entries: [] },
       { type: 'block-response', blocks: [blocks[2]!, blocks[1]!] },
-      { type: 'range-response', blocks, cc },
-      { type: 'range-response', blocks: [blocks[0]!], cc: null },
+      { type: 'range-response', blocks, links: [], cc },
+      { type: 'range-response', blocks: [blocks[0]!], links: [], cc: null },
       { type: 'block-request', block: blockHash(blocks[1]!.header), count: 3 },
     ]
     for (const m of messages) expect(hex(encodeMessage(m))).toBe(hex(encodeCanonical(messageToCbor(m))))

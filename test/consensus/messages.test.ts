@@ -30,7 +30,12 @@ const samples: Message[] = [
   { type: 'block-request', block: blockHash(b1.header), count: 3 },
   { type: 'block-response', blocks: [b1, g] },
   { type: 'range-request', fromHeight: 1, toHeight: 10 },
-  { type: 'range-response', blocks: [b1], cc },
+  { type: 'range-response', blocks: [b1], links: [], cc },
+  { type: 'range-response', blocks: [g], links: [b1.header], cc },
+  { type: 'range-response', blocks: [b1], links: [], cc: null },
+  { type: 'range-empty', fromHeight: 8, height: 7, cc },
+  { type: 'range-empty', fromHeight: 1, height: 0, cc: null },
+  { type: 'status-request' },
 ]
 
 describe('message codec', () => {
@@ -59,6 +64,14 @@ describe('message codec', () => {
       { type: 'range-request', fromHeight: 5, toHeight: 4 },
       { type: 'range-request', fromHeight: 1, toHeight: 100_000 },
       { type: 'entries', entries: [{ bogus: true }] },
+      { type: 'range-response', blocks: [], links: [], cc: null },
+      { type: 'range-response', blocks: [b1], cc: null },
+      { type: 'range-response', blocks: [b1], links: [b1.header], cc: null },
+      { type: 'range-response', blocks: [b1], links: Array.from({ length: 33 }, () => b1.header), cc },
+      { type: 'range-empty', fromHeight: 5, height: 5, cc: null },
+      { type: 'range-empty', fromHeight: 0, height: 0, cc: null },
+      { type: 'range-empty', fromHeight: 5, cc: null },
+      { type: 'status-request', extra: 1 },
       [1, 2, 3],
     ]
     for (const value of bad) expect(() => decodeMessage(encodeCanonical(value as never)), JSON.stringify(value, (_k, v) => (v instanceof Uint8Array ? v.length : v))).toThrow(expect.objectContaining({ name: 'CodecError' }))

@@ -27,6 +27,7 @@ function buildChain(): { store: SyncStore, blocks: Block[], ccs: CommitCertifica
   const store: SyncStore = {
     blockByHash: (hash) => blocks.find((b) => blockHash(b.header).every((x, i) => x === hash[i])),
     committedBlock: (height) => blocks[height - 1],
+    committedHeader: (height) => blocks[height - 1]?.header,
     commitCertificate: (height) => ccs[height - 1],
     committedHeight: () => HEIGHTS,
   }
@@ -42,14 +43,24 @@ function rejections(actions: readonly Action[]): string[] {
 }
 
 /** A replica at genesis that has just learned (from validator 0) of the chain's head. */
-function behindReplica(blocks: readonly Block[], ccs: readonly CommitCertificate[]): { replica: Replica, first: { to: number, request: RangeRequest } } {
+function behindReplica(blocks: readonly Block[], ccs: readonly CommitCertificate[]): { replica: Replica, first: { to: number, request: RangeRequest }, log: Action[] } {
   const replica = new Replica({ genesis: net.genesis, validatorIndex: SYNCING, seed: net.validatorSeeds[SYNCING]!, limits: { syncBlocksMax: RANGE_HEIGHTS } })
-  replica.step({ type: 'start', now: 0 })
+  const log = replica.step({ type: 'start', now: 0 })
   const head = blocks[blocks.length - 1]!.header
   const actions = replica.step({ type: 'message', now: 0, from: 0, message: { type: 'sync-info', highQc: signQc(net, head), highTc: null, highCc: ccs[ccs.length - 1]! } })
+  log.push(...actions)
   const requests = rangeRequests(actions)
   expect(requests).toHaveLength(1)
-  return { replica, first: requests[0]! }
+  return { replica, first: requests[0]!, log }
+}
+
+/** The token of the sync timer armed last. */
+function syncToken(log: readonly Action[]): number {
+  for (let i = log.length - 1; i >= 0; i--) {
+    const a = log[i]!
+    if (a.type === 'set-timer' && a.kind === 'sync') return a.round
+  }
+  throw new Error('no sync timer was armed')
 }
 
 function deliver(replica: Replica, from: number, message: RangeResponse): Action[] {
@@ -124,6 +135,7 @@ describe('range sync', () => {
     const swappedOf = (length: number): RangeResponse => ({
       type: 'range-response',
       blocks: truth.blocks.slice(0, length).map((b) => ({ header: b.header, entries: [agent.entry(net.genesis.chainId, 'test/sync', {})] })),
+      links: [],
       cc: ccs[length - 1]!,
     })
     let sent = 0
@@ -155,18 +167,26 @@ describe('range sync', () => {
     expect(replica.committedHeight).toBe(RANGE_HEIGHTS)
   })
 
-  it('asks again on the round timer when a response is lost, but not while responses keep coming', () => {
+  it('asks again on the sync timer when a response is lost, but not while responses keep coming, and never on a round timer', () => {
     const { store, blocks, ccs } = buildChain()
-    const { replica, first } = behindReplica(blocks, ccs)
-    const timer = (): Action[] => replica.step({ type: 'timer', now: 0, kind: 'round', round: replica.round })
-    const ahead = rangeRequests(deliver(replica, first.to, answer(store, first.request)))
+    const { replica, first, log } = behindReplica(blocks, ccs)
+    const step = (event: Event): Action[] => {
+      const actions = replica.step(event)
+      log.push(...actions)
+      return actions
+    }
+    const syncTimer = (): Action[] => step({ type: 'timer', now: 0, kind: 'sync', round: syncToken(log) })
+    const roundTimer = (): Action[] => step({ type: 'timer', now: 0, kind: 'round', round: replica.round })
+    const ahead = rangeRequests(step({ type: 'message', now: 0, from: first.to, message: answer(store, first.request) }))
     expect(ahead).toHaveLength(1)
-    // The answer to `ahead` is lost. The first timer after progress does not ask again
-    // (a request is in flight); the next one does, from the head.
-    expect(rangeRequests(timer())).toEqual([])
-    const retry = rangeRequests(timer())
+    // The answer to `ahead` is lost. Round timers never ask again; the first sync timer
+    // after progress does not either (a request is in flight); the next one does, from the head.
+    for (let i = 0; i < 3; i++) expect(rangeRequests(roundTimer())).toEqual([])
+    expect(rangeRequests(syncTimer())).toEqual([])
+    const retry = rangeRequests(syncTimer())
     expect(retry).toHaveLength(1)
     expect(retry[0]!.request.fromHeight).toBe(replica.committedHeight + 1)
+    expect(retry[0]!.to).not.toBe(ahead[0]!.to)
     let pending = retry
     for (let i = 0; i < 100 && pending.length > 0; i++) pending = rangeRequests(deliver(replica, pending[0]!.to, answer(store, pending[0]!.request)))
     expect(replica.committedHeight).toBe(HEIGHTS)

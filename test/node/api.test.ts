@@ -516,7 +516,7 @@ describe('health and metrics', () => {
   it('answers /healthz, and 503 while stopping', async () => {
     const h = await start()
     const ok = await request(`${h.url}/healthz`)
-    expect(ok.body).toEqual({ status: 'ok', chainId: h.genesis.chainId, height: 0, logSize: 0, round: 0, peers: 3, mempoolEntries: 0 })
+    expect(ok.body).toEqual({ status: 'ok', chainId: h.genesis.chainId, height: 0, lagHeights: 0, logSize: 0, round: 0, peers: 3, mempoolEntries: 0 })
     h.backend.setStatus('stopping')
     expect((await request(`${h.url}/healthz`)).status).toBe(503)
   })

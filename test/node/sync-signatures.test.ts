@@ -26,7 +26,7 @@ function rangeResponse(bad: ReadonlySet<number>): { message: RangeResponse, entr
   })
   const chain = new ChainBuilder(net)
   const blocks = [chain.add(entries.slice(0, 100)), chain.add(entries.slice(100))]
-  return { message: { type: 'range-response', blocks, cc: chain.items[1]!.cc ?? null }, entries }
+  return { message: { type: 'range-response', blocks, links: [], cc: chain.items[1]!.cc ?? null }, entries }
 }
 
 describe('sync response signatures on worker threads', () => {
@@ -56,7 +56,7 @@ describe('sync response signatures on worker threads', () => {
     const verifier = new Verifier(net.genesis, validatorSetOf(net.genesis), 100, 100)
     checker = new SyncSignatureChecker(net.genesis.chainId, verifier, logger, 1)
     const chain = new ChainBuilder(net)
-    const small: RangeResponse = { type: 'range-response', blocks: [chain.add([agent.entry(net.genesis.chainId, 'test/sync', {})])], cc: chain.items[0]!.cc ?? null }
+    const small: RangeResponse = { type: 'range-response', blocks: [chain.add([agent.entry(net.genesis.chainId, 'test/sync', {})])], links: [], cc: chain.items[0]!.cc ?? null }
     expect(checker.wants(small)).toBe(false)
     expect(checker.wants({ type: 'entries', entries: rangeResponse(new Set()).entries })).toBe(false)
   })

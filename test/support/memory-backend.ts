@@ -378,6 +378,7 @@ export class TestMemoryBackend implements NodeBackend {
       status: this.#status,
       chainId: this.genesis.chainId,
       height: this.height,
+      lagHeights: 0,
       logSize: this.#log.length,
       round: this.#round,
       peers: this.#set.n - 1,
