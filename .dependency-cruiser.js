@@ -75,7 +75,9 @@ export default {
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {
       exportsFields: ['exports'],
-      conditionNames: ['import', 'node', 'default'],
+      // synod-source first: the package's own imports (synod/sdk in examples and tests)
+      // resolve to the sources, as in development, not to a build that may not exist.
+      conditionNames: ['synod-source', 'import', 'node', 'default'],
       extensions: ['.ts', '.js', '.json'],
     },
   },
