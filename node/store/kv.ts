@@ -122,7 +122,10 @@ function hexKey(key: Uint8Array): string {
 
 /** On disk: LevelDB through `level` (classic-level), binary keys and values. */
 export class LevelKv implements KvBackend {
-  readonly #db: Level<Uint8Array, Uint8Array>
+  /** Made by open(), not the constructor: a level database opens itself (creating the
+   * directory) a microtask after it is constructed, which would run LevelDB over the
+   * files before the store check has read them. */
+  #level: Level<Uint8Array, Uint8Array> | null = null
   readonly #directory: string
   readonly #createIfMissing: boolean
 
@@ -130,19 +133,24 @@ export class LevelKv implements KvBackend {
   constructor(directory: string, options: { createIfMissing?: boolean } = {}) {
     this.#directory = directory
     this.#createIfMissing = options.createIfMissing ?? true
-    this.#db = new Level<Uint8Array, Uint8Array>(directory, { keyEncoding: 'view', valueEncoding: 'view' })
+  }
+
+  get #db(): Level<Uint8Array, Uint8Array> {
+    if (this.#level === null) throw new Error(`the store in ${this.#directory} is not open`)
+    return this.#level
   }
 
   async open(): Promise<void> {
+    this.#level ??= new Level<Uint8Array, Uint8Array>(this.#directory, { keyEncoding: 'view', valueEncoding: 'view', createIfMissing: this.#createIfMissing })
     try {
-      await this.#db.open({ createIfMissing: this.#createIfMissing })
+      await this.#level.open({ createIfMissing: this.#createIfMissing })
     } catch (err) {
       throw levelOpenError(err, this.#directory)
     }
   }
 
   async close(): Promise<void> {
-    await this.#db.close()
+    await this.#level?.close()
   }
 
   // Point reads are synchronous (LevelDB's own Get on this thread). The async form costs

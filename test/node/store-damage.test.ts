@@ -121,6 +121,18 @@ describe('the store check on real LevelDB directories', () => {
     expect(existsSync(join(store, 'CURRENT'))).toBe(false)
   })
 
+  it('regression: constructing the node\'s store opened LevelDB before the check, which deleted the tables a missing CURRENT left', async () => {
+    const { dataDir, store } = copyDataDir()
+    const before = tables(store)
+    unlinkSync(join(store, 'CURRENT'))
+    const unopened = new LevelStore(store)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(existsSync(join(store, 'CURRENT'))).toBe(false)
+    expect(tables(store)).toEqual(before)
+    await expect(assertNodeStoreIntact(dataDir)).rejects.toBeInstanceOf(StoreDamagedError)
+    await unopened.close()
+  })
+
   it('regression: a flipped byte in a table file started "ok", then aborted the process in a compaction', async () => {
     const { dataDir, store } = copyDataDir()
     const table = (await liveTables(store))[0]!
