@@ -200,7 +200,7 @@ class ContentChecker {
     else if (!bytesEqual(genesisHeader.parent, genesis)) this.#add('header-corrupt', `the genesis block's parent is not the stored genesis hash ${toHex(genesis)}`)
     await this.#checkLogBounds(head)
     await this.#checkFrontier(head)
-    const from = this.#full ? 1 : Math.max(1, height - NODE_LIMITS.storeCheckRecentBlocks + 1)
+    const from = this.#full ? 1 : await this.#recentFrom(head)
     await this.#checkBlocks(from, height)
     await this.#checkCertificates(head)
     if (this.#full) {
@@ -209,6 +209,26 @@ class ContentChecker {
     } else {
       await this.#sample(head)
     }
+  }
+
+  /** The first height of the quick check's recent window: at most storeCheckRecentBlocks
+   * blocks, and no more blocks than hold storeCheckRecentEntries entries (at least one). */
+  async #recentFrom(head: BlockHeader): Promise<number> {
+    const rows = await this.#kv.scan({ gte: keys.header(1), lt: keys.header(head.height), reverse: true, limit: NODE_LIMITS.storeCheckRecentBlocks - 1 })
+    let entries = head.entryCount
+    let from = head.height
+    for (const [k, v] of rows) {
+      let count: number
+      try {
+        count = decodeStoredHeader(v).entryCount
+      } catch {
+        break // #checkBlocks reports it
+      }
+      if (entries + count > NODE_LIMITS.storeCheckRecentEntries) break
+      entries += count
+      from = readU64(k, 1)
+    }
+    return Math.max(1, from)
   }
 
   /** The log holds exactly indexes [0, logSize): the first and last stored ones say so. */
@@ -345,14 +365,18 @@ class ContentChecker {
   }
 
   async #checkEntryIndexes(height: number, first: number, entries: readonly Entry[], ids: readonly Uint8Array[], nodes: readonly { level: number, k: number, hash: Uint8Array }[]): Promise<void> {
+    // Leaf hashes are contiguous keys: one range read. The other nodes and indexes are point reads.
+    const n = entries.length
+    const inner = nodes.filter((node) => node.level > 0)
+    const leafRows = n === 0 ? [] : await this.#kv.scan({ gte: keys.tree(0, first), lt: keys.tree(0, first + n), limit: n })
+    const storedLeaves = new Map(leafRows.map(([k, v]) => [readU64(k, 2), v]))
     const lookups = [
       ...ids.map((id) => keys.entry(id)),
       ...entries.map((e, p) => indexed(keys.namespacePrefix(e.namespace), first + p)),
       ...entries.map((e, p) => indexed(keys.agentPrefix(e.agent), first + p)),
-      ...nodes.map((n) => keys.tree(n.level, n.k)),
+      ...inner.map((node) => keys.tree(node.level, node.k)),
     ]
     const found = await this.#kv.getMany(lookups)
-    const n = entries.length
     for (let p = 0; p < n; p++) {
       const index = first + p
       const location = found[p]
@@ -372,7 +396,13 @@ class ContentChecker {
         this.#seqs.set(agent, Math.max(this.#seqs.get(agent) ?? 0, entries[p]!.seq))
       }
     }
-    nodes.forEach((node, i) => {
+    for (const node of nodes) {
+      if (node.level !== 0) continue
+      const hash = storedLeaves.get(node.k)
+      if (hash === undefined) this.#add('subtree-missing', `the leaf hash of log index ${node.k} is not stored`)
+      else if (!bytesEqual(hash, node.hash)) this.#add('subtree-mismatch', `the leaf hash of log index ${node.k} is not its entry's`)
+    }
+    inner.forEach((node, i) => {
       const hash = found[3 * n + i]
       if (hash === undefined) this.#add('subtree-missing', `subtree (${node.level}, ${node.k}) is not stored`)
       else if (!bytesEqual(hash, node.hash)) this.#add('subtree-mismatch', `subtree (${node.level}, ${node.k}) does not hash its leaves`)
