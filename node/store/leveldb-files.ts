@@ -146,6 +146,8 @@ export async function readLevelFiles(dir: string): Promise<LevelFiles> {
   if (levelFiles.length === 0) return { exists: false, tables: [], findings }
   if (!nameSet.has('CURRENT')) {
     const tables = names.filter((n) => /\.(ldb|sst)$/.test(n)).length
+    // LevelDB writes the first MANIFEST, then CURRENT: a crash between them leaves no data.
+    if (tables === 0 && !names.some((n) => n.endsWith('.log'))) return { exists: false, tables: [], findings }
     findings.push({ code: 'current-missing', detail: `the CURRENT file is missing beside ${levelFiles.length} LevelDB files (${tables} tables); LevelDB would start an empty database over them and delete them` })
     return { exists: true, tables: [], findings }
   }

@@ -6,7 +6,7 @@
 // in a compaction assertion; a missing table or a truncated MANIFEST was reported as "in
 // use by another process". Now each is a StoreDamagedError naming what was found, and a
 // held lock is a StoreLockedError.
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -103,9 +103,14 @@ describe('the store check on real LevelDB directories', () => {
     await opened.close()
   })
 
-  it('passes a data dir without a store (a new node)', async () => {
+  it('passes a data dir without a store (a new node), or one whose creation stopped before CURRENT', async () => {
     const dataDir = join(root, 'empty')
     expect((await assertNodeStoreIntact(dataDir)).fresh).toBe(true)
+    const interrupted = join(root, 'interrupted')
+    mkdirSync(storeLayout(interrupted).store, { recursive: true })
+    writeFileSync(join(storeLayout(interrupted).store, 'MANIFEST-000001'), '')
+    writeFileSync(join(storeLayout(interrupted).store, 'LOCK'), '')
+    expect((await assertNodeStoreIntact(interrupted)).fresh).toBe(true)
   })
 
   it('regression: deleting CURRENT gave a node at its old head over a fraction of its entries', async () => {
