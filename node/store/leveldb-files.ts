@@ -28,6 +28,10 @@ export interface LevelFiles {
   readonly exists: boolean
   readonly tables: readonly LiveTable[]
   readonly findings: readonly StoreFinding[]
+  /** The MANIFEST ends inside a record. A crash (power loss) during an append leaves that,
+   * and LevelDB then ignores the torn edit (a flush or compaction it redoes), so it is
+   * damage only if the rest of the check finds some: then it is the first finding. */
+  readonly tornManifest: StoreFinding | null
 }
 
 const LOG_BLOCK_BYTES = 32 * 1024
@@ -138,31 +142,33 @@ export async function readLevelFiles(dir: string): Promise<LevelFiles> {
   try {
     names = await readdir(dir)
   } catch (err) {
-    if ((err as { code?: string }).code === 'ENOENT') return { exists: false, tables: [], findings }
+    if ((err as { code?: string }).code === 'ENOENT') return { exists: false, tables: [], findings, tornManifest: null }
     throw err
   }
   const nameSet = new Set(names)
   const levelFiles = names.filter((n) => /^(\d+\.(log|ldb|sst)|MANIFEST-\d+|CURRENT)$/.test(n))
-  if (levelFiles.length === 0) return { exists: false, tables: [], findings }
+  if (levelFiles.length === 0) return { exists: false, tables: [], findings, tornManifest: null }
   if (!nameSet.has('CURRENT')) {
     const tables = names.filter((n) => /\.(ldb|sst)$/.test(n)).length
     // LevelDB writes the first MANIFEST, then CURRENT: a crash between them leaves no data.
-    if (tables === 0 && !names.some((n) => n.endsWith('.log'))) return { exists: false, tables: [], findings }
+    if (tables === 0 && !names.some((n) => n.endsWith('.log'))) return { exists: false, tables: [], findings, tornManifest: null }
     findings.push({ code: 'current-missing', detail: `the CURRENT file is missing beside ${levelFiles.length} LevelDB files (${tables} tables); LevelDB would start an empty database over them and delete them` })
-    return { exists: true, tables: [], findings }
+    return { exists: true, tables: [], findings, tornManifest: null }
   }
   const current = (await readFile(join(dir, 'CURRENT'), 'utf8'))
   const manifestName = current.endsWith('\n') ? current.slice(0, -1) : current
   if (!/^MANIFEST-\d+$/.test(manifestName)) {
     findings.push({ code: 'current-corrupt', detail: `CURRENT holds ${JSON.stringify(current.slice(0, 40))}, not a MANIFEST name` })
-    return { exists: true, tables: [], findings }
+    return { exists: true, tables: [], findings, tornManifest: null }
   }
   if (!nameSet.has(manifestName)) {
     findings.push({ code: 'manifest-missing', detail: `CURRENT names ${manifestName}, which is missing` })
-    return { exists: true, tables: [], findings }
+    return { exists: true, tables: [], findings, tornManifest: null }
   }
   const manifest = new Uint8Array(await readFile(join(dir, manifestName)))
   const records = readLogRecords(manifest, manifestName, findings)
+  const tornAt = findings.findIndex((f) => f.code === 'manifest-truncated')
+  const tornManifest = tornAt < 0 ? null : findings.splice(tornAt, 1)[0]!
   const state: ManifestState = { live: new Map(), logNumber: null }
   for (const [i, record] of records.entries()) {
     try {
@@ -172,9 +178,10 @@ export async function readLevelFiles(dir: string): Promise<LevelFiles> {
       break
     }
   }
-  if (records.length === 0 && findings.length === 0) findings.push({ code: 'manifest-corrupt', detail: `${manifestName} holds no records` })
+  if (records.length === 0 && findings.length === 0 && tornManifest === null) findings.push({ code: 'manifest-corrupt', detail: `${manifestName} holds no records` })
   // A damaged MANIFEST lists only part of the tables: what follows would only repeat it.
-  if (findings.length > 0) return { exists: true, tables: [], findings }
+  if (findings.length > 0) return { exists: true, tables: [], findings: tornManifest === null ? findings : [tornManifest, ...findings], tornManifest: null }
+  if (records.length === 0) return { exists: true, tables: [], findings: [tornManifest!], tornManifest: null }
   if (state.logNumber !== null && state.logNumber > 0) {
     const log = `${String(state.logNumber).padStart(6, '0')}.log`
     if (!nameSet.has(log)) findings.push({ code: 'log-missing', detail: `the write-ahead log ${log} that ${manifestName} names is missing (the most recent writes are lost)` })
@@ -192,7 +199,7 @@ export async function readLevelFiles(dir: string): Promise<LevelFiles> {
     if (actual !== size) findings.push({ code: 'table-size', detail: `table ${file} is ${actual} bytes; ${manifestName} says ${size}` })
     else tables.push({ number, size, file })
   }
-  return { exists: true, tables, findings }
+  return { exists: true, tables, findings: tornManifest !== null && findings.length > 0 ? [tornManifest, ...findings] : findings, tornManifest: findings.length > 0 ? null : tornManifest }
 }
 
 interface BlockHandle { readonly offset: number, readonly size: number }

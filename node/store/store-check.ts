@@ -590,11 +590,17 @@ export interface StoreCheckOptions {
 /** Checks a LevelDB chain store directory, offline (nothing else may have it open). */
 export async function checkLevelStore(directory: string, options: StoreCheckOptions): Promise<StoreCheckReport> {
   const started = performance.now()
-  const report = (fields: Partial<StoreCheckReport> & { findings: readonly StoreFinding[] }): StoreCheckReport => ({
-    ok: fields.findings.length === 0, mode: options.mode, directory, fresh: false, height: null, logSize: null,
-    tables: 0, tablesChecksummed: 0, blocksChecked: 0, entriesChecked: 0, durationMs: Math.round(performance.now() - started), ...fields,
-  })
+  let torn: StoreFinding | null = null
+  const report = (fields: Partial<StoreCheckReport> & { findings: readonly StoreFinding[] }): StoreCheckReport => {
+    // A torn MANIFEST tail explains damage found elsewhere; alone it is what a crash leaves.
+    const findings = torn !== null && fields.findings.length > 0 ? [torn, ...fields.findings] : fields.findings
+    return {
+      mode: options.mode, directory, fresh: false, height: null, logSize: null,
+      tables: 0, tablesChecksummed: 0, blocksChecked: 0, entriesChecked: 0, durationMs: Math.round(performance.now() - started), ...fields, findings, ok: findings.length === 0,
+    }
+  }
   const files = await readLevelFiles(directory)
+  torn = files.tornManifest
   if (!files.exists) return report({ fresh: true, findings: [] })
   if (files.findings.length > 0) return report({ findings: files.findings })
   const verified = options.mode === 'full' ? new Map<number, VerifiedTable>() : await readVerified(options.verifiedTablesFile)
