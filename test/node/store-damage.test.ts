@@ -69,7 +69,10 @@ function tables(store: string): string[] {
 
 /** The table files LevelDB's MANIFEST lists (others may linger until LevelDB deletes them). */
 async function liveTables(store: string): Promise<string[]> {
-  return (await readLevelFiles(store)).tables.map((t) => t.file)
+  const files = await readLevelFiles(store)
+  expect(files.findings, `the copied store's files: ${readdirSync(store).join(' ')}`).toEqual([])
+  expect(files.tables.length, `the copied store's files: ${readdirSync(store).join(' ')}`).toBeGreaterThan(0)
+  return files.tables.map((t) => t.file)
 }
 
 beforeAll(async () => {
