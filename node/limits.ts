@@ -35,6 +35,21 @@ export const NODE_LIMITS = {
   // --- storage (node/store) ---
   /** Most items one paged query returns. */
   queryPageMax: 1000,
+  /** Blocks at the head that the quick store check (at every start) re-verifies fully:
+   * headers chained, entries hashed into the accumulator, every index. A crash can only
+   * damage the last writes. */
+  storeCheckRecentBlocks: 64,
+  /** ... and no more of them than hold this many entries (the last block always): bounds
+   * the start check when blocks are large (about 200 µs of CPU per entry fully checked). */
+  storeCheckRecentEntries: 2048,
+  /** Log indexes and heights the quick store check samples evenly over the whole store
+   * (entry, its id index, its leaf; header and accumulator): finds lost tables, which hold
+   * old data, at O(samples) reads. */
+  storeCheckSamples: 256,
+  /** Findings kept by one store check; past this it stops (the store is damaged anyway). */
+  storeCheckFindingsMax: 50,
+  /** Headers or index keys read per scan by the full store check (bounds its memory). */
+  storeCheckPageMax: 1024,
 
   // --- runtime (node/runtime) ---
   /** Events waiting for the driver (messages, timers, submissions) before new network

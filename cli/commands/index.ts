@@ -9,6 +9,7 @@ import { registerMcp } from './mcp.ts'
 import { registerVerifyReceipt } from './verify-receipt.ts'
 import { registerSimulate } from './simulate.ts'
 import { registerScenario } from './scenario.ts'
+import { registerStore } from './store.ts'
 
 export type RegisterCommand = (program: Command) => void
 
@@ -22,4 +23,5 @@ export const commands: RegisterCommand[] = [
   registerVerifyReceipt,
   registerSimulate,
   registerScenario,
+  registerStore,
 ]

@@ -8,7 +8,8 @@ import { toHex } from '../../src/crypto/hash.ts'
 import { blockHash } from '../../src/log/block.ts'
 import { createApiServer, type ApiServer } from '../api/server.ts'
 import { NodeMetrics } from '../metrics/metrics.ts'
-import { LevelStore } from '../store/index.ts'
+import { LevelStore, StoreDamagedError } from '../store/index.ts'
+import { assertNodeStoreIntact, rememberVerifiedTables, storeLayout } from '../store/store-check.ts'
 import { ValidatorBackend } from './backend.ts'
 import { readGenesis, type NodeConfig } from './config.ts'
 import { ConfigError } from './errors.ts'
@@ -50,6 +51,23 @@ function addHeadRoutes(server: ApiServer, node: ValidatorNode): void {
   })
 }
 
+/** Resolves once the log lines so far are on disk: the process may exit next. An
+ * asynchronous destination opens its file in the background; lines logged before that
+ * are buffered, and flushing them needs the file open. */
+async function flushDestination(destination: ReturnType<typeof pino.destination>): Promise<void> {
+  if ((destination as unknown as { fd: number }).fd < 0) {
+    await new Promise<void>((resolve) => {
+      destination.once('ready', () => resolve())
+      destination.once('error', () => resolve())
+    })
+  }
+  try {
+    destination.flushSync()
+  } catch {
+    // Nothing more can be done for the log; the caller reports the error on stderr too.
+  }
+}
+
 export async function runNode(config: NodeConfig): Promise<RunningNode> {
   const key = await readKeyFile(config.keyFile)
   if (key.kind !== 'validator') throw new ConfigError(`${config.keyFile} holds an ${key.kind} key, not a validator key`)
@@ -61,21 +79,27 @@ export async function runNode(config: NodeConfig): Promise<RunningNode> {
 
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   const logFile = join(config.dataDir, 'node.log')
-  const logger = pino({ level: config.logLevel, base: { validator: index } }, pino.destination({ dest: logFile, mkdir: true, sync: false }))
-  const store = new LevelStore(join(config.dataDir, 'store'))
+  const destination = pino.destination({ dest: logFile, mkdir: true, sync: false })
+  const logger = pino({ level: config.logLevel, base: { validator: index } }, destination)
+  const flushLog = () => flushDestination(destination)
+  const layout = storeLayout(config.dataDir)
+  const store = new LevelStore(layout.store)
   const node = new ValidatorNode({ genesis, seed: key.seed, listen }, { store, logger })
   let fail!: (error: Error) => void
   const failed = new Promise<Error>((resolve) => { fail = resolve })
   node.onEvent((event) => { if (event.type === 'fatal') fail(event.error) })
   try {
+    // Before LevelDB opens the files: an open over damaged ones can delete them or abort.
+    const check = await assertNodeStoreIntact(config.dataDir)
+    logger.info({ storeCheck: { mode: check.mode, height: check.height, tables: check.tables, tablesChecksummed: check.tablesChecksummed, blocks: check.blocksChecked, entries: check.entriesChecked, ms: check.durationMs } }, 'store check passed')
     await node.start()
   } catch (err) {
-    logger.fatal({ err }, 'the node failed to start')
-    logger.flush()
+    const findings = err instanceof StoreDamagedError ? err.findings : undefined
+    logger.fatal({ err, findings }, err instanceof StoreDamagedError
+      ? 'the store is damaged; the node refuses to start on it (run `synod store check`, then wipe the data directory and re-sync: docs/operations.md)'
+      : 'the node failed to start')
     await node.stop().catch(() => {})
-    if ((err as { code?: string }).code === 'LEVEL_DATABASE_NOT_OPEN' || /LOCK/.test(String((err as { cause?: unknown }).cause))) {
-      throw new ConfigError(`the store in ${config.dataDir} is in use by another process`)
-    }
+    await flushLog()
     throw err
   }
 
@@ -103,7 +127,9 @@ export async function runNode(config: NodeConfig): Promise<RunningNode> {
     stopping ??= (async () => {
       await server?.close().catch((err: unknown) => logger.error({ err }, 'HTTP server close failed'))
       await node.stop()
-      logger.flush()
+      // The tables this process wrote need no checksum pass at the next start.
+      await rememberVerifiedTables(layout.store, layout.verifiedTables).catch((err: unknown) => logger.warn({ err }, 'cannot record the verified store tables'))
+      await flushLog()
     })()
     return stopping
   }

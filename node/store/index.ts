@@ -17,5 +17,5 @@ export class MemoryStore extends ChainStore {
 }
 
 export { ChainStore } from './chain-store.ts'
-export { StoreError } from './errors.ts'
 export type { Store, Head, CommitBatch, StoredEntry, IndexRange, RestoreParts, DurableWrite } from './store.ts'
+export { StoreError, StoreDamagedError, StoreLockedError, type StoreFinding } from './errors.ts'

@@ -2,6 +2,7 @@
 // atomic batches, optional durable (fsync'd) writes, bounded range scans. Two
 // implementations: memory (tests, simulations) and level (the node's disk).
 import { Level } from 'level'
+import { StoreDamagedError, StoreLockedError } from './errors.ts'
 
 export type KvOp =
   | { readonly type: 'put', readonly key: Uint8Array, readonly value: Uint8Array }
@@ -121,18 +122,35 @@ function hexKey(key: Uint8Array): string {
 
 /** On disk: LevelDB through `level` (classic-level), binary keys and values. */
 export class LevelKv implements KvBackend {
-  readonly #db: Level<Uint8Array, Uint8Array>
+  /** Made by open(), not the constructor: a level database opens itself (creating the
+   * directory) a microtask after it is constructed, which would run LevelDB over the
+   * files before the store check has read them. */
+  #level: Level<Uint8Array, Uint8Array> | null = null
+  readonly #directory: string
+  readonly #createIfMissing: boolean
 
-  constructor(directory: string) {
-    this.#db = new Level<Uint8Array, Uint8Array>(directory, { keyEncoding: 'view', valueEncoding: 'view' })
+  /** `createIfMissing` false: opening a directory without a database fails (the store check). */
+  constructor(directory: string, options: { createIfMissing?: boolean } = {}) {
+    this.#directory = directory
+    this.#createIfMissing = options.createIfMissing ?? true
+  }
+
+  get #db(): Level<Uint8Array, Uint8Array> {
+    if (this.#level === null) throw new Error(`the store in ${this.#directory} is not open`)
+    return this.#level
   }
 
   async open(): Promise<void> {
-    await this.#db.open({ createIfMissing: true })
+    this.#level ??= new Level<Uint8Array, Uint8Array>(this.#directory, { keyEncoding: 'view', valueEncoding: 'view', createIfMissing: this.#createIfMissing })
+    try {
+      await this.#level.open({ createIfMissing: this.#createIfMissing })
+    } catch (err) {
+      throw levelOpenError(err, this.#directory)
+    }
   }
 
   async close(): Promise<void> {
-    await this.#db.close()
+    await this.#level?.close()
   }
 
   // Point reads are synchronous (LevelDB's own Get on this thread). The async form costs
@@ -168,4 +186,16 @@ export class LevelKv implements KvBackend {
     const entries = await this.#db.iterator(options).all()
     return entries.map(([k, v]) => [toView(k), toView(v)])
   }
+}
+
+/** Tells a held lock (another process) from damage: level reports both as
+ * LEVEL_DATABASE_NOT_OPEN, with the reason as its cause. */
+function levelOpenError(err: unknown, directory: string): Error {
+  const cause = (err as { cause?: { code?: unknown, message?: unknown } }).cause
+  const code = cause?.code
+  if (code === 'LEVEL_LOCKED') return new StoreLockedError(directory)
+  if (code === 'LEVEL_CORRUPTION' || code === 'LEVEL_IO_ERROR') {
+    return new StoreDamagedError(directory, [{ code: 'leveldb-open', detail: `LevelDB refuses to open it: ${String(cause?.message)}` }])
+  }
+  return err instanceof Error ? err : new Error(String(err))
 }

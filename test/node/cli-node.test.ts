@@ -1,11 +1,12 @@
 // synod keygen, genesis and start: files, modes, and clear errors with non-zero exits.
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { genesisFromJson } from '../../src/log/genesis.ts'
 import { SYNOD_BIN } from '../../devnet/cluster.ts'
+import { LevelStore } from '../../node/store/index.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'synod-cli-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -62,6 +63,45 @@ describe('node commands', () => {
     r = synod('start', '--config', config)
     expect(r.status).toBe(1)
     expect(r.stderr).toMatch(/not a validator/)
+  })
+
+  it('regression: start on a damaged store logged nothing and reported damage as a held lock; now it names the damage in node.log', () => {
+    // genesis.json and v0.json come from the tests above. A table without CURRENT: what a
+    // deleted CURRENT leaves (LevelDB would start afresh over it and delete the table).
+    const dataDir = join(dir, 'damaged')
+    mkdirSync(join(dataDir, 'store'), { recursive: true })
+    writeFileSync(join(dataDir, 'store', '000005.ldb'), 'a table')
+    const config = join(dir, 'damaged.json')
+    writeFileSync(config, JSON.stringify({ dataDir: 'damaged', keyFile: 'v0.json', genesisFile: 'genesis.json', listen: ['/ip4/127.0.0.1/tcp/0'], http: null }))
+    const r = synod('start', '--config', config)
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/StoreDamagedError: .*current-missing/)
+    const log = readFileSync(join(dataDir, 'node.log'), 'utf8')
+    expect(log).toMatch(/the store is damaged/)
+    expect(log).toMatch(/current-missing/)
+    expect(readFileSync(join(dataDir, 'store', '000005.ldb'), 'utf8')).toBe('a table')
+  })
+
+  it('store check exits 0 on an intact store, 2 with the findings on a damaged one, 1 when it cannot check', async () => {
+    const genesis = genesisFromJson(JSON.parse(readFileSync(join(dir, 'genesis.json'), 'utf8')))
+    const dataDir = join(dir, 'checked')
+    const store = new LevelStore(join(dataDir, 'store'))
+    await store.open(genesis)
+    await store.close()
+    let r = synod('store', 'check', '--data-dir', dataDir)
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/STORE INTACT/)
+    r = synod('store', 'check', '--data-dir', dataDir, '--quick', '--json')
+    expect(r.status, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, mode: 'quick', height: 0, findings: [] })
+    rmSync(join(dataDir, 'store', 'CURRENT'))
+    r = synod('store', 'check', '--data-dir', dataDir)
+    expect(r.status).toBe(2)
+    expect(r.stdout).toMatch(/STORE DAMAGED/)
+    expect(r.stdout).toMatch(/FINDING +current-missing/)
+    r = synod('store', 'check', '--data-dir', join(dir, 'no-such-dir'))
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/does not exist/)
   })
 
   it('devnet validates its flags', () => {

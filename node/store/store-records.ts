@@ -1,0 +1,31 @@
+// Decoders of the chain store's stored records (layout in keys.ts), for readers that go
+// under the ChainStore: the store check. They read what chain-store.ts writes.
+import { decodeCanonical } from '../../src/codec/cbor.ts'
+import { readArray, readBytes, readMap, readUint } from '../../src/codec/schema.ts'
+import { headerFromCbor, type BlockHeader } from '../../src/log/block.ts'
+import type { MerkleAccumulatorState } from '../../src/log/merkle.ts'
+import { readU64 } from './keys.ts'
+
+export function decodeStoredHeader(bytes: Uint8Array): BlockHeader {
+  return headerFromCbor(decodeCanonical(bytes))
+}
+
+export function decodeStoredAccumulator(bytes: Uint8Array): MerkleAccumulatorState {
+  const m = readMap(decodeCanonical(bytes), 'accumulator', ['size', 'frontier'])
+  return {
+    size: readUint(m.size, 'accumulator.size'),
+    frontier: readArray(m.frontier, 'accumulator.frontier', 64).map((h, i) => readBytes(h, `accumulator.frontier[${i}]`, 32)),
+  }
+}
+
+/** An 'E' value: where an entry id lives. */
+export interface EntryLocation {
+  readonly index: number
+  readonly height: number
+  readonly position: number
+}
+
+export function decodeEntryLocation(bytes: Uint8Array): EntryLocation {
+  if (bytes.length !== 20) throw new RangeError(`an entry location is 20 bytes, got ${bytes.length}`)
+  return { index: readU64(bytes, 0), height: readU64(bytes, 8), position: new DataView(bytes.buffer, bytes.byteOffset).getUint32(16, false) }
+}
