@@ -51,8 +51,15 @@ function responseObject(status: string, schema: JsonSchema): unknown {
   return { description: description ?? (status.startsWith('2') ? 'success' : 'error'), content: { 'application/json': { schema: rest } } }
 }
 
-function operation(doc: RouteDoc): Record<string, unknown> {
-  const params = [...parameters('path', doc.params), ...parameters('query', doc.querystring), ...parameters('header', doc.headers)]
+/** The path parameters of a URL, in its order, as documented or else as bare strings
+ * (OpenAPI requires one for each template in the path). */
+function pathParameters(url: string, schema: JsonSchema | undefined): unknown[] {
+  const documented = new Map(parameters('path', schema).map((p) => [(p as { name: string }).name, p]))
+  return [...url.matchAll(/:([A-Za-z0-9_]+)/g)].map(([, name]) => documented.get(name!) ?? { name, in: 'path', required: true, schema: {} })
+}
+
+function operation(url: string, doc: RouteDoc): Record<string, unknown> {
+  const params = [...pathParameters(url, doc.params), ...parameters('query', doc.querystring), ...parameters('header', doc.headers)]
   const responses: Record<string, unknown> = {}
   // OpenAPI writes status ranges as 4XX.
   for (const [status, schema] of Object.entries(doc.response)) responses[status.toUpperCase()] = responseObject(status, schema)
@@ -90,7 +97,7 @@ function describe(routes: readonly { method: string, url: string }[]): OpenApiDo
   for (const { method, url } of routes) {
     const path = openApiPath(url)
     const operations = paths.get(path) ?? new Map<string, unknown>()
-    operations.set(method.toLowerCase(), operation(ROUTE_DOCS.get(routeDocKey(method, url)) ?? UNDOCUMENTED))
+    operations.set(method.toLowerCase(), operation(url, ROUTE_DOCS.get(routeDocKey(method, url)) ?? UNDOCUMENTED))
     paths.set(path, operations)
   }
   return {

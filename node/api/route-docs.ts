@@ -241,7 +241,7 @@ export const ROUTE_DOCS: ReadonlyMap<string, RouteDoc> = new Map<string, RouteDo
   ['GET /openapi.json', {
     summary: 'This description of the API (OpenAPI 3.1)',
     tags: ['operations'],
-    response: { 200: { type: 'object', required: ['openapi', 'info', 'paths'] } },
+    response: { 200: { type: 'object', required: ['openapi', 'info', 'paths'], properties: { openapi: { const: '3.1.0' }, info: { type: 'object' }, paths: { type: 'object' } } } },
   }],
 ])
 
