@@ -103,7 +103,7 @@ export async function createClusterFiles(options: ClusterOptions): Promise<Clust
   const genesisFile = join(dir, 'genesis.json')
   await writeNewFile(genesisFile, JSON.stringify(genesisJson, null, 2) + '\n')
   for (const node of nodes) {
-    const config = { dataDir: 'data', keyFile: 'validator.key.json', genesisFile: '../genesis.json', http: { host: '127.0.0.1', port: node.httpPort, ...(options.httpRateLimits === undefined ? {} : { rateLimits: options.httpRateLimits }) }, logLevel: options.logLevel ?? 'info' }
+    const config = { dataDir: 'data', keyFile: 'validator.key.json', genesisFile: '../genesis.json', http: { host: '127.0.0.1', port: node.httpPort, corsOrigins: '*', ...(options.httpRateLimits === undefined ? {} : { rateLimits: options.httpRateLimits }) }, logLevel: options.logLevel ?? 'info' }
     await writeNewFile(node.configFile, JSON.stringify(config, null, 2) + '\n')
   }
   const agents: KeyFile[] = []

@@ -106,3 +106,16 @@ export const API_LIMITS: ApiLimits = {
   connectionsReserveMs: 2000,
   closeGraceMs: 3000,
 }
+
+/** Browser access (cors.ts). */
+export const CORS_LIMITS = {
+  /** How long a browser may cache a preflight answer (Access-Control-Max-Age). Ten minutes:
+   * a page's requests need one preflight per route and method, not one per request, and a
+   * change of the node's allowed origins reaches browsers within that time (Chromium caps
+   * the value at 2 hours anyway). */
+  preflightMaxAgeSeconds: 600,
+  /** Origins a node's config may list: a sanity bound on a list that is matched per request. */
+  originsMax: 64,
+  /** Characters in one origin (scheme, host and port; a DNS name is at most 253). */
+  originCharsMax: 300,
+} as const

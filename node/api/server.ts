@@ -23,6 +23,8 @@ import { onlyKnown, optionalCursor, optionalHash, optionalNamespace, optionalUin
 import { ConnectionGate } from './connection-gate.ts'
 import { addressKey, TokenBuckets } from './rate-limit.ts'
 import { pumpToClient, sseEvent, type PumpResult } from './stream.ts'
+import { installCors, type CorsOrigins } from './cors.ts'
+import { installOpenApi } from './openapi.ts'
 
 export interface ApiServerOptions {
   /** Address to listen on; default 127.0.0.1 (expose it on purpose). */
@@ -41,6 +43,8 @@ export interface ApiServerOptions {
   readonly loggerInstance?: FastifyBaseLogger
   /** Monotonic milliseconds for the rate limits (tests); default performance.now(). */
   readonly now?: () => number
+  /** Web origins whose pages may call this API (cors.ts); default none. */
+  readonly corsOrigins?: CorsOrigins
 }
 
 export interface ApiServerDependencies {
@@ -109,6 +113,13 @@ function fastifyAnswer(err: FastifyError): HttpErrorAnswer | null {
   return null
 }
 
+/** The headers hooks set on a reply, for a hand-written answer. */
+function hookHeaders(reply: FastifyReply): Record<string, string | number | string[]> {
+  const out: Record<string, string | number | string[]> = {}
+  for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) out[name] = value
+  return out
+}
+
 function sendError(reply: FastifyReply, answer: HttpErrorAnswer): FastifyReply {
   if (answer.retryAfterMs !== null) {
     const seconds = Number.isFinite(answer.retryAfterMs) ? Math.max(1, Math.ceil(answer.retryAfterMs / 1000)) : 3600
@@ -165,6 +176,8 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
   }) as unknown as FastifyInstance
   // Only JSON bodies: anything else is a 415.
   app.removeContentTypeParser('text/plain')
+  // First, so that every answer below, errors included, carries the CORS headers.
+  installCors(app, options.corsOrigins ?? [])
 
   const ipBuckets = new TokenBuckets({ ratePerSecond: limits.ipRatePerSecond, burst: limits.ipBurst, keysMax: limits.bucketsMax, now })
   const agentBuckets = new TokenBuckets({ ratePerSecond: limits.agentRatePerSecond, burst: limits.agentBurst, keysMax: limits.bucketsMax, now })
@@ -313,7 +326,9 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
     void reply.hijack()
     const res = reply.raw
     res.on('close', () => controller.abort())
-    res.writeHead(200, headers)
+    // Headers set by hooks on the reply (CORS, connection: close) are fastify's to send, and
+    // a hijacked reply does not: send them here.
+    res.writeHead(200, { ...hookHeaders(reply), ...headers })
     recordRequest(request, 200, reply.elapsedTime / 1000)
   }
 
@@ -322,6 +337,9 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
   }
 
   // --- routes ---
+
+  // Before the routes: it collects them as they are added.
+  installOpenApi(app)
 
   app.post('/v1/entries', async (request, reply) => {
     onlyKnown(request.query, [])

@@ -8,6 +8,9 @@
 //                                              // optional "rateLimits": { ipRatePerSecond,
 //                                              // ipBurst, agentRatePerSecond, agentBurst,
 //                                              // connectionsPerIpMax }
+//                                              // optional "corsOrigins": "*" or a list of
+//                                              // origins such as ["https://app.example.com"]
+//                                              // whose pages may call the API; default none
 //     "logLevel": "info"                      // optional: fatal|error|warn|info|debug|trace
 //   }
 // Relative paths are relative to the config file's folder. Every field is checked, and
@@ -17,6 +20,7 @@ import { dirname, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { genesisFromJson, type Genesis } from '../../src/log/genesis.ts'
 import { ConfigError } from './errors.ts'
+import { checkCorsOrigins, type CorsOrigins } from '../api/cors.ts'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
@@ -41,7 +45,7 @@ export interface NodeConfig {
   readonly genesisFile: string
   /** null: listen on this validator's genesis addresses. */
   readonly listen: readonly string[] | null
-  readonly http: { readonly host: string, readonly port: number, readonly rateLimits?: HttpRateLimits } | null
+  readonly http: { readonly host: string, readonly port: number, readonly rateLimits?: HttpRateLimits, readonly corsOrigins: CorsOrigins } | null
   readonly logLevel: LogLevel
 }
 
@@ -49,6 +53,7 @@ export interface NodeConfig {
 const CONFIG_BYTES_MAX = 64 * 1024
 const GENESIS_BYTES_MAX = 4 * 1024 * 1024
 const CONFIG_FIELDS = ['dataDir', 'keyFile', 'genesisFile', 'listen', 'http', 'logLevel']
+const HTTP_FIELDS = ['host', 'port', 'rateLimits', 'corsOrigins']
 
 async function readBounded(path: string, bytesMax: number, what: string): Promise<string> {
   let info
@@ -100,20 +105,28 @@ export function parseConfig(json: unknown, file: string): NodeConfig {
     if (!Array.isArray(j.listen) || j.listen.length === 0 || j.listen.length > 16) throw new ConfigError(`${file}: 'listen' must be a list of 1 to 16 multiaddrs`)
     listen = j.listen.map((a, i) => checkMultiaddr(a, `${file}: listen[${i}]`))
   }
-  let http: NodeConfig['http'] = { host: '127.0.0.1', port: 8000 }
+  let http: NodeConfig['http'] = { host: '127.0.0.1', port: 8000, corsOrigins: [] }
   if (j.http === null) http = null
   else if (j.http !== undefined) {
     if (typeof j.http !== 'object' || Array.isArray(j.http)) throw new ConfigError(`${file}: 'http' must be { host, port } or null`)
     const h = j.http as Record<string, unknown>
-    for (const k of Object.keys(h)) if (!['host', 'port', 'rateLimits'].includes(k)) throw new ConfigError(`${file}: unknown field 'http.${k}'`)
+    for (const k of Object.keys(h)) if (!HTTP_FIELDS.includes(k)) throw new ConfigError(`${file}: unknown field 'http.${k}' (known: ${HTTP_FIELDS.join(', ')})`)
     const host = h.host ?? '127.0.0.1'
     if (typeof host !== 'string' || host.length === 0 || host.length > 255) throw new ConfigError(`${file}: 'http.host' must be a host name or address`)
-    http = { host, port: checkPort(h.port, `${file}: 'http.port'`) }
+    http = { host, port: checkPort(h.port, `${file}: 'http.port'`), corsOrigins: h.corsOrigins === undefined ? [] : parseCorsOrigins(h.corsOrigins, file) }
     if (h.rateLimits !== undefined) http = { ...http, rateLimits: parseRateLimits(h.rateLimits, file) }
   }
   const logLevel = j.logLevel ?? 'info'
   if (typeof logLevel !== 'string' || !(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`${file}: 'logLevel' must be one of ${LOG_LEVELS.join(', ')}`)
   return { dataDir: path('dataDir'), keyFile: path('keyFile'), genesisFile: path('genesisFile'), listen, http, logLevel: logLevel as LogLevel }
+}
+
+function parseCorsOrigins(value: unknown, file: string): CorsOrigins {
+  try {
+    return checkCorsOrigins(value)
+  } catch (err) {
+    throw new ConfigError(`${file}: 'http.corsOrigins': ${(err as Error).message}`)
+  }
 }
 
 function parseRateLimits(value: unknown, file: string): HttpRateLimits {

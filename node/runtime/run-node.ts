@@ -109,7 +109,7 @@ export async function runNode(config: NodeConfig): Promise<RunningNode> {
     const metrics = new NodeMetrics()
     bridgeMetrics(node, metrics)
     server = createApiServer(
-      { host: config.http.host, port: config.http.port, limits: config.http.rateLimits, payloadBytesMax: genesis.params.payloadBytesMax, loggerInstance: logger },
+      { host: config.http.host, port: config.http.port, limits: config.http.rateLimits, corsOrigins: config.http.corsOrigins, payloadBytesMax: genesis.params.payloadBytesMax, loggerInstance: logger },
       { backend: new ValidatorBackend(node), metrics },
     )
     addHeadRoutes(server, node)

@@ -7,6 +7,7 @@ import type { Genesis } from '../../src/log/genesis.ts'
 import { toJson, type JsonValue } from '../../src/log/json.ts'
 import type { NodeBackend } from '../../node/api/backend.ts'
 import type { ApiLimits } from '../../node/api/limits.ts'
+import type { CorsOrigins } from '../../node/api/cors.ts'
 import { TestMemoryBackend } from '../support/memory-backend.ts'
 import { NodeMetrics } from '../../node/metrics/metrics.ts'
 import { createApiServer, type ApiServer } from '../../node/api/server.ts'
@@ -62,6 +63,7 @@ export interface HarnessOptions {
   /** Wraps the test backend (to inject faults). */
   readonly wrap?: (backend: TestMemoryBackend) => NodeBackend
   readonly now?: () => number
+  readonly corsOrigins?: CorsOrigins
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -69,7 +71,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const backend = new TestMemoryBackend({ genesis, validatorSeeds, mempoolEntriesMax: options.mempoolEntriesMax })
   const metrics = new NodeMetrics({ processMetrics: false })
   const server = createApiServer(
-    { host: '127.0.0.1', port: 0, payloadBytesMax: genesis.params.payloadBytesMax, limits: { closeGraceMs: 100, ...options.limits }, now: options.now },
+    { host: '127.0.0.1', port: 0, payloadBytesMax: genesis.params.payloadBytesMax, limits: { closeGraceMs: 100, ...options.limits }, now: options.now, ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }) },
     { backend: options.wrap?.(backend) ?? backend, metrics },
   )
   const { url } = await server.listen()
@@ -114,12 +116,14 @@ export class SseReader {
   readonly messages: SseMessage[] = []
   comments = 0
   status = 0
+  headers: Headers | null = null
   ended = false
 
   static async open(url: string, headers: Record<string, string> = {}): Promise<SseReader> {
     const reader = new SseReader()
     const res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: reader.#controller.signal })
     reader.status = res.status
+    reader.headers = res.headers
     if (res.body === null) throw new Error('no body')
     reader.#reader = res.body.getReader()
     return reader

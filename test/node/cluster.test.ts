@@ -1,5 +1,6 @@
 // Integration: real `synod start` processes on 127.0.0.1, driven over HTTP.
 //   - commit through one node, read (and verify the receipt) from another;
+//   - CORS for any origin (as the devnet configures) and the node's own routes documented;
 //   - a node started late syncs to the same chain;
 //   - malformed and oversized input (HTTP bodies, raw TCP, an outsider's libp2p dial)
 //     leaves every node running;
@@ -10,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Ajv2020 } from 'ajv/dist/2020.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
@@ -120,6 +122,21 @@ describe('a cluster of validator processes', () => {
     })
     const verdict = verifyReceipt(receiptFromJson(receipt), files.genesis)
     expect(verdict).toMatchObject({ ok: true })
+  })
+
+  it('answers pages of any origin (the devnet config) and documents its own routes in /openapi.json', async () => {
+    const url = nodes[0]!.httpUrl
+    const head = await fetch(`${url}/v1/head`, { headers: { origin: 'http://127.0.0.1:5173' } })
+    expect(head.headers.get('access-control-allow-origin')).toBe('*')
+    const doc = await (await fetch(`${url}/openapi.json`)).json() as { paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: object }> }> }>> }
+    const ajv = new Ajv2020({ strict: true, allowUnionTypes: true })
+    const check = (path: string, body: unknown): void => {
+      const validate = ajv.compile(doc.paths[path]!.get!.responses['200']!.content['application/json']!.schema)
+      expect(validate(body) ? [] : validate.errors, path).toEqual([])
+    }
+    check('/v1/head', await head.json())
+    check('/v1/blocks/{height}', await (await fetch(`${url}/v1/blocks/1`)).json())
+    check('/healthz', await (await fetch(`${url}/healthz`)).json())
   })
 
   it('syncs a validator that starts late', async () => {

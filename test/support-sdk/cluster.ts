@@ -4,6 +4,7 @@
 // that forges one thing. A timer commits the shared mempool every few ms, so receipts
 // appear as they would on a live chain. No consensus runs here.
 import { createApiServer, type ApiServer } from '../../node/api/server.ts'
+import type { CorsOrigins } from '../../node/api/cors.ts'
 import type { EntryLookup, LogPage, LogQuery, LogRecord, NodeBackend, NodeHealth, SubmitResult, SubscribeOptions } from '../../node/api/backend.ts'
 import { TestMemoryBackend } from '../support/memory-backend.ts'
 import { NodeMetrics } from '../../node/metrics/metrics.ts'
@@ -175,6 +176,8 @@ export interface ClusterOptions {
   /** Commit timer period; default 5 ms. */
   readonly commitEveryMs?: number
   readonly net?: TestNet
+  /** Web origins whose pages may call the nodes (node/api/cors.ts); default none. */
+  readonly corsOrigins?: CorsOrigins
 }
 
 export async function startCluster(options: ClusterOptions): Promise<TestCluster> {
@@ -183,7 +186,7 @@ export async function startCluster(options: ClusterOptions): Promise<TestCluster
   const nodes: ClusterNode[] = []
   const make = async (backend: NodeBackend, lie: Lie | null): Promise<void> => {
     const server = createApiServer(
-      { port: 0, payloadBytesMax: net.genesis.params.payloadBytesMax, limits: { ipRatePerSecond: 100_000, ipBurst: 100_000, agentRatePerSecond: 100_000, agentBurst: 100_000 } },
+      { port: 0, payloadBytesMax: net.genesis.params.payloadBytesMax, corsOrigins: options.corsOrigins ?? [], limits: { ipRatePerSecond: 100_000, ipBurst: 100_000, agentRatePerSecond: 100_000, agentBurst: 100_000 } },
       { backend, metrics: new NodeMetrics({ processMetrics: false }) },
     )
     const { url } = await server.listen()

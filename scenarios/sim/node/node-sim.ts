@@ -66,7 +66,9 @@ export function deriveNodeSimOptions(seed: number, given: Partial<NodeSimOptions
     nodes: given.nodes ?? rng.pick([4, 4, 4, 5, 7]),
     faultsStopMs: given.faultsStopMs ?? rng.range(2000, 5000),
     livenessBoundMs: given.livenessBoundMs ?? 20_000,
-    idleMs: given.idleMs ?? 3000,
+    // Longer than the slowest status poll (statusIntervalMs, 30 s): a node left behind on
+    // the idle chain must have pulled the head by the end.
+    idleMs: given.idleMs ?? 35_000,
     agents: given.agents ?? rng.range(2, 5),
     entryIntervalMs: given.entryIntervalMs ?? rng.range(20, 120),
     readIntervalMs: given.readIntervalMs ?? rng.range(2, 10),

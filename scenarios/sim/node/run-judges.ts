@@ -82,6 +82,9 @@ export async function judgeNodeSim(run: NodeSimRun): Promise<NodeSimVerdict> {
       else if (views.height !== head || views.ccHeight !== latest[i] || views.certifiedHeight < head) {
         violations.push(`health: node ${i} reports height ${views.height}, certificate at ${views.ccHeight}, certified ${views.certifiedHeight}; its store holds height ${head}, certificate at ${latest[i]}`)
       }
+      // An idle chain converges: a node behind pulls the head from its peers (status polls).
+      const top = Math.max(...chains.map((c) => c.committed.length - 1))
+      if (head < top) violations.push(`heads: node ${i} holds height ${head} after ${run.options.idleMs} idle ms while another holds ${top}`)
       if (latest[i]! < head) violations.push(`certified tail: node ${i} holds no commit certificate for its head ${head} after ${run.options.idleMs} idle ms (latest at ${latest[i]})`)
     })
   }

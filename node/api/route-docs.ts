@@ -1,0 +1,251 @@
+// The documented shape of every API route (docs/api.md): parameters and answers as JSON
+// Schema, from which openapi.ts builds the OpenAPI description served at /openapi.json.
+//
+// These schemas document; they do not validate. The handlers check their input
+// themselves (params.ts, entryFromCbor), with the API's own error codes, and answer with
+// plain JSON.stringify; fastify's schema validation and serialisation would answer other
+// codes and could drop fields. So the routes carry no fastify schema, and the test
+// test/node/api-openapi.test.ts holds these schemas to the truth instead: every route is
+// here, and real answers of the main routes validate against them.
+
+/** A JSON Schema object (draft 2020-12, as OpenAPI 3.1 uses). */
+export type JsonSchema = { readonly [key: string]: unknown }
+
+/** One route's documentation, in the shape of a fastify route schema. */
+export interface RouteDoc {
+  readonly summary: string
+  readonly description?: string
+  readonly tags: readonly string[]
+  readonly params?: JsonSchema
+  readonly querystring?: JsonSchema
+  readonly headers?: JsonSchema
+  readonly body?: JsonSchema
+  /** By status code ('200', '4xx', ...): a JSON Schema of a JSON answer, or
+   * { description, content: { 'media/type': { schema } } } for another media type. */
+  readonly response: { readonly [status: string]: JsonSchema }
+}
+
+const hex32: JsonSchema = { type: 'string', pattern: '^[0-9a-f]{64}$', description: '32 bytes as lower-case hex' }
+const hex64: JsonSchema = { type: 'string', pattern: '^[0-9a-f]{128}$', description: '64 bytes (an Ed25519 signature) as lower-case hex' }
+const hexBytes: JsonSchema = { type: 'string', pattern: '^(?:[0-9a-f]{2})*$', description: 'bytes as lower-case hex' }
+const uint: JsonSchema = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }
+const uintText: JsonSchema = { type: 'string', pattern: '^[0-9]{1,16}$', description: 'an unsigned integer' }
+const nullable = (schema: JsonSchema): JsonSchema => ({ oneOf: [schema, { type: 'null' }] })
+
+const errorAnswer: JsonSchema = {
+  type: 'object',
+  description: 'Every error: a stable code and a message; some codes add values (seq, lastSeq, reason)',
+  required: ['error'],
+  additionalProperties: false,
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: { code: { type: 'string' }, message: { type: 'string' } },
+      additionalProperties: { type: ['string', 'integer'] },
+    },
+  },
+}
+
+/** The JSON form of an entry (src/log/json.ts): the canonical CBOR fields, bytes as hex. */
+const entry: JsonSchema = {
+  type: 'object',
+  required: ['agent', 'namespace', 'seq', 'payload', 'refs', 'key', 'sig'],
+  additionalProperties: false,
+  properties: {
+    agent: { ...hex32, description: "the agent's Ed25519 public key" },
+    namespace: { type: 'string' },
+    seq: uint,
+    payload: { type: 'string', description: 'the decision as JSON text, byte for byte as signed' },
+    refs: { type: 'array', items: hex32, description: 'ids of earlier entries' },
+    key: { type: 'string', description: 'idempotency key ("" when none)' },
+    sig: hex64,
+  },
+}
+
+/** A commit certificate: a quorum of validators signing (chainId, height, block, logSize, logRoot). */
+const checkpoint: JsonSchema = {
+  type: 'object',
+  required: ['height', 'block', 'logSize', 'logRoot', 'signers', 'sigs'],
+  additionalProperties: false,
+  properties: {
+    height: uint,
+    block: hex32,
+    logSize: uint,
+    logRoot: hex32,
+    signers: { ...hexBytes, description: 'signer bitmap: bit i is validator i of the genesis' },
+    sigs: { type: 'array', items: hex64 },
+  },
+}
+
+const receipt: JsonSchema = {
+  type: 'object',
+  description: 'verifies offline with verifyReceipt(receipt, genesis)',
+  required: ['entry', 'index', 'proof', 'checkpoint'],
+  additionalProperties: false,
+  properties: { entry, index: uint, proof: { type: 'array', items: hex32 }, checkpoint },
+}
+
+const record: JsonSchema = {
+  type: 'object',
+  required: ['id', 'index', 'height', 'entry'],
+  additionalProperties: false,
+  properties: { id: hex32, index: uint, height: uint, entry },
+}
+
+const idParam: JsonSchema = { type: 'object', required: ['id'], properties: { id: { ...hex32, description: 'the entry id' } } }
+
+const entryStatus: JsonSchema = {
+  type: 'object',
+  required: ['id', 'status', 'height', 'index', 'entry', 'receipt'],
+  additionalProperties: false,
+  properties: {
+    id: hex32,
+    status: { enum: ['pending', 'committed', 'certified', 'superseded'] },
+    height: nullable(uint),
+    index: nullable(uint),
+    entry: nullable(entry),
+    receipt: nullable(receipt),
+    seq: { ...uint, description: 'superseded only: the seq of this entry' },
+    lastSeq: { ...uint, description: 'superseded only: the committed seq that passed it' },
+  },
+}
+
+const media = (type: string, description: string, schema: JsonSchema = { type: 'string' }): JsonSchema => ({ description, content: { [type]: { schema } } })
+
+/** By "METHOD /fastify/url". */
+export const ROUTE_DOCS: ReadonlyMap<string, RouteDoc> = new Map<string, RouteDoc>([
+  ['POST /v1/entries', {
+    summary: 'Submit a signed entry',
+    tags: ['entries'],
+    body: entry,
+    response: {
+      202: { description: 'new to this node: in its mempool and gossiped', type: 'object', required: ['id', 'status'], additionalProperties: false, properties: { id: hex32, status: { const: 'accepted' } } },
+      200: { description: 'this node already has this exact entry', type: 'object', required: ['id', 'status'], additionalProperties: false, properties: { id: hex32, status: { const: 'duplicate' } } },
+      '4xx': errorAnswer,
+      '5xx': errorAnswer,
+    },
+  }],
+  ['GET /v1/entries/:id', {
+    summary: 'One entry, its position, and its receipt when there is one',
+    tags: ['entries'],
+    params: idParam,
+    response: { 200: entryStatus, '4xx': errorAnswer, '5xx': errorAnswer },
+  }],
+  ['GET /v1/receipts/:id', {
+    summary: 'The receipt of an entry; wait= long-polls for it',
+    tags: ['entries'],
+    params: idParam,
+    querystring: { type: 'object', properties: { wait: { ...uintText, description: 'milliseconds to wait for the receipt, 0 to 10000 (default 0)' } } },
+    response: {
+      200: { type: 'object', required: ['id', 'status', 'receipt'], additionalProperties: false, properties: { id: hex32, status: { const: 'certified' }, receipt } },
+      202: {
+        description: 'known but not yet covered by a commit certificate (Retry-After: 1)',
+        type: 'object',
+        required: ['id', 'status', 'height', 'index'],
+        additionalProperties: false,
+        properties: { id: hex32, status: { const: 'pending' }, height: nullable(uint), index: nullable(uint) },
+      },
+      '4xx': errorAnswer,
+      '5xx': errorAnswer,
+    },
+  }],
+  ['GET /v1/entries', {
+    summary: 'Committed entries by namespace, agent and height, in log order, paged',
+    tags: ['entries'],
+    querystring: {
+      type: 'object',
+      properties: {
+        namespace: { type: 'string', description: 'exactly this namespace' },
+        agent: { ...hex32, description: "this agent's public key" },
+        fromHeight: uintText,
+        toHeight: uintText,
+        cursor: { type: 'string', description: 'the nextCursor of the previous page' },
+        limit: { ...uintText, description: 'page size, 1 to 200 (default 50)' },
+      },
+    },
+    response: {
+      200: { type: 'object', required: ['items', 'nextCursor'], additionalProperties: false, properties: { items: { type: 'array', items: record }, nextCursor: nullable({ type: 'string' }) } },
+      '4xx': errorAnswer,
+      '5xx': errorAnswer,
+    },
+  }],
+  ['GET /v1/subscribe', {
+    summary: 'Follow committed entries as server-sent events',
+    description: "One `event: entry` per committed entry, `id` its log index, `data` a record {id, index, height, entry}; `event: error` with `data` an error answer if the node fails mid-stream.",
+    tags: ['entries'],
+    querystring: { type: 'object', properties: { from: { ...uintText, description: 'first log index (default: the end of the log)' }, namespace: { type: 'string' } } },
+    headers: { type: 'object', properties: { 'last-event-id': { ...uintText, description: 'resume after this log index (wins over from)' } } },
+    response: { 200: media('text/event-stream', 'the event stream'), '4xx': errorAnswer, '5xx': errorAnswer },
+  }],
+  ['GET /v1/checkpoint', {
+    summary: 'The commit certificate of the highest certified block',
+    tags: ['chain'],
+    response: { 200: { type: 'object', required: ['checkpoint'], additionalProperties: false, properties: { checkpoint } }, '4xx': errorAnswer, '5xx': errorAnswer },
+  }],
+  ['GET /v1/consistency', {
+    summary: 'RFC 9162 consistency proof between two log sizes',
+    tags: ['chain'],
+    querystring: { type: 'object', required: ['from', 'to'], properties: { from: uintText, to: uintText } },
+    response: {
+      200: { type: 'object', required: ['from', 'to', 'proof'], additionalProperties: false, properties: { from: uint, to: uint, proof: { type: 'array', items: hex32 } } },
+      '4xx': errorAnswer,
+      '5xx': errorAnswer,
+    },
+  }],
+  ['GET /v1/export', {
+    summary: 'The chain in the export format synod-export/v1, streamed',
+    tags: ['chain'],
+    querystring: { type: 'object', properties: { fromHeight: { ...uintText, description: 'default 1' }, toHeight: { ...uintText, description: 'default: the latest committed height' } } },
+    response: { 200: media('application/octet-stream', 'length-prefixed canonical CBOR records (docs/formats.md)'), '4xx': errorAnswer, '5xx': errorAnswer },
+  }],
+  ['GET /v1/head', {
+    summary: "This validator's latest committed block (served by validator nodes)",
+    tags: ['chain'],
+    response: {
+      200: { type: 'object', required: ['height', 'hash', 'logSize', 'logRoot', 'round'], additionalProperties: false, properties: { height: uint, hash: hex32, logSize: uint, logRoot: hex32, round: uint } },
+    },
+  }],
+  ['GET /v1/blocks/:height', {
+    summary: 'The header of a committed block (served by validator nodes)',
+    tags: ['chain'],
+    params: { type: 'object', required: ['height'], properties: { height: uintText } },
+    response: {
+      200: {
+        type: 'object',
+        required: ['height', 'hash', 'round', 'entryCount', 'logSize', 'logRoot'],
+        additionalProperties: false,
+        properties: { height: uint, hash: hex32, round: uint, entryCount: uint, logSize: uint, logRoot: hex32 },
+      },
+      '4xx': errorAnswer,
+    },
+  }],
+  ['GET /healthz', {
+    summary: 'Node status (not rate limited)',
+    tags: ['operations'],
+    response: {
+      // Open to added fields: a newer node may report more.
+      200: {
+        type: 'object',
+        required: ['status', 'chainId', 'height', 'logSize', 'round', 'peers', 'mempoolEntries'],
+        properties: { status: { enum: ['ok', 'syncing'] }, chainId: { type: 'string' }, height: uint, logSize: uint, round: uint, peers: uint, mempoolEntries: uint },
+      },
+      503: { description: 'stopping', type: 'object', required: ['status'], properties: { status: { const: 'stopping' } } },
+    },
+  }],
+  ['GET /metrics', {
+    summary: 'Prometheus metrics',
+    tags: ['operations'],
+    response: { 200: media('text/plain', 'Prometheus text format') },
+  }],
+  ['GET /openapi.json', {
+    summary: 'This description of the API (OpenAPI 3.1)',
+    tags: ['operations'],
+    response: { 200: { type: 'object', required: ['openapi', 'info', 'paths'], properties: { openapi: { const: '3.1.0' }, info: { type: 'object' }, paths: { type: 'object' } } } },
+  }],
+])
+
+/** The key of a route in ROUTE_DOCS. */
+export function routeDocKey(method: string, url: string): string {
+  return `${method} ${url}`
+}
