@@ -11,6 +11,7 @@ import { policyAllows, validatorSetOf, type Genesis } from '../src/log/genesis.t
 import type { Receipt } from '../src/log/receipt.ts'
 import type { ValidatorSet } from '../src/log/validator-set.ts'
 import { verifyReceipt } from '../src/log/verify.ts'
+import { payloadJsonProblem } from '../src/log/payload-json.ts'
 import {
   CommitTimeoutError,
   ConfigurationError,
@@ -310,6 +311,10 @@ export class SynodClient<S extends NamespaceSchemas = NamespaceSchemas> {
       throw new InvalidEntryError(`the payload is not JSON data: ${(err as Error).message}`)
     }
     if (typeof text !== 'string') throw new InvalidEntryError('the payload is not JSON data (undefined or a function)')
+    // The log's payload grammar (e.g. a string holding a lone surrogate stringifies to a
+    // \u escape that no validator accepts): refused here, before signing.
+    const problem = payloadJsonProblem(text)
+    if (problem !== null) throw new InvalidEntryError(`the payload is not a valid payload JSON text: ${problem}`)
     return text
   }
 

@@ -10,6 +10,7 @@ import { LIMITS } from '../limits.ts'
 import { directEntryEncoding, directEntrySigningMessage } from './entry-encoding.ts'
 import type { Entry, EntryBody, Hash } from './entry-types.ts'
 import { leafHash } from './merkle.ts'
+import { payloadJsonProblem } from './payload-json.ts'
 
 export type { Entry, EntryBody, Hash } from './entry-types.ts'
 
@@ -78,12 +79,13 @@ export function decodeEntry(bytes: Uint8Array, payloadBytesMax?: number): Entry 
   return entry
 }
 
+/** The payload grammar (payload-json.ts): RFC 8259 JSON text with unique member names,
+ * no lone surrogate escapes and no number out of a double's range. Checked wherever an
+ * entry is read or signed, so the consensus core, the auditor and the SDK accept exactly
+ * the same payloads. */
 function checkJson(payload: string): void {
-  try {
-    JSON.parse(payload)
-  } catch {
-    throw new CodecError('entry.payload: not valid JSON text')
-  }
+  const problem = payloadJsonProblem(payload)
+  if (problem !== null) throw new CodecError(`entry.payload: not a valid payload JSON text: ${problem}`)
 }
 
 /** The entry id: SHA-256 of the canonical encoding, signature included. */
