@@ -72,7 +72,9 @@ export interface SynodClientOptions<S extends NamespaceSchemas = NamespaceSchema
 }
 
 export interface CommitOptions {
-  /** Ids (hex or bytes) of earlier entries this decision refers to (at most 16). */
+  /** Ids (hex or bytes) of earlier entries this decision refers to (at most 16). Signed
+   * with the entry, but opaque to the log: nothing checks that they name an entry (verify
+   * the referenced entry's receipt to rely on it; docs/formats.md section 4). */
   readonly refs?: readonly (string | Uint8Array)[]
   /** A client key (at most 128 bytes) recorded in the entry, to recognise the decision
    * later (e.g. a task id). The log does not deduplicate by it: retries of one commit()

@@ -9,8 +9,8 @@
 //   3. no number rounds to infinity as an IEEE 754 double (|value| >= 2^1024 - 2^970,
 //      e.g. 1e400): JavaScript would read Infinity. Precision is not checked: readers
 //      that parse numbers as doubles lose digits beyond 2^53, as with any JSON.
-// These are I-JSON's (RFC 7493) rules for names and strings, plus its number advice made
-// one exact rule. The payload itself is kept byte for byte as signed: nothing is
+// Rules 1 and 2 are I-JSON's (RFC 7493; noncharacters are allowed here), rule 3 its
+// number advice made one exact rule. The payload itself is kept byte for byte as signed: nothing is
 // normalised. The scanner is iterative (no recursion), so nesting depth costs no stack.
 
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y
