@@ -16,6 +16,7 @@ export type { Entry, EntryBody, Hash } from './entry-types.ts'
 
 const BODY_FIELDS = ['agent', 'namespace', 'seq', 'payload', 'refs', 'key'] as const
 const ENTRY_FIELDS = [...BODY_FIELDS, 'sig'] as const
+// docs/formats.md section 4; the byte bound (1 to 128) is checked by readText and this pattern.
 const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/
 
 function bodyValue(body: EntryBody): { [key: string]: CborValue } {
@@ -56,7 +57,7 @@ export function entryFromCbor(value: CborValue, payloadBytesMax: number = LIMITS
   const m = readMap(value, 'entry', ENTRY_FIELDS)
   const namespace = readText(m.namespace, 'entry.namespace', LIMITS.namespaceBytesMax)
   if (!NAMESPACE_PATTERN.test(namespace)) {
-    throw new CodecError(`entry.namespace: '${namespace}' is not lower-case segments of [a-z0-9._-] separated by '/'`)
+    throw new CodecError(`entry.namespace: '${namespace}' is not a namespace: segments of [a-z0-9][a-z0-9._-]* (each starting with a lower-case letter or digit) separated by '/'`)
   }
   const payload = readText(m.payload, 'entry.payload', payloadBytesMax)
   checkJson(payload)
