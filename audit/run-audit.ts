@@ -1,7 +1,7 @@
 // The auditor: streams an export (a file or a node's /v1/export) through the chain
 // verifier, in bounded memory, and reports the first failure or the verified totals.
 import { toHex } from '../src/crypto/hash.ts'
-import { chainItemFromCbor, exportHeaderFromCbor, RecordReader } from '../src/log/export.ts'
+import { chainItemFromCbor, exportHeaderFromCbor, RecordFramingError, RecordReader, type ExportHeader } from '../src/log/export.ts'
 import { genesisHash, type Genesis } from '../src/log/genesis.ts'
 import { ChainVerifier, type ChainItem, type ChainReport, type Failure } from '../src/log/verify.ts'
 import { decodeCanonical } from '../src/codec/cbor.ts'
@@ -59,6 +59,16 @@ function finishReport(report: ChainReport, start: number, genesis: Genesis): Aud
   return { ...report, genesis: toHex(genesisHash(genesis)), durationMs, entriesPerSec: Math.round(report.entries / Math.max(durationMs / 1000, 0.001)) }
 }
 
+/** Null when the header's `from` and `start` agree (from >= 1; start null iff from = 1;
+ * else the header at height from - 1), else why not. */
+function exportStartProblem(header: ExportHeader): string | null {
+  if (header.from < 1) return `the export starts at height ${header.from}: the first exported height is at least 1 (height 0 is implied by the genesis)`
+  if (header.from === 1) return header.start === null ? null : 'an export from height 1 must have start null (it is verified from the genesis)'
+  if (header.start === null) return `the export starts at height ${header.from} without the header and log frontier at height ${header.from - 1}`
+  if (header.start.header.height !== header.from - 1) return `the export starts at height ${header.from} but its start header is at height ${header.start.header.height}, not ${header.from - 1}`
+  return null
+}
+
 /** Audits an export given as a stream of byte chunks. An export from height 1 is
  * verified from the genesis; a partial one from the header and log frontier it starts
  * with, which the first block's QC certifies (per-agent order is then checked only
@@ -72,6 +82,7 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
   let bytes = 0
   let lastProgress = 0
   let done = false
+  let blockRecords = 0
   const inFlight: { item: ChainItem, results: Promise<readonly (RecordCheck | null)[]> }[] = []
   const drainOne = async (): Promise<Failure | null> => {
     const head = inFlight.shift()!
@@ -102,7 +113,8 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
       try {
         raw = reader.nextBytes()
       } catch (err) {
-        return failAfterInFlight((height) => ({ code: 'malformed-export', reason: (err as Error).message, height }))
+        if (!(err instanceof RecordFramingError)) throw err
+        return failAfterInFlight((height) => ({ code: err.code, reason: err.message, height }))
       }
       if (raw === null) break
       try {
@@ -111,16 +123,16 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
           header = exportHeaderFromCbor(value)
           if (header.chainId !== genesis.chainId) return failed(verifier, { code: 'wrong-chain', reason: `the export is of chain '${header.chainId}', the genesis of '${genesis.chainId}'` }, start, genesis)
           if (!bytesEqual(header.genesis, genesisHash(genesis))) return failed(verifier, { code: 'wrong-genesis', reason: 'the export names another genesis hash' }, start, genesis)
+          const startProblem = exportStartProblem(header)
+          if (startProblem !== null) return failed(verifier, { code: 'bad-export-header', reason: startProblem }, start, genesis)
           if (header.from > 1) {
-            if (header.start === null || header.start.header.height !== header.from - 1) {
-              return failed(verifier, { code: 'partial-export', reason: `the export starts at height ${header.from} without the header and log frontier at height ${header.from - 1}` }, start, genesis)
-            }
-            verifier = new ChainVerifier(genesis, header.start)
+            verifier = new ChainVerifier(genesis, header.start ?? undefined)
             if (verifier.failure !== null) return failed(verifier, verifier.failure, start, genesis)
           }
           continue
         }
         const item = chainItemFromCbor(value)
+        blockRecords += 1
         if (options.toHeight !== undefined && item.block.header.height > options.toHeight) {
           done = true
           break
@@ -155,6 +167,7 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
     const failure = await drainOne()
     if (failure !== null) return failed(verifier, failure, start, genesis)
   }
+  if (blockRecords === 0) return failed(verifier, { code: 'no-blocks', reason: 'the export has a header but no block: it proves nothing' }, start, genesis)
   return finishReport(verifier.finish({ allowUncertifiedTail: options.allowUncertifiedTail ?? false }), start, genesis)
 }
 

@@ -11,6 +11,7 @@ import { policyAllows, validatorSetOf, type Genesis } from '../src/log/genesis.t
 import type { Receipt } from '../src/log/receipt.ts'
 import type { ValidatorSet } from '../src/log/validator-set.ts'
 import { verifyReceipt } from '../src/log/verify.ts'
+import { payloadJsonProblem } from '../src/log/payload-json.ts'
 import {
   CommitTimeoutError,
   ConfigurationError,
@@ -71,7 +72,9 @@ export interface SynodClientOptions<S extends NamespaceSchemas = NamespaceSchema
 }
 
 export interface CommitOptions {
-  /** Ids (hex or bytes) of earlier entries this decision refers to (at most 16). */
+  /** Ids (hex or bytes) of earlier entries this decision refers to (at most 16). Signed
+   * with the entry, but opaque to the log: nothing checks that they name an entry (verify
+   * the referenced entry's receipt to rely on it; docs/formats.md section 4). */
   readonly refs?: readonly (string | Uint8Array)[]
   /** A client key (at most 128 bytes) recorded in the entry, to recognise the decision
    * later (e.g. a task id). The log does not deduplicate by it: retries of one commit()
@@ -310,6 +313,10 @@ export class SynodClient<S extends NamespaceSchemas = NamespaceSchemas> {
       throw new InvalidEntryError(`the payload is not JSON data: ${(err as Error).message}`)
     }
     if (typeof text !== 'string') throw new InvalidEntryError('the payload is not JSON data (undefined or a function)')
+    // The log's payload grammar (e.g. a string holding a lone surrogate stringifies to a
+    // \u escape that no validator accepts): refused here, before signing.
+    const problem = payloadJsonProblem(text)
+    if (problem !== null) throw new InvalidEntryError(`the payload is not a valid payload JSON text: ${problem}`)
     return text
   }
 

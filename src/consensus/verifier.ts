@@ -1,10 +1,9 @@
 // Signature and certificate checks with caches, so that each entry and each
 // certificate is verified once per replica however often it is seen (proposal, sync,
 // timeout, gossip). Caches are bounded and forget oldest-first.
-import { bytesEqual } from '../codec/cbor.ts'
 import { sha256, toHex } from '../crypto/hash.ts'
 import { verifyDomain } from '../crypto/domain.ts'
-import { genesisQc } from '../log/block.ts'
+import { genesisQc, isGenesisQc } from '../log/block.ts'
 import {
   checkCc, checkQc, checkTc, commitDataToCbor, timeoutDataToCbor, voteDataToCbor,
   type CommitCertificate, type QuorumCertificate, type TimeoutCertificate,
@@ -103,8 +102,9 @@ export class Verifier {
     return this.#genesisQc
   }
 
+  /** Exactly the genesis QC (block.ts isGenesisQc: also its all-zero signer bitmap and no signatures). */
   isGenesisQc(qc: QuorumCertificate): boolean {
-    return qc.round === 0 && qc.height === 0 && bytesEqual(qc.block, this.#genesisQc.block)
+    return isGenesisQc(qc, this.#genesisQc)
   }
 
   /** Checks an entry's signature, payload bound and write policy. Returns the checked
@@ -162,7 +162,7 @@ export class Verifier {
   /** A QC: the genesis QC is valid by definition (no signers); any other needs a quorum. */
   qc(qc: QuorumCertificate): string | null {
     if (qc.round === 0 || qc.height === 0) {
-      return this.isGenesisQc(qc) && qc.sigs.length === 0 ? null : 'a QC at round or height 0 must be the genesis QC'
+      return this.isGenesisQc(qc) ? null : 'a QC at round or height 0 must be the genesis QC'
     }
     return this.#cached('q', qc, () => checkQc(this.#set, this.#genesis.chainId, qc))
   }

@@ -2,7 +2,7 @@
 // parent, plus the entries it orders. The header commits to the entries (entriesRoot)
 // and to the whole log after them (logSize, logRoot), so a certified header alone
 // pins the log's contents at that height.
-import { decodeCanonical, encodeCanonical, encodeCanonicalArrayOf, encodeCanonicalMapWith, type CborValue } from '../codec/cbor.ts'
+import { bytesEqual, decodeCanonical, encodeCanonical, encodeCanonicalArrayOf, encodeCanonicalMapWith, type CborValue } from '../codec/cbor.ts'
 import { readArray, readBytes, readMap, readUint } from '../codec/schema.ts'
 import { HASH_BYTES, sha256 } from '../crypto/hash.ts'
 import { LIMITS } from '../limits.ts'
@@ -137,4 +137,13 @@ export function genesisBlock(g: Genesis): Block {
 /** The QC that certifies the genesis block: round 0, no signers (valid by definition). */
 export function genesisQc(g: Genesis): QuorumCertificate {
   return { ...emptyQc(g.validators.length), block: blockHash(genesisBlock(g).header) }
+}
+
+/** Whether `qc` is exactly `expected` (the chain's genesis QC): round 0, height 0, the
+ * height-0 block's hash, a signer bitmap of ceil(n/8) zero bytes and no signatures. The
+ * one rule for every verifier (consensus, chain verification): any other bytes in a QC
+ * that claims to be the genesis QC would give one block two encodings. */
+export function isGenesisQc(qc: QuorumCertificate, expected: QuorumCertificate): boolean {
+  return qc.round === 0 && qc.height === 0 && bytesEqual(qc.block, expected.block)
+    && bytesEqual(qc.signers, expected.signers) && qc.sigs.length === 0
 }

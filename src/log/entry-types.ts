@@ -11,7 +11,8 @@ export interface EntryBody {
   readonly seq: number
   /** The decision itself: JSON text, kept byte for byte as the agent signed it. */
   readonly payload: string
-  /** Ids of earlier entries this decision refers to. */
+  /** Ids of other entries this decision refers to: opaque 32-byte values (at most 16)
+   * that no verifier checks name an entry (docs/formats.md section 4). */
   readonly refs: readonly Hash[]
   /** Optional client idempotency key ("" when absent). */
   readonly idempotencyKey: string

@@ -10,11 +10,13 @@ import { LIMITS } from '../limits.ts'
 import { directEntryEncoding, directEntrySigningMessage } from './entry-encoding.ts'
 import type { Entry, EntryBody, Hash } from './entry-types.ts'
 import { leafHash } from './merkle.ts'
+import { payloadJsonProblem } from './payload-json.ts'
 
 export type { Entry, EntryBody, Hash } from './entry-types.ts'
 
 const BODY_FIELDS = ['agent', 'namespace', 'seq', 'payload', 'refs', 'key'] as const
 const ENTRY_FIELDS = [...BODY_FIELDS, 'sig'] as const
+// docs/formats.md section 4; the byte bound (1 to 128) is checked by readText and this pattern.
 const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/
 
 function bodyValue(body: EntryBody): { [key: string]: CborValue } {
@@ -55,7 +57,7 @@ export function entryFromCbor(value: CborValue, payloadBytesMax: number = LIMITS
   const m = readMap(value, 'entry', ENTRY_FIELDS)
   const namespace = readText(m.namespace, 'entry.namespace', LIMITS.namespaceBytesMax)
   if (!NAMESPACE_PATTERN.test(namespace)) {
-    throw new CodecError(`entry.namespace: '${namespace}' is not lower-case segments of [a-z0-9._-] separated by '/'`)
+    throw new CodecError(`entry.namespace: '${namespace}' is not a namespace: segments of [a-z0-9][a-z0-9._-]* (each starting with a lower-case letter or digit) separated by '/'`)
   }
   const payload = readText(m.payload, 'entry.payload', payloadBytesMax)
   checkJson(payload)
@@ -78,12 +80,13 @@ export function decodeEntry(bytes: Uint8Array, payloadBytesMax?: number): Entry 
   return entry
 }
 
+/** The payload grammar (payload-json.ts): RFC 8259 JSON text with unique member names,
+ * no lone surrogate escapes and no number out of a double's range. Checked wherever an
+ * entry is read or signed, so the consensus core, the auditor and the SDK accept exactly
+ * the same payloads. */
 function checkJson(payload: string): void {
-  try {
-    JSON.parse(payload)
-  } catch {
-    throw new CodecError('entry.payload: not valid JSON text')
-  }
+  const problem = payloadJsonProblem(payload)
+  if (problem !== null) throw new CodecError(`entry.payload: not a valid payload JSON text: ${problem}`)
 }
 
 /** The entry id: SHA-256 of the canonical encoding, signature included. */

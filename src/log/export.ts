@@ -9,7 +9,9 @@
 //   then one record per block, in height order: {block, cc} (cc is null when the
 //   exporter has no commit certificate for that block).
 //
-// The uvarint is the unsigned LEB128 of multiformats (as it-length-prefixed writes it).
+// The uvarint is the unsigned varint of multiformats (as it-length-prefixed writes it):
+// unsigned LEB128, minimal (no trailing 0x00 byte), at most 9 bytes; every record is at
+// most LIMITS.messageBytesMax (8 MiB). The reader rejects anything else.
 // Parsing is incremental and sans-IO: feed bytes as they arrive, take records out.
 import { decodeCanonical, encodeCanonical, type CborValue } from '../codec/cbor.ts'
 import { CodecError } from '../codec/errors.ts'
@@ -97,6 +99,19 @@ export function frameBytes(body: Uint8Array): Uint8Array {
   return out
 }
 
+/** The longest length prefix: the multiformats unsigned varint carries at most 63 bits in
+ * at most 9 bytes. */
+const VARINT_BYTES_MAX = 9
+
+/** A length prefix that breaks the framing rules; `code` is the auditor's failure code. */
+export class RecordFramingError extends CodecError {
+  readonly code: 'record-length' | 'record-too-large'
+  constructor(code: 'record-length' | 'record-too-large', reason: string) {
+    super(reason)
+    this.code = code
+  }
+}
+
 /** Incremental parser of framed records with a bound on each record's size. */
 export class RecordReader {
   #buffer: Uint8Array = new Uint8Array(0)
@@ -123,7 +138,9 @@ export class RecordReader {
     return body === null ? null : decodeCanonical(body, this.#recordBytesMax)
   }
 
-  /** The next whole record's bytes (undecoded), or null until more bytes arrive. */
+  /** The next whole record's bytes (undecoded), or null until more bytes arrive. Throws
+   * RecordFramingError on a length prefix that is not the minimal unsigned varint of at
+   * most 9 bytes, or that announces a record over the limit. */
   nextBytes(): Uint8Array | null {
     const buffer = this.#buffer
     let length = 0
@@ -131,14 +148,19 @@ export class RecordReader {
     let i = 0
     for (;;) {
       if (i >= buffer.length) return null
-      if (i >= 5) throw new CodecError('record length prefix is longer than 5 bytes')
       const byte = buffer[i]!
+      if (i === VARINT_BYTES_MAX - 1 && (byte & 0x80) !== 0) {
+        throw new RecordFramingError('record-length', `the record length prefix is longer than ${VARINT_BYTES_MAX} bytes`)
+      }
+      // Minimal: a last byte of 0 after continuation bytes adds nothing, so the same
+      // length has a shorter encoding (multiformats unsigned-varint forbids it).
+      if (i > 0 && byte === 0) throw new RecordFramingError('record-length', `the record length prefix is not minimal (its byte ${i + 1} is 0x00)`)
       length += (byte & 0x7f) * scale
       scale *= 0x80
       i += 1
       if ((byte & 0x80) === 0) break
     }
-    if (length > this.#recordBytesMax) throw new CodecError(`record of ${length} bytes is over the limit of ${this.#recordBytesMax}`)
+    if (length > this.#recordBytesMax) throw new RecordFramingError('record-too-large', `record of ${length} bytes is over the limit of ${this.#recordBytesMax}`)
     if (buffer.length < i + length) return null
     const body = buffer.subarray(i, i + length)
     this.#buffer = buffer.subarray(i + length)

@@ -3,9 +3,9 @@
 // (a Failure), so an auditor sees "height 812, entry 3: signature does not verify".
 import { bytesEqual } from '../codec/cbor.ts'
 import { toHex } from '../crypto/hash.ts'
-import { blockHash, genesisBlock, genesisQc, type Block, type BlockHeader } from './block.ts'
+import { blockHash, genesisBlock, genesisQc, isGenesisQc, type Block, type BlockHeader } from './block.ts'
 import { checkCc, checkQc, type CommitCertificate, type QuorumCertificate } from './certificates.ts'
-import { entryLeaf, verifyEntrySignature, type Entry } from './entry.ts'
+import { encodeEntry, entryLeaf, verifyEntrySignature, type Entry } from './entry.ts'
 import { genesisHash, policyAllows, validatorSetOf, type Genesis } from './genesis.ts'
 import { merkleRoot, MerkleAccumulator, verifyInclusion, type MerkleAccumulatorState } from './merkle.ts'
 import type { Receipt } from './receipt.ts'
@@ -100,11 +100,13 @@ export interface ChainReport {
  * chain. push() each block in height order; finish() checks that the chain ends on a
  * certified block and returns the report.
  *
- * Checks per block: height and parent link, increasing rounds, the round's leader as
- * proposer, the QC for the parent (quorum of valid signatures from the genesis set),
- * entry count, entries root, every entry's signature, payload limit and write policy,
- * per-agent sequence strictly increasing (so no entry appears twice), the log size and
- * root after the block, and the commit certificate when present.
+ * Checks per block, in this order (docs/formats.md section 9; the first failure is
+ * reported with its code): height and parent link, increasing rounds, the round's leader
+ * as proposer, the QC for the parent (exactly the genesis QC at height 1, else a quorum
+ * of valid signatures from the genesis set), entry count, the genesis blockEntriesMax and
+ * blockBytesMax, then each entry in order (signature, payload limit and write policy,
+ * per-agent sequence strictly increasing, so no entry appears twice), then the entries
+ * root, the log size and root after the block, and the commit certificate when present.
  */
 export class ChainVerifier {
   readonly #genesis: Genesis
@@ -112,7 +114,7 @@ export class ChainVerifier {
   readonly #genesisQc: QuorumCertificate
   #prev: BlockHeader
   #prevHash: Uint8Array
-  readonly #accumulator: MerkleAccumulator
+  #accumulator: MerkleAccumulator
   readonly #agentSeqs: Map<string, number>
   #failure: Failure | null = null
   #certifiedHeight: number
@@ -183,17 +185,22 @@ export class ChainVerifier {
       return fail('qc-mismatch', `the QC certifies another block than the parent (height ${qc.height}, round ${qc.round})`, at)
     }
     if (this.#prev.height === 0) {
-      if (qc.sigs.length !== 0 || !bytesEqual(qc.block, this.#genesisQc.block)) return fail('bad-qc', 'the QC of the genesis block must be the empty genesis QC', at)
+      if (!isGenesisQc(qc, this.#genesisQc)) {
+        return fail('bad-qc', 'the QC of block 1 must be exactly the genesis QC (round 0, height 0, signers ceil(n/8) zero bytes, no signatures)', at)
+      }
     } else {
       const problem = checkQc(this.#set, chainId, qc)
       if (problem !== null) return fail('bad-qc', `QC for height ${height - 1}: ${problem}`, at)
     }
     if (block.entries.length !== h.entryCount) return fail('entry-count', `header says ${h.entryCount} entries, the block has ${block.entries.length}`, at)
-    if (h.entryCount > genesis.params.blockEntriesMax) return fail('entry-count', `${h.entryCount} entries is over the chain's limit of ${genesis.params.blockEntriesMax}`, at)
-    // Each entry is encoded and hashed once: the leaf hashes serve the entries root and the log.
-    const leaves = precomputed?.leaves ?? block.entries.map(entryLeaf)
-    if (!bytesEqual(merkleRoot(leaves), h.entriesRoot)) return fail('entries-root', 'the entries root does not match the entries', at)
-    const accumulator = this.#accumulator
+    const params = genesis.params
+    if (h.entryCount > params.blockEntriesMax) return fail('block-entries-max', `${h.entryCount} entries is over the chain's limit of ${params.blockEntriesMax}`, at)
+    let entryBytes = 0
+    for (const entry of block.entries) entryBytes += encodeEntry(entry).length
+    if (entryBytes > params.blockBytesMax) return fail('block-bytes-max', `the entries' encodings total ${entryBytes} bytes, over the chain's limit of ${params.blockBytesMax}`, at)
+    // Every entry is judged before the roots, so a tampered entry is named by its position
+    // and reason (its signature no longer verifies), not as a root that does not match.
+    const seqs = new Map<string, number>()
     for (let position = 0; position < block.entries.length; position++) {
       const entry = block.entries[position]!
       const where = { height, position }
@@ -202,13 +209,18 @@ export class ChainVerifier {
       const rule = checkEntryRules(entry, genesis)
       if (rule !== null) return fail('entry-not-allowed', rule, where)
       const agent = toHex(entry.agent)
-      const last = this.#agentSeqs.get(agent)
+      const last = seqs.get(agent) ?? this.#agentSeqs.get(agent)
       if (last !== undefined && entry.seq <= last) {
         return fail('seq-not-increasing', `agent ${agent.slice(0, 16)}… seq ${entry.seq} is not above its previous seq ${last} (duplicate or reordered entry)`, where)
       }
-      this.#agentSeqs.set(agent, entry.seq)
-      accumulator.append(leaves[position]!)
+      seqs.set(agent, entry.seq)
     }
+    // Each entry is encoded and hashed once: the leaf hashes serve the entries root and the log.
+    const leaves = precomputed?.leaves ?? block.entries.map(entryLeaf)
+    if (!bytesEqual(merkleRoot(leaves), h.entriesRoot)) return fail('entries-root', 'the entries root does not match the entries', at)
+    // The log after the block, on a copy: the verifier's state moves only once the block passed.
+    const accumulator = this.#accumulator.clone()
+    for (const leaf of leaves) accumulator.append(leaf)
     if (accumulator.size !== h.logSize) return fail('log-size', `header says log size ${h.logSize}, the entries make ${accumulator.size}`, at)
     if (!bytesEqual(accumulator.root(), h.logRoot)) return fail('log-root', `the log root does not match the log of size ${h.logSize}`, at)
     const hash = blockHash(h)
@@ -219,6 +231,8 @@ export class ChainVerifier {
       if (problem !== null) return fail('bad-commit-certificate', problem, at)
       this.#certifiedHeight = height
     }
+    this.#accumulator = accumulator
+    for (const [agent, seq] of seqs) this.#agentSeqs.set(agent, seq)
     this.#prev = h
     this.#prevHash = hash
     this.#blocks += 1

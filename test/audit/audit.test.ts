@@ -34,16 +34,17 @@ const cases: [string, () => Uint8Array, { code: string, height?: number, positio
     const at = text.indexOf('{"b":4,"i":2}')
     const out = Uint8Array.from(bytes); out[at + 5]! ^= 0x01
     return out
-  }, { code: 'entries-root', height: 5 }],
+  }, { code: 'bad-entry-signature', height: 5, position: 2 }],
   ['drop an entry', () => exportBytes(net.genesis, withEntries(2, (e) => e.slice(1))), { code: 'entry-count', height: 3 }],
   ['insert an entry', () => exportBytes(net.genesis, withEntries(2, (e) => [...e, agents[0]!.entry(net.genesis.chainId, 'audit/ns', { evil: true })])), { code: 'entry-count', height: 3 }],
   ['reorder entries', () => exportBytes(net.genesis, withEntries(2, (e) => [e[1]!, e[0]!, ...e.slice(2)])), { code: 'entries-root', height: 3 }],
-  ['duplicate an entry', () => exportBytes(net.genesis, withEntries(2, (e) => [e[0]!, e[0]!, ...e.slice(2)])), { code: 'entries-root', height: 3 }],
+  ['duplicate an entry', () => exportBytes(net.genesis, withEntries(2, (e) => [e[0]!, e[0]!, ...e.slice(2)])), { code: 'seq-not-increasing', height: 3, position: 1 }],
   ['drop a block', () => exportBytes(net.genesis, items.filter((_, i) => i !== 4)), { code: 'height-gap', height: 5 }],
   ['insert a block', () => exportBytes(net.genesis, [...items.slice(0, 3), items[1]!, ...items.slice(3)]), { code: 'height-gap', height: 4 }],
   ['reorder blocks', () => exportBytes(net.genesis, [items[0]!, items[2]!, items[1]!, ...items.slice(3)]), { code: 'height-gap', height: 2 }],
   ['duplicate a block', () => exportBytes(net.genesis, [items[0]!, items[0]!, ...items.slice(1)]), { code: 'height-gap', height: 2 }],
-  ['replace an entry signature', () => exportBytes(net.genesis, withEntries(3, (e) => [{ ...e[0]!, sig: e[1]!.sig }, ...e.slice(1)])), { code: 'entries-root', height: 4 }],
+  // regression: a bad entry signature was reported as 'entries-root' (roots were checked first)
+  ['replace an entry signature', () => exportBytes(net.genesis, withEntries(3, (e) => [{ ...e[0]!, sig: e[1]!.sig }, ...e.slice(1)])), { code: 'bad-entry-signature', height: 4, position: 0 }],
   ['replace a QC signature', () => exportBytes(net.genesis, withBlock(items, 5, (it) => {
     const qc = it.block.header.justify
     return { ...it, block: { ...it.block, header: { ...it.block.header, justify: { ...qc, sigs: [qc.sigs[1]!, ...qc.sigs.slice(1)] } } } }

@@ -4,6 +4,7 @@ import { setFlagsFromString } from 'node:v8'
 import { signDomain } from '../../src/crypto/domain.ts'
 import { sha256 } from '../../src/crypto/hash.ts'
 import { Verifier } from '../../src/consensus/verifier.ts'
+import { genesisQc, isGenesisQc } from '../../src/log/block.ts'
 import { validatorSetOf } from '../../src/log/genesis.ts'
 import { TestAgent, testNet } from '../support/chain-builder.ts'
 
@@ -103,5 +104,25 @@ describe('Verifier entry cache', () => {
       gc()
     }
     expect(refs.filter((r) => r.deref() !== undefined).length).toBe(0)
+  })
+})
+
+describe('Verifier genesis QC', () => {
+  const net = testNet(4, 'verifier-test')
+  const verifier = new Verifier(net.genesis, validatorSetOf(net.genesis), 100, 100)
+  const gqc = genesisQc(net.genesis)
+
+  it('accepts the genesis QC: round 0, height 0, ceil(n/8) zero bytes of signers, no signatures', () => {
+    expect(verifier.qc(gqc)).toBeNull()
+    expect(verifier.isGenesisQc(gqc)).toBe(true)
+  })
+
+  it('regression: the genesis QC was accepted with any signers bytes as long as sigs was empty', () => {
+    for (const signers of [[0x01], [0x0f], [0xf0], [0x00, 0x00], []]) {
+      const qc = { ...gqc, signers: Uint8Array.from(signers) }
+      expect(verifier.qc(qc), `signers ${JSON.stringify(signers)}`).toMatch(/genesis QC/)
+      // The chain verifier applies the same rule (src/log/block.ts isGenesisQc).
+      expect(isGenesisQc(qc, gqc)).toBe(false)
+    }
   })
 })

@@ -53,7 +53,7 @@ describe('verifyChain', () => {
       const e = b.entries[1]!
       const entries = b.entries.map((x, i) => (i === 1 ? { ...e, payload: e.payload.replace('1', '7') } : x))
       return items.map((it, i) => (i === 2 ? { ...it, block: { ...b, entries } } : it))
-    }, { code: 'entries-root', height: 3 }],
+    }, { code: 'bad-entry-signature', height: 3, position: 1 }],
     ['dropped block', (items) => items.filter((_, i) => i !== 1), { code: 'height-gap', height: 2 }],
     ['reordered blocks', (items) => [items[0]!, items[2]!, items[1]!, ...items.slice(3)], { code: 'height-gap', height: 2 }],
     ['duplicated block', (items) => [items[0]!, items[0]!, ...items.slice(1)], { code: 'height-gap', height: 2 }],
@@ -62,7 +62,7 @@ describe('verifyChain', () => {
       const other = items[1]!.block.entries[0]!
       const entries = [{ ...b.entries[0]!, sig: other.sig }, ...b.entries.slice(1)]
       return [{ ...items[0]!, block: { ...b, entries } }, ...items.slice(1)]
-    }, { code: 'entries-root', height: 1 }],
+    }, { code: 'bad-entry-signature', height: 1, position: 0 }],
     ['cc below quorum', (items) => {
       const it = items[3]!
       const cc = it.cc!

@@ -120,6 +120,8 @@ describe('commit with honest and lying nodes', () => {
     await expect(c.commit('Bad Namespace', {})).rejects.toMatchObject({ name: 'InvalidEntryError' })
     await expect(c.commit('acme/x', { big: 'x'.repeat(70_000) })).rejects.toMatchObject({ name: 'InvalidEntryError' })
     await expect(c.commit('acme/x', {}, { refs: ['nope'] })).rejects.toMatchObject({ name: 'InvalidEntryError' })
+    // regression: a lone surrogate stringifies to an escape the log refuses; it used to be signed and sent
+    await expect(c.commit('acme/x', { text: '\ud800' })).rejects.toMatchObject({ name: 'InvalidEntryError' })
   })
 
   it('validates payloads with a zod schema per namespace, on commit and on read', async () => {

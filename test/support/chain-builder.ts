@@ -87,12 +87,12 @@ export class ChainBuilder {
     return this.#prev
   }
 
-  /** Adds a block holding `entries`; with `certify`, also a commit certificate for it. */
-  add(entries: readonly Entry[], certify = true): Block {
+  /** Adds a block holding `entries`; with `certify`, also a commit certificate for it.
+   * `justify` replaces the QC for the parent (to build invalid chains). */
+  add(entries: readonly Entry[], certify = true, justify: QuorumCertificate = this.#prev.height === 0 ? genesisQc(this.net.genesis) : signQc(this.net, this.#prev)): Block {
     const n = this.net.validatorSeeds.length
     this.#round += 1
     for (const e of entries) this.accumulator.append(leafHash(encodeEntry(e)))
-    const justify = this.#prev.height === 0 ? genesisQc(this.net.genesis) : signQc(this.net, this.#prev)
     const header: BlockHeader = {
       height: this.#prev.height + 1,
       round: this.#round,

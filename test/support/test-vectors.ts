@@ -10,6 +10,7 @@ import { toJson } from '../../src/log/json.ts'
 import { consistencyProof, inclusionProof, leafHash, merkleRoot } from '../../src/log/merkle.ts'
 import { receiptToJson, type Receipt } from '../../src/log/receipt.ts'
 import { ChainBuilder, TestAgent, testNet } from './chain-builder.ts'
+import { buildConformanceVectors } from './conformance-vectors.ts'
 
 export function buildTestVectors() {
   const net = testNet(4, 'vectors')
@@ -72,5 +73,6 @@ export function buildTestVectors() {
       consistency: { oldSize: 2, newSize: 3, proof: consistencyProof(2, 3, (i) => leaves[i]!).map(toHex) },
     },
     receipt: receiptToJson(receipt),
+    conformance: buildConformanceVectors(net),
   }
 }
