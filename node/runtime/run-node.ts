@@ -82,7 +82,7 @@ export async function runNode(config: NodeConfig): Promise<RunningNode> {
   let server: ApiServer | null = null
   let httpUrl: string | null = null
   if (config.http !== null) {
-    const metrics = new NodeMetrics()
+    const metrics = new NodeMetrics({ chainId: genesis.chainId, validator: index })
     bridgeMetrics(node, metrics)
     server = createApiServer(
       { host: config.http.host, port: config.http.port, limits: config.http.rateLimits, payloadBytesMax: genesis.params.payloadBytesMax, loggerInstance: logger },

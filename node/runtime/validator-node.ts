@@ -179,6 +179,14 @@ export class ValidatorNode {
     return this.#replica?.highQc?.height ?? 0
   }
 
+  /** Heights between the furthest block this node knows of (its highest QC, or the target
+   * of a range sync) and its committed head: 0 to 2 when following (a block commits two
+   * QCs after its own), the distance still to fetch when catching up. */
+  get syncLagHeights(): number {
+    const known = Math.max(this.certifiedHeight, this.#replica?.syncTargetHeight ?? 0)
+    return Math.max(0, known - this.committedHeight)
+  }
+
   /** Height of the highest stored commit certificate: every committed entry at or below
    * it has a receipt. */
   get ccHeight(): number {

@@ -12,6 +12,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { z } from 'zod'
 import { runAudit } from '../../audit/run-audit.ts'
 import { toHex } from '../../src/crypto/hash.ts'
+import { SYNOD_VERSION } from '../../src/version.ts'
 import { entryId } from '../../src/log/entry.ts'
 import { genesisId, verifyReceipt } from '../../src/log/verify.ts'
 import { receiptFromJson, receiptToJson, type Receipt } from '../../src/log/receipt.ts'
@@ -19,7 +20,7 @@ import type { SynodClient } from '../client.ts'
 import type { Decision, NamespaceSchemas } from '../types.ts'
 
 export const MCP_SERVER_NAME = 'synod'
-export const MCP_SERVER_VERSION = '0.1.0'
+export const MCP_SERVER_VERSION = SYNOD_VERSION
 
 /** Bounds of the tools' inputs and outputs (a model can ask for a lot). */
 export const MCP_LIMITS = {

@@ -192,6 +192,11 @@ export class Replica {
   get pendingBlocks(): number {
     return this.#tree.pendingCount
   }
+  /** Height a range sync is fetching up to (the furthest block peers have shown this
+   * replica), or 0 when no range sync is under way. */
+  get syncTargetHeight(): number {
+    return this.#rangeTarget?.height ?? 0
+  }
   /** Whether the replica is fetching blocks it lacks (by hash or by height range), so
    * that sync responses are expected. */
   get fetching(): boolean {
