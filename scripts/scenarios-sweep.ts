@@ -3,7 +3,7 @@
 // failing seed with its replay command; exits non-zero when any run missed.
 //   npm run scenarios:sweep -- [--seeds 20] [--seed 1000] [--only name,name] [--json]
 import { parseArgs } from 'node:util'
-import cliProgress from 'cli-progress'
+import { Progress } from '../cli/progress.ts'
 import { LIBRARY } from '../scenarios/library/index.ts'
 import { runScenarioSim } from '../scenarios/run/sim-backend.ts'
 import { percentile } from '../scenarios/sim/simulator.ts'
@@ -23,11 +23,10 @@ const only = values.only === undefined ? null : new Set(values.only.split(','))
 const scenarios = LIBRARY.filter((s) => only === null || only.has(s.name))
 if (only !== null && scenarios.length !== only.size) throw new Error(`unknown scenario in --only; library: ${LIBRARY.map((s) => s.name).join(', ')}`)
 
-const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'scenarios [{bar}] {value}/{total} runs | {scenario} | failed {failed} | {duration_formatted}', noTTYOutput: true, notTTYSchedule: 15_000 }, cliProgress.Presets.shades_classic)
 const rows: { scenario: string, expected: string, runs: number, met: number, safe: number, commits: number, p50: number | null, p99: number | null, seconds: number, failing: { seed: number, replay: string, problem: string }[] }[] = []
 let failed = 0
 let done = 0
-bar.start(scenarios.length * seeds, 0, { scenario: '', failed })
+const progress = new Progress({ label: 'scenarios sweep', unit: 'runs', total: scenarios.length * seeds })
 const started = performance.now()
 for (const scenario of scenarios) {
   const t = performance.now()
@@ -44,8 +43,8 @@ for (const scenario of scenarios) {
     if (run.safe) row.safe++
     row.commits += run.report.stats.commits
     latencies.push(...run.report.latencies)
-    bar.update(++done, { scenario: scenario.name, failed })
-    // Runs are synchronous: let the progress bar's timer draw between them.
+    progress.update(++done, `${scenario.name}, failed ${failed}`)
+    // Runs are synchronous: let the progress timer draw between them.
     await new Promise((resolve) => setImmediate(resolve))
   }
   latencies.sort((a, b) => a - b)
@@ -54,7 +53,7 @@ for (const scenario of scenarios) {
   row.seconds = Math.round((performance.now() - t) / 100) / 10
   rows.push(row)
 }
-bar.stop()
+progress.stop()
 const total = { scenarios: rows.length, runs: done, met: rows.reduce((s, r) => s + r.met, 0), failed, seeds: [first, first + seeds - 1], seconds: Math.round((performance.now() - started) / 1000) }
 if (values.json) process.stdout.write(JSON.stringify({ ...total, rows }) + '\n')
 else {

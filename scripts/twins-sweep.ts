@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import cliProgress from 'cli-progress'
+import { Progress } from '../cli/progress.ts'
 import { TwinsSpace } from '../scenarios/twins/generator.ts'
 import { firstViolation, runTwinsCase, type TwinsCaseOutcome } from '../scenarios/twins/run-twins.ts'
 import { renderHtmlReport } from '../scenarios/report/html-report.ts'
@@ -54,19 +54,18 @@ if (values.case !== undefined) {
   const count = int('cases', values.cases)
   const space = new TwinsSpace(options)
   process.stderr.write(`twins sweep: n=${options.nodes}, ${options.twins} twin(s), ${options.rounds} rounds, partitions into <= ${options.groupsMax} groups held ${space.hold} round(s) each: ${space.size} cases in the space (${space.twinChoices.length} twin choices x ${space.partitionsPerRound}^${Math.ceil(options.rounds / space.hold)}); running ${Math.min(count, space.size)} with seed ${seed}\n`)
-  const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'twins [{bar}] {value}/{total} | unsafe {unsafe} | failed {failed} | {duration_formatted}', noTTYOutput: true, notTTYSchedule: 10_000 }, cliProgress.Presets.shades_classic)
   const indices = space.sample(count, seed)
   const beyond = options.twins > Math.floor((options.nodes - 1) / 3)
   const outcomes: TwinsCaseOutcome[] = []
-  bar.start(indices.length, 0, { unsafe: 0, failed: 0 })
+  const progress = new Progress({ label: 'twins sweep', unit: 'cases', total: indices.length })
   for (const index of indices) {
     const { run } = runTwinsCase(space, index, seed)
     outcomes.push({ index, description: run.report.description, safe: run.safe, live: run.live, met: run.met, problems: run.problems, violation: firstViolation(run), replay: run.replay })
-    bar.update(outcomes.length, { unsafe: outcomes.filter((o) => !o.safe).length, failed: beyond ? 0 : outcomes.filter((o) => !o.met).length })
-    // Runs are synchronous: let the progress bar's timer draw between them.
+    progress.update(outcomes.length, `unsafe ${outcomes.filter((o) => !o.safe).length}, failed ${beyond ? 0 : outcomes.filter((o) => !o.met).length}`)
+    // Runs are synchronous: let the progress timer draw between them.
     await new Promise((resolve) => setImmediate(resolve))
   }
-  bar.stop()
+  progress.stop()
   const unsafe = outcomes.filter((o) => !o.safe)
   const failures = beyond ? [] : outcomes.filter((o) => !o.met)
   const summary = {

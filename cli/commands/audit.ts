@@ -1,13 +1,36 @@
 // synod audit: re-verify a chain export (a file, or a node's /v1/export) against the genesis.
-import { createReadStream } from 'node:fs'
+import { createReadStream, statSync } from 'node:fs'
 import { Option, type Command } from 'commander'
-import { SingleBar, Presets } from 'cli-progress'
 import { toHex } from '../../src/crypto/hash.ts'
 import { availableParallelism } from 'node:os'
 import { runAudit, type AuditReport } from '../../audit/run-audit.ts'
 import { SignaturePool } from '../../node/workers/signature-pool.ts'
 import { loadGenesis } from '../load.ts'
 import { parseHeight, parseIntInRange, parseUrl } from '../parse.ts'
+import { Progress } from '../progress.ts'
+
+/** Deadline of the head look-up that sizes the progress bar: the audit does not wait on
+ * it longer (without it, the bar runs without a total). */
+const HEAD_LOOKUP_TIMEOUT_MS = 3_000
+
+function exportSize(file: string): number {
+  try {
+    return statSync(file).size
+  } catch (err) {
+    throw new Error(`--export ${file}: cannot read it (${(err as Error).message})`, { cause: err })
+  }
+}
+
+/** The node's committed height (GET /healthz), or null if it does not say in time. */
+async function headHeight(base: URL): Promise<number | null> {
+  try {
+    const res = await fetch(new URL('/healthz', base), { signal: AbortSignal.timeout(HEAD_LOOKUP_TIMEOUT_MS) })
+    const body = await res.json() as { height?: unknown }
+    return Number.isSafeInteger(body.height) ? body.height as number : null
+  } catch {
+    return null
+  }
+}
 
 async function* fetchExport(base: URL, from: number, to: number | undefined, signal: AbortSignal): AsyncIterable<Uint8Array> {
   const url = new URL('/v1/export', base)
@@ -58,18 +81,26 @@ export function registerAudit(program: Command): void {
       const source = opts.node !== undefined
         ? fetchExport(parseUrl(opts.node, '--node'), from, to, controller.signal)
         : createReadStream(opts.export!, { highWaterMark: 1 << 20 })
-      const bar = !opts.json && process.stderr.isTTY ? new SingleBar({ format: 'auditing |{bar}| height {value} | {entries} entries', stream: process.stderr }, Presets.shades_classic) : null
-      bar?.start(to ?? 0, 0, { entries: 0 })
+      // Progress with a total: the heights to verify (up to --to, or the node's head when
+      // the audit starts), or an export file's size in bytes.
+      const fileBytes = opts.export === undefined ? 0 : exportSize(opts.export)
+      const last = opts.node === undefined ? null : to ?? await headHeight(parseUrl(opts.node, '--node'))
+      const progress = opts.node !== undefined
+        ? new Progress({ label: 'synod audit', unit: 'heights', total: last === null ? null : Math.max(0, last - from + 1) })
+        : new Progress({ label: 'synod audit', unit: 'bytes', total: fileBytes })
+      const valueOf = (height: number, bytes: number): number => opts.node !== undefined ? Math.max(0, height - from + 1) : bytes
       const pool = workers > 0 ? new SignaturePool(workers) : undefined
-      const report = await runAudit(source, {
-        genesis, toHeight: to, allowUncertifiedTail: opts.allowUncertifiedTail ?? false, signal: controller.signal, pool,
-        onProgress: (p) => {
-          if (bar === null) return
-          if (to === undefined) bar.setTotal(Math.max(p.height, 1))
-          bar.update(p.height, { entries: p.entries })
-        },
-      })
-      bar?.stop()
+      let report: AuditReport
+      try {
+        report = await runAudit(source, {
+          genesis, toHeight: to, allowUncertifiedTail: opts.allowUncertifiedTail ?? false, signal: controller.signal, pool,
+          onProgress: (p) => progress.update(valueOf(p.height, p.bytes), `height ${p.height}, ${p.entries} entries`),
+        })
+        // The last progress report is throttled: show where the audit ended.
+        progress.update(valueOf(report.height, report.ok ? fileBytes : progress.state.value), `height ${report.height}, ${report.entries} entries`)
+      } finally {
+        progress.stop()
+      }
       await pool?.close()
       if (opts.json) process.stdout.write(JSON.stringify({ ...report, logRoot: toHex(report.logRoot) }) + '\n')
       else printReport(report)

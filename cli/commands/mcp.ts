@@ -19,8 +19,13 @@ interface McpFlags {
   createIdentity?: boolean
   http?: string
   host: string
+  token?: string
   schemas?: string
 }
+
+/** Where `synod mcp --http` reads its bearer token when --token is not given (an
+ * environment variable does not show in `ps`, a flag does). */
+export const MCP_TOKEN_ENV = 'SYNOD_MCP_TOKEN'
 
 async function loadSchemas(path: string): Promise<NamespaceSchemas> {
   const mod = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown, schemas?: unknown }
@@ -41,8 +46,13 @@ export function registerMcp(program: Command): void {
     .option('--create-identity', 'create the identity file if it does not exist')
     .option('--http <port>', 'serve streamable HTTP on this port (0: any) instead of stdio')
     .option('--host <host>', 'HTTP listen address', '127.0.0.1')
+    .option('--token <token>', `bearer token HTTP clients must send (required with --http; default: ${MCP_TOKEN_ENV}, which unlike a flag does not show in ps)`)
     .option('--schemas <module>', 'a module exporting `schemas`: { namespace: zod schema } for typed commit_<namespace> tools')
     .action(async (opts: McpFlags) => {
+      const token = opts.token ?? process.env[MCP_TOKEN_ENV]
+      if (opts.http !== undefined && (token === undefined || token === '')) {
+        throw new Error(`synod mcp --http needs a bearer token: set ${MCP_TOKEN_ENV} (or --token), e.g. ${MCP_TOKEN_ENV}=$(openssl rand -base64 32); clients send 'Authorization: Bearer <token>'`)
+      }
       const nodes = opts.nodes.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map((u) => parseUrl(u, '--nodes').href.replace(/\/+$/, ''))
       if (nodes.length === 0) throw new Error('--nodes needs at least one URL')
       const genesis = loadGenesis(opts.genesis)
@@ -62,7 +72,7 @@ export function registerMcp(program: Command): void {
         return
       }
       const port = parseIntInRange(opts.http, '--http', 0, 65535)
-      const served = await serveHttp(make, { port, host: opts.host })
+      const served = await serveHttp(make, { port, host: opts.host, token: token! })
       process.stderr.write(`synod mcp: streamable HTTP at ${served.url}\n`)
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve)

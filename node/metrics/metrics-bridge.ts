@@ -14,10 +14,12 @@ export function rejectReasonOf(reason: string): RejectReason {
 }
 
 export function bridgeMetrics(node: ValidatorNode, metrics: NodeMetricsRecorder): () => void {
+  metrics.syncLagFrom(() => node.syncLagHeights)
   return node.onEvent((event: NodeEvent) => {
     switch (event.type) {
       case 'commit':
         metrics.blockCommitted(event.height, event.entries, event.blockLatencyMs === null ? null : event.blockLatencyMs / 1000)
+        if (event.entryLatenciesMs.length > 0) metrics.entriesCommitted(event.entryLatenciesMs.map((ms) => ms / 1000))
         return
       case 'round':
         metrics.roundEntered(event.round)

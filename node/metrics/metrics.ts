@@ -3,6 +3,7 @@
 // actions the consensus core returns), and the HTTP server records its own requests.
 // GET /metrics renders the registry.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { SYNOD_VERSION } from '../../src/version.ts'
 
 /** Why a network message was dropped. A fixed set, so the label's cardinality is
  * bounded whatever a peer sends; anything else is counted as 'other'. */
@@ -25,6 +26,12 @@ export interface NodeMetricsRecorder {
   /** A block was committed: its height, its number of entries, and the seconds from when
    * this node first saw its proposal to its commit (null when unknown, e.g. during sync). */
   blockCommitted(height: number, entries: number, latencySeconds: number | null): void
+  /** Entries submitted through this node committed: for each, the seconds from its
+   * acceptance here (POST /v1/entries) to its commit here. */
+  entriesCommitted(latenciesSeconds: readonly number[]): void
+  /** Where the sync lag (heights the node knows of beyond its committed head) is read,
+   * at each scrape: a stalled node emits no events, yet its lag must stay current. */
+  syncLagFrom(read: () => number): void
   /** The node entered a new round. */
   roundEntered(round: number): void
   /** This node's round timer expired. */
@@ -46,7 +53,15 @@ export interface NodeMetricsOptions {
   /** Also collect the process and Node.js runtime metrics of prom-client (memory, event
    * loop lag, GC...). On by default; tests turn it off. */
   readonly processMetrics?: boolean
+  /** Labels of synod_build_info that name this node (besides the version). */
+  readonly chainId?: string
+  readonly validator?: number
 }
+
+/** prom-client's default metrics that `promtool check metrics` rejects: gauges named
+ * *_total (a suffix for counters). Each is the sum over the `type` label of the metric
+ * of the same name without it (nodejs_active_handles...), which stays. */
+const DEFAULT_METRICS_DROPPED = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'] as const
 
 const LATENCY_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 const HTTP_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5]
@@ -57,6 +72,8 @@ export class NodeMetrics implements NodeMetricsRecorder {
   readonly #round: Gauge
   readonly #commits: Counter<'kind'>
   readonly #commitLatency: Histogram
+  readonly #submitToCommit: Histogram
+  #syncLagRead: (() => number) | null = null
   readonly #timeouts: Counter
   readonly #viewChanges: Counter
   readonly #peers: Gauge
@@ -80,6 +97,28 @@ export class NodeMetrics implements NodeMetricsRecorder {
       buckets: LATENCY_BUCKETS_SECONDS,
       registers,
     })
+    this.#submitToCommit = new Histogram({
+      name: 'synod_submit_to_commit_seconds',
+      help: 'Seconds from accepting an entry at this node (POST /v1/entries) to committing it here',
+      buckets: LATENCY_BUCKETS_SECONDS,
+      registers,
+    })
+    const read = (): number | null => this.#syncLagRead?.() ?? null
+    new Gauge({
+      name: 'synod_sync_lag_heights',
+      help: 'Heights a verified commit certificate covers that this node has not committed yet (as lagHeights in /healthz)',
+      registers,
+      collect() {
+        const lag = read()
+        if (lag !== null) this.set(lag)
+      },
+    })
+    new Gauge({
+      name: 'synod_build_info',
+      help: 'Always 1; labels: Synod version, Node.js version, chain id and validator index',
+      labelNames: ['version', 'node', 'chain', 'validator'],
+      registers,
+    }).set({ version: SYNOD_VERSION, node: process.version, chain: options.chainId ?? '', validator: options.validator === undefined ? '' : String(options.validator) }, 1)
     this.#timeouts = new Counter({ name: 'synod_timeouts_total', help: 'Round timer expirations on this node', registers })
     this.#viewChanges = new Counter({ name: 'synod_view_changes_total', help: 'Rounds advanced by a timeout certificate', registers })
     this.#peers = new Gauge({ name: 'synod_peers', help: 'Connected validator peers', registers })
@@ -103,7 +142,10 @@ export class NodeMetrics implements NodeMetricsRecorder {
     this.#httpStreamClosed = new Counter({ name: 'synod_http_stream_closed_total', help: 'HTTP streams closed, by reason', labelNames: ['kind', 'reason'], registers })
     for (const kind of ['block', 'entry']) this.#commits.inc({ kind }, 0)
     for (const reason of REJECT_REASONS) this.#rejected.inc({ reason }, 0)
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry })
+    if (options.processMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry })
+      for (const name of DEFAULT_METRICS_DROPPED) this.registry.removeSingleMetric(name)
+    }
   }
 
   // --- NodeMetricsRecorder: called by the node driver ---
@@ -113,6 +155,14 @@ export class NodeMetrics implements NodeMetricsRecorder {
     this.#commits.inc({ kind: 'block' })
     if (entries > 0) this.#commits.inc({ kind: 'entry' }, entries)
     if (latencySeconds !== null && latencySeconds >= 0) this.#commitLatency.observe(latencySeconds)
+  }
+
+  entriesCommitted(latenciesSeconds: readonly number[]): void {
+    for (const seconds of latenciesSeconds) if (seconds >= 0) this.#submitToCommit.observe(seconds)
+  }
+
+  syncLagFrom(read: () => number): void {
+    this.#syncLagRead = read
   }
 
   roundEntered(round: number): void {

@@ -106,7 +106,7 @@ export async function runNode(config: NodeConfig): Promise<RunningNode> {
   let server: ApiServer | null = null
   let httpUrl: string | null = null
   if (config.http !== null) {
-    const metrics = new NodeMetrics()
+    const metrics = new NodeMetrics({ chainId: genesis.chainId, validator: index })
     bridgeMetrics(node, metrics)
     server = createApiServer(
       { host: config.http.host, port: config.http.port, limits: config.http.rateLimits, corsOrigins: config.http.corsOrigins, payloadBytesMax: genesis.params.payloadBytesMax, loggerInstance: logger },

@@ -12,6 +12,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { z } from 'zod'
 import { runAudit } from '../../audit/run-audit.ts'
 import { toHex } from '../../src/crypto/hash.ts'
+import { SYNOD_VERSION } from '../../src/version.ts'
 import { entryId } from '../../src/log/entry.ts'
 import { genesisId, verifyReceipt } from '../../src/log/verify.ts'
 import { receiptFromJson, receiptToJson, type Receipt } from '../../src/log/receipt.ts'
@@ -19,7 +20,7 @@ import type { SynodClient } from '../client.ts'
 import type { Decision, NamespaceSchemas } from '../types.ts'
 
 export const MCP_SERVER_NAME = 'synod'
-export const MCP_SERVER_VERSION = '0.1.0'
+export const MCP_SERVER_VERSION = SYNOD_VERSION
 
 /** Bounds of the tools' inputs and outputs (a model can ask for a lot). */
 export const MCP_LIMITS = {
@@ -27,6 +28,9 @@ export const MCP_LIMITS = {
    * small enough to fit a model's context. */
   queryItemsMax: 200,
   queryItemsDefault: 20,
+  /** Deadline of one node's answer when a result's block height is looked up: the commit
+   * is done and verified by then, so a slow node only costs the result its height (null). */
+  heightLookupTimeoutMs: 2_000,
 } as const
 
 export interface SynodMcpOptions<S extends NamespaceSchemas> {
@@ -40,6 +44,26 @@ const ID = z.string().regex(/^[0-9a-f]{64}$/, 'an entry id: 64 lower-case hex ch
 const NAMESPACE = z.string().min(1).max(128).regex(/^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/, "lower-case segments of [a-z0-9._-] separated by '/', e.g. 'acme/plans'")
 const REFS = z.array(ID).max(16).optional().describe('Ids of earlier decisions this one refers to (builds on, approves, supersedes...). At most 16.')
 const KEY = z.string().max(128).optional().describe('Optional client key recorded with the decision (e.g. a task id), to recognise it later.')
+/** Any JSON value, typed as such in the tool's JSON Schema (an untyped `{}` schema makes
+ * clients such as the MCP Inspector CLI send the argument as a string). */
+const JSON_PAYLOAD = z.union([z.record(z.string(), z.unknown()), z.array(z.unknown()), z.string(), z.number(), z.boolean(), z.null()])
+  .describe('The decision itself: a JSON object (recommended) or any JSON value, at most the chain\'s payload limit (16 KiB by default). A string holding a JSON object or array (e.g. \'{"goal":"ship"}\') is committed as that object or array, since some clients send every argument as text; any other string is committed as a string.')
+
+/**
+ * The payload an agent meant: a string whose text is a JSON object or array is parsed
+ * (clients that only send text, like the MCP Inspector CLI, would otherwise commit a JSON
+ * string instead of the object); any other value, other strings included, is kept as is.
+ */
+export function payloadFromArgument(value: unknown): unknown {
+  if (typeof value !== 'string') return value
+  const text = value.trim()
+  if (!(text.startsWith('{') && text.endsWith('}')) && !(text.startsWith('[') && text.endsWith(']'))) return value
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return value
+  }
+}
 
 function decisionJson(d: Decision): Record<string, unknown> {
   return {
@@ -63,8 +87,11 @@ function checkpointSummary(r: Receipt): Record<string, unknown> {
   return { height: r.checkpoint.height, logSize: r.checkpoint.logSize, logRoot: toHex(r.checkpoint.logRoot), signers }
 }
 
+/** A result, once: as compact JSON text, which every MCP client hands to its model. No
+ * structuredContent copy (the tools declare no output schema, so it is optional): with
+ * it, each result went over the wire and into the model's context twice in full. */
 function ok(result: Record<string, unknown>): CallToolResult {
-  return { content: [{ type: 'text', text: JSON.stringify(result, null, 2) }], structuredContent: result }
+  return { content: [{ type: 'text', text: JSON.stringify(result) }] }
 }
 
 function failure(err: unknown): CallToolResult {
@@ -77,7 +104,7 @@ function failure(err: unknown): CallToolResult {
   }
   const errors = (e as unknown as { errors?: readonly Error[] }).errors
   if (Array.isArray(errors)) extra.nodeErrors = errors.map((x) => `${x.name}: ${x.message}`)
-  return { isError: true, content: [{ type: 'text', text: JSON.stringify({ error: name, message: e?.message ?? String(err), ...extra }, null, 2) }] }
+  return { isError: true, content: [{ type: 'text', text: JSON.stringify({ error: name, message: e?.message ?? String(err), ...extra }) }] }
 }
 
 async function guarded(run: () => Promise<CallToolResult>): Promise<CallToolResult> {
@@ -91,6 +118,25 @@ async function guarded(run: () => Promise<CallToolResult>): Promise<CallToolResu
 /** The tool name for a typed namespace: commit_ + the namespace with '/' as '_'. */
 export function commitToolName(namespace: string): string {
   return `commit_${namespace.replace(/[^A-Za-z0-9._-]/g, '_')}`.slice(0, 128)
+}
+
+/** The height of the block holding entry `id` at log index `index`, as the first node
+ * that knows it reports it (GET /v1/entries/:id); null if none does in time. */
+async function reportedHeight(nodes: readonly string[], id: string, index: number): Promise<number | null> {
+  for (const base of nodes) {
+    try {
+      const res = await fetch(new URL(`/v1/entries/${id}`, base), { signal: AbortSignal.timeout(MCP_LIMITS.heightLookupTimeoutMs) })
+      if (!res.ok) {
+        await res.body?.cancel()
+        continue
+      }
+      const body = await res.json() as { index?: unknown, height?: unknown }
+      if (body.index === index && Number.isSafeInteger(body.height) && (body.height as number) >= 1) return body.height as number
+    } catch {
+      // This node is down or slow: ask the next.
+    }
+  }
+  return null
 }
 
 async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
@@ -125,20 +171,24 @@ export function createSynodMcpServer<S extends NamespaceSchemas>(options: SynodM
 
   const commit = async (namespace: string, payload: unknown, refs: string[] | undefined, key: string | undefined): Promise<CallToolResult> => {
     const d = await client.commit(namespace, payload as never, { refs, idempotencyKey: key, timeoutMs: options.commitTimeoutMs })
-    return ok({ committed: true, ...decisionJson(d), checkpoint: checkpointSummary(d.receipt) })
+    return ok({ committed: true, ...decisionJson(d), height: await heightOf(d), checkpoint: checkpointSummary(d.receipt) })
   }
+  // A receipt proves inclusion at its checkpoint's height but does not name the block
+  // holding the entry: ask the nodes, and keep an answer only if it agrees with the
+  // verified receipt on the entry's log index.
+  const heightOf = async (d: Decision): Promise<number | null> => d.height ?? await reportedHeight(client.nodes, d.id, d.index)
 
   server.registerTool('commit_decision', {
     title: 'Commit a decision',
-    description: 'Append a decision to the Synod log, signed by this server\'s agent identity. Returns only once the decision is committed by a quorum of validators, with a receipt this server verified (commit certificate, inclusion proof, signature). Use refs to link it to earlier decisions (e.g. the plan it approves). Payloads of namespaces with a schema must match it (see the commit_<namespace> tools).',
+    description: 'Append a decision to the Synod log, signed by this server\'s agent identity. Returns only once the decision is committed by a quorum of validators, with its id, log index, block height and a receipt this server verified (commit certificate, inclusion proof, signature). Use refs to link it to earlier decisions (e.g. the plan it approves). Payloads of namespaces with a schema must match it (see the commit_<namespace> tools).',
     inputSchema: {
       namespace: NAMESPACE.describe("Where the decision goes, e.g. 'acme/plans'. Write access per namespace is set by the chain's genesis policy."),
-      payload: z.unknown().describe('The decision itself: any JSON value (object recommended), at most the chain\'s payload limit (16 KiB by default).'),
+      payload: JSON_PAYLOAD,
       refs: REFS,
       idempotencyKey: KEY,
     },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  }, async ({ namespace, payload, refs, idempotencyKey }) => guarded(() => commit(namespace, payload, refs, idempotencyKey)))
+  }, async ({ namespace, payload, refs, idempotencyKey }) => guarded(() => commit(namespace, payloadFromArgument(payload), refs, idempotencyKey)))
 
   for (const [namespace, schema] of Object.entries(client.schemas ?? {})) {
     server.registerTool(commitToolName(namespace), {
@@ -151,10 +201,13 @@ export function createSynodMcpServer<S extends NamespaceSchemas>(options: SynodM
 
   server.registerTool('get_decision', {
     title: 'Get a decision with its receipt',
-    description: 'Fetch a committed decision by its id, with a receipt verified against the genesis. Fails with EntryNotFoundError (pending: true if it is not yet certified).',
+    description: 'Fetch a committed decision by its id, with its block height and a receipt verified against the genesis. Fails with EntryNotFoundError (pending: true if it is not yet certified).',
     inputSchema: { id: ID.describe('The decision (entry) id') },
     annotations: { readOnlyHint: true, openWorldHint: true },
-  }, async ({ id }) => guarded(async () => ok(decisionJson(await client.get(id)))))
+  }, async ({ id }) => guarded(async () => {
+    const d = await client.get(id)
+    return ok({ ...decisionJson(d), height: await heightOf(d), checkpoint: checkpointSummary(d.receipt) })
+  }))
 
   server.registerTool('query_decisions', {
     title: 'Query decisions',

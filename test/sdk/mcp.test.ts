@@ -1,5 +1,6 @@
 // The MCP server end to end, driven by the MCP SDK's own Client: in memory (every tool),
 // over stdio (`synod mcp` as a subprocess, as an MCP host runs it) and over streamable HTTP.
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -15,7 +16,7 @@ import { genesisToJson } from '../../src/log/genesis.ts'
 import { AgentIdentity, SynodClient } from '../../sdk/index.ts'
 import { saveIdentity } from '../../sdk/identity-file.ts'
 import { createSynodMcpServer } from '../../sdk/mcp/server.ts'
-import { serveHttp } from '../../sdk/mcp/transports.ts'
+import { McpTokenError, serveHttp } from '../../sdk/mcp/transports.ts'
 import { startCluster, type TestCluster } from '../support-sdk/cluster.ts'
 
 type Json = Record<string, unknown>
@@ -24,7 +25,24 @@ function resultJson(result: unknown): Json {
   const r = result as CallToolResult
   const text = r.content.find((c) => c.type === 'text')
   if (text === undefined || text.type !== 'text') throw new Error('no text content')
+  // Sent once: the JSON text only, no structuredContent copy of it.
+  expect(r.structuredContent).toBeUndefined()
+  expect(r.content.length).toBe(1)
   return JSON.parse(text.text) as Json
+}
+
+const TOKEN = 'test-token-0123456789abcdef'
+
+/** POSTs a tools/list to an HTTP MCP endpoint with these headers; resolves the status. */
+function postStatus(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (res) => {
+      res.resume()
+      resolve(res.statusCode ?? 0)
+    })
+    req.on('error', reject)
+    req.end('{"jsonrpc":"2.0","id":1,"method":"tools/list"}')
+  })
 }
 
 const schemas = { 'acme/approvals': z.object({ plan: z.string().regex(/^[0-9a-f]{64}$/), approved: z.boolean(), note: z.string().max(200).optional() }).describe('An approval of a plan.') }
@@ -56,6 +74,35 @@ describe('MCP server (in memory)', () => {
     for (const t of tools) expect(t.description!.length).toBeGreaterThan(40)
   })
 
+  it('regression: payload is typed as JSON in the schema, and a JSON string from a text-only client commits the object', async () => {
+    const { tools } = await client.listTools()
+    const generic = tools.find((t) => t.name === 'commit_decision')!
+    const payload = (generic.inputSchema.properties as Json).payload as { anyOf?: { type: string }[] }
+    expect(payload.anyOf?.map((branch) => branch.type)).toEqual(['object', 'array', 'string', 'number', 'boolean', 'null'])
+    expect(generic.inputSchema.required).toContain('payload')
+    // What the MCP Inspector CLI sent for `--tool-arg payload={"goal":"x"}`.
+    const asText = resultJson(await client.callTool({ name: 'commit_decision', arguments: { namespace: 'acme/text', payload: '{"goal":"from text"}' } }))
+    expect(asText.payload).toEqual({ goal: 'from text' })
+    const listText = resultJson(await client.callTool({ name: 'commit_decision', arguments: { namespace: 'acme/text', payload: ' [1, 2] ' } }))
+    expect(listText.payload).toEqual([1, 2])
+    // Other strings stay strings, malformed JSON text included.
+    const plain = resultJson(await client.callTool({ name: 'commit_decision', arguments: { namespace: 'acme/text', payload: 'ship it' } }))
+    expect(plain.payload).toBe('ship it')
+    const broken = resultJson(await client.callTool({ name: 'commit_decision', arguments: { namespace: 'acme/text', payload: '{not json}' } }))
+    expect(broken.payload).toBe('{not json}')
+  })
+
+  it('results carry the block height', async () => {
+    const committed = resultJson(await client.callTool({ name: 'commit_decision', arguments: { namespace: 'acme/heights', payload: { n: 1 } } }))
+    expect(committed.height).toEqual(expect.any(Number))
+    expect(committed.height as number).toBeGreaterThanOrEqual(1)
+    expect(committed.height as number).toBeLessThanOrEqual((committed.checkpoint as Json).height as number)
+    const got = resultJson(await client.callTool({ name: 'get_decision', arguments: { id: committed.id } }))
+    expect(got.height).toBe(committed.height)
+    const listed = resultJson(await client.callTool({ name: 'query_decisions', arguments: { namespace: 'acme/heights' } }))
+    expect((listed.items as Json[])[0]!.height).toBe(committed.height)
+  })
+
   it('commits, gets, queries, verifies and audits', async () => {
     const committed = resultJson(await client.callTool({ name: 'commit_decision', arguments: { namespace: 'acme/plans', payload: { goal: 'ship v1' }, idempotencyKey: 'plan-1' } }))
     expect(committed.committed).toBe(true)
@@ -74,6 +121,7 @@ describe('MCP server (in memory)', () => {
     expect(got.payload).toEqual({ goal: 'ship v1' })
 
     const listed = resultJson(await client.callTool({ name: 'query_decisions', arguments: { namespace: 'acme/plans', verify: 'receipt' } }))
+    expect((listed.items as Json[])[0]!.height).toBe(got.height)
     expect(listed.count).toBe(1)
 
     const valid = resultJson(await client.callTool({ name: 'verify_receipt', arguments: { receipt: got.receipt } }))
@@ -85,7 +133,7 @@ describe('MCP server (in memory)', () => {
 
     const audit = resultJson(await client.callTool({ name: 'audit_range', arguments: {} }))
     expect(audit.ok).toBe(true)
-    expect(audit.entries).toBe(2)
+    expect(audit.entries).toBeGreaterThanOrEqual(2)
     const elsewhere = await client.callTool({ name: 'audit_range', arguments: { node: 'http://169.254.169.254' } })
     expect((elsewhere as CallToolResult).isError).toBe(true)
   })
@@ -132,27 +180,74 @@ describe('synod mcp over stdio and HTTP', () => {
 
   it('serves the tools over streamable HTTP (stateless)', async () => {
     const synod = new SynodClient({ nodes: cluster.urls, genesis: cluster.net.genesis, identity: AgentIdentity.generate() })
-    const served = await serveHttp(() => createSynodMcpServer({ client: synod }), { port: 0 })
+    const served = await serveHttp(() => createSynodMcpServer({ client: synod }), { port: 0, token: TOKEN })
     const client = new Client({ name: 'http-test', version: '1.0.0' })
     try {
-      await client.connect(new StreamableHTTPClientTransport(new URL(served.url)))
+      await client.connect(new StreamableHTTPClientTransport(new URL(served.url), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }))
       const { tools } = await client.listTools()
       expect(tools.length).toBe(5)
       const committed = resultJson(await client.callTool({ name: 'commit_decision', arguments: { namespace: 'acme/http', payload: [1, 2, 3] } }))
       expect(committed.payload).toEqual([1, 2, 3])
       // DNS-rebinding protection: a request whose Host is not the loopback is refused.
-      const status = await new Promise<number>((resolve, reject) => {
-        const req = request(served.url, { method: 'POST', headers: { host: 'evil.example', 'content-type': 'application/json', accept: 'application/json, text/event-stream' } }, (res) => {
-          res.resume()
-          resolve(res.statusCode ?? 0)
-        })
-        req.on('error', reject)
-        req.end('{"jsonrpc":"2.0","id":1,"method":"tools/list"}')
-      })
-      expect(status).toBe(403)
+      expect(await postStatus(served.url, { host: 'evil.example', authorization: `Bearer ${TOKEN}` })).toBe(403)
     } finally {
       await client.close()
       await served.close()
+    }
+  })
+
+  it('regression: HTTP requires the bearer token (anyone who reaches it signs as the agent)', async () => {
+    const synod = new SynodClient({ nodes: cluster.urls, genesis: cluster.net.genesis, identity: AgentIdentity.generate() })
+    const make = () => createSynodMcpServer({ client: synod })
+    await expect(serveHttp(make, { port: 0 } as never)).rejects.toThrow(McpTokenError)
+    await expect(serveHttp(make, { port: 0, token: 'short' })).rejects.toThrow(/at least 16 characters/)
+    const served = await serveHttp(make, { port: 0, token: TOKEN })
+    try {
+      expect(await postStatus(served.url, {})).toBe(401)
+      expect(await postStatus(served.url, { authorization: 'Bearer wrong-token-0123456789abcdef' })).toBe(401)
+      expect(await postStatus(served.url, { authorization: `Bearer ${TOKEN}x` })).toBe(401)
+      expect(await postStatus(served.url, { authorization: `Basic ${TOKEN}` })).toBe(401)
+      expect(await postStatus(served.url, { authorization: `Bearer ${TOKEN}` })).toBe(200)
+      expect(await postStatus(served.url, { authorization: `bearer ${TOKEN}` })).toBe(200)
+    } finally {
+      await served.close()
+    }
+  })
+
+  it('`synod mcp --http` refuses to start without a token and serves with $SYNOD_MCP_TOKEN', async () => {
+    const args = ['bin/synod.js', 'mcp', '--nodes', cluster.urls.join(','), '--genesis', join(dir, 'genesis.json'), '--identity', join(dir, 'agent.json'), '--http', '0']
+    const run = (env: Record<string, string | undefined>, untilUrl: boolean) => new Promise<{ code: number | null, stderr: string, url: string | null, kill: () => void }>((resolve, reject) => {
+      const child = spawn(process.execPath, args, { cwd: process.cwd(), env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
+      let stderr = ''
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL')
+        reject(new Error(`synod mcp did not start within 20 s: ${stderr}`))
+      }, 20_000)
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString('utf8')
+        const url = /streamable HTTP at (\S+)/.exec(stderr)?.[1]
+        if (untilUrl && url !== undefined) {
+          clearTimeout(timer)
+          resolve({ code: null, stderr, url, kill: () => child.kill('SIGTERM') })
+        }
+      })
+      child.on('exit', (code) => {
+        clearTimeout(timer)
+        resolve({ code, stderr, url: null, kill: () => {} })
+      })
+    })
+    const refused = await run({ SYNOD_MCP_TOKEN: undefined }, false)
+    expect(refused.code).not.toBe(0)
+    expect(refused.stderr).toMatch(/needs a bearer token: set SYNOD_MCP_TOKEN/)
+    const served = await run({ SYNOD_MCP_TOKEN: TOKEN }, true)
+    try {
+      expect(await postStatus(served.url!, {})).toBe(401)
+      const client = new Client({ name: 'cli-http-test', version: '1.0.0' })
+      await client.connect(new StreamableHTTPClientTransport(new URL(served.url!), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }))
+      expect((await client.listTools()).tools.length).toBe(5)
+      await client.close()
+    } finally {
+      served.kill()
     }
   })
 })
