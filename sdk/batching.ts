@@ -213,6 +213,7 @@ export class ReceiptBatcher {
   readonly #bounds: ReceiptBatchBounds
   readonly #queue: QueuedReceipt[] = []
   #open = 0
+  #pumpScheduled = false
   #noBatch = false
   /** Requests sent, for tests and metrics. */
   requests = 0
@@ -226,8 +227,19 @@ export class ReceiptBatcher {
   /** What node.receipt(idHex, signal, timeoutMs, waitMs) would answer or throw. */
   receipt(idHex: string, signal: AbortSignal | undefined, timeoutMs: number | undefined, waitMs: number): Promise<ReceiptAnswer> {
     const answer = enqueue<ReceiptAnswer, QueuedReceipt>(this.#queue, (waiting) => Object.assign(waiting, { idHex, waitMs, timeoutMs, signal }))
-    this.#pump()
+    this.#schedulePump()
     return answer
+  }
+
+  /** Pumps in a microtask, not a timer: the ids that the answers of one request send back
+   * (asked again at once) then go together. */
+  #schedulePump(): void {
+    if (this.#pumpScheduled) return
+    this.#pumpScheduled = true
+    queueMicrotask(() => {
+      this.#pumpScheduled = false
+      this.#pump()
+    })
   }
 
   #pump(): void {
@@ -237,7 +249,7 @@ export class ReceiptBatcher {
       this.#open++
       void this.#send(items).finally(() => {
         this.#open--
-        this.#pump()
+        this.#schedulePump()
       })
     }
   }
