@@ -103,10 +103,13 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDepend
         results[index] = itemError(request, err, null)
       }
     })
+    // One deadline for the whole batch, so that a batch holds its connection no longer
+    // than one single request may (the entries after it answer 503 'timeout').
+    const deadline = performance.now() + limits.backendTimeoutMs
     await Promise.all([...byAgent.values()].map(async (queue) => {
       for (const { index, entry } of queue) {
         try {
-          const result = await admitEntry(admission, entry, (run) => call(request, run))
+          const result = await admitEntry(admission, entry, (run) => call(request, run, Math.max(1, Math.ceil(deadline - performance.now()))))
           results[index] = { httpStatus: submitStatus(result), id: toHex(result.id), status: result.status }
         } catch (err) {
           results[index] = itemError(request, err, toHex(entryId(entry)))

@@ -6,7 +6,7 @@ import { toHex } from '../../src/crypto/hash.ts'
 import { entryId } from '../../src/log/entry.ts'
 import { receiptFromJson } from '../../src/log/receipt.ts'
 import { verifyReceipt } from '../../src/log/verify.ts'
-import { agent, alice, entryJson, makeEntry, postJson, request, startHarness, waitUntil, type Answer, type Harness, type HarnessOptions } from './api-fixture.ts'
+import { agent, alice, delegate, entryJson, makeEntry, postJson, request, startHarness, waitUntil, type Answer, type Harness, type HarnessOptions } from './api-fixture.ts'
 
 const harnesses: Harness[] = []
 afterEach(async () => {
@@ -96,6 +96,58 @@ describe('POST /v1/entries/batch', () => {
     // The same batch again: every entry known.
     const again = await postJson(`${h.url}/v1/entries/batch`, { entries: entries.map(entryJson) })
     expect(again.body.results.map((r: { status: string }) => r.status)).toEqual(entries.map(() => 'duplicate'))
+  })
+
+  it('applies every bad-input rule of the single path to each entry, with the same code and message', async () => {
+    const h = await start()
+    const good = entryJson(makeEntry(alice())) as Record<string, unknown>
+    const bad: unknown[] = [
+      { ...good, seq: '1' },
+      { ...good, seq: -1 },
+      { ...good, seq: 1.5 },
+      { ...good, payload: { a: 1 } },
+      { ...good, payload: 'not json' },
+      { ...good, extra: 1 },
+      { ...good, sig: undefined },
+      { ...good, agent: 'zz'.repeat(32) },
+      { ...good, agent: (good.agent as string).toUpperCase() },
+      { ...good, sig: 'abc' },
+      { ...good, agent: 'ab'.repeat(31) },
+      { ...good, namespace: 'Team//X' },
+      { ...good, refs: Array(17).fill('00'.repeat(32)) },
+      { ...good, payload: '"\ud800"' },
+      { ...good, payload: JSON.stringify('x'.repeat(20 * 1024)) },
+      [good],
+      42,
+      JSON.parse('['.repeat(2000) + ']'.repeat(2000)),
+    ]
+    // JSON.stringify drops the undefined sig, as the single-path test sends it.
+    const answer = await postJson(`${h.url}/v1/entries/batch`, { entries: [...bad, good] })
+    expect(answer.status).toBe(200)
+    const results = answer.body.results as Record<string, unknown>[]
+    for (const [i, body] of bad.entries()) {
+      const alone = await postJson(`${h.url}/v1/entries`, body)
+      expect({ i, ...comparable(results[i]!) }).toEqual({ i, ...asItem(alone) })
+      expect(results[i]!.httpStatus).toBe(400)
+    }
+    expect(results[bad.length]).toMatchObject({ httpStatus: 202, status: 'accepted' })
+    expect(h.backend.mempoolSize).toBe(1)
+  })
+
+  it('bounds the whole batch by one backend deadline: entries after it answer 503 timeout', async () => {
+    const a = alice()
+    const entries = Array.from({ length: 4 }, () => makeEntry(a))
+    // The first entry is admitted; the second hangs until the deadline aborts it.
+    const h = await start({
+      limits: { backendTimeoutMs: 300 },
+      wrap: (backend) => delegate(backend, { submitEntry: async (entry, signal) => {
+        if (entry.seq !== entries[0]!.seq) await new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))
+        return backend.submitEntry(entry, signal)
+      } }),
+    })
+    const answer = await postJson(`${h.url}/v1/entries/batch`, { entries: entries.map(entryJson) })
+    const codes = (answer.body.results as { httpStatus: number, error?: { code: string } }[]).map((r) => r.error?.code ?? r.httpStatus)
+    expect(codes).toEqual([202, 'timeout', 'timeout', 'timeout'])
   })
 
   it('answers a malformed envelope with one 400 (or 413 over the count) and keeps serving', async () => {
