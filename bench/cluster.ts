@@ -11,7 +11,7 @@
 //         took it; committed = the node served the receipt (200), not verified here: the
 //         verification cost is the probe's. Meanwhile a latency probe (its own agent)
 //         commits one entry at a time through the SDK, end to end and verified;
-//       sdk: k SynodClient agents (as before: per-agent submissions serialised by the SDK);
+//       sdk: k SynodClient agents (each agent's concurrent commits batched by the SDK);
 //   - an open-loop sweep per payload size: commits start on a fixed schedule (rate r),
 //     whatever the system does, and latency counts from the scheduled start, so queueing
 //     in the generator is included (no coordinated omission); the rate grows until the

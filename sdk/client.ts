@@ -29,6 +29,7 @@ import {
 } from './errors.ts'
 import type { AgentIdentity } from './identity.ts'
 import { SDK_DEFAULTS, SDK_LIMITS } from './limits.ts'
+import { ReceiptBatcher, SubmitPipeline } from './batching.ts'
 import { NodeApi, type FetchLike, type RawRecord, type ReceiptAnswer } from './node-api.ts'
 import { ClockSequence, type SequenceSource } from './sequence.ts'
 import type { CommittedDecision, Decision, NamespaceSchemas, PayloadInput, PayloadOutput, VerifyLevel } from './types.ts'
@@ -69,6 +70,15 @@ export interface SynodClientOptions<S extends NamespaceSchemas = NamespaceSchema
   readonly resubmitMs?: number
   readonly faultCooldownMs?: number
   readonly reconnectMs?: number
+  /** Coalescing of concurrent commits into batch requests (docs/sdk.md "Batching");
+   * default on with SDK_DEFAULTS' bounds. false: one entry per request, one entry in
+   * flight at a time (the behaviour before batches). */
+  readonly batch?: false | {
+    readonly entriesMax?: number
+    readonly bytesMax?: number
+    readonly lingerMs?: number
+    readonly receiptIdsMax?: number
+  }
 }
 
 export interface CommitOptions {
@@ -169,9 +179,12 @@ export class SynodClient<S extends NamespaceSchemas = NamespaceSchemas> {
   readonly #submitOrder: readonly NodeApi[]
   /** node url -> time (ms) until which it is asked last. */
   readonly #suspectUntil = new Map<string, number>()
-  /** Serialises seq allocation and first acceptance, so this client's entries reach the
-   * nodes in seq order (a node refuses a seq below one it already has). */
-  #submitGate: Promise<void> = Promise.resolve()
+  /** Every submission of this client, in one queue: each node receives this client's
+   * entries in seq order (a node refuses a seq below one it already has), concurrent
+   * commits coalesced into batch requests (batching.ts). */
+  readonly #pipeline: SubmitPipeline
+  /** Per node url: its receipt requests, coalesced. */
+  readonly #receiptBatchers = new Map<string, ReceiptBatcher>()
 
   constructor(options: SynodClientOptions<S>) {
     if (options.nodes.length === 0) throw new ConfigurationError('give at least one node URL')
@@ -210,6 +223,21 @@ export class SynodClient<S extends NamespaceSchemas = NamespaceSchemas> {
     this.#nodes = [...urls].map((url) => new NodeApi(url, { fetch: fetchImpl, requestTimeoutMs: this.#settings.requestTimeoutMs }))
     this.#submitTo = Math.max(1, Math.min(options.submitTo ?? this.#set.f + 1, this.#nodes.length))
     this.#submitOrder = this.#ordered()
+    const batch = options.batch ?? {}
+    this.#pipeline = new SubmitPipeline(batch === false
+      ? { entriesMax: 1, bytesMax: Number.MAX_SAFE_INTEGER, lingerMs: 0 }
+      : { entriesMax: batch.entriesMax ?? SDK_DEFAULTS.batchEntriesMax, bytesMax: batch.bytesMax ?? SDK_DEFAULTS.batchBytesMax, lingerMs: batch.lingerMs ?? SDK_DEFAULTS.batchLingerMs })
+    const receiptBounds = batch === false
+      ? { idsMax: 1, requestsMax: Number.MAX_SAFE_INTEGER }
+      : { idsMax: batch.receiptIdsMax ?? SDK_DEFAULTS.receiptBatchIdsMax, requestsMax: SDK_DEFAULTS.receiptRequestsPerNodeMax }
+    for (const node of this.#nodes) this.#receiptBatchers.set(node.url, new ReceiptBatcher(node, receiptBounds))
+  }
+
+  /** HTTP requests sent for submissions and receipt waits so far (for tests and benchmarks). */
+  get requestCounts(): { readonly submit: number, readonly receipt: number } {
+    let receipt = 0
+    for (const b of this.#receiptBatchers.values()) receipt += b.requests
+    return { submit: this.#pipeline.requests, receipt }
   }
 
   /** The payload schemas per namespace this client was given. */
@@ -271,18 +299,15 @@ export class SynodClient<S extends NamespaceSchemas = NamespaceSchemas> {
     for (let resigned = 0; ; resigned++) {
       const accepted = new Set<string>()
       let entry: Entry
-      // Phase 1, in seq order with this client's other commits: sign, and get the entry
-      // into at least one node (resigning only if every answer was 'stale-seq').
-      let release: (() => void) | null = null
+      // Phase 1, in seq order with this client's other commits (the seq is drawn and the
+      // entry queued in one step, and the pipeline keeps queue order per node): sign, and
+      // get the entry into at least one node (resigning only if every answer was 'stale-seq').
       try {
-        release = await this.#enterGate(deadline)
         entry = await this.#firstAcceptance(sign, attempt, accepted, deadline, options.signal)
       } catch (err) {
         if (isAbortOf(err, options.signal)) throw err
         if (deadline.aborted) throw new NoQuorumReachableError(`commit to '${namespace}' within ${timeoutMs} ms`, attempt.list())
         throw err
-      } finally {
-        release?.()
       }
       // Phase 2: spread to f+1 nodes, poll for a receipt, resubmit now and then.
       const outcome = await this.#awaitCommit(entry, attempt, accepted, deadline, options.signal, timeoutMs)
@@ -318,34 +343,6 @@ export class SynodClient<S extends NamespaceSchemas = NamespaceSchemas> {
     const problem = payloadJsonProblem(text)
     if (problem !== null) throw new InvalidEntryError(`the payload is not a valid payload JSON text: ${problem}`)
     return text
-  }
-
-  /** Waits for this client's earlier commits to be accepted somewhere (or to give up).
-   * Abortable: an aborted wait still passes the turn on when it comes. */
-  async #enterGate(signal: AbortSignal): Promise<() => void> {
-    let release!: () => void
-    const mine = new Promise<void>((resolve) => { release = resolve })
-    const before = this.#submitGate
-    this.#submitGate = before.then(() => mine)
-    if (signal.aborted) {
-      void before.then(release)
-      throw signal.reason
-    }
-    let onAbort: (() => void) | undefined
-    const aborted = new Promise<never>((_resolve, reject) => {
-      onAbort = () => reject(signal.reason)
-      signal.addEventListener('abort', onAbort, { once: true })
-    })
-    try {
-      await Promise.race([before, aborted])
-    } catch (err) {
-      void before.then(release)
-      throw err
-    } finally {
-      signal.removeEventListener('abort', onAbort!)
-      aborted.catch(() => {})
-    }
-    return release
   }
 
   /** Nodes to submit entries to, in this client's fixed order (drawn once: different
@@ -405,7 +402,7 @@ export class SynodClient<S extends NamespaceSchemas = NamespaceSchemas> {
       if (targets.length === 0) throw new NoQuorumReachableError('commit', attempt.list())
       await Promise.all(targets.map(async (node) => {
         try {
-          const answer = await node.submit(entry, deadline)
+          const answer = await this.#pipeline.submit(node, entry, deadline)
           if (answer.id !== toHex(entryId(entry))) {
             this.#fault(attempt, new InvalidProofError(node.url, 'id-mismatch', `answered id ${answer.id} for an entry whose id is ${toHex(entryId(entry))}`))
             return
@@ -464,7 +461,7 @@ export class SynodClient<S extends NamespaceSchemas = NamespaceSchemas> {
     const waits = new ReceiptWaits(attempt, background, signal, (node) => this.#pollReceipt(node, idHex, encoded, attempt, background, signal, (answer) => onVerdict(node.url, answer.lastSeq, answer.error)))
     const submitTo = async (node: NodeApi): Promise<void> => {
       try {
-        await node.submit(entry, background)
+        await this.#pipeline.submit(node, entry, background)
         accepted.add(node.url)
         waits.start(node)
       } catch (err) {
@@ -547,7 +544,7 @@ export class SynodClient<S extends NamespaceSchemas = NamespaceSchemas> {
     while (!background.aborted && !attempt.faulty.has(node.url)) {
       const asked = Date.now()
       try {
-        const answer = await node.receipt(idHex, background, waitMs + this.#settings.receiptRequestTimeoutMs, waitMs)
+        const answer = await this.#receiptBatchers.get(node.url)!.receipt(idHex, background, waitMs + this.#settings.receiptRequestTimeoutMs, waitMs)
         failures = 0
         if (answer.status === 'certified') {
           this.#checkReceipt(node.url, answer.receipt, idHex, expected)
@@ -558,7 +555,8 @@ export class SynodClient<S extends NamespaceSchemas = NamespaceSchemas> {
           onSuperseded(answer)
           return null
         }
-        if (waitMs === 0 || Date.now() - asked < waitMs / 2) {
+        // A batch that ended early because another id settled: ask again at once.
+        if (answer.early !== true && (waitMs === 0 || Date.now() - asked < waitMs / 2)) {
           // Answered without waiting: poll this node at growing intervals instead.
           await sleep(Math.floor(pollMs * (0.5 + this.#random())), background)
           pollMs = Math.min(this.#settings.receiptPollMaxMs, Math.ceil(pollMs * 1.5))

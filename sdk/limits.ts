@@ -54,6 +54,22 @@ export const SDK_DEFAULTS = {
   /** A node that served an invalid proof is asked last for this long (it is still asked
    * when every other node fails: trust comes from verification, not from reputation). */
   faultCooldownMs: 60_000,
+  /** commit() batching (sdk/batching.ts): commits that arrive while this client's
+   * submissions are in flight go out together in the next POST /v1/entries/batch, at
+   * most this many entries (the API takes up to 256)... */
+  batchEntriesMax: 128,
+  /** ...and at most this many bytes of entry JSON per node request (the API's body limit
+   * is 448 KiB; an entry larger than this goes alone, as a single submit). */
+  batchBytesMax: 256 * 1024,
+  /** After a batch answered, time to let more commits join the next one before it goes
+   * (only when it is not full). Never on an idle client: a commit with nothing in flight
+   * is sent at once. */
+  batchLingerMs: 2,
+  /** Most ids in one receipt request (POST /v1/receipts/batch; the API takes up to 256). */
+  receiptBatchIdsMax: 128,
+  /** Receipt requests open at once per node: a second one starts for new ids while one
+   * waits, so that ids which settle late do not hold back ids that settle early. */
+  receiptRequestsPerNodeMax: 2,
   /** subscribe(): wait before reconnecting to the next node after a stream ends. */
   reconnectMs: 100,
 } as const

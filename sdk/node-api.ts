@@ -24,8 +24,10 @@ export interface RawRecord {
 export type ReceiptAnswer =
   | { readonly status: 'certified', readonly receipt: Receipt }
   /** Known to the node but not yet covered by a commit certificate. */
-  | { readonly status: 'pending' }
-  | { readonly status: 'unknown' }
+  | { readonly status: 'pending', readonly early?: boolean }
+  /** `early`: a batch long poll ended before its wait because another of its ids
+   * settled; this one may settle soon (ask again at once). */
+  | { readonly status: 'unknown', readonly early?: boolean }
   /** The node says the entry can never commit: `lastSeq`, its agent's committed seq,
    * passed the entry's seq (HTTP 410 seq-superseded). One node's word: the client needs
    * f+1 of them. `error` is that answer, for the error the client may throw. */
@@ -35,6 +37,12 @@ export interface SubmitAnswer {
   readonly id: string
   readonly status: 'accepted' | 'duplicate'
 }
+
+/** One entry's answer in a batch submit: what the single submit would answer or throw. */
+export type BatchSubmitAnswer = { readonly ok: true, readonly answer: SubmitAnswer } | { readonly ok: false, readonly error: NodeError }
+
+/** One id's answer in a batch receipt request, or the error the single request would throw. */
+export type BatchReceiptAnswer = ReceiptAnswer | NodeError
 
 export interface QueryParams {
   readonly namespace?: string
@@ -92,6 +100,11 @@ function retryAfterMsOf(res: Response): number | null {
   if (header === null) return null
   const seconds = Number(header)
   return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, 3600) * 1000 : null
+}
+
+/** The JSON body of POST /v1/entries for an entry. */
+export function entryBody(entry: Entry): string {
+  return JSON.stringify(toJson(entryToCbor(entry)))
 }
 
 export class NodeApi {
@@ -155,17 +168,104 @@ export class NodeApi {
     return new MalformedResponseError(this.url, `${what}${err === undefined ? '' : `: ${(err as Error).message}`}`)
   }
 
-  /** POST /v1/entries. */
-  async submit(entry: Entry, signal?: AbortSignal): Promise<SubmitAnswer> {
+  /** POST /v1/entries (`body`: the entry's JSON, when the caller has it already). */
+  async submit(entry: Entry, signal?: AbortSignal, json = entryBody(entry)): Promise<SubmitAnswer> {
     const res = await this.#request('/v1/entries', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(toJson(entryToCbor(entry))),
+      body: json,
     }, signal)
     if (res.status !== 200 && res.status !== 202) throw await this.#error(res, signal)
     const body = await this.#json(res, signal)
     if (!isObject(body) || typeof body.id !== 'string' || !HASH_HEX.test(body.id)) throw this.#malformed('POST /v1/entries: no entry id in the answer')
     return { id: body.id, status: res.status === 202 ? 'accepted' : 'duplicate' }
+  }
+
+  /**
+   * POST /v1/entries/batch: the JSON bodies of several entries (as submit() would send
+   * them) in one request; one answer per entry, in order. Throws for a failure of the
+   * whole request (unreachable, 429, 404 no-route from a node without batches...).
+   */
+  async submitBatch(bodies: readonly string[], signal?: AbortSignal): Promise<BatchSubmitAnswer[]> {
+    const res = await this.#request('/v1/entries/batch', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"entries":[${bodies.join(',')}]}`,
+    }, signal)
+    if (res.status !== 200) throw await this.#error(res, signal)
+    const items = this.#batchItems(await this.#json(res, signal), bodies.length, 'POST /v1/entries/batch')
+    return items.map((item): BatchSubmitAnswer => {
+      const status = item.httpStatus
+      if (status === 200 || status === 202) {
+        if (typeof item.id !== 'string' || !HASH_HEX.test(item.id)) return { ok: false, error: this.#malformed('POST /v1/entries/batch: a result without an entry id') }
+        return { ok: true, answer: { id: item.id, status: status === 202 ? 'accepted' : 'duplicate' } }
+      }
+      return { ok: false, error: this.#itemError(item, 'POST /v1/entries/batch') }
+    })
+  }
+
+  /**
+   * POST /v1/receipts/batch: the receipts of several ids in one request; with `waitMs` > 0
+   * a long poll that answers as soon as any id settles (or after waitMs). One answer per
+   * id, in order; throws for a failure of the whole request.
+   */
+  async receiptBatch(idHexes: readonly string[], signal: AbortSignal | undefined, timeoutMs: number | undefined, waitMs: number): Promise<BatchReceiptAnswer[]> {
+    const res = await this.#request('/v1/receipts/batch', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ids: idHexes, wait: Math.floor(waitMs) }),
+    }, signal, timeoutMs)
+    if (res.status !== 200) throw await this.#error(res, signal)
+    const items = this.#batchItems(await this.#json(res, signal), idHexes.length, 'POST /v1/receipts/batch')
+    const answers = items.map((item, i): BatchReceiptAnswer => {
+      const where = `POST /v1/receipts/batch ${idHexes[i]}`
+      switch (item.httpStatus) {
+        case 200:
+          if (!isObject(item.receipt)) return this.#malformed(`${where}: no receipt in the answer`)
+          try {
+            return { status: 'certified', receipt: receiptFromJson(item.receipt) }
+          } catch (err) {
+            return this.#malformed(`${where}: the receipt does not decode`, err)
+          }
+        case 202:
+          return { status: 'pending' }
+        default: {
+          const err = this.#itemError(item, where)
+          if (err instanceof NodeResponseError && err.status === 404 && err.code === 'unknown-entry') return { status: 'unknown' }
+          if (err instanceof NodeResponseError && err.status === 410 && err.code === 'seq-superseded') {
+            const { seq, lastSeq } = err.details
+            if (!isUint(seq) || !isUint(lastSeq) || lastSeq < seq) return this.#malformed(`${where}: 410 seq-superseded without a seq and a lastSeq at or above it`)
+            return { status: 'superseded', seq, lastSeq, error: err }
+          }
+          return err
+        }
+      }
+    })
+    // A long poll that ended because some id settled: the others may settle soon.
+    const settled = answers.some((a) => !(a instanceof NodeError) && (a.status === 'certified' || a.status === 'superseded'))
+    if (waitMs === 0 || !settled) return answers
+    return answers.map((a) => (a instanceof NodeError || (a.status !== 'pending' && a.status !== 'unknown') ? a : { status: a.status, early: true }))
+  }
+
+  /** The `results` of a batch answer: exactly `count` objects with an httpStatus. */
+  #batchItems(body: unknown, count: number, where: string): Record<string, unknown>[] {
+    if (!isObject(body) || !Array.isArray(body.results) || body.results.length !== count) throw this.#malformed(`${where}: not ${count} results`)
+    for (const item of body.results) {
+      if (!isObject(item) || !isUint(item.httpStatus)) throw this.#malformed(`${where}: a result without an httpStatus`)
+    }
+    return body.results as Record<string, unknown>[]
+  }
+
+  /** A batch item's error, as the single request would have thrown it. */
+  #itemError(item: Record<string, unknown>, where: string): NodeError {
+    const status = item.httpStatus as number
+    const error = isObject(item.error) ? item.error : null
+    if (error === null || typeof error.code !== 'string') return this.#malformed(`${where}: result ${status} without an error code`)
+    const message = typeof error.message === 'string' ? error.message.slice(0, 500) : `HTTP ${status}`
+    const details: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(error)) if (k !== 'code' && k !== 'message' && (typeof v === 'number' || typeof v === 'string')) details[k] = v
+    const retryAfterMs = isUint(item.retryAfterMs) ? Math.min(item.retryAfterMs, 3_600_000) : null
+    return new NodeResponseError(this.url, status, error.code.slice(0, 64), message, retryAfterMs, details)
   }
 
   /** GET /v1/receipts/:id, or with `waitMs` > 0 the long poll GET /v1/receipts/:id?wait=MS

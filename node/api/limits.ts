@@ -51,6 +51,14 @@ export interface ApiLimits {
    * over it the server answers 503 'waiters-exhausted' (retry, or poll without wait).
    * Below connectionsMax so that waiters cannot take every connection. */
   readonly receiptWaitersMax: number
+  /** Most entries in one POST /v1/entries/batch (the body limit, bodyBytesMax, bounds
+   * its bytes too). Each entry is checked and admitted as on the single path, entries of
+   * one agent one after another: 256 small entries take a few ms of verification, far
+   * inside backendTimeoutMs. Over it: 413 'batch-too-large'. */
+  readonly batchEntriesMax: number
+  /** Most ids in one POST /v1/receipts/batch. Each waiting id counts as one receipt
+   * waiter (receiptWaitersMax); 256 ids of 64 hex characters are ~17 KiB of body. */
+  readonly receiptBatchIdsMax: number
   /** Time to receive a whole request (headers and body): stops slow-loris uploads. */
   readonly requestTimeoutMs: number
   /** Time to receive a request's headers: a client that sends them a byte at a time (or
@@ -97,6 +105,8 @@ export const API_LIMITS: ApiLimits = {
   backendTimeoutMs: 10_000,
   receiptWaitMsMax: 10_000,
   receiptWaitersMax: 1024,
+  batchEntriesMax: 256,
+  receiptBatchIdsMax: 256,
   requestTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,
   connectionsMax: 2048,

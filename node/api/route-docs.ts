@@ -111,6 +111,19 @@ const entryStatus: JsonSchema = {
   },
 }
 
+/** One item of a batch answer: the single route's status, then its body fields or its error. */
+const batchResult: JsonSchema = {
+  type: 'object',
+  required: ['httpStatus'],
+  properties: {
+    httpStatus: { type: 'integer', minimum: 200, maximum: 599, description: 'the status the single route would have answered' },
+    id: hex32,
+    status: { type: 'string' },
+    error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } },
+    retryAfterMs: { ...uint, description: 'where the single route would send Retry-After' },
+  },
+}
+
 const media = (type: string, description: string, schema: JsonSchema = { type: 'string' }): JsonSchema => ({ description, content: { [type]: { schema } } })
 
 /** By "METHOD /fastify/url". */
@@ -122,6 +135,29 @@ export const ROUTE_DOCS: ReadonlyMap<string, RouteDoc> = new Map<string, RouteDo
     response: {
       202: { description: 'new to this node: in its mempool and gossiped', type: 'object', required: ['id', 'status'], additionalProperties: false, properties: { id: hex32, status: { const: 'accepted' } } },
       200: { description: 'this node already has this exact entry', type: 'object', required: ['id', 'status'], additionalProperties: false, properties: { id: hex32, status: { const: 'duplicate' } } },
+      '4xx': errorAnswer,
+      '5xx': errorAnswer,
+    },
+  }],
+  ['POST /v1/entries/batch', {
+    summary: 'Submit many signed entries; each answered as POST /v1/entries would answer it',
+    tags: ['entries'],
+    body: { type: 'object', required: ['entries'], additionalProperties: false, properties: { entries: { type: 'array', minItems: 1, maxItems: 256, items: entry } } },
+    response: {
+      200: { type: 'object', required: ['results'], additionalProperties: false, properties: { results: { type: 'array', items: batchResult } } },
+      '4xx': errorAnswer,
+      '5xx': errorAnswer,
+    },
+  }],
+  ['POST /v1/receipts/batch', {
+    summary: 'Receipts of many entries; wait= long-polls until any of them settles',
+    tags: ['entries'],
+    body: {
+      type: 'object', required: ['ids'], additionalProperties: false,
+      properties: { ids: { type: 'array', minItems: 1, maxItems: 256, items: { type: 'string' } }, wait: { ...uint, maximum: 10_000, description: 'milliseconds to wait, 0 to 10000' } },
+    },
+    response: {
+      200: { type: 'object', required: ['results'], properties: { results: { type: 'array', items: batchResult }, early: { type: 'boolean', description: 'the long poll ended before wait ms: ask again for the ids still pending' } } },
       '4xx': errorAnswer,
       '5xx': errorAnswer,
     },

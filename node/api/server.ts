@@ -7,16 +7,15 @@
 // handler throws, and unknown errors answer 500 without details.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { AddressInfo } from 'node:net'
-import { CodecError } from '../../src/codec/errors.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import { ccToCbor } from '../../src/log/certificates.ts'
-import { encodeEntry, entryFromCbor, entryToCbor, type Entry } from '../../src/log/entry.ts'
+import { entryToCbor, type Entry } from '../../src/log/entry.ts'
 import { EXPORT_FORMAT, exportHeaderToCbor, frameBytes, frameRecord } from '../../src/log/export.ts'
-import { fromJson, toJson, type JsonValue } from '../../src/log/json.ts'
+import { toJson, type JsonValue } from '../../src/log/json.ts'
 import { receiptToJson } from '../../src/log/receipt.ts'
 import { LIMITS } from '../../src/limits.ts'
 import type { BlockExport, LogRecord, NodeBackend } from './backend.ts'
-import { ApiError, EntrySupersededError, httpAnswerOf, type HttpErrorAnswer } from './errors.ts'
+import { ApiError, httpAnswerOf, type HttpErrorAnswer } from './errors.ts'
 import { API_LIMITS, type ApiLimits } from './limits.ts'
 import type { NodeMetrics, StreamCloseReason } from '../metrics/metrics.ts'
 import { onlyKnown, optionalCursor, optionalHash, optionalNamespace, optionalUint, pageLimit, requiredHash, requiredUint } from './params.ts'
@@ -25,6 +24,9 @@ import { addressKey, TokenBuckets } from './rate-limit.ts'
 import { pumpToClient, sseEvent, type PumpResult } from './stream.ts'
 import { installCors, type CorsOrigins } from './cors.ts'
 import { installOpenApi } from './openapi.ts'
+import { admitEntry, parseEntryBody, submitStatus } from './submit.ts'
+import { receiptAnswer } from './receipts.ts'
+import { registerBatchRoutes } from './batch.ts'
 
 export interface ApiServerOptions {
   /** Address to listen on; default 127.0.0.1 (expose it on purpose). */
@@ -128,22 +130,6 @@ function sendError(reply: FastifyReply, answer: HttpErrorAnswer): FastifyReply {
   return reply.code(answer.status).type('application/json; charset=utf-8').send(errorBody(answer.code, answer.message, answer.details))
 }
 
-/** Reads a POST /v1/entries body into an Entry: the JSON form of src/log/json.ts, checked
- * by the same strict reader as binary input. */
-function parseEntryBody(body: unknown, payloadBytesMax: number): Entry {
-  if (body === undefined || body === null) throw new ApiError(400, 'missing-body', 'send the entry as a JSON object')
-  try {
-    const entry = entryFromCbor(fromJson(body, 'entry'), payloadBytesMax)
-    // The strict reader takes JSON strings as they are; a lone surrogate has no UTF-8
-    // form and so no canonical encoding: find out here, not deep in the backend.
-    encodeEntry(entry)
-    return entry
-  } catch (err) {
-    if (err instanceof CodecError) throw new ApiError(400, 'malformed-entry', err.message)
-    throw err
-  }
-}
-
 export function createApiServer(options: ApiServerOptions, dependencies: ApiServerDependencies): ApiServer {
   const { backend, metrics } = dependencies
   const limits: ApiLimits = { ...API_LIMITS, ...options.limits }
@@ -187,8 +173,8 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
   /** Requests answered by a hand-written stream: their metrics are recorded by hand. */
   const streamed = new WeakSet<FastifyRequest>()
   let closing = false
-  /** Receipt long polls (GET /v1/receipts/:id?wait=) waiting now. */
-  let receiptWaiters = 0
+  /** Receipt long polls (GET /v1/receipts/:id?wait=, and each waiting id of a batch) waiting now. */
+  const receiptWaiters = { count: 0 }
 
   // --- errors ---
 
@@ -340,19 +326,13 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
 
   // Before the routes: it collects them as they are added.
   installOpenApi(app)
+  const admission = { backend, metrics, limits, agentBuckets }
 
   app.post('/v1/entries', async (request, reply) => {
     onlyKnown(request.query, [])
     const entry = parseEntryBody(request.body, payloadBytesMax)
-    const agent = toHex(entry.agent)
-    const allowed = agentBuckets.check(agent)
-    if (!allowed.ok) {
-      metrics.httpRateLimited('agent')
-      throw new ApiError(429, 'agent-rate-limited', `agent ${agent} is over ${limits.agentRatePerSecond} entries per second`, allowed.retryAfterMs)
-    }
-    const result = await call(request, (signal) => backend.submitEntry(entry, signal))
-    if (result.status === 'accepted') agentBuckets.charge(agent)
-    return reply.code(result.status === 'accepted' ? 202 : 200).send({ id: toHex(result.id), status: result.status })
+    const result = await admitEntry(admission, entry, (run) => call(request, run))
+    return reply.code(submitStatus(result)).send({ id: toHex(result.id), status: result.status })
   })
 
   app.get('/v1/entries/:id', async (request) => {
@@ -387,31 +367,24 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
     if (waitMs === 0) {
       receipt = await call(request, (signal) => backend.getReceipt(id, signal))
     } else {
-      if (receiptWaiters >= limits.receiptWaitersMax) {
+      if (receiptWaiters.count >= limits.receiptWaitersMax) {
         metrics.httpRateLimited('receipt-waiters')
-        throw new ApiError(503, 'waiters-exhausted', `the node has ${receiptWaiters} receipt waits open, its limit: retry, or ask without wait`, 1000)
+        throw new ApiError(503, 'waiters-exhausted', `the node has ${receiptWaiters.count} receipt waits open, its limit: retry, or ask without wait`, 1000)
       }
-      receiptWaiters++
+      receiptWaiters.count++
       try {
         // The wait is the client's; the backend's own deadline comes on top of it.
         receipt = await call(request, (signal) => backend.awaitReceipt(id, waitMs, signal), waitMs + limits.backendTimeoutMs)
       } finally {
-        receiptWaiters--
+        receiptWaiters.count--
       }
     }
-    if (receipt !== null) return { id: toHex(id), status: 'certified', receipt: receiptToJson(receipt) }
-    const found = await call(request, (signal) => backend.getEntry(id, signal))
-    if (found === null) throw new ApiError(404, 'unknown-entry', `entry ${toHex(id)} is not known to this node`)
-    // Final: waiting longer would not help (410 seq-superseded).
-    if (found.status === 'superseded') throw new EntrySupersededError(toHex(id), found.seq, found.lastSeq)
-    const committed = found.status === 'committed'
-    return reply.code(202).header('retry-after', '1').send({
-      id: toHex(id),
-      status: 'pending',
-      height: committed ? found.height : null,
-      index: committed ? found.index : null,
-    })
+    const answer = await receiptAnswer(backend, id, receipt, (run) => call(request, run))
+    if (answer.httpStatus === 202) void reply.header('retry-after', '1')
+    return reply.code(answer.httpStatus).send(answer.body)
   })
+
+  registerBatchRoutes(app, { admission, backend, metrics, limits, payloadBytesMax, ipBuckets, receiptWaiters, call })
 
   app.get('/v1/entries', async (request) => {
     const q = request.query as Record<string, unknown>

@@ -90,7 +90,12 @@ describe('an entry superseded by a later seq of its agent', () => {
   it("submits a client's entries to the same f+1 nodes, so that every node sees them in seq order", async () => {
     const posts = new Map<string, number>()
     const counting = (url: string, init?: RequestInit): Promise<Response> => {
-      if (init?.method === 'POST') posts.set(new URL(url).origin, (posts.get(new URL(url).origin) ?? 0) + 1)
+      // Entries submitted per node, alone or in batches (receipt batches are POSTs too).
+      const { origin, pathname } = new URL(url)
+      if (init?.method === 'POST' && pathname.startsWith('/v1/entries')) {
+        const entries = pathname.endsWith('/batch') ? (JSON.parse(String(init.body)) as { entries: unknown[] }).entries.length : 1
+        posts.set(origin, (posts.get(origin) ?? 0) + entries)
+      }
       return fetch(url, init)
     }
     const c = client(23, { fetch: counting, submitTo: 2 })
