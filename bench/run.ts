@@ -11,7 +11,7 @@ import { arch, availableParallelism, cpus, loadavg, platform, totalmem } from 'n
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { linePlot, type Series } from './svg-plot.ts'
+import { clusterPlots, type Sweep } from './cluster-plots.ts'
 
 const { values } = parseArgs({
   options: {
@@ -91,8 +91,6 @@ if (results.core !== undefined) {
   }
 }
 
-interface Step { offeredPerSec: number, committedPerSec: number, p50Ms: number | null, p99Ms: number | null, nodeCpuCores: (number | null)[], nodeCpuMsPerCommit?: number | null, nodeRssMB: (number | null)[], generatorCpuCores: number, saturated: boolean }
-interface Sweep { payloadBytes: number, saturationPerSec: number, steps: Step[], at80: Step }
 if (results.cluster !== undefined) {
   const c = results.cluster as { nodes: number, agents: number, light: { p50Ms: number, p99Ms: number, nodeCpuMsPerCommit?: number | null }, sweeps: Sweep[], final: { logSize: number, nodeRssMB: number[], nodePeakRssMB: number[] } }
   const limit = limitFor(c.nodes)
@@ -104,20 +102,8 @@ if (results.cluster !== undefined) {
   }
   const rssMax = Math.max(...c.final.nodeRssMB)
   rows.push({ section: 'cluster', figure: `RSS per validator at the end (log size ${c.final.logSize}), MB (peak ${Math.max(...c.final.nodePeakRssMB)})`, value: c.final.nodeRssMB.join(' / '), limit: '', ratio: '', target: '<= 250 after 1,000,000 entries', met: c.final.logSize >= 1_000_000 ? yes(rssMax <= 250) : `not at 1M (${rssMax <= 250 ? 'under' : 'over'} 250 already)` })
-  for (const s of c.sweeps) {
-    const tput: Series[] = [
-      { name: 'committed/s', points: [...s.steps, s.at80].map((p) => [p.offeredPerSec, p.committedPerSec] as const) },
-      { name: 'offered = committed', points: [[0, 0], [Math.max(...s.steps.map((p) => p.offeredPerSec)), Math.max(...s.steps.map((p) => p.offeredPerSec))]], dashed: true },
-      { name: `limit ${limit}/s`, points: [[0, limit], [Math.max(...s.steps.map((p) => p.offeredPerSec)), limit]], dashed: true },
-    ]
-    const lat: Series[] = [
-      { name: 'p50 ms', points: [...s.steps, s.at80].filter((p) => p.p50Ms !== null).map((p) => [p.offeredPerSec, p.p50Ms!] as const) },
-      { name: 'p99 ms', points: [...s.steps, s.at80].filter((p) => p.p99Ms !== null).map((p) => [p.offeredPerSec, p.p99Ms!] as const) },
-    ]
-    mkdirSync(OUT, { recursive: true })
-    writeFileSync(join(OUT, `${TAG}-cluster-${s.payloadBytes}B-throughput.svg`), linePlot(tput, { title: `Cluster (n=${c.nodes}, ${s.payloadBytes} B): committed vs offered`, xLabel: 'offered entries/s (open loop)', yLabel: 'committed entries/s' }))
-    writeFileSync(join(OUT, `${TAG}-cluster-${s.payloadBytes}B-latency.svg`), linePlot(lat, { title: `Cluster (n=${c.nodes}, ${s.payloadBytes} B): commit latency vs offered`, xLabel: 'offered entries/s (open loop)', yLabel: 'submit -> verified receipt, ms' }))
-  }
+  mkdirSync(OUT, { recursive: true })
+  for (const plot of clusterPlots(c, limit)) writeFileSync(join(OUT, `${TAG}-${plot.suffix}`), plot.svg)
 }
 
 if (results.catchUp !== undefined) {
