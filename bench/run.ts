@@ -1,10 +1,12 @@
 // `npm run bench` (full) and `npm run bench -- --quick` (under 3 minutes): runs the crypto,
 // consensus-core, cluster, catch-up, audit and rss benchmarks (each its own process,
 // bounded in time), prints every throughput as a ratio of the verification limit measured in
-// the same run, and writes bench/results/<tag>.json, <tag>.md and SVG plots.
+// the same run, and writes bench/results/<run>.json, <run>.md and SVG plots, <run> being
+// <UTC time>-<quick|full>[-<tag>] (bench/result-names.ts, docs/performance.md).
 //   limit = (built-in Ed25519 verifies/s on one core x cores) / (processes that must verify each entry)
-// Options: --quick, --tag NAME (default latest / latest-quick), --only crypto,core,...,
-// --update-readme (replace the table between the bench markers in README.md).
+// Options: --quick, --tag NAME (appended to the run's name), --only crypto,core,...,
+// --update-readme (replace the table between the bench markers in README.md, and move
+// the earlier runs of the same kind into bench/results/archive/).
 import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { arch, availableParallelism, cpus, loadavg, platform, totalmem } from 'node:os'
@@ -12,6 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { clusterPlots, type Sweep } from './cluster-plots.ts'
+import { archiveSuperseded, runName } from './result-names.ts'
 
 const { values } = parseArgs({
   options: {
@@ -22,7 +25,7 @@ const { values } = parseArgs({
   },
 })
 const QUICK = values.quick
-const TAG = values.tag ?? (QUICK ? 'latest-quick' : 'latest')
+const TAG = runName(new Date(), QUICK, values.tag)
 const ONLY = values.only?.split(',') ?? null
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const OUT = join(ROOT, 'bench', 'results')
@@ -159,8 +162,13 @@ if (values['update-readme']) {
   const end = '<!-- bench:end -->'
   const a = text.indexOf(begin)
   const b = text.indexOf(end)
-  if (a >= 0 && b > a) writeFileSync(readme, text.slice(0, a + begin.length) + '\n' + table + text.slice(b))
-  else log('README.md has no bench markers: not updated')
+  const files = `\nFiles: \`bench/results/${TAG}.{json,md}\` and its plots \`bench/results/${TAG}-cluster-*.svg\`; earlier runs in \`bench/results/archive/\`.\n`
+  if (a >= 0 && b > a) {
+    writeFileSync(readme, text.slice(0, a + begin.length) + '\n' + table + files + text.slice(b))
+    // The README now cites this run: the earlier ones of its kind are history.
+    const moved = archiveSuperseded(OUT, TAG)
+    if (moved.length > 0) log(`moved ${moved.length} files of earlier runs into ${join(OUT, 'archive')}`)
+  } else log('README.md has no bench markers: not updated')
 }
 process.stdout.write(table)
 log(`wrote ${join(OUT, TAG)}.json, .md and plots in ${seconds} s`)
