@@ -1,17 +1,20 @@
 // `npm run bench` (full) and `npm run bench -- --quick` (under 3 minutes): runs the crypto,
 // consensus-core, cluster, catch-up, audit and rss benchmarks (each its own process,
 // bounded in time), prints every throughput as a ratio of the verification limit measured in
-// the same run, and writes bench/results/<tag>.json, <tag>.md and SVG plots.
+// the same run, and writes bench/results/<run>.json, <run>.md and SVG plots, <run> being
+// <UTC time>-<quick|full>[-<tag>] (bench/result-names.ts, docs/performance.md).
 //   limit = (built-in Ed25519 verifies/s on one core x cores) / (processes that must verify each entry)
-// Options: --quick, --tag NAME (default latest / latest-quick), --only crypto,core,...,
-// --update-readme (replace the table between the bench markers in README.md).
+// Options: --quick, --tag NAME (appended to the run's name), --only crypto,core,...,
+// --update-readme (replace the table between the bench markers in README.md, and move
+// the earlier runs of the same kind into bench/results/archive/).
 import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { arch, availableParallelism, cpus, loadavg, platform, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { linePlot, type Series } from './svg-plot.ts'
+import { clusterPlots, type Sweep } from './cluster-plots.ts'
+import { archiveSuperseded, runName } from './result-names.ts'
 
 const { values } = parseArgs({
   options: {
@@ -22,7 +25,7 @@ const { values } = parseArgs({
   },
 })
 const QUICK = values.quick
-const TAG = values.tag ?? (QUICK ? 'latest-quick' : 'latest')
+const TAG = runName(new Date(), QUICK, values.tag)
 const ONLY = values.only?.split(',') ?? null
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const OUT = join(ROOT, 'bench', 'results')
@@ -91,8 +94,6 @@ if (results.core !== undefined) {
   }
 }
 
-interface Step { offeredPerSec: number, committedPerSec: number, p50Ms: number | null, p99Ms: number | null, nodeCpuCores: (number | null)[], nodeCpuMsPerCommit?: number | null, nodeRssMB: (number | null)[], generatorCpuCores: number, saturated: boolean }
-interface Sweep { payloadBytes: number, saturationPerSec: number, steps: Step[], at80: Step }
 if (results.cluster !== undefined) {
   const c = results.cluster as { nodes: number, agents: number, light: { p50Ms: number, p99Ms: number, nodeCpuMsPerCommit?: number | null }, sweeps: Sweep[], final: { logSize: number, nodeRssMB: number[], nodePeakRssMB: number[] } }
   const limit = limitFor(c.nodes)
@@ -104,20 +105,8 @@ if (results.cluster !== undefined) {
   }
   const rssMax = Math.max(...c.final.nodeRssMB)
   rows.push({ section: 'cluster', figure: `RSS per validator at the end (log size ${c.final.logSize}), MB (peak ${Math.max(...c.final.nodePeakRssMB)})`, value: c.final.nodeRssMB.join(' / '), limit: '', ratio: '', target: '<= 250 after 1,000,000 entries', met: c.final.logSize >= 1_000_000 ? yes(rssMax <= 250) : `not at 1M (${rssMax <= 250 ? 'under' : 'over'} 250 already)` })
-  for (const s of c.sweeps) {
-    const tput: Series[] = [
-      { name: 'committed/s', points: [...s.steps, s.at80].map((p) => [p.offeredPerSec, p.committedPerSec] as const) },
-      { name: 'offered = committed', points: [[0, 0], [Math.max(...s.steps.map((p) => p.offeredPerSec)), Math.max(...s.steps.map((p) => p.offeredPerSec))]], dashed: true },
-      { name: `limit ${limit}/s`, points: [[0, limit], [Math.max(...s.steps.map((p) => p.offeredPerSec)), limit]], dashed: true },
-    ]
-    const lat: Series[] = [
-      { name: 'p50 ms', points: [...s.steps, s.at80].filter((p) => p.p50Ms !== null).map((p) => [p.offeredPerSec, p.p50Ms!] as const) },
-      { name: 'p99 ms', points: [...s.steps, s.at80].filter((p) => p.p99Ms !== null).map((p) => [p.offeredPerSec, p.p99Ms!] as const) },
-    ]
-    mkdirSync(OUT, { recursive: true })
-    writeFileSync(join(OUT, `${TAG}-cluster-${s.payloadBytes}B-throughput.svg`), linePlot(tput, { title: `Cluster (n=${c.nodes}, ${s.payloadBytes} B): committed vs offered`, xLabel: 'offered entries/s (open loop)', yLabel: 'committed entries/s' }))
-    writeFileSync(join(OUT, `${TAG}-cluster-${s.payloadBytes}B-latency.svg`), linePlot(lat, { title: `Cluster (n=${c.nodes}, ${s.payloadBytes} B): commit latency vs offered`, xLabel: 'offered entries/s (open loop)', yLabel: 'submit -> verified receipt, ms' }))
-  }
+  mkdirSync(OUT, { recursive: true })
+  for (const plot of clusterPlots(c, limit)) writeFileSync(join(OUT, `${TAG}-${plot.suffix}`), plot.svg)
 }
 
 if (results.catchUp !== undefined) {
@@ -173,8 +162,13 @@ if (values['update-readme']) {
   const end = '<!-- bench:end -->'
   const a = text.indexOf(begin)
   const b = text.indexOf(end)
-  if (a >= 0 && b > a) writeFileSync(readme, text.slice(0, a + begin.length) + '\n' + table + text.slice(b))
-  else log('README.md has no bench markers: not updated')
+  const files = `\nFiles: \`bench/results/${TAG}.{json,md}\` and its plots \`bench/results/${TAG}-cluster-*.svg\`; earlier runs in \`bench/results/archive/\`.\n`
+  if (a >= 0 && b > a) {
+    writeFileSync(readme, text.slice(0, a + begin.length) + '\n' + table + files + text.slice(b))
+    // The README now cites this run: the earlier ones of its kind are history.
+    const moved = archiveSuperseded(OUT, TAG)
+    if (moved.length > 0) log(`moved ${moved.length} files of earlier runs into ${join(OUT, 'archive')}`)
+  } else log('README.md has no bench markers: not updated')
 }
 process.stdout.write(table)
 log(`wrote ${join(OUT, TAG)}.json, .md and plots in ${seconds} s`)

@@ -7,6 +7,7 @@ import { quorumSize } from '../src/log/validator-set.ts'
 import { createClusterFiles, NodeProcess } from './cluster.ts'
 import { getBlockHash, getHead, getJson, type HeadInfo } from './http-client.ts'
 import { Workload } from './workload.ts'
+import { writeDevnetFile } from './devnet-file.ts'
 
 export interface DevnetOptions {
   readonly nodes: number
@@ -90,6 +91,10 @@ export async function runDevnet(options: DevnetOptions, io: DevnetIo): Promise<D
     progress(`devnet: starting ${options.nodes} node processes...\n`)
     await Promise.all(nodes.map((n) => n.start()))
     progress(`devnet: nodes ready (pids ${nodes.map((n) => n.pid).join(', ')}) after ${((Date.now() - started) / 1000).toFixed(1)} s\n`)
+    for (const n of nodes) progress(`devnet: node ${n.files.index} API ${n.httpUrl}\n`)
+    // Written once the nodes answer, so a devnet.json found means nodes to talk to.
+    const written = await writeDevnetFile(files)
+    progress(`devnet: wrote ${written.path} (node URLs, genesis ${files.genesisFile}, tools' agent key ${written.identityFile}); synod audit, synod mcp and npm run example:agents use it without flags\n`)
     const peersNeeded = quorumSize(options.nodes) - 1
     const connected = await waitUntil(async () => {
       const answers = await Promise.all(nodes.map((n) => getJson(`${n.httpUrl}/healthz`, 2000).catch(() => null)))

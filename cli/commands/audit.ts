@@ -8,6 +8,7 @@ import { SignaturePool } from '../../node/workers/signature-pool.ts'
 import { loadGenesis } from '../load.ts'
 import { parseHeight, parseIntInRange, parseUrl } from '../parse.ts'
 import { Progress } from '../progress.ts'
+import { devnetFor, flagOrDevnet } from '../devnet-defaults.ts'
 
 /** Deadline of the head look-up that sizes the progress bar: the audit does not wait on
  * it longer (without it, the bar runs without a total). */
@@ -61,17 +62,19 @@ function printReport(r: AuditReport): void {
 export function registerAudit(program: Command): void {
   program.command('audit')
     .description('re-verify a chain (hashes, signatures, certificates, Merkle roots) against the genesis validator set')
-    .requiredOption('--genesis <file>', 'genesis file (JSON)')
-    .addOption(new Option('--node <url>', 'a node to stream the export from').conflicts('export'))
+    .option('--genesis <file>', 'genesis file (JSON); default: the running devnet\'s (devnet.json)')
+    .addOption(new Option('--node <url>', 'a node to stream the export from; default without --export: the running devnet\'s first node (devnet.json)').conflicts('export'))
     .addOption(new Option('--export <file>', 'an export file (synod-export/v1)'))
     .option('--from <height>', 'first height (node only; the node includes the log frontier)', '1')
     .option('--to <height>', 'last height to verify')
     .option('--allow-uncertified-tail', 'do not fail on blocks after the last commit certificate')
     .option('--workers <n>', `threads that decode, hash and verify entries (0: all on the main thread, the tightest memory bound; up to ${availableParallelism()} here is faster but uses more memory)`, '0')
     .option('--json', 'print the report as one JSON object')
-    .action(async (opts: { genesis: string, node?: string, export?: string, from: string, to?: string, allowUncertifiedTail?: boolean, json?: boolean, workers: string }) => {
-      if ((opts.node === undefined) === (opts.export === undefined)) throw new Error('give exactly one of --node URL or --export FILE')
-      const genesis = loadGenesis(opts.genesis)
+    .action(async (opts: { genesis?: string, node?: string, export?: string, from: string, to?: string, allowUncertifiedTail?: boolean, json?: boolean, workers: string }) => {
+      if (opts.node !== undefined && opts.export !== undefined) throw new Error('give one of --node URL or --export FILE, not both')
+      const devnet = devnetFor(opts.genesis === undefined || (opts.node === undefined && opts.export === undefined), 'synod audit')
+      if (opts.export === undefined) opts.node = flagOrDevnet(opts.node, devnet, (d) => d.nodes[0]!, '--node URL or --export FILE', 'synod audit')
+      const genesis = loadGenesis(flagOrDevnet(opts.genesis, devnet, (d) => d.genesisFile, '--genesis FILE', 'synod audit'))
       const from = parseHeight(opts.from, '--from', 1)
       const to = opts.to === undefined ? undefined : parseHeight(opts.to, '--to', from)
       if (opts.export !== undefined && from !== 1) throw new Error('--from applies to --node; an export file carries its own start')

@@ -1,6 +1,7 @@
 // The list of subcommands. Adding a command: one file in this folder, one line here.
 import type { Command } from 'commander'
 import { registerAudit } from './audit.ts'
+import { registerExport } from './export.ts'
 import { registerDevnet } from './devnet.ts'
 import { registerGenesis } from './genesis.ts'
 import { registerKeygen } from './keygen.ts'
@@ -19,6 +20,7 @@ export const commands: RegisterCommand[] = [
   registerStart,
   registerDevnet,
   registerAudit,
+  registerExport,
   registerMcp,
   registerVerifyReceipt,
   registerSimulate,

@@ -11,11 +11,12 @@ import { serveHttp, serveStdio } from '../../sdk/mcp/transports.ts'
 import type { NamespaceSchemas } from '../../sdk/types.ts'
 import { loadGenesis } from '../load.ts'
 import { parseIntInRange, parseUrl } from '../parse.ts'
+import { devnetFor, flagOrDevnet } from '../devnet-defaults.ts'
 
 interface McpFlags {
-  nodes: string
-  genesis: string
-  identity: string
+  nodes?: string
+  genesis?: string
+  identity?: string
   createIdentity?: boolean
   http?: string
   host: string
@@ -40,9 +41,9 @@ async function loadSchemas(path: string): Promise<NamespaceSchemas> {
 export function registerMcp(program: Command): void {
   program.command('mcp')
     .description('serve Synod as MCP tools (commit_decision, get_decision, query_decisions, verify_receipt, audit_range) over stdio, or streamable HTTP with --http')
-    .requiredOption('--nodes <urls>', 'comma-separated node API URLs (give at least f+1)')
-    .requiredOption('--genesis <file>', 'genesis file (JSON)')
-    .requiredOption('--identity <file>', 'agent identity file (mode 0600) that signs commits')
+    .option('--nodes <urls>', 'comma-separated node API URLs (give at least f+1); default: the running devnet\'s (devnet.json)')
+    .option('--genesis <file>', 'genesis file (JSON); default: the running devnet\'s')
+    .option('--identity <file>', 'agent identity file (mode 0600) that signs commits; default: the running devnet\'s tools key')
     .option('--create-identity', 'create the identity file if it does not exist')
     .option('--http <port>', 'serve streamable HTTP on this port (0: any) instead of stdio')
     .option('--host <host>', 'HTTP listen address', '127.0.0.1')
@@ -53,10 +54,14 @@ export function registerMcp(program: Command): void {
       if (opts.http !== undefined && (token === undefined || token === '')) {
         throw new Error(`synod mcp --http needs a bearer token: set ${MCP_TOKEN_ENV} (or --token), e.g. ${MCP_TOKEN_ENV}=$(openssl rand -base64 32); clients send 'Authorization: Bearer <token>'`)
       }
-      const nodes = opts.nodes.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map((u) => parseUrl(u, '--nodes').href.replace(/\/+$/, ''))
+      const devnet = devnetFor(opts.nodes === undefined || opts.genesis === undefined || opts.identity === undefined, 'synod mcp')
+      const nodeList = flagOrDevnet(opts.nodes, devnet, (d) => d.nodes.join(','), '--nodes URLS', 'synod mcp')
+      const genesisFile = flagOrDevnet(opts.genesis, devnet, (d) => d.genesisFile, '--genesis FILE', 'synod mcp')
+      const identityFile = flagOrDevnet(opts.identity, devnet, (d) => d.identityFile, '--identity FILE', 'synod mcp')
+      const nodes = nodeList.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map((u) => parseUrl(u, '--nodes').href.replace(/\/+$/, ''))
       if (nodes.length === 0) throw new Error('--nodes needs at least one URL')
-      const genesis = loadGenesis(opts.genesis)
-      const identity = opts.createIdentity ? loadOrCreateIdentity(opts.identity).identity : loadIdentity(opts.identity)
+      const genesis = loadGenesis(genesisFile)
+      const identity = opts.createIdentity ? loadOrCreateIdentity(identityFile).identity : loadIdentity(identityFile)
       const schemas = opts.schemas === undefined ? undefined : await loadSchemas(opts.schemas)
       const client = new SynodClient({
         nodes,

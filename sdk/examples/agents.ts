@@ -11,6 +11,7 @@
 // on what the others decided without trusting the node it reads from.
 //
 // Run against a running devnet (or any nodes):
+//   npm run example:agents                       (the devnet.json of a running `npm run devnet`)
 //   npm run example:agents -- --devnet <devnet dir>
 //   npm run example:agents -- --nodes http://127.0.0.1:8000,http://127.0.0.1:8001 --genesis genesis.json
 import { readdirSync, readFileSync, statSync } from 'node:fs'
@@ -19,6 +20,7 @@ import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { genesisFromJson, type Genesis } from '../../src/log/genesis.ts'
 import { AgentIdentity, SynodClient, type CommittedDecision, type Decision, type Receipt } from '../index.ts'
+import { findDevnetFile } from '../devnet-file.ts'
 
 export const schemas = {
   'demo/plans': z.object({
@@ -240,11 +242,16 @@ async function main(): Promise<void> {
     if (values.genesis === undefined) throw new Error('--nodes needs --genesis FILE')
     nodes = values.nodes.split(',').map((s) => s.trim()).filter(Boolean)
     genesis = genesisFromJson(readJson(values.genesis))
-  } else {
-    const dir = values.devnet ?? process.env.SYNOD_DEVNET_DIR
-    if (dir === undefined) throw new Error('give --devnet DIR (the devnet\'s data directory) or --nodes URL,URL --genesis FILE')
-    ;({ nodes, genesis } = discoverDevnet(dir))
+  } else if (values.devnet !== undefined) {
+    ;({ nodes, genesis } = discoverDevnet(values.devnet))
     if (values.genesis !== undefined) genesis = genesisFromJson(readJson(values.genesis))
+  } else {
+    // No flags: a running devnet's devnet.json ($SYNOD_DEVNET_DIR, ./devnet.json, the newest ./devnet-data/*/).
+    const devnet = findDevnetFile()
+    if (devnet === null) throw new Error('no running devnet found (no devnet.json in $SYNOD_DEVNET_DIR, ./devnet.json or ./devnet-data/*/): start `npm run devnet`, or give --devnet DIR or --nodes URL,URL --genesis FILE')
+    process.stdout.write(`using the devnet of ${devnet.path}\n`)
+    nodes = [...devnet.nodes]
+    genesis = genesisFromJson(readJson(values.genesis ?? devnet.genesisFile))
   }
   process.stdout.write(`chain '${genesis.chainId}', ${genesis.validators.length} validators, nodes ${nodes.join(', ')}\n`)
   const controller = new AbortController()
