@@ -39,5 +39,5 @@ export function synodOpenAiAgentsTools<S extends NamespaceSchemas>(options: Syno
     parameters: parametersOf(definition),
     strict: false,
     execute: async (input, _context, details) => JSON.stringify(await runValidated(definition, input, details?.signal)),
-  }) as unknown as FunctionTool)
+  }))
 }

@@ -38,4 +38,9 @@ describe('Vercel AI SDK adapter', () => {
   it('commits, gets, queries, verifies and audits', async () => {
     await runAdapterFlow(call, 'acme/ai')
   })
+
+  it('refuses arguments that do not match the schema before the tool runs', async () => {
+    const validated = await asSchema(tools.get_decision!.inputSchema).validate!({ id: 'not-an-id' })
+    expect(validated.success).toBe(false)
+  })
 })

@@ -1,7 +1,7 @@
 // synod/langchain against the real @langchain/core: each tool invoked as a LangChain
 // agent would (tool.invoke with the model's arguments), against an in-process cluster.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { StructuredToolInterface } from '@langchain/core/tools'
+import { ToolInputParsingException, type StructuredToolInterface } from '@langchain/core/tools'
 import { synodLangChainTools } from '../../../sdk/adapters/langchain.ts'
 import { adapterClient, EXPECTED_TOOL_NAMES, runAdapterFlow } from '../../support-sdk/adapter-flow.ts'
 import { startCluster, type TestCluster } from '../../support-sdk/cluster.ts'
@@ -35,6 +35,6 @@ describe('LangChain.js adapter', () => {
   })
 
   it('rejects arguments that do not match the schema before anything is sent', async () => {
-    await expect(tools.find((t) => t.name === 'get_decision')!.invoke({ id: 'not-an-id' })).rejects.toThrow()
+    await expect(tools.find((t) => t.name === 'get_decision')!.invoke({ id: 'not-an-id' })).rejects.toThrow(ToolInputParsingException)
   })
 })
