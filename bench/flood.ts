@@ -10,7 +10,10 @@
 // and time; the nodes are stopped (then killed) by pid. Not part of npm test. Progress on
 // stderr; the last stdout line is one JSON object.
 //   npx node bench/flood.ts [--entries 15000] [--payload-bytes 4096] [--concurrency 64]
-//     [--idle-seconds 60] [--sample-seconds 5] [--nodes 4] [--keep]
+//     [--idle-seconds 60] [--sample-seconds 5] [--nodes 4] [--restart-node I] [--keep]
+// With --restart-node I, validator I is SIGKILLed when half the flood is sent and restarted
+// on its data dir once the flood ends; the bench reports how long it took to hold the
+// others' head again (issue 11: a node restarted after a flood must catch up within 60 s).
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -30,6 +33,7 @@ const { values } = parseArgs({
     'idle-seconds': { type: 'string', default: '60' },
     'sample-seconds': { type: 'string', default: '5' },
     nodes: { type: 'string', default: '4' },
+    'restart-node': { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
 })
@@ -39,12 +43,16 @@ const CONCURRENCY = Number(values.concurrency)
 const IDLE_S = Number(values['idle-seconds'])
 const SAMPLE_S = Number(values['sample-seconds'])
 const NODES = Number(values.nodes)
+const RESTART = values['restart-node'] === undefined ? null : Number(values['restart-node'])
 if (!(Number.isSafeInteger(ENTRIES) && ENTRIES >= 1 && ENTRIES <= 1_000_000)) throw new RangeError('--entries must be a whole number in [1, 1000000]')
 if (!(Number.isSafeInteger(PAYLOAD_BYTES) && PAYLOAD_BYTES >= 16 && PAYLOAD_BYTES <= 16_000)) throw new RangeError('--payload-bytes must be in [16, 16000] (the default genesis allows 16 KiB)')
 if (!(Number.isSafeInteger(CONCURRENCY) && CONCURRENCY >= 1 && CONCURRENCY <= 1024)) throw new RangeError('--concurrency must be in [1, 1024]')
 if (!(IDLE_S >= 0 && IDLE_S <= 3600)) throw new RangeError('--idle-seconds must be in [0, 3600]')
 if (!(SAMPLE_S >= 0.5 && SAMPLE_S <= 600)) throw new RangeError('--sample-seconds must be in [0.5, 600]')
 if (!(Number.isSafeInteger(NODES) && NODES >= 1 && NODES <= 16)) throw new RangeError('--nodes must be in [1, 16]')
+if (RESTART !== null && !(Number.isSafeInteger(RESTART) && RESTART >= 0 && RESTART < NODES)) throw new RangeError(`--restart-node must be a validator index in [0, ${NODES - 1}]`)
+/** How long the restarted node may take to hold the others' head before the bench says so. */
+const CATCH_UP_MS_MAX = 180_000
 
 const PEERS_WAIT_MS = 120_000
 const COMMITTING_WAIT_MS = 120_000
@@ -73,7 +81,7 @@ async function health(url: string): Promise<Health | null> {
   return answer?.status === 200 ? answer.body as Health : null
 }
 
-const rssNow = (): (number | null)[] => nodes.map((n) => sampleProcess(n.pid!).rssMB)
+const rssNow = (): (number | null)[] => nodes.map((n) => (n.pid === undefined ? null : sampleProcess(n.pid).rssMB))
 
 async function waitAll(ok: (h: Health) => boolean, msMax: number, what: string): Promise<void> {
   const deadline = Date.now() + msMax
@@ -144,6 +152,10 @@ async function measure(): Promise<Record<string, unknown>> {
     // Bounded: each pass takes one of ENTRIES indices.
     while (next < ENTRIES && !floodAbort.aborted) {
       const i = next++
+      if (RESTART !== null && i === Math.floor(ENTRIES / 2)) {
+        log(`flood: killing validator ${RESTART} (pid ${nodes[RESTART]!.pid}) with half the flood sent`)
+        nodes[RESTART]!.killNow()
+      }
       const entry = AgentIdentity.generate().sign({ namespace: 'bench/flood', seq: 1, payload: randomPayload(PAYLOAD_BYTES), refs: [], idempotencyKey: '' }, files.genesis.chainId)
       const answer = await postEntry(urls[i % urls.length]!, entry, floodAbort).catch(() => null)
       if (answer === null) count('no answer')
@@ -166,6 +178,31 @@ async function measure(): Promise<Record<string, unknown>> {
   const afterFlood = rssNow()
   log(`flood: ${ENTRIES} entries sent in ${floodSeconds.toFixed(1)} s: ${JSON.stringify(Object.fromEntries(statuses))}; RSS ${afterFlood.join(' / ')} MB`)
 
+  // The restart: the killed node comes back on its data dir and must catch up with the
+  // others' head (taken when it is up; the others are still committing the flood's tail).
+  let catchUp: { restartedNode: number, behindHeights: number | null, seconds: number | null } | null = null
+  if (RESTART !== null) {
+    const restarted = nodes[RESTART]!
+    await restarted.exited?.catch(() => null)
+    const t = performance.now()
+    await restarted.start()
+    const others = urls.filter((_, i) => i !== RESTART)
+    let behind: number | null = null
+    let seconds: number | null = null
+    // Bounded by CATCH_UP_MS_MAX.
+    while (performance.now() - t < CATCH_UP_MS_MAX) {
+      const top = Math.max(...(await Promise.all(others.map(health))).map((h) => h?.height ?? 0))
+      const mine = (await health(urls[RESTART]!))?.height ?? 0
+      behind ??= top - mine
+      if (mine >= top) { seconds = (performance.now() - t) / 1000; break }
+      await sleep(POLL_MS)
+    }
+    catchUp = { restartedNode: RESTART, behindHeights: behind, seconds: seconds === null ? null : Math.round(seconds * 10) / 10 }
+    log(seconds === null
+      ? `flood: validator ${RESTART} did NOT reach the others' head within ${CATCH_UP_MS_MAX / 1000} s of its restart`
+      : `flood: validator ${RESTART} restarted ${behind} heights behind and held the others' head ${seconds.toFixed(1)} s later`)
+  }
+
   // Idle: nothing is sent; the nodes commit what they hold and should give memory back.
   const idleEnd = performance.now() + IDLE_S * 1000
   // Bounded by idleEnd.
@@ -181,7 +218,7 @@ async function measure(): Promise<Record<string, unknown>> {
   for (const [i, m] of metrics.entries()) log(`  node ${i} at the end: RSS ${m.rssMB} MB = V8 heap ${m.heapTotalMB} MB (used ${m.heapUsedMB}) + external ${m.externalMB} MB + other; log size ${heads[i]?.logSize}, mempool ${heads[i]?.mempoolEntries}`)
   return {
     bench: 'flood', nodes: NODES, entries: ENTRIES, payloadBytes: PAYLOAD_BYTES, concurrency: CONCURRENCY,
-    floodSeconds: Math.round(floodSeconds * 10) / 10, idleSeconds: IDLE_S,
+    floodSeconds: Math.round(floodSeconds * 10) / 10, idleSeconds: IDLE_S, catchUp,
     answers: Object.fromEntries(statuses),
     rssMB: { before, afterFlood, peak, after },
     finalLogSize: heads.map((h) => h?.logSize ?? null), finalMempool: heads.map((h) => h?.mempoolEntries ?? null),
