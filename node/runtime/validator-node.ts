@@ -707,6 +707,11 @@ export class ValidatorNode {
       case 'peer-connected':
       case 'peer-disconnected': {
         this.#logger.info({ peer: event.peer }, event.type)
+        // A peer that (re)connects is asked for its newest certificates at once: a node
+        // that starts behind, or missed the last commit while a link was down, learns the
+        // head now instead of at its next status poll (up to statusIntervalMs away on an
+        // idle chain; the polls sent before any peer was connected went nowhere).
+        if (event.type === 'peer-connected' && this.running) this.#send(event.peer, { type: 'status-request' })
         const count = this.#transport?.connectedPeers().length ?? 0
         if (count !== this.#lastPeers) {
           this.#lastPeers = count
