@@ -19,8 +19,8 @@ import { MerkleAccumulator, merkleRoot } from '../log/merkle.ts'
 import type { ValidatorSet } from '../log/validator-set.ts'
 import { TimeoutAggregator, VoteAggregator } from './aggregators.ts'
 import { BlockTree, type BlockNode, type CommitResult } from './block-tree.ts'
-import { validateBlock, type ValidationContext } from './block-validation.ts'
-import { RoundRobinLeaderElection, type LeaderElection } from './leader-election.ts'
+import { validateBlock, wrongProposerMessage, type ValidationContext } from './block-validation.ts'
+import { isLeaderOf, leaderElectionFor, type LeaderElection } from './leader-election.ts'
 import { Mempool, type AddResult } from './mempool.ts'
 import { BLOCK_REQUEST_COUNT_MAX, RANGE_REQUEST_HEIGHTS_MAX } from './messages.ts'
 import { Pacemaker } from './pacemaker.ts'
@@ -165,7 +165,7 @@ export class Replica {
     this.index = validatorIndex
     this.#seed = seed
     this.limits = { ...DEFAULT_REPLICA_LIMITS, ...options.limits }
-    this.leaders = new RoundRobinLeaderElection(this.set.n)
+    this.leaders = options.leaders ?? leaderElectionFor(genesis)
     this.verifier = new Verifier(genesis, this.set, this.limits.verifiedEntriesMax, this.limits.verifiedCertificatesMax)
     this.#mempool = new Mempool({ entriesMax: this.limits.mempoolEntriesMax, bytesMax: this.limits.mempoolBytesMax })
     this.#votes = new VoteAggregator(this.set.n, this.set.quorum)
@@ -336,7 +336,7 @@ export class Replica {
   #onProposal(from: number, m: ProposalMessage): void {
     const h = m.block.header
     if (h.round > this.round + this.limits.futureRoundsMax) return this.#ignore()
-    if (h.proposer !== this.leaders.leaderOf(h.round)) return this.#reject(from, m.type, `validator ${h.proposer} is not the leader of round ${h.round}`)
+    if (!isLeaderOf(this.leaders, h.proposer, h.round)) return this.#reject(from, m.type, wrongProposerMessage(h.proposer, h.round))
     const hash = blockHash(h)
     const hashHex = toHex(hash)
     if (this.#tree.get(hashHex) !== undefined || this.#orphans.has(hashHex)) return this.#ignore()
