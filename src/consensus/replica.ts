@@ -175,7 +175,7 @@ export class Replica {
   }
   /** A one-line summary of internal state, for debugging simulations. */
   debugState(): string {
-    return `round=${this.round} head=${this.committedHeight} highQc=${this.#tree.highQc?.round} highTc=${this.#highTc?.round} timer=${this.#timerRound} pool=${this.#mempool.size} pending=${this.#tree.pendingCount} wants=${this.#sync.wants.size} orphans=${this.#sync.orphans.size} waitingQcs=${this.#sync.waitingQcs.size} range=${this.#sync.rangeTarget?.height} lastVoted=${this.#safety.state.lastVotedRound} proposed=${this.#proposedRound} idleLeader=${this.#idleLeaderRound}`
+    return `round=${this.round} head=${this.committedHeight} highQc=${this.#tree.highQc?.round} highTc=${this.#highTc?.round} timer=${this.#timerRound} pool=${this.#mempool.size} pending=${this.#tree.pendingCount} wants=${this.#sync.wants.size} orphans=${this.#sync.orphans.size} waitingQcs=${this.#sync.waitingQcs.size} range=${this.#sync.rangeTarget} lastVoted=${this.#safety.state.lastVotedRound} proposed=${this.#proposedRound} idleLeader=${this.#idleLeaderRound}`
   }
 
   /** Feeds one event; returns the actions to execute, in order. */
@@ -204,7 +204,7 @@ export class Replica {
         break
       case 'range-arriving':
         if (!this.#started || !Number.isSafeInteger(event.from) || event.from < 0 || event.from >= this.set.n) break
-        this.#sync.onRangeArriving(event.from, event.message)
+        this.#sync.range.onRangeArriving(event.from, event.message)
         break
     }
     this.#sync.ensureSyncTimer()
@@ -266,9 +266,9 @@ export class Replica {
       case 'block-response':
         return this.#sync.onBlockResponse(from, m)
       case 'range-response':
-        return this.#sync.onRangeResponse(from, m)
+        return this.#sync.range.onRangeResponse(from, m)
       case 'range-empty':
-        return this.#sync.onRangeEmpty(from, m)
+        return this.#sync.range.onRangeEmpty(from, m)
       case 'status-request':
         return this.#sync.onStatusRequest(from)
     }
@@ -608,7 +608,7 @@ export class Replica {
   /** Work: something that needs rounds to make progress. Without it the replica idles
    * (no timers, no empty blocks) until entries or blocks arrive. */
   #hasWork(): boolean {
-    if (this.#mempool.size > 0 || this.#sync.wants.size > 0 || this.#sync.rangeTarget !== null) return true
+    if (this.#mempool.size > 0 || this.#sync.wants.size > 0 || this.#sync.range.target !== null) return true
     for (const node of this.#tree.pending()) if (node.block.entries.length > 0) return true
     return false
   }
