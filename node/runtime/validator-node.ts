@@ -16,6 +16,7 @@ import { blockHash, genesisQc, type Block, type BlockHeader } from '../../src/lo
 import type { CommitCertificate } from '../../src/log/certificates.ts'
 import { entryId, type Entry, type Hash } from '../../src/log/entry.ts'
 import type { Genesis } from '../../src/log/genesis.ts'
+import { isLeaderOf } from '../../src/log/leader-election.ts'
 import { publicKeyFromSeed } from '../../src/crypto/ed25519.ts'
 import { NODE_LIMITS } from '../limits.ts'
 import { Libp2pTransport } from '../net/libp2p-transport.ts'
@@ -686,7 +687,7 @@ export class ValidatorNode {
     // forwards them): a relay never passes on what a receiver would reject.
     if (message.type === 'proposal') {
       const h = message.block.header
-      if (h.proposer !== replica.leaders.leaderOf(h.round)) return { verdict: 'reject', reason: `validator ${h.proposer} is not the leader of round ${h.round}` }
+      if (!isLeaderOf(replica.leaders, h.proposer, h.round)) return { verdict: 'reject', reason: `validator ${h.proposer} is not the leader of round ${h.round}` }
       // Cached by the replica's verifier: delivered, the proposal is not verified again.
       if (!replica.verifier.proposal(h.proposer, blockHash(h), message.sig)) {
         return { verdict: 'reject', reason: `proposal signature of validator ${h.proposer} does not verify` }

@@ -133,6 +133,12 @@ export class ChainStore implements Store {
     return this.#serialised(() => this.#commit(batch))
   }
 
+  // The store trusts what the consensus core validated: a committed block passed the one
+  // block rule (src/log/block-rule.ts: leader, QC, limits, entries, seqs, roots) before it
+  // got here, and the store does not judge it again. What #commit checks are assertions on
+  // the node's own state: the batch continues the store's head (height, parent hash), the
+  // store's own accumulator reaches the header's log root, and the core's log state agrees
+  // with the store's; a failure is a bug or a corrupt store, never a bad peer.
   async #commit(batch: CommitBatch): Promise<void> {
     if (batch.blocks.length !== batch.hashes.length) {
       throw new StoreError('bad-commit', `${batch.blocks.length} blocks but ${batch.hashes.length} hashes`)

@@ -26,6 +26,7 @@ import type { CommitCertificate, QuorumCertificate, TimeoutCertificate } from '.
 import type { Entry, Hash } from '../log/entry.ts'
 import type { Genesis } from '../log/genesis.ts'
 import type { MerkleAccumulatorState } from '../log/merkle.ts'
+import type { LeaderElection } from '../log/leader-election.ts'
 
 // ---------------------------------------------------------------------------------
 // Messages (wire encoding in messages.ts)
@@ -298,4 +299,7 @@ export interface ReplicaOptions {
   /** The validator's 32-byte Ed25519 seed. */
   readonly seed: Uint8Array
   readonly limits?: Partial<ReplicaLimits>
+  /** Who leads each round; the chain's election (leaderElectionFor(genesis)) unless given.
+   * The same election must be given to every replica and to the chain's auditors. */
+  readonly leaders?: LeaderElection
 }

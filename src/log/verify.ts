@@ -4,12 +4,17 @@
 import { bytesEqual } from '../codec/cbor.ts'
 import { toHex } from '../crypto/hash.ts'
 import { blockHash, genesisBlock, genesisQc, isGenesisQc, type Block, type BlockHeader } from './block.ts'
+import { checkBlockAfterParent, type JudgedEntry } from './block-rule.ts'
 import { checkCc, checkQc, type CommitCertificate, type QuorumCertificate } from './certificates.ts'
 import { encodeEntry, entryLeaf, verifyEntrySignature, type Entry } from './entry.ts'
 import { genesisHash, policyAllows, validatorSetOf, type Genesis } from './genesis.ts'
-import { merkleRoot, MerkleAccumulator, verifyInclusion, type MerkleAccumulatorState } from './merkle.ts'
+import { MerkleAccumulator, verifyInclusion, type MerkleAccumulatorState } from './merkle.ts'
+import { leaderElectionFor, type LeaderElection } from './leader-election.ts'
 import type { Receipt } from './receipt.ts'
 import type { ValidatorSet } from './validator-set.ts'
+
+/** An entry the auditor found valid on its own: its agent and leaf hash. */
+type AuditedEntry = JudgedEntry
 
 export interface Failure {
   readonly code: string
@@ -112,6 +117,7 @@ export class ChainVerifier {
   readonly #genesis: Genesis
   readonly #set: ValidatorSet
   readonly #genesisQc: QuorumCertificate
+  readonly #leaders: LeaderElection
   #prev: BlockHeader
   #prevHash: Uint8Array
   #accumulator: MerkleAccumulator
@@ -121,9 +127,11 @@ export class ChainVerifier {
   #blocks = 0
   #entries = 0
 
-  constructor(genesis: Genesis, start?: ChainStart) {
+  /** `leaders` is the chain's election (leaderElectionFor(genesis) unless given). */
+  constructor(genesis: Genesis, start?: ChainStart, leaders: LeaderElection = leaderElectionFor(genesis)) {
     this.#genesis = genesis
     this.#set = validatorSetOf(genesis)
+    this.#leaders = leaders
     this.#genesisQc = genesisQc(genesis)
     const first = start?.header ?? genesisBlock(genesis).header
     this.#prev = first
@@ -175,55 +183,49 @@ export class ChainVerifier {
     const at = { height }
     const genesis = this.#genesis
     const chainId = genesis.chainId
-    if (h.height !== height) return fail('height-gap', `expected height ${height}, got ${h.height}`, at)
-    if (!bytesEqual(h.parent, this.#prevHash)) return fail('parent-mismatch', `the parent hash is not the hash of block ${height - 1}`, at)
-    if (h.round <= this.#prev.round) return fail('round-not-increasing', `round ${h.round} is not above the parent's round ${this.#prev.round}`, at)
-    if (h.proposer !== h.round % this.#set.n) return fail('wrong-proposer', `validator ${h.proposer} is not the leader of round ${h.round}`, at)
-    // The QC in this header certifies the parent.
-    const qc = h.justify
-    if (!bytesEqual(qc.block, this.#prevHash) || qc.height !== this.#prev.height || qc.round !== this.#prev.round) {
-      return fail('qc-mismatch', `the QC certifies another block than the parent (height ${qc.height}, round ${qc.round})`, at)
-    }
-    if (this.#prev.height === 0) {
-      if (!isGenesisQc(qc, this.#genesisQc)) {
-        return fail('bad-qc', 'the QC of block 1 must be exactly the genesis QC (round 0, height 0, signers ceil(n/8) zero bytes, no signatures)', at)
+    const parent = { header: this.#prev, hash: this.#prevHash, log: this.#accumulator }
+    const result = checkBlockAfterParent<AuditedEntry, Verdict>({
+      genesis,
+      leaders: this.#leaders,
+      qcProblem: (qc) => {
+        if (this.#prev.height === 0) {
+          return isGenesisQc(qc, this.#genesisQc) ? null : 'the QC of block 1 must be exactly the genesis QC (round 0, height 0, signers ceil(n/8) zero bytes, no signatures)'
+        }
+        const problem = checkQc(this.#set, chainId, qc)
+        return problem === null ? null : `QC for height ${height - 1}: ${problem}`
+      },
+      entryBytes: (entry) => encodeEntry(entry).length,
+      judgeEntry: (entry, position) => {
+        const where = { height, position }
+        const signatureValid = precomputed === undefined ? verifyEntrySignature(entry, chainId) : precomputed.signaturesValid[position]
+        if (!signatureValid) return { problem: fail('bad-entry-signature', 'the entry signature does not verify', where) }
+        const rule = checkEntryRules(entry, genesis)
+        if (rule !== null) return { problem: fail('entry-not-allowed', rule, where) }
+        // Each entry is encoded and hashed once: the leaf hash serves the entries root and the log.
+        return { agentHex: toHex(entry.agent), leaf: precomputed?.leaves[position] ?? entryLeaf(entry) }
+      },
+      lastSeq: (agentHex) => this.#agentSeqs.get(agentHex),
+    }, parent, block)
+    if (!result.ok) {
+      switch (result.code) {
+        case 'height-gap': return fail('height-gap', `expected height ${height}, got ${h.height}`, at)
+        case 'parent-mismatch': return fail('parent-mismatch', `the parent hash is not the hash of block ${height - 1}`, at)
+        case 'round-not-increasing': return fail('round-not-increasing', `round ${h.round} is not above the parent's round ${this.#prev.round}`, at)
+        case 'wrong-proposer': return fail('wrong-proposer', `validator ${h.proposer} is not the leader of round ${h.round}`, at)
+        case 'qc-mismatch': return fail('qc-mismatch', `the QC certifies another block than the parent (height ${result.qcHeight}, round ${result.qcRound})`, at)
+        case 'bad-qc': return fail('bad-qc', result.problem, at)
+        case 'entry-count': return fail('entry-count', `header says ${h.entryCount} entries, the block has ${block.entries.length}`, at)
+        case 'block-entries-max': return fail('block-entries-max', `${h.entryCount} entries is over the chain's limit of ${result.max}`, at)
+        case 'block-bytes-max': return fail('block-bytes-max', `the entries' encodings total ${result.bytes} bytes, over the chain's limit of ${result.max}`, at)
+        case 'entry': return result.problem
+        case 'seq-not-increasing': return fail('seq-not-increasing', `agent ${result.agentHex.slice(0, 16)}… seq ${result.seq} is not above its previous seq ${result.last} (duplicate or reordered entry)`, { height, position: result.position })
+        case 'entries-root': return fail('entries-root', 'the entries root does not match the entries', at)
+        case 'log-size': return fail('log-size', `header says log size ${h.logSize}, the entries make ${result.actual}`, at)
+        case 'log-root': return fail('log-root', `the log root does not match the log of size ${h.logSize}`, at)
       }
-    } else {
-      const problem = checkQc(this.#set, chainId, qc)
-      if (problem !== null) return fail('bad-qc', `QC for height ${height - 1}: ${problem}`, at)
     }
-    if (block.entries.length !== h.entryCount) return fail('entry-count', `header says ${h.entryCount} entries, the block has ${block.entries.length}`, at)
-    const params = genesis.params
-    if (h.entryCount > params.blockEntriesMax) return fail('block-entries-max', `${h.entryCount} entries is over the chain's limit of ${params.blockEntriesMax}`, at)
-    let entryBytes = 0
-    for (const entry of block.entries) entryBytes += encodeEntry(entry).length
-    if (entryBytes > params.blockBytesMax) return fail('block-bytes-max', `the entries' encodings total ${entryBytes} bytes, over the chain's limit of ${params.blockBytesMax}`, at)
-    // Every entry is judged before the roots, so a tampered entry is named by its position
-    // and reason (its signature no longer verifies), not as a root that does not match.
-    const seqs = new Map<string, number>()
-    for (let position = 0; position < block.entries.length; position++) {
-      const entry = block.entries[position]!
-      const where = { height, position }
-      const signatureValid = precomputed === undefined ? verifyEntrySignature(entry, chainId) : precomputed.signaturesValid[position]
-      if (!signatureValid) return fail('bad-entry-signature', 'the entry signature does not verify', where)
-      const rule = checkEntryRules(entry, genesis)
-      if (rule !== null) return fail('entry-not-allowed', rule, where)
-      const agent = toHex(entry.agent)
-      const last = seqs.get(agent) ?? this.#agentSeqs.get(agent)
-      if (last !== undefined && entry.seq <= last) {
-        return fail('seq-not-increasing', `agent ${agent.slice(0, 16)}… seq ${entry.seq} is not above its previous seq ${last} (duplicate or reordered entry)`, where)
-      }
-      seqs.set(agent, entry.seq)
-    }
-    // Each entry is encoded and hashed once: the leaf hashes serve the entries root and the log.
-    const leaves = precomputed?.leaves ?? block.entries.map(entryLeaf)
-    if (!bytesEqual(merkleRoot(leaves), h.entriesRoot)) return fail('entries-root', 'the entries root does not match the entries', at)
-    // The log after the block, on a copy: the verifier's state moves only once the block passed.
-    const accumulator = this.#accumulator.clone()
-    for (const leaf of leaves) accumulator.append(leaf)
-    if (accumulator.size !== h.logSize) return fail('log-size', `header says log size ${h.logSize}, the entries make ${accumulator.size}`, at)
-    if (!bytesEqual(accumulator.root(), h.logRoot)) return fail('log-root', `the log root does not match the log of size ${h.logSize}`, at)
-    const hash = blockHash(h)
+    // The verifier's state moves only once the block passed (the rule worked on a copy of the log).
+    const { hash, log: accumulator, agentSeqs: seqs } = result
     if (cc !== undefined && cc !== null) {
       if (cc.height !== height || !bytesEqual(cc.block, hash)) return fail('cc-mismatch', 'the commit certificate is for another block', at)
       if (cc.logSize !== h.logSize || !bytesEqual(cc.logRoot, h.logRoot)) return fail('cc-mismatch', 'the commit certificate signs another log size or root', at)

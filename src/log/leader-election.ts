@@ -1,0 +1,33 @@
+// Who leads a round: the one place the leader rule is written. The validator (proposals,
+// votes, block validity) and the auditor (ChainVerifier) are both given a LeaderElection,
+// so they cannot drift apart, and a reputation-based election is a new implementation of
+// this interface, chosen by leaderElectionFor().
+import type { Genesis } from './genesis.ts'
+
+export interface LeaderElection {
+  /** The index, in the genesis validator set, of the leader of `round`. */
+  leaderOf(round: number): number
+}
+
+/** Round-robin: the leader of round r is validator r mod n. */
+export class RoundRobinLeaderElection implements LeaderElection {
+  readonly #n: number
+  constructor(n: number) {
+    if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`a validator set has at least 1 member, got ${n}`)
+    this.#n = n
+  }
+  leaderOf(round: number): number {
+    return round % this.#n
+  }
+}
+
+/** The chain's election, from its genesis (round-robin over the genesis validators, the
+ * only election so far). */
+export function leaderElectionFor(genesis: Genesis): LeaderElection {
+  return new RoundRobinLeaderElection(genesis.validators.length)
+}
+
+/** Whether `proposer` leads `round`: the check a proposal's header passes. */
+export function isLeaderOf(leaders: LeaderElection, proposer: number, round: number): boolean {
+  return proposer === leaders.leaderOf(round)
+}
