@@ -21,6 +21,7 @@ import { TimeoutAggregator, VoteAggregator } from './aggregators.ts'
 import { BlockTree, type BlockNode, type CommitResult } from './block-tree.ts'
 import { validateBlock, type ValidationContext } from './block-validation.ts'
 import { RoundRobinLeaderElection, type LeaderElection } from './leader-election.ts'
+import { isRejection, type Rejection } from './rejections.ts'
 import { Mempool, type AddResult } from './mempool.ts'
 import { BLOCK_REQUEST_COUNT_MAX, RANGE_REQUEST_HEIGHTS_MAX } from './messages.ts'
 import { Pacemaker } from './pacemaker.ts'
@@ -249,7 +250,7 @@ export class Replica {
       case 'message':
         if (!this.#started) break
         if (!Number.isSafeInteger(event.from) || event.from < 0 || event.from >= this.set.n) {
-          this.#reject(-1, event.message.type, `sender ${event.from} is not a validator`)
+          this.#reject(-1, event.message.type, { code: 'sender-unknown', sender: event.from })
           break
         }
         this.#onMessage(event.from, event.message)
@@ -284,7 +285,7 @@ export class Replica {
       if (parent === undefined || block.header.height <= this.#tree.head.header.height) continue
       if (this.#tree.get(toHex(blockHash(block.header))) !== undefined) continue
       const node = validateBlock(this.#ctx, parent, block)
-      if (typeof node === 'string') continue // corrupt storage: drop, sync will refetch
+      if (isRejection(node)) continue // corrupt storage: drop, sync will refetch
       this.#tree.insert(node)
       this.#applyCommit(this.#tree.certify(block.header.justify))
     }
@@ -336,17 +337,17 @@ export class Replica {
   #onProposal(from: number, m: ProposalMessage): void {
     const h = m.block.header
     if (h.round > this.round + this.limits.futureRoundsMax) return this.#ignore()
-    if (h.proposer !== this.leaders.leaderOf(h.round)) return this.#reject(from, m.type, `validator ${h.proposer} is not the leader of round ${h.round}`)
+    if (h.proposer !== this.leaders.leaderOf(h.round)) return this.#reject(from, m.type, { code: 'proposer-not-leader', proposer: h.proposer, round: h.round })
     const hash = blockHash(h)
     const hashHex = toHex(hash)
     if (this.#tree.get(hashHex) !== undefined || this.#orphans.has(hashHex)) return this.#ignore()
     if (!this.verifier.proposal(h.proposer, hash, m.sig)) {
-      return this.#reject(from, m.type, `proposal signature of validator ${h.proposer} does not verify`)
+      return this.#reject(from, m.type, { code: 'proposal-bad-signature', proposer: h.proposer })
     }
     // Round justification: by the parent's QC, or by a TC for the previous round.
     if (h.round !== h.justify.round + 1) {
-      if (m.tc === null || m.tc.round + 1 !== h.round) return this.#reject(from, m.type, `round ${h.round} follows neither its QC round ${h.justify.round} nor a TC`)
-      if (h.justify.round < tcHighQcRound(m.tc)) return this.#reject(from, m.type, `the QC round ${h.justify.round} is below the TC's high QC round ${tcHighQcRound(m.tc)}`)
+      if (m.tc === null || m.tc.round + 1 !== h.round) return this.#reject(from, m.type, { code: 'proposal-round-unjustified', round: h.round, qcRound: h.justify.round })
+      if (h.justify.round < tcHighQcRound(m.tc)) return this.#reject(from, m.type, { code: 'proposal-qc-below-tc', qcRound: h.justify.round, tcHighQcRound: tcHighQcRound(m.tc) })
     }
     // Certificates first: they move the round and may commit, whatever the block is.
     if (m.tc !== null && !this.#acceptTc(from, m.tc, m.type)) return
@@ -367,7 +368,7 @@ export class Replica {
   #insertAndVote(from: number, parent: BlockNode, block: Block, proposal: ProposalMessage | null): void {
     if (this.#tree.pendingCount >= this.limits.pendingBlocksMax) return this.#ignore()
     const node = validateBlock(this.#ctx, parent, block)
-    if (typeof node === 'string') return this.#reject(from, proposal === null ? 'block' : 'proposal', node)
+    if (isRejection(node)) return this.#reject(from, proposal === null ? 'block' : 'proposal', node)
     this.#tree.insert(node)
     this.#emit({ type: 'persist-block', hash: node.hash, block })
     this.#wants.delete(node.hashHex)
@@ -484,7 +485,7 @@ export class Replica {
     let added = 0
     for (const entry of m.entries) {
       const checked = this.verifier.entry(entry)
-      if (typeof checked === 'string') {
+      if (isRejection(checked)) {
         this.#reject(from, m.type, checked)
         continue
       }
@@ -498,7 +499,7 @@ export class Replica {
     const fresh: Entry[] = []
     for (const entry of entries) {
       const checked = this.verifier.entry(entry)
-      if (typeof checked === 'string') {
+      if (isRejection(checked)) {
         results.push({ id: safeEntryId(entry), rejected: checked })
         continue
       }
@@ -510,7 +511,7 @@ export class Replica {
       } else if (outcome === 'known') {
         results.push({ id, rejected: null })
       } else {
-        results.push({ id, rejected: outcome })
+        results.push({ id, rejected: POOL_REJECTIONS[outcome] })
       }
     }
     this.#emit({ type: 'submitted', results })
@@ -526,7 +527,7 @@ export class Replica {
     const firstHex = toHex(hashes[0]!)
     if (!this.#wants.has(firstHex)) return this.#ignore()
     for (let i = 0; i + 1 < m.blocks.length; i++) {
-      if (!bytesEqual(m.blocks[i]!.header.parent, hashes[i + 1]!)) return this.#reject(from, m.type, `block ${i} does not chain to block ${i + 1}`)
+      if (!bytesEqual(m.blocks[i]!.header.parent, hashes[i + 1]!)) return this.#reject(from, m.type, { code: 'blocks-not-chained', index: i, next: i + 1 })
     }
     this.#wants.delete(firstHex)
     this.#syncProgress = true
@@ -577,7 +578,7 @@ export class Replica {
       }
       const parent = this.#tree.get(toHex(block.header.parent))
       if (parent === undefined) {
-        this.#reject(from, m.type, `block at height ${block.header.height} does not chain to the previous one`)
+        this.#reject(from, m.type, { code: 'range-block-not-chained', height: block.header.height })
         refused = true
         break
       }
@@ -696,7 +697,7 @@ export class Replica {
   #acceptQc(from: number, qc: QuorumCertificate, messageType: string): boolean {
     const problem = this.verifier.qc(qc)
     if (problem !== null) {
-      this.#reject(from, messageType, `QC: ${problem}`)
+      this.#reject(from, messageType, { code: 'certificate-rejected', certificate: 'QC', problem })
       return false
     }
     const node = this.#tree.get(toHex(qc.block))
@@ -707,7 +708,7 @@ export class Replica {
     if (node.header.round !== qc.round || node.header.height !== qc.height) {
       // A quorum signed a round/height that differs from the block's header: impossible
       // with at most f faulty validators.
-      this.#reject(from, messageType, 'QC round or height differs from its block')
+      this.#reject(from, messageType, { code: 'qc-differs-from-block' })
       return false
     }
     this.#certify(qc)
@@ -718,7 +719,7 @@ export class Replica {
     if (this.#highTc !== null && tc.round <= this.#highTc.round && tc.round < this.round) return true // old news
     const problem = this.verifier.tc(tc)
     if (problem !== null) {
-      this.#reject(from, messageType, `TC: ${problem}`)
+      this.#reject(from, messageType, { code: 'certificate-rejected', certificate: 'TC', problem })
       return false
     }
     this.#applyTc(tc)
@@ -731,7 +732,7 @@ export class Replica {
     if (cc.height <= this.#tree.head.header.height && !bytesEqual(cc.block, this.#tree.head.hash)) return true // old news
     const problem = this.verifier.cc(cc)
     if (problem !== null) {
-      this.#reject(from, messageType, `CC: ${problem}`)
+      this.#reject(from, messageType, { code: 'certificate-rejected', certificate: 'CC', problem })
       return false
     }
     this.#noteCc(cc)
@@ -742,7 +743,7 @@ export class Replica {
     const node = this.#tree.get(hashHex)
     if (node !== undefined) {
       if (node.header.logSize !== cc.logSize || !bytesEqual(node.header.logRoot, cc.logRoot)) {
-        this.#reject(from, messageType, 'CC log size or root differs from its block')
+        this.#reject(from, messageType, { code: 'cc-differs-from-block' })
         return false
       }
       // A CC proves the two-chain commit condition held: commit directly.
@@ -782,7 +783,7 @@ export class Replica {
     for (const node of nodes) {
       for (const e of node.block.entries) {
         const checked = this.verifier.entry(e)
-        if (typeof checked !== 'string') this.#mempool.remove(checked.idHex)
+        if (!isRejection(checked)) this.#mempool.remove(checked.idHex)
       }
       for (const [agent, seq] of node.agentSeqs) this.#mempool.dropUpTo(agent, seq)
       this.stats.entriesCommitted += node.block.entries.length
@@ -1146,7 +1147,7 @@ export class Replica {
   #verifyJustify(from: number, block: Block): boolean {
     const problem = this.verifier.qc(block.header.justify)
     if (problem === null) return true
-    this.#reject(from, 'block', `justify QC: ${problem}`)
+    this.#reject(from, 'block', { code: 'certificate-rejected', certificate: 'justify QC', problem })
     return false
   }
 
@@ -1163,7 +1164,7 @@ export class Replica {
    * that they are proposed again if this block's fork is abandoned. */
   #addToPool(entry: Entry): void {
     const checked = this.verifier.entry(entry)
-    if (typeof checked !== 'string') this.#poolAdd(checked)
+    if (!isRejection(checked)) this.#poolAdd(checked)
   }
 
   // ---------------------------------------------------------------------------------
@@ -1172,7 +1173,7 @@ export class Replica {
     this.#actions.push(action)
   }
 
-  #reject(from: number, messageType: string, reason: string): void {
+  #reject(from: number, messageType: string, reason: Rejection): void {
     this.stats.rejected++
     this.#emit({ type: 'rejected', from, messageType, reason })
   }
@@ -1184,22 +1185,30 @@ export class Replica {
 
 /** Why a range response's blocks and headers do not chain by hash (at consecutive
  * heights) to the block its commit certificate is for; null when they do. */
-function certifiedChainProblem(m: RangeResponse, hashes: readonly Hash[]): string | null {
+function certifiedChainProblem(m: RangeResponse, hashes: readonly Hash[]): Rejection | null {
   for (let i = 1; i < m.blocks.length; i++) {
     const h = m.blocks[i]!.header
-    if (h.height !== m.blocks[i - 1]!.header.height + 1 || !bytesEqual(h.parent, hashes[i - 1]!)) return `block ${i} does not chain to block ${i - 1}`
+    if (h.height !== m.blocks[i - 1]!.header.height + 1 || !bytesEqual(h.parent, hashes[i - 1]!)) return { code: 'blocks-not-chained', index: i, next: i - 1 }
   }
   let height = m.blocks[m.blocks.length - 1]!.header.height
   let hash = hashes[hashes.length - 1]!
   for (let i = 0; i < m.links.length; i++) {
     const h = m.links[i]!
-    if (h.height !== height + 1 || !bytesEqual(h.parent, hash)) return `header ${i} does not chain to the blocks before it`
+    if (h.height !== height + 1 || !bytesEqual(h.parent, hash)) return { code: 'range-header-not-chained', index: i }
     height = h.height
     hash = blockHash(h)
   }
   const cc = m.cc!
-  if (cc.height !== height || !bytesEqual(cc.block, hash)) return 'the commit certificate is not for the last block or header'
+  if (cc.height !== height || !bytesEqual(cc.block, hash)) return { code: 'range-cc-not-for-last' }
   return null
+}
+
+/** What the submitter is told when the pool refuses a valid entry. */
+const POOL_REJECTIONS: Readonly<Record<Exclude<AddResult | 'seq-committed', 'added' | 'known'>, Rejection>> = {
+  'seq-committed': { code: 'entry-seq-committed' },
+  'duplicate-seq': { code: 'entry-duplicate-seq' },
+  'mempool-full': { code: 'mempool-full' },
+  'mempool-bytes-full': { code: 'mempool-bytes-full' },
 }
 
 function hexToBytes(hex: string): Hash {

@@ -19,11 +19,12 @@ import {
   type QuorumCertificate, type TimeoutCertificate,
 } from '../log/certificates.ts'
 import type { Hash } from '../log/entry.ts'
+import type { Rejection } from './rejections.ts'
 import type { SafetyState, TimeoutMessage, VoteMessage } from './types.ts'
 
 export type Signed<T> =
   | { readonly ok: true, readonly message: T, /** null when nothing changed (a repeat) */ readonly persist: SafetyState | null }
-  | { readonly ok: false, readonly reason: string }
+  | { readonly ok: false, readonly reason: Rejection }
 
 export function initialSafetyState(genesisQc: QuorumCertificate): SafetyState {
   return {
@@ -74,13 +75,13 @@ export class SafetyRules {
     const round = header.round
     const last = s.lastVote
     if (last !== null && last.round === round && bytesEqual(last.block, hash)) return { ok: true, message: last, persist: null }
-    if (round <= s.lastVotedRound) return { ok: false, reason: `round ${round} is not above last voted round ${s.lastVotedRound}` }
-    if (!bytesEqual(header.justify.block, parentHash)) return { ok: false, reason: 'the justify QC is not for the parent' }
+    if (round <= s.lastVotedRound) return { ok: false, reason: { code: 'vote-round-not-above-last-voted', round, lastVoted: s.lastVotedRound } }
+    if (!bytesEqual(header.justify.block, parentHash)) return { ok: false, reason: { code: 'vote-justify-not-parent' } }
     const q = header.justify.round
     const viaQc = round === q + 1
     const viaTc = tc !== null && round === tc.round + 1 && q >= tcHighQcRound(tc)
     if (!viaQc && !viaTc) {
-      return { ok: false, reason: `round ${round} is neither justify round ${q} + 1 nor justified by a TC whose high QC round is at most ${q}` }
+      return { ok: false, reason: { code: 'vote-round-unjustified', round, qcRound: q } }
     }
     const sig = signDomain(this.#seed, 'vote', this.#chainId, voteDataToCbor({ round, height: header.height, block: hash }))
     let commit: VoteMessage['commit'] = null
@@ -106,13 +107,13 @@ export class SafetyRules {
     const s = this.#state
     const last = s.lastTimeout
     if (last !== null && last.round === round) return { ok: true, message: last, persist: null }
-    if (round < s.lastVotedRound) return { ok: false, reason: `round ${round} is below last voted round ${s.lastVotedRound}` }
-    if (round <= s.highestTimeoutRound) return { ok: false, reason: `round ${round} is not above the highest timeout round ${s.highestTimeoutRound}` }
+    if (round < s.lastVotedRound) return { ok: false, reason: { code: 'timeout-round-below-last-voted', round, lastVoted: s.lastVotedRound } }
+    if (round <= s.highestTimeoutRound) return { ok: false, reason: { code: 'timeout-round-not-above-highest', round, highestTimeout: s.highestTimeoutRound } }
     const tcRound = highTc === null ? -1 : highTc.round
     if (round !== highQc.round + 1 && round !== tcRound + 1) {
-      return { ok: false, reason: `round ${round} follows neither high QC round ${highQc.round} nor high TC round ${tcRound}` }
+      return { ok: false, reason: { code: 'timeout-round-not-following', round, highQcRound: highQc.round, highTcRound: tcRound } }
     }
-    if (highQc.round < s.oneChainRound) return { ok: false, reason: `high QC round ${highQc.round} is below the observed round ${s.oneChainRound}` }
+    if (highQc.round < s.oneChainRound) return { ok: false, reason: { code: 'timeout-high-qc-below-observed', highQcRound: highQc.round, observed: s.oneChainRound } }
     const sig = signDomain(this.#seed, 'timeout', this.#chainId, timeoutDataToCbor(round, highQc.round))
     const timeout: TimeoutMessage = { type: 'timeout', voter: this.#index, round, highQc, highTc, sig }
     this.#state = {
