@@ -11,6 +11,7 @@
 //  Both raise lastVotedRound to r: after a timeout for r, no vote in r.
 //  A vote for B whose round is its parent P's round + 1 also signs P's CommitData:
 //  a quorum of those is exactly the two-chain commit condition for P.
+import { assert } from '../assert.ts'
 import { bytesEqual } from '../codec/cbor.ts'
 import { signDomain } from '../crypto/domain.ts'
 import type { BlockHeader } from '../log/block.ts'
@@ -55,6 +56,7 @@ export class SafetyRules {
     this.#chainId = options.chainId
     this.#index = options.validatorIndex
     this.#seed = options.seed
+    assertSafetyState(state)
     this.#state = state
   }
 
@@ -83,6 +85,9 @@ export class SafetyRules {
     if (!viaQc && !viaTc) {
       return { ok: false, reason: { code: 'vote-round-unjustified', round, qcRound: q } }
     }
+    // The block was validated against its parent: its QC certifies the parent, below it.
+    assert(q < round, 'a voted block\'s justify round is below its round')
+    assert(parent.round === q, 'a voted block\'s justify QC is for its parent\'s round')
     const sig = signDomain(this.#seed, 'vote', this.#chainId, voteDataToCbor({ round, height: header.height, block: hash }))
     let commit: VoteMessage['commit'] = null
     if (round === parent.round + 1 && parent.height > 0) {
@@ -99,6 +104,8 @@ export class SafetyRules {
       highQc: highQc.round >= s.highQc.round ? highQc : s.highQc,
       highTc: newerTc(highTc, s.highTc),
     }
+    assert(this.#state.lastVotedRound > s.lastVotedRound, 'a vote raises the last voted round')
+    assertSafetyState(this.#state)
     return { ok: true, message: vote, persist: this.#state }
   }
 
@@ -124,8 +131,23 @@ export class SafetyRules {
       highQc: highQc.round >= s.highQc.round ? highQc : s.highQc,
       highTc: newerTc(highTc, s.highTc),
     }
+    assert(this.#state.highestTimeoutRound > s.highestTimeoutRound, 'a timeout raises the highest timeout round')
+    assert(this.#state.lastVotedRound >= s.lastVotedRound, 'a timeout never lowers the last voted round')
+    assertSafetyState(this.#state)
     return { ok: true, message: timeout, persist: this.#state }
   }
+}
+
+/** What holds of every safety state this module makes (and of a restored one: a state
+ * that breaks these was not written by it). No vote and no timeout above the last voted
+ * round, so that raising it is what forbids a second vote in a round. */
+function assertSafetyState(s: SafetyState): void {
+  assert(Number.isSafeInteger(s.lastVotedRound) && s.lastVotedRound >= 0, 'the last voted round is a round')
+  assert(s.highestTimeoutRound <= s.lastVotedRound, 'the highest timeout round is at most the last voted round')
+  assert(s.oneChainRound <= s.lastVotedRound, 'the observed QC round is at most the last voted round')
+  assert(s.preferredRound <= s.oneChainRound, 'the preferred round is at most the observed QC round')
+  assert(s.lastVote === null || s.lastVote.round <= s.lastVotedRound, 'the last vote is at most the last voted round')
+  assert(s.lastTimeout === null || s.lastTimeout.round === s.highestTimeoutRound, 'the last timeout is for the highest timeout round')
 }
 
 function newerTc(a: TimeoutCertificate | null, b: TimeoutCertificate | null): TimeoutCertificate | null {
