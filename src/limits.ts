@@ -1,6 +1,8 @@
 // Every bound in Synod, in one place, each with why it has that value. Protocol
 // parameters that a chain may choose (timeouts, batch sizes) live in the genesis;
 // these are the hard limits that every implementation enforces regardless.
+import { assert } from './assert.ts'
+
 export const LIMITS = {
   /** Largest encoded message accepted from the network or a file, in bytes: a full block
    * (blockBytesMax) plus its certificates fits with room to spare. */
@@ -29,3 +31,11 @@ export const LIMITS = {
   /** Longest validator name or address, in bytes. */
   labelBytesMax: 256,
 } as const
+
+// Relations between the limits, checked when the module loads: a change that breaks one
+// fails at once, not under the load that needs it. (The message limit against a block
+// plus its certificates, and the sync response cap, are checked where those sizes are
+// defined: src/consensus/replica-limits.ts and src/consensus/sync.ts.)
+assert(LIMITS.payloadBytesMax < LIMITS.blockBytesMax, 'an entry of the largest payload fits in a block')
+assert(LIMITS.blockBytesMax < LIMITS.messageBytesMax, 'a block\'s entries fit in a message')
+assert(LIMITS.namespaceBytesMax < LIMITS.payloadBytesMax, 'a namespace is a short key, not data')

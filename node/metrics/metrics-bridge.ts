@@ -1,17 +1,7 @@
 // Counts the node's events into the Prometheus recorder (node/metrics/metrics.ts). The
 // protocol code never sees metrics: the driver emits events, this counts them.
-import type { NodeMetricsRecorder, RejectReason } from './metrics.ts'
+import type { NodeMetricsRecorder } from './metrics.ts'
 import type { NodeEvent, ValidatorNode } from '../runtime/validator-node.ts'
-
-/** Sorts a free-text rejection reason into the recorder's fixed set of labels. */
-export function rejectReasonOf(reason: string): RejectReason {
-  if (/signature|does not verify/.test(reason)) return 'bad-signature'
-  if (/over the limit|oversized|too large|InvalidDataLength/i.test(reason)) return 'oversized'
-  if (/CBOR|canonical|expected|malformed|missing field|unknown field|frame/i.test(reason)) return 'malformed'
-  if (/not a validator/.test(reason)) return 'unknown-sender'
-  if (/stale|below the committed/.test(reason)) return 'stale'
-  return 'invalid'
-}
 
 export function bridgeMetrics(node: ValidatorNode, metrics: NodeMetricsRecorder): () => void {
   metrics.syncLagFrom(() => node.syncLagHeights)
@@ -35,7 +25,9 @@ export function bridgeMetrics(node: ValidatorNode, metrics: NodeMetricsRecorder)
         metrics.mempoolChanged(event.entries)
         return
       case 'rejected':
-        metrics.messageRejected(rejectReasonOf(event.reason))
+        // The cause is one of a closed set (the core's codes through a table,
+        // node/runtime/rejection-causes.ts); each is a label of its own.
+        metrics.messageRejected(event.cause)
         return
       case 'certified':
       case 'fatal':

@@ -26,7 +26,7 @@ import { FairInbox } from '../util/fair-inbox.ts'
 import { TransportError } from './errors.ts'
 import {
   CONSENSUS_PROTOCOL, GOSSIP_CHANNELS, gossipTopic,
-  type Channel, type GossipChannel, type Inspect, type Received, type Transport, type TransportEvent, type TransportStats,
+  type Channel, type GossipChannel, type Inspect, type PenaltyCause, type Received, type Transport, type TransportEvent, type TransportStats,
 } from './transport.ts'
 import { ValidatorDirectory } from './validator-directory.ts'
 
@@ -258,9 +258,9 @@ export class Libp2pTransport<M> implements Transport<M> {
     ).finally(() => { this.#publishing-- })
   }
 
-  penalise(peer: number, reason: string): void {
+  penalise(peer: number, cause: PenaltyCause, reason: string): void {
     if (peer === this.selfIndex || this.#links[peer] === undefined) return
-    this.#penalise(peer, reason)
+    this.#penalise(peer, cause, reason)
   }
 
   connectedPeers(): number[] {
@@ -414,7 +414,9 @@ export class Libp2pTransport<M> implements Transport<M> {
       }
     } catch (err) {
       if (this.#stopped) return
-      this.#penalise(from, `bad consensus frame: ${(err as Error).message}`)
+      // A frame over the length limit is oversized; any other framing error is malformed.
+      const cause = (err as Error).name === 'InvalidDataLengthError' || (err as Error).name === 'InvalidDataLengthLengthError' ? 'oversized' : 'malformed'
+      this.#penalise(from, cause, `bad consensus frame: ${(err as Error).message}`)
       if (stream.status === 'open') stream.abort(err as Error)
     }
   }
@@ -432,15 +434,19 @@ export class Libp2pTransport<M> implements Transport<M> {
         this.stats.ignored++
         return
       case 'reject':
-        this.#penalise(from, `${channel}: ${inspection.reason}`)
+        this.#penalise(from, inspection.cause, `${channel}: ${inspection.reason}`)
     }
   }
 
   #validateGossip(channel: GossipChannel, peer: PeerId, message: Message): TopicValidatorResult {
     const from = this.#directory.indexOf(peer)
     if (from === undefined || from === this.selfIndex) return TopicValidatorResult.Reject
-    if (message.type !== 'unsigned' || message.data.length > LIMITS.messageBytesMax) {
-      this.#penalise(from, `${channel}: gossip message is signed or oversized`)
+    if (message.type !== 'unsigned') {
+      this.#penalise(from, 'malformed', `${channel}: gossip message is signed`)
+      return TopicValidatorResult.Reject
+    }
+    if (message.data.length > LIMITS.messageBytesMax) {
+      this.#penalise(from, 'oversized', `${channel}: gossip message of ${message.data.length} bytes is over the limit of ${LIMITS.messageBytesMax}`)
       return TopicValidatorResult.Reject
     }
     this.stats.receivedFrames++
@@ -454,7 +460,7 @@ export class Libp2pTransport<M> implements Transport<M> {
         this.stats.ignored++
         return TopicValidatorResult.Ignore
       case 'reject':
-        this.#penalise(from, `${channel}: ${inspection.reason}`)
+        this.#penalise(from, inspection.cause, `${channel}: ${inspection.reason}`)
         return TopicValidatorResult.Reject
     }
   }
@@ -470,9 +476,9 @@ export class Libp2pTransport<M> implements Transport<M> {
     if (!this.#inbox.push(from, { from, channel, message: decoded, bytes: event.msg.data.length })) this.stats.receiveDropped++
   }
 
-  #penalise(peer: number, reason: string): void {
+  #penalise(peer: number, cause: PenaltyCause, reason: string): void {
     this.stats.rejected++
-    this.#onEvent({ type: 'penalty', peer, reason })
+    this.#onEvent({ type: 'penalty', peer, cause, reason })
     const link = this.#links[peer]
     if (link === null || link === undefined) return
     const now = this.#now()

@@ -24,7 +24,17 @@ export function gossipTopic(chainId: string, channel: GossipChannel): string {
  */
 export type Inspection<M> =
   | { readonly verdict: 'accept', readonly message: M }
-  | { readonly verdict: 'ignore' | 'reject', readonly reason: string }
+  | { readonly verdict: 'ignore', readonly reason: string }
+  | { readonly verdict: 'reject', readonly cause: PenaltyCause, readonly reason: string }
+
+/** Why a peer is penalised: a closed set the metrics count by (a label each) whatever the
+ * wording of `reason`, which is for logs only. */
+export type PenaltyCause =
+  | 'malformed' // does not decode, breaks a field bound, or came on the wrong channel
+  | 'oversized' // over a byte limit
+  | 'bad-signature' // a signature or certificate does not verify
+  | 'unknown-sender' // names a validator the chain does not have
+  | 'invalid' // well-formed and signed but breaks a protocol rule
 
 /** Decodes and checks bytes from validator `from`; must not throw and must be fast. */
 export type Inspect<M> = (bytes: Uint8Array, channel: Channel, from: number) => Inspection<M>
@@ -41,7 +51,7 @@ export interface Received<M> {
 export type TransportEvent =
   | { readonly type: 'peer-connected', readonly peer: number }
   | { readonly type: 'peer-disconnected', readonly peer: number }
-  | { readonly type: 'penalty', readonly peer: number, readonly reason: string }
+  | { readonly type: 'penalty', readonly peer: number, readonly cause: PenaltyCause, readonly reason: string }
   | { readonly type: 'peer-cooloff', readonly peer: number, readonly untilMs: number }
   | { readonly type: 'send-failed', readonly peer: number, readonly reason: string }
 
@@ -77,7 +87,7 @@ export interface Transport<M> {
   listenAddresses(): string[]
   /** Counts a provably invalid message against a peer (the owner found it invalid
    * after delivery); enough points cut the peer off for a cool-off. */
-  penalise(peer: number, reason: string): void
+  penalise(peer: number, cause: PenaltyCause, reason: string): void
   /** Replaces the dial addresses of a validator (tests start on port 0). */
   setPeerAddresses(index: number, addresses: readonly string[]): Promise<void>
   readonly stats: Readonly<TransportStats>

@@ -1,6 +1,7 @@
 // The HTTP API's view of a validator node (node/api/backend.ts NodeBackend): reads go
 // to the chain store, submissions to the node's driver loop. Every answer is bounded:
 // pages by NODE_LIMITS.queryPageMax, streams by the consumer's pace.
+import { describe as describeRejection, type Rejection, type RejectionCode } from '../../src/consensus/rejections.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import type { CommitCertificate } from '../../src/log/certificates.ts'
 import { encodeEntry, entryId, type Entry, type Hash } from '../../src/log/entry.ts'
@@ -48,6 +49,61 @@ function checkSignal(signal: AbortSignal): void {
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted')
 }
 
+/** How a refused submission is answered (each maps to one error, and so one HTTP
+ * status: node/api/errors.ts). Only the entry and mempool codes arise from a submit;
+ * the others are listed because the table covers every code (the type checker says so). */
+type SubmitRefusal = 'mempool-full' | 'mempool-bytes-full' | 'seq-pending' | 'seq-committed' | 'invalid-signature' | 'policy-denied' | 'invalid-entry'
+
+const SUBMIT_REFUSALS: Readonly<Record<RejectionCode, SubmitRefusal>> = {
+  'entry-payload-too-large': 'invalid-entry',
+  'entry-policy-denied': 'policy-denied',
+  'entry-bad-signature': 'invalid-signature',
+  'entry-seq-committed': 'seq-committed',
+  'entry-duplicate-seq': 'seq-pending',
+  'mempool-full': 'mempool-full',
+  'mempool-bytes-full': 'mempool-bytes-full',
+  'qc-not-genesis': 'invalid-entry',
+  'tc-round-zero': 'invalid-entry',
+  'cc-height-zero': 'invalid-entry',
+  'certificate-invalid': 'invalid-entry',
+  'certificate-rejected': 'invalid-entry',
+  'qc-differs-from-block': 'invalid-entry',
+  'cc-differs-from-block': 'invalid-entry',
+  'voter-unknown': 'invalid-entry',
+  'vote-bad-signature': 'invalid-entry',
+  'commit-bad-signature': 'invalid-entry',
+  'timeout-high-qc-not-below': 'invalid-entry',
+  'timeout-bad-signature': 'invalid-entry',
+  'sender-unknown': 'invalid-entry',
+  'proposer-not-leader': 'invalid-entry',
+  'proposal-bad-signature': 'invalid-entry',
+  'proposal-round-unjustified': 'invalid-entry',
+  'proposal-qc-below-tc': 'invalid-entry',
+  'blocks-not-chained': 'invalid-entry',
+  'range-block-not-chained': 'invalid-entry',
+  'range-header-not-chained': 'invalid-entry',
+  'range-cc-not-for-last': 'invalid-entry',
+  'block-height': 'invalid-entry',
+  'block-parent-mismatch': 'invalid-entry',
+  'block-round-not-above-parent': 'invalid-entry',
+  'block-justify-not-parent': 'invalid-entry',
+  'block-entry-count-mismatch': 'invalid-entry',
+  'block-too-many-entries': 'invalid-entry',
+  'block-entry-invalid': 'invalid-entry',
+  'block-too-many-bytes': 'invalid-entry',
+  'block-entry-seq': 'invalid-entry',
+  'block-entries-root-mismatch': 'invalid-entry',
+  'block-log-size-mismatch': 'invalid-entry',
+  'block-log-root-mismatch': 'invalid-entry',
+  'vote-round-not-above-last-voted': 'invalid-entry',
+  'vote-justify-not-parent': 'invalid-entry',
+  'vote-round-unjustified': 'invalid-entry',
+  'timeout-round-below-last-voted': 'invalid-entry',
+  'timeout-round-not-above-highest': 'invalid-entry',
+  'timeout-round-not-following': 'invalid-entry',
+  'timeout-high-qc-below-observed': 'invalid-entry',
+}
+
 export class ValidatorBackend implements NodeBackend {
   readonly #node: ValidatorNode
   /** Receipt long polls, by entry id (hex). Woken by the node's events: a commit wakes the
@@ -88,7 +144,7 @@ export class ValidatorBackend implements NodeBackend {
     const superseded = node.supersededEntry(id)
     if (superseded !== undefined) throw new StaleSequenceError(entry.seq, superseded.lastSeq, 'committed')
     checkSignal(signal)
-    let results: readonly (string | null)[]
+    let results: readonly (Rejection | null)[]
     try {
       results = await node.submit([entry])
     } catch (err) {
@@ -97,12 +153,13 @@ export class ValidatorBackend implements NodeBackend {
     }
     const rejected = results[0]
     if (rejected === null || rejected === undefined) return { id, status: 'accepted' }
-    switch (rejected) {
+    const refusal = SUBMIT_REFUSALS[rejected.code]
+    switch (refusal) {
       case 'mempool-full':
         throw new MempoolFullError(node.mempoolSize)
       case 'mempool-bytes-full':
         throw new MempoolBytesFullError(encodeEntry(entry).length)
-      case 'duplicate-seq':
+      case 'seq-pending':
         throw new StaleSequenceError(entry.seq, entry.seq, 'pending')
       case 'seq-committed': {
         // 'committed' is a final verdict (the client signs its decision again), so the
@@ -120,10 +177,12 @@ export class ValidatorBackend implements NodeBackend {
         if (settled && lastSeq >= entry.seq) throw new StaleSequenceError(entry.seq, lastSeq, 'committed')
         throw new StaleSequenceError(entry.seq, Math.max(lastSeq, entry.seq), 'pending')
       }
-      default:
-        if (/signature/.test(rejected)) throw new InvalidSignatureError(rejected)
-        if (/may not write/.test(rejected)) throw new PolicyDeniedError(entry.namespace, toHex(entry.agent))
-        throw new InvalidEntryError(rejected)
+      case 'invalid-signature':
+        throw new InvalidSignatureError(describeRejection(rejected))
+      case 'policy-denied':
+        throw new PolicyDeniedError(entry.namespace, toHex(entry.agent))
+      case 'invalid-entry':
+        throw new InvalidEntryError(describeRejection(rejected))
     }
   }
 

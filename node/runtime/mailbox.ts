@@ -7,6 +7,7 @@
 //    blocking) and is not starved either. When the bulk queue is full, new bulk
 //    messages are dropped: the entries also travel inside proposals and are
 //    re-gossiped on timeouts.
+import type { Rejection } from '../../src/consensus/rejections.ts'
 import type { TimerKind } from '../../src/consensus/types.ts'
 import type { Entry } from '../../src/log/entry.ts'
 import { BoundedQueue } from '../util/bounded-queue.ts'
@@ -39,7 +40,7 @@ export interface SubmitInput {
 }
 
 /** Per entry: null when accepted (or already known), else the replica's reason. */
-export type SubmitOutcome = { readonly ok: true, readonly rejected: readonly (string | null)[] } | { readonly ok: false, readonly error: Error }
+export type SubmitOutcome = { readonly ok: true, readonly rejected: readonly (Rejection | null)[] } | { readonly ok: false, readonly error: Error }
 
 export type Input<M> = TimerInput | NetworkInput<M> | SubmitInput
 

@@ -9,6 +9,7 @@ import { bytesEqual } from '../../src/codec/cbor.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import { decodeMessage, encodeMessage, encodeSafetyState, decodeSafetyState } from '../../src/consensus/messages.ts'
 import { Replica } from '../../src/consensus/replica.ts'
+import { describe as describeRejection, isRejection, type Rejection } from '../../src/consensus/rejections.ts'
 import { syncResponseBytesMax } from '../../src/consensus/replica-limits.ts'
 import { initialSafetyState } from '../../src/consensus/safety-rules.ts'
 import type { Action, Event, Message, ReplicaLimits, RestoredState, TimerKind } from '../../src/consensus/types.ts'
@@ -20,11 +21,12 @@ import { isLeaderOf } from '../../src/log/leader-election.ts'
 import { publicKeyFromSeed } from '../../src/crypto/ed25519.ts'
 import { NODE_LIMITS } from '../limits.ts'
 import { Libp2pTransport } from '../net/libp2p-transport.ts'
-import type { Channel, Inspection, Transport, TransportEvent } from '../net/transport.ts'
+import type { Channel, Inspection, PenaltyCause, Transport, TransportEvent } from '../net/transport.ts'
 import type { DurableWrite, Head, Store } from '../store/store.ts'
 import { CommitSignal } from './commit-signal.ts'
 import { NodeFatalError } from './errors.ts'
 import { Mailbox, type Input, type NetworkInput, type SubmitInput, type SubmitOutcome } from './mailbox.ts'
+import { penaltyCauseOf } from './rejection-causes.ts'
 import { PendingSubmissions, type SupersededEntry } from './pending-submissions.ts'
 import { answerSyncRequest } from './sync-server.ts'
 import { SyncSignatureChecker } from './sync-signatures.ts'
@@ -68,7 +70,9 @@ export type NodeEvent =
   | { readonly type: 'round', readonly round: number, readonly byTimeout: boolean }
   | { readonly type: 'round-timeout', readonly round: number }
   | { readonly type: 'peers', readonly count: number }
-  | { readonly type: 'rejected', readonly from: number, readonly messageType: string, readonly reason: string }
+  /** A message refused by the core (`rejection`) or by the transport's checks (null);
+   * `cause` is what metrics count it as, `reason` the text for logs. */
+  | { readonly type: 'rejected', readonly from: number, readonly messageType: string, readonly cause: PenaltyCause, readonly reason: string, readonly rejection: Rejection | null }
   | { readonly type: 'mempool', readonly entries: number }
   | { readonly type: 'fatal', readonly error: Error }
 
@@ -290,7 +294,7 @@ export class ValidatorNode {
    * known) or the replica's reason for refusing it. Rejects when the node is not
    * running or its queue is full.
    */
-  submit(entries: readonly Entry[]): Promise<readonly (string | null)[]> {
+  submit(entries: readonly Entry[]): Promise<readonly (Rejection | null)[]> {
     if (this.#state !== 'running') return Promise.reject(new NodeFatalError(`the node is ${this.#state}`))
     if (entries.length === 0) return Promise.resolve([])
     if (entries.length > NODE_LIMITS.submitBatchMax) return Promise.reject(new RangeError(`${entries.length} entries in one submission, over ${NODE_LIMITS.submitBatchMax}`))
@@ -493,12 +497,15 @@ export class ValidatorNode {
       case 'serve-sync':
         this.#serveSync(action.to, action.request)
         return
-      case 'rejected':
-        this.#logger.debug({ from: action.from, type: action.messageType, reason: action.reason }, 'rejected a message')
-        this.#emit({ type: 'rejected', from: action.from, messageType: action.messageType, reason: action.reason })
+      case 'rejected': {
+        const reason = describeRejection(action.reason)
+        const cause = penaltyCauseOf(action.reason)
+        this.#logger.debug({ from: action.from, type: action.messageType, code: action.reason.code, reason }, 'rejected a message')
+        this.#emit({ type: 'rejected', from: action.from, messageType: action.messageType, cause, reason, rejection: action.reason })
         // Only a direct message proves its sender wrong; gossip may be relayed in good faith.
-        if (input?.type === 'network' && input.direct && action.from === input.from) this.#transport?.penalise(action.from, action.reason)
+        if (input?.type === 'network' && input.direct && action.from === input.from) this.#transport?.penalise(action.from, cause, reason)
         return
+      }
       case 'submitted': {
         let offset = 0
         for (const s of submits) {
@@ -677,27 +684,27 @@ export class ValidatorNode {
     try {
       message = decodeMessage(bytes, this.genesis.params.payloadBytesMax)
     } catch (err) {
-      return { verdict: 'reject', reason: (err as Error).message }
+      return { verdict: 'reject', cause: 'malformed', reason: (err as Error).message }
     }
     const replica = this.#replica
     if (replica === null) return { verdict: 'ignore', reason: 'not started' }
-    if (channel === 'proposals' && message.type !== 'proposal') return { verdict: 'reject', reason: `a ${message.type} message on the proposals topic` }
-    if (channel === 'entries' && message.type !== 'entries') return { verdict: 'reject', reason: `a ${message.type} message on the entries topic` }
+    if (channel === 'proposals' && message.type !== 'proposal') return { verdict: 'reject', cause: 'malformed', reason: `a ${message.type} message on the proposals topic` }
+    if (channel === 'entries' && message.type !== 'entries') return { verdict: 'reject', cause: 'malformed', reason: `a ${message.type} message on the entries topic` }
     // Proposals and entry batches are checked before delivery (and so before gossip
     // forwards them): a relay never passes on what a receiver would reject.
     if (message.type === 'proposal') {
       const h = message.block.header
-      if (!isLeaderOf(replica.leaders, h.proposer, h.round)) return { verdict: 'reject', reason: `validator ${h.proposer} is not the leader of round ${h.round}` }
+      if (!isLeaderOf(replica.leaders, h.proposer, h.round)) return rejectWith({ code: 'proposer-not-leader', proposer: h.proposer, round: h.round })
       // Cached by the replica's verifier: delivered, the proposal is not verified again.
       if (!replica.verifier.proposal(h.proposer, blockHash(h), message.sig)) {
-        return { verdict: 'reject', reason: `proposal signature of validator ${h.proposer} does not verify` }
+        return rejectWith({ code: 'proposal-bad-signature', proposer: h.proposer })
       }
       if (h.height <= this.#store.head.height) return { verdict: 'ignore', reason: 'proposal below the committed head' }
     } else if (message.type === 'entries') {
       // The replica's verifier caches verified entries by id: no entry is checked twice.
       for (const entry of message.entries) {
         const checked = replica.verifier.entry(entry)
-        if (typeof checked === 'string') return { verdict: 'reject', reason: checked }
+        if (isRejection(checked)) return rejectWith(checked)
       }
     }
     return { verdict: 'accept', message }
@@ -722,7 +729,7 @@ export class ValidatorNode {
       }
       case 'penalty':
         this.#logger.warn({ peer: event.peer, reason: event.reason }, 'peer penalised')
-        this.#emit({ type: 'rejected', from: event.peer, messageType: 'network', reason: event.reason })
+        this.#emit({ type: 'rejected', from: event.peer, messageType: 'network', cause: event.cause, reason: event.reason, rejection: null })
         return
       case 'peer-cooloff':
         this.#logger.warn({ peer: event.peer, untilMs: event.untilMs }, 'peer cut off for misbehaving')
@@ -737,6 +744,11 @@ export class ValidatorNode {
 /** The node's submission queue is full: the client should retry later. */
 export class QueueFullError extends Error {
   override readonly name = 'QueueFullError'
+}
+
+/** The transport's verdict on a message the core's checks refuse. */
+function rejectWith(rejection: Rejection): Inspection<Message> {
+  return { verdict: 'reject', cause: penaltyCauseOf(rejection), reason: describeRejection(rejection) }
 }
 
 function round1(ms: number): number {

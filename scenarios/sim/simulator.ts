@@ -23,6 +23,7 @@ import { entryId, signEntry, type Entry } from '../../src/log/entry.ts'
 import { DEFAULT_PARAMS, type Genesis, type ProtocolParams } from '../../src/log/genesis.ts'
 import { faultTolerance } from '../../src/log/validator-set.ts'
 import { Replica, type ReplicaStats } from '../../src/consensus/replica.ts'
+import { codePath as rejectionPath } from '../../src/consensus/rejections.ts'
 import { decodeMessage, encodeMessage } from '../../src/consensus/messages.ts'
 import { serveSyncRequest } from '../../src/consensus/sync.ts'
 import type { Action, Event, Message, ReplicaLimits, TimerKind } from '../../src/consensus/types.ts'
@@ -251,7 +252,7 @@ export class Simulation {
   readonly #sides: number[] = []
   #twinSplitUntilMs = 0
   readonly errors: string[] = []
-  /** Rejection reasons (digits folded) -> count, over all instances. */
+  /** `message type: rejection codes` (outer/inner, e.g. `proposal: block-entry-invalid/entry-bad-signature`) -> count, over all instances. */
   readonly rejections = new Map<string, number>()
   readonly protocolErrors: string[] = []
   /** Per message type: what the network did with it. */
@@ -721,7 +722,7 @@ export class Simulation {
         return
       }
       case 'rejected': {
-        const key = `${a.messageType}: ${a.reason.replace(/\d+/g, '#')}`
+        const key = `${a.messageType}: ${rejectionPath(a.reason)}`
         this.rejections.set(key, (this.rejections.get(key) ?? 0) + 1)
         return
       }

@@ -101,7 +101,7 @@ export class BlockSync implements HashFetch {
     const firstHex = toHex(hashes[0]!)
     if (!this.wants.has(firstHex)) return this.#host.ignore()
     for (let i = 0; i + 1 < m.blocks.length; i++) {
-      if (!bytesEqual(m.blocks[i]!.header.parent, hashes[i + 1]!)) return this.#host.reject(from, m.type, `block ${i} does not chain to block ${i + 1}`)
+      if (!bytesEqual(m.blocks[i]!.header.parent, hashes[i + 1]!)) return this.#host.reject(from, m.type, { code: 'blocks-not-chained', index: i, next: i + 1 })
     }
     this.wants.delete(firstHex)
     this.#syncProgress = true
@@ -244,7 +244,7 @@ export class BlockSync implements HashFetch {
   verifyJustify(from: number, block: Block): boolean {
     const problem = this.#host.verifier.qc(block.header.justify)
     if (problem === null) return true
-    this.#host.reject(from, 'block', `justify QC: ${problem}`)
+    this.#host.reject(from, 'block', { code: 'certificate-rejected', certificate: 'justify QC', problem })
     return false
   }
 }

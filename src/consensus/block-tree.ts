@@ -8,6 +8,7 @@
 // everything that does not descend from the new head.
 import { bytesEqual } from '../codec/cbor.ts'
 import { toHex } from '../crypto/hash.ts'
+import { assert } from '../assert.ts'
 import type { Block, BlockHeader } from '../log/block.ts'
 import type { QuorumCertificate } from '../log/certificates.ts'
 import type { Hash } from '../log/entry.ts'
@@ -46,7 +47,10 @@ export class BlockTree {
   /** `headQc` certifies the head when known (always for genesis; after a restart the
    * pending blocks' justify QCs usually provide it). */
   constructor(head: BlockNode, headQc: QuorumCertificate | null, committedSeqs: ReadonlyMap<string, number>) {
-    if (headQc !== null && (headQc.height !== head.header.height || !bytesEqual(headQc.block, head.hash))) throw new Error('the head QC does not certify the head block')
+    if (headQc !== null) {
+      assert(headQc.height === head.header.height, 'the head QC is for the head block\'s height')
+      assert(bytesEqual(headQc.block, head.hash), 'the head QC is for the head block')
+    }
     head.qc = headQc
     this.#head = head
     this.#highQc = headQc
@@ -114,8 +118,10 @@ export class BlockTree {
 
   insert(node: BlockNode): void {
     const parent = this.#nodes.get(node.parentHex)
-    if (parent === undefined) throw new Error(`block ${node.hashHex.slice(0, 12)}: parent not in the tree`)
-    if (node.header.height !== parent.header.height + 1) throw new Error('height is not parent height + 1')
+    assert(parent !== undefined, `block ${node.hashHex.slice(0, 12)}: parent in the tree`)
+    assert(node.header.height === parent.header.height + 1, 'height is the parent\'s height + 1')
+    assert(node.header.round > parent.header.round, 'round is above the parent\'s round')
+    assert(node.header.height > this.#head.header.height, 'an inserted block is above the committed head')
     if (this.#nodes.has(node.hashHex)) return
     this.#nodes.set(node.hashHex, node)
     parent.children.push(node.hashHex)
@@ -127,8 +133,9 @@ export class BlockTree {
    */
   certify(qc: QuorumCertificate): CommitResult {
     const node = this.#nodes.get(toHex(qc.block))
-    if (node === undefined) throw new Error('certify: block not in the tree')
-    if (node.header.round !== qc.round || node.header.height !== qc.height) throw new Error('certify: QC round/height differ from the block')
+    assert(node !== undefined, 'certify: the block is in the tree')
+    assert(node.header.round === qc.round, 'certify: the QC round is the block\'s')
+    assert(node.header.height === qc.height, 'certify: the QC height is the block\'s')
     if (node.qc === null) node.qc = qc
     if (this.#highQc === null || qc.round > this.#highQc.round) this.#highQc = qc
     const parent = this.#nodes.get(node.parentHex)
@@ -141,12 +148,20 @@ export class BlockTree {
   commitTo(target: BlockNode): CommitResult {
     const chain: BlockNode[] = []
     for (let at: BlockNode | undefined = target; at !== this.#head; at = this.#nodes.get(at.parentHex)) {
-      if (at === undefined) throw new Error('commit target does not extend the committed head')
+      assert(at !== undefined, 'the commit target extends the committed head')
       chain.push(at)
     }
     chain.reverse()
+    let height = this.#head.header.height
     for (const node of chain) {
-      for (const [agent, seq] of node.agentSeqs) this.#committedSeqs.set(agent, seq)
+      // Contiguous and ascending from the head: no height skipped, none committed twice.
+      assert(node.header.height === height + 1, 'committed blocks follow the head at consecutive heights')
+      height = node.header.height
+      for (const [agent, seq] of node.agentSeqs) {
+        const before = this.#committedSeqs.get(agent)
+        assert(before === undefined || seq > before, 'an agent\'s committed seq only rises (no entry committed twice)')
+        this.#committedSeqs.set(agent, seq)
+      }
     }
     // Keep only the new head's descendants.
     const keep = new Set<string>()
@@ -164,6 +179,8 @@ export class BlockTree {
       if (node !== oldHead && !chain.includes(node)) pruned.push(node)
     }
     this.#head = target
+    assert(this.#nodes.get(target.hashHex) === target, 'the new head stays in the tree')
+    assert(chain.length === 0 || !this.#nodes.has(oldHead.hashHex), 'the old head leaves the tree')
     if (this.#highQc !== null && !this.#nodes.has(toHex(this.#highQc.block))) {
       // Only possible when more than f validators are faulty (a QC on a fork below the
       // commit), or on a commit by certificate. Keep the high QC's block in the tree.

@@ -10,6 +10,7 @@ import { encodeEntry } from '../log/entry.ts'
 import type { Genesis } from '../log/genesis.ts'
 import type { BlockNode, BlockTree } from './block-tree.ts'
 import type { LeaderElection } from './leader-election.ts'
+import { describe, isRejection, type Rejection } from './rejections.ts'
 import type { CheckedEntry, Verifier } from './verifier.ts'
 
 export interface ValidationContext {
@@ -26,10 +27,10 @@ export interface ValidationContext {
  * bytes within the chain's limits, every entry, per-agent seq strictly above the chain's,
  * entriesRoot / logSize / logRoot recomputed). Returns the new node, or the reason.
  */
-export function validateBlock(ctx: ValidationContext, parent: BlockNode, block: Block): BlockNode | string {
+export function validateBlock(ctx: ValidationContext, parent: BlockNode, block: Block): BlockNode | Rejection {
   // Each entry is checked once per block: the byte count and the judgement share it.
-  const checked = new Map<number, CheckedEntry | string>()
-  const check = (position: number): CheckedEntry | string => {
+  const checked = new Map<number, CheckedEntry | Rejection>()
+  const check = (position: number): CheckedEntry | Rejection => {
     let result = checked.get(position)
     if (result === undefined) {
       result = ctx.verifier.entry(block.entries[position]!)
@@ -37,49 +38,52 @@ export function validateBlock(ctx: ValidationContext, parent: BlockNode, block: 
     }
     return result
   }
-  const result = checkBlockAfterParent<CheckedEntry, string>({
+  // The shared rule speaks of the QC's problem as text (the auditor's); the core keeps
+  // the typed rejection behind it.
+  let qcRejection: Rejection | null = null
+  const result = checkBlockAfterParent<CheckedEntry, Rejection>({
     genesis: ctx.genesis,
     leaders: ctx.leaders,
-    qcProblem: (qc) => ctx.verifier.qc(qc),
+    qcProblem: (qc) => {
+      qcRejection = ctx.verifier.qc(qc)
+      return qcRejection === null ? null : describe(qcRejection)
+    },
     entryBytes: (entry, position) => {
       const c = check(position)
-      return typeof c === 'string' ? encodeEntry(entry).length : c.bytes
+      return isRejection(c) ? encodeEntry(entry).length : c.bytes
     },
     judgeEntry: (_entry, position) => {
       const c = check(position)
-      return typeof c === 'string' ? { problem: c } : c
+      return isRejection(c) ? { problem: c } : c
     },
     lastSeq: (agentHex) => ctx.tree.lastSeqInChain(parent, agentHex),
   }, parent, block)
-  if (!result.ok) return rejectionMessage(result, block)
+  if (!result.ok) return rejectionOf(result, block, qcRejection)
   const h = block.header
   const entryIds = new Set(result.entries.map((e) => e.idHex))
   return { block, header: h, hash: result.hash, hashHex: toHex(result.hash), parentHex: parent.hashHex, log: result.log, agentSeqs: result.agentSeqs, entryIds, qc: null, children: [] }
 }
 
-/** The core's text for a failure of the block rule (the words it has always used). */
-function rejectionMessage(f: BlockRuleFailure<string>, block: Block): string {
+/** The core's rejection for a failure of the block rule. */
+function rejectionOf(f: BlockRuleFailure<Rejection>, block: Block, qcRejection: Rejection | null): Rejection {
   const h = block.header
   switch (f.code) {
-    case 'height-gap': return `height ${f.height} is not the parent's height ${f.expected - 1} + 1`
-    case 'parent-mismatch': return 'parent hash mismatch'
-    case 'round-not-increasing': return `round ${f.round} is not above the parent's round ${f.parentRound}`
-    case 'wrong-proposer': return wrongProposerMessage(f.proposer, f.round)
-    case 'qc-mismatch': return 'the justify QC does not certify the parent'
-    case 'bad-qc': return `justify QC: ${f.problem}`
-    case 'entry-count': return `header says ${f.declared} entries, the block has ${f.actual}`
-    case 'block-entries-max': return `${f.count} entries is over the chain's limit of ${f.max}`
-    case 'block-bytes-max': return `entries exceed the chain's block limit of ${f.max} bytes`
-    case 'entry': return `entry ${f.position}: ${f.problem}`
-    case 'seq-not-increasing': return `entry ${f.position}: seq ${f.seq} of agent ${f.agentHex.slice(0, 12)} is not above ${f.last} (duplicate or reordered)`
-    case 'entries-root': return 'entries root mismatch'
-    case 'log-size': return `log size ${h.logSize} should be ${f.actual}`
-    case 'log-root': return 'log root mismatch'
+    case 'height-gap': return { code: 'block-height', height: f.height, parentHeight: f.expected - 1 }
+    case 'parent-mismatch': return { code: 'block-parent-mismatch' }
+    case 'round-not-increasing': return { code: 'block-round-not-above-parent', round: f.round, parentRound: f.parentRound }
+    case 'wrong-proposer': return { code: 'proposer-not-leader', proposer: f.proposer, round: f.round }
+    case 'qc-mismatch': return { code: 'block-justify-not-parent' }
+    case 'bad-qc': {
+      if (qcRejection === null) throw new Error(`the block rule reported a bad QC the verifier did not: ${f.problem}`)
+      return { code: 'certificate-rejected', certificate: 'justify QC', problem: qcRejection }
+    }
+    case 'entry-count': return { code: 'block-entry-count-mismatch', header: f.declared, actual: f.actual }
+    case 'block-entries-max': return { code: 'block-too-many-entries', count: f.count, limit: f.max }
+    case 'block-bytes-max': return { code: 'block-too-many-bytes', limit: f.max }
+    case 'entry': return { code: 'block-entry-invalid', index: f.position, problem: f.problem }
+    case 'seq-not-increasing': return { code: 'block-entry-seq', index: f.position, seq: f.seq, agentHex: f.agentHex, last: f.last }
+    case 'entries-root': return { code: 'block-entries-root-mismatch' }
+    case 'log-size': return { code: 'block-log-size-mismatch', header: h.logSize, actual: f.actual }
+    case 'log-root': return { code: 'block-log-root-mismatch' }
   }
-}
-
-/** The core's message for a proposer that does not lead the round (also used before full
- * validation, on a proposal's header). */
-export function wrongProposerMessage(proposer: number, round: number): string {
-  return `validator ${proposer} is not the leader of round ${round}`
 }

@@ -6,6 +6,7 @@ import { bytesEqual } from '../codec/cbor.ts'
 import { toHex } from '../crypto/hash.ts'
 import { blockHash, type Block } from '../log/block.ts'
 import type { Hash } from '../log/entry.ts'
+import type { Rejection } from './rejections.ts'
 import type { SyncHost } from './sync-host.ts'
 import type { BlockNode } from './block-tree.ts'
 import { RANGE_REQUEST_HEIGHTS_MAX } from './messages.ts'
@@ -127,7 +128,7 @@ export class RangeSync {
       }
       const parent = this.#host.tree.get(toHex(block.header.parent))
       if (parent === undefined) {
-        this.#host.reject(from, m.type, `block at height ${block.header.height} does not chain to the previous one`)
+        this.#host.reject(from, m.type, { code: 'range-block-not-chained', height: block.header.height })
         refused = true
         break
       }
@@ -277,20 +278,20 @@ export class RangeSync {
 
 /** Why a range response's blocks and headers do not chain by hash (at consecutive
  * heights) to the block its commit certificate is for; null when they do. */
-function certifiedChainProblem(m: RangeResponse, hashes: readonly Hash[]): string | null {
+function certifiedChainProblem(m: RangeResponse, hashes: readonly Hash[]): Rejection | null {
   for (let i = 1; i < m.blocks.length; i++) {
     const h = m.blocks[i]!.header
-    if (h.height !== m.blocks[i - 1]!.header.height + 1 || !bytesEqual(h.parent, hashes[i - 1]!)) return `block ${i} does not chain to block ${i - 1}`
+    if (h.height !== m.blocks[i - 1]!.header.height + 1 || !bytesEqual(h.parent, hashes[i - 1]!)) return { code: 'blocks-not-chained', index: i, next: i - 1 }
   }
   let height = m.blocks[m.blocks.length - 1]!.header.height
   let hash = hashes[hashes.length - 1]!
   for (let i = 0; i < m.links.length; i++) {
     const h = m.links[i]!
-    if (h.height !== height + 1 || !bytesEqual(h.parent, hash)) return `header ${i} does not chain to the blocks before it`
+    if (h.height !== height + 1 || !bytesEqual(h.parent, hash)) return { code: 'range-header-not-chained', index: i }
     height = h.height
     hash = blockHash(h)
   }
   const cc = m.cc!
-  if (cc.height !== height || !bytesEqual(cc.block, hash)) return 'the commit certificate is not for the last block or header'
+  if (cc.height !== height || !bytesEqual(cc.block, hash)) return { code: 'range-cc-not-for-last' }
   return null
 }

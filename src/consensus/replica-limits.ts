@@ -1,5 +1,6 @@
 // Default bounds of one replica. Each is a local resource limit, not a consensus rule:
 // two replicas with different limits still agree on every block.
+import { assert } from '../assert.ts'
 import { LIMITS } from '../limits.ts'
 import type { ReplicaLimits } from './types.ts'
 
@@ -80,3 +81,20 @@ export function syncResponseBytesMax(blockBytesMax: number): number {
 
 /** The bound for any chain (its blockBytesMax is at most LIMITS.blockBytesMax). */
 export const SYNC_RESPONSE_BYTES_MAX = syncResponseBytesMax(LIMITS.blockBytesMax)
+
+// Relations, checked when the module loads (see also src/limits.ts and src/consensus/sync.ts).
+/** A proposal's signature (64 bytes) and the CBOR framing around its block, signature
+ * and certificates. */
+const PROPOSAL_SIGNATURE_AND_FRAMING_BYTES_MAX = 256
+// A proposal carries the largest block, its signature, a TC and a CC. The TC is taken at
+// the CC's bound: its signatures plus one round per signer stay under CERTIFICATE_BYTES_MAX
+// at LIMITS.validatorsMax (an estimate; the CC's bound is what the test measures).
+assert(
+  encodedBlockBytesMax(LIMITS.blockBytesMax) + 2 * CERTIFICATE_BYTES_MAX + PROPOSAL_SIGNATURE_AND_FRAMING_BYTES_MAX <= LIMITS.messageBytesMax,
+  'the message limit covers the largest block plus its certificates',
+)
+assert(SYNC_RESPONSE_BYTES_MAX >= encodedBlockBytesMax(LIMITS.blockBytesMax), 'a sync response holds at least the largest block')
+assert(DEFAULT_REPLICA_LIMITS.mempoolEntriesMax >= LIMITS.blockEntriesMax, 'the mempool holds a full block of entries')
+assert(DEFAULT_REPLICA_LIMITS.mempoolBytesMax >= LIMITS.blockBytesMax, 'the mempool holds a full block of bytes')
+assert(DEFAULT_REPLICA_LIMITS.verifiedEntriesMax >= DEFAULT_REPLICA_LIMITS.mempoolEntriesMax, 'the verified-entry cache covers the mempool')
+assert(DEFAULT_REPLICA_LIMITS.syncRetryMs <= DEFAULT_REPLICA_LIMITS.syncRetryMaxMs, 'the sync retry backoff starts below its cap')

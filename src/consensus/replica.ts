@@ -20,8 +20,9 @@ import type { ValidatorSet } from '../log/validator-set.ts'
 import { TimeoutAggregator, VoteAggregator } from './aggregators.ts'
 import { BlockSync, hexToBytes, SELF } from './block-sync.ts'
 import { BlockTree, type BlockNode, type CommitResult } from './block-tree.ts'
-import { validateBlock, wrongProposerMessage, type ValidationContext } from './block-validation.ts'
+import { validateBlock, type ValidationContext } from './block-validation.ts'
 import { isLeaderOf, leaderElectionFor, type LeaderElection } from './leader-election.ts'
+import { isRejection, type Rejection } from './rejections.ts'
 import { Mempool, type AddResult } from './mempool.ts'
 import { Pacemaker } from './pacemaker.ts'
 import { DEFAULT_REPLICA_LIMITS } from './replica-limits.ts'
@@ -190,7 +191,7 @@ export class Replica {
       case 'message':
         if (!this.#started) break
         if (!Number.isSafeInteger(event.from) || event.from < 0 || event.from >= this.set.n) {
-          this.#reject(-1, event.message.type, `sender ${event.from} is not a validator`)
+          this.#reject(-1, event.message.type, { code: 'sender-unknown', sender: event.from })
           break
         }
         this.#onMessage(event.from, event.message)
@@ -225,7 +226,7 @@ export class Replica {
       if (parent === undefined || block.header.height <= this.#tree.head.header.height) continue
       if (this.#tree.get(toHex(blockHash(block.header))) !== undefined) continue
       const node = validateBlock(this.#ctx, parent, block)
-      if (typeof node === 'string') continue // corrupt storage: drop, sync will refetch
+      if (isRejection(node)) continue // corrupt storage: drop, sync will refetch
       this.#tree.insert(node)
       this.#applyCommit(this.#tree.certify(block.header.justify))
     }
@@ -277,17 +278,17 @@ export class Replica {
   #onProposal(from: number, m: ProposalMessage): void {
     const h = m.block.header
     if (h.round > this.round + this.limits.futureRoundsMax) return this.#ignore()
-    if (!isLeaderOf(this.leaders, h.proposer, h.round)) return this.#reject(from, m.type, wrongProposerMessage(h.proposer, h.round))
+    if (!isLeaderOf(this.leaders, h.proposer, h.round)) return this.#reject(from, m.type, { code: 'proposer-not-leader', proposer: h.proposer, round: h.round })
     const hash = blockHash(h)
     const hashHex = toHex(hash)
     if (this.#tree.get(hashHex) !== undefined || this.#sync.orphans.has(hashHex)) return this.#ignore()
     if (!this.verifier.proposal(h.proposer, hash, m.sig)) {
-      return this.#reject(from, m.type, `proposal signature of validator ${h.proposer} does not verify`)
+      return this.#reject(from, m.type, { code: 'proposal-bad-signature', proposer: h.proposer })
     }
     // Round justification: by the parent's QC, or by a TC for the previous round.
     if (h.round !== h.justify.round + 1) {
-      if (m.tc === null || m.tc.round + 1 !== h.round) return this.#reject(from, m.type, `round ${h.round} follows neither its QC round ${h.justify.round} nor a TC`)
-      if (h.justify.round < tcHighQcRound(m.tc)) return this.#reject(from, m.type, `the QC round ${h.justify.round} is below the TC's high QC round ${tcHighQcRound(m.tc)}`)
+      if (m.tc === null || m.tc.round + 1 !== h.round) return this.#reject(from, m.type, { code: 'proposal-round-unjustified', round: h.round, qcRound: h.justify.round })
+      if (h.justify.round < tcHighQcRound(m.tc)) return this.#reject(from, m.type, { code: 'proposal-qc-below-tc', qcRound: h.justify.round, tcHighQcRound: tcHighQcRound(m.tc) })
     }
     // Certificates first: they move the round and may commit, whatever the block is.
     if (m.tc !== null && !this.#acceptTc(from, m.tc, m.type)) return
@@ -308,7 +309,7 @@ export class Replica {
   #insertAndVote(from: number, parent: BlockNode, block: Block, proposal: ProposalMessage | null): void {
     if (this.#tree.pendingCount >= this.limits.pendingBlocksMax) return this.#ignore()
     const node = validateBlock(this.#ctx, parent, block)
-    if (typeof node === 'string') return this.#reject(from, proposal === null ? 'block' : 'proposal', node)
+    if (isRejection(node)) return this.#reject(from, proposal === null ? 'block' : 'proposal', node)
     this.#tree.insert(node)
     this.#emit({ type: 'persist-block', hash: node.hash, block })
     this.#sync.wants.delete(node.hashHex)
@@ -425,7 +426,7 @@ export class Replica {
     let added = 0
     for (const entry of m.entries) {
       const checked = this.verifier.entry(entry)
-      if (typeof checked === 'string') {
+      if (isRejection(checked)) {
         this.#reject(from, m.type, checked)
         continue
       }
@@ -439,7 +440,7 @@ export class Replica {
     const fresh: Entry[] = []
     for (const entry of entries) {
       const checked = this.verifier.entry(entry)
-      if (typeof checked === 'string') {
+      if (isRejection(checked)) {
         results.push({ id: safeEntryId(entry), rejected: checked })
         continue
       }
@@ -451,7 +452,7 @@ export class Replica {
       } else if (outcome === 'known') {
         results.push({ id, rejected: null })
       } else {
-        results.push({ id, rejected: outcome })
+        results.push({ id, rejected: POOL_REJECTIONS[outcome] })
       }
     }
     this.#emit({ type: 'submitted', results })
@@ -469,7 +470,7 @@ export class Replica {
   #acceptQc(from: number, qc: QuorumCertificate, messageType: string): boolean {
     const problem = this.verifier.qc(qc)
     if (problem !== null) {
-      this.#reject(from, messageType, `QC: ${problem}`)
+      this.#reject(from, messageType, { code: 'certificate-rejected', certificate: 'QC', problem })
       return false
     }
     const node = this.#tree.get(toHex(qc.block))
@@ -480,7 +481,7 @@ export class Replica {
     if (node.header.round !== qc.round || node.header.height !== qc.height) {
       // A quorum signed a round/height that differs from the block's header: impossible
       // with at most f faulty validators.
-      this.#reject(from, messageType, 'QC round or height differs from its block')
+      this.#reject(from, messageType, { code: 'qc-differs-from-block' })
       return false
     }
     this.#certify(qc)
@@ -491,7 +492,7 @@ export class Replica {
     if (this.#highTc !== null && tc.round <= this.#highTc.round && tc.round < this.round) return true // old news
     const problem = this.verifier.tc(tc)
     if (problem !== null) {
-      this.#reject(from, messageType, `TC: ${problem}`)
+      this.#reject(from, messageType, { code: 'certificate-rejected', certificate: 'TC', problem })
       return false
     }
     this.#applyTc(tc)
@@ -504,7 +505,7 @@ export class Replica {
     if (cc.height <= this.#tree.head.header.height && !bytesEqual(cc.block, this.#tree.head.hash)) return true // old news
     const problem = this.verifier.cc(cc)
     if (problem !== null) {
-      this.#reject(from, messageType, `CC: ${problem}`)
+      this.#reject(from, messageType, { code: 'certificate-rejected', certificate: 'CC', problem })
       return false
     }
     this.#noteCc(cc)
@@ -515,7 +516,7 @@ export class Replica {
     const node = this.#tree.get(hashHex)
     if (node !== undefined) {
       if (node.header.logSize !== cc.logSize || !bytesEqual(node.header.logRoot, cc.logRoot)) {
-        this.#reject(from, messageType, 'CC log size or root differs from its block')
+        this.#reject(from, messageType, { code: 'cc-differs-from-block' })
         return false
       }
       // A CC proves the two-chain commit condition held: commit directly.
@@ -555,7 +556,7 @@ export class Replica {
     for (const node of nodes) {
       for (const e of node.block.entries) {
         const checked = this.verifier.entry(e)
-        if (typeof checked !== 'string') this.#mempool.remove(checked.idHex)
+        if (!isRejection(checked)) this.#mempool.remove(checked.idHex)
       }
       for (const [agent, seq] of node.agentSeqs) this.#mempool.dropUpTo(agent, seq)
       this.stats.entriesCommitted += node.block.entries.length
@@ -748,7 +749,7 @@ export class Replica {
    * that they are proposed again if this block's fork is abandoned. */
   #addToPool(entry: Entry): void {
     const checked = this.verifier.entry(entry)
-    if (typeof checked !== 'string') this.#poolAdd(checked)
+    if (!isRejection(checked)) this.#poolAdd(checked)
   }
 
   // ---------------------------------------------------------------------------------
@@ -757,7 +758,7 @@ export class Replica {
     this.#actions.push(action)
   }
 
-  #reject(from: number, messageType: string, reason: string): void {
+  #reject(from: number, messageType: string, reason: Rejection): void {
     this.stats.rejected++
     this.#emit({ type: 'rejected', from, messageType, reason })
   }
@@ -773,4 +774,12 @@ function safeEntryId(entry: Entry): Hash {
   } catch {
     return new Uint8Array(32)
   }
+}
+
+/** The rejection for each way the mempool refuses an entry (a table: no message is decoded). */
+const POOL_REJECTIONS: Readonly<Record<Exclude<AddResult | 'seq-committed', 'added' | 'known'>, Rejection>> = {
+  'seq-committed': { code: 'entry-seq-committed' },
+  'duplicate-seq': { code: 'entry-duplicate-seq' },
+  'mempool-full': { code: 'mempool-full' },
+  'mempool-bytes-full': { code: 'mempool-bytes-full' },
 }

@@ -11,6 +11,7 @@
 //  Both raise lastVotedRound to r: after a timeout for r, no vote in r.
 //  A vote for B whose round is its parent P's round + 1 also signs P's CommitData:
 //  a quorum of those is exactly the two-chain commit condition for P.
+import { assert } from '../assert.ts'
 import { bytesEqual } from '../codec/cbor.ts'
 import { signDomain } from '../crypto/domain.ts'
 import type { BlockHeader } from '../log/block.ts'
@@ -19,11 +20,12 @@ import {
   type QuorumCertificate, type TimeoutCertificate,
 } from '../log/certificates.ts'
 import type { Hash } from '../log/entry.ts'
+import type { Rejection } from './rejections.ts'
 import type { SafetyState, TimeoutMessage, VoteMessage } from './types.ts'
 
 export type Signed<T> =
   | { readonly ok: true, readonly message: T, /** null when nothing changed (a repeat) */ readonly persist: SafetyState | null }
-  | { readonly ok: false, readonly reason: string }
+  | { readonly ok: false, readonly reason: Rejection }
 
 export function initialSafetyState(genesisQc: QuorumCertificate): SafetyState {
   return {
@@ -54,6 +56,7 @@ export class SafetyRules {
     this.#chainId = options.chainId
     this.#index = options.validatorIndex
     this.#seed = options.seed
+    assertSafetyState(state)
     this.#state = state
   }
 
@@ -74,14 +77,17 @@ export class SafetyRules {
     const round = header.round
     const last = s.lastVote
     if (last !== null && last.round === round && bytesEqual(last.block, hash)) return { ok: true, message: last, persist: null }
-    if (round <= s.lastVotedRound) return { ok: false, reason: `round ${round} is not above last voted round ${s.lastVotedRound}` }
-    if (!bytesEqual(header.justify.block, parentHash)) return { ok: false, reason: 'the justify QC is not for the parent' }
+    if (round <= s.lastVotedRound) return { ok: false, reason: { code: 'vote-round-not-above-last-voted', round, lastVoted: s.lastVotedRound } }
+    if (!bytesEqual(header.justify.block, parentHash)) return { ok: false, reason: { code: 'vote-justify-not-parent' } }
     const q = header.justify.round
     const viaQc = round === q + 1
     const viaTc = tc !== null && round === tc.round + 1 && q >= tcHighQcRound(tc)
     if (!viaQc && !viaTc) {
-      return { ok: false, reason: `round ${round} is neither justify round ${q} + 1 nor justified by a TC whose high QC round is at most ${q}` }
+      return { ok: false, reason: { code: 'vote-round-unjustified', round, qcRound: q } }
     }
+    // The block was validated against its parent: its QC certifies the parent, below it.
+    assert(q < round, 'a voted block\'s justify round is below its round')
+    assert(parent.round === q, 'a voted block\'s justify QC is for its parent\'s round')
     const sig = signDomain(this.#seed, 'vote', this.#chainId, voteDataToCbor({ round, height: header.height, block: hash }))
     let commit: VoteMessage['commit'] = null
     if (round === parent.round + 1 && parent.height > 0) {
@@ -98,6 +104,8 @@ export class SafetyRules {
       highQc: highQc.round >= s.highQc.round ? highQc : s.highQc,
       highTc: newerTc(highTc, s.highTc),
     }
+    assert(this.#state.lastVotedRound > s.lastVotedRound, 'a vote raises the last voted round')
+    assertSafetyState(this.#state)
     return { ok: true, message: vote, persist: this.#state }
   }
 
@@ -106,13 +114,13 @@ export class SafetyRules {
     const s = this.#state
     const last = s.lastTimeout
     if (last !== null && last.round === round) return { ok: true, message: last, persist: null }
-    if (round < s.lastVotedRound) return { ok: false, reason: `round ${round} is below last voted round ${s.lastVotedRound}` }
-    if (round <= s.highestTimeoutRound) return { ok: false, reason: `round ${round} is not above the highest timeout round ${s.highestTimeoutRound}` }
+    if (round < s.lastVotedRound) return { ok: false, reason: { code: 'timeout-round-below-last-voted', round, lastVoted: s.lastVotedRound } }
+    if (round <= s.highestTimeoutRound) return { ok: false, reason: { code: 'timeout-round-not-above-highest', round, highestTimeout: s.highestTimeoutRound } }
     const tcRound = highTc === null ? -1 : highTc.round
     if (round !== highQc.round + 1 && round !== tcRound + 1) {
-      return { ok: false, reason: `round ${round} follows neither high QC round ${highQc.round} nor high TC round ${tcRound}` }
+      return { ok: false, reason: { code: 'timeout-round-not-following', round, highQcRound: highQc.round, highTcRound: tcRound } }
     }
-    if (highQc.round < s.oneChainRound) return { ok: false, reason: `high QC round ${highQc.round} is below the observed round ${s.oneChainRound}` }
+    if (highQc.round < s.oneChainRound) return { ok: false, reason: { code: 'timeout-high-qc-below-observed', highQcRound: highQc.round, observed: s.oneChainRound } }
     const sig = signDomain(this.#seed, 'timeout', this.#chainId, timeoutDataToCbor(round, highQc.round))
     const timeout: TimeoutMessage = { type: 'timeout', voter: this.#index, round, highQc, highTc, sig }
     this.#state = {
@@ -123,8 +131,23 @@ export class SafetyRules {
       highQc: highQc.round >= s.highQc.round ? highQc : s.highQc,
       highTc: newerTc(highTc, s.highTc),
     }
+    assert(this.#state.highestTimeoutRound > s.highestTimeoutRound, 'a timeout raises the highest timeout round')
+    assert(this.#state.lastVotedRound >= s.lastVotedRound, 'a timeout never lowers the last voted round')
+    assertSafetyState(this.#state)
     return { ok: true, message: timeout, persist: this.#state }
   }
+}
+
+/** What holds of every safety state this module makes (and of a restored one: a state
+ * that breaks these was not written by it). No vote and no timeout above the last voted
+ * round, so that raising it is what forbids a second vote in a round. */
+function assertSafetyState(s: SafetyState): void {
+  assert(Number.isSafeInteger(s.lastVotedRound) && s.lastVotedRound >= 0, 'the last voted round is a round')
+  assert(s.highestTimeoutRound <= s.lastVotedRound, 'the highest timeout round is at most the last voted round')
+  assert(s.oneChainRound <= s.lastVotedRound, 'the observed QC round is at most the last voted round')
+  assert(s.preferredRound <= s.oneChainRound, 'the preferred round is at most the observed QC round')
+  assert(s.lastVote === null || s.lastVote.round <= s.lastVotedRound, 'the last vote is at most the last voted round')
+  assert(s.lastTimeout === null || s.lastTimeout.round === s.highestTimeoutRound, 'the last timeout is for the highest timeout round')
 }
 
 function newerTc(a: TimeoutCertificate | null, b: TimeoutCertificate | null): TimeoutCertificate | null {

@@ -6,6 +6,7 @@ import type { Block } from '../log/block.ts'
 import type { CommitCertificate, TimeoutCertificate } from '../log/certificates.ts'
 import type { ValidatorSet } from '../log/validator-set.ts'
 import type { BlockNode, BlockTree, CommitResult } from './block-tree.ts'
+import type { Rejection } from './rejections.ts'
 import type { Action, ProposalMessage, ReplicaLimits } from './types.ts'
 import type { Verifier } from './verifier.ts'
 
@@ -25,7 +26,7 @@ export interface SyncHost {
   now(): number
   started(): boolean
   emit(action: Action): void
-  reject(from: number, messageType: string, reason: string): void
+  reject(from: number, messageType: string, reason: Rejection): void
   ignore(): void
   /** Validates a block whose parent is in the tree and inserts it (voting on proposals). */
   insertAndVote(from: number, parent: BlockNode, block: Block, proposal: ProposalMessage | null): void

@@ -2,13 +2,25 @@
 // hands requests to the driver ('serve-sync' action); both drivers answer them with
 // this one pure helper over their store. The answer is plain data: the requester
 // verifies everything (hash links, QCs, entries, log roots, the commit certificate).
+import { assert } from '../assert.ts'
 import { bytesEqual } from '../codec/cbor.ts'
 import { blockHash, encodedBlockLength, type Block, type BlockHeader } from '../log/block.ts'
 import type { CommitCertificate } from '../log/certificates.ts'
 import type { Hash } from '../log/entry.ts'
+import { LIMITS } from '../limits.ts'
 import { SYNC_BLOCKS_WIRE_MAX, SYNC_LINKS_MAX } from './messages.ts'
-import { SYNC_RESPONSE_BYTES_MAX } from './replica-limits.ts'
+import { CERTIFICATE_BYTES_MAX, HEADER_BYTES_MAX, SYNC_RESPONSE_BYTES_MAX } from './replica-limits.ts'
 import type { BlockResponse, RangeEmpty, RangeResponse, SyncRequest } from './types.ts'
+
+/** CBOR framing of a range response: a map of four pairs and its arrays' heads. */
+const RANGE_RESPONSE_FRAMING_BYTES_MAX = 64 + 2 * 9
+// The largest range response (blocks up to the cap, the most linking headers, a commit
+// certificate) fits in one message; test/consensus/sync-limits.test.ts measures the bounds.
+assert(
+  SYNC_RESPONSE_BYTES_MAX + SYNC_LINKS_MAX * HEADER_BYTES_MAX + CERTIFICATE_BYTES_MAX + RANGE_RESPONSE_FRAMING_BYTES_MAX <= LIMITS.messageBytesMax,
+  'the largest range response fits in one message',
+)
+assert(SYNC_LINKS_MAX <= SYNC_BLOCKS_WIRE_MAX, 'the linking headers of a response are within its block count')
 
 /** What a driver's store must offer to serve sync. */
 export interface SyncStore {

@@ -27,6 +27,7 @@ import type { Entry, Hash } from '../log/entry.ts'
 import type { Genesis } from '../log/genesis.ts'
 import type { MerkleAccumulatorState } from '../log/merkle.ts'
 import type { LeaderElection } from '../log/leader-election.ts'
+import type { Rejection } from './rejections.ts'
 
 // ---------------------------------------------------------------------------------
 // Messages (wire encoding in messages.ts)
@@ -181,7 +182,7 @@ export type Event =
 export interface SubmitResult {
   readonly id: Hash
   /** null: accepted (or already known); otherwise why the entry was refused. */
-  readonly rejected: string | null
+  readonly rejected: Rejection | null
 }
 
 export type Action =
@@ -209,7 +210,7 @@ export type Action =
   /** Answer `request` from the driver's store with serveSyncRequest() and send it to `to`. */
   | { readonly type: 'serve-sync', readonly to: number, readonly request: SyncRequest }
   /** A provably invalid message (penalise the sender). Never acted upon. */
-  | { readonly type: 'rejected', readonly from: number, readonly messageType: string, readonly reason: string }
+  | { readonly type: 'rejected', readonly from: number, readonly messageType: string, readonly reason: Rejection }
   | { readonly type: 'submitted', readonly results: readonly SubmitResult[] }
 
 // ---------------------------------------------------------------------------------

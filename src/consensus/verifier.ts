@@ -11,6 +11,7 @@ import {
 import { encodeEntry, entryId, entryLeaf, verifyEntrySignature, type Entry } from '../log/entry.ts'
 import { policyAllows, type Genesis } from '../log/genesis.ts'
 import type { ValidatorSet } from '../log/validator-set.ts'
+import { isRejection, type CertificateKind, type Rejection } from './rejections.ts'
 import type { TimeoutMessage, VoteMessage } from './types.ts'
 
 /** An entry that passed every stateless check, with what later steps need. */
@@ -109,7 +110,7 @@ export class Verifier {
 
   /** Checks an entry's signature, payload bound and write policy. Returns the checked
    * entry or the reason it is invalid. The signature is verified once per entry id. */
-  entry(entry: Entry): CheckedEntry | string {
+  entry(entry: Entry): CheckedEntry | Rejection {
     // The same object is checked again as it moves (submit, block, pool, commit): an
     // identity cache skips even the encoding and hashing.
     const same = this.#byObject.get(entry)
@@ -118,7 +119,7 @@ export class Verifier {
       return same
     }
     const checked = this.#entry(entry)
-    if (typeof checked !== 'string') this.#byObject.set(entry, checked)
+    if (!isRejection(checked)) this.#byObject.set(entry, checked)
     return checked
   }
 
@@ -134,11 +135,11 @@ export class Verifier {
     for (const entry of entries) {
       if (this.#byObject.has(entry)) continue
       const checked = this.#entry(entry, true)
-      if (typeof checked !== 'string') this.#byObject.set(entry, checked)
+      if (!isRejection(checked)) this.#byObject.set(entry, checked)
     }
   }
 
-  #entry(entry: Entry, signatureVerified = false): CheckedEntry | string {
+  #entry(entry: Entry, signatureVerified = false): CheckedEntry | Rejection {
     const encoded = encodeEntry(entry)
     const idHex = toHex(entryId(entry))
     const cached = this.#entries.get(idHex)
@@ -148,11 +149,11 @@ export class Verifier {
     }
     const payloadBytes = utf8.encode(entry.payload).length
     const params = this.#genesis.params
-    if (payloadBytes > params.payloadBytesMax) return `entry payload of ${payloadBytes} bytes is over the chain's limit of ${params.payloadBytesMax}`
-    if (!policyAllows(this.#genesis.policy, entry.namespace, entry.agent)) return `agent may not write to namespace '${entry.namespace}'`
+    if (payloadBytes > params.payloadBytesMax) return { code: 'entry-payload-too-large', bytes: payloadBytes, limit: params.payloadBytesMax }
+    if (!policyAllows(this.#genesis.policy, entry.namespace, entry.agent)) return { code: 'entry-policy-denied', namespace: entry.namespace }
     if (!signatureVerified) {
       this.counters.signatures++
-      if (!verifyEntrySignature(entry, this.#genesis.chainId)) return 'entry signature does not verify'
+      if (!verifyEntrySignature(entry, this.#genesis.chainId)) return { code: 'entry-bad-signature' }
     }
     const checked: CheckedEntry = { entry, idHex, agentHex: toHex(entry.agent), leaf: entryLeaf(entry), bytes: encoded.length }
     this.#entries.set(idHex, { leaf: checked.leaf, bytes: checked.bytes })
@@ -160,21 +161,21 @@ export class Verifier {
   }
 
   /** A QC: the genesis QC is valid by definition (no signers); any other needs a quorum. */
-  qc(qc: QuorumCertificate): string | null {
+  qc(qc: QuorumCertificate): Rejection | null {
     if (qc.round === 0 || qc.height === 0) {
-      return this.isGenesisQc(qc) ? null : 'a QC at round or height 0 must be the genesis QC'
+      return this.isGenesisQc(qc) ? null : { code: 'qc-not-genesis' }
     }
-    return this.#cached('q', qc, () => checkQc(this.#set, this.#genesis.chainId, qc))
+    return this.#cached('q', 'QC', qc, () => checkQc(this.#set, this.#genesis.chainId, qc))
   }
 
-  tc(tc: TimeoutCertificate): string | null {
-    if (tc.round === 0) return 'a TC for round 0'
-    return this.#cached('t', tc, () => checkTc(this.#set, this.#genesis.chainId, tc), tc.highQcRounds.join(','))
+  tc(tc: TimeoutCertificate): Rejection | null {
+    if (tc.round === 0) return { code: 'tc-round-zero' }
+    return this.#cached('t', 'TC', tc, () => checkTc(this.#set, this.#genesis.chainId, tc), tc.highQcRounds.join(','))
   }
 
-  cc(cc: CommitCertificate): string | null {
-    if (cc.height === 0) return 'a CC for height 0'
-    return this.#cached('c', cc, () => checkCc(this.#set, this.#genesis.chainId, cc), ccExtra(cc))
+  cc(cc: CommitCertificate): Rejection | null {
+    if (cc.height === 0) return { code: 'cc-height-zero' }
+    return this.#cached('c', 'CC', cc, () => checkCc(this.#set, this.#genesis.chainId, cc), ccExtra(cc))
   }
 
   /**
@@ -213,37 +214,37 @@ export class Verifier {
   }
 
   /** A single vote: voter index in range, signature (and the commit signature if present). */
-  vote(vote: VoteMessage): string | null {
-    if (vote.voter >= this.#set.n) return `voter ${vote.voter} is not a validator`
+  vote(vote: VoteMessage): Rejection | null {
+    if (vote.voter >= this.#set.n) return { code: 'voter-unknown', voter: vote.voter }
     const key = this.#set.key(vote.voter)
     const chainId = this.#genesis.chainId
     this.counters.signatures++
-    if (!verifyDomain(key, 'vote', chainId, voteDataToCbor(vote), vote.sig)) return `vote signature of validator ${vote.voter} does not verify`
+    if (!verifyDomain(key, 'vote', chainId, voteDataToCbor(vote), vote.sig)) return { code: 'vote-bad-signature', voter: vote.voter }
     if (vote.commit !== null) {
       this.counters.signatures++
-      if (!verifyDomain(key, 'commit', chainId, commitDataToCbor(vote.commit), vote.commit.sig)) return `commit signature of validator ${vote.voter} does not verify`
+      if (!verifyDomain(key, 'commit', chainId, commitDataToCbor(vote.commit), vote.commit.sig)) return { code: 'commit-bad-signature', voter: vote.voter }
     }
     return null
   }
 
-  timeout(t: TimeoutMessage): string | null {
-    if (t.voter >= this.#set.n) return `voter ${t.voter} is not a validator`
-    if (t.highQc.round >= t.round) return `high QC round ${t.highQc.round} is not below the timeout round ${t.round}`
+  timeout(t: TimeoutMessage): Rejection | null {
+    if (t.voter >= this.#set.n) return { code: 'voter-unknown', voter: t.voter }
+    if (t.highQc.round >= t.round) return { code: 'timeout-high-qc-not-below', highQcRound: t.highQc.round, round: t.round }
     this.counters.signatures++
     if (!verifyDomain(this.#set.key(t.voter), 'timeout', this.#genesis.chainId, timeoutDataToCbor(t.round, t.highQc.round), t.sig)) {
-      return `timeout signature of validator ${t.voter} does not verify`
+      return { code: 'timeout-bad-signature', voter: t.voter }
     }
     return null
   }
 
-  #cached(kind: string, cert: CertificateLike, check: () => string | null, extra = ''): string | null {
+  #cached(kind: string, certificate: CertificateKind, cert: CertificateLike, check: () => string | null, extra = ''): Rejection | null {
     const digest = certificateDigest(kind, cert, extra)
     if (this.#certificates.get(digest) !== undefined) {
       this.counters.certificateCacheHits++
       return null
     }
     const problem = check()
-    if (problem !== null) return problem
+    if (problem !== null) return { code: 'certificate-invalid', certificate, detail: problem }
     this.counters.signatures += cert.sigs.length
     this.#certificates.set(digest, true)
     return null

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { describe as describeRejection, isRejection } from '../../src/consensus/rejections.ts'
 import { BlockTree, type BlockNode } from '../../src/consensus/block-tree.ts'
 import { validateBlock } from '../../src/consensus/block-validation.ts'
 import { RoundRobinLeaderElection } from '../../src/consensus/leader-election.ts'
@@ -21,7 +22,7 @@ function setup() {
   const add = (block: Block): BlockNode => {
     const parent = tree.get(toHex(block.header.parent))!
     const node = validateBlock(ctx, parent, block)
-    if (typeof node === 'string') throw new Error(node)
+    if (isRejection(node)) throw new Error(describeRejection(node))
     tree.insert(node)
     return node
   }
@@ -85,14 +86,14 @@ describe('block tree and the two-chain commit rule', () => {
     const node1 = tree.get(toHex(blockHash(b1.header)))!
     // Re-including the same agent seq (a duplicate entry) is refused.
     const dup = child(b1, qc1, 2, [entry(3)], log.clone(), n)
-    expect(validateBlock(ctx, node1, dup)).toMatch(/not above 3/)
+    expect(validateBlock(ctx, node1, dup)).toMatchObject({ code: 'block-entry-seq', index: 0, seq: 3, last: 3 })
     // A wrong log root.
     const ok = child(b1, qc1, 2, [entry(4)], log.clone(), n)
-    expect(validateBlock(ctx, node1, { ...ok, header: { ...ok.header, logRoot: new Uint8Array(32) } })).toMatch(/log root/)
+    expect(validateBlock(ctx, node1, { ...ok, header: { ...ok.header, logRoot: new Uint8Array(32) } })).toEqual({ code: 'block-log-root-mismatch' })
     // A QC below quorum.
     const weak = { ...qc1, ...qcFor(b1.header, seeds, [0, 1], n) }
-    expect(validateBlock(ctx, node1, { ...ok, header: { ...ok.header, justify: weak } })).toMatch(/below the quorum/)
+    expect(validateBlock(ctx, node1, { ...ok, header: { ...ok.header, justify: weak } })).toMatchObject({ code: 'certificate-rejected', problem: { code: 'certificate-invalid', certificate: 'QC', detail: expect.stringMatching(/below the quorum/) } })
     // Wrong proposer.
-    expect(validateBlock(ctx, node1, { ...ok, header: { ...ok.header, proposer: 3 } })).toMatch(/not the leader/)
+    expect(validateBlock(ctx, node1, { ...ok, header: { ...ok.header, proposer: 3 } })).toEqual({ code: 'proposer-not-leader', proposer: 3, round: 2 })
   })
 })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { describe as describeRejection, isRejection } from '../../src/consensus/rejections.ts'
 import { Mempool } from '../../src/consensus/mempool.ts'
 import { Verifier } from '../../src/consensus/verifier.ts'
 import { publicKeyFromSeed } from '../../src/crypto/ed25519.ts'
@@ -10,7 +11,7 @@ const { genesis } = makeGenesis(4)
 const verifier = new Verifier(genesis, validatorSetOf(genesis), 1000, 100)
 const checked = (seq: number, seed?: Uint8Array) => {
   const c = verifier.entry(entry(seq, seed))
-  if (typeof c === 'string') throw new Error(c)
+  if (isRejection(c)) throw new Error(describeRejection(c))
   return c
 }
 
@@ -21,7 +22,7 @@ describe('mempool', () => {
     expect(pool.add(checked(1))).toBe('known')
     // Same agent and seq, different payload: a conflicting entry.
     const other = verifier.entry({ ...entry(1), payload: '{"x":1}' })
-    expect(typeof other).toBe('string') // the signature no longer verifies
+    expect(other).toEqual({ code: 'entry-bad-signature' }) // the signature no longer verifies
     expect(pool.size).toBe(1)
   })
   it('refuses entries when full, by count and by bytes', () => {
@@ -44,7 +45,7 @@ describe('mempool', () => {
     for (let i = 0; i < 100; i++) {
       const seed = new Uint8Array(32).fill(0).map((_, j) => (j === 0 ? 200 : j === 1 ? i : j))
       const big = verifier.entry(signEntry({ agent: publicKeyFromSeed(seed), namespace: 'flood/x', seq: 1, payload: JSON.stringify({ pad: 'f'.repeat(4090) }), refs: [], idempotencyKey: '' }, CHAIN, seed))
-      if (typeof big === 'string') throw new Error(big)
+      if (isRejection(big)) throw new Error(describeRejection(big))
       const outcome = pool.add(big)
       outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1)
       if (outcome !== 'added' && firstRefusal < 0) firstRefusal = i

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { describe as describeRejection } from '../../src/consensus/rejections.ts'
 import { Replica } from '../../src/consensus/replica.ts'
 import { serveSyncRequest, type SyncStore } from '../../src/consensus/sync.ts'
 import type { Action, Event, Message, RangeRequest, RangeResponse } from '../../src/consensus/types.ts'
@@ -48,7 +49,7 @@ function sends(actions: readonly Action[], type: Message['type']): { to: number,
 }
 
 function rejections(actions: readonly Action[]): string[] {
-  return actions.flatMap((a) => (a.type === 'rejected' ? [a.reason] : []))
+  return actions.flatMap((a) => (a.type === 'rejected' ? [describeRejection(a.reason)] : []))
 }
 
 /** A replica, with every action it returned kept in order. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { describe as describeRejection } from '../../src/consensus/rejections.ts'
 import { Replica } from '../../src/consensus/replica.ts'
 import { serveSyncRequest, type SyncStore } from '../../src/consensus/sync.ts'
 import type { Action, Event, RangeRequest, RangeResponse } from '../../src/consensus/types.ts'
@@ -39,7 +40,7 @@ function rangeRequests(actions: readonly Action[]): { to: number, request: Range
 }
 
 function rejections(actions: readonly Action[]): string[] {
-  return actions.flatMap((a) => (a.type === 'rejected' ? [a.reason] : []))
+  return actions.flatMap((a) => (a.type === 'rejected' ? [describeRejection(a.reason)] : []))
 }
 
 /** A replica at genesis that has just learned (from validator 0) of the chain's head. */

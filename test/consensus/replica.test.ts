@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { describe as describeRejection } from '../../src/consensus/rejections.ts'
 import { Replica } from '../../src/consensus/replica.ts'
 import type { Action, Message, ProposalMessage, SafetyState } from '../../src/consensus/types.ts'
 import { signDomain } from '../../src/crypto/domain.ts'
@@ -20,7 +21,7 @@ function cluster(replicas: Replica[]) {
       if (a.type === 'send') queue.push({ to: a.to, from: index, message: a.message })
       if (a.type === 'broadcast') for (let to = 0; to < n; to++) if (to !== index) queue.push({ to, from: index, message: a.message })
       if (a.type === 'commit') commits[index]!.push(...a.blocks.map((b) => b.header.height))
-      if (a.type === 'rejected') rejected.push(a.reason)
+      if (a.type === 'rejected') rejected.push(describeRejection(a.reason))
     }
   }
   const drain = () => {
@@ -80,7 +81,7 @@ describe('replica', () => {
     expect(replicas.map((r) => r.mempoolSize)).toEqual([0, 0, 0, 0])
     // And a late copy of it is refused at the door.
     const late = replicas[2]!.step({ type: 'submit', now: 0, entries: [entry(5)] })
-    expect(late).toContainEqual(expect.objectContaining({ type: 'submitted', results: [expect.objectContaining({ rejected: 'seq-committed' })] }))
+    expect(late).toContainEqual(expect.objectContaining({ type: 'submitted', results: [expect.objectContaining({ rejected: { code: 'entry-seq-committed' } })] }))
   })
 
   it('rejects a forged vote and a proposal from the wrong leader', () => {
@@ -93,7 +94,7 @@ describe('replica', () => {
     const wrong = { ...block, header: { ...block.header, proposer: 3 } }
     const proposal: ProposalMessage = { type: 'proposal', block: wrong, sig: signDomain(seeds[3]!, 'proposal', CHAIN, { block: blockHash(wrong.header) }), tc: null, cc: null }
     const out2 = leader.step({ type: 'message', now: 0, from: 3, message: proposal })
-    expect(out2[0]).toMatchObject({ type: 'rejected', reason: expect.stringMatching(/not the leader of round 1/) })
+    expect(out2[0]).toMatchObject({ type: 'rejected', reason: { code: 'proposer-not-leader', proposer: expect.any(Number), round: 1 } })
   })
 
   it('persists its safety state before the vote leaves, and never double-votes after a restart', () => {

@@ -42,7 +42,7 @@ describe('safety rules', () => {
     const other = child(g, gQc, 1, [entry(2)], new MerkleAccumulator(), n)
     const res = r.signVote(other.header, blockHash(other.header), g.header, blockHash(g.header), null, gQc, null)
     expect(res.ok).toBe(false)
-    expect(!res.ok && res.reason).toMatch(/round 1 is not above last voted round 1/)
+    expect(!res.ok && res.reason).toEqual({ code: 'vote-round-not-above-last-voted', round: 1, lastVoted: 1 })
   })
 
   it('signs the commit half only when the block directly follows its parent round', () => {
@@ -104,6 +104,6 @@ describe('safety rules', () => {
     r.signVote(b2.header, b2h, b1.header, b1h, null, qc1, null)
     const res = r.signTimeout(2, gQc, { round: 1, highQcRounds: [0, 0, 0], signers: new Uint8Array([7]), sigs: [] })
     expect(res.ok).toBe(false)
-    expect(!res.ok && res.reason).toMatch(/below the observed round 1/)
+    expect(!res.ok && res.reason).toMatchObject({ code: 'timeout-high-qc-below-observed', observed: 1 })
   })
 })

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { BlockTree, type BlockNode } from '../../src/consensus/block-tree.ts'
 import { validateBlock, type ValidationContext } from '../../src/consensus/block-validation.ts'
+import { describe as describeRejection, isRejection } from '../../src/consensus/rejections.ts'
 import { Verifier } from '../../src/consensus/verifier.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import { blockHash, type Block } from '../../src/log/block.ts'
@@ -27,7 +28,8 @@ function judge(genesis: Genesis, leaders: LeaderElection, block: Block): { core:
   const { ctx, head } = coreContext(genesis, leaders)
   const node = validateBlock(ctx, head, block)
   const failure = new ChainVerifier(genesis, undefined, leaders).push({ block })
-  return { core: typeof node === 'string' ? node : null, auditor: failure?.code ?? null }
+  // The core's rejection, rendered as its message.
+  return { core: isRejection(node) ? describeRejection(node) : null, auditor: failure?.code ?? null }
 }
 
 describe('one rule for a block', () => {

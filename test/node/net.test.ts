@@ -32,11 +32,11 @@ function encode(text: string): Uint8Array {
 function inspect(bytes: Uint8Array, _channel: Channel, _from: number): Inspection<TestMessage> {
   try {
     const value = decodeCanonical(bytes) as { text?: unknown }
-    if (typeof value !== 'object' || value === null || typeof value.text !== 'string') return { verdict: 'reject', reason: 'not a test message' }
+    if (typeof value !== 'object' || value === null || typeof value.text !== 'string') return { verdict: 'reject', cause: 'malformed', reason: 'not a test message' }
     if (value.text === 'stale') return { verdict: 'ignore', reason: 'stale' }
     return { verdict: 'accept', message: { text: value.text } }
   } catch (err) {
-    return { verdict: 'reject', reason: (err as Error).message }
+    return { verdict: 'reject', cause: 'malformed', reason: (err as Error).message }
   }
 }
 

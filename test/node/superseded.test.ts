@@ -147,7 +147,7 @@ describe('the stale-seq verdict of a resubmission', () => {
       committedHeight: replicaHeight,
       hasPending: () => false,
       supersededEntry: () => undefined,
-      submit: async () => ['seq-committed'],
+      submit: async () => [{ code: 'entry-seq-committed' }],
       onEvent: () => () => {},
       store: { head: { height: storeHeight, logSize: storeHeight }, entryById: async () => undefined, agentSeq: async () => 6 },
     }

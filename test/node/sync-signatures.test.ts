@@ -1,4 +1,5 @@
 import { pino } from 'pino'
+import { isRejection } from '../../src/consensus/rejections.ts'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { RangeResponse } from '../../src/consensus/types.ts'
 import { Verifier } from '../../src/consensus/verifier.ts'
@@ -45,8 +46,8 @@ describe('sync response signatures on worker threads', () => {
     await checker.check(message)
     entries.forEach((e, i) => {
       const checked = verifier.entry(e)
-      if (bad.has(i)) expect(checked).toBe('entry signature does not verify')
-      else expect(typeof checked).toBe('object')
+      if (bad.has(i)) expect(checked).toEqual({ code: 'entry-bad-signature' })
+      else expect(isRejection(checked)).toBe(false)
     })
     // Only the forged ones were verified on this thread.
     expect(verifier.counters.signatures).toBe(bad.size)
@@ -72,6 +73,6 @@ describe('sync response signatures on worker threads', () => {
     await checker.check(message)
     expect(checker.wants(message)).toBe(false)
     // Whatever was recorded before the close is sound; the rest is verified in place.
-    for (const e of entries) expect(typeof verifier.entry(e)).toBe('object')
+    for (const e of entries) expect(isRejection(verifier.entry(e))).toBe(false)
   })
 })

@@ -15,7 +15,7 @@ describe('flood and lying-sync behaviours', () => {
     const run = runScenarioSim(scenario, 5)
     expect(run.met, run.problems.join('\n')).toBe(true)
     const rejected = run.report.rejections ?? {}
-    expect(rejected['entries: entry signature does not verify']).toBeGreaterThan(300)
+    expect(rejected['entries: entry-bad-signature']).toBeGreaterThan(300)
     // The junk went out at about the configured rate: 300/s over the 2 s fault phase.
     const entries = run.report.messages!['entries']!
     expect(entries.sent).toBeGreaterThan(400)

@@ -4,7 +4,7 @@
 // are the node's real encoding and pass through the node's own inspect function, as
 // with libp2p; gossip is delivered straight to every other node (no relays).
 import type { Message } from '../../../src/consensus/types.ts'
-import type { Channel, GossipChannel, Inspect, Received, Transport, TransportEvent, TransportStats } from '../../../node/net/transport.ts'
+import type { Channel, GossipChannel, Inspect, PenaltyCause, Received, Transport, TransportEvent, TransportStats } from '../../../node/net/transport.ts'
 import type { Prng } from '../prng.ts'
 import type { VirtualClock } from './virtual-clock.ts'
 
@@ -156,7 +156,7 @@ export class SimTransport implements Transport<Message> {
     if (verdict.verdict !== 'accept') {
       if (verdict.verdict === 'reject') {
         this.stats.rejected++
-        this.#onEvent({ type: 'penalty', peer: from, reason: verdict.reason })
+        this.#onEvent({ type: 'penalty', peer: from, cause: verdict.cause, reason: verdict.reason })
       } else {
         this.stats.ignored++
       }
@@ -206,8 +206,8 @@ export class SimTransport implements Transport<Message> {
     return [`/sim/${this.selfIndex}`]
   }
 
-  penalise(peer: number, reason: string): void {
-    this.#onEvent({ type: 'penalty', peer, reason })
+  penalise(peer: number, cause: PenaltyCause, reason: string): void {
+    this.#onEvent({ type: 'penalty', peer, cause, reason })
   }
 
   async setPeerAddresses(): Promise<void> {}
