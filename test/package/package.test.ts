@@ -27,7 +27,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const FIXTURES = fileURLToPath(new URL('./consumer', import.meta.url))
 const INSTALL_MS_MAX = 600_000
 const COMMAND_MS_MAX = 240_000
-const CONSUMER_FILES = ['commit.mjs', 'commit.ts', 'browser.ts', 'scenario.ts', 'tsconfig.nodenext.json', 'tsconfig.bundler.json']
+const CONSUMER_FILES = ['commit.mjs', 'adapters.mjs', 'commit.ts', 'browser.ts', 'scenario.ts', 'tsconfig.nodenext.json', 'tsconfig.bundler.json']
 
 interface Ran { readonly code: number | null, readonly stdout: string, readonly stderr: string }
 
@@ -123,9 +123,13 @@ describe('the packed package, installed into an empty project', () => {
     writeFileSync(join(node22, 'package.json'), JSON.stringify({ name: 'synod-node22', private: true, allowScripts: { node: true } }, null, 2))
     const npmInstall = ['install', '--no-audit', '--no-fund']
     const [, , files] = await Promise.all([
-      mustRun('npm install (consumer)', 'npm', [...npmInstall, join(dir, packed.filename), `typescript@${own.devDependencies.typescript}`, `@types/node@${own.devDependencies['@types/node']}`], { cwd: consumer, nodeBinDir: pinnedNodeBinDir, timeoutMs: INSTALL_MS_MAX }),
+      // The agent frameworks too (optional peer dependencies of the adapters), at the versions this checkout tests with.
+      mustRun('npm install (consumer)', 'npm', [
+        ...npmInstall, join(dir, packed.filename), `typescript@${own.devDependencies.typescript}`, `@types/node@${own.devDependencies['@types/node']}`,
+        ...['@langchain/core', 'ai', '@openai/agents'].map((name) => `${name}@${own.devDependencies[name]}`),
+      ], { cwd: consumer, nodeBinDir: pinnedNodeBinDir, timeoutMs: INSTALL_MS_MAX }),
       mustRun('npm install node@22', 'npm', [...npmInstall, 'node@22'], { cwd: node22, nodeBinDir: pinnedNodeBinDir, timeoutMs: INSTALL_MS_MAX }),
-      createClusterFiles({ dir: join(dir, 'cluster'), nodes: 4, agents: 4, chainId: 'synod-package-test', logLevel: 'warn' }),
+      createClusterFiles({ dir: join(dir, 'cluster'), nodes: 4, agents: 6, chainId: 'synod-package-test', logLevel: 'warn' }),
     ])
     cluster = files
     node22BinDir = join(node22, 'node_modules', 'node', 'bin')
@@ -189,6 +193,11 @@ describe('the packed package, installed into an empty project', () => {
         await mustRun('tsc -p tsconfig.bundler.json', 'npx', ['tsc', '-p', 'tsconfig.bundler.json'], { cwd: consumer, nodeBinDir: binDir() })
         const ran = await mustRun('node commit.js', 'node', [join(outDir, 'commit.js'), cluster.genesisFile, keyFile(), nodeUrls()], { cwd: consumer, nodeBinDir: binDir() })
         expect(lastJsonLine(ran.stdout)).toMatchObject({ ok: true })
+      }, COMMAND_MS_MAX)
+
+      it('each agent framework adapter (synod/langchain, synod/ai, synod/openai-agents) commits, reads, verifies and audits', async () => {
+        const ran = await mustRun('node adapters.mjs', 'node', ['adapters.mjs', cluster.genesisFile, keyFile(), nodeUrls()], { cwd: consumer, nodeBinDir: binDir() })
+        expect(lastJsonLine(ran.stdout)).toMatchObject({ committed: true, readBack: true, valid: true, auditOk: true })
       }, COMMAND_MS_MAX)
 
       it("CommonJS can require('synod/sdk') (the default condition; require of ESM)", async () => {
