@@ -105,7 +105,8 @@ export function strandedCandidates(load: LoadRecord, nodes: readonly NodeObserva
 }
 
 /** Once idle, nothing is stranded: every mempool is empty, every entry a validator
- * accepted is in every log, and no commit was still running when the run stopped waiting. */
+ * accepted is in every log or provably superseded (its decision committed re-signed), and
+ * no commit was still running when the run stopped waiting. */
 export function nothingStranded(o: ChaosObservation): CheckResult {
   const problems: string[] = []
   for (const n of o.nodes) {
@@ -119,6 +120,11 @@ export function nothingStranded(o: ChaosObservation): CheckResult {
   for (const id of missing) {
     const e = o.load.accepted.get(id)!
     const statuses = o.entryStatuses.get(id)
+    // Superseded, not stranded: a later seq of its agent committed first, so it can never
+    // commit; a validator says so (final), none holds it pending, and its commit() ended
+    // with a verified receipt for the same decision signed again with a fresh seq (the
+    // SDK re-signs once f+1 nodes agree; no-entry-twice checks it did not land twice).
+    if (outcome.get(e.key) === 'acknowledged' && statuses !== undefined && statuses.includes('superseded') && !statuses.includes('pending')) continue
     const where = statuses === undefined ? '' : `; on the validators: ${statuses.map((s, i) => `${i} ${s}`).join(', ')}`
     problems.push(`entry ${id.slice(0, 16)} (${e.key}, agent ${e.agent.slice(0, 8)} seq ${e.seq}) was accepted but is not in every log; its commit(): ${outcome.get(e.key) ?? 'unknown'}${where}`)
   }

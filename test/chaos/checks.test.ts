@@ -95,6 +95,20 @@ describe('chaos checks', () => {
     expect(results.find((c) => c.name === 'commits-acknowledged')!.ok).toBe(false)
   })
 
+  it('pass nothing-stranded for a superseded entry whose decision committed re-signed, and fail it while a validator holds it pending', () => {
+    const o = healthy()
+    // The first signature of an acknowledged decision (key KEYS[0]), overtaken by a later seq.
+    const supersededId = id(78)
+    const accepted = new Map(o.load.accepted).set(supersededId, { id: supersededId, agent: 'cd'.repeat(32), seq: 3, key: o.load.acked[0]!.key })
+    const load = { ...o.load, accepted }
+    const superseded = runChecks({ ...o, load, entryStatuses: new Map([[supersededId, ['superseded', 'unknown', 'unknown', 'unknown']]]) })
+    expect(superseded.find((c) => c.name === 'nothing-stranded')!.ok).toBe(true)
+    const stillPending = runChecks({ ...o, load, entryStatuses: new Map([[supersededId, ['superseded', 'pending', 'unknown', 'unknown']]]) })
+    expect(stillPending.find((c) => c.name === 'nothing-stranded')!.ok).toBe(false)
+    const neverSaid = runChecks({ ...o, load, entryStatuses: new Map([[supersededId, ['unknown', 'unknown', 'unknown', 'unknown']]]) })
+    expect(neverSaid.find((c) => c.name === 'nothing-stranded')!.ok).toBe(false)
+  })
+
   it('fail no-error-logs, and validators-stay-up on an exit of its own or a failed restart', () => {
     const o = healthy()
     const errorLines = [...o.errorLines.slice(0, 3), { node: 3, count: 2, examples: ["level 50 'unexpected error'"], readError: null }]
