@@ -21,7 +21,8 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { AgentIdentity } from '../sdk/index.ts'
 import { createClusterFiles, NodeProcess } from '../devnet/cluster.ts'
-import { getJson, postEntry } from '../devnet/http-client.ts'
+import { postEntry } from '../devnet/http-client.ts'
+import { health, readMemoryMetrics, waitAll } from './node-probes.ts'
 import { sampleProcess } from './proc-stats.ts'
 import { killNodesOnExit, measureAndReport } from './bench-nodes.ts'
 
@@ -62,7 +63,6 @@ const POLL_MS = 200
 
 const log = (text: string): void => { process.stderr.write(text + '\n') }
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-const MB = (bytes: number | null): number | null => (bytes === null ? null : Math.round(bytes / 2 ** 20))
 
 const dir = mkdtempSync(join(tmpdir(), 'synod-bench-flood-'))
 const files = await createClusterFiles({
@@ -75,42 +75,7 @@ const nodes = files.nodes.map((f) => new NodeProcess(f))
 const urls = nodes.map((n) => n.httpUrl)
 killNodesOnExit(nodes)
 
-interface Health { height: number, logSize: number, peers: number, mempoolEntries: number }
-async function health(url: string): Promise<Health | null> {
-  const answer = await getJson(`${url}/healthz`, 2000).catch(() => null)
-  return answer?.status === 200 ? answer.body as Health : null
-}
-
 const rssNow = (): (number | null)[] => nodes.map((n) => (n.pid === undefined ? null : sampleProcess(n.pid).rssMB))
-
-async function waitAll(ok: (h: Health) => boolean, msMax: number, what: string): Promise<void> {
-  const deadline = Date.now() + msMax
-  for (const url of urls) {
-    // Bounded by the deadline.
-    for (;;) {
-      const h = await health(url)
-      if (h !== null && ok(h)) break
-      if (Date.now() > deadline) throw new Error(`${url}: ${what} not reached within ${msMax} ms (last: ${JSON.stringify(h)})`)
-      await sleep(POLL_MS)
-    }
-  }
-}
-
-function promValue(text: string, series: string): number | null {
-  const m = new RegExp(`^${series} ([0-9.eE+-]+)$`, 'm').exec(text)
-  return m === null ? null : Number(m[1])
-}
-
-async function memoryMetrics(url: string): Promise<{ rssMB: number | null, heapUsedMB: number | null, heapTotalMB: number | null, externalMB: number | null }> {
-  const answer = await getJson(`${url}/metrics`, 5000).catch(() => null)
-  const text = answer?.status === 200 && typeof answer.body === 'string' ? answer.body : ''
-  return {
-    rssMB: MB(promValue(text, 'process_resident_memory_bytes')),
-    heapUsedMB: MB(promValue(text, 'nodejs_heap_size_used_bytes')),
-    heapTotalMB: MB(promValue(text, 'nodejs_heap_size_total_bytes')),
-    externalMB: MB(promValue(text, 'nodejs_external_memory_bytes')),
-  }
-}
 
 /** A JSON payload of about `bytes` bytes of random hex. */
 function randomPayload(bytes: number): string {
@@ -121,17 +86,17 @@ async function measure(): Promise<Record<string, unknown>> {
   const t0 = performance.now()
   await Promise.all(nodes.map((n) => n.start()))
   log(`flood: ${NODES} validators ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (pids ${nodes.map((n) => n.pid).join(', ')}); data in ${dir}`)
-  await waitAll((h) => h.peers >= NODES - 1, PEERS_WAIT_MS, `${NODES - 1} peers`)
+  await waitAll(urls, (h) => h.peers >= NODES - 1, PEERS_WAIT_MS, `${NODES - 1} peers`)
   // A few small entries first, so that every node has committed and warmed up.
   const warm = AgentIdentity.fromSeed(files.agents[0]!.seed)
   for (let seq = 1; seq <= 4; seq++) {
     const entry = warm.sign({ namespace: 'bench/warm', seq, payload: '{"warm":true}', refs: [], idempotencyKey: '' }, files.genesis.chainId)
     for (const url of urls) await postEntry(url, entry).catch(() => null)
   }
-  await waitAll((h) => h.logSize >= 4, COMMITTING_WAIT_MS, 'log size 4')
+  await waitAll(urls, (h) => h.logSize >= 4, COMMITTING_WAIT_MS, 'log size 4')
   await sleep(5000)
   const before = rssNow()
-  const metricsBefore = await Promise.all(urls.map(memoryMetrics))
+  const metricsBefore = await Promise.all(urls.map(readMemoryMetrics))
   log(`flood: before: RSS ${before.join(' / ')} MB; V8 heap ${metricsBefore.map((m) => m.heapTotalMB).join(' / ')} MB (used ${metricsBefore.map((m) => m.heapUsedMB).join(' / ')}), external ${metricsBefore.map((m) => m.externalMB).join(' / ')} MB`)
 
   const samples: { atSeconds: number, phase: 'flood' | 'idle', rssMB: (number | null)[], mempool: (number | null)[] }[] = []
@@ -213,7 +178,7 @@ async function measure(): Promise<Record<string, unknown>> {
   const after = rssNow()
   const peak = nodes.map((n) => sampleProcess(n.pid!).peakRssMB)
   const heads = await Promise.all(urls.map(health))
-  const metrics = await Promise.all(urls.map(memoryMetrics))
+  const metrics = await Promise.all(urls.map(readMemoryMetrics))
   log(`flood: RSS MB before ${before.join(' / ')}, peak ${peak.join(' / ')}, after ${IDLE_S} s idle ${after.join(' / ')}`)
   for (const [i, m] of metrics.entries()) log(`  node ${i} at the end: RSS ${m.rssMB} MB = V8 heap ${m.heapTotalMB} MB (used ${m.heapUsedMB}) + external ${m.externalMB} MB + other; log size ${heads[i]?.logSize}, mempool ${heads[i]?.mempoolEntries}`)
   return {

@@ -19,7 +19,8 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { AgentIdentity } from '../sdk/index.ts'
 import { createClusterFiles, NodeProcess } from '../devnet/cluster.ts'
-import { getJson, postEntry } from '../devnet/http-client.ts'
+import { postEntry } from '../devnet/http-client.ts'
+import { health, readMemoryMetrics, waitAll } from './node-probes.ts'
 import { buildCommittedLog } from './build-log.ts'
 import { sampleProcess, type ProcSample } from './proc-stats.ts'
 import { killNodesOnExit, measureAndReport } from './bench-nodes.ts'
@@ -63,12 +64,10 @@ const BACKLOG_MAX = 10_000
 const DRAIN_MS_MAX = 15_000
 const SUBMIT_ATTEMPTS_MAX = 5
 const TICK_MS = 10
-const POLL_MS = 200
 const PAYLOAD = JSON.stringify({ note: 'a decision of about a hundred bytes, as agents write them', pad: 'x'.repeat(24) })
 
 const log = (text: string): void => { process.stderr.write(text + '\n') }
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-const MB = (bytes: number | null): number | null => (bytes === null ? null : Math.round(bytes / 2 ** 20))
 const maxOf = (xs: readonly (number | null)[]): number | null => (xs.some((x) => x === null) ? null : Math.max(...(xs as number[])))
 
 const dir = mkdtempSync(join(tmpdir(), 'synod-bench-rss-'))
@@ -81,12 +80,6 @@ const files = await createClusterFiles({
 const nodes = files.nodes.map((f) => new NodeProcess(f))
 const urls = nodes.map((n) => n.httpUrl)
 killNodesOnExit(nodes)
-
-interface Health { height: number, logSize: number, peers: number }
-async function health(url: string): Promise<Health | null> {
-  const answer = await getJson(`${url}/healthz`, 2000).catch(() => null)
-  return answer?.status === 200 ? answer.body as Health : null
-}
 
 function sampleNodes(): ProcSample[] {
   return nodes.map((n) => sampleProcess(n.pid!))
@@ -150,48 +143,6 @@ async function submit(url: string, entry: Parameters<typeof postEntry>[1], signa
   return false
 }
 
-/** Reads one sample of a Prometheus text exposition, or null. `series` is a regular
- * expression: a metric name, with its labels (braces escaped) when it has any. */
-function promValue(text: string, series: string): number | null {
-  const m = new RegExp(`^${series} ([0-9.eE+-]+)$`, 'm').exec(text)
-  return m === null ? null : Number(m[1])
-}
-
-/** Per V8 heap space with at least 1 MB reserved: [used, reserved] MB. */
-type HeapSpaces = Record<string, [number, number]>
-interface MemoryMetrics { rssMB: number | null, heapUsedMB: number | null, heapTotalMB: number | null, externalMB: number | null, heapSpacesMB: HeapSpaces }
-async function readMemoryMetrics(url: string): Promise<MemoryMetrics> {
-  const answer = await getJson(`${url}/metrics`, 5000).catch(() => null)
-  const text = answer?.status === 200 && typeof answer.body === 'string' ? answer.body : ''
-  const spaceValue = (kind: 'used' | 'total', space: string): number => MB(promValue(text, `nodejs_heap_space_size_${kind}_bytes\\{space="${space}"\\}`)) ?? 0
-  const heapSpacesMB: HeapSpaces = {}
-  for (const m of text.matchAll(/^nodejs_heap_space_size_total_bytes\{space="([a-z_]+)"\} /gm)) {
-    const reserved = spaceValue('total', m[1]!)
-    if (reserved >= 1) heapSpacesMB[m[1]!] = [spaceValue('used', m[1]!), reserved]
-  }
-  return {
-    rssMB: MB(promValue(text, 'process_resident_memory_bytes')),
-    heapUsedMB: MB(promValue(text, 'nodejs_heap_size_used_bytes')),
-    heapTotalMB: MB(promValue(text, 'nodejs_heap_size_total_bytes')),
-    externalMB: MB(promValue(text, 'nodejs_external_memory_bytes')),
-    heapSpacesMB,
-  }
-}
-
-/** Waits (bounded) until every node reports `ok`; throws with `what` otherwise. */
-async function waitAll(ok: (h: Health) => boolean, msMax: number, what: string): Promise<void> {
-  const deadline = Date.now() + msMax
-  for (const url of urls) {
-    // Bounded by the deadline.
-    for (;;) {
-      const h = await health(url)
-      if (h !== null && ok(h)) break
-      if (Date.now() > deadline) throw new Error(`${url}: ${what} not reached within ${msMax} ms (last: ${JSON.stringify(h)})`)
-      await sleep(POLL_MS)
-    }
-  }
-}
-
 async function measure(): Promise<Record<string, unknown>> {
   const buildStep = Math.max(PER_BLOCK, Math.round(ENTRIES / 10 / PER_BLOCK) * PER_BLOCK)
   const built = await buildCommittedLog(files, {
@@ -205,7 +156,7 @@ async function measure(): Promise<Record<string, unknown>> {
   const ready = sampleNodes()
   const readySeconds = (performance.now() - t0) / 1000
   log(`rss: ${NODES} validators ready in ${readySeconds.toFixed(1)} s (pids ${nodes.map((n) => n.pid).join(', ')}); RSS ${ready.map((s) => s.rssMB).join(' / ')} MB; data in ${dir}`)
-  await waitAll((h) => h.peers >= NODES - 1, PEERS_WAIT_MS, `${NODES - 1} peers`)
+  await waitAll(urls, (h) => h.peers >= NODES - 1, PEERS_WAIT_MS, `${NODES - 1} peers`)
 
   // One new entry, committed by every node, shows the cluster is live on the built log.
   const abort = new AbortController()
@@ -218,7 +169,7 @@ async function measure(): Promise<Record<string, unknown>> {
     await trigger.idle()
     if (trigger.accepted === 0) await sleep(1000)
   }
-  await waitAll((h) => h.logSize >= ENTRIES + 1, COMMITTING_WAIT_MS, `log size ${ENTRIES + 1}`)
+  await waitAll(urls, (h) => h.logSize >= ENTRIES + 1, COMMITTING_WAIT_MS, `log size ${ENTRIES + 1}`)
   const start = sampleNodes()
   const committingSeconds = (performance.now() - t0) / 1000
   log(`rss: committing ${committingSeconds.toFixed(1)} s after start; RSS ${start.map((s) => s.rssMB).join(' / ')} MB`)
