@@ -305,6 +305,7 @@ export function synodTools<S extends NamespaceSchemas>(options: SynodToolsOption
         logSize: report.logSize,
         logRoot: toHex(report.logRoot),
         failure: report.failure,
+        decisions: { counts: report.decisions.counts, ignored: report.decisions.ignored },
         durationMs: report.durationMs,
       }
     },
