@@ -3,28 +3,13 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { toHex } from '../../src/crypto/hash.ts'
 import { entryId } from '../../src/log/entry.ts'
-import { decisionPayloadText } from '../../src/decisions/payload.ts'
 import { runAudit } from '../../audit/run-audit.ts'
 import { SignaturePool } from '../../node/workers/signature-pool.ts'
 import { chunked, exportBytes } from '../support/export-file.ts'
-import { decisionChain } from '../support/decision-chain.ts'
-
-/** decisionChain's approved 2-of-3 decision, then a rejected one, one left to expire, and
- * ignored votes (an outsider's, a repeated one, one after the decision). */
-function chainWithDecisions() {
-  const c = decisionChain(10)
-  const chainId = c.net.genesis.chainId
-  const spec = { approvers: c.approvers.map((a) => toHex(a.publicKey)), threshold: 2, deadline: 10 }
-  const rejected = c.approvers[0]!.entryText(chainId, 'org/decisions', decisionPayloadText(spec))
-  const expiring = c.approvers[1]!.entryText(chainId, 'org/decisions', decisionPayloadText({ ...spec, deadline: 4 }))
-  c.add([rejected, expiring, c.vote(c.approvers[2]!, 'approve')]) // height 3: the third approval comes after the decision was approved
-  c.add([c.vote(c.approvers[0]!, 'reject', rejected), c.vote(c.approvers[1]!, 'reject', rejected), c.vote(c.outsider, 'approve', expiring)])
-  c.add([c.vote(c.approvers[1]!, 'reject', rejected)]) // height 5: above the deadline of `expiring`
-  return { c, rejected, expiring }
-}
+import { decisionChainWithOutcomes } from '../support/decision-chain.ts'
 
 describe('decision states in the audit report', () => {
-  const { c, rejected, expiring } = chainWithDecisions()
+  const { c, rejected, expiring } = decisionChainWithOutcomes()
   const pool = new SignaturePool(2)
   afterAll(async () => {
     await pool.close()
@@ -35,7 +20,7 @@ describe('decision states in the audit report', () => {
       const report = await runAudit(chunked(exportBytes(c.net.genesis, c.chain.items), 997), { genesis: c.net.genesis, ...(threaded ? { pool } : {}) })
       expect(report.ok).toBe(true)
       expect(report.decisions.counts).toEqual({ approved: 1, rejected: 1, expired: 1, pending: 0 })
-      expect(report.decisions.ignored).toEqual({ 'vote-after-decided': 2, 'vote-from-non-approver': 1 })
+      expect(report.decisions.ignored).toEqual({ 'vote-after-decided': 2, 'vote-from-non-approver': 1, 'vote-after-deadline': 1 })
       const byId = new Map(report.decisions.decisions.map((d) => [d.id, d]))
       expect(byId.get(toHex(entryId(c.decision)))).toMatchObject({ status: 'approved', approvals: 2 })
       expect(byId.get(toHex(entryId(rejected)))).toMatchObject({ status: 'rejected', rejections: 2 })

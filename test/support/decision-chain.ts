@@ -63,3 +63,17 @@ export function decisionChain(deadline = 10, chainId = 'decisions-chain'): Decis
 export function validProof(c: DecisionChain): ApprovalProof {
   return { decision: c.receipt(0), approvals: [c.receipt(2), c.receipt(3)], cutoff: c.cc(2) }
 }
+
+/** decisionChain's approved 2-of-3 decision (deadline 10), then a rejected one, one that
+ * expires (deadline 4), and ignored votes: two after a decision was decided, an
+ * outsider's, and one above a deadline (heights 3 to 5). */
+export function decisionChainWithOutcomes(chainId = 'decisions-chain') {
+  const c = decisionChain(10, chainId)
+  const spec = { approvers: c.approvers.map((a) => toHex(a.publicKey)), threshold: 2, deadline: 10 }
+  const rejected = c.approvers[0]!.entryText(chainId, 'org/decisions', decisionPayloadText(spec))
+  const expiring = c.approvers[1]!.entryText(chainId, 'org/decisions', decisionPayloadText({ ...spec, deadline: 4 }))
+  c.add([rejected, expiring, c.vote(c.approvers[2]!, 'approve')]) // the third approval comes after approval
+  c.add([c.vote(c.approvers[0]!, 'reject', rejected), c.vote(c.approvers[1]!, 'reject', rejected), c.vote(c.outsider, 'approve', expiring)])
+  c.add([c.vote(c.approvers[1]!, 'reject', rejected), c.vote(c.approvers[0]!, 'approve', expiring)]) // height 5: after rejection; above the deadline 4
+  return { c, rejected, expiring }
+}

@@ -11,6 +11,7 @@ import { consistencyProof, inclusionProof, leafHash, merkleRoot } from '../../sr
 import { receiptToJson, type Receipt } from '../../src/log/receipt.ts'
 import { ChainBuilder, TestAgent, testNet } from './chain-builder.ts'
 import { buildConformanceVectors } from './conformance-vectors.ts'
+import { buildDecisionVectors } from './decision-vectors.ts'
 
 export function buildTestVectors() {
   const net = testNet(4, 'vectors')
@@ -74,5 +75,6 @@ export function buildTestVectors() {
     },
     receipt: receiptToJson(receipt),
     conformance: buildConformanceVectors(net),
+    decisions: buildDecisionVectors(),
   }
 }
