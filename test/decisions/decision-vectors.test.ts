@@ -17,7 +17,7 @@ const vectors = file.decisions
 const genesis = genesisFromJson(file.genesis.json)
 
 describe('decision vectors (docs/test-vectors.json)', () => {
-  it.each(vectors.payloads.map((p: any) => [p.name, p]))('payload: %s', (_name, p: any) => {
+  it.each(vectors.payloads as any[])('payload: $name', (p) => {
     const read = readDecisionPayload({ payload: p.payload, refs: Array.from({ length: p.refs }, () => new Uint8Array(32)) })
     expect(read.type === 'vote' ? `vote:${read.vote.kind}` : read.type).toBe(p.expect)
   })
@@ -38,7 +38,7 @@ describe('decision vectors (docs/test-vectors.json)', () => {
     expect(ledger.anomalies().examples.map((a) => ({ entry: a.entry, code: a.code }))).toEqual(vectors.ignored)
   })
 
-  it.each(vectors.proofs.map((p: any) => [p.name, p]))('proof: %s', (_name, p: any) => {
+  it.each(vectors.proofs as any[])('proof: $name', (p) => {
     const v = verifyApprovalProof(approvalProofFromJson(p.proof), genesis)
     expect(v.ok ? { ok: true } : { code: v.code, ...(v.approval === undefined ? {} : { approval: v.approval }) }).toEqual(p.expect)
     if (v.ok) expect(v.decision).toBe(vectors.states[0].id)
