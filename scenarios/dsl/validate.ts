@@ -8,6 +8,7 @@ import { DEFAULT_NETWORK, instanceName, type InstanceRef, type LinkSettings } fr
 import { ScenarioError } from './errors.ts'
 import { DSL_LIMITS } from './limits.ts'
 import type { Expectation, NodeSelector, ResolvedFault, Scenario, ScenarioSpec } from './types.ts'
+import type { DecisionWorkloadPlan } from '../sim/decision-workload.ts'
 
 const SPEC_KEYS = ['name', 'description', 'cluster', 'network', 'byzantine', 'faults', 'roundPartitions', 'workload', 'durationMs', 'liveness', 'expect', 'chaos', 'sampleIntervalMs', 'backends']
 const FAULT_KEYS: Record<string, readonly string[]> = {
@@ -46,6 +47,22 @@ function num(p: Problems, where: string, v: unknown, min: number, max: number, i
     return null
   }
   return v
+}
+
+/** workload.decisions: null when absent (or invalid, with its problems). */
+function decisionsOf(p: Problems, v: unknown): DecisionWorkloadPlan | null {
+  if (v === undefined) return null
+  if (!isObject(v)) {
+    p.add('workload.decisions', 'must be an object { share, threshold?, deadlineHeights?, rejectShare? }')
+    return null
+  }
+  unknownKeys(p, 'workload.decisions', v, ['share', 'threshold', 'deadlineHeights', 'rejectShare'])
+  const share = num(p, 'workload.decisions.share', v.share, 0.01, 1, false)
+  const threshold = v.threshold === undefined ? 2 : num(p, 'workload.decisions.threshold', v.threshold, 1, 64)
+  const deadlineHeights = v.deadlineHeights === undefined ? 20 : num(p, 'workload.decisions.deadlineHeights', v.deadlineHeights, 1, 1_000_000)
+  const rejectShare = v.rejectShare === undefined ? 0.2 : num(p, 'workload.decisions.rejectShare', v.rejectShare, 0, 1, false)
+  if (share === null || threshold === null || deadlineHeights === null || rejectShare === null) return null
+  return { share, threshold, deadlineHeights, rejectShare }
 }
 
 /** Parses a node reference; null (with a problem) when it is not one. */
@@ -321,7 +338,7 @@ export function validateScenario(spec: ScenarioSpec): Scenario {
   let workload = { agents: 3, ratePerSecond: 20, payloadBytesMin: 40, payloadBytesMax: 200, namespaces: [] as string[], fromMs: 0, untilMs: durationMs }
   if (!isObject(w)) p.add('workload', 'must be an object')
   else {
-    unknownKeys(p, 'workload', w, ['agents', 'ratePerSecond', 'payloadBytes', 'namespaces', 'from', 'until'])
+    unknownKeys(p, 'workload', w, ['agents', 'ratePerSecond', 'payloadBytes', 'namespaces', 'from', 'until', 'decisions'])
     const agents = w.agents === undefined ? 3 : num(p, 'workload.agents', w.agents, 0, DSL_LIMITS.agentsMax) ?? 3
     const rate = w.ratePerSecond === undefined ? 20 : num(p, 'workload.ratePerSecond', w.ratePerSecond, 0, DSL_LIMITS.ratePerSecondMax, false) ?? 20
     const [lo, hi] = range(p, 'workload.payloadBytes', w.payloadBytes, 1, params.payloadBytesMax, [40, Math.min(200, params.payloadBytesMax)])
@@ -336,7 +353,8 @@ export function validateScenario(spec: ScenarioSpec): Scenario {
     const from = w.from === undefined ? 0 : time('workload.from', w.from) ?? 0
     const until = w.until === undefined ? durationMs : time('workload.until', w.until) ?? durationMs
     if (until < from) p.add('workload', `until ${until} is before from ${from}`)
-    workload = { agents, ratePerSecond: rate, payloadBytesMin: lo, payloadBytesMax: hi, namespaces, fromMs: from, untilMs: until }
+    const decisions = decisionsOf(p, w.decisions)
+    workload = { agents, ratePerSecond: rate, payloadBytesMin: lo, payloadBytesMax: hi, namespaces, fromMs: from, untilMs: until, ...(decisions === null ? {} : { decisions }) }
   }
 
   // --- faulty nodes and the bound ---

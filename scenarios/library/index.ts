@@ -18,6 +18,7 @@ import lyingSyncPeer from './lying-sync-peer.ts'
 import majorityPartition from './majority-partition.ts'
 import midStepCrashes from './mid-step-crashes.ts'
 import minorityPartition from './minority-partition.ts'
+import decisionsUnderPartition from './decisions-under-partition.ts'
 import mixedAdversaries from './mixed-adversaries.ts'
 import replayedMessages from './replayed-messages.ts'
 import restartBehindOnePeer from './restart-behind-one-peer.ts'
@@ -43,6 +44,7 @@ export const LIBRARY: readonly Scenario[] = [
   majorityPartition,
   midStepCrashes,
   minorityPartition,
+  decisionsUnderPartition,
   mixedAdversaries,
   replayedMessages,
   restartBehindOnePeer,

@@ -34,6 +34,7 @@ import { EventHeap } from './heap.ts'
 import { Prng } from './prng.ts'
 import { DEFAULT_NETWORK, instanceName, type InstanceRef, type LinkSettings, type SimSchedule } from './schedule.ts'
 import { SimStorage } from './storage.ts'
+import { DecisionWorkload } from './decision-workload.ts'
 
 export { SimStorage } from './storage.ts'
 
@@ -235,6 +236,8 @@ export class Simulation {
   readonly genesis: Genesis
   readonly instances: Instance[] = []
   readonly #rng: Prng
+  /** Decisions and votes in the workload, when the schedule asks for them. */
+  readonly #decisions: DecisionWorkload | null
   readonly #heap = new EventHeap<SimEvent>()
   readonly #seeds: Uint8Array[]
   readonly #latency: number[][]
@@ -278,6 +281,8 @@ export class Simulation {
     this.#seeds = simSeeds(options.seed, n)
     this.genesis = simGenesis(this.#seeds, options.params)
     this.#schedule = options.schedule ?? null
+    const decisionPlan = this.#schedule?.workload.decisions
+    this.#decisions = decisionPlan === undefined ? null : new DecisionWorkload(decisionPlan)
     const sched = this.#schedule
     if (sched === null) {
       // Per-link base latency: most links 2-30 ms, a few slow ones up to 150 ms.
@@ -632,6 +637,13 @@ export class Simulation {
     this.#step(inst, { type: 'start', now: this.#now })
   }
 
+  /** The highest height any instance has committed (a decision's deadline is set from it). */
+  #committedHeightMax(): number {
+    let best = 0
+    for (const inst of this.instances) best = Math.max(best, inst.storage.committed.length - 1)
+    return best
+  }
+
   #submitOne(probe: boolean, agentIndex?: number): void {
     const agent = this.#agents[agentIndex ?? this.#rng.int(this.#agents.length)]!
     agent.seq += 1 + (this.#rng.chance(0.1) ? 1 : 0) // gaps are allowed
@@ -639,13 +651,20 @@ export class Simulation {
     const w = this.#schedule?.workload
     let payload = JSON.stringify({ decision: `d${agent.seq}`, probe })
     let namespace = `sim/agent-${a}`
+    let refs: Uint8Array[] = []
+    const about = probe ? null : this.#decisions?.next(this.#rng, a, this.#agents.map((x) => x.key), this.#committedHeightMax()) ?? null
     if (w !== undefined) {
       namespace = w.namespaces[a % w.namespaces.length]!
       const size = this.#rng.range(w.payloadBytesMin, w.payloadBytesMax)
       const pad = size - payload.length - 10
       if (pad > 0) payload = JSON.stringify({ decision: `d${agent.seq}`, probe, pad: 'x'.repeat(pad) })
     }
-    const entry = signEntry({ agent: agent.key, namespace, seq: agent.seq, payload, refs: [], idempotencyKey: '' }, CHAIN_ID, agent.seed)
+    if (about !== null) {
+      payload = about.payload
+      refs = about.refs
+    }
+    const entry = signEntry({ agent: agent.key, namespace, seq: agent.seq, payload, refs, idempotencyKey: '' }, CHAIN_ID, agent.seed)
+    if (about?.proposal === true) this.#decisions!.proposed(entryId(entry), a)
     const id = toHex(entryId(entry))
     this.submitted.set(id, this.#now)
     if (probe) this.#probes.add(id)

@@ -1,0 +1,62 @@
+// Decisions under the simulator: the decision workload commits decisions that end
+// approved, rejected and expired while a node is partitioned, and the decision-agreement
+// checker finds every honest node computing the same states; given two nodes whose
+// chains disagree on a vote, it reports the decision they disagree on.
+import { describe, expect, it } from 'vitest'
+import { toHex } from '../../src/crypto/hash.ts'
+import { blockHash, genesisBlock } from '../../src/log/block.ts'
+import { entryId } from '../../src/log/entry.ts'
+import { checkDecisionAgreement, decisionSummary, type NodeChain, type RunRecord } from '../../scenarios/checkers/index.ts'
+import { LIBRARY } from '../../scenarios/library/index.ts'
+import { Simulation } from '../../scenarios/sim/simulator.ts'
+import { simOptionsOf } from '../../scenarios/dsl/compile.ts'
+import { recordOfSimulation, runScenarioSim } from '../../scenarios/run/sim-backend.ts'
+import { decisionChain } from '../support/decision-chain.ts'
+
+const SEED = Number(process.env.SCENARIO_SEED ?? 5)
+
+describe(`decisions under a partition (seed ${SEED}, replay with SCENARIO_SEED=${SEED})`, () => {
+  const scenario = LIBRARY.find((s) => s.name === 'decisions-under-partition')!
+
+  it('meets its outcome, with decisions approved, rejected and expired on every honest node alike', () => {
+    const run = runScenarioSim(scenario, SEED)
+    expect(run.met, run.problems.join('\n')).toBe(true)
+    expect(run.report.invariants.find((i) => i.name === 'decision-agreement')?.held).toBe(true)
+    const sim = new Simulation(simOptionsOf(scenario, SEED))
+    const record = recordOfSimulation(sim, sim.run())
+    const summary = decisionSummary(record.honest[0]!)
+    console.log(`decisions-under-partition seed ${SEED}: ${JSON.stringify(summary)}`)
+    expect(summary.approved).toBeGreaterThan(0)
+    expect(summary.rejected + summary.expired).toBeGreaterThan(0)
+    expect(checkDecisionAgreement(record)).toEqual([])
+  }, 120_000)
+})
+
+function nodeChain(name: string, c: ReturnType<typeof decisionChain>): NodeChain {
+  const committed = [genesisBlock(c.net.genesis), ...c.chain.items.map((it) => it.block)]
+  return {
+    name, committed, hashes: committed.map((b) => toHex(blockHash(b.header))), ccs: new Map(),
+    ids: new Set(c.entries.map((e) => toHex(entryId(e)))),
+  }
+}
+
+describe('the decision-agreement checker', () => {
+  it('reports a decision two nodes compute differently', () => {
+    const a = decisionChain(10)
+    const b = decisionChain(10)
+    a.add([a.vote(a.approvers[2]!, 'approve')])
+    b.add([b.vote(b.approvers[2]!, 'reject')])
+    // Same decision at height 1 and the same approvals at height 2 on both: the same state.
+    const record = (chains: NodeChain[]): RunRecord => ({ genesis: a.net.genesis, honest: chains, submitted: new Set(), probes: new Set(), convergenceMs: 0, livenessBoundMs: 0 })
+    expect(checkDecisionAgreement(record([nodeChain('node 0', a), nodeChain('node 1', b)]))).toEqual([])
+    // A chain where the decision's second approval is a rejection instead: not approved.
+    const c = decisionChain(10)
+    const divergent = nodeChain('node 2', c)
+    const blocks = [...divergent.committed]
+    const changed = { ...blocks[2]!, entries: [blocks[2]!.entries[0]!, c.vote(c.approvers[1]!, 'reject')] }
+    blocks[2] = changed
+    const violations = checkDecisionAgreement(record([nodeChain('node 0', a), { ...divergent, committed: blocks }]))
+    expect(violations).toHaveLength(1)
+    expect(violations[0]).toMatch(/^decision-agreement: decision [0-9a-f]{12} at height 2: node 0 computes approved .* node 2 computes pending/)
+  })
+})
