@@ -53,16 +53,17 @@ function num(p: Problems, where: string, v: unknown, min: number, max: number, i
 function decisionsOf(p: Problems, v: unknown): DecisionWorkloadPlan | null {
   if (v === undefined) return null
   if (!isObject(v)) {
-    p.add('workload.decisions', 'must be an object { share, threshold?, deadlineHeights?, rejectShare? }')
+    p.add('workload.decisions', 'must be an object { share, threshold?, deadlineHeights?, rejectShare?, votesToHomeNode? }')
     return null
   }
-  unknownKeys(p, 'workload.decisions', v, ['share', 'threshold', 'deadlineHeights', 'rejectShare'])
+  unknownKeys(p, 'workload.decisions', v, ['share', 'threshold', 'deadlineHeights', 'rejectShare', 'votesToHomeNode'])
   const share = num(p, 'workload.decisions.share', v.share, 0.01, 1, false)
   const threshold = v.threshold === undefined ? 2 : num(p, 'workload.decisions.threshold', v.threshold, 1, 64)
   const deadlineHeights = v.deadlineHeights === undefined ? 20 : num(p, 'workload.decisions.deadlineHeights', v.deadlineHeights, 1, 1_000_000)
   const rejectShare = v.rejectShare === undefined ? 0.2 : num(p, 'workload.decisions.rejectShare', v.rejectShare, 0, 1, false)
+  if (v.votesToHomeNode !== undefined && typeof v.votesToHomeNode !== 'boolean') p.add('workload.decisions.votesToHomeNode', `must be true or false, got ${JSON.stringify(v.votesToHomeNode)}`)
   if (share === null || threshold === null || deadlineHeights === null || rejectShare === null) return null
-  return { share, threshold, deadlineHeights, rejectShare }
+  return { share, threshold, deadlineHeights, rejectShare, votesToHomeNode: v.votesToHomeNode === true }
 }
 
 /** Parses a node reference; null (with a problem) when it is not one. */

@@ -19,6 +19,7 @@ import majorityPartition from './majority-partition.ts'
 import midStepCrashes from './mid-step-crashes.ts'
 import minorityPartition from './minority-partition.ts'
 import decisionsUnderPartition from './decisions-under-partition.ts'
+import approverNodePartitioned from './approver-node-partitioned.ts'
 import mixedAdversaries from './mixed-adversaries.ts'
 import replayedMessages from './replayed-messages.ts'
 import restartBehindOnePeer from './restart-behind-one-peer.ts'
@@ -45,6 +46,7 @@ export const LIBRARY: readonly Scenario[] = [
   midStepCrashes,
   minorityPartition,
   decisionsUnderPartition,
+  approverNodePartitioned,
   mixedAdversaries,
   replayedMessages,
   restartBehindOnePeer,

@@ -16,6 +16,9 @@ export interface DecisionWorkloadPlan {
   readonly deadlineHeights: number
   /** Share of votes that reject, in [0, 1]. */
   readonly rejectShare: number
+  /** Each agent's votes go to one validator only, its home (agent index mod n), instead
+   * of f+1: an approver whose node is partitioned or crashed is cut off with it. */
+  readonly votesToHomeNode: boolean
 }
 
 /** Open decisions kept to vote on: the newest ones (older ones are left to expire). */
@@ -38,17 +41,17 @@ export class DecisionWorkload {
   /** The payload and refs for agent `agent`'s next entry when it is to be about decisions
    * (a vote on an open decision that names it, else a new decision), or null. The caller
    * signs it and reports a new decision's id with proposed(). */
-  next(rng: Prng, agent: number, agentKeys: readonly Uint8Array[], height: number): { payload: string, refs: Uint8Array[], proposal: boolean } | null {
+  next(rng: Prng, agent: number, agentKeys: readonly Uint8Array[], height: number): { payload: string, refs: Uint8Array[], proposal: boolean, homeOnly: boolean } | null {
     if (agentKeys.length < 2 || !rng.chance(this.#plan.share)) return null
     const votable = this.#open.filter((d) => d.proposer !== agent && !d.voted.has(agent))
     if (votable.length > 0 && rng.chance(0.8)) {
       const d = votable[rng.int(votable.length)]!
       d.voted.add(agent)
-      return { payload: votePayloadText(rng.chance(this.#plan.rejectShare) ? 'reject' : 'approve'), refs: [d.id], proposal: false }
+      return { payload: votePayloadText(rng.chance(this.#plan.rejectShare) ? 'reject' : 'approve'), refs: [d.id], proposal: false, homeOnly: this.#plan.votesToHomeNode }
     }
     const approvers = agentKeys.filter((_, i) => i !== agent).map(toHex)
     const threshold = Math.min(this.#plan.threshold, approvers.length)
-    return { payload: decisionPayloadText({ approvers, threshold, deadline: height + this.#plan.deadlineHeights }), refs: [], proposal: true }
+    return { payload: decisionPayloadText({ approvers, threshold, deadline: height + this.#plan.deadlineHeights }), refs: [], proposal: true, homeOnly: false }
   }
 
   proposed(id: Uint8Array, proposer: number): void {

@@ -670,7 +670,7 @@ export class Simulation {
     if (probe) this.#probes.add(id)
     // To f+1 distinct identities: at least one is honest when at most f are faulty.
     const f = faultTolerance(this.options.nodes)
-    const targets = this.#rng.shuffle([...Array(this.options.nodes).keys()]).slice(0, f + 1)
+    const targets = about?.homeOnly === true ? [a % this.options.nodes] : this.#rng.shuffle([...Array(this.options.nodes).keys()]).slice(0, f + 1)
     for (const identity of targets) {
       const candidates = this.instances.filter((i) => i.identity === identity)
       const inst = this.#rng.pick(candidates)

@@ -60,3 +60,31 @@ describe('the decision-agreement checker', () => {
     expect(violations[0]).toMatch(/^decision-agreement: decision [0-9a-f]{12} at height 2: node 0 computes approved .* node 2 computes pending/)
   })
 })
+
+describe(`an approver's node partitioned (seed ${SEED}, replay with SCENARIO_SEED=${SEED})`, () => {
+  const scenario = LIBRARY.find((s) => s.name === 'approver-node-partitioned')!
+
+  it('holds back exactly that approver\'s votes until the heal; every honest node computes the same states', () => {
+    const run = runScenarioSim(scenario, SEED)
+    expect(run.met, run.problems.join('\n')).toBe(true)
+    const sim = new Simulation(simOptionsOf(scenario, SEED))
+    const record = recordOfSimulation(sim, sim.run())
+    expect(checkDecisionAgreement(record)).toEqual([])
+    const node0 = record.honest.find((n) => n.index === 0)!
+    // agent -> commit times (on node 0) of its votes submitted while node 3 was cut off
+    const late = new Map<string, number[]>()
+    node0.committed.forEach((block, h) => {
+      for (const e of block.entries) {
+        const at = sim.submitted.get(toHex(entryId(e)))
+        if (at === undefined || at < 1100 || at > 3900 || !/"synod":"(approve|reject)"/.test(e.payload)) continue
+        const agent = toHex(e.agent)
+        late.set(agent, [...(late.get(agent) ?? []), node0.commitTimes![h]!])
+      }
+    })
+    const heldBack = [...late].filter(([, times]) => times.every((t) => t >= 4000))
+    const through = [...late].filter(([, times]) => times.some((t) => t < 4000))
+    console.log(`approver-node-partitioned seed ${SEED}: ${JSON.stringify([...late].map(([a, t]) => [a.slice(0, 8), t.length, Math.min(...t)]))}`)
+    expect(heldBack).toHaveLength(1) // agent 3, whose home is node 3
+    expect(through.length).toBeGreaterThan(0)
+  }, 120_000)
+})
