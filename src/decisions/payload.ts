@@ -87,8 +87,10 @@ function readVote(kind: VoteKind, payload: { readonly [key: string]: unknown }, 
 
 /** Reads an entry as a decision, a vote or neither. Total: never throws. */
 export function readDecisionPayload(entry: Pick<Entry, 'payload' | 'refs'>): DecisionPayload {
-  // Cheap filter: a payload without the reserved name cannot be either.
-  if (!entry.payload.includes(`"${RESERVED_MEMBER}"`)) return NONE
+  // Cheap filter: a payload that neither spells the reserved name out nor has a \u
+  // escape cannot be either (no other JSON escape stands for a letter, so the name can
+  // only be written as "synod" or with \u escapes, e.g. "\u0073ynod").
+  if (!entry.payload.includes(`"${RESERVED_MEMBER}"`) && !entry.payload.includes('\\u')) return NONE
   let value: unknown
   try {
     value = JSON.parse(entry.payload)

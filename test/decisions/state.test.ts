@@ -71,6 +71,13 @@ describe('decision payloads', () => {
     expect(readDecisionPayload(rawEntry(approvers[0]!, votePayloadText('approve'), [entryId(d), entryId(d)])).type).toBe('malformed')
   })
 
+  it('regression: a reserved name written with \\u escapes was not recognised (the cheap filter looked for "synod" only)', () => {
+    const payload = `{"\\u0073ynod":"decision","approvers":["${approverHex[0]}"],"threshold":1,"deadline":5}`
+    expect(JSON.parse(payload)).toHaveProperty('synod', 'decision')
+    expect(readDecisionPayload(rawEntry(proposer, payload)).type).toBe('decision')
+    expect(readDecisionPayload(rawEntry(proposer, '{"synod":"\\u0061pprove"}', [new Uint8Array(32)])).type).toBe('vote')
+  })
+
   it('a member named __proto__ is a member like any other (unknown)', () => {
     const payload = `{"synod":"decision","approvers":["${approverHex[0]}"],"threshold":1,"deadline":5,"__proto__":{"threshold":9}}`
     expect(readDecisionPayload(rawEntry(proposer, payload))).toMatchObject({ type: 'malformed', problem: 'unknown member "__proto__"' })

@@ -19,6 +19,8 @@ const PAYLOADS: readonly { name: string, payload: string, refs: number, expect: 
   { name: 'whitespace and member order do not matter', payload: ` { "deadline" : 7 , "threshold":2, "approvers":["${KEY}","${OTHER}"], "synod":"decision" } `, refs: 0, expect: 'decision' },
   { name: 'numbers are read by value', payload: `{"synod":"decision","approvers":["${KEY}"],"threshold":1.0,"deadline":7e0}`, refs: 0, expect: 'decision' },
   { name: 'an approval', payload: '{"synod":"approve"}', refs: 1, expect: 'vote:approve' },
+  { name: 'the reserved name and value written with \\u escapes', payload: '{"\\u0073ynod":"\\u0061pprove"}', refs: 1, expect: 'vote:approve' },
+  { name: 'numbers are read as IEEE 754 doubles: 2.0000000000000001 is 2', payload: `{"synod":"decision","approvers":["${KEY}","${OTHER}"],"threshold":2.0000000000000001,"deadline":7}`, refs: 0, expect: 'decision' },
   { name: 'a rejection with a note', payload: '{"synod":"reject","note":{"why":"risky"}}', refs: 1, expect: 'vote:reject' },
   { name: 'not reserved: another value of "synod"', payload: '{"synod":"vote"}', refs: 1, expect: 'none' },
   { name: 'not reserved: not an object', payload: '["synod","decision"]', refs: 0, expect: 'none' },
