@@ -20,6 +20,7 @@ import midStepCrashes from './mid-step-crashes.ts'
 import minorityPartition from './minority-partition.ts'
 import decisionsUnderPartition from './decisions-under-partition.ts'
 import approverNodePartitioned from './approver-node-partitioned.ts'
+import censoredApprovals from './censored-approvals.ts'
 import mixedAdversaries from './mixed-adversaries.ts'
 import replayedMessages from './replayed-messages.ts'
 import restartBehindOnePeer from './restart-behind-one-peer.ts'
@@ -47,6 +48,7 @@ export const LIBRARY: readonly Scenario[] = [
   minorityPartition,
   decisionsUnderPartition,
   approverNodePartitioned,
+  censoredApprovals,
   mixedAdversaries,
   replayedMessages,
   restartBehindOnePeer,

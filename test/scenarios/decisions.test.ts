@@ -88,3 +88,24 @@ describe(`an approver's node partitioned (seed ${SEED}, replay with SCENARIO_SEE
     expect(through.length).toBeGreaterThan(0)
   }, 120_000)
 })
+
+describe(`a validator censoring votes (seed ${SEED}, replay with SCENARIO_SEED=${SEED})`, () => {
+  const scenario = LIBRARY.find((s) => s.name === 'censored-approvals')!
+
+  it('never proposes a vote, yet votes commit through the others and decisions are decided alike', () => {
+    const run = runScenarioSim(scenario, SEED)
+    expect(run.met, run.problems.join('\n')).toBe(true)
+    const sim = new Simulation(simOptionsOf(scenario, SEED))
+    const record = recordOfSimulation(sim, sim.run())
+    expect(checkDecisionAgreement(record)).toEqual([])
+    const node0 = record.honest.find((n) => n.index === 0)!
+    const isVote = (payload: string): boolean => /"synod":"(approve|reject)"/.test(payload)
+    const votesBy = (proposer: number): number => node0.committed.filter((b, h) => h > 0 && b.header.proposer === proposer).reduce((n, b) => n + b.entries.filter((e) => isVote(e.payload)).length, 0)
+    const blocksBy1 = node0.committed.filter((b, h) => h > 0 && b.header.proposer === 1).length
+    console.log(`censored-approvals seed ${SEED}: ${blocksBy1} blocks by node 1, votes per proposer ${[0, 1, 2, 3].map(votesBy).join(',')}, ${JSON.stringify(decisionSummary(node0))}`)
+    expect(blocksBy1).toBeGreaterThan(0)
+    expect(votesBy(1)).toBe(0)
+    expect(votesBy(0) + votesBy(2) + votesBy(3)).toBeGreaterThan(0)
+    expect(decisionSummary(node0).approved).toBeGreaterThan(0)
+  }, 120_000)
+})
