@@ -4,7 +4,7 @@ import { faultTolerance } from '../../src/log/validator-set.ts'
 import { DEFAULT_PARAMS, type ProtocolParams } from '../../src/log/genesis.ts'
 import { BEHAVIOUR_NAMES, behaviourSpec, isBehaviourName } from '../behaviours/index.ts'
 import { SIM_PARAMS } from '../sim/simulator.ts'
-import { DEFAULT_NETWORK, instanceName, type InstanceRef, type LinkSettings } from '../sim/schedule.ts'
+import { DEFAULT_NETWORK, instanceName, type InstanceRef, type LinkSettings, type WorkloadPlan } from '../sim/schedule.ts'
 import { ScenarioError } from './errors.ts'
 import { DSL_LIMITS } from './limits.ts'
 import type { Expectation, NodeSelector, ResolvedFault, Scenario, ScenarioSpec } from './types.ts'
@@ -336,7 +336,7 @@ export function validateScenario(spec: ScenarioSpec): Scenario {
 
   // --- workload ---
   const w = raw.workload === undefined ? {} : raw.workload
-  let workload = { agents: 3, ratePerSecond: 20, payloadBytesMin: 40, payloadBytesMax: 200, namespaces: [] as string[], fromMs: 0, untilMs: durationMs }
+  let workload: WorkloadPlan = { agents: 3, ratePerSecond: 20, payloadBytesMin: 40, payloadBytesMax: 200, namespaces: [] as string[], fromMs: 0, untilMs: durationMs }
   if (!isObject(w)) p.add('workload', 'must be an object')
   else {
     unknownKeys(p, 'workload', w, ['agents', 'ratePerSecond', 'payloadBytes', 'namespaces', 'from', 'until', 'decisions'])
@@ -442,15 +442,16 @@ export function validateScenario(spec: ScenarioSpec): Scenario {
   const sampleIntervalMs = raw.sampleIntervalMs === undefined ? Math.max(20, Math.ceil(durationMs / 300)) : num(p, 'sampleIntervalMs', raw.sampleIntervalMs, 5, total) ?? 50
   // The net backend injects crashes (kill -9) and partitions (routes) into real processes;
   // it cannot run Byzantine code, shape links (delay, loss, duplication), skew clocks or
-  // crash inside a chosen step (see scenarios/net/net-backend.ts).
-  const netExpressible = byzantine.length === 0 && roundPartitions === null && midStepCrashRate === 0 && !wireEncoding && raw.network === undefined &&
+  // crash inside a chosen step (see scenarios/net/net-backend.ts), and its workload has no
+  // decisions (workload.decisions is the simulator's).
+  const netExpressible = byzantine.length === 0 && roundPartitions === null && midStepCrashRate === 0 && !wireEncoding && raw.network === undefined && workload.decisions === undefined &&
     faults.every((x) => x.kind === 'crash' || x.kind === 'partition')
   let backends: ('sim' | 'net')[] = netExpressible ? ['sim', 'net'] : ['sim']
   if (raw.backends !== undefined) {
     if (!Array.isArray(raw.backends) || raw.backends.some((b) => b !== 'sim' && b !== 'net')) p.add('backends', "must be a list of 'sim' and 'net'")
     else {
       backends = raw.backends as ('sim' | 'net')[]
-      if (backends.includes('net') && !netExpressible) p.add('backends', "'net' can express only crashes and partitions of honest nodes (no Byzantine behaviours, network settings or link changes, clock skew, Twins rounds or chaos)")
+      if (backends.includes('net') && !netExpressible) p.add('backends', "'net' can express only crashes and partitions of honest nodes (no Byzantine behaviours, network settings or link changes, clock skew, Twins rounds, chaos or workload decisions)")
     }
   }
 

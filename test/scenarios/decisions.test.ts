@@ -109,3 +109,14 @@ describe(`a validator censoring votes (seed ${SEED}, replay with SCENARIO_SEED=$
     expect(decisionSummary(node0).approved).toBeGreaterThan(0)
   }, 120_000)
 })
+
+describe('workload.decisions in the DSL', () => {
+  it('runs on the simulator only, and refuses bad values naming the field', async () => {
+    const { defineScenario } = await import('../../scenarios/dsl/index.ts')
+    const base = { name: 'd', description: 'decisions in the workload', cluster: { nodes: 4 }, durationMs: 1000, expect: { outcome: 'safe-and-live' as const } }
+    expect(defineScenario({ ...base, workload: { agents: 3, decisions: { share: 0.5 } } }).backends).toEqual(['sim'])
+    expect(defineScenario({ ...base, workload: { agents: 3 } }).backends).toEqual(['sim', 'net'])
+    expect(() => defineScenario({ ...base, workload: { agents: 3, decisions: { share: 0, votesToHomeNode: 'yes' as unknown as boolean } } }))
+      .toThrow(/workload\.decisions\.share: must be between 0\.01 and 1, got 0[\s\S]*workload\.decisions\.votesToHomeNode: must be true or false/)
+  })
+})
