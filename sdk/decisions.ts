@@ -84,6 +84,12 @@ export interface DecisionStatusAnswer {
   readonly proof: ApprovalProof | null
 }
 
+/** What outcome() finds. */
+export type DecisionOutcome =
+  | { readonly status: 'approved', readonly approved: ApprovedDecision }
+  | { readonly status: 'rejected' | 'expired', readonly nodes: readonly string[] }
+  | { readonly status: 'undecided', readonly answers: readonly DecisionStatusAnswer[], readonly errors: readonly NodeError[] }
+
 /** The entry is not a decision (docs/formats.md section 11). */
 export class NotADecisionError extends SynodError {
   override readonly name = 'NotADecisionError'
@@ -248,6 +254,23 @@ export class SynodDecisions {
   }
 
   /**
+   * The decision's outcome as far as it is proven now, from one round of questions to
+   * every node: approved (a proof that verified), rejected or expired (f+1 nodes say so),
+   * or undecided (with what each node said).
+   */
+  async outcome(id: string, signal?: AbortSignal): Promise<DecisionOutcome> {
+    const { answers, errors } = await this.status(id, signal)
+    const proven = answers.find((a) => a.proof !== null)
+    if (proven !== undefined) return { status: 'approved', approved: this.#approved(id, proven.proof!) }
+    const agreeing = Math.min(validatorSetOf(this.client.genesis).f + 1, this.client.nodes.length)
+    for (const closed of ['rejected', 'expired'] as const) {
+      const saying = answers.filter((a) => a.status === closed).map((a) => a.node)
+      if (saying.length >= agreeing) return { status: closed, nodes: saying }
+    }
+    return { status: 'undecided', answers, errors }
+  }
+
+  /**
    * Resolves with the decision's verified approval proof as soon as a node serves one;
    * throws DecisionNotApprovedError when f+1 nodes say it is rejected or expired, and
    * DecisionTimeoutError at the deadline.
@@ -256,23 +279,18 @@ export class SynodDecisions {
     checkId(id)
     const timeoutMs = options.timeoutMs ?? DECISION_DEFAULTS.awaitTimeoutMs
     const deadline = anySignal([options.signal], timeoutMs)
-    const agreeing = Math.min(validatorSetOf(this.client.genesis).f + 1, this.client.nodes.length)
-    let last: DecisionStatusAnswer[] = []
-    let errors: NodeError[] = []
+    let last: Extract<DecisionOutcome, { status: 'undecided' }> = { status: 'undecided', answers: [], errors: [] }
     try {
       for (;;) {
-        ;({ answers: last, errors } = await this.status(id, deadline))
-        const proven = last.find((a) => a.proof !== null)
-        if (proven !== undefined) return this.#approved(id, proven.proof!)
-        for (const closed of ['rejected', 'expired'] as const) {
-          const saying = last.filter((a) => a.status === closed).map((a) => a.node)
-          if (saying.length >= agreeing) throw new DecisionNotApprovedError(id, closed, saying)
-        }
+        const now = await this.outcome(id, deadline)
+        if (now.status === 'approved') return now.approved
+        if (now.status !== 'undecided') throw new DecisionNotApprovedError(id, now.status, now.nodes)
+        last = now
         await sleep(options.pollMs ?? DECISION_DEFAULTS.pollMs, deadline)
       }
     } catch (err) {
       if (isAbortOf(err, options.signal)) throw err
-      if (deadline.aborted) throw new DecisionTimeoutError(id, timeoutMs, last, errors)
+      if (deadline.aborted) throw new DecisionTimeoutError(id, timeoutMs, last.answers, last.errors)
       throw err
     }
   }

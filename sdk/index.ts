@@ -23,7 +23,7 @@ export {
 } from './errors.ts'
 export {
   SynodDecisions, DECISION_DEFAULTS, NotADecisionError, NotAnApproverError, DecisionNotApprovedError, DecisionTimeoutError,
-  type DecisionsOptions, type ProposeOptions, type VoteOptions, type AwaitDecisionOptions, type ApprovedDecision, type DecisionStatusAnswer,
+  type DecisionOutcome, type DecisionsOptions, type ProposeOptions, type VoteOptions, type AwaitDecisionOptions, type ApprovedDecision, type DecisionStatusAnswer,
 } from './decisions.ts'
 export { verifyApprovalProof, approvalProofFromJson, approvalProofToJson, type ApprovalProof, type ApprovalProofVerdict } from '../src/decisions/proof.ts'
 export type { DecisionSpec } from '../src/decisions/payload.ts'

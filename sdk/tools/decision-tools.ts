@@ -105,15 +105,25 @@ export function decisionTools<S extends NamespaceSchemas>(client: SynodClient<S>
       annotations: READ,
       run: async (input, { signal }) => {
         const { id, waitSeconds } = input as { id: string, waitSeconds?: number }
-        try {
-          const approved = await decisions.awaitDecision(id, { timeoutMs: Math.max(1, (waitSeconds ?? 0) * 1000), pollMs: 500, ...(signal === undefined ? {} : { signal }) })
-          return { id, status: 'approved', verified: true, threshold: approved.spec.threshold, approvers: approved.approvers, subject: approved.subject as JsonData }
-        } catch (err) {
-          const e = err as { name?: string, status?: string, last?: readonly { node: string, status: string }[] }
-          if (e.name === 'DecisionNotApprovedError') return { id, status: e.status, verified: false, agreedBy: 'f+1 nodes' }
-          if (e.name === 'DecisionTimeoutError') return { id, status: 'undecided', nodes: (e.last ?? []).map((a) => ({ node: a.node, status: a.status })) }
-          throw err
+        const sig = signal === undefined ? {} : { signal }
+        let outcome
+        if ((waitSeconds ?? 0) === 0) outcome = await decisions.outcome(id, signal)
+        else {
+          try {
+            outcome = { status: 'approved' as const, approved: await decisions.awaitDecision(id, { timeoutMs: waitSeconds! * 1000, pollMs: 500, ...sig }) }
+          } catch (err) {
+            const e = err as { name?: string, status?: 'rejected' | 'expired', nodes?: readonly string[], last?: readonly { node: string, status: string }[] }
+            if (e.name === 'DecisionNotApprovedError') outcome = { status: e.status!, nodes: e.nodes ?? [] }
+            else if (e.name === 'DecisionTimeoutError') outcome = { status: 'undecided' as const, answers: e.last ?? [], errors: [] }
+            else throw err
+          }
         }
+        if (outcome.status === 'approved') {
+          const a = outcome.approved
+          return { id, status: 'approved', verified: true, threshold: a.spec.threshold, approvers: a.approvers, subject: a.subject as JsonData }
+        }
+        if (outcome.status === 'undecided') return { id, status: 'undecided', nodes: outcome.answers.map((a) => ({ node: a.node, status: a.status })) }
+        return { id, status: outcome.status, verified: false, saidBy: outcome.nodes }
       },
     }),
   ]

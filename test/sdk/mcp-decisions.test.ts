@@ -36,7 +36,10 @@ describe('decision tools over MCP', () => {
   it('approves over MCP; decision_status reports approved only with a verified proof', async () => {
     const sdk = new SynodDecisions(new SynodClient({ nodes: cluster.urls, genesis: cluster.net.genesis, identity: planner }))
     const d = await sdk.propose('org/decisions', { approvers: [reviewer.publicKeyHex, planner.publicKeyHex], threshold: 1, deadlineHeights: 500, subject: { ship: true } })
-    expect(resultJson(await mcp.callTool({ name: 'decision_status', arguments: { id: d.id } }))).toMatchObject({ status: 'undecided' })
+    const now = resultJson(await mcp.callTool({ name: 'decision_status', arguments: { id: d.id } }))
+    expect(now).toMatchObject({ status: 'undecided' })
+    // Asked without waiting, every node answered (a 1-ms deadline once left this empty).
+    expect((now.nodes as { status: string }[]).map((n) => n.status)).toEqual(['pending', 'pending'])
     const voted = resultJson(await mcp.callTool({ name: 'approve_decision', arguments: { id: d.id, note: 'checked the plan' } }))
     expect(voted).toMatchObject({ committed: true, kind: 'approve', decision: d.id })
     const status = resultJson(await mcp.callTool({ name: 'decision_status', arguments: { id: d.id, waitSeconds: 10 } }))
