@@ -244,6 +244,23 @@ describe(`decision state properties (fast-check seed ${seed}, replay with FC_SEE
     }), { seed, numRuns })
   })
 
+  it('a terminal state, once reached in a prefix of the log, is the state of every longer prefix', () => {
+    fc.assert(fc.property(scenarioArb, (s) => {
+      const { decision, recs, lastHeight } = buildLog(s, true)
+      const id = toHex(entryId(decision))
+      const ledger = new DecisionLedger()
+      let terminal: string | null = null
+      for (const r of recs) {
+        ledger.append(r)
+        const status = ledger.state(id)?.status ?? null
+        if (terminal !== null) expect(status).toBe(terminal)
+        else if (status === 'approved' || status === 'rejected' || status === 'expired') terminal = status
+      }
+      ledger.advanceTo(lastHeight)
+      if (terminal !== null) expect(ledger.state(id)?.status).toBe(terminal)
+    }), { seed, numRuns })
+  })
+
   it('ignores every vote after the decision is approved or rejected', () => {
     fc.assert(fc.property(scenarioArb, fc.array(voteArb, { minLength: 1, maxLength: 8 }), (s, extra) => {
       const { decision, recs, lastHeight } = buildLog(s, true)
