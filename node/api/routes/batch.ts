@@ -1,21 +1,22 @@
 // Batch routes (docs/api.md "Batches"): many entries, or many receipt requests, in one
-// HTTP request. Each item is handled by the single path's own functions (submit.ts,
-// receipts.ts) and answered with the status, code and message it would get alone; only
+// HTTP request. Each item is handled by the single path's own functions (../submit.ts,
+// ../receipts.ts) and answered with the status, code and message it would get alone; only
 // a malformed envelope fails the whole request (one 400). Rate limits count items, not
 // requests: a batch of n costs what n single requests cost.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { toHex } from '../../src/crypto/hash.ts'
-import { entryId, type Entry, type Hash } from '../../src/log/entry.ts'
-import type { JsonValue } from '../../src/log/json.ts'
-import type { Receipt } from '../../src/log/receipt.ts'
-import type { NodeMetrics } from '../metrics/metrics.ts'
-import type { NodeBackend } from './backend.ts'
-import { ApiError, httpAnswerOf } from './errors.ts'
-import type { ApiLimits } from './limits.ts'
-import { onlyKnown, requiredHash } from './params.ts'
-import { addressKey, type TokenBuckets } from './rate-limit.ts'
-import { receiptAnswer } from './receipts.ts'
-import { admitEntry, parseEntryBody, submitStatus, type EntryAdmissionDependencies } from './submit.ts'
+import { toHex } from '../../../src/crypto/hash.ts'
+import { entryId, type Entry, type Hash } from '../../../src/log/entry.ts'
+import type { JsonValue } from '../../../src/log/json.ts'
+import type { Receipt } from '../../../src/log/receipt.ts'
+import type { NodeMetrics } from '../../metrics/metrics.ts'
+import type { NodeBackend } from '../backend.ts'
+import type { BackendCall } from '../backend-call.ts'
+import { ApiError, httpAnswerOf } from '../errors.ts'
+import type { ApiLimits } from '../limits.ts'
+import { onlyKnown, requiredHash } from '../params.ts'
+import { addressKey, type TokenBuckets } from '../rate-limit.ts'
+import { receiptAnswer } from '../receipts.ts'
+import { admitEntry, parseEntryBody, submitStatus, type EntryAdmissionDependencies } from '../submit.ts'
 
 export interface BatchRouteDependencies {
   readonly admission: EntryAdmissionDependencies
@@ -27,8 +28,8 @@ export interface BatchRouteDependencies {
   readonly ipBuckets: TokenBuckets
   /** The server's count of receipt waits open (shared with GET /v1/receipts/:id?wait=). */
   readonly receiptWaiters: { count: number }
-  /** The server's backend call with a deadline (server.ts). */
-  readonly call: <T>(request: FastifyRequest, run: (signal: AbortSignal) => Promise<T>, timeoutMs?: number) => Promise<T>
+  /** The server's backend call with a deadline (backend-call.ts). */
+  readonly call: BackendCall
 }
 
 /** One item's answer: the single path's HTTP status and body fields, or its error. */
