@@ -59,32 +59,37 @@ function envelopeItems(body: unknown, key: string, known: readonly string[], cou
   return { items, fields }
 }
 
+/** POST /v1/entries/batch, POST /v1/receipts/batch. */
 export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDependencies): void {
-  const { admission, backend, metrics, limits, payloadBytesMax, ipBuckets, receiptWaiters, call } = deps
+  registerEntryBatchRoute(app, deps)
+  registerReceiptBatchRoute(app, deps)
+}
 
-  /** An item's error answer; an error the server does not know is logged and answered
-   * 500 for that item only (the other items' results stand: some may be admitted). */
-  function itemError(request: FastifyRequest, err: unknown, id: string | null): BatchItem {
-    const answer = httpAnswerOf(err)
-    if (answer === null) request.log.error({ err }, 'unexpected error in a batch item')
-    const status = answer?.status ?? 500
-    const code = answer?.code ?? 'internal'
-    const message = answer?.message ?? 'internal error (logged on the node)'
-    const item: Record<string, JsonValue> = { httpStatus: status, error: { ...answer?.details, code, message } }
-    if (id !== null) item.id = id
-    if (answer !== undefined && answer !== null && answer.retryAfterMs !== null) item.retryAfterMs = Math.min(RETRY_AFTER_MS_MAX, Math.ceil(answer.retryAfterMs))
-    return item
-  }
+/** An item's error answer; an error the server does not know is logged and answered
+ * 500 for that item only (the other items' results stand: some may be admitted). */
+function itemError(request: FastifyRequest, err: unknown, id: string | null): BatchItem {
+  const answer = httpAnswerOf(err)
+  if (answer === null) request.log.error({ err }, 'unexpected error in a batch item')
+  const status = answer?.status ?? 500
+  const code = answer?.code ?? 'internal'
+  const message = answer?.message ?? 'internal error (logged on the node)'
+  const item: Record<string, JsonValue> = { httpStatus: status, error: { ...answer?.details, code, message } }
+  if (id !== null) item.id = id
+  if (answer !== undefined && answer !== null && answer.retryAfterMs !== null) item.retryAfterMs = Math.min(RETRY_AFTER_MS_MAX, Math.ceil(answer.retryAfterMs))
+  return item
+}
 
-  /** One request token per item after the first (the request hook paid for that one). */
-  function takeItemToken(request: FastifyRequest, index: number): void {
-    if (index === 0) return
-    const taken = ipBuckets.take(addressKey(request.ip))
-    if (taken.ok) return
-    metrics.httpRateLimited('ip')
-    throw new ApiError(429, 'rate-limited', `over ${limits.ipRatePerSecond} requests (or batch items) per second from this address`, taken.retryAfterMs)
-  }
+/** One request token per item after the first (the request hook paid for that one). */
+function takeItemToken(deps: BatchRouteDependencies, request: FastifyRequest, index: number): void {
+  if (index === 0) return
+  const taken = deps.ipBuckets.take(addressKey(request.ip))
+  if (taken.ok) return
+  deps.metrics.httpRateLimited('ip')
+  throw new ApiError(429, 'rate-limited', `over ${deps.limits.ipRatePerSecond} requests (or batch items) per second from this address`, taken.retryAfterMs)
+}
 
+function registerEntryBatchRoute(app: FastifyInstance, deps: BatchRouteDependencies): void {
+  const { admission, limits, payloadBytesMax, call } = deps
   app.post('/v1/entries/batch', async (request) => {
     onlyKnown(request.query, [])
     const { items } = envelopeItems(request.body, 'entries', ['entries'], limits.batchEntriesMax)
@@ -94,7 +99,7 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDepend
     const byAgent = new Map<string, { index: number, entry: Entry }[]>()
     items.forEach((body, index) => {
       try {
-        takeItemToken(request, index)
+        takeItemToken(deps, request, index)
         const entry = parseEntryBody(body, payloadBytesMax)
         const agent = toHex(entry.agent)
         const queue = byAgent.get(agent)
@@ -119,7 +124,10 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDepend
     }))
     return { results }
   })
+}
 
+function registerReceiptBatchRoute(app: FastifyInstance, deps: BatchRouteDependencies): void {
+  const { backend, metrics, limits, receiptWaiters, call } = deps
   app.post('/v1/receipts/batch', async (request) => {
     onlyKnown(request.query, [])
     const { items, fields } = envelopeItems(request.body, 'ids', ['ids', 'wait'], limits.receiptBatchIdsMax)
@@ -130,7 +138,7 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDepend
     const asked: { index: number, id: Hash }[] = []
     items.forEach((value, index) => {
       try {
-        takeItemToken(request, index)
+        takeItemToken(deps, request, index)
         if (typeof value !== 'string') throw new ApiError(400, 'invalid-parameter', `ids[${index}]: not a string`)
         asked.push({ index, id: requiredHash(value, `ids[${index}]`) })
       } catch (err) {
