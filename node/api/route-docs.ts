@@ -1,5 +1,7 @@
 // The documented shape of every API route (docs/api.md): parameters and answers as JSON
 // Schema, from which openapi.ts builds the OpenAPI description served at /openapi.json.
+// The routes themselves are registered by the modules in routes/ (one per group, in the
+// order below), plus GET /v1/head and GET /v1/blocks/:height in node/runtime/run-node.ts.
 //
 // These schemas document; they do not validate. The handlers check their input
 // themselves (params.ts, entryFromCbor), with the API's own error codes, and answer with

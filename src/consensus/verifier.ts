@@ -6,7 +6,7 @@ import { verifyDomain } from '../crypto/domain.ts'
 import { genesisQc, isGenesisQc } from '../log/block.ts'
 import {
   checkCc, checkQc, checkTc, commitDataToCbor, timeoutDataToCbor, voteDataToCbor,
-  type CommitCertificate, type QuorumCertificate, type TimeoutCertificate,
+  type CertificateProblem, type CommitCertificate, type QuorumCertificate, type TimeoutCertificate,
 } from '../log/certificates.ts'
 import { encodeEntry, entryId, entryLeaf, verifyEntrySignature, type Entry } from '../log/entry.ts'
 import { policyAllows, type Genesis } from '../log/genesis.ts'
@@ -237,14 +237,14 @@ export class Verifier {
     return null
   }
 
-  #cached(kind: string, certificate: CertificateKind, cert: CertificateLike, check: () => string | null, extra = ''): Rejection | null {
+  #cached(kind: string, certificate: CertificateKind, cert: CertificateLike, check: () => CertificateProblem | null, extra = ''): Rejection | null {
     const digest = certificateDigest(kind, cert, extra)
     if (this.#certificates.get(digest) !== undefined) {
       this.counters.certificateCacheHits++
       return null
     }
     const problem = check()
-    if (problem !== null) return { code: 'certificate-invalid', certificate, detail: problem }
+    if (problem !== null) return { ...problem, certificate }
     this.counters.signatures += cert.sigs.length
     this.#certificates.set(digest, true)
     return null
