@@ -120,7 +120,8 @@ function clusterRows(c: ClusterResult, section: string, targets: boolean): void 
   const rssMax = Math.max(...c.final.nodeRssMB)
   rows.push({ section, figure: `n=${c.nodes}: RSS per validator after the saturation sweep (log size ${c.final.logSize}), MB (peak ${Math.max(...c.final.nodePeakRssMB)})`, value: c.final.nodeRssMB.join(' / '), limit: '', ratio: '', ...target('<= 250 after the saturation sweep', rssMax <= 250) })
   mkdirSync(OUT, { recursive: true })
-  for (const plot of clusterPlots(c, limit)) writeFileSync(join(OUT, `${TAG}-${c.nodes === 4 ? '' : `n${c.nodes}-`}${plot.suffix}`), plot.svg)
+  // Other sizes than n = 4: <run>-cluster-n7-<size>B-*.svg (bench/result-names.ts).
+  for (const plot of clusterPlots(c, limit)) writeFileSync(join(OUT, `${TAG}-${c.nodes === 4 ? plot.suffix : plot.suffix.replace(/^cluster-/, `cluster-n${c.nodes}-`)}`), plot.svg)
 }
 if (results.cluster !== undefined) clusterRows(results.cluster as ClusterResult, 'cluster', true)
 if (results.clusterN7 !== undefined) clusterRows(results.clusterN7 as ClusterResult, 'cluster n=7', false)
