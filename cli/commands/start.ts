@@ -16,8 +16,10 @@ export function registerStart(program: Command): void {
       const { runNode } = await import('../../node/runtime/run-node.ts')
       const warn = (text: string): void => { process.stderr.write(`\n${'!'.repeat(78)}\nsynod: ${text}\n${'!'.repeat(78)}\n\n`) }
       const running = await runNode(config, { unsafeSkipEntrySignatures: opts.unsafeSkipEntrySignatures === true, warn })
-      process.stdout.write(JSON.stringify({ event: 'ready', index: running.index, http: running.httpUrl, p2p: running.p2pAddresses, log: running.logFile }) + '\n')
-      const exitCode = await new Promise<number>((resolve) => {
+      // The signal handlers go in before the ready line: a supervisor may send SIGTERM as soon
+      // as it reads that line, and without a handler SIGTERM kills the process outright, its
+      // buffered log lines and the clean stop with it (seen when a test stopped a node at once).
+      const exitCodeSettled = new Promise<number>((resolve) => {
         const onSignal = (signal: NodeJS.Signals): void => {
           running.logger.info({ signal }, 'shutting down')
           resolve(0)
@@ -29,6 +31,8 @@ export function registerStart(program: Command): void {
           resolve(1)
         })
       })
+      process.stdout.write(JSON.stringify({ event: 'ready', index: running.index, http: running.httpUrl, p2p: running.p2pAddresses, log: running.logFile }) + '\n')
+      const exitCode = await exitCodeSettled
       // A clean stop finishes the step in progress, closes streams and the store; it is
       // bounded so a stuck peer or disk cannot keep the process alive.
       const deadline = setTimeout(() => {

@@ -32,8 +32,12 @@ describe('synod start --unsafe-skip-entry-signatures', () => {
     await node.start()
     const stderr = readFileSync(join(files.nodes[0]!.dir, 'stderr.log'), 'utf8')
     expect(stderr).toMatch(/UNSAFE: entry-signature checks are OFF on chain 'unsafe-bench-cli'/)
+    expect(await node.stop()).toBe(0) // a clean stop flushes the log
     const log = readFileSync(join(files.nodes[0]!.dataDir, 'node.log'), 'utf8')
     expect(log).toMatch(/"unsafeSkipEntrySignatures":true.*UNSAFE: entry-signature checks are OFF/)
-    await node.stop()
+    // The ready line names the verifier in use and the switch.
+    const ready = log.split('\n').find((line) => line.includes('"msg":"node ready"'))
+    expect(ready).toMatch(/"ed25519":"(sodium|node)"/)
+    expect(ready).toMatch(/"unsafeSkipEntrySignatures":true/)
   }, 120_000)
 })
