@@ -13,6 +13,7 @@ import { policyAllows, type Genesis } from '../log/genesis.ts'
 import type { ValidatorSet } from '../log/validator-set.ts'
 import { isRejection, type CertificateKind, type Rejection } from './rejections.ts'
 import type { TimeoutMessage, VoteMessage } from './types.ts'
+import { skipEntrySignaturesRefusal } from './unsafe-bench.ts'
 
 /** An entry that passed every stateless check, with what later steps need. */
 export interface CheckedEntry {
@@ -72,6 +73,8 @@ class BoundedCache<V> {
 export interface VerifierCounters {
   /** Ed25519 verifications performed (each certificate counts its signers). */
   signatures: number
+  /** Entry signatures not verified: entry-signature checks off (unsafe-bench.ts). */
+  entrySignaturesSkipped: number
   entryCacheHits: number
   certificateCacheHits: number
 }
@@ -89,9 +92,16 @@ export class Verifier {
   readonly #byObject = new WeakMap<Entry, CheckedEntry>()
   /** `proposer|block|sig` -> true (only valid proposal signatures are cached). */
   readonly #proposals = new BoundedCache<true>(PROPOSALS_CACHED_MAX)
-  readonly counters: VerifierCounters = { signatures: 0, entryCacheHits: 0, certificateCacheHits: 0 }
+  readonly counters: VerifierCounters = { signatures: 0, entrySignaturesSkipped: 0, entryCacheHits: 0, certificateCacheHits: 0 }
+  /** Entry-signature checks off: benchmark chains only (unsafe-bench.ts). */
+  readonly #skipEntrySignatures: boolean
 
-  constructor(genesis: Genesis, set: ValidatorSet, entriesMax: number, certificatesMax: number) {
+  constructor(genesis: Genesis, set: ValidatorSet, entriesMax: number, certificatesMax: number, skipEntrySignatures = false) {
+    if (skipEntrySignatures) {
+      const refusal = skipEntrySignaturesRefusal(genesis.chainId)
+      if (refusal !== null) throw new RangeError(refusal)
+    }
+    this.#skipEntrySignatures = skipEntrySignatures
     this.#genesis = genesis
     this.#set = set
     this.#genesisQc = genesisQc(genesis)
@@ -151,7 +161,8 @@ export class Verifier {
     const params = this.#genesis.params
     if (payloadBytes > params.payloadBytesMax) return { code: 'entry-payload-too-large', bytes: payloadBytes, limit: params.payloadBytesMax }
     if (!policyAllows(this.#genesis.policy, entry.namespace, entry.agent)) return { code: 'entry-policy-denied', namespace: entry.namespace }
-    if (!signatureVerified) {
+    if (this.#skipEntrySignatures && !signatureVerified) this.counters.entrySignaturesSkipped++
+    else if (!signatureVerified) {
       this.counters.signatures++
       if (!verifyEntrySignature(entry, this.#genesis.chainId)) return { code: 'entry-bad-signature' }
     }
