@@ -54,8 +54,8 @@ export class Committer {
     options.signal?.throwIfAborted()
     const { pool } = this.#deps
     const timeoutMs = options.timeoutMs ?? pool.settings.commitTimeoutMs
+    // Form checks now, before waiting for this client's earlier commits; signed once per seq.
     const sign = this.#signer(identity, namespace, payload, options)
-    sign(1) // form checks now, before waiting for this client's earlier commits
     const deadline = anySignal([options.signal], timeoutMs)
     const attempt = new Attempt()
     for (let resigned = 0; ; resigned++) {
@@ -85,8 +85,8 @@ export class Committer {
     }
   }
 
-  /** Checks what can be checked before sending (payload, refs, policy) and answers a
-   * function signing the decision with a given seq, checked by the core's own reader. */
+  /** Checks what can be checked before sending (payload, refs, policy, the core's entry
+   * reader) and answers a function signing the decision with a given seq. */
   #signer(identity: AgentIdentity, namespace: string, payload: unknown, options: CommitOptions): (seq: number) => Entry {
     const genesis = this.#deps.pool.genesis
     const payloadText = payloadTextOf(this.#deps.schemas, namespace, payload)
@@ -97,17 +97,16 @@ export class Committer {
     })
     const idempotencyKey = options.idempotencyKey ?? ''
     if (!policyAllows(genesis.policy, namespace, identity.publicKey)) throw new PolicyRejectedError(namespace, identity.publicKeyHex)
-    return (seq) => {
-      const entry = identity.sign({ namespace, seq, payload: payloadText, refs, idempotencyKey }, genesis.chainId)
-      try {
-        // The core's own reader: namespace form, payload bound, refs count, key length.
-        entryFromCbor(entryToCbor(entry), genesis.params.payloadBytesMax)
-      } catch (err) {
-        if (err instanceof CodecError) throw new InvalidEntryError(err.message)
-        throw err
-      }
-      return entry
+    // The core's own reader (namespace form, payload bound, refs count, key length) over
+    // the entry as it will be signed: nothing it checks depends on the seq or signature
+    // bytes, so a placeholder of each stands in and the decision is signed once per seq.
+    try {
+      entryFromCbor(entryToCbor({ agent: identity.publicKey, namespace, seq: 1, payload: payloadText, refs, idempotencyKey, sig: new Uint8Array(64) }), genesis.params.payloadBytesMax)
+    } catch (err) {
+      if (err instanceof CodecError) throw new InvalidEntryError(err.message)
+      throw err
     }
+    return (seq) => identity.sign({ namespace, seq, payload: payloadText, refs, idempotencyKey }, genesis.chainId)
   }
 
   async #firstAcceptance(sign: (seq: number) => Entry, attempt: Attempt, accepted: Set<string>, deadline: AbortSignal, signal: AbortSignal | undefined): Promise<Entry> {
