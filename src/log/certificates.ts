@@ -3,13 +3,16 @@
 //   QuorumCertificate (QC):  "I vote for block B at round r, height h"     (kind 'vote')
 //   TimeoutCertificate (TC): "round r timed out; my highest QC round is q"  (kind 'timeout')
 //   CommitCertificate (CC):  "block B at height h is committed, and the log
-//                             after it has size s and root R"              (kind 'commit')
+//                             after it has size s and root R"              (a checkpoint note:
+//                             each signature is a C2SP note signature over the checkpoint
+//                             text of checkpoint-note.ts, so a CC is also a signed note)
 import type { CborValue } from '../codec/cbor.ts'
 import { readArray, readBytes, readMap, readUint } from '../codec/schema.ts'
-import { verifyDomain, type SignedKind } from '../crypto/domain.ts'
-import { SIGNATURE_BYTES } from '../crypto/ed25519.ts'
+import { domainMessage } from '../crypto/domain.ts'
+import { SIGNATURE_BYTES, verifySignature } from '../crypto/ed25519.ts'
 import { HASH_BYTES } from '../crypto/hash.ts'
 import { LIMITS } from '../limits.ts'
+import { commitNoteMessage } from './checkpoint-note.ts'
 import type { Hash } from './entry.ts'
 import { signersOf } from './signer-bitmap.ts'
 import type { ValidatorSet } from './validator-set.ts'
@@ -107,15 +110,13 @@ export function tcFromCbor(value: CborValue, what = 'tc'): TimeoutCertificate {
 
 /**
  * Checks a quorum of signatures over one statement per signer. Returns null when valid,
- * otherwise the reason. `bodyOf(signer, position)` gives the statement that signer signed
+ * otherwise the reason. `messageOf(signer, position)` gives the bytes that signer signed
  * (the same for QCs and CCs; per-signer for TCs).
  */
 export function checkQuorumSignatures(
   set: ValidatorSet,
-  chainId: string,
-  kind: SignedKind,
   sigs: Signatures,
-  bodyOf: (signer: number, position: number) => CborValue,
+  messageOf: (signer: number, position: number) => Uint8Array,
 ): string | null {
   const signers = signersOf(sigs.signers, set.n)
   if (signers === null) return `signer bitmap is malformed for ${set.n} validators`
@@ -123,7 +124,7 @@ export function checkQuorumSignatures(
   if (sigs.sigs.length !== signers.length) return `${sigs.sigs.length} signatures for ${signers.length} signers`
   for (let p = 0; p < signers.length; p++) {
     const signer = signers[p]!
-    if (!verifyDomain(set.key(signer), kind, chainId, bodyOf(signer, p), sigs.sigs[p]!)) {
+    if (!verifySignature(set.key(signer), messageOf(signer, p), sigs.sigs[p]!)) {
       return `signature of validator ${signer} does not verify`
     }
   }
@@ -131,19 +132,20 @@ export function checkQuorumSignatures(
 }
 
 export function checkQc(set: ValidatorSet, chainId: string, qc: QuorumCertificate): string | null {
-  const body = voteDataToCbor(qc)
-  return checkQuorumSignatures(set, chainId, 'vote', qc, () => body)
+  const message = domainMessage('vote', chainId, voteDataToCbor(qc))
+  return checkQuorumSignatures(set, qc, () => message)
 }
 
+/** A CC's signatures are note signatures over its checkpoint text (docs/formats.md section 7). */
 export function checkCc(set: ValidatorSet, chainId: string, cc: CommitCertificate): string | null {
-  const body = commitDataToCbor(cc)
-  return checkQuorumSignatures(set, chainId, 'commit', cc, () => body)
+  const message = commitNoteMessage(chainId, cc)
+  return checkQuorumSignatures(set, cc, () => message)
 }
 
 export function checkTc(set: ValidatorSet, chainId: string, tc: TimeoutCertificate): string | null {
   if (tc.highQcRounds.length !== tc.sigs.length) return `${tc.highQcRounds.length} high-QC rounds for ${tc.sigs.length} signatures`
   for (const r of tc.highQcRounds) if (r >= tc.round) return `high-QC round ${r} is not below the timeout round ${tc.round}`
-  return checkQuorumSignatures(set, chainId, 'timeout', tc, (_signer, p) => timeoutDataToCbor(tc.round, tc.highQcRounds[p]!))
+  return checkQuorumSignatures(set, tc, (_signer, p) => domainMessage('timeout', chainId, timeoutDataToCbor(tc.round, tc.highQcRounds[p]!)))
 }
 
 /** The highest QC round among a TC's signers: the QC a proposal after this TC must extend at least. */

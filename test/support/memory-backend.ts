@@ -4,11 +4,12 @@
 // root, log root and a QC for its parent signed by a quorum of the given validator
 // seeds) and, by default, a real commit certificate. So the proofs, receipts and
 // exports it serves verify like a real node's.
-import type { CborValue } from '../../src/codec/cbor.ts'
-import { signDomain } from '../../src/crypto/domain.ts'
+import { domainMessage } from '../../src/crypto/domain.ts'
+import { signMessage } from '../../src/crypto/ed25519.ts'
+import { commitNoteMessage } from '../../src/log/checkpoint-note.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import { blockHash, entriesRootOf, genesisBlock, genesisQc, type Block, type BlockHeader } from '../../src/log/block.ts'
-import { commitDataToCbor, voteDataToCbor, type CommitCertificate, type QuorumCertificate } from '../../src/log/certificates.ts'
+import { voteDataToCbor, type CommitCertificate, type QuorumCertificate } from '../../src/log/certificates.ts'
 import { entryId, entryLeaf, verifyEntrySignature, type Entry, type Hash } from '../../src/log/entry.ts'
 import { EXPORT_FORMAT, type ExportHeader } from '../../src/log/export.ts'
 import { genesisHash, policyAllows, validatorSetOf, type Genesis } from '../../src/log/genesis.ts'
@@ -183,22 +184,22 @@ export class TestMemoryBackend implements NodeBackend {
   certify(): CommitCertificate {
     const stored = this.#blocks[this.#blocks.length - 1]!
     const h = stored.block.header
-    const body = commitDataToCbor({ height: h.height, block: stored.hash, logSize: h.logSize, logRoot: h.logRoot })
-    stored.cc = { height: h.height, block: stored.hash, logSize: h.logSize, logRoot: h.logRoot, ...this.#sign('commit', body) }
+    const data = { height: h.height, block: stored.hash, logSize: h.logSize, logRoot: h.logRoot }
+    stored.cc = { ...data, ...this.#sign(commitNoteMessage(this.genesis.chainId, data)) }
     this.#wake()
     return stored.cc
   }
 
   #qcFor(stored: StoredBlock): QuorumCertificate {
     const vote = { round: stored.block.header.round, height: stored.block.header.height, block: stored.hash }
-    return { ...vote, ...this.#sign('vote', voteDataToCbor(vote)) }
+    return { ...vote, ...this.#sign(domainMessage('vote', this.genesis.chainId, voteDataToCbor(vote))) }
   }
 
-  #sign(kind: 'vote' | 'commit', body: CborValue): { signers: Uint8Array, sigs: Uint8Array[] } {
+  #sign(message: Uint8Array): { signers: Uint8Array, sigs: Uint8Array[] } {
     const signers = Array.from({ length: this.#set.quorum }, (_, i) => i)
     return {
       signers: bitmapOf(signers, this.#set.n),
-      sigs: signers.map((i) => signDomain(this.#seeds[i]!, kind, this.genesis.chainId, body)),
+      sigs: signers.map((i) => signMessage(this.#seeds[i]!, message)),
     }
   }
 
