@@ -27,6 +27,7 @@ import { installOpenApi } from './openapi.ts'
 import { admitEntry, parseEntryBody, submitStatus } from './submit.ts'
 import { receiptAnswer } from './receipts.ts'
 import { registerBatchRoutes } from './batch.ts'
+import { registerTransparencyRoutes } from './routes/transparency.ts'
 
 export interface ApiServerOptions {
   /** Address to listen on; default 127.0.0.1 (expose it on purpose). */
@@ -385,6 +386,7 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
   })
 
   registerBatchRoutes(app, { admission, backend, metrics, limits, payloadBytesMax, ipBuckets, receiptWaiters, call })
+  registerTransparencyRoutes(app, { backend, call })
 
   app.get('/v1/entries', async (request) => {
     const q = request.query as Record<string, unknown>

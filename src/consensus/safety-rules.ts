@@ -17,7 +17,7 @@ import { assert } from '../assert.ts'
 import { bytesEqual } from '../codec/cbor.ts'
 import { signDomain } from '../crypto/domain.ts'
 import { signMessage } from '../crypto/ed25519.ts'
-import { commitNoteMessage } from '../log/checkpoint-note.ts'
+import { commitNoteMessage } from '../log/checkpoint.ts'
 import type { BlockHeader } from '../log/block.ts'
 import {
   tcHighQcRound, timeoutDataToCbor, voteDataToCbor,

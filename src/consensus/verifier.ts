@@ -4,7 +4,7 @@
 import { sha256, toHex } from '../crypto/hash.ts'
 import { verifyDomain } from '../crypto/domain.ts'
 import { verifySignature } from '../crypto/ed25519.ts'
-import { commitNoteMessage } from '../log/checkpoint-note.ts'
+import { commitNoteMessage } from '../log/checkpoint.ts'
 import { genesisQc, isGenesisQc } from '../log/block.ts'
 import {
   checkCc, checkQc, checkTc, timeoutDataToCbor, voteDataToCbor,

@@ -5,14 +5,14 @@
 //   CommitCertificate (CC):  "block B at height h is committed, and the log
 //                             after it has size s and root R"              (a checkpoint note:
 //                             each signature is a C2SP note signature over the checkpoint
-//                             text of checkpoint-note.ts, so a CC is also a signed note)
+//                             text of checkpoint.ts, so a CC is also a signed note)
 import type { CborValue } from '../codec/cbor.ts'
 import { readArray, readBytes, readMap, readUint } from '../codec/schema.ts'
 import { domainMessage } from '../crypto/domain.ts'
 import { SIGNATURE_BYTES, verifySignature } from '../crypto/ed25519.ts'
 import { HASH_BYTES } from '../crypto/hash.ts'
 import { LIMITS } from '../limits.ts'
-import { commitNoteMessage } from './checkpoint-note.ts'
+import { commitNoteMessage } from './checkpoint.ts'
 import type { Hash } from './entry.ts'
 import { signersOf } from './signer-bitmap.ts'
 import type { ValidatorSet } from './validator-set.ts'

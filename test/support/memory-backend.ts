@@ -10,14 +10,15 @@ import { commitNoteMessage } from '../../src/log/checkpoint-note.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import { blockHash, entriesRootOf, genesisBlock, genesisQc, type Block, type BlockHeader } from '../../src/log/block.ts'
 import { voteDataToCbor, type CommitCertificate, type QuorumCertificate } from '../../src/log/certificates.ts'
-import { entryId, entryLeaf, verifyEntrySignature, type Entry, type Hash } from '../../src/log/entry.ts'
+import { encodeEntry, entryId, entryLeaf, verifyEntrySignature, type Entry, type Hash } from '../../src/log/entry.ts'
 import { EXPORT_FORMAT, type ExportHeader } from '../../src/log/export.ts'
 import { genesisHash, policyAllows, validatorSetOf, type Genesis } from '../../src/log/genesis.ts'
-import { consistencyProof, inclusionProof, MerkleAccumulator } from '../../src/log/merkle.ts'
+import { consistencyProof, inclusionProof, MerkleAccumulator, merkleRoot } from '../../src/log/merkle.ts'
+import type { NoteVerifier } from '../../src/log/note.ts'
 import type { Receipt } from '../../src/log/receipt.ts'
 import { bitmapOf } from '../../src/log/signer-bitmap.ts'
 import type { ValidatorSet } from '../../src/log/validator-set.ts'
-import type { BlockExport, EntryLookup, LogPage, LogQuery, LogRecord, NodeBackend, NodeHealth, SubmitResult, SubscribeOptions } from '../../node/api/backend.ts'
+import type { BlockExport, EntryLookup, LogPage, LogQuery, LogRecord, NodeBackend, NodeHealth, SubmitResult, SubscribeOptions, TransparencySource } from '../../node/api/backend.ts'
 import {
   AgentBacklogFullError,
   InvalidCursorError,
@@ -83,6 +84,29 @@ export class TestMemoryBackend implements NodeBackend {
     const block = genesisBlock(options.genesis)
     this.#blocks.push({ block, hash: blockHash(block.header), cc: null })
   }
+
+  /** Witness keys whose cosignatures the C2SP routes keep (set by a test). */
+  witnessKeys: NoteVerifier[] = []
+
+  /** The C2SP routes' reads, from the in-memory log: subtree roots are folded from the
+   * leaf hashes, as a node's Merkle index stores them. */
+  readonly transparency: TransparencySource = ((self: TestMemoryBackend): TransparencySource => ({
+    get genesis() {
+      return self.genesis
+    },
+    get witnesses() {
+      return self.witnessKeys
+    },
+    subtreeHashes: async (treeLevel, fromK, count) => {
+      const span = 2 ** treeLevel
+      if ((fromK + count) * span > self.#leaves.length) throw new RangeUnavailableError(`subtrees past the log size ${self.#leaves.length}`)
+      return Array.from({ length: count }, (_, i) => merkleRoot(self.#leaves.slice((fromK + i) * span, (fromK + i + 1) * span)))
+    },
+    entryEncodings: async (fromIndex, count) => {
+      if (fromIndex + count > self.#log.length) throw new RangeUnavailableError(`entries past the log size ${self.#log.length}`)
+      return self.#log.slice(fromIndex, fromIndex + count).map((r) => encodeEntry(r.entry))
+    },
+  }))(this)
 
   // --- test controls ---
 
