@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { fromBase64, toBase64 } from '../../src/codec/base64.ts'
 import { publicKeyFromSeed, signMessage } from '../../src/crypto/ed25519.ts'
-import { cosign, cosignatureVerifier, formatAddCheckpoint, parseAddCheckpoint, parseSignatureLines } from '../../src/log/cosignature.ts'
+import { cosign, cosignatureMessage, cosignatureTimestamp, cosignatureVerifier, formatAddCheckpoint, parseAddCheckpoint, parseSignatureLines } from '../../src/log/cosignature.ts'
 import {
   ed25519NoteVerifier, formatNote, formatSignatureLine, formatVerifierKey, keyIdHex, NOTE_SIG_ED25519, noteKeyId, openNote, parseNote, parseVerifierKey,
 } from '../../src/log/note.ts'
@@ -111,6 +111,14 @@ describe('checkpoints and cosignatures', () => {
     const other = text.replace('20852163', '20852164')
     expect(openNote(formatNote(other, [line]), [w], 1)).toBeNull()
     expect(parseSignatureLines(formatSignatureLine(line))).toEqual([line])
+  })
+
+  it('reads the tlog-cosignature spec example line: 4-byte key ID, u64 timestamp 1679315147 (its "time" line), 64-byte signature', () => {
+    const line = '\u2014 witness.example.com/w1 jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA=='
+    const sig = parseSignatureLines(`${line}\n`)[0]!
+    expect(sig.signature.length).toBe(72)
+    expect(cosignatureTimestamp(sig.signature)).toBe(1679315147n)
+    expect(new TextDecoder().decode(cosignatureMessage(1679315147n, text))).toBe(`cosignature/v1\ntime 1679315147\n${text}`)
   })
 
   it('formats and parses the witness add-checkpoint body', () => {
