@@ -31,3 +31,6 @@ export { genesisFromJson, genesisToJson, type Genesis, type GenesisJson } from '
 export { entryId, type Entry } from '../src/log/entry.ts'
 export type { CommitCertificate } from '../src/log/certificates.ts'
 export { toHex, fromHex } from '../src/crypto/hash.ts'
+
+// Checkpoints as C2SP signed notes, and witness cosignatures on a receipt's checkpoint.
+export { fetchWitnessEvidence, verifyCheckpointNoteWithGenesis, verifyWitnessedReceipt, witnessKeys, type WitnessVerdict, type WitnessedReceiptOptions } from './transparency.ts'

@@ -25,6 +25,7 @@ import { registerProofRoutes } from './routes/proofs.ts'
 import { registerReceiptRoutes } from './routes/receipts.ts'
 import { registerStatusRoutes } from './routes/status.ts'
 import { registerSubscribeRoutes } from './routes/subscribe.ts'
+import { registerTransparencyRoutes } from './routes/transparency.ts'
 import { StreamSlots } from './stream-slots.ts'
 
 export interface ApiServerOptions {
@@ -230,6 +231,7 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
   registerProofRoutes(app, { backend, call })
   registerExportRoutes(app, { backend, limits, streams, call })
   registerStatusRoutes(app, { backend, metrics })
+  registerTransparencyRoutes(app, { backend, call })
 
   return {
     app,

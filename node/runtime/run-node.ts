@@ -13,7 +13,7 @@ import { NodeMetrics } from '../metrics/metrics.ts'
 import { LevelStore, StoreDamagedError } from '../store/index.ts'
 import { assertNodeStoreIntact, rememberVerifiedTables, storeLayout } from '../store/store-check.ts'
 import { ValidatorBackend } from './backend.ts'
-import { readGenesis, type NodeConfig } from './config.ts'
+import { readGenesis, witnessVerifiers, type NodeConfig } from './config.ts'
 import { ConfigError } from './errors.ts'
 import { readKeyFile } from './key-file.ts'
 import { bridgeMetrics } from '../metrics/metrics-bridge.ts'
@@ -131,7 +131,7 @@ export async function runNode(config: NodeConfig, options: RunOptions = {}): Pro
     bridgeMetrics(node, metrics)
     server = createApiServer(
       { host: config.http.host, port: config.http.port, limits: config.http.rateLimits, corsOrigins: config.http.corsOrigins, payloadBytesMax: genesis.params.payloadBytesMax, loggerInstance: logger },
-      { backend: new ValidatorBackend(node), metrics },
+      { backend: new ValidatorBackend(node, { witnesses: witnessVerifiers(config.http.witnesses ?? []) }), metrics },
     )
     addHeadRoutes(server, node)
     try {

@@ -3,9 +3,11 @@
 // timeout, gossip). Caches are bounded and forget oldest-first.
 import { sha256, toHex } from '../crypto/hash.ts'
 import { verifyDomain } from '../crypto/domain.ts'
+import { verifySignature } from '../crypto/ed25519.ts'
+import { commitNoteMessage } from '../log/checkpoint.ts'
 import { genesisQc, isGenesisQc } from '../log/block.ts'
 import {
-  checkCc, checkQc, checkTc, commitDataToCbor, timeoutDataToCbor, voteDataToCbor,
+  checkCc, checkQc, checkTc, timeoutDataToCbor, voteDataToCbor,
   type CertificateProblem, type CommitCertificate, type QuorumCertificate, type TimeoutCertificate,
 } from '../log/certificates.ts'
 import { encodeEntry, entryId, entryLeaf, verifyEntrySignature, type Entry } from '../log/entry.ts'
@@ -233,7 +235,7 @@ export class Verifier {
     if (!verifyDomain(key, 'vote', chainId, voteDataToCbor(vote), vote.sig)) return { code: 'vote-bad-signature', voter: vote.voter }
     if (vote.commit !== null) {
       this.counters.signatures++
-      if (!verifyDomain(key, 'commit', chainId, commitDataToCbor(vote.commit), vote.commit.sig)) return { code: 'commit-bad-signature', voter: vote.voter }
+      if (!verifySignature(key, commitNoteMessage(chainId, vote.commit), vote.commit.sig)) return { code: 'commit-bad-signature', voter: vote.voter }
     }
     return null
   }

@@ -3,13 +3,16 @@
 //   QuorumCertificate (QC):  "I vote for block B at round r, height h"     (kind 'vote')
 //   TimeoutCertificate (TC): "round r timed out; my highest QC round is q"  (kind 'timeout')
 //   CommitCertificate (CC):  "block B at height h is committed, and the log
-//                             after it has size s and root R"              (kind 'commit')
+//                             after it has size s and root R"              (a checkpoint note:
+//                             each signature is a C2SP note signature over the checkpoint
+//                             text of checkpoint.ts, so a CC is also a signed note)
 import type { CborValue } from '../codec/cbor.ts'
 import { readArray, readBytes, readMap, readUint } from '../codec/schema.ts'
-import { verifyDomain, type SignedKind } from '../crypto/domain.ts'
-import { SIGNATURE_BYTES } from '../crypto/ed25519.ts'
+import { domainMessage } from '../crypto/domain.ts'
+import { SIGNATURE_BYTES, verifySignature } from '../crypto/ed25519.ts'
 import { HASH_BYTES } from '../crypto/hash.ts'
 import { LIMITS } from '../limits.ts'
+import { commitNoteMessage } from './checkpoint.ts'
 import type { Hash } from './entry.ts'
 import { signersOf } from './signer-bitmap.ts'
 import type { ValidatorSet } from './validator-set.ts'
@@ -163,15 +166,13 @@ function bitmapSigners(bitmap: Uint8Array, n: number): number[] | CertificatePro
 
 /**
  * Checks a quorum of signatures over one statement per signer. Returns null when valid,
- * otherwise the problem. `bodyOf(signer, position)` gives the statement that signer
- * signed (the same for QCs and CCs; per-signer for TCs).
+ * otherwise the problem. `messageOf(signer, position)` gives the bytes that signer signed
+ * (the same for QCs and CCs; per-signer for TCs).
  */
 export function checkQuorumSignatures(
   set: ValidatorSet,
-  chainId: string,
-  kind: SignedKind,
   sigs: Signatures,
-  bodyOf: (signer: number, position: number) => CborValue,
+  messageOf: (signer: number, position: number) => Uint8Array,
 ): CertificateProblem | null {
   const signers = bitmapSigners(sigs.signers, set.n)
   if (!Array.isArray(signers)) return signers
@@ -179,7 +180,7 @@ export function checkQuorumSignatures(
   if (sigs.sigs.length !== signers.length) return { code: 'certificate-signature-count', sigs: sigs.sigs.length, signers: signers.length }
   for (let p = 0; p < signers.length; p++) {
     const signer = signers[p]!
-    if (!verifyDomain(set.key(signer), kind, chainId, bodyOf(signer, p), sigs.sigs[p]!)) {
+    if (!verifySignature(set.key(signer), messageOf(signer, p), sigs.sigs[p]!)) {
       return { code: 'certificate-bad-signature', signer }
     }
   }
@@ -187,19 +188,20 @@ export function checkQuorumSignatures(
 }
 
 export function checkQc(set: ValidatorSet, chainId: string, qc: QuorumCertificate): CertificateProblem | null {
-  const body = voteDataToCbor(qc)
-  return checkQuorumSignatures(set, chainId, 'vote', qc, () => body)
+  const message = domainMessage('vote', chainId, voteDataToCbor(qc))
+  return checkQuorumSignatures(set, qc, () => message)
 }
 
+/** A CC's signatures are note signatures over its checkpoint text (docs/formats.md section 7). */
 export function checkCc(set: ValidatorSet, chainId: string, cc: CommitCertificate): CertificateProblem | null {
-  const body = commitDataToCbor(cc)
-  return checkQuorumSignatures(set, chainId, 'commit', cc, () => body)
+  const message = commitNoteMessage(chainId, cc)
+  return checkQuorumSignatures(set, cc, () => message)
 }
 
 export function checkTc(set: ValidatorSet, chainId: string, tc: TimeoutCertificate): CertificateProblem | null {
   if (tc.highQcRounds.length !== tc.sigs.length) return { code: 'certificate-high-qc-round-count', rounds: tc.highQcRounds.length, sigs: tc.sigs.length }
   for (const r of tc.highQcRounds) if (r >= tc.round) return { code: 'certificate-high-qc-round-not-below', highQcRound: r, round: tc.round }
-  return checkQuorumSignatures(set, chainId, 'timeout', tc, (_signer, p) => timeoutDataToCbor(tc.round, tc.highQcRounds[p]!))
+  return checkQuorumSignatures(set, tc, (_signer, p) => domainMessage('timeout', chainId, timeoutDataToCbor(tc.round, tc.highQcRounds[p]!)))
 }
 
 /** The highest QC round among a TC's signers: the QC a proposal after this TC must extend at least. */

@@ -5,12 +5,13 @@ import { describe, expect, it } from 'vitest'
 import { describe as describeRejection, REJECTION_CODES } from '../../src/consensus/rejections.ts'
 import { Verifier } from '../../src/consensus/verifier.ts'
 import { signDomain } from '../../src/crypto/domain.ts'
+import { signMessage } from '../../src/crypto/ed25519.ts'
+import { commitNoteMessage } from '../../src/log/checkpoint.ts'
 import {
   CERTIFICATE_PROBLEM_CODES,
   checkCc,
   checkQc,
   checkTc,
-  commitDataToCbor,
   describeCertificateProblem,
   timeoutDataToCbor,
   voteDataToCbor,
@@ -36,7 +37,7 @@ function qc(signers: number[], chainId = CHAIN): QuorumCertificate {
 
 function cc(signers: number[]): CommitCertificate {
   const data = { height: 3, block, logSize: 9, logRoot: new Uint8Array(32).fill(1) }
-  return { ...data, signers: bitmapOf(signers, N), sigs: signers.map((i) => signDomain(seeds[i]!, 'commit', CHAIN, commitDataToCbor(data))) }
+  return { ...data, signers: bitmapOf(signers, N), sigs: signers.map((i) => signMessage(seeds[i]!, commitNoteMessage(CHAIN, data))) }
 }
 
 function tc(signers: number[], highQcRounds: number[]): TimeoutCertificate {
