@@ -1,4 +1,4 @@
-// The auditor's view of decisions (docs/formats.md section 11): the core's DecisionLedger
+// The auditor's view of decisions (docs/formats.md section 12): the core's DecisionLedger
 // fed every block the chain verifier accepted, in order, so the states reported are the
 // ones every node and SDK compute from the same log. Memory grows with the number of
 // decisions (one record and its counted votes each), not with the log.

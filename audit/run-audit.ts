@@ -18,7 +18,7 @@ export interface AuditReport extends ChainReport {
   readonly genesis: string
   readonly durationMs: number
   readonly entriesPerSec: number
-  /** Decision states (docs/formats.md section 11) over the blocks that verified. */
+  /** Decision states (docs/formats.md section 12) over the blocks that verified. */
   readonly decisions: DecisionAudit
 }
 
@@ -155,7 +155,11 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
           if (failure !== null) return failed(verifier, failure, start, genesis, decisions)
         } else {
           // slice(): post only this record's bytes, not the whole chunk buffer it views.
-          inFlight.push({ item, results: options.pool.records(genesis.chainId, [raw.slice()]) })
+          const results = options.pool.records(genesis.chainId, [raw.slice()])
+          // Observed now: an audit that fails returns with later blocks still in flight, and
+          // closing the pool then rejects them; drainOne's await still sees any rejection.
+          results.catch(() => {})
+          inFlight.push({ item, results })
           while (inFlight.length > BLOCKS_IN_FLIGHT_PER_WORKER * options.pool.size) {
             const failure = await drainOne()
             if (failure !== null) return failed(verifier, failure, start, genesis, decisions)

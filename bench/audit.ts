@@ -26,6 +26,10 @@ if (!Number.isSafeInteger(entries) || entries < perBlock || !Number.isSafeIntege
   process.exit(1)
 }
 const net = testNet(4, 'bench-audit')
+if (perBlock > net.genesis.params.blockEntriesMax) {
+  process.stderr.write(`--per-block ${perBlock} is over the benchmark chain's blockEntriesMax of ${net.genesis.params.blockEntriesMax}: its blocks would not verify\n`)
+  process.exit(1)
+}
 const dir = join(tmpdir(), 'synod-bench')
 mkdirSync(dir, { recursive: true })
 const file = join(dir, `audit-${entries}-${perBlock}.export`)
@@ -47,6 +51,10 @@ if (!existsSync(file)) {
   renameSync(file + '.tmp', file)
 }
 
+function mb(bytes: number): number {
+  return Math.round(bytes / 2 ** 20)
+}
+
 function verifyRate(): number {
   const seed = new Uint8Array(32).fill(9)
   const key = publicKeyFromSeed(seed)
@@ -65,17 +73,31 @@ const perCore = verifyRate()
 const cores = availableParallelism()
 const limit = perCore * cores
 let peakRss = 0
-const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss) }, 50)
+/** At the RSS peak: the main thread's V8 heap and its buffers, so growth can be placed. */
+let atPeak = { heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 }
+const sampler = setInterval(() => {
+  const m = process.memoryUsage()
+  if (m.rss > peakRss) {
+    peakRss = m.rss
+    atPeak = { heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers }
+  }
+}, 50)
 const results: Record<string, unknown> = {}
 for (const workers of modes.map((m) => (m === 'main' ? 0 : cores))) {
   const pool = workers > 0 ? new SignaturePool(workers) : undefined
   peakRss = 0
-  const report = await runAudit(createReadStream(file, { highWaterMark: 1 << 20 }), { genesis: net.genesis, pool })
+  // RSS at each tenth of the chain: flat means bounded memory, rising means it grows with the chain.
+  const byTenth: number[] = []
+  const onProgress = (p: { entries: number }): void => {
+    while (byTenth.length < 10 && p.entries >= ((byTenth.length + 1) * entries) / 10) byTenth.push(mb(process.memoryUsage().rss))
+  }
+  const report = await runAudit(createReadStream(file, { highWaterMark: 1 << 20 }), { genesis: net.genesis, pool, onProgress })
+  if (!report.ok) console.error(JSON.stringify(report.failure))
   await pool?.close()
   if (!report.ok) throw new Error(`the benchmark chain did not verify: ${JSON.stringify(report.failure)}`)
   const rate = report.entriesPerSec
-  results[workers === 0 ? 'mainThread' : `workers${workers}`] = { entriesPerSec: rate, ratioToLimit: Number((rate / limit).toFixed(3)), peakRssMB: Math.round(peakRss / 2 ** 20), seconds: report.durationMs / 1000 }
-  process.stderr.write(`audit ${workers === 0 ? 'main thread' : `${workers} workers`}: ${rate} entries/s = ${(100 * rate / limit).toFixed(0)}% of the limit ${Math.round(limit)}/s; peak RSS ${Math.round(peakRss / 2 ** 20)} MB\n`)
+  results[workers === 0 ? 'mainThread' : `workers${workers}`] = { entriesPerSec: rate, ratioToLimit: Number((rate / limit).toFixed(3)), peakRssMB: Math.round(peakRss / 2 ** 20), rssByTenthMB: byTenth, seconds: report.durationMs / 1000 }
+  process.stderr.write(`audit ${workers === 0 ? 'main thread' : `${workers} workers`}: ${rate} entries/s = ${(100 * rate / limit).toFixed(0)}% of the limit ${Math.round(limit)}/s; peak RSS ${Math.round(peakRss / 2 ** 20)} MB (main thread then: heap ${mb(atPeak.heapUsed)} of ${mb(atPeak.heapTotal)}, external ${mb(atPeak.external)}, array buffers ${mb(atPeak.arrayBuffers)} MB); RSS at each tenth of the chain ${byTenth.join(' ')} MB\n`)
 }
 clearInterval(sampler)
 writeFileSync(join(dir, 'last-audit.json'), JSON.stringify(results))

@@ -18,9 +18,13 @@
 //     cluster saturates (committed/s below 80% of offered, p99 over 5 s, or the in-flight
 //     cap reached); then one step at 80% of the saturation rate;
 //   - per validator: CPU (cores) and RSS from /proc/<pid>/stat and status.
+// --unsafe-skip-entry-signatures: comparison mode (src/consensus/unsafe-bench.ts): a
+// benchmark chain whose validators do not verify entry signatures (consensus signatures
+// on, store on disk), and the http generator sends entries with a dummy signature instead
+// of signing them, so neither side spends CPU on entry signatures.
 // Every loop is bounded in count and in time; the nodes are stopped (then killed) by pid.
 // Last stdout line: one JSON object. Progress on stderr.
-//   npx node bench/cluster.ts [--quick] [--nodes 4] [--agents 16] [--keep]
+//   npx node bench/cluster.ts [--quick] [--nodes 4] [--agents 16] [--keep] [--unsafe-skip-entry-signatures]
 import { mkdtempSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -30,6 +34,7 @@ import { toHex } from '../src/crypto/hash.ts'
 import { entryId, entryToCbor, type Entry } from '../src/log/entry.ts'
 import { toJson } from '../src/log/json.ts'
 import { createClusterFiles, NodeProcess } from '../devnet/cluster.ts'
+import { UNSAFE_BENCH_CHAIN_PREFIX } from '../src/consensus/unsafe-bench.ts'
 import { getJson } from '../devnet/http-client.ts'
 import { cpuCores, cpuMsSpent, sampleProcess, type ProcSample } from './proc-stats.ts'
 import { killNodesOnExit, measureAndReport } from './bench-nodes.ts'
@@ -47,8 +52,10 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'warn' },
     light: { type: 'string' },
+    'unsafe-skip-entry-signatures': { type: 'boolean', default: false },
   },
 })
+const SKIP_ENTRY_SIGNATURES = values['unsafe-skip-entry-signatures']
 const QUICK = values.quick
 const NODES = Number(values.nodes)
 const GENERATOR = values.generator
@@ -78,6 +85,8 @@ const SATURATED_P99_MS = 5_000
 const PEERS_WAIT_MS = 60_000
 /** Generator tick: scheduled commits due by now are started on each tick. */
 const TICK_MS = 2
+/** What the generator sends as an entry signature in comparison mode. */
+const DUMMY_SIGNATURE = new Uint8Array(64)
 
 if (!(Number.isInteger(NODES) && NODES >= 4 && NODES <= 16)) throw new RangeError('--nodes must be 4-16')
 if (!(Number.isInteger(AGENTS) && AGENTS >= 1 && AGENTS <= 256)) throw new RangeError('--agents must be 1-256')
@@ -98,7 +107,7 @@ function payloadOf(bytes: number, n: number): { d: string, n: number } {
 
 const dir = mkdtempSync(join(tmpdir(), 'synod-bench-cluster-'))
 const files = await createClusterFiles({
-  dir, nodes: NODES, agents: AGENTS, chainId: 'synod-bench', logLevel: values['log-level'],
+  dir, nodes: NODES, agents: AGENTS, chainId: SKIP_ENTRY_SIGNATURES ? `${UNSAFE_BENCH_CHAIN_PREFIX}cluster` : 'synod-bench', logLevel: values['log-level'],
   // The generator is one local address and its agents commit far above an agent's
   // normal rate: lift the API's per-address and per-agent rate limits.
   httpRateLimits: { ipRatePerSecond: 1_000_000, ipBurst: 1_000_000, agentRatePerSecond: 1_000_000, agentBurst: 1_000_000, connectionsPerIpMax: 2048 },
@@ -108,7 +117,7 @@ if (values.profile) {
   process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${join(dir, 'profiles')}`.trim()
   log(`profiles go to ${join(dir, 'profiles')}`)
 }
-const nodes = files.nodes.map((f) => new NodeProcess(f))
+const nodes = files.nodes.map((f) => new NodeProcess(f, { startArgs: SKIP_ENTRY_SIGNATURES ? ['--unsafe-skip-entry-signatures'] : [] }))
 killNodesOnExit(nodes)
 
 interface StepResult {
@@ -202,11 +211,13 @@ class LoadAgent {
     try {
       for (let job = this.#queue.shift(); job !== undefined; job = this.#queue.shift()) {
         if (job.signal.aborted) { job.reject(new Error('aborted')); continue }
-        const entry = this.#identity.sign({ namespace, seq: ++this.#seq, payload: job.payload, refs: [], idempotencyKey: '' }, files.genesis.chainId)
-        const body = JSON.stringify(toJson(entryToCbor(entry)))
+        const body = { namespace, seq: ++this.#seq, payload: job.payload, refs: [], idempotencyKey: '' }
+        // Comparison mode: the validators do not check it, so a dummy signature.
+        const entry: Entry = SKIP_ENTRY_SIGNATURES ? { ...body, agent: this.#identity.publicKey, sig: DUMMY_SIGNATURE } : this.#identity.sign(body, files.genesis.chainId)
+        const json = JSON.stringify(toJson(entryToCbor(entry)))
         const targets = Array.from({ length: this.#submitTo }, (_, i) => this.#urls[(this.#turn + i) % this.#urls.length]!)
         this.#turn++
-        const answers = await Promise.all(targets.map((url) => submitEntry(url, body, job.signal)))
+        const answers = await Promise.all(targets.map((url) => submitEntry(url, json, job.signal)))
         const took = targets.filter((_, i) => answers[i])
         if (took.length === 0) { job.reject(new Error('no node took the entry')); continue }
         void awaitReceipt(took, entry, job.signal).then(job.resolve, job.reject)
@@ -395,7 +406,7 @@ async function measure(): Promise<Record<string, unknown>> {
   const after = sampleNodes()
   const heads = await Promise.all(urls.map((u) => getJson(`${u}/healthz`, 2000).then((a) => a.body as { height: number, logSize: number }, () => null)))
   return {
-    bench: 'cluster', quick: QUICK, nodes: NODES, agents: AGENTS, generator: GENERATOR === 'http' ? 'http: pre-signed entries over keep-alive, receipts long-polled (unverified); latency probe and light load via the SDK (verified)' : 'sdk: SynodClient per agent (verified receipts)', cores: availableParallelism(), stepSeconds: STEP_S,
+    bench: 'cluster', quick: QUICK, nodes: NODES, entrySignatures: SKIP_ENTRY_SIGNATURES ? 'not verified (--unsafe-skip-entry-signatures)' : 'verified', agents: AGENTS, generator: GENERATOR === 'http' ? 'http: pre-signed entries over keep-alive, receipts long-polled (unverified); latency probe and light load via the SDK (verified)' : 'sdk: SynodClient per agent (verified receipts)', cores: availableParallelism(), stepSeconds: STEP_S,
     light: lightResult, sweeps,
     final: { logSize: heads[0]?.logSize ?? null, height: heads[0]?.height ?? null, nodeRssMB: after.map((s) => s.rssMB), nodePeakRssMB: after.map((s) => s.peakRssMB) },
   }

@@ -18,9 +18,10 @@ export function runName(at: Date, quick: boolean, tag?: string): string {
 }
 
 /** The run a result file belongs to ('2026-11-22T0427Z-quick-final' for its .json, .md and
- * -cluster-*.svg), or null for a file of another kind (rss, flood). */
+ * -cluster-*.svg, -cluster-n7-*.svg for a cluster of another size), or null for a file of
+ * another kind (rss, flood). */
 export function runOf(file: string): { name: string, kind: 'quick' | 'full' } | null {
-  const stem = file.replace(/(-cluster-\d+B-(throughput|latency)\.svg|\.json|\.md)$/, '')
+  const stem = file.replace(/(-cluster-(n\d+-)?\d+B-(throughput|latency)\.svg|\.json|\.md)$/, '')
   const m = RUN_NAME.exec(stem)
   return m === null ? null : { name: stem, kind: m[2] as 'quick' | 'full' }
 }

@@ -3,8 +3,12 @@
 // bounded in time), prints every throughput as a ratio of the verification limit measured in
 // the same run, and writes bench/results/<run>.json, <run>.md and SVG plots, <run> being
 // <UTC time>-<quick|full>[-<tag>] (bench/result-names.ts, docs/performance.md).
-//   limit = (built-in Ed25519 verifies/s on one core x cores) / (processes that must verify each entry)
-// Options: --quick, --tag NAME (appended to the run's name), --only crypto,core,...,
+//   limit = (Ed25519 verifies/s on one core x cores) / (processes that must verify each entry),
+// the verifies/s of the fastest verifier measured in the same run (bench/crypto.ts measures
+// node:crypto, sodium-native where it loads, and @noble; the nodes use the fastest native one).
+// Targets: those of the performance issue (docs/performance.md, "Targets"), n = 4 unless named.
+// Options: --quick, --tag NAME (appended to the run's name), --only crypto,core,cluster,
+// cluster-n7,sig-off,catch-up,audit,rss (crypto always runs),
 // --update-readme (replace the table between the bench markers in README.md, and move
 // the earlier runs of the same kind into bench/results/archive/).
 import { spawn } from 'node:child_process'
@@ -64,13 +68,20 @@ log(`bench (${QUICK ? 'quick' : 'full'}): ${machine.cpu}, ${cores} cores, Node $
 
 // The crypto figures are needed for every limit: always measured.
 const crypto = await runBench('crypto.ts', ['--seconds', QUICK ? '0.4' : '1'])
-const verifyPerCore = (crypto.ed25519VerifyPerSec as { node: number }).node
+const verifier = crypto.fastestVerifier as { name: string, label: string, perSec: number }
+const verifyPerCore = verifier.perSec
 const limitFor = (processes: number, coresUsed = cores): number => round((verifyPerCore * coresUsed) / processes)
-log(`verification: ${verifyPerCore} verifies/s on one core (built-in), ${cores} cores`)
+log(`verification: ${verifyPerCore} verifies/s on one core (${verifier.label}, the fastest measured), ${cores} cores`)
 
 const results: Record<string, unknown> = { crypto }
 if (want('core')) results.core = await runBench('consensus.ts', QUICK ? ['--entries', '2000'] : [])
 if (want('cluster')) results.cluster = await runBench('cluster.ts', QUICK ? ['--quick'] : [])
+// n = 7 (f = 2): 256 B only, to keep the run bounded.
+if (want('cluster-n7')) results.clusterN7 = await runBench('cluster.ts', [...(QUICK ? ['--quick', '--light', '10'] : []), '--nodes', '7', '--payloads', '256'])
+// Comparison mode: entry-signature checks off in the validators (consensus signatures on,
+// store on disk), entries sent with dummy signatures; for comparing protocol and transport
+// with implementations that run this way (libhotstuff).
+if (want('sig-off')) results.sigOff = await runBench('cluster.ts', [...(QUICK ? ['--quick', '--light', '10'] : []), '--unsafe-skip-entry-signatures', '--payloads', '256', '--start-rate', '400'])
 if (want('catch-up')) results.catchUp = await runBench('catch-up.ts', QUICK ? ['--entries', '10000', '--per-block', '500'] : ['--entries', '100000', '--per-block', '1000'])
 if (want('audit')) results.audit = await runBench('audit.ts', QUICK ? ['--entries', '20000'] : ['--entries', '100000'])
 if (want('rss')) results.rss = await runBench('rss.ts', QUICK ? ['--quick'] : [])
@@ -82,8 +93,8 @@ const ratio = (v: number, limit: number): string => `${round((100 * v) / limit)}
 const yes = (ok: boolean | null): string => (ok === null ? 'n/a' : ok ? 'yes' : '**no**')
 
 const sha = crypto.sha256MBPerSec as Record<string, { node: number, noble: number }>
-const ver = crypto.ed25519VerifyPerSec as { node: number, noble: number }
-rows.push({ section: 'crypto', figure: 'Ed25519 verify/s, one core (built-in / @noble)', value: `${ver.node} / ${ver.noble}`, limit: '', ratio: '', target: '', met: '' })
+const ver = crypto.ed25519VerifyPerSec as { node: number, noble: number, sodium: number | null }
+rows.push({ section: 'crypto', figure: `Ed25519 verify/s, one core (node:crypto / sodium-native / @noble; limits from ${verifier.label})`, value: `${ver.node} / ${ver.sodium ?? 'n/a'} / ${ver.noble}`, limit: '', ratio: '', target: '', met: '' })
 rows.push({ section: 'crypto', figure: 'SHA-256 MB/s, 64 KiB inputs (built-in / @noble)', value: `${sha['64KiB']!.node} / ${sha['64KiB']!.noble}`, limit: '', ratio: '', target: '', met: '' })
 
 if (results.core !== undefined) {
@@ -94,19 +105,31 @@ if (results.core !== undefined) {
   }
 }
 
-if (results.cluster !== undefined) {
-  const c = results.cluster as { nodes: number, agents: number, light: { p50Ms: number, p99Ms: number, nodeCpuMsPerCommit?: number | null }, sweeps: Sweep[], final: { logSize: number, nodeRssMB: number[], nodePeakRssMB: number[] } }
+type ClusterResult = { nodes: number, agents: number, light: { p50Ms: number, p99Ms: number, nodeCpuMsPerCommit?: number | null }, sweeps: Sweep[], final: { logSize: number, nodeRssMB: number[], nodePeakRssMB: number[] } }
+/** The rows of one cluster run; `targets`: the issue's targets apply (n = 4). */
+function clusterRows(c: ClusterResult, section: string, targets: boolean): void {
   const limit = limitFor(c.nodes)
-  rows.push({ section: 'cluster', figure: `light load p50 / p99 commit latency, ms (1 agent, 1 in flight; validators' CPU ${c.light.nodeCpuMsPerCommit ?? '?'} ms per commit, all together)`, value: `${c.light.p50Ms} / ${c.light.p99Ms}`, limit: '', ratio: '', target: 'p50 <= 20', met: yes(c.light.p50Ms <= 20) })
+  const target = (text: string, ok: boolean): { target: string, met: string } => (targets ? { target: text, met: yes(ok) } : { target: '', met: '' })
+  rows.push({ section, figure: `n=${c.nodes}: light load p50 / p99 commit latency, ms (1 agent, 1 in flight; validators' CPU ${c.light.nodeCpuMsPerCommit ?? '?'} ms per commit, all together)`, value: `${c.light.p50Ms} / ${c.light.p99Ms}`, limit: '', ratio: '', ...target('p50 <= 10', c.light.p50Ms <= 10) })
   for (const s of c.sweeps) {
     const cpu = s.at80.nodeCpuCores.map((x) => x ?? '?').join('/')
-    rows.push({ section: 'cluster', figure: `${s.payloadBytes} B: saturation, committed entries/s (${c.agents} agents, open loop)`, value: String(s.saturationPerSec), limit: `${limit} (${cores} cores / ${c.nodes})`, ratio: ratio(s.saturationPerSec, limit), target: s.payloadBytes === 256 ? '>= 70%' : '', met: s.payloadBytes === 256 ? yes(s.saturationPerSec >= 0.7 * limit) : '' })
-    rows.push({ section: 'cluster', figure: `${s.payloadBytes} B: p50 / p99 at 80% of saturation (${s.at80.offeredPerSec}/s offered, ${s.at80.committedPerSec}/s committed), ms; node CPU ${cpu} cores, ${s.at80.nodeCpuMsPerCommit ?? '?'} ms per commit all together`, value: `${s.at80.p50Ms} / ${s.at80.p99Ms}`, limit: '', ratio: '', target: s.payloadBytes === 256 ? 'p50 <= 150' : '', met: s.payloadBytes === 256 ? yes(s.at80.p50Ms !== null && s.at80.p50Ms <= 150) : '' })
+    const share = s.payloadBytes >= 4096 ? 0.5 : 0.7
+    rows.push({ section, figure: `n=${c.nodes}, ${s.payloadBytes} B: saturation, committed entries/s (${c.agents} agents, open loop)`, value: String(s.saturationPerSec), limit: `${limit} (${cores} cores / ${c.nodes})`, ratio: ratio(s.saturationPerSec, limit), ...target(`>= ${100 * share}%`, s.saturationPerSec >= share * limit) })
+    rows.push({ section, figure: `n=${c.nodes}, ${s.payloadBytes} B: p50 / p99 at 80% of saturation (${s.at80.offeredPerSec}/s offered, ${s.at80.committedPerSec}/s committed), ms; node CPU ${cpu} cores, ${s.at80.nodeCpuMsPerCommit ?? '?'} ms per commit all together`, value: `${s.at80.p50Ms} / ${s.at80.p99Ms}`, limit: '', ratio: '', ...target('p50 <= 100', s.at80.p50Ms !== null && s.at80.p50Ms <= 100) })
   }
   const rssMax = Math.max(...c.final.nodeRssMB)
-  rows.push({ section: 'cluster', figure: `RSS per validator at the end (log size ${c.final.logSize}), MB (peak ${Math.max(...c.final.nodePeakRssMB)})`, value: c.final.nodeRssMB.join(' / '), limit: '', ratio: '', target: '<= 250 after 1,000,000 entries', met: c.final.logSize >= 1_000_000 ? yes(rssMax <= 250) : `not at 1M (${rssMax <= 250 ? 'under' : 'over'} 250 already)` })
+  rows.push({ section, figure: `n=${c.nodes}: RSS per validator after the saturation sweep (log size ${c.final.logSize}), MB (peak ${Math.max(...c.final.nodePeakRssMB)})`, value: c.final.nodeRssMB.join(' / '), limit: '', ratio: '', ...target('<= 250 after the saturation sweep', rssMax <= 250) })
   mkdirSync(OUT, { recursive: true })
-  for (const plot of clusterPlots(c, limit)) writeFileSync(join(OUT, `${TAG}-${plot.suffix}`), plot.svg)
+  // Other sizes than n = 4: <run>-cluster-n7-<size>B-*.svg (bench/result-names.ts).
+  for (const plot of clusterPlots(c, limit)) writeFileSync(join(OUT, `${TAG}-${c.nodes === 4 ? plot.suffix : plot.suffix.replace(/^cluster-/, `cluster-n${c.nodes}-`)}`), plot.svg)
+}
+if (results.cluster !== undefined) clusterRows(results.cluster as ClusterResult, 'cluster', true)
+if (results.clusterN7 !== undefined) clusterRows(results.clusterN7 as ClusterResult, 'cluster n=7', false)
+if (results.sigOff !== undefined) {
+  const c = results.sigOff as ClusterResult
+  const best = Math.max(...c.sweeps.map((s) => s.saturationPerSec))
+  const at80 = c.sweeps[0]?.at80
+  rows.push({ section: 'sig-off', figure: `n=${c.nodes}, entry-signature checks off (consensus signatures on, level store on disk), 256 B: entries/s committed and persisted at saturation${at80 === undefined ? '' : `; at 80% p50 / p99 ${at80.p50Ms} / ${at80.p99Ms} ms, ${at80.nodeCpuMsPerCommit ?? '?'} ms node CPU per commit all together`}`, value: String(best), limit: '', ratio: '', target: '>= 20,000/s', met: yes(best >= 20_000) })
 }
 
 if (results.catchUp !== undefined) {
@@ -144,7 +167,7 @@ if (results.rss !== undefined) {
 }
 
 const seconds = round((Date.now() - started) / 1000)
-const header = `Synod benchmarks (${QUICK ? 'quick' : 'full'}), ${new Date().toISOString().slice(0, 16)}Z: ${machine.cpu}, ${cores} cores, ${machine.memoryGB} GB, Node ${machine.node}, ${machine.platform}; load average at start ${machine.loadAverageAtStart.join(' ')}; ${seconds} s. Verification limit: ${verifyPerCore} built-in Ed25519 verifies/s on one core.`
+const header = `Synod benchmarks (${QUICK ? 'quick' : 'full'}), ${new Date().toISOString().slice(0, 16)}Z: ${machine.cpu}, ${cores} cores, ${machine.memoryGB} GB, Node ${machine.node}, ${machine.platform}; load average at start ${machine.loadAverageAtStart.join(' ')}; ${seconds} s. Verification limit: ${verifyPerCore} Ed25519 verifies/s on one core with ${verifier.label}, the fastest of those measured (node:crypto ${ver.node}, sodium-native ${ver.sodium ?? 'not loaded'}, @noble ${ver.noble}).`
 const table = [
   header,
   '',
@@ -153,7 +176,7 @@ const table = [
   ...rows.map((r) => `| ${r.section} | ${r.figure} | ${r.value} | ${r.limit} | ${r.ratio} | ${r.target} | ${r.met} |`),
 ].join('\n') + '\n'
 mkdirSync(OUT, { recursive: true })
-writeFileSync(join(OUT, `${TAG}.json`), JSON.stringify({ tag: TAG, quick: QUICK, machine, seconds, verifyPerCore, results }, null, 2) + '\n')
+writeFileSync(join(OUT, `${TAG}.json`), JSON.stringify({ tag: TAG, quick: QUICK, machine, seconds, verifyPerCore, verifier: verifier.name, results }, null, 2) + '\n')
 writeFileSync(join(OUT, `${TAG}.md`), table)
 if (values['update-readme']) {
   const readme = join(ROOT, 'README.md')

@@ -119,12 +119,15 @@ export async function createClusterFiles(options: ClusterOptions): Promise<Clust
 /** One `synod start` child process, stopped and killed by its pid only. */
 export class NodeProcess {
   readonly files: NodeFiles
+  /** Extra `synod start` arguments (benchmarks: --unsafe-skip-entry-signatures). */
+  readonly #startArgs: readonly string[]
   #child: ChildProcess | null = null
   #exited: Promise<number | null> = Promise.resolve(null)
   #running = false
 
-  constructor(files: NodeFiles) {
+  constructor(files: NodeFiles, options: { readonly startArgs?: readonly string[] } = {}) {
     this.files = files
+    this.#startArgs = options.startArgs ?? []
   }
 
   get pid(): number | undefined {
@@ -150,7 +153,7 @@ export class NodeProcess {
     const stderr = createWriteStream(join(this.files.dir, 'stderr.log'), { flags: 'a' })
     // Its own process group: a Ctrl-C in the terminal reaches the devnet, which then
     // stops the nodes in order, instead of every node at once.
-    const child = spawn(process.execPath, [...VALIDATOR_NODE_FLAGS, SYNOD_BIN, 'start', '--config', this.files.configFile], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...VALIDATOR_MALLOC_ENV, ...process.env } })
+    const child = spawn(process.execPath, [...VALIDATOR_NODE_FLAGS, SYNOD_BIN, 'start', '--config', this.files.configFile, ...this.#startArgs], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...VALIDATOR_MALLOC_ENV, ...process.env } })
     this.#child = child
     this.#running = true
     child.stderr!.pipe(stderr)

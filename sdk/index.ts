@@ -24,7 +24,7 @@ export {
 export {
   SynodDecisions, DECISION_DEFAULTS, NotADecisionError, NotAnApproverError, DecisionNotApprovedError, DecisionTimeoutError,
   type DecisionOutcome, type DecisionsOptions, type ProposeOptions, type VoteOptions, type AwaitDecisionOptions, type ApprovedDecision, type DecisionStatusAnswer,
-} from './decisions.ts'
+} from './approvals.ts'
 export { verifyApprovalProof, approvalProofFromJson, approvalProofToJson, type ApprovalProof, type ApprovalProofVerdict } from '../src/decisions/proof.ts'
 export type { DecisionSpec } from '../src/decisions/payload.ts'
 export { seededRandom } from './util.ts'
@@ -37,3 +37,6 @@ export { genesisFromJson, genesisToJson, type Genesis, type GenesisJson } from '
 export { entryId, type Entry } from '../src/log/entry.ts'
 export type { CommitCertificate } from '../src/log/certificates.ts'
 export { toHex, fromHex } from '../src/crypto/hash.ts'
+
+// Checkpoints as C2SP signed notes, and witness cosignatures on a receipt's checkpoint.
+export { fetchWitnessEvidence, verifyCheckpointNoteWithGenesis, verifyWitnessedReceipt, witnessKeys, type WitnessVerdict, type WitnessedReceiptOptions } from './transparency.ts'

@@ -30,9 +30,17 @@ export const LIMITS = {
   chainIdBytesMax: 64,
   /** Longest validator name or address, in bytes. */
   labelBytesMax: 256,
-  /** Most approvers one decision names (docs/formats.md section 11). A decision's payload
+  /** Most approvers one decision names (docs/formats.md section 12). A decision's payload
    * lists them as hex keys: 64 of them are ~4.2 KB, a quarter of the default payload limit. */
   decisionApproversMax: 64,
+  /** Most signature lines in a signed note (checkpoint or cosigned checkpoint): one per
+   * validator plus witnesses' cosignatures. The signed-note spec asks for at least 16. */
+  noteSignaturesMax: 256 + 64,
+  /** Largest signed note, in bytes: a checkpoint text (< 300 bytes) and noteSignaturesMax
+   * lines of at most ~400 bytes (a long key name and a 72-byte cosignature). */
+  noteBytesMax: 128 * 1024,
+  /** Most witness cosignatures a node keeps per checkpoint it serves. */
+  cosignaturesPerCheckpointMax: 64,
 } as const
 
 // Relations between the limits, checked when the module loads: a change that breaks one
@@ -42,3 +50,5 @@ export const LIMITS = {
 assert(LIMITS.payloadBytesMax < LIMITS.blockBytesMax, 'an entry of the largest payload fits in a block')
 assert(LIMITS.blockBytesMax < LIMITS.messageBytesMax, 'a block\'s entries fit in a message')
 assert(LIMITS.namespaceBytesMax < LIMITS.payloadBytesMax, 'a namespace is a short key, not data')
+assert(LIMITS.noteSignaturesMax >= LIMITS.validatorsMax + LIMITS.cosignaturesPerCheckpointMax, 'a checkpoint note holds every validator and the kept cosignatures')
+assert(LIMITS.noteSignaturesMax >= 16, 'signed-note verifiers accept at least 16 signatures')

@@ -1,10 +1,10 @@
 // synod approve ID / synod reject ID / synod decision ID: what a human approver needs,
-// with nothing but an identity file (docs/formats.md section 11, docs/sdk.md
+// with nothing but an identity file (docs/formats.md section 12, docs/sdk.md
 // "Decisions"). The vote is committed through the SDK (verified receipt); `decision`
 // prints the state the nodes report and, once approved, verifies the approval proof.
 import type { Command } from 'commander'
 import { SynodClient } from '../../sdk/client.ts'
-import { SynodDecisions } from '../../sdk/decisions.ts'
+import { SynodDecisions } from '../../sdk/approvals.ts'
 import { loadIdentity } from '../../sdk/identity-file.ts'
 import type { JsonData } from '../../sdk/types.ts'
 import { loadGenesis } from '../load.ts'

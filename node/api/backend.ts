@@ -10,6 +10,8 @@
 import type { CommitCertificate } from '../../src/log/certificates.ts'
 import type { Entry, Hash } from '../../src/log/entry.ts'
 import type { ExportHeader } from '../../src/log/export.ts'
+import type { Genesis } from '../../src/log/genesis.ts'
+import type { NoteVerifier } from '../../src/log/note.ts'
 import type { Receipt } from '../../src/log/receipt.ts'
 
 /** A committed entry and where it sits in the log. */
@@ -105,7 +107,24 @@ export interface NodeHealth {
   readonly mempoolEntries: number
 }
 
+/** What the C2SP transparency routes (node/api/routes/transparency.ts: checkpoint note,
+ * tiles, entry bundles, witness cosignatures) read beyond the rest of the backend. The
+ * server checks every range against the newest commit certificate's log size first. */
+export interface TransparencySource {
+  readonly genesis: Genesis
+  /** Witness keys (cosignature/v1, type 0x04) whose cosignatures the node keeps. */
+  readonly witnesses: readonly NoteVerifier[]
+  /** Roots of the perfect subtrees (treeLevel, k) for k in [fromK, fromK + count) of the
+   * committed log (level 0: leaf hashes); each covers leaves below the committed size. */
+  subtreeHashes(treeLevel: number, fromK: number, count: number, signal: AbortSignal): Promise<Hash[]>
+  /** CBOR(entry) of the committed entries at log indexes [fromIndex, fromIndex + count). */
+  entryEncodings(fromIndex: number, count: number, signal: AbortSignal): Promise<Uint8Array[]>
+}
+
 export interface NodeBackend {
+  /** The C2SP routes' data; a backend without it answers those routes with 404. */
+  readonly transparency?: TransparencySource
+
   /**
    * Verifies and admits an entry to the mempool (and gossips it). Idempotent: the same
    * entry again answers 'duplicate' with the same id. Throws InvalidSignatureError,

@@ -111,6 +111,7 @@ function describe(routes: readonly { method: string, url: string }[]): OpenApiDo
     tags: [
       { name: 'entries', description: 'submit, read, query and follow decisions' },
       { name: 'chain', description: 'checkpoints, proofs, blocks and exports' },
+      { name: 'transparency', description: 'C2SP signed-note checkpoints, tlog-tiles, witness cosignatures' },
       { name: 'operations', description: 'health, metrics, this description' },
     ],
     paths: Object.fromEntries([...paths].map(([path, operations]) => [path, Object.fromEntries(operations)])),

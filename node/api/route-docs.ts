@@ -1,5 +1,7 @@
 // The documented shape of every API route (docs/api.md): parameters and answers as JSON
 // Schema, from which openapi.ts builds the OpenAPI description served at /openapi.json.
+// The routes themselves are registered by the modules in routes/ (one per group, in the
+// order below), plus GET /v1/head and GET /v1/blocks/:height in node/runtime/run-node.ts.
 //
 // These schemas document; they do not validate. The handlers check their input
 // themselves (params.ts, entryFromCbor), with the API's own error codes, and answer with
@@ -111,7 +113,7 @@ const entryStatus: JsonSchema = {
   },
 }
 
-/** A vote the decision rules counted (docs/formats.md section 11). */
+/** A vote the decision rules counted (docs/formats.md section 12). */
 const countedVote: JsonSchema = {
   type: 'object',
   required: ['id', 'agent', 'kind', 'index', 'height'],
@@ -237,6 +239,38 @@ export const ROUTE_DOCS: ReadonlyMap<string, RouteDoc> = new Map<string, RouteDo
       '5xx': errorAnswer,
     },
   }],
+  // C2SP transparency-log routes (node/api/routes/transparency.ts, docs/formats.md section 12).
+  ['GET /checkpoint', {
+    summary: 'The newest commit certificate as a C2SP checkpoint signed note (tlog-checkpoint), with any witness cosignatures of it',
+    tags: ['transparency'],
+    response: { 200: media('text/plain; charset=utf-8', 'a signed note: checkpoint text, blank line, one signature line per validator (docs/formats.md 11.2)'), '4xx': errorAnswer, '5xx': errorAnswer },
+  }],
+  ['GET /tile/*', {
+    summary: 'tlog-tiles hash tiles tile/<L>/<N>[.p/<W>] and entry bundles tile/entries/<N>[.p/<W>] of the certified log',
+    tags: ['transparency'],
+    response: { 200: media('application/octet-stream', 'W 32-byte hashes, or W uint16-length-prefixed CBOR entries (docs/formats.md 11.3)'), '4xx': errorAnswer, '5xx': errorAnswer },
+  }],
+  ['GET /witness/add-checkpoint', {
+    summary: 'The body of a tlog-witness add-checkpoint request for the newest checkpoint: old size, consistency proof, checkpoint note',
+    tags: ['transparency'],
+    querystring: { type: 'object', required: ['old'], properties: { old: { ...uintText, description: 'the size of the checkpoint the witness last cosigned (0 if none)' } } },
+    response: { 200: media('text/plain; charset=utf-8', 'docs/formats.md 11.5'), '4xx': errorAnswer, '5xx': errorAnswer },
+  }],
+  ['POST /witness/cosignatures', {
+    summary: 'Gives the node a witness\'s cosignatures: the checkpoint note (validators\' lines) followed by the witness\'s answer lines, as text/plain',
+    tags: ['transparency'],
+    response: {
+      200: { type: 'object', required: ['accepted', 'size'], additionalProperties: false, properties: { accepted: { ...uint, description: 'cosignatures new to the node' }, size: uint } },
+      '4xx': errorAnswer,
+      '5xx': errorAnswer,
+    },
+  }],
+  ['GET /witness/cosigned', {
+    summary: 'The newest checkpoint the node holds witness cosignatures for (or the one of ?size=), as a signed note',
+    tags: ['transparency'],
+    querystring: { type: 'object', properties: { size: uintText } },
+    response: { 200: media('text/plain; charset=utf-8', 'checkpoint note with validator lines then cosignature/v1 lines (docs/formats.md 11.4)'), '4xx': errorAnswer, '5xx': errorAnswer },
+  }],
   ['GET /v1/export', {
     summary: 'The chain in the export format synod-export/v1, streamed',
     tags: ['chain'],
@@ -279,7 +313,7 @@ export const ROUTE_DOCS: ReadonlyMap<string, RouteDoc> = new Map<string, RouteDo
   }],
   ['GET /v1/decisions/:id', {
     summary: 'A decision\'s state (pending, approved, rejected, expired) and, once approved, its approval proof',
-    description: 'State under docs/formats.md section 11, as of the node\'s committed log; the proof verifies offline with verifyApprovalProof(proof, genesis)',
+    description: 'State under docs/formats.md section 12, as of the node\'s committed log; the proof verifies offline with verifyApprovalProof(proof, genesis)',
     tags: ['decisions'],
     params: idParam,
     response: {

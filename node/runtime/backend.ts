@@ -9,14 +9,16 @@ import { EXPORT_FORMAT } from '../../src/log/export.ts'
 import { genesisHash } from '../../src/log/genesis.ts'
 import type { Receipt } from '../../src/log/receipt.ts'
 import type {
-  BlockExport, EntryLookup, LogPage, LogQuery, LogRecord, NodeBackend, NodeHealth, SubmitResult, SubscribeOptions,
+  BlockExport, EntryLookup, LogPage, LogQuery, LogRecord, NodeBackend, NodeHealth, SubmitResult, SubscribeOptions, TransparencySource,
 } from '../api/backend.ts'
+import type { NoteVerifier } from '../../src/log/note.ts'
 import {
   InvalidCursorError, InvalidEntryError, InvalidSignatureError, MempoolBytesFullError, MempoolFullError, NotReadyError, PolicyDeniedError,
   RangeUnavailableError, StaleSequenceError,
 } from '../api/errors.ts'
 import { encodeChainItem } from '../../src/log/export.ts'
 import { NODE_LIMITS } from '../limits.ts'
+import { StoreError } from '../store/errors.ts'
 import type { StoredEntry } from '../store/store.ts'
 import { QueueFullError, type ValidatorNode } from './validator-node.ts'
 
@@ -65,7 +67,13 @@ const SUBMIT_REFUSALS: Readonly<Record<RejectionCode, SubmitRefusal>> = {
   'qc-not-genesis': 'invalid-entry',
   'tc-round-zero': 'invalid-entry',
   'cc-height-zero': 'invalid-entry',
-  'certificate-invalid': 'invalid-entry',
+  'certificate-bitmap-length': 'invalid-entry',
+  'certificate-signer-out-of-set': 'invalid-entry',
+  'certificate-quorum-short': 'invalid-entry',
+  'certificate-signature-count': 'invalid-entry',
+  'certificate-bad-signature': 'invalid-entry',
+  'certificate-high-qc-round-count': 'invalid-entry',
+  'certificate-high-qc-round-not-below': 'invalid-entry',
   'certificate-rejected': 'invalid-entry',
   'qc-differs-from-block': 'invalid-entry',
   'cc-differs-from-block': 'invalid-entry',
@@ -112,8 +120,18 @@ export class ValidatorBackend implements NodeBackend {
    * and no waiter polls the store. (The server bounds how many wait.) */
   readonly #receiptWaiters = new Map<string, Set<ReceiptWaiter>>()
 
-  constructor(node: ValidatorNode) {
+  /** The C2SP routes' reads (node/api/routes/transparency.ts). */
+  readonly transparency: TransparencySource
+
+  constructor(node: ValidatorNode, options: { readonly witnesses?: readonly NoteVerifier[] } = {}) {
     this.#node = node
+    const store = (): ValidatorNode['store'] => node.store
+    this.transparency = {
+      genesis: node.genesis,
+      witnesses: options.witnesses ?? [],
+      subtreeHashes: (treeLevel, fromK, count) => rangeRead(() => store().subtreeHashes(treeLevel, fromK, count)),
+      entryEncodings: (fromIndex, count) => rangeRead(() => store().entryEncodings(fromIndex, count)),
+    }
     node.onEvent((event) => {
       if (event.type === 'commit') {
         // Superseded entries can never commit: their waiters answer so at once.
@@ -379,5 +397,17 @@ export class ValidatorBackend implements NodeBackend {
       peers: node.peers.length,
       mempoolEntries: node.mempoolSize,
     }
+  }
+}
+
+/** A store read of a range: the store's out-of-range becomes the API's
+ * RangeUnavailableError (the server checks ranges first, so this is a race with a
+ * store behind the checkpoint, never a client's mistake). */
+async function rangeRead<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read()
+  } catch (err) {
+    if (err instanceof StoreError && err.code === 'out-of-range') throw new RangeUnavailableError(err.message)
+    throw err
   }
 }

@@ -18,7 +18,9 @@
 import { readFile, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
+import { cosignatureVerifier } from '../../src/log/cosignature.ts'
 import { genesisFromJson, type Genesis } from '../../src/log/genesis.ts'
+import { NOTE_SIG_COSIGNATURE_V1, parseVerifierKey, type NoteVerifier } from '../../src/log/note.ts'
 import { ConfigError } from './errors.ts'
 import { checkCorsOrigins, type CorsOrigins } from '../api/cors.ts'
 
@@ -45,7 +47,12 @@ export interface NodeConfig {
   readonly genesisFile: string
   /** null: listen on this validator's genesis addresses. */
   readonly listen: readonly string[] | null
-  readonly http: { readonly host: string, readonly port: number, readonly rateLimits?: HttpRateLimits, readonly corsOrigins: CorsOrigins } | null
+  readonly http: {
+    readonly host: string, readonly port: number, readonly rateLimits?: HttpRateLimits, readonly corsOrigins: CorsOrigins
+    /** Witnesses whose C2SP cosignatures the node keeps and serves: verifier keys
+     * `<name>+<key id>+base64(0x04 || Ed25519 key)` (docs/formats.md section 11.4). */
+    readonly witnesses?: readonly string[]
+  } | null
   readonly logLevel: LogLevel
 }
 
@@ -53,7 +60,9 @@ export interface NodeConfig {
 const CONFIG_BYTES_MAX = 64 * 1024
 const GENESIS_BYTES_MAX = 4 * 1024 * 1024
 const CONFIG_FIELDS = ['dataDir', 'keyFile', 'genesisFile', 'listen', 'http', 'logLevel']
-const HTTP_FIELDS = ['host', 'port', 'rateLimits', 'corsOrigins']
+const HTTP_FIELDS = ['host', 'port', 'rateLimits', 'corsOrigins', 'witnesses']
+/** Most witness keys in a config: more than anyone asks cosignatures of. */
+const WITNESSES_MAX = 64
 
 async function readBounded(path: string, bytesMax: number, what: string): Promise<string> {
   let info
@@ -115,10 +124,35 @@ export function parseConfig(json: unknown, file: string): NodeConfig {
     if (typeof host !== 'string' || host.length === 0 || host.length > 255) throw new ConfigError(`${file}: 'http.host' must be a host name or address`)
     http = { host, port: checkPort(h.port, `${file}: 'http.port'`), corsOrigins: h.corsOrigins === undefined ? [] : parseCorsOrigins(h.corsOrigins, file) }
     if (h.rateLimits !== undefined) http = { ...http, rateLimits: parseRateLimits(h.rateLimits, file) }
+    if (h.witnesses !== undefined) http = { ...http, witnesses: parseWitnesses(h.witnesses, file) }
   }
   const logLevel = j.logLevel ?? 'info'
   if (typeof logLevel !== 'string' || !(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`${file}: 'logLevel' must be one of ${LOG_LEVELS.join(', ')}`)
   return { dataDir: path('dataDir'), keyFile: path('keyFile'), genesisFile: path('genesisFile'), listen, http, logLevel: logLevel as LogLevel }
+}
+
+function parseWitnesses(value: unknown, file: string): string[] {
+  if (!Array.isArray(value) || value.length > WITNESSES_MAX) throw new ConfigError(`${file}: 'http.witnesses' must be a list of at most ${WITNESSES_MAX} witness verifier keys`)
+  return value.map((v, i) => {
+    const where = `${file}: 'http.witnesses[${i}]'`
+    if (typeof v !== 'string' || v.length > 1024) throw new ConfigError(`${where} must be a verifier key string`)
+    let key
+    try {
+      key = parseVerifierKey(v)
+    } catch (err) {
+      throw new ConfigError(`${where}: ${(err as Error).message}`)
+    }
+    if (key.type !== NOTE_SIG_COSIGNATURE_V1 || key.publicKey.length !== 32) throw new ConfigError(`${where} is not a cosignature/v1 (type 04) Ed25519 key`)
+    return v
+  })
+}
+
+/** The note verifiers of configured witness keys (checked by parseConfig). */
+export function witnessVerifiers(vkeys: readonly string[]): NoteVerifier[] {
+  return vkeys.map((v) => {
+    const key = parseVerifierKey(v)
+    return cosignatureVerifier(key.name, key.publicKey)
+  })
 }
 
 function parseCorsOrigins(value: unknown, file: string): CorsOrigins {

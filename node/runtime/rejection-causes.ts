@@ -15,8 +15,14 @@ const CAUSES: Readonly<Record<RejectionCode, PenaltyCause>> = {
   'qc-not-genesis': 'invalid',
   'tc-round-zero': 'invalid',
   'cc-height-zero': 'invalid',
-  // A quorum check: a bad signature, too few signers or a malformed signer bitmap.
-  'certificate-invalid': 'bad-signature',
+  // A quorum check: the certificate does not verify, whichever part of it fails.
+  'certificate-bitmap-length': 'bad-signature',
+  'certificate-signer-out-of-set': 'bad-signature',
+  'certificate-quorum-short': 'bad-signature',
+  'certificate-signature-count': 'bad-signature',
+  'certificate-bad-signature': 'bad-signature',
+  'certificate-high-qc-round-count': 'bad-signature',
+  'certificate-high-qc-round-not-below': 'bad-signature',
   'certificate-rejected': 'invalid', // wraps another: rootCause() looks inside
   'qc-differs-from-block': 'invalid',
   'cc-differs-from-block': 'invalid',

@@ -5,13 +5,15 @@ import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
 import { bytesEqual } from '../../src/codec/cbor.ts'
 import { toHex } from '../../src/crypto/hash.ts'
+import { cryptoImplName } from '../../src/crypto/ed25519.ts'
+import { skipEntrySignaturesRefusal, skipEntrySignaturesWarning } from '../../src/consensus/unsafe-bench.ts'
 import { blockHash } from '../../src/log/block.ts'
 import { createApiServer, type ApiServer } from '../api/server.ts'
 import { NodeMetrics } from '../metrics/metrics.ts'
 import { LevelStore, StoreDamagedError } from '../store/index.ts'
 import { assertNodeStoreIntact, rememberVerifiedTables, storeLayout } from '../store/store-check.ts'
 import { ValidatorBackend } from './backend.ts'
-import { readGenesis, type NodeConfig } from './config.ts'
+import { readGenesis, witnessVerifiers, type NodeConfig } from './config.ts'
 import { ConfigError } from './errors.ts'
 import { readKeyFile } from './key-file.ts'
 import { bridgeMetrics } from '../metrics/metrics-bridge.ts'
@@ -68,7 +70,16 @@ async function flushDestination(destination: ReturnType<typeof pino.destination>
   }
 }
 
-export async function runNode(config: NodeConfig): Promise<RunningNode> {
+/** Switches that are not in the config file, so that a copied config cannot carry them. */
+export interface RunOptions {
+  /** UNSAFE: entry-signature checks off; refused unless the genesis is a benchmark chain
+   * (src/consensus/unsafe-bench.ts). */
+  readonly unsafeSkipEntrySignatures?: boolean
+  /** Where the warning for an unsafe switch goes besides the log (the CLI: stderr). */
+  readonly warn?: (text: string) => void
+}
+
+export async function runNode(config: NodeConfig, options: RunOptions = {}): Promise<RunningNode> {
   const key = await readKeyFile(config.keyFile)
   if (key.kind !== 'validator') throw new ConfigError(`${config.keyFile} holds an ${key.kind} key, not a validator key`)
   const genesis = await readGenesis(config.genesisFile)
@@ -76,6 +87,11 @@ export async function runNode(config: NodeConfig): Promise<RunningNode> {
   if (index < 0) throw new ConfigError(`the key in ${config.keyFile} (${toHex(key.publicKey)}) is not a validator in ${config.genesisFile}`)
   const listen = config.listen ?? genesis.validators[index]!.addresses
   if (listen.length === 0) throw new ConfigError(`validator ${index} has no addresses in the genesis; set 'listen' in the config`)
+  const skipEntrySignatures = options.unsafeSkipEntrySignatures === true
+  if (skipEntrySignatures) {
+    const refusal = skipEntrySignaturesRefusal(genesis.chainId)
+    if (refusal !== null) throw new ConfigError(`--unsafe-skip-entry-signatures refused: ${refusal}`)
+  }
 
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   const logFile = join(config.dataDir, 'node.log')
@@ -84,7 +100,12 @@ export async function runNode(config: NodeConfig): Promise<RunningNode> {
   const flushLog = () => flushDestination(destination)
   const layout = storeLayout(config.dataDir)
   const store = new LevelStore(layout.store)
-  const node = new ValidatorNode({ genesis, seed: key.seed, listen }, { store, logger })
+  if (skipEntrySignatures) {
+    const warning = skipEntrySignaturesWarning(genesis.chainId)
+    logger.warn({ unsafeSkipEntrySignatures: true }, warning)
+    options.warn?.(warning)
+  }
+  const node = new ValidatorNode({ genesis, seed: key.seed, listen, unsafeSkipEntrySignatures: skipEntrySignatures }, { store, logger })
   let fail!: (error: Error) => void
   const failed = new Promise<Error>((resolve) => { fail = resolve })
   node.onEvent((event) => { if (event.type === 'fatal') fail(event.error) })
@@ -110,7 +131,7 @@ export async function runNode(config: NodeConfig): Promise<RunningNode> {
     bridgeMetrics(node, metrics)
     server = createApiServer(
       { host: config.http.host, port: config.http.port, limits: config.http.rateLimits, corsOrigins: config.http.corsOrigins, payloadBytesMax: genesis.params.payloadBytesMax, loggerInstance: logger },
-      { backend: new ValidatorBackend(node), metrics },
+      { backend: new ValidatorBackend(node, { witnesses: witnessVerifiers(config.http.witnesses ?? []) }), metrics },
     )
     addHeadRoutes(server, node)
     try {
@@ -120,7 +141,7 @@ export async function runNode(config: NodeConfig): Promise<RunningNode> {
       throw new ConfigError(`cannot listen for HTTP on ${config.http.host}:${config.http.port}: ${(err as Error).message}`)
     }
   }
-  logger.info({ index, httpUrl, p2p: node.listenAddresses() }, 'node ready')
+  logger.info({ index, httpUrl, p2p: node.listenAddresses(), ed25519: cryptoImplName, unsafeSkipEntrySignatures: skipEntrySignatures }, 'node ready')
 
   let stopping: Promise<void> | null = null
   const stop = (): Promise<void> => {

@@ -39,6 +39,8 @@ export interface ValidatorNodeOptions {
   /** Multiaddrs to listen on. */
   readonly listen: readonly string[]
   readonly replicaLimits?: Partial<ReplicaLimits>
+  /** UNSAFE, benchmark chains only: entry signatures are not verified (src/consensus/unsafe-bench.ts). */
+  readonly unsafeSkipEntrySignatures?: boolean
 }
 
 export interface TransportFactoryOptions {
@@ -237,8 +239,10 @@ export class ValidatorNode {
     await this.#store.open(this.genesis)
     const restored = await this.#restore()
     this.#ccHeight = (await this.#store.latestCommitCertificate())?.height ?? 0
-    this.#replica = new Replica({ genesis: this.genesis, validatorIndex: this.index, seed: this.#options.seed, limits: this.#options.replicaLimits }, restored)
-    this.#syncSignatures = new SyncSignatureChecker(this.genesis.chainId, this.#replica.verifier, this.#logger, this.#signaturePoolSize)
+    const skipEntrySignatures = this.#options.unsafeSkipEntrySignatures === true
+    this.#replica = new Replica({ genesis: this.genesis, validatorIndex: this.index, seed: this.#options.seed, limits: this.#options.replicaLimits, unsafeSkipEntrySignatures: skipEntrySignatures }, restored)
+    // Checks off: no worker pool verifying what the replica would not verify either.
+    this.#syncSignatures = new SyncSignatureChecker(this.genesis.chainId, this.#replica.verifier, this.#logger, skipEntrySignatures ? 0 : this.#signaturePoolSize)
     this.#logger.info({ index: this.index, height: this.#store.head.height, logSize: this.#store.head.logSize, round: this.#replica.round }, 'replica restored')
     this.#transport = this.#createTransport(
       { genesis: this.genesis, selfIndex: this.index, seed: this.#options.seed, listen: this.#options.listen },

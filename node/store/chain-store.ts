@@ -431,6 +431,29 @@ export class ChainStore implements Store {
     return hash
   }
 
+  async subtreeHashes(level: number, fromK: number, count: number): Promise<Hash[]> {
+    if (!Number.isSafeInteger(level) || level < 0 || level > 52 || !Number.isSafeInteger(fromK) || fromK < 0 || !Number.isSafeInteger(count) || count < 1) {
+      throw new StoreError('out-of-range', `subtrees (${level}, ${fromK}..+${count}) are not a range of subtrees`)
+    }
+    if ((fromK + count) * 2 ** level > this.head.logSize) throw new StoreError('out-of-range', `subtrees (${level}, ${fromK}..+${count}) reach past the log size ${this.head.logSize}`)
+    const rows = await this.#kv.getMany(Array.from({ length: count }, (_, i) => keys.tree(level, fromK + i)))
+    return rows.map((hash, i) => {
+      if (hash === undefined) throw new StoreError('corrupt', `subtree (${level}, ${fromK + i}) is not stored`)
+      return hash
+    })
+  }
+
+  async entryEncodings(fromIndex: number, count: number): Promise<Uint8Array[]> {
+    if (!Number.isSafeInteger(fromIndex) || fromIndex < 0 || !Number.isSafeInteger(count) || count < 1 || fromIndex + count > this.head.logSize) {
+      throw new StoreError('out-of-range', `entries ${fromIndex}..+${count} are not below the log size ${this.head.logSize}`)
+    }
+    const rows = await this.#kv.getMany(Array.from({ length: count }, (_, i) => keys.data(fromIndex + i)))
+    return rows.map((data, i) => {
+      if (data === undefined) throw new StoreError('corrupt', `log index ${fromIndex + i} is below the log size but not stored`)
+      return data.subarray(8)
+    })
+  }
+
   async inclusionProof(index: number, size: number): Promise<Hash[]> {
     if (size > this.head.logSize) throw new StoreError('out-of-range', `tree size ${size} is above the log size ${this.head.logSize}`)
     return inclusionProof(index, size, this.#subtree)

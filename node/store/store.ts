@@ -103,6 +103,12 @@ export interface Store {
   leafHash(index: number): Promise<Hash | undefined>
   inclusionProof(index: number, size: number): Promise<Hash[]>
   consistencyProof(oldSize: number, newSize: number): Promise<Hash[]>
+  /** Roots of the perfect subtrees (level, k), k in [fromK, fromK + count), of the log
+   * (level 0: leaf hashes); out-of-range unless all lie below the log size. Serves tiles. */
+  subtreeHashes(level: number, fromK: number, count: number): Promise<Hash[]>
+  /** CBOR(entry) of the entries at [fromIndex, fromIndex + count), as stored (no decoding);
+   * out-of-range unless all lie below the log size. Serves entry bundles. */
+  entryEncodings(fromIndex: number, count: number): Promise<Uint8Array[]>
   /** The receipt of a committed entry against the first commit certificate at or above
    * its height; null when the entry is unknown or no such certificate exists yet. */
   receipt(id: Hash): Promise<Receipt | null>

@@ -7,8 +7,11 @@ import type { RecordResult, WorkerAnswer, WorkerRequest } from './signature-work
 
 /** A worker holds a few decoded blocks at a time; without a cap V8 lets each worker's heap
  * grow to a share of the machine's memory before collecting (944 MB RSS seen auditing 1M
- * entries with 2 workers). Revisit if blocksEntriesMax grows past ~10k entries. */
-const WORKER_HEAP_MB_MAX = 96
+ * entries with 2 workers; 612 MB for 300k with a 96 MB cap and the default young
+ * generation, 396 MB with these). test/node/signature-pool.test.ts passes the largest
+ * blocks a genesis may allow through a worker. */
+const WORKER_HEAP_MB_MAX = 32
+const WORKER_YOUNG_MB_MAX = 8
 /** Most batches queued per worker before verify() callers wait: bounds memory. */
 const QUEUED_BATCHES_PER_WORKER_MAX = 4
 /** The worker module next to this one: signature-worker.ts in a checkout, .js in the built
@@ -34,7 +37,7 @@ export class SignaturePool {
   constructor(size: number = availableParallelism()) {
     this.size = Math.max(1, size)
     for (let i = 0; i < this.size; i++) {
-      const worker = new Worker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB_MAX } })
+      const worker = new Worker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB_MAX, maxYoungGenerationSizeMb: WORKER_YOUNG_MB_MAX } })
       worker.on('message', (m: WorkerAnswer) => this.#settle(m.id, m, null))
       worker.on('error', (err) => this.#failWorker(i, err))
       worker.on('exit', (code) => this.#failWorker(i, new Error(`a signature worker exited with code ${code}`)))
@@ -114,6 +117,8 @@ export class SignaturePool {
 
   #failWorker(worker: number, err: Error): void {
     this.#alive[worker] = false
+    // A worker ended by close() exits too: its batches were cut off by the close, not a failure.
+    if (this.#closed) err = new Error('the signature pool is closed')
     for (const [id, p] of this.#pending) if (p.worker === worker) this.#settle(id, null, err)
     // Callers waiting for room must learn if no worker is left.
     for (const wake of this.#waiters.splice(0)) wake()

@@ -1,4 +1,4 @@
-// censor-votes: drops every decision vote (docs/formats.md section 11) that reaches it,
+// censor-votes: drops every decision vote (docs/formats.md section 12) that reaches it,
 // submitted by an agent or relayed by a validator, so votes never enter its mempool and
 // never appear in its proposals; otherwise honest (it votes for others' blocks, votes
 // included). Votes still commit through the other leaders when agents submit to f+1

@@ -1,5 +1,5 @@
 // Decision agreement: every honest node computes the same decision states (docs/formats.md
-// section 11) from its committed chain, compared at the highest height all of them have
+// section 12) from its committed chain, compared at the highest height all of them have
 // committed (above it a node that is behind may still see a decision pending). The states
 // come from the core's DecisionLedger, the function the node's API, the SDK and the
 // auditor use, so this checks that it is deterministic over what each node stored.

@@ -1,5 +1,5 @@
 // decisions-under-partition: a third of the workload's entries are 2-of-3 decisions among
-// four agents and their approvals and rejections (docs/formats.md section 11), while node 3
+// four agents and their approvals and rejections (docs/formats.md section 12), while node 3
 // is cut off for 3 s and then heals. Every honest node must compute the same decision
 // states (the decision-agreement checker), and the log must stay safe and live.
 // Expected: safe-and-live, with progress on the majority during the partition.

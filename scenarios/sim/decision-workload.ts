@@ -1,4 +1,4 @@
-// Decisions in the simulator's workload (docs/formats.md section 11): a share of the
+// Decisions in the simulator's workload (docs/formats.md section 12): a share of the
 // workload's entries become k-of-m decisions among the workload's agents and their votes,
 // so that runs under faults commit decisions, approvals and rejections, and the
 // decision-agreement checker (scenarios/checkers/decisions.ts) has states to compare.

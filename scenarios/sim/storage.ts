@@ -46,6 +46,36 @@ export class SimStorage implements SyncStore {
     return this.committed.length - 1
   }
 
+  /** Appends the block committed at the next height (the caller checked the height). */
+  appendCommitted(block: Block, hash: string): void {
+    this.committed.push(block)
+    this.committedHashes.push(hash)
+    this.committedIndex.set(hash, block.header.height)
+    this.blocks.delete(hash)
+    for (const e of block.entries) {
+      const key = toHex(e.agent)
+      this.agentSeqs.set(key, Math.max(this.agentSeqs.get(key) ?? -1, e.seq))
+    }
+  }
+
+  /** After the blocks of a commit: the new head's log and certificates. */
+  commitHead(log: MerkleAccumulatorState, qc: QuorumCertificate | null, cc: CommitCertificate | null): void {
+    this.log = log
+    this.headQc = qc
+    if (cc !== null) this.ccs.set(cc.height, cc)
+    // Forget stored blocks at or below the new head that were not committed (forks).
+    const head = this.committed.length - 1
+    for (const [key, block] of this.blocks) if (block.header.height <= head) this.blocks.delete(key)
+  }
+
+  /** Keeps a commit certificate for a committed height; false when it names another block. */
+  storeCommitCertificate(cc: CommitCertificate): boolean {
+    const block = this.committed[cc.height]
+    if (block === undefined || toHex(blockHash(block.header)) !== toHex(cc.block)) return false
+    this.ccs.set(cc.height, cc)
+    return true
+  }
+
   restoredState(): RestoredState | undefined {
     if (this.safety === null && this.committed.length === 1) return undefined
     const head = this.committed[this.committed.length - 1]!

@@ -1,9 +1,9 @@
-// The decision tools (docs/formats.md section 11): propose_decision, approve_decision,
-// reject_decision and decision_status, over SynodDecisions (sdk/decisions.ts). Part of
+// The decision tools (docs/formats.md section 12): propose_decision, approve_decision,
+// reject_decision and decision_status, over SynodDecisions (sdk/approvals.ts). Part of
 // synodTools (definitions.ts), so the MCP server and every framework adapter offer them.
 import { z } from 'zod'
 import type { SynodClient } from '../client.ts'
-import { SynodDecisions } from '../decisions.ts'
+import { SynodDecisions } from '../approvals.ts'
 import type { JsonData, NamespaceSchemas } from '../types.ts'
 
 // The shape of a tool, as definitions.ts's SynodTool has it (structurally the same type;

@@ -11,5 +11,6 @@ export { encodeMessage, decodeMessage, messageToCbor, messageFromCbor, encodeSaf
 export { serveSyncRequest, type SyncStore } from './sync.ts'
 export { DEFAULT_REPLICA_LIMITS } from './replica-limits.ts'
 export { initialSafetyState } from './safety-rules.ts'
+export { UNSAFE_BENCH_CHAIN_PREFIX, skipEntrySignaturesRefusal, skipEntrySignaturesWarning } from './unsafe-bench.ts'
 export { RoundRobinLeaderElection, type LeaderElection } from './leader-election.ts'
 export { describe as describeRejection, isRejection, rootCause, REJECTION_CODES, type Rejection, type RejectionCode, type RejectionOf } from './rejections.ts'

@@ -3,6 +3,7 @@
 // voted round 9"), so that the drivers map codes to what they do (HTTP statuses, metric
 // labels, simulator counters) with tables the type checker keeps exhaustive, and a
 // reworded message changes nothing but the message. describe() renders the text.
+import { describeCertificateProblem, type CertificateProblem } from '../log/certificates.ts'
 
 /** A rejection that wraps another (a block's entry, a message's certificate): the
  * outer one says where, `problem` says what. */
@@ -24,8 +25,8 @@ export type Rejection =
   | { readonly code: 'qc-not-genesis' }
   | { readonly code: 'tc-round-zero' }
   | { readonly code: 'cc-height-zero' }
-  /** A quorum check of src/log/certificates.ts failed; `detail` is its text. */
-  | { readonly code: 'certificate-invalid', readonly certificate: CertificateKind, readonly detail: string }
+  /** A quorum check of src/log/certificates.ts failed: its problem, and which certificate. */
+  | (CertificateProblem & { readonly certificate: CertificateKind })
   | ({ readonly code: 'certificate-rejected', readonly certificate: CertificateKind | 'justify QC' } & Wrapping)
   | { readonly code: 'qc-differs-from-block' }
   | { readonly code: 'cc-differs-from-block' }
@@ -110,7 +111,13 @@ const DESCRIBE: Describers = {
   'qc-not-genesis': () => 'a QC at round or height 0 must be the genesis QC',
   'tc-round-zero': () => 'a TC for round 0',
   'cc-height-zero': () => 'a CC for height 0',
-  'certificate-invalid': (r) => r.detail,
+  'certificate-bitmap-length': describeCertificateProblem,
+  'certificate-signer-out-of-set': describeCertificateProblem,
+  'certificate-quorum-short': describeCertificateProblem,
+  'certificate-signature-count': describeCertificateProblem,
+  'certificate-bad-signature': describeCertificateProblem,
+  'certificate-high-qc-round-count': describeCertificateProblem,
+  'certificate-high-qc-round-not-below': describeCertificateProblem,
   'certificate-rejected': (r) => `${r.certificate}: ${describe(r.problem)}`,
   'qc-differs-from-block': () => 'QC round or height differs from its block',
   'cc-differs-from-block': () => 'CC log size or root differs from its block',

@@ -100,7 +100,7 @@ export class Replica {
     this.#seed = seed
     this.limits = { ...DEFAULT_REPLICA_LIMITS, ...options.limits }
     this.leaders = options.leaders ?? leaderElectionFor(genesis)
-    this.verifier = new Verifier(genesis, this.set, this.limits.verifiedEntriesMax, this.limits.verifiedCertificatesMax)
+    this.verifier = new Verifier(genesis, this.set, this.limits.verifiedEntriesMax, this.limits.verifiedCertificatesMax, options.unsafeSkipEntrySignatures === true)
     this.#mempool = new Mempool({ entriesMax: this.limits.mempoolEntriesMax, bytesMax: this.limits.mempoolBytesMax })
     this.#votes = new VoteAggregator(this.set.n, this.set.quorum)
     this.#timeouts = new TimeoutAggregator(this.set.n, this.set.quorum)

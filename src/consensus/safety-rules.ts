@@ -10,13 +10,17 @@
 //           highQc.round >= oneChainRound (a timeout never understates what we saw).
 //  Both raise lastVotedRound to r: after a timeout for r, no vote in r.
 //  A vote for B whose round is its parent P's round + 1 also signs P's CommitData:
-//  a quorum of those is exactly the two-chain commit condition for P.
+//  a quorum of those is exactly the two-chain commit condition for P. That signature is
+//  a C2SP note signature over P's checkpoint text (src/log/checkpoint-note.ts), so the
+//  commit certificate it joins is also a signed checkpoint note, with no extra round.
 import { assert } from '../assert.ts'
 import { bytesEqual } from '../codec/cbor.ts'
 import { signDomain } from '../crypto/domain.ts'
+import { signMessage } from '../crypto/ed25519.ts'
+import { commitNoteMessage } from '../log/checkpoint.ts'
 import type { BlockHeader } from '../log/block.ts'
 import {
-  commitDataToCbor, tcHighQcRound, timeoutDataToCbor, voteDataToCbor,
+  tcHighQcRound, timeoutDataToCbor, voteDataToCbor,
   type QuorumCertificate, type TimeoutCertificate,
 } from '../log/certificates.ts'
 import type { Hash } from '../log/entry.ts'
@@ -92,7 +96,7 @@ export class SafetyRules {
     let commit: VoteMessage['commit'] = null
     if (round === parent.round + 1 && parent.height > 0) {
       const data = { height: parent.height, block: parentHash, logSize: parent.logSize, logRoot: parent.logRoot }
-      commit = { ...data, sig: signDomain(this.#seed, 'commit', this.#chainId, commitDataToCbor(data)) }
+      commit = { ...data, sig: signMessage(this.#seed, commitNoteMessage(this.#chainId, data)) }
     }
     const vote: VoteMessage = { type: 'vote', voter: this.#index, round, height: header.height, block: hash, sig, commit }
     this.#state = {

@@ -303,4 +303,7 @@ export interface ReplicaOptions {
   /** Who leads each round; the chain's election (leaderElectionFor(genesis)) unless given.
    * The same election must be given to every replica and to the chain's auditors. */
   readonly leaders?: LeaderElection
+  /** UNSAFE, benchmark chains only (consensus/unsafe-bench.ts): entry signatures are not
+   * verified. Refused (RangeError) on any chain without the benchmark marker. */
+  readonly unsafeSkipEntrySignatures?: boolean
 }

@@ -3,16 +3,19 @@
 // timeout, gossip). Caches are bounded and forget oldest-first.
 import { sha256, toHex } from '../crypto/hash.ts'
 import { verifyDomain } from '../crypto/domain.ts'
+import { verifySignature } from '../crypto/ed25519.ts'
+import { commitNoteMessage } from '../log/checkpoint.ts'
 import { genesisQc, isGenesisQc } from '../log/block.ts'
 import {
-  checkCc, checkQc, checkTc, commitDataToCbor, timeoutDataToCbor, voteDataToCbor,
-  type CommitCertificate, type QuorumCertificate, type TimeoutCertificate,
+  checkCc, checkQc, checkTc, timeoutDataToCbor, voteDataToCbor,
+  type CertificateProblem, type CommitCertificate, type QuorumCertificate, type TimeoutCertificate,
 } from '../log/certificates.ts'
 import { encodeEntry, entryId, entryLeaf, verifyEntrySignature, type Entry } from '../log/entry.ts'
 import { policyAllows, type Genesis } from '../log/genesis.ts'
 import type { ValidatorSet } from '../log/validator-set.ts'
 import { isRejection, type CertificateKind, type Rejection } from './rejections.ts'
 import type { TimeoutMessage, VoteMessage } from './types.ts'
+import { skipEntrySignaturesRefusal } from './unsafe-bench.ts'
 
 /** An entry that passed every stateless check, with what later steps need. */
 export interface CheckedEntry {
@@ -72,6 +75,8 @@ class BoundedCache<V> {
 export interface VerifierCounters {
   /** Ed25519 verifications performed (each certificate counts its signers). */
   signatures: number
+  /** Entry signatures not verified: entry-signature checks off (unsafe-bench.ts). */
+  entrySignaturesSkipped: number
   entryCacheHits: number
   certificateCacheHits: number
 }
@@ -89,9 +94,16 @@ export class Verifier {
   readonly #byObject = new WeakMap<Entry, CheckedEntry>()
   /** `proposer|block|sig` -> true (only valid proposal signatures are cached). */
   readonly #proposals = new BoundedCache<true>(PROPOSALS_CACHED_MAX)
-  readonly counters: VerifierCounters = { signatures: 0, entryCacheHits: 0, certificateCacheHits: 0 }
+  readonly counters: VerifierCounters = { signatures: 0, entrySignaturesSkipped: 0, entryCacheHits: 0, certificateCacheHits: 0 }
+  /** Entry-signature checks off: benchmark chains only (unsafe-bench.ts). */
+  readonly #skipEntrySignatures: boolean
 
-  constructor(genesis: Genesis, set: ValidatorSet, entriesMax: number, certificatesMax: number) {
+  constructor(genesis: Genesis, set: ValidatorSet, entriesMax: number, certificatesMax: number, skipEntrySignatures = false) {
+    if (skipEntrySignatures) {
+      const refusal = skipEntrySignaturesRefusal(genesis.chainId)
+      if (refusal !== null) throw new RangeError(refusal)
+    }
+    this.#skipEntrySignatures = skipEntrySignatures
     this.#genesis = genesis
     this.#set = set
     this.#genesisQc = genesisQc(genesis)
@@ -151,7 +163,8 @@ export class Verifier {
     const params = this.#genesis.params
     if (payloadBytes > params.payloadBytesMax) return { code: 'entry-payload-too-large', bytes: payloadBytes, limit: params.payloadBytesMax }
     if (!policyAllows(this.#genesis.policy, entry.namespace, entry.agent)) return { code: 'entry-policy-denied', namespace: entry.namespace }
-    if (!signatureVerified) {
+    if (this.#skipEntrySignatures && !signatureVerified) this.counters.entrySignaturesSkipped++
+    else if (!signatureVerified) {
       this.counters.signatures++
       if (!verifyEntrySignature(entry, this.#genesis.chainId)) return { code: 'entry-bad-signature' }
     }
@@ -222,7 +235,7 @@ export class Verifier {
     if (!verifyDomain(key, 'vote', chainId, voteDataToCbor(vote), vote.sig)) return { code: 'vote-bad-signature', voter: vote.voter }
     if (vote.commit !== null) {
       this.counters.signatures++
-      if (!verifyDomain(key, 'commit', chainId, commitDataToCbor(vote.commit), vote.commit.sig)) return { code: 'commit-bad-signature', voter: vote.voter }
+      if (!verifySignature(key, commitNoteMessage(chainId, vote.commit), vote.commit.sig)) return { code: 'commit-bad-signature', voter: vote.voter }
     }
     return null
   }
@@ -237,14 +250,14 @@ export class Verifier {
     return null
   }
 
-  #cached(kind: string, certificate: CertificateKind, cert: CertificateLike, check: () => string | null, extra = ''): Rejection | null {
+  #cached(kind: string, certificate: CertificateKind, cert: CertificateLike, check: () => CertificateProblem | null, extra = ''): Rejection | null {
     const digest = certificateDigest(kind, cert, extra)
     if (this.#certificates.get(digest) !== undefined) {
       this.counters.certificateCacheHits++
       return null
     }
     const problem = check()
-    if (problem !== null) return { code: 'certificate-invalid', certificate, detail: problem }
+    if (problem !== null) return { ...problem, certificate }
     this.counters.signatures += cert.sigs.length
     this.#certificates.set(digest, true)
     return null

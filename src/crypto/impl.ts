@@ -1,11 +1,12 @@
 /**
  * The primitives that differ between Node's built-in crypto (OpenSSL, fast) and @noble
  * (portable, runs in browsers). Both must give byte-identical hashes and signatures, and
- * the same answer from `verifyEquation` for every input that passed the strict prechecks
+ * the same answer from `verifyEquation` (libsodium's too, where it is used) for every input that passed the strict prechecks
  * in ed25519.ts. The package.json `#crypto-impl` import picks one per platform.
  */
 export interface CryptoImpl {
-  readonly name: 'node' | 'noble'
+  /** 'sodium': Node's crypto with libsodium's verify (impl-sodium.ts). */
+  readonly name: 'node' | 'noble' | 'sodium'
   sha256(data: Uint8Array): Uint8Array
   /** Ed25519 public key of a 32-byte seed (RFC 8032 section 5.1.5). */
   publicKeyFromSeed(seed: Uint8Array): Uint8Array

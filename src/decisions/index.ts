@@ -1,4 +1,4 @@
-// Decisions with k-of-m approvals (docs/formats.md section 11): payload shapes, the state
+// Decisions with k-of-m approvals (docs/formats.md section 12): payload shapes, the state
 // function over the committed log, and offline approval proofs.
 export * from './payload.ts'
 export * from './state.ts'

@@ -1,4 +1,4 @@
-// The reserved payload shapes of decisions and votes (docs/formats.md section 11). A
+// The reserved payload shapes of decisions and votes (docs/formats.md section 12). A
 // decision or a vote is an ordinary entry: nothing in its encoding, signature, id or
 // the validators' block rule changes. What makes it one is its payload: a JSON object
 // whose member "synod" is "decision", "approve" or "reject". The shapes are read from

@@ -1,4 +1,4 @@
-// Approval proofs (docs/formats.md section 11): that a decision is approved, checked
+// Approval proofs (docs/formats.md section 12): that a decision is approved, checked
 // offline against nothing but the genesis, like a receipt. A proof is the decision's
 // receipt, the receipts of `threshold` approvals by distinct named approvers, and one
 // commit certificate (the cutoff) at or below the deadline height whose log covers
@@ -6,7 +6,7 @@
 import type { CborValue } from '../codec/cbor.ts'
 import { readArray, readMap } from '../codec/schema.ts'
 import { toHex } from '../crypto/hash.ts'
-import { ccFromCbor, ccToCbor, checkCc, type CommitCertificate } from '../log/certificates.ts'
+import { ccFromCbor, ccToCbor, checkCc, describeCertificateProblem, type CommitCertificate } from '../log/certificates.ts'
 import { entryId } from '../log/entry.ts'
 import { validatorSetOf, type Genesis } from '../log/genesis.ts'
 import { fromJson, toJson, type JsonValue } from '../log/json.ts'
@@ -24,7 +24,7 @@ export interface ApprovalProof {
   readonly cutoff: CommitCertificate
 }
 
-/** Why a proof is refused: the first check that fails, in the order of section 11. */
+/** Why a proof is refused: the first check that fails, in the order of section 12. */
 export type ApprovalProofFailureCode =
   | 'bad-decision-receipt'
   | 'not-a-decision'
@@ -96,7 +96,7 @@ export function verifyApprovalProof(proof: ApprovalProof, genesis: Genesis): App
   }
   if (seen.size < spec.threshold) return fail('too-few-approvals', `${seen.size} approvals, the decision needs ${spec.threshold}`)
   const quorum = checkCc(set, genesis.chainId, proof.cutoff)
-  if (quorum !== null) return fail('bad-cutoff-certificate', `the cutoff certificate at height ${proof.cutoff.height}: ${quorum}`)
+  if (quorum !== null) return fail('bad-cutoff-certificate', `the cutoff certificate at height ${proof.cutoff.height}: ${describeCertificateProblem(quorum)}`)
   if (proof.cutoff.height > spec.deadline) {
     return fail('cutoff-after-deadline', `the cutoff certificate is at height ${proof.cutoff.height}, above the deadline ${spec.deadline}`)
   }

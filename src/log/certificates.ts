@@ -3,13 +3,16 @@
 //   QuorumCertificate (QC):  "I vote for block B at round r, height h"     (kind 'vote')
 //   TimeoutCertificate (TC): "round r timed out; my highest QC round is q"  (kind 'timeout')
 //   CommitCertificate (CC):  "block B at height h is committed, and the log
-//                             after it has size s and root R"              (kind 'commit')
+//                             after it has size s and root R"              (a checkpoint note:
+//                             each signature is a C2SP note signature over the checkpoint
+//                             text of checkpoint.ts, so a CC is also a signed note)
 import type { CborValue } from '../codec/cbor.ts'
 import { readArray, readBytes, readMap, readUint } from '../codec/schema.ts'
-import { verifyDomain, type SignedKind } from '../crypto/domain.ts'
-import { SIGNATURE_BYTES } from '../crypto/ed25519.ts'
+import { domainMessage } from '../crypto/domain.ts'
+import { SIGNATURE_BYTES, verifySignature } from '../crypto/ed25519.ts'
 import { HASH_BYTES } from '../crypto/hash.ts'
 import { LIMITS } from '../limits.ts'
+import { commitNoteMessage } from './checkpoint.ts'
 import type { Hash } from './entry.ts'
 import { signersOf } from './signer-bitmap.ts'
 import type { ValidatorSet } from './validator-set.ts'
@@ -106,44 +109,99 @@ export function tcFromCbor(value: CborValue, what = 'tc'): TimeoutCertificate {
 }
 
 /**
+ * Why a certificate's quorum check failed, with the values that broke it: a closed union,
+ * so that callers act on the code (the consensus core's rejections carry it, its drivers
+ * map it through their tables) and the text comes from one function,
+ * describeCertificateProblem(). The chain id is part of every signed statement, so a
+ * certificate from another chain fails as 'certificate-bad-signature'.
+ */
+export type CertificateProblem =
+  /** The signer bitmap is not ceil(n/8) bytes long. */
+  | { readonly code: 'certificate-bitmap-length', readonly have: number, readonly need: number, readonly n: number }
+  /** A bit past the last validator is set. */
+  | { readonly code: 'certificate-signer-out-of-set', readonly index: number, readonly n: number }
+  | { readonly code: 'certificate-quorum-short', readonly have: number, readonly need: number }
+  /** Not one signature per signer. */
+  | { readonly code: 'certificate-signature-count', readonly sigs: number, readonly signers: number }
+  | { readonly code: 'certificate-bad-signature', readonly signer: number }
+  /** A TC without one high-QC round per signature. */
+  | { readonly code: 'certificate-high-qc-round-count', readonly rounds: number, readonly sigs: number }
+  /** A TC signer's high-QC round at or above the round that timed out. */
+  | { readonly code: 'certificate-high-qc-round-not-below', readonly highQcRound: number, readonly round: number }
+
+export type CertificateProblemCode = CertificateProblem['code']
+
+type ProblemDescribers = { readonly [C in CertificateProblemCode]: (p: Extract<CertificateProblem, { readonly code: C }>) => string }
+
+const DESCRIBE_PROBLEM: ProblemDescribers = {
+  'certificate-bitmap-length': (p) => `signer bitmap is malformed for ${p.n} validators: ${p.have} bytes, not ${p.need}`,
+  'certificate-signer-out-of-set': (p) => `signer bitmap is malformed for ${p.n} validators: bit ${p.index} is set`,
+  'certificate-quorum-short': (p) => `${p.have} signers is below the quorum of ${p.need}`,
+  'certificate-signature-count': (p) => `${p.sigs} signatures for ${p.signers} signers`,
+  'certificate-bad-signature': (p) => `signature of validator ${p.signer} does not verify`,
+  'certificate-high-qc-round-count': (p) => `${p.rounds} high-QC rounds for ${p.sigs} signatures`,
+  'certificate-high-qc-round-not-below': (p) => `high-QC round ${p.highQcRound} is not below the timeout round ${p.round}`,
+}
+
+/** The problem as a sentence, with its values (auditor reports, logs, API messages). */
+export function describeCertificateProblem(problem: CertificateProblem): string {
+  const render = DESCRIBE_PROBLEM[problem.code] as (p: CertificateProblem) => string
+  return render(problem)
+}
+
+/** Every certificate problem code, from the exhaustive table (for tests and tables). */
+export const CERTIFICATE_PROBLEM_CODES = Object.keys(DESCRIBE_PROBLEM) as readonly CertificateProblemCode[]
+
+/** The signers a bitmap names for n validators, or what is wrong with it. */
+function bitmapSigners(bitmap: Uint8Array, n: number): number[] | CertificateProblem {
+  const need = Math.ceil(n / 8)
+  if (bitmap.length !== need) return { code: 'certificate-bitmap-length', have: bitmap.length, need, n }
+  const signers = signersOf(bitmap, n)
+  if (signers !== null) return signers
+  // signersOf refuses a right-length bitmap only for a bit at or past n: name the first.
+  let index = n
+  while (index < bitmap.length * 8 && (bitmap[index >> 3]! & (1 << (index & 7))) === 0) index++
+  return { code: 'certificate-signer-out-of-set', index, n }
+}
+
+/**
  * Checks a quorum of signatures over one statement per signer. Returns null when valid,
- * otherwise the reason. `bodyOf(signer, position)` gives the statement that signer signed
+ * otherwise the problem. `messageOf(signer, position)` gives the bytes that signer signed
  * (the same for QCs and CCs; per-signer for TCs).
  */
 export function checkQuorumSignatures(
   set: ValidatorSet,
-  chainId: string,
-  kind: SignedKind,
   sigs: Signatures,
-  bodyOf: (signer: number, position: number) => CborValue,
-): string | null {
-  const signers = signersOf(sigs.signers, set.n)
-  if (signers === null) return `signer bitmap is malformed for ${set.n} validators`
-  if (signers.length < set.quorum) return `${signers.length} signers is below the quorum of ${set.quorum}`
-  if (sigs.sigs.length !== signers.length) return `${sigs.sigs.length} signatures for ${signers.length} signers`
+  messageOf: (signer: number, position: number) => Uint8Array,
+): CertificateProblem | null {
+  const signers = bitmapSigners(sigs.signers, set.n)
+  if (!Array.isArray(signers)) return signers
+  if (signers.length < set.quorum) return { code: 'certificate-quorum-short', have: signers.length, need: set.quorum }
+  if (sigs.sigs.length !== signers.length) return { code: 'certificate-signature-count', sigs: sigs.sigs.length, signers: signers.length }
   for (let p = 0; p < signers.length; p++) {
     const signer = signers[p]!
-    if (!verifyDomain(set.key(signer), kind, chainId, bodyOf(signer, p), sigs.sigs[p]!)) {
-      return `signature of validator ${signer} does not verify`
+    if (!verifySignature(set.key(signer), messageOf(signer, p), sigs.sigs[p]!)) {
+      return { code: 'certificate-bad-signature', signer }
     }
   }
   return null
 }
 
-export function checkQc(set: ValidatorSet, chainId: string, qc: QuorumCertificate): string | null {
-  const body = voteDataToCbor(qc)
-  return checkQuorumSignatures(set, chainId, 'vote', qc, () => body)
+export function checkQc(set: ValidatorSet, chainId: string, qc: QuorumCertificate): CertificateProblem | null {
+  const message = domainMessage('vote', chainId, voteDataToCbor(qc))
+  return checkQuorumSignatures(set, qc, () => message)
 }
 
-export function checkCc(set: ValidatorSet, chainId: string, cc: CommitCertificate): string | null {
-  const body = commitDataToCbor(cc)
-  return checkQuorumSignatures(set, chainId, 'commit', cc, () => body)
+/** A CC's signatures are note signatures over its checkpoint text (docs/formats.md section 7). */
+export function checkCc(set: ValidatorSet, chainId: string, cc: CommitCertificate): CertificateProblem | null {
+  const message = commitNoteMessage(chainId, cc)
+  return checkQuorumSignatures(set, cc, () => message)
 }
 
-export function checkTc(set: ValidatorSet, chainId: string, tc: TimeoutCertificate): string | null {
-  if (tc.highQcRounds.length !== tc.sigs.length) return `${tc.highQcRounds.length} high-QC rounds for ${tc.sigs.length} signatures`
-  for (const r of tc.highQcRounds) if (r >= tc.round) return `high-QC round ${r} is not below the timeout round ${tc.round}`
-  return checkQuorumSignatures(set, chainId, 'timeout', tc, (_signer, p) => timeoutDataToCbor(tc.round, tc.highQcRounds[p]!))
+export function checkTc(set: ValidatorSet, chainId: string, tc: TimeoutCertificate): CertificateProblem | null {
+  if (tc.highQcRounds.length !== tc.sigs.length) return { code: 'certificate-high-qc-round-count', rounds: tc.highQcRounds.length, sigs: tc.sigs.length }
+  for (const r of tc.highQcRounds) if (r >= tc.round) return { code: 'certificate-high-qc-round-not-below', highQcRound: r, round: tc.round }
+  return checkQuorumSignatures(set, tc, (_signer, p) => domainMessage('timeout', chainId, timeoutDataToCbor(tc.round, tc.highQcRounds[p]!)))
 }
 
 /** The highest QC round among a TC's signers: the QC a proposal after this TC must extend at least. */

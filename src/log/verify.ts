@@ -5,7 +5,7 @@ import { bytesEqual } from '../codec/cbor.ts'
 import { toHex } from '../crypto/hash.ts'
 import { blockHash, genesisBlock, genesisQc, isGenesisQc, type Block, type BlockHeader } from './block.ts'
 import { checkBlockAfterParent, type JudgedEntry } from './block-rule.ts'
-import { checkCc, checkQc, type CommitCertificate, type QuorumCertificate } from './certificates.ts'
+import { checkCc, checkQc, describeCertificateProblem, type CommitCertificate, type QuorumCertificate } from './certificates.ts'
 import { encodeEntry, entryLeaf, verifyEntrySignature, type Entry } from './entry.ts'
 import { genesisHash, policyAllows, validatorSetOf, type Genesis } from './genesis.ts'
 import { MerkleAccumulator, verifyInclusion, type MerkleAccumulatorState } from './merkle.ts'
@@ -59,7 +59,7 @@ export function verifyReceipt(receipt: Receipt, genesis: Genesis, set: Validator
     return fail('bad-inclusion-proof', `the inclusion proof of leaf ${receipt.index} does not lead to the checkpoint's log root`)
   }
   const quorum = checkCc(set, genesis.chainId, checkpoint)
-  if (quorum !== null) return fail('bad-commit-certificate', `commit certificate at height ${checkpoint.height}: ${quorum}`)
+  if (quorum !== null) return fail('bad-commit-certificate', `commit certificate at height ${checkpoint.height}: ${describeCertificateProblem(quorum)}`)
   return OK
 }
 
@@ -192,7 +192,7 @@ export class ChainVerifier {
           return isGenesisQc(qc, this.#genesisQc) ? null : 'the QC of block 1 must be exactly the genesis QC (round 0, height 0, signers ceil(n/8) zero bytes, no signatures)'
         }
         const problem = checkQc(this.#set, chainId, qc)
-        return problem === null ? null : `QC for height ${height - 1}: ${problem}`
+        return problem === null ? null : `QC for height ${height - 1}: ${describeCertificateProblem(problem)}`
       },
       entryBytes: (entry) => encodeEntry(entry).length,
       judgeEntry: (entry, position) => {
@@ -230,7 +230,7 @@ export class ChainVerifier {
       if (cc.height !== height || !bytesEqual(cc.block, hash)) return fail('cc-mismatch', 'the commit certificate is for another block', at)
       if (cc.logSize !== h.logSize || !bytesEqual(cc.logRoot, h.logRoot)) return fail('cc-mismatch', 'the commit certificate signs another log size or root', at)
       const problem = checkCc(this.#set, chainId, cc)
-      if (problem !== null) return fail('bad-commit-certificate', problem, at)
+      if (problem !== null) return fail('bad-commit-certificate', describeCertificateProblem(problem), at)
       this.#certifiedHeight = height
     }
     this.#accumulator = accumulator

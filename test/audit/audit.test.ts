@@ -129,3 +129,28 @@ describe('synod audit and verify-receipt commands', () => {
     expect(noSource.stderr).toContain('synod audit needs --node URL or --export FILE')
   })
 })
+
+describe('audit with a pool closed after a failure', () => {
+  // Regression: a failure found while later blocks were still on the workers left their
+  // promises unobserved; closing the pool rejected them ("a signature worker exited with
+  // code 1") and the process died of an unhandled rejection after printing its report.
+  it('failed audit with blocks in flight does not crash when its pool closes', async () => {
+    const long = new ChainBuilder(net)
+    for (let b = 0; b < 40; b++) long.add([agents[b % 3]!.entry(net.genesis.chainId, 'audit/ns', { b })], true)
+    const broken = long.items.map((it, i) => (i === 0 ? { ...it, block: { ...it.block, entries: [] } } : it))
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const ownPool = new SignaturePool(1)
+      const report = await runAudit(chunked(exportBytes(net.genesis, broken)), { genesis: net.genesis, pool: ownPool })
+      expect(report.failure).toMatchObject({ code: 'entry-count', height: 1 })
+      await ownPool.close()
+      // Unhandled rejections are reported after the microtask queue drains.
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
+})

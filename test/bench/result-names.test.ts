@@ -15,6 +15,7 @@ describe('benchmark result names', () => {
     expect(runName(at, false, 'mine')).toBe('2026-11-22T0427Z-full-mine')
     expect(() => runName(at, true, 'Latest Run')).toThrow(/--tag must be/)
     expect(runOf('2026-11-22T0427Z-quick-final-cluster-256B-latency.svg')).toEqual({ name: '2026-11-22T0427Z-quick-final', kind: 'quick' })
+    expect(runOf('2026-11-22T0427Z-quick-final-cluster-n7-256B-throughput.svg')).toEqual({ name: '2026-11-22T0427Z-quick-final', kind: 'quick' })
     expect(runOf('2026-11-22-rss-1m.json')).toBeNull()
     expect(runOf('latest-quick.json')).toBeNull()
   })

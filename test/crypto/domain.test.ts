@@ -43,9 +43,9 @@ describe('domain separation', () => {
   it('a signature for one chain id never verifies on another', () => {
     const chains = ['chain-a', 'chain-b', 'chain-a ', 'Chain-a', 'chain-', '', 'chain-aa']
     for (const signedOn of chains) {
-      const signature = signDomain(seed, 'commit', signedOn, body)
+      const signature = signDomain(seed, 'vote', signedOn, body)
       for (const checkedOn of chains) {
-        expect(verifyDomain(publicKey, 'commit', checkedOn, body, signature), `${signedOn} on ${checkedOn}`).toBe(signedOn === checkedOn)
+        expect(verifyDomain(publicKey, 'vote', checkedOn, body, signature), `${signedOn} on ${checkedOn}`).toBe(signedOn === checkedOn)
       }
     }
   })

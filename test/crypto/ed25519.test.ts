@@ -1,12 +1,13 @@
-// The two Ed25519 implementations (Node's OpenSSL and @noble) must accept exactly the same
-// signatures under Synod's one rule (src/crypto/ed25519.ts), or validators would disagree on
-// a block. These tests pin the rule with public vectors and cross-check it at random.
+// The Ed25519 implementations (Node's OpenSSL, @noble, and libsodium's verify where
+// sodium-native loads) must accept exactly the same signatures under Synod's one rule
+// (src/crypto/ed25519.ts), or validators would disagree on a block. These tests pin the rule
+// with public vectors and cross-check the implementations at random.
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { ed25519, ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js'
 import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js'
 import { sha512 } from '@noble/hashes/sha2.js'
-import { nodeCrypto } from '../../src/crypto/impl-node.ts'
+import { nodeCrypto, sodiumCrypto } from '../../src/crypto/impl-node.ts'
 import { nobleCrypto } from '../../src/crypto/impl-noble.ts'
 import type { CryptoImpl } from '../../src/crypto/impl.ts'
 import {
@@ -20,7 +21,8 @@ const FC_SEED = Number(process.env.FC_SEED ?? 0x5e_70_d2)
 console.info(`[ed25519.test] fast-check seed ${FC_SEED} (replay with FC_SEED=${FC_SEED})`)
 const fcParams = (numRuns: number) => ({ seed: FC_SEED, numRuns })
 
-const impls: readonly CryptoImpl[] = [nodeCrypto, nobleCrypto]
+// sodium-native is an optional dependency: where it is installed it must load (sodium.test.ts).
+const impls: readonly CryptoImpl[] = sodiumCrypto === null ? [nodeCrypto, nobleCrypto] : [nodeCrypto, nobleCrypto, sodiumCrypto]
 const Point = ed25519.Point
 const L = Point.Fn.ORDER
 
@@ -34,11 +36,12 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return out
 }
 
-/** Both implementations' verdicts under Synod's rule; the test fails if they differ. */
-function bothVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+/** Every implementation's verdict under Synod's rule; the test fails if they differ. */
+function allVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   const viaNode = verifyWith(nodeCrypto, publicKey, message, signature)
-  const viaNoble = verifyWith(nobleCrypto, publicKey, message, signature)
-  expect(viaNode, `node and noble disagree on pk=${toHex(publicKey)} sig=${toHex(signature)}`).toBe(viaNoble)
+  for (const impl of impls) {
+    expect(verifyWith(impl, publicKey, message, signature), `node and ${impl.name} disagree on pk=${toHex(publicKey)} sig=${toHex(signature)}`).toBe(viaNode)
+  }
   return viaNode
 }
 
@@ -186,9 +189,7 @@ describe('"Taming the many EdDSAs" edge cases (ed25519-speccheck)', () => {
   SPECCHECK_CASES.forEach((c, i) => {
     it(`case ${i}: ${c.why} -> ${c.synod ? 'accept' : 'reject'}`, () => {
       const [pk, msg, sig] = [fromHex(c.pk), fromHex(c.msg), fromHex(c.sig)]
-      expect(verifyWith(nodeCrypto, pk, msg, sig)).toBe(verifyWith(nobleCrypto, pk, msg, sig))
-      expect(verifyWith(nodeCrypto, pk, msg, sig)).toBe(c.synod)
-      expect(verifyWith(nobleCrypto, pk, msg, sig)).toBe(c.synod)
+      for (const impl of impls) expect(verifyWith(impl, pk, msg, sig), impl.name).toBe(c.synod)
       expect(verifySignature(pk, msg, sig)).toBe(c.synod)
     })
   })
@@ -198,9 +199,14 @@ describe('"Taming the many EdDSAs" edge cases (ed25519-speccheck)', () => {
     // 1-3 stand between them and acceptance (OpenSSL's own verdicts are logged).
     const raw = SPECCHECK_CASES.map((c) => {
       const [pk, msg, sig] = [fromHex(c.pk), fromHex(c.msg), fromHex(c.sig)]
-      return { node: tryVerify(() => nodeCrypto.verifyEquation(pk, msg, sig)), noble: tryVerify(() => nobleCrypto.verifyEquation(pk, msg, sig)) }
+      return {
+        node: tryVerify(() => nodeCrypto.verifyEquation(pk, msg, sig)),
+        noble: tryVerify(() => nobleCrypto.verifyEquation(pk, msg, sig)),
+        sodium: sodiumCrypto === null ? 'absent' : tryVerify(() => sodiumCrypto!.verifyEquation(pk, msg, sig)),
+      }
     })
-    console.info('[ed25519.test] raw equations without prechecks: ' + raw.map((r, i) => `${i}:${r.node ? 'V' : 'X'}${r.noble ? 'V' : 'X'}`).join(' ') + ' (node,noble)')
+    const mark = (v: boolean | string) => (v === true ? 'V' : v === false ? 'X' : '?')
+    console.info('[ed25519.test] raw equations without prechecks: ' + raw.map((r, i) => `${i}:${mark(r.node)}${mark(r.noble)}${mark(r.sodium)}`).join(' ') + ' (node,noble,sodium)')
     for (const i of [0, 1, 2]) {
       expect(raw[i]!.noble).toBe(true)
       const c = SPECCHECK_CASES[i]!
@@ -288,30 +294,30 @@ describe('small-order points and canonical encodings', () => {
     for (const s of [L, L + 1n, 2n * L, (1n << 256n) - 1n, 1n << 253n]) expect(isCanonicalScalar(numberToBytesLE(s, 32))).toBe(false)
   })
 
-  it('a valid signature with a small-order or non-canonical R or A is rejected by both', () => {
+  it('a valid signature with a small-order or non-canonical R or A is rejected by all', () => {
     const seed = new Uint8Array(32).fill(9)
     const message = new TextEncoder().encode('blocklist')
     const publicKey = nobleCrypto.publicKeyFromSeed(seed)
     const signature = nobleCrypto.sign(seed, message)
-    expect(bothVerify(publicKey, message, signature)).toBe(true)
+    expect(allVerify(publicKey, message, signature)).toBe(true)
     const nonCanonical = [P, P + 1n, P + 2n, (1n << 255n) - 1n].flatMap((y) => [encodePoint(y, 0), encodePoint(y, 1)])
     for (const bad of [...SMALL_ORDER_ENCODINGS, ...nonCanonical]) {
       const withR = signature.slice()
       withR.set(bad, 0)
-      expect(bothVerify(publicKey, message, withR)).toBe(false)
-      expect(bothVerify(bad, message, signature)).toBe(false)
+      expect(allVerify(publicKey, message, withR)).toBe(false)
+      expect(allVerify(bad, message, signature)).toBe(false)
     }
   })
 
-  it('S + L (the classic malleated signature) is rejected by both', () => {
+  it('S + L (the classic malleated signature) is rejected by all', () => {
     const seed = new Uint8Array(32).fill(11)
     const message = new TextEncoder().encode('malleable?')
     const signature = nodeCrypto.sign(seed, message)
     const publicKey = nodeCrypto.publicKeyFromSeed(seed)
     const s = bytesToNumberLE(signature.subarray(32))
     const malleated = concat(signature.subarray(0, 32), numberToBytesLE(s + L, 32))
-    expect(bothVerify(publicKey, message, signature)).toBe(true)
-    expect(bothVerify(publicKey, message, malleated)).toBe(false)
+    expect(allVerify(publicKey, message, signature)).toBe(true)
+    expect(allVerify(publicKey, message, malleated)).toBe(false)
   })
 })
 
@@ -321,15 +327,15 @@ describe('small-order points and canonical encodings', () => {
 const seedArb = fc.uint8Array({ minLength: 32, maxLength: 32 })
 const messageArb = fc.uint8Array({ maxLength: 300 })
 
-describe('node and noble agree at random', () => {
-  it('same public keys and signatures, and both accept them', () => {
+describe('node, noble and sodium agree at random', () => {
+  it('same public keys and signatures, and all accept them', () => {
     fc.assert(
       fc.property(seedArb, messageArb, (seed, message) => {
         const publicKey = nodeCrypto.publicKeyFromSeed(seed)
         expect(toHex(nobleCrypto.publicKeyFromSeed(seed))).toBe(toHex(publicKey))
         const signature = nodeCrypto.sign(seed, message)
         expect(toHex(nobleCrypto.sign(seed, message))).toBe(toHex(signature))
-        expect(bothVerify(publicKey, message, signature)).toBe(true)
+        expect(allVerify(publicKey, message, signature)).toBe(true)
       }),
       fcParams(100),
     )
@@ -346,7 +352,7 @@ describe('node and noble agree at random', () => {
           // Random S is >= L 15 times in 16; clearing the top nibble sends the input on to
           // the equation, where the implementations differ in code.
           if (forceCanonicalS) signature[63]! &= 0x0f
-          expect(bothVerify(publicKey, message, signature)).toBe(false)
+          expect(allVerify(publicKey, message, signature)).toBe(false)
         },
       ),
       fcParams(300),
@@ -359,13 +365,13 @@ describe('node and noble agree at random', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 64, maxLength: 64 }), messageArb, (signature, message) => {
         signature[63]! &= 0x0f
-        expect(bothVerify(publicKey, message, signature)).toBe(false)
+        expect(allVerify(publicKey, message, signature)).toBe(false)
       }),
       fcParams(200),
     )
   })
 
-  it('flipping any single bit of a valid signature, key or message makes both reject', () => {
+  it('flipping any single bit of a valid signature, key or message makes all reject', () => {
     fc.assert(
       fc.property(
         seedArb,
@@ -379,14 +385,14 @@ describe('node and noble agree at random', () => {
           const bytes = parts[target]
           const bit = bitChoice % (bytes.length * 8)
           bytes[bit >> 3]! ^= 1 << (bit & 7)
-          expect(bothVerify(parts.publicKey, parts.message, parts.signature)).toBe(false)
+          expect(allVerify(parts.publicKey, parts.message, parts.signature)).toBe(false)
         },
       ),
       fcParams(200),
     )
   })
 
-  it('crafted mixed-order keys and nonces: both follow the cofactorless equation exactly', () => {
+  it('crafted mixed-order keys and nonces: all follow the cofactorless equation exactly', () => {
     // A = aB + T_A and R = rB + T_R with T_A, T_R from the 8-torsion; S = r + k a. Then
     // [S]B - [k]A = R exactly when T_R + [k]T_A = 0, so the cofactorless verdict is known
     // independently of either implementation. The cofactored (ZIP-215) one is always true.
@@ -409,7 +415,7 @@ describe('node and noble agree at random', () => {
           let kTA = Point.ZERO
           for (let i = 0n; i < k % 8n; i++) kTA = kTA.add(torsion[ta]!)
           const expected = torsion[tr]!.add(kTA).is0()
-          expect(bothVerify(aBytes, message, signature)).toBe(expected)
+          expect(allVerify(aBytes, message, signature)).toBe(expected)
           expect(ed25519.verify(signature, message, aBytes, { zip215: true })).toBe(true)
           if (expected) accepted++
           else rejected++
@@ -417,7 +423,7 @@ describe('node and noble agree at random', () => {
       ),
       fcParams(150),
     )
-    console.info(`[ed25519.test] mixed-order constructions: ${accepted} accepted, ${rejected} rejected by both; noble's ZIP-215 verify accepted all ${accepted + rejected}`)
+    console.info(`[ed25519.test] mixed-order constructions: ${accepted} accepted, ${rejected} rejected by all; noble's ZIP-215 verify accepted all ${accepted + rejected}`)
     expect(accepted).toBeGreaterThan(0)
     expect(rejected).toBeGreaterThan(0)
   })
@@ -441,8 +447,9 @@ describe('malformed inputs return false and never throw', () => {
 
   const verifiers: [string, (pk: unknown, msg: unknown, sig: unknown) => boolean][] = [
     ['verifySignature', (pk, msg, sig) => verifySignature(pk as Uint8Array, msg as Uint8Array, sig as Uint8Array)],
-    ['verifyWith(node)', (pk, msg, sig) => verifyWith(nodeCrypto, pk as Uint8Array, msg as Uint8Array, sig as Uint8Array)],
-    ['verifyWith(noble)', (pk, msg, sig) => verifyWith(nobleCrypto, pk as Uint8Array, msg as Uint8Array, sig as Uint8Array)],
+    ...impls.map((impl): [string, (pk: unknown, msg: unknown, sig: unknown) => boolean] => [
+      `verifyWith(${impl.name})`, (pk, msg, sig) => verifyWith(impl, pk as Uint8Array, msg as Uint8Array, sig as Uint8Array),
+    ]),
   ]
 
   it('the well-formed triple verifies, also as Buffers and as subarrays of larger buffers', () => {
@@ -485,7 +492,7 @@ describe('malformed inputs return false and never throw', () => {
   })
 
   it('signing still rejects a seed of the wrong length', () => {
-    expect(cryptoImplName).toBe('node')
+    expect(cryptoImplName).toBe(sodiumCrypto === null ? 'node' : 'sodium')
     expect(() => signMessage(new Uint8Array(31), message)).toThrow(RangeError)
     expect(() => publicKeyFromSeed(new Uint8Array(33))).toThrow(RangeError)
   })

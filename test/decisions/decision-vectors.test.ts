@@ -1,4 +1,4 @@
-// The decisions vectors of docs/test-vectors.json (docs/formats.md section 11) read back
+// The decisions vectors of docs/test-vectors.json (docs/formats.md section 12) read back
 // from the file, as another implementation would: payloads classified, the log's
 // decision states recomputed, and each proof verified against the vectors' genesis.
 import { readFileSync } from 'node:fs'

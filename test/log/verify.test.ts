@@ -3,6 +3,7 @@ import { encodeEntry, entryId, type Entry } from '../../src/log/entry.ts'
 import { inclusionProof, leafHash } from '../../src/log/merkle.ts'
 import type { Receipt } from '../../src/log/receipt.ts'
 import { receiptFromJson, receiptToJson } from '../../src/log/receipt.ts'
+import { signersOf } from '../../src/log/signer-bitmap.ts'
 import { ChainVerifier, verifyChain, verifyReceipt, type ChainItem } from '../../src/log/verify.ts'
 import { ChainBuilder, signCc, TestAgent, testNet } from '../support/chain-builder.ts'
 
@@ -129,7 +130,13 @@ describe('verifyReceipt', () => {
     const root = Uint8Array.from(r.checkpoint.logRoot); root[3]! ^= 0x10
     expect(verifyReceipt({ ...r, checkpoint: { ...r.checkpoint, logRoot: root } }, net.genesis)).toMatchObject({ ok: false })
     const other = testNet(4, 'test-chain-2')
-    expect(verifyReceipt(r, { ...other.genesis, chainId: 'test-chain' })).toMatchObject({ ok: false, code: 'bad-commit-certificate' })
+    // The auditor's code, with the message of the certificate's typed problem.
+    const firstSigner = signersOf(r.checkpoint.signers, 4)![0]
+    expect(verifyReceipt(r, { ...other.genesis, chainId: 'test-chain' })).toMatchObject({
+      ok: false,
+      code: 'bad-commit-certificate',
+      reason: `commit certificate at height ${r.checkpoint.height}: signature of validator ${firstSigner} does not verify`,
+    })
     expect(verifyReceipt(r, { ...net.genesis, chainId: 'other-chain' })).toMatchObject({ ok: false, code: 'bad-entry-signature' })
   })
 })

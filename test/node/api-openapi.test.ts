@@ -19,7 +19,9 @@ const RUNTIME_ROUTES = ['GET /v1/head', 'GET /v1/blocks/:height']
 
 /** Every route fastify serves, "METHOD /url", from its route tree (printRoutes). */
 function servedRoutes(h: Harness): string[] {
-  const tree = h.server.app.printRoutes({ commonPrefix: false })
+  // The prefix tree: with commonPrefix false, find-my-way prints a wildcard route
+  // (/tile/*) as a bare "*", losing its static prefix.
+  const tree = h.server.app.printRoutes()
   const stack: string[] = []
   const out: string[] = []
   for (const line of tree.split('\n')) {

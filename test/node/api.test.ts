@@ -115,6 +115,8 @@ describe('POST /v1/entries', () => {
       ['bad namespace', () => postJson(url, { ...good, namespace: 'Team//X' }), 400, 'malformed-entry'],
       ['too many refs', () => postJson(url, { ...good, refs: Array(17).fill('00'.repeat(32)) }), 400, 'malformed-entry'],
       ['__proto__ key', () => postJson(url, `{"__proto__": {"x": 1}, "agent": "${good.agent as string}"}`), 400, 'malformed-json'],
+      // Told by fastify's error code (FST_ERR_CTP_INVALID_JSON_BODY), not by the words of its message.
+      ['constructor.prototype key', () => postJson(url, `{"constructor": {"prototype": {"x": 1}}, "agent": "${good.agent as string}"}`), 400, 'malformed-json'],
       ['lone surrogate', () => postJson(url, JSON.stringify({ ...good, payload: '"\ud800"' })), 400, 'malformed-entry'],
       ['deep nesting', () => postJson(url, '['.repeat(5000) + ']'.repeat(5000)), 400, 'malformed-entry'],
       ['wrong content type', () => request(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(good) }), 415, 'unsupported-media-type'],

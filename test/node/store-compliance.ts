@@ -4,7 +4,8 @@ import { bytesEqual } from '../../src/codec/cbor.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import { blockHash, genesisBlock, type Block } from '../../src/log/block.ts'
 import { entryId, encodeEntry } from '../../src/log/entry.ts'
-import { MerkleAccumulator, consistencyProof, inclusionProof, leafHash, verifyConsistency, verifyInclusion } from '../../src/log/merkle.ts'
+import { MerkleAccumulator, consistencyProof, inclusionProof, leafHash, merkleRoot, verifyConsistency, verifyInclusion } from '../../src/log/merkle.ts'
+import { rootFromTiles } from '../../src/log/tiles.ts'
 import type { Store } from '../../node/store/store.ts'
 import { ChainBuilder, TestAgent, testNet, type TestNet } from '../support/chain-builder.ts'
 
@@ -137,6 +138,26 @@ export function storeComplianceSuite(name: string, fixture: StoreFixture): void 
       const c = await store.consistencyProof(10, 30)
       const root10 = (await store.blockAt(2))!.header.logRoot
       expect(verifyConsistency(10, 30, root10, store.head.logRoot, c)).toBe(true)
+      await store.close()
+    })
+
+    it('serves the tiles and entry bundles of the committed tree, which fold to the certified root', async () => {
+      const store = await fixture.create()
+      await store.open(net.genesis)
+      const { chain } = buildChain(net, 6, 50) // 300 entries: a full level-0 tile and a partial one
+      await store.commit(commitOf(chain, 0, 6))
+      const cc = chain.items[5]!.cc!
+      const entries = chain.items.flatMap((i) => i.block.entries.map((e) => encodeEntry(e)))
+      expect((await store.entryEncodings(250, 50)).map(toHex)).toEqual(entries.slice(250).map(toHex))
+      const leaves = entries.map(leafHash)
+      expect((await store.subtreeHashes(8, 0, 1)).map(toHex)).toEqual([toHex(merkleRoot(leaves.slice(0, 256)))])
+      const read = async (level: number, index: number, width: number) => store.subtreeHashes(8 * level, index * 256, width)
+      const tiles = new Map<string, Uint8Array[]>()
+      for (const [level, index, width] of [[0, 0, 256], [0, 1, 44], [1, 0, 1]] as const) tiles.set(`${level}/${index}`, await read(level, index, width))
+      expect(toHex(rootFromTiles(300, (level, index) => tiles.get(`${level}/${index}`)!)!)).toBe(toHex(cc.logRoot))
+      await expect(store.subtreeHashes(0, 299, 2)).rejects.toMatchObject({ code: 'out-of-range' })
+      await expect(store.subtreeHashes(8, 1, 1)).rejects.toMatchObject({ code: 'out-of-range' })
+      await expect(store.entryEncodings(300, 1)).rejects.toMatchObject({ code: 'out-of-range' })
       await store.close()
     })
 

@@ -115,6 +115,21 @@ describe('commit with honest and lying nodes', () => {
     expect(d.seq).toBeGreaterThan(10 ** 15 * 8)
   })
 
+  // Regression: commit() signed every decision twice (once with seq 1 for its form checks).
+  it('signs a decision once per commit', async () => {
+    const identity = AgentIdentity.fromSeed(new Uint8Array(32).fill(11))
+    let signed = 0
+    const sign = identity.sign.bind(identity)
+    identity.sign = (body, chainId) => { signed += 1; return sign(body, chainId) }
+    const c = client(cluster.urls.slice(0, 2), { identity })
+    const d = await c.commit('acme/plans', { once: true })
+    expect(verifyReceipt(d.receipt, cluster.net.genesis).ok).toBe(true)
+    expect(signed).toBe(1)
+    // The form checks still run before anything is sent, without signing.
+    await expect(c.commit('Bad Namespace', { once: false })).rejects.toThrow(/namespace/)
+    expect(signed).toBe(1)
+  })
+
   it('refuses locally what cannot be valid', async () => {
     const c = client(cluster.urls.slice(0, 1))
     await expect(c.commit('Bad Namespace', {})).rejects.toMatchObject({ name: 'InvalidEntryError' })

@@ -1,4 +1,4 @@
-// SynodDecisions (sdk/decisions.ts) against real API servers over one in-memory ledger
+// SynodDecisions (sdk/approvals.ts) against real API servers over one in-memory ledger
 // (test/support-sdk/cluster.ts): propose, approve and reject through commit(), and
 // awaitDecision resolving with a proof it verified, with a node that forges receipts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

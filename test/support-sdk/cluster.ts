@@ -8,8 +8,9 @@ import type { CorsOrigins } from '../../node/api/cors.ts'
 import type { EntryLookup, LogPage, LogQuery, LogRecord, NodeBackend, NodeHealth, SubmitResult, SubscribeOptions } from '../../node/api/backend.ts'
 import { TestMemoryBackend } from '../support/memory-backend.ts'
 import { NodeMetrics } from '../../node/metrics/metrics.ts'
-import { signDomain } from '../../src/crypto/domain.ts'
-import { commitDataToCbor, type CommitCertificate } from '../../src/log/certificates.ts'
+import { signMessage } from '../../src/crypto/ed25519.ts'
+import type { CommitCertificate } from '../../src/log/certificates.ts'
+import { commitNoteMessage } from '../../src/log/checkpoint-note.ts'
 import { entryId, type Entry, type Hash } from '../../src/log/entry.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import { PolicyDeniedError } from '../../node/api/errors.ts'
@@ -144,9 +145,9 @@ function tamper(record: LogRecord): LogRecord {
 /** A CC over the same statement, signed by a quorum of keys that are not validators. */
 function signForeignCc(cc: CommitCertificate, net: TestNet): CommitCertificate {
   const n = net.validatorSeeds.length
-  const body = commitDataToCbor(cc)
+  const message = commitNoteMessage(net.genesis.chainId, cc)
   const who = cc.sigs.map((_, i) => i)
-  return { ...cc, signers: bitmapOf(who, n), sigs: who.map((i) => signDomain(seedOf(`impostor/${i}`), 'commit', net.genesis.chainId, body)) }
+  return { ...cc, signers: bitmapOf(who, n), sigs: who.map((i) => signMessage(seedOf(`impostor/${i}`), message)) }
 }
 
 export interface ClusterNode {

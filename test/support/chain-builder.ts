@@ -2,10 +2,11 @@
 // QCs and commit certificates are signed directly. For verification tests, tampering
 // tests and the published test vectors.
 import { signDomain } from '../../src/crypto/domain.ts'
-import { publicKeyFromSeed } from '../../src/crypto/ed25519.ts'
+import { publicKeyFromSeed, signMessage } from '../../src/crypto/ed25519.ts'
 import { sha256 } from '../../src/crypto/hash.ts'
 import { blockHash, entriesRootOf, genesisBlock, genesisQc, type Block, type BlockHeader } from '../../src/log/block.ts'
-import { commitDataToCbor, voteDataToCbor, type CommitCertificate, type QuorumCertificate } from '../../src/log/certificates.ts'
+import { commitNoteMessage } from '../../src/log/checkpoint-note.ts'
+import { voteDataToCbor, type CommitCertificate, type QuorumCertificate } from '../../src/log/certificates.ts'
 import { encodeEntry, signEntry, type Entry } from '../../src/log/entry.ts'
 import { DEFAULT_PARAMS, type Genesis } from '../../src/log/genesis.ts'
 import { leafHash, MerkleAccumulator } from '../../src/log/merkle.ts'
@@ -71,7 +72,7 @@ export function signCc(net: TestNet, header: BlockHeader, count = quorumSize(net
   const n = net.validatorSeeds.length
   const data = { height: header.height, block: blockHash(header), logSize: header.logSize, logRoot: header.logRoot }
   const who = signers(n, count)
-  return { ...data, signers: bitmapOf(who, n), sigs: who.map((i) => signDomain(net.validatorSeeds[i]!, 'commit', net.genesis.chainId, commitDataToCbor(data))) }
+  return { ...data, signers: bitmapOf(who, n), sigs: who.map((i) => signMessage(net.validatorSeeds[i]!, commitNoteMessage(net.genesis.chainId, data))) }
 }
 
 /** Appends blocks to a chain, each at the next round, with a QC for its parent. */

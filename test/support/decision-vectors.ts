@@ -1,4 +1,4 @@
-// The decisions part of docs/test-vectors.json (docs/formats.md section 11): payloads to
+// The decisions part of docs/test-vectors.json (docs/formats.md section 12): payloads to
 // classify, a committed log with the state of each decision and the votes the rules
 // ignore, and approval proofs to accept or refuse with their failure code. Built on the
 // vectors' own genesis (testNet(4, 'vectors')), from fixed seeds.
@@ -13,7 +13,7 @@ import { decisionChainWithOutcomes, validProof } from './decision-chain.ts'
 const KEY = 'a'.repeat(64)
 const OTHER = 'b'.repeat(64)
 
-/** Payload texts and what section 11 reads them as: decision, vote, none or malformed. */
+/** Payload texts and what section 12 reads them as: decision, vote, none or malformed. */
 const PAYLOADS: readonly { name: string, payload: string, refs: number, expect: string }[] = [
   { name: 'a decision', payload: `{"synod":"decision","approvers":["${KEY}","${OTHER}"],"threshold":1,"deadline":7,"subject":{"x":1}}`, refs: 0, expect: 'decision' },
   { name: 'whitespace and member order do not matter', payload: ` { "deadline" : 7 , "threshold":2, "approvers":["${KEY}","${OTHER}"], "synod":"decision" } `, refs: 0, expect: 'decision' },
@@ -40,7 +40,7 @@ function entryJson(e: Entry) {
   return toJson(entryToCbor(e))
 }
 
-/** A proof and the verdict section 11 gives it (checked here, so that the vectors
+/** A proof and the verdict section 12 gives it (checked here, so that the vectors
  * never record what the code happens to answer). */
 function proofCase(name: string, proof: ApprovalProof, genesis: Parameters<typeof verifyApprovalProof>[1], expect: { ok: true } | { code: string, approval?: number }) {
   const v = verifyApprovalProof(proof, genesis)
@@ -59,7 +59,7 @@ export function buildDecisionVectors() {
   ledger.advanceTo(logHeight)
   const good = validProof(c)
   return {
-    description: 'docs/formats.md section 11. payloads: how each payload (with that many refs) reads. log: committed entries with their block heights, the log at height logHeight; states: each decision\'s state and counted votes; ignored: the votes the rules ignore, with the code. proofs: approval proofs against the vectors\' genesis, with the verdict.',
+    description: 'docs/formats.md section 12. payloads: how each payload (with that many refs) reads. log: committed entries with their block heights, the log at height logHeight; states: each decision\'s state and counted votes; ignored: the votes the rules ignore, with the code. proofs: approval proofs against the vectors\' genesis, with the verdict.',
     payloads: PAYLOADS.map((p) => {
       const read = readDecisionPayload({ payload: p.payload, refs: Array.from({ length: p.refs }, () => new Uint8Array(32)) })
       const got = read.type === 'vote' ? `vote:${read.vote.kind}` : read.type

@@ -4,19 +4,21 @@
 // root, log root and a QC for its parent signed by a quorum of the given validator
 // seeds) and, by default, a real commit certificate. So the proofs, receipts and
 // exports it serves verify like a real node's.
-import type { CborValue } from '../../src/codec/cbor.ts'
-import { signDomain } from '../../src/crypto/domain.ts'
+import { domainMessage } from '../../src/crypto/domain.ts'
+import { signMessage } from '../../src/crypto/ed25519.ts'
+import { commitNoteMessage } from '../../src/log/checkpoint-note.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import { blockHash, entriesRootOf, genesisBlock, genesisQc, type Block, type BlockHeader } from '../../src/log/block.ts'
-import { commitDataToCbor, voteDataToCbor, type CommitCertificate, type QuorumCertificate } from '../../src/log/certificates.ts'
-import { entryId, entryLeaf, verifyEntrySignature, type Entry, type Hash } from '../../src/log/entry.ts'
+import { voteDataToCbor, type CommitCertificate, type QuorumCertificate } from '../../src/log/certificates.ts'
+import { encodeEntry, entryId, entryLeaf, verifyEntrySignature, type Entry, type Hash } from '../../src/log/entry.ts'
 import { EXPORT_FORMAT, type ExportHeader } from '../../src/log/export.ts'
 import { genesisHash, policyAllows, validatorSetOf, type Genesis } from '../../src/log/genesis.ts'
-import { consistencyProof, inclusionProof, MerkleAccumulator } from '../../src/log/merkle.ts'
+import { consistencyProof, inclusionProof, MerkleAccumulator, merkleRoot } from '../../src/log/merkle.ts'
+import type { NoteVerifier } from '../../src/log/note.ts'
 import type { Receipt } from '../../src/log/receipt.ts'
 import { bitmapOf } from '../../src/log/signer-bitmap.ts'
 import type { ValidatorSet } from '../../src/log/validator-set.ts'
-import type { BlockExport, EntryLookup, LogPage, LogQuery, LogRecord, NodeBackend, NodeHealth, SubmitResult, SubscribeOptions } from '../../node/api/backend.ts'
+import type { BlockExport, EntryLookup, LogPage, LogQuery, LogRecord, NodeBackend, NodeHealth, SubmitResult, SubscribeOptions, TransparencySource } from '../../node/api/backend.ts'
 import {
   AgentBacklogFullError,
   InvalidCursorError,
@@ -82,6 +84,29 @@ export class TestMemoryBackend implements NodeBackend {
     const block = genesisBlock(options.genesis)
     this.#blocks.push({ block, hash: blockHash(block.header), cc: null })
   }
+
+  /** Witness keys whose cosignatures the C2SP routes keep (set by a test). */
+  witnessKeys: NoteVerifier[] = []
+
+  /** The C2SP routes' reads, from the in-memory log: subtree roots are folded from the
+   * leaf hashes, as a node's Merkle index stores them. */
+  readonly transparency: TransparencySource = ((self: TestMemoryBackend): TransparencySource => ({
+    get genesis() {
+      return self.genesis
+    },
+    get witnesses() {
+      return self.witnessKeys
+    },
+    subtreeHashes: async (treeLevel, fromK, count) => {
+      const span = 2 ** treeLevel
+      if ((fromK + count) * span > self.#leaves.length) throw new RangeUnavailableError(`subtrees past the log size ${self.#leaves.length}`)
+      return Array.from({ length: count }, (_, i) => merkleRoot(self.#leaves.slice((fromK + i) * span, (fromK + i + 1) * span)))
+    },
+    entryEncodings: async (fromIndex, count) => {
+      if (fromIndex + count > self.#log.length) throw new RangeUnavailableError(`entries past the log size ${self.#log.length}`)
+      return self.#log.slice(fromIndex, fromIndex + count).map((r) => encodeEntry(r.entry))
+    },
+  }))(this)
 
   // --- test controls ---
 
@@ -183,22 +208,22 @@ export class TestMemoryBackend implements NodeBackend {
   certify(): CommitCertificate {
     const stored = this.#blocks[this.#blocks.length - 1]!
     const h = stored.block.header
-    const body = commitDataToCbor({ height: h.height, block: stored.hash, logSize: h.logSize, logRoot: h.logRoot })
-    stored.cc = { height: h.height, block: stored.hash, logSize: h.logSize, logRoot: h.logRoot, ...this.#sign('commit', body) }
+    const data = { height: h.height, block: stored.hash, logSize: h.logSize, logRoot: h.logRoot }
+    stored.cc = { ...data, ...this.#sign(commitNoteMessage(this.genesis.chainId, data)) }
     this.#wake()
     return stored.cc
   }
 
   #qcFor(stored: StoredBlock): QuorumCertificate {
     const vote = { round: stored.block.header.round, height: stored.block.header.height, block: stored.hash }
-    return { ...vote, ...this.#sign('vote', voteDataToCbor(vote)) }
+    return { ...vote, ...this.#sign(domainMessage('vote', this.genesis.chainId, voteDataToCbor(vote))) }
   }
 
-  #sign(kind: 'vote' | 'commit', body: CborValue): { signers: Uint8Array, sigs: Uint8Array[] } {
+  #sign(message: Uint8Array): { signers: Uint8Array, sigs: Uint8Array[] } {
     const signers = Array.from({ length: this.#set.quorum }, (_, i) => i)
     return {
       signers: bitmapOf(signers, this.#set.n),
-      sigs: signers.map((i) => signDomain(this.#seeds[i]!, kind, this.genesis.chainId, body)),
+      sigs: signers.map((i) => signMessage(this.#seeds[i]!, message)),
     }
   }
 

@@ -3,13 +3,15 @@ import { encodeCanonical } from '../../src/codec/cbor.ts'
 import { domainMessage } from '../../src/crypto/domain.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import { blockHash, blockToCbor, genesisBlock, headerToCbor } from '../../src/log/block.ts'
-import { ccToCbor, commitDataToCbor, qcToCbor, voteDataToCbor } from '../../src/log/certificates.ts'
+import { ccToCbor, qcToCbor, voteDataToCbor } from '../../src/log/certificates.ts'
+import { commitNoteMessage } from '../../src/log/checkpoint-note.ts'
 import { encodeEntry, entryId, entryToCbor } from '../../src/log/entry.ts'
 import { genesisHash, genesisToCbor, genesisToJson } from '../../src/log/genesis.ts'
 import { toJson } from '../../src/log/json.ts'
 import { consistencyProof, inclusionProof, leafHash, merkleRoot } from '../../src/log/merkle.ts'
 import { receiptToJson, type Receipt } from '../../src/log/receipt.ts'
 import { ChainBuilder, TestAgent, testNet } from './chain-builder.ts'
+import { buildC2spVectors } from './c2sp-vectors.ts'
 import { buildConformanceVectors } from './conformance-vectors.ts'
 import { buildDecisionVectors } from './decision-vectors.ts'
 
@@ -64,7 +66,7 @@ export function buildTestVectors() {
     },
     commitCertificate: {
       description: 'the commit certificate for block 2',
-      signingMessage: toHex(domainMessage('commit', chainId, commitDataToCbor(item2.cc!))),
+      signingMessage: toHex(commitNoteMessage(chainId, item2.cc!)),
       cbor: toHex(encodeCanonical(ccToCbor(item2.cc!))),
     },
     merkle: {
@@ -74,6 +76,7 @@ export function buildTestVectors() {
       consistency: { oldSize: 2, newSize: 3, proof: consistencyProof(2, 3, (i) => leaves[i]!).map(toHex) },
     },
     receipt: receiptToJson(receipt),
+    c2sp: buildC2spVectors(net.genesis, entries.map((e) => encodeEntry(e)), item2.cc!, 2),
     conformance: buildConformanceVectors(net),
     decisions: buildDecisionVectors(),
   }

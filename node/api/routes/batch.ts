@@ -1,21 +1,22 @@
 // Batch routes (docs/api.md "Batches"): many entries, or many receipt requests, in one
-// HTTP request. Each item is handled by the single path's own functions (submit.ts,
-// receipts.ts) and answered with the status, code and message it would get alone; only
+// HTTP request. Each item is handled by the single path's own functions (../submit.ts,
+// ../receipts.ts) and answered with the status, code and message it would get alone; only
 // a malformed envelope fails the whole request (one 400). Rate limits count items, not
 // requests: a batch of n costs what n single requests cost.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { toHex } from '../../src/crypto/hash.ts'
-import { entryId, type Entry, type Hash } from '../../src/log/entry.ts'
-import type { JsonValue } from '../../src/log/json.ts'
-import type { Receipt } from '../../src/log/receipt.ts'
-import type { NodeMetrics } from '../metrics/metrics.ts'
-import type { NodeBackend } from './backend.ts'
-import { ApiError, httpAnswerOf } from './errors.ts'
-import type { ApiLimits } from './limits.ts'
-import { onlyKnown, requiredHash } from './params.ts'
-import { addressKey, type TokenBuckets } from './rate-limit.ts'
-import { receiptAnswer } from './receipts.ts'
-import { admitEntry, parseEntryBody, submitStatus, type EntryAdmissionDependencies } from './submit.ts'
+import { toHex } from '../../../src/crypto/hash.ts'
+import { entryId, type Entry, type Hash } from '../../../src/log/entry.ts'
+import type { JsonValue } from '../../../src/log/json.ts'
+import type { Receipt } from '../../../src/log/receipt.ts'
+import type { NodeMetrics } from '../../metrics/metrics.ts'
+import type { NodeBackend } from '../backend.ts'
+import type { BackendCall } from '../backend-call.ts'
+import { ApiError, httpAnswerOf } from '../errors.ts'
+import type { ApiLimits } from '../limits.ts'
+import { onlyKnown, requiredHash } from '../params.ts'
+import { addressKey, type TokenBuckets } from '../rate-limit.ts'
+import { receiptAnswer } from '../receipts.ts'
+import { admitEntry, parseEntryBody, submitStatus, type EntryAdmissionDependencies } from '../submit.ts'
 
 export interface BatchRouteDependencies {
   readonly admission: EntryAdmissionDependencies
@@ -27,8 +28,8 @@ export interface BatchRouteDependencies {
   readonly ipBuckets: TokenBuckets
   /** The server's count of receipt waits open (shared with GET /v1/receipts/:id?wait=). */
   readonly receiptWaiters: { count: number }
-  /** The server's backend call with a deadline (server.ts). */
-  readonly call: <T>(request: FastifyRequest, run: (signal: AbortSignal) => Promise<T>, timeoutMs?: number) => Promise<T>
+  /** The server's backend call with a deadline (backend-call.ts). */
+  readonly call: BackendCall
 }
 
 /** One item's answer: the single path's HTTP status and body fields, or its error. */
@@ -58,32 +59,37 @@ function envelopeItems(body: unknown, key: string, known: readonly string[], cou
   return { items, fields }
 }
 
+/** POST /v1/entries/batch, POST /v1/receipts/batch. */
 export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDependencies): void {
-  const { admission, backend, metrics, limits, payloadBytesMax, ipBuckets, receiptWaiters, call } = deps
+  registerEntryBatchRoute(app, deps)
+  registerReceiptBatchRoute(app, deps)
+}
 
-  /** An item's error answer; an error the server does not know is logged and answered
-   * 500 for that item only (the other items' results stand: some may be admitted). */
-  function itemError(request: FastifyRequest, err: unknown, id: string | null): BatchItem {
-    const answer = httpAnswerOf(err)
-    if (answer === null) request.log.error({ err }, 'unexpected error in a batch item')
-    const status = answer?.status ?? 500
-    const code = answer?.code ?? 'internal'
-    const message = answer?.message ?? 'internal error (logged on the node)'
-    const item: Record<string, JsonValue> = { httpStatus: status, error: { ...answer?.details, code, message } }
-    if (id !== null) item.id = id
-    if (answer !== undefined && answer !== null && answer.retryAfterMs !== null) item.retryAfterMs = Math.min(RETRY_AFTER_MS_MAX, Math.ceil(answer.retryAfterMs))
-    return item
-  }
+/** An item's error answer; an error the server does not know is logged and answered
+ * 500 for that item only (the other items' results stand: some may be admitted). */
+function itemError(request: FastifyRequest, err: unknown, id: string | null): BatchItem {
+  const answer = httpAnswerOf(err)
+  if (answer === null) request.log.error({ err }, 'unexpected error in a batch item')
+  const status = answer?.status ?? 500
+  const code = answer?.code ?? 'internal'
+  const message = answer?.message ?? 'internal error (logged on the node)'
+  const item: Record<string, JsonValue> = { httpStatus: status, error: { ...answer?.details, code, message } }
+  if (id !== null) item.id = id
+  if (answer !== undefined && answer !== null && answer.retryAfterMs !== null) item.retryAfterMs = Math.min(RETRY_AFTER_MS_MAX, Math.ceil(answer.retryAfterMs))
+  return item
+}
 
-  /** One request token per item after the first (the request hook paid for that one). */
-  function takeItemToken(request: FastifyRequest, index: number): void {
-    if (index === 0) return
-    const taken = ipBuckets.take(addressKey(request.ip))
-    if (taken.ok) return
-    metrics.httpRateLimited('ip')
-    throw new ApiError(429, 'rate-limited', `over ${limits.ipRatePerSecond} requests (or batch items) per second from this address`, taken.retryAfterMs)
-  }
+/** One request token per item after the first (the request hook paid for that one). */
+function takeItemToken(deps: BatchRouteDependencies, request: FastifyRequest, index: number): void {
+  if (index === 0) return
+  const taken = deps.ipBuckets.take(addressKey(request.ip))
+  if (taken.ok) return
+  deps.metrics.httpRateLimited('ip')
+  throw new ApiError(429, 'rate-limited', `over ${deps.limits.ipRatePerSecond} requests (or batch items) per second from this address`, taken.retryAfterMs)
+}
 
+function registerEntryBatchRoute(app: FastifyInstance, deps: BatchRouteDependencies): void {
+  const { admission, limits, payloadBytesMax, call } = deps
   app.post('/v1/entries/batch', async (request) => {
     onlyKnown(request.query, [])
     const { items } = envelopeItems(request.body, 'entries', ['entries'], limits.batchEntriesMax)
@@ -93,7 +99,7 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDepend
     const byAgent = new Map<string, { index: number, entry: Entry }[]>()
     items.forEach((body, index) => {
       try {
-        takeItemToken(request, index)
+        takeItemToken(deps, request, index)
         const entry = parseEntryBody(body, payloadBytesMax)
         const agent = toHex(entry.agent)
         const queue = byAgent.get(agent)
@@ -118,7 +124,10 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDepend
     }))
     return { results }
   })
+}
 
+function registerReceiptBatchRoute(app: FastifyInstance, deps: BatchRouteDependencies): void {
+  const { backend, metrics, limits, receiptWaiters, call } = deps
   app.post('/v1/receipts/batch', async (request) => {
     onlyKnown(request.query, [])
     const { items, fields } = envelopeItems(request.body, 'ids', ['ids', 'wait'], limits.receiptBatchIdsMax)
@@ -129,7 +138,7 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDepend
     const asked: { index: number, id: Hash }[] = []
     items.forEach((value, index) => {
       try {
-        takeItemToken(request, index)
+        takeItemToken(deps, request, index)
         if (typeof value !== 'string') throw new ApiError(400, 'invalid-parameter', `ids[${index}]: not a string`)
         asked.push({ index, id: requiredHash(value, `ids[${index}]`) })
       } catch (err) {

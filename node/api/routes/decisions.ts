@@ -1,24 +1,25 @@
 // GET /v1/decisions/:id (docs/api.md "Decisions"): a decision's state under the rules of
-// docs/formats.md section 11, computed by the core's DecisionLedger, and its approval
+// docs/formats.md section 12, computed by the core's DecisionLedger, and its approval
 // proof once approved. The ledger follows the committed log on demand: each request
 // first reads the blocks committed since the last one (through the backend's query),
 // so the work is incremental and a request that times out mid-way keeps its progress.
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { decodeCanonical } from '../../src/codec/cbor.ts'
-import { fromHex, toHex } from '../../src/crypto/hash.ts'
-import { chainItemFromCbor } from '../../src/log/export.ts'
-import type { CommitCertificate } from '../../src/log/certificates.ts'
-import type { JsonValue } from '../../src/log/json.ts'
-import { DecisionLedger, type CountedVote, type DecisionState } from '../../src/decisions/state.ts'
-import { approvalProofToJson, type ApprovalProof } from '../../src/decisions/proof.ts'
-import type { NodeBackend } from './backend.ts'
-import { ApiError } from './errors.ts'
-import { onlyKnown, requiredHash } from './params.ts'
+import type { FastifyInstance } from 'fastify'
+import { decodeCanonical } from '../../../src/codec/cbor.ts'
+import { fromHex, toHex } from '../../../src/crypto/hash.ts'
+import { chainItemFromCbor } from '../../../src/log/export.ts'
+import type { CommitCertificate } from '../../../src/log/certificates.ts'
+import type { JsonValue } from '../../../src/log/json.ts'
+import { DecisionLedger, type CountedVote, type DecisionState } from '../../../src/decisions/state.ts'
+import { approvalProofToJson, type ApprovalProof } from '../../../src/decisions/proof.ts'
+import type { NodeBackend } from '../backend.ts'
+import type { BackendCall } from '../backend-call.ts'
+import { ApiError } from '../errors.ts'
+import { onlyKnown, requiredHash } from '../params.ts'
 
 export interface DecisionRouteDependencies {
   readonly backend: NodeBackend
-  /** The server's backend call with a deadline (server.ts). */
-  readonly call: <T>(request: FastifyRequest, run: (signal: AbortSignal) => Promise<T>, timeoutMs?: number) => Promise<T>
+  /** The server's backend call with a deadline (backend-call.ts). */
+  readonly call: BackendCall
 }
 
 /** Entries read per query page while the ledger catches up: the API's own page cap. */
