@@ -6,6 +6,7 @@ import { genesisHash, type Genesis } from '../src/log/genesis.ts'
 import { ChainVerifier, type ChainItem, type ChainReport, type Failure } from '../src/log/verify.ts'
 import { decodeCanonical } from '../src/codec/cbor.ts'
 import { bytesEqual } from '../src/codec/cbor.ts'
+import { DecisionAuditor, type DecisionAudit } from './decisions.ts'
 
 export interface AuditProgress {
   readonly height: number
@@ -17,6 +18,8 @@ export interface AuditReport extends ChainReport {
   readonly genesis: string
   readonly durationMs: number
   readonly entriesPerSec: number
+  /** Decision states (docs/formats.md section 12) over the blocks that verified. */
+  readonly decisions: DecisionAudit
 }
 
 /** One export record's entries as checked off the main thread: 32 bytes of leaf hash and
@@ -49,14 +52,17 @@ export interface AuditOptions {
  * while bounding memory to a few blocks per worker. */
 const BLOCKS_IN_FLIGHT_PER_WORKER = 4
 
-function failed(verifier: ChainVerifier, failure: Failure, start: number, genesis: Genesis): AuditReport {
+function failed(verifier: ChainVerifier, failure: Failure, start: number, genesis: Genesis, decisions: DecisionAuditor): AuditReport {
   const report = verifier.finish({ allowUncertifiedTail: true })
-  return finishReport({ ...report, ok: false, failure }, start, genesis)
+  return finishReport({ ...report, ok: false, failure }, start, genesis, decisions)
 }
 
-function finishReport(report: ChainReport, start: number, genesis: Genesis): AuditReport {
+function finishReport(report: ChainReport, start: number, genesis: Genesis, decisions: DecisionAuditor): AuditReport {
   const durationMs = Date.now() - start
-  return { ...report, genesis: toHex(genesisHash(genesis)), durationMs, entriesPerSec: Math.round(report.entries / Math.max(durationMs / 1000, 0.001)) }
+  return {
+    ...report, genesis: toHex(genesisHash(genesis)), durationMs, entriesPerSec: Math.round(report.entries / Math.max(durationMs / 1000, 0.001)),
+    decisions: decisions.report(),
+  }
 }
 
 /** Null when the header's `from` and `start` agree (from >= 1; start null iff from = 1;
@@ -78,6 +84,12 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
   const start = Date.now()
   const reader = new RecordReader()
   let verifier = new ChainVerifier(genesis)
+  const decisions = new DecisionAuditor()
+  /** The verifier's verdict on a block; a block it accepts goes on to the decision ledger. */
+  const judged = (item: ChainItem, failure: Failure | null): Failure | null => {
+    if (failure === null) decisions.accept(item)
+    return failure
+  }
   let header = null
   let bytes = 0
   let lastProgress = 0
@@ -88,21 +100,21 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
     const head = inFlight.shift()!
     const result = (await head.results)[0] ?? null
     // A worker that could not decode bytes the main thread decoded: do the work here.
-    if (result === null) return verifier.push(head.item)
+    if (result === null) return judged(head.item, verifier.push(head.item))
     const count = result.valid.length
-    return verifier.push(head.item, {
+    return judged(head.item, verifier.push(head.item, {
       signaturesValid: Array.from(result.valid, (v) => v === 1),
       leaves: Array.from({ length: count }, (_, i) => result.leaves.subarray(32 * i, 32 * i + 32)),
-    })
+    }))
   }
   /** A problem found while reading: blocks before it still in flight are judged first,
    * so the report names the first failure in height order. */
   const failAfterInFlight = async (make: (nextHeight: number) => Failure): Promise<AuditReport> => {
     while (inFlight.length > 0) {
       const earlier = await drainOne()
-      if (earlier !== null) return failed(verifier, earlier, start, genesis)
+      if (earlier !== null) return failed(verifier, earlier, start, genesis, decisions)
     }
-    return failed(verifier, make(verifier.finish({ allowUncertifiedTail: true }).height + 1), start, genesis)
+    return failed(verifier, make(verifier.finish({ allowUncertifiedTail: true }).height + 1), start, genesis, decisions)
   }
   for await (const chunk of source) {
     options.signal?.throwIfAborted()
@@ -121,13 +133,14 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
         const value = decodeCanonical(raw, raw.length)
         if (header === null) {
           header = exportHeaderFromCbor(value)
-          if (header.chainId !== genesis.chainId) return failed(verifier, { code: 'wrong-chain', reason: `the export is of chain '${header.chainId}', the genesis of '${genesis.chainId}'` }, start, genesis)
-          if (!bytesEqual(header.genesis, genesisHash(genesis))) return failed(verifier, { code: 'wrong-genesis', reason: 'the export names another genesis hash' }, start, genesis)
+          if (header.chainId !== genesis.chainId) return failed(verifier, { code: 'wrong-chain', reason: `the export is of chain '${header.chainId}', the genesis of '${genesis.chainId}'` }, start, genesis, decisions)
+          if (!bytesEqual(header.genesis, genesisHash(genesis))) return failed(verifier, { code: 'wrong-genesis', reason: 'the export names another genesis hash' }, start, genesis, decisions)
           const startProblem = exportStartProblem(header)
-          if (startProblem !== null) return failed(verifier, { code: 'bad-export-header', reason: startProblem }, start, genesis)
+          if (startProblem !== null) return failed(verifier, { code: 'bad-export-header', reason: startProblem }, start, genesis, decisions)
           if (header.from > 1) {
             verifier = new ChainVerifier(genesis, header.start ?? undefined)
-            if (verifier.failure !== null) return failed(verifier, verifier.failure, start, genesis)
+            if (header.start !== null) decisions.startAfter(header.start.header)
+            if (verifier.failure !== null) return failed(verifier, verifier.failure, start, genesis, decisions)
           }
           continue
         }
@@ -138,8 +151,8 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
           break
         }
         if (options.pool === undefined) {
-          const failure = verifier.push(item)
-          if (failure !== null) return failed(verifier, failure, start, genesis)
+          const failure = judged(item, verifier.push(item))
+          if (failure !== null) return failed(verifier, failure, start, genesis, decisions)
         } else {
           // slice(): post only this record's bytes, not the whole chunk buffer it views.
           const results = options.pool.records(genesis.chainId, [raw.slice()])
@@ -149,7 +162,7 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
           inFlight.push({ item, results })
           while (inFlight.length > BLOCKS_IN_FLIGHT_PER_WORKER * options.pool.size) {
             const failure = await drainOne()
-            if (failure !== null) return failed(verifier, failure, start, genesis)
+            if (failure !== null) return failed(verifier, failure, start, genesis, decisions)
           }
         }
       } catch (err) {
@@ -163,15 +176,15 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
     }
     if (done) break
   }
-  if (header === null) return failed(verifier, { code: 'empty-export', reason: 'the export has no header record' }, start, genesis)
+  if (header === null) return failed(verifier, { code: 'empty-export', reason: 'the export has no header record' }, start, genesis, decisions)
   if (!done && reader.pendingBytes > 0) {
     return failAfterInFlight(() => ({ code: 'truncated-export', reason: `the export ends inside a record (${reader.pendingBytes} bytes left over)` }))
   }
   while (inFlight.length > 0) {
     const failure = await drainOne()
-    if (failure !== null) return failed(verifier, failure, start, genesis)
+    if (failure !== null) return failed(verifier, failure, start, genesis, decisions)
   }
-  if (blockRecords === 0) return failed(verifier, { code: 'no-blocks', reason: 'the export has a header but no block: it proves nothing' }, start, genesis)
-  return finishReport(verifier.finish({ allowUncertifiedTail: options.allowUncertifiedTail ?? false }), start, genesis)
+  if (blockRecords === 0) return failed(verifier, { code: 'no-blocks', reason: 'the export has a header but no block: it proves nothing' }, start, genesis, decisions)
+  return finishReport(verifier.finish({ allowUncertifiedTail: options.allowUncertifiedTail ?? false }), start, genesis, decisions)
 }
 

@@ -21,6 +21,12 @@ export {
   EntryNotFoundError,
   ConfigurationError,
 } from './errors.ts'
+export {
+  SynodDecisions, DECISION_DEFAULTS, NotADecisionError, NotAnApproverError, DecisionNotApprovedError, DecisionTimeoutError,
+  type DecisionOutcome, type DecisionsOptions, type ProposeOptions, type VoteOptions, type AwaitDecisionOptions, type ApprovedDecision, type DecisionStatusAnswer,
+} from './approvals.ts'
+export { verifyApprovalProof, approvalProofFromJson, approvalProofToJson, type ApprovalProof, type ApprovalProofVerdict } from '../src/decisions/proof.ts'
+export type { DecisionSpec } from '../src/decisions/payload.ts'
 export { seededRandom } from './util.ts'
 export type { FetchLike } from './node-api.ts'
 

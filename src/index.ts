@@ -17,3 +17,4 @@ export {
   leafHash, nodeHash, merkleRoot, MerkleAccumulator, inclusionProof, consistencyProof,
   verifyInclusion, verifyConsistency, EMPTY_ROOT, type MerkleAccumulatorState,
 } from './log/merkle.ts'
+export * from './decisions/index.ts'

@@ -30,6 +30,9 @@ export const LIMITS = {
   chainIdBytesMax: 64,
   /** Longest validator name or address, in bytes. */
   labelBytesMax: 256,
+  /** Most approvers one decision names (docs/formats.md section 12). A decision's payload
+   * lists them as hex keys: 64 of them are ~4.2 KB, a quarter of the default payload limit. */
+  decisionApproversMax: 64,
   /** Most signature lines in a signed note (checkpoint or cosigned checkpoint): one per
    * validator plus witnesses' cosignatures. The signed-note spec asks for at least 16. */
   noteSignaturesMax: 256 + 64,

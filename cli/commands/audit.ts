@@ -42,6 +42,17 @@ async function* fetchExport(base: URL, from: number, to: number | undefined, sig
   for await (const chunk of res.body) yield chunk
 }
 
+function decisionLines(r: AuditReport): string[] {
+  const c = r.decisions.counts
+  const total = c.pending + c.approved + c.rejected + c.expired
+  if (total === 0 && Object.keys(r.decisions.ignored).length === 0) return []
+  const ignored = Object.entries(r.decisions.ignored).map(([code, n]) => `${code} ${n}`).join(', ')
+  return [
+    `  decisions        ${total}: ${c.approved} approved, ${c.rejected} rejected, ${c.expired} expired, ${c.pending} pending`,
+    ...(ignored === '' ? [] : [`  ignored votes    ${ignored}`]),
+  ]
+}
+
 function printReport(r: AuditReport): void {
   const lines = [
     r.ok ? 'AUDIT PASSED' : 'AUDIT FAILED',
@@ -50,6 +61,7 @@ function printReport(r: AuditReport): void {
     `  entries          ${r.entries}`,
     `  log              size ${r.logSize}, root ${toHex(r.logRoot)}`,
     `  speed            ${r.entriesPerSec} entries/s in ${(r.durationMs / 1000).toFixed(1)} s`,
+    ...decisionLines(r),
   ]
   if (r.failure !== null) {
     const f = r.failure

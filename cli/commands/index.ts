@@ -11,6 +11,7 @@ import { registerVerifyReceipt } from './verify-receipt.ts'
 import { registerSimulate } from './simulate.ts'
 import { registerScenario } from './scenario.ts'
 import { registerStore } from './store.ts'
+import { registerDecisions } from './decisions.ts'
 
 export type RegisterCommand = (program: Command) => void
 
@@ -26,4 +27,5 @@ export const commands: RegisterCommand[] = [
   registerSimulate,
   registerScenario,
   registerStore,
+  registerDecisions,
 ]

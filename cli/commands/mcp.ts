@@ -40,7 +40,7 @@ async function loadSchemas(path: string): Promise<NamespaceSchemas> {
 
 export function registerMcp(program: Command): void {
   program.command('mcp')
-    .description('serve Synod as MCP tools (commit_decision, get_decision, query_decisions, verify_receipt, audit_range) over stdio, or streamable HTTP with --http')
+    .description('serve Synod as MCP tools (commit_decision, get_decision, query_decisions, verify_receipt, audit_range, propose_decision, approve_decision, reject_decision, decision_status) over stdio, or streamable HTTP with --http')
     .option('--nodes <urls>', 'comma-separated node API URLs (give at least f+1); default: the running devnet\'s (devnet.json)')
     .option('--genesis <file>', 'genesis file (JSON); default: the running devnet\'s')
     .option('--identity <file>', 'agent identity file (mode 0600) that signs commits; default: the running devnet\'s tools key')

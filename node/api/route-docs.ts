@@ -113,6 +113,14 @@ const entryStatus: JsonSchema = {
   },
 }
 
+/** A vote the decision rules counted (docs/formats.md section 12). */
+const countedVote: JsonSchema = {
+  type: 'object',
+  required: ['id', 'agent', 'kind', 'index', 'height'],
+  additionalProperties: false,
+  properties: { id: hex32, agent: hex32, kind: { enum: ['approve', 'reject'] }, index: uint, height: uint },
+}
+
 /** One item of a batch answer: the single route's status, then its body fields or its error. */
 const batchResult: JsonSchema = {
   type: 'object',
@@ -231,7 +239,7 @@ export const ROUTE_DOCS: ReadonlyMap<string, RouteDoc> = new Map<string, RouteDo
       '5xx': errorAnswer,
     },
   }],
-  // C2SP transparency-log routes (node/api/routes/transparency.ts, docs/formats.md section 11).
+  // C2SP transparency-log routes (node/api/routes/transparency.ts, docs/formats.md section 12).
   ['GET /checkpoint', {
     summary: 'The newest commit certificate as a C2SP checkpoint signed note (tlog-checkpoint), with any witness cosignatures of it',
     tags: ['transparency'],
@@ -301,6 +309,42 @@ export const ROUTE_DOCS: ReadonlyMap<string, RouteDoc> = new Map<string, RouteDo
         properties: { status: { enum: ['ok', 'syncing'] }, chainId: { type: 'string' }, height: uint, logSize: uint, round: uint, peers: uint, mempoolEntries: uint },
       },
       503: { description: 'stopping', type: 'object', required: ['status'], properties: { status: { const: 'stopping' } } },
+    },
+  }],
+  ['GET /v1/decisions/:id', {
+    summary: 'A decision\'s state (pending, approved, rejected, expired) and, once approved, its approval proof',
+    description: 'State under docs/formats.md section 12, as of the node\'s committed log; the proof verifies offline with verifyApprovalProof(proof, genesis)',
+    tags: ['decisions'],
+    params: idParam,
+    response: {
+      200: {
+        type: 'object',
+        required: ['id', 'status', 'height', 'decision', 'approvals', 'rejections', 'decidedBy', 'proof', 'proofUnavailable'],
+        additionalProperties: false,
+        properties: {
+          id: hex32,
+          status: { enum: ['pending', 'approved', 'rejected', 'expired'] },
+          height: { ...uint, description: 'the committed height the state is computed at' },
+          decision: {
+            type: 'object',
+            required: ['proposer', 'namespace', 'index', 'height', 'approvers', 'threshold', 'deadline'],
+            additionalProperties: false,
+            properties: { proposer: hex32, namespace: { type: 'string' }, index: uint, height: uint, approvers: { type: 'array', items: hex32 }, threshold: uint, deadline: uint },
+          },
+          approvals: { type: 'array', items: countedVote },
+          rejections: { type: 'array', items: countedVote },
+          decidedBy: nullable(countedVote),
+          proof: nullable({
+            type: 'object',
+            required: ['decision', 'approvals', 'cutoff'],
+            additionalProperties: false,
+            properties: { decision: receipt, approvals: { type: 'array', items: receipt }, cutoff: checkpoint },
+          }),
+          proofUnavailable: { enum: [null, 'uncertified', 'no-cutoff'], description: 'approved without a proof: uncertified (ask again), no-cutoff (no commit certificate up to the deadline)' },
+        },
+      },
+      '4xx': errorAnswer,
+      '5xx': errorAnswer,
     },
   }],
   ['GET /metrics', {

@@ -26,6 +26,7 @@ import { registerReceiptRoutes } from './routes/receipts.ts'
 import { registerStatusRoutes } from './routes/status.ts'
 import { registerSubscribeRoutes } from './routes/subscribe.ts'
 import { registerTransparencyRoutes } from './routes/transparency.ts'
+import { registerDecisionRoutes } from './routes/decisions.ts'
 import { StreamSlots } from './stream-slots.ts'
 
 export interface ApiServerOptions {
@@ -232,6 +233,7 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
   registerExportRoutes(app, { backend, limits, streams, call })
   registerStatusRoutes(app, { backend, metrics })
   registerTransparencyRoutes(app, { backend, call })
+  registerDecisionRoutes(app, { backend, call })
 
   return {
     app,

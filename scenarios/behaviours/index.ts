@@ -11,14 +11,15 @@ import { twins } from './twins.ts'
 import { withhold } from './withhold.ts'
 import { flood } from './flood.ts'
 import { lyingSync } from './lying-sync.ts'
+import { censorVotes } from './censor-votes.ts'
 
-export const BEHAVIOUR_NAMES = ['honest', 'crash', 'silent', 'equivocate', 'double-vote', 'withhold', 'forge', 'replay', 'twins', 'flood', 'lying-sync', 'mixed'] as const
+export const BEHAVIOUR_NAMES = ['honest', 'crash', 'silent', 'equivocate', 'double-vote', 'withhold', 'forge', 'replay', 'twins', 'flood', 'lying-sync', 'censor-votes', 'mixed'] as const
 export type BehaviourName = (typeof BEHAVIOUR_NAMES)[number]
 
 const honest: Behaviour = { name: 'honest', description: 'the protocol as written', create: (ctx) => new Honest(ctx.honest()) }
 
 const REGISTRY: Partial<Record<BehaviourName, Behaviour>> = {
-  honest, crash, silent, equivocate, 'double-vote': doubleVote, withhold, forge, replay, twins, flood, 'lying-sync': lyingSync,
+  honest, crash, silent, equivocate, 'double-vote': doubleVote, withhold, forge, replay, twins, flood, 'lying-sync': lyingSync, 'censor-votes': censorVotes,
 }
 
 /** The behaviour object registered under a name ('mixed' has none: it picks one per run). */
@@ -31,7 +32,8 @@ export const MIXED_DESCRIPTION = 'one of the other behaviours, picked from the s
 /** The behaviour for one node; 'mixed' picks one of the others from the run's PRNG. */
 export function behaviourNamed(name: BehaviourName, rng: Prng): Behaviour {
   if (name === 'mixed') {
-    const choices = BEHAVIOUR_NAMES.filter((b) => b !== 'mixed' && b !== 'honest' && REGISTRY[b] !== undefined)
+    // censor-votes came after 'mixed' existed: left out so that a seed picks what it picked before.
+    const choices = BEHAVIOUR_NAMES.filter((b) => b !== 'mixed' && b !== 'honest' && b !== 'censor-votes' && REGISTRY[b] !== undefined)
     return REGISTRY[rng.pick(choices)]!
   }
   const b = behaviourSpec(name)

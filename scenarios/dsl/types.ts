@@ -92,6 +92,11 @@ export interface WorkloadSpec {
   /** When agents submit (default: the whole fault phase). */
   readonly from?: number
   readonly until?: number
+  /** A share of the entries become k-of-m decisions among the agents and their votes
+   * (docs/formats.md section 12): share in (0, 1], threshold k (default 2), deadlineHeights
+   * (default 20), rejectShare of the votes (default 0.2); votesToHomeNode: each agent's
+   * votes go only to validator (agent mod n), not to f+1 (default false). */
+  readonly decisions?: { readonly share: number, readonly threshold?: number, readonly deadlineHeights?: number, readonly rejectShare?: number, readonly votesToHomeNode?: boolean }
 }
 
 /** During [from, to], every listed node (default: all correct ones) commits at least minBlocks blocks. */

@@ -9,6 +9,7 @@ import { DEFAULT_NETWORK, type NetworkSettings, type WorkloadPlan } from '../sim
 import { isObject, nodeRef, num, range, time, unknownKeys, type Context, type Problems } from './fields.ts'
 import { DSL_LIMITS } from './limits.ts'
 import type { ResolvedFault, Scenario } from './types.ts'
+import type { DecisionWorkloadPlan } from '../sim/decision-workload.ts'
 
 const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/
 
@@ -127,7 +128,7 @@ export function workload(ctx: Context, raw: unknown, params: ProtocolParams): Wo
     p.add('workload', 'must be an object')
     return fallback
   }
-  unknownKeys(p, 'workload', w, ['agents', 'ratePerSecond', 'payloadBytes', 'namespaces', 'from', 'until'])
+  unknownKeys(p, 'workload', w, ['agents', 'ratePerSecond', 'payloadBytes', 'namespaces', 'from', 'until', 'decisions'])
   const agents = w.agents === undefined ? 3 : num(p, 'workload.agents', w.agents, 0, DSL_LIMITS.agentsMax) ?? 3
   const rate = w.ratePerSecond === undefined ? 20 : num(p, 'workload.ratePerSecond', w.ratePerSecond, 0, DSL_LIMITS.ratePerSecondMax, false) ?? 20
   const [lo, hi] = range(p, 'workload.payloadBytes', w.payloadBytes, 1, params.payloadBytesMax, [40, Math.min(200, params.payloadBytesMax)])
@@ -142,7 +143,25 @@ export function workload(ctx: Context, raw: unknown, params: ProtocolParams): Wo
   const from = w.from === undefined ? 0 : time(ctx, 'workload.from', w.from) ?? 0
   const until = w.until === undefined ? ctx.durationMs : time(ctx, 'workload.until', w.until) ?? ctx.durationMs
   if (until < from) p.add('workload', `until ${until} is before from ${from}`)
-  return { agents, ratePerSecond: rate, payloadBytesMin: lo, payloadBytesMax: hi, namespaces, fromMs: from, untilMs: until }
+  const decisions = workloadDecisions(p, w.decisions)
+  return { agents, ratePerSecond: rate, payloadBytesMin: lo, payloadBytesMax: hi, namespaces, fromMs: from, untilMs: until, ...(decisions === null ? {} : { decisions }) }
+}
+
+/** workload.decisions: null when absent (or invalid, with its problems). */
+function workloadDecisions(p: Problems, v: unknown): DecisionWorkloadPlan | null {
+  if (v === undefined) return null
+  if (!isObject(v)) {
+    p.add('workload.decisions', 'must be an object { share, threshold?, deadlineHeights?, rejectShare?, votesToHomeNode? }')
+    return null
+  }
+  unknownKeys(p, 'workload.decisions', v, ['share', 'threshold', 'deadlineHeights', 'rejectShare', 'votesToHomeNode'])
+  const share = num(p, 'workload.decisions.share', v.share, 0.01, 1, false)
+  const threshold = v.threshold === undefined ? 2 : num(p, 'workload.decisions.threshold', v.threshold, 1, 64)
+  const deadlineHeights = v.deadlineHeights === undefined ? 20 : num(p, 'workload.decisions.deadlineHeights', v.deadlineHeights, 1, 1_000_000)
+  const rejectShare = v.rejectShare === undefined ? 0.2 : num(p, 'workload.decisions.rejectShare', v.rejectShare, 0, 1, false)
+  if (v.votesToHomeNode !== undefined && typeof v.votesToHomeNode !== 'boolean') p.add('workload.decisions.votesToHomeNode', `must be true or false, got ${JSON.stringify(v.votesToHomeNode)}`)
+  if (share === null || threshold === null || deadlineHeights === null || rejectShare === null) return null
+  return { share, threshold, deadlineHeights, rejectShare, votesToHomeNode: v.votesToHomeNode === true }
 }
 
 export function chaos(p: Problems, raw: unknown): { midStepCrashRate: number, wireEncoding: boolean } {
@@ -172,21 +191,24 @@ export interface NetFeatures {
   readonly wireEncoding: boolean
   /** The spec sets `network`. */
   readonly networkGiven: boolean
+  /** The workload has decisions (the simulator's workload only). */
+  readonly workloadDecisions: boolean
   readonly faults: readonly ResolvedFault[]
 }
 
 export function backends(p: Problems, raw: unknown, s: NetFeatures): ('sim' | 'net')[] {
   // The net backend injects crashes (kill -9) and partitions (routes) into real processes;
   // it cannot run Byzantine code, shape links (delay, loss, duplication), skew clocks or
-  // crash inside a chosen step (see scenarios/net/net-backend.ts).
-  const netExpressible = s.byzantine.length === 0 && s.roundPartitions === null && s.midStepCrashRate === 0 && !s.wireEncoding && !s.networkGiven &&
+  // crash inside a chosen step (see scenarios/net/net-backend.ts), and its workload has no
+  // decisions (workload.decisions is the simulator's).
+  const netExpressible = s.byzantine.length === 0 && s.roundPartitions === null && s.midStepCrashRate === 0 && !s.wireEncoding && !s.networkGiven && !s.workloadDecisions &&
     s.faults.every((x) => x.kind === 'crash' || x.kind === 'partition')
   let out: ('sim' | 'net')[] = netExpressible ? ['sim', 'net'] : ['sim']
   if (raw !== undefined) {
     if (!Array.isArray(raw) || raw.some((b) => b !== 'sim' && b !== 'net')) p.add('backends', "must be a list of 'sim' and 'net'")
     else {
       out = raw as ('sim' | 'net')[]
-      if (out.includes('net') && !netExpressible) p.add('backends', "'net' can express only crashes and partitions of honest nodes (no Byzantine behaviours, network settings or link changes, clock skew, Twins rounds or chaos)")
+      if (out.includes('net') && !netExpressible) p.add('backends', "'net' can express only crashes and partitions of honest nodes (no Byzantine behaviours, network settings or link changes, clock skew, Twins rounds, chaos or workload decisions)")
     }
   }
   return out

@@ -41,7 +41,7 @@ export function validateScenario(spec: ScenarioSpec): Scenario {
   const expect = expectation({ ...ctx, livenessBoundMs, faults, workload, byzantineCount: byzantine.length, faulty }, raw.expect)
   const { midStepCrashRate, wireEncoding } = section.chaos(p, raw.chaos)
   const sampleIntervalMs = section.sampleIntervalMs(p, raw.sampleIntervalMs, durationMs, livenessBoundMs)
-  const backends = section.backends(p, raw.backends, { byzantine, roundPartitions, midStepCrashRate, wireEncoding, networkGiven: raw.network !== undefined, faults })
+  const backends = section.backends(p, raw.backends, { byzantine, roundPartitions, midStepCrashRate, wireEncoding, networkGiven: raw.network !== undefined, workloadDecisions: workload.decisions !== undefined, faults })
 
   if (p.list.length > 0) throw new ScenarioError(name, p.list)
   return Object.freeze({

@@ -18,6 +18,9 @@ import lyingSyncPeer from './lying-sync-peer.ts'
 import majorityPartition from './majority-partition.ts'
 import midStepCrashes from './mid-step-crashes.ts'
 import minorityPartition from './minority-partition.ts'
+import decisionsUnderPartition from './decisions-under-partition.ts'
+import approverNodePartitioned from './approver-node-partitioned.ts'
+import censoredApprovals from './censored-approvals.ts'
 import mixedAdversaries from './mixed-adversaries.ts'
 import replayedMessages from './replayed-messages.ts'
 import restartBehindOnePeer from './restart-behind-one-peer.ts'
@@ -43,6 +46,9 @@ export const LIBRARY: readonly Scenario[] = [
   majorityPartition,
   midStepCrashes,
   minorityPartition,
+  decisionsUnderPartition,
+  approverNodePartitioned,
+  censoredApprovals,
   mixedAdversaries,
   replayedMessages,
   restartBehindOnePeer,

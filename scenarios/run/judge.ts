@@ -13,7 +13,7 @@
 //                 when there is a liveness phase), also live after the faults stopped.
 //  unsafe         at least one safety invariant was violated (beyond the fault bound the
 //                 checkers must catch the damage); liveness is not judged.
-import { checkAgreement, checkIntegrity, checkLiveness, checkPrefix, checkValidity, forkEvidence, type RunRecord } from '../checkers/index.ts'
+import { checkAgreement, checkDecisionAgreement, checkIntegrity, checkLiveness, checkPrefix, checkValidity, forkEvidence, type RunRecord } from '../checkers/index.ts'
 import type { InvariantResult } from '../report/types.ts'
 import type { Scenario } from '../dsl/types.ts'
 
@@ -68,7 +68,9 @@ export function judge(input: JudgeInput): Verdict {
   invariants.push(invariant('validity', validity))
   const integrity = checkIntegrity(record)
   invariants.push(invariant('integrity', integrity))
-  const safetyViolations = [...agreement, ...prefix, ...validity, ...integrity]
+  const decisionAgreement = checkDecisionAgreement(record)
+  invariants.push(invariant('decision-agreement', decisionAgreement))
+  const safetyViolations = [...agreement, ...prefix, ...validity, ...integrity, ...decisionAgreement]
   const safe = safetyViolations.length === 0
   invariants.push(invariant('no-replica-errors', input.errors.map((e) => e.split('\n')[0]!)))
 

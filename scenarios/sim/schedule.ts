@@ -40,6 +40,8 @@ export interface NetworkSettings {
   readonly duplicate: number
 }
 
+import type { DecisionWorkloadPlan } from './decision-workload.ts'
+
 export interface WorkloadPlan {
   readonly agents: number
   /** Entries per second over all agents (exponentially distributed gaps). */
@@ -50,6 +52,8 @@ export interface WorkloadPlan {
   readonly namespaces: readonly string[]
   readonly fromMs: number
   readonly untilMs: number
+  /** Decisions and votes among the agents (scenarios/sim/decision-workload.ts); none when absent. */
+  readonly decisions?: DecisionWorkloadPlan
 }
 
 export interface ByzantineAssignment {

@@ -9,6 +9,7 @@ import type { SimClock } from './clock.ts'
 import type { Instance } from './instance.ts'
 import { CHAIN_ID, type SimOptions } from './options.ts'
 import type { Prng } from './prng.ts'
+import { DecisionWorkload } from './decision-workload.ts'
 import type { SimSchedule } from './schedule.ts'
 
 export interface Agent {
@@ -47,6 +48,8 @@ export class Workload {
   readonly probes = new Set<string>()
   /** entry id -> first honest commit time. */
   readonly #firstCommit = new Map<string, number>()
+  /** Decisions and votes in the workload, when the schedule asks for them. */
+  readonly #decisions: DecisionWorkload | null
 
   constructor(parts: WorkloadParts) {
     this.#options = parts.options
@@ -55,6 +58,15 @@ export class Workload {
     this.#clock = parts.clock
     this.#agents = parts.agents
     this.#instances = parts.instances
+    const plan = this.#schedule?.workload.decisions
+    this.#decisions = plan === undefined ? null : new DecisionWorkload(plan)
+  }
+
+  /** The highest height any instance has committed (a decision's deadline is set from it). */
+  #committedHeightMax(): number {
+    let best = 0
+    for (const inst of this.#instances) best = Math.max(best, inst.storage.committed.length - 1)
+    return best
   }
 
   /** Schedules the first workload event. */
@@ -101,19 +113,26 @@ export class Workload {
     const w = this.#schedule?.workload
     let payload = JSON.stringify({ decision: `d${agent.seq}`, probe })
     let namespace = `sim/agent-${a}`
+    let refs: Uint8Array[] = []
+    const about = probe ? null : this.#decisions?.next(rng, a, this.#agents.map((x) => x.key), this.#committedHeightMax()) ?? null
     if (w !== undefined) {
       namespace = w.namespaces[a % w.namespaces.length]!
       const size = rng.range(w.payloadBytesMin, w.payloadBytesMax)
       const pad = size - payload.length - 10
       if (pad > 0) payload = JSON.stringify({ decision: `d${agent.seq}`, probe, pad: 'x'.repeat(pad) })
     }
-    const entry = signEntry({ agent: agent.key, namespace, seq: agent.seq, payload, refs: [], idempotencyKey: '' }, CHAIN_ID, agent.seed)
+    if (about !== null) {
+      payload = about.payload
+      refs = about.refs
+    }
+    const entry = signEntry({ agent: agent.key, namespace, seq: agent.seq, payload, refs, idempotencyKey: '' }, CHAIN_ID, agent.seed)
+    if (about?.proposal === true) this.#decisions!.proposed(entryId(entry), a)
     const id = toHex(entryId(entry))
     this.submitted.set(id, this.#clock.now)
     if (probe) this.probes.add(id)
     // To f+1 distinct identities: at least one is honest when at most f are faulty.
     const f = faultTolerance(this.#options.nodes)
-    const targets = rng.shuffle([...Array(this.#options.nodes).keys()]).slice(0, f + 1)
+    const targets = about?.homeOnly === true ? [a % this.#options.nodes] : rng.shuffle([...Array(this.#options.nodes).keys()]).slice(0, f + 1)
     for (const identity of targets) {
       const candidates = this.#instances.filter((i) => i.identity === identity)
       const inst = rng.pick(candidates)

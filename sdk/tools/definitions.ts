@@ -4,6 +4,7 @@
 // these definitions, so every surface offers the same tools with the same inputs and results.
 //
 // Tools: commit_decision, get_decision, query_decisions, verify_receipt, audit_range,
+// propose_decision, approve_decision, reject_decision, decision_status (decision-tools.ts),
 // and, for each namespace with a zod payload schema, commit_<namespace> whose input
 // schema is that payload schema (so the calling model sees the fields it must fill).
 //
@@ -16,6 +17,7 @@ import { genesisId, verifyReceipt } from '../../src/log/verify.ts'
 import { receiptFromJson, receiptToJson, type Receipt } from '../../src/log/receipt.ts'
 import type { SynodClient } from '../client.ts'
 import type { Decision, NamespaceSchemas } from '../types.ts'
+import { decisionTools } from './decision-tools.ts'
 
 /** Bounds of the tools' inputs and outputs (a model can ask for a lot). */
 export const TOOL_LIMITS = {
@@ -303,10 +305,12 @@ export function synodTools<S extends NamespaceSchemas>(options: SynodToolsOption
         logSize: report.logSize,
         logRoot: toHex(report.logRoot),
         failure: report.failure,
+        decisions: { counts: report.decisions.counts, ignored: report.decisions.ignored },
         durationMs: report.durationMs,
       }
     },
   }))
 
+  tools.push(...decisionTools(client, options.commitTimeoutMs))
   return tools
 }

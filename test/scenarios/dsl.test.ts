@@ -80,7 +80,7 @@ describe('scenario DSL', () => {
   })
 
   it('rejects unknown behaviours and bad behaviour parameters', () => {
-    expect(problemsOf({ ...base, byzantine: [{ node: 1, behaviour: 'evil' }] })[0]).toMatch(/byzantine\[0\]\.behaviour: unknown behaviour "evil"; one of: honest, crash, silent, equivocate, double-vote, withhold, forge, replay, twins, flood, lying-sync, mixed/)
+    expect(problemsOf({ ...base, byzantine: [{ node: 1, behaviour: 'evil' }] })[0]).toMatch(/byzantine\[0\]\.behaviour: unknown behaviour "evil"; one of: honest, crash, silent, equivocate, double-vote, withhold, forge, replay, twins, flood, lying-sync, censor-votes, mixed/)
     expect(problemsOf({ ...base, byzantine: [{ node: 1, behaviour: 'flood', params: { rate: 5 } }] })[0]).toMatch(/behaviour 'flood' has no parameter 'rate' \(known: ratePerSecond, kind\)/)
     expect(problemsOf({ ...base, byzantine: [{ node: 1, behaviour: 'flood', params: { ratePerSecond: 0 } }] })[0]).toMatch(/ratePerSecond: must be between 1 and 10000, got 0/)
     expect(problemsOf({ ...base, byzantine: [{ node: 1, behaviour: 'lying-sync', params: { lie: 'big' } }] })[0]).toMatch(/lie: must be one of any, swap-entries/)

@@ -66,7 +66,7 @@ describe('MCP server (in memory)', () => {
 
   it('lists the tools with input schemas', async () => {
     const { tools } = await client.listTools()
-    expect(tools.map((t) => t.name).sort()).toEqual(['audit_range', 'commit_acme_approvals', 'commit_decision', 'get_decision', 'query_decisions', 'verify_receipt'])
+    expect(tools.map((t) => t.name).sort()).toEqual(['approve_decision', 'audit_range', 'commit_acme_approvals', 'commit_decision', 'decision_status', 'get_decision', 'propose_decision', 'query_decisions', 'reject_decision', 'verify_receipt'])
     const typed = tools.find((t) => t.name === 'commit_acme_approvals')!
     const payload = (typed.inputSchema.properties as Json).payload as Json
     expect(payload.type).toBe('object')
@@ -185,7 +185,7 @@ describe('synod mcp over stdio and HTTP', () => {
     try {
       await client.connect(new StreamableHTTPClientTransport(new URL(served.url), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }))
       const { tools } = await client.listTools()
-      expect(tools.length).toBe(5)
+      expect(tools.length).toBe(9)
       const committed = resultJson(await client.callTool({ name: 'commit_decision', arguments: { namespace: 'acme/http', payload: [1, 2, 3] } }))
       expect(committed.payload).toEqual([1, 2, 3])
       // DNS-rebinding protection: a request whose Host is not the loopback is refused.
@@ -244,7 +244,7 @@ describe('synod mcp over stdio and HTTP', () => {
       expect(await postStatus(served.url!, {})).toBe(401)
       const client = new Client({ name: 'cli-http-test', version: '1.0.0' })
       await client.connect(new StreamableHTTPClientTransport(new URL(served.url!), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }))
-      expect((await client.listTools()).tools.length).toBe(5)
+      expect((await client.listTools()).tools.length).toBe(9)
       await client.close()
     } finally {
       served.kill()

@@ -13,7 +13,7 @@ export type CallTool = (name: string, input: Json) => Promise<Json>
 
 export const adapterSchemas = { 'acme/approvals': z.object({ plan: z.string().regex(/^[0-9a-f]{64}$/), approved: z.boolean() }).describe('An approval of a plan.') }
 
-export const EXPECTED_TOOL_NAMES = ['audit_range', 'commit_acme_approvals', 'commit_decision', 'get_decision', 'query_decisions', 'verify_receipt']
+export const EXPECTED_TOOL_NAMES = ['approve_decision', 'audit_range', 'commit_acme_approvals', 'commit_decision', 'decision_status', 'get_decision', 'propose_decision', 'query_decisions', 'reject_decision', 'verify_receipt']
 
 export function adapterClient(cluster: TestCluster, seed: number): SynodClient<typeof adapterSchemas> {
   return new SynodClient({ nodes: cluster.urls, genesis: cluster.net.genesis, identity: AgentIdentity.fromSeed(new Uint8Array(32).fill(seed)), schemas: adapterSchemas })

@@ -48,8 +48,12 @@ export class TestAgent {
     this.publicKey = publicKeyFromSeed(this.seed)
   }
   entry(chainId: string, namespace: string, payload: unknown, refs: Uint8Array[] = []): Entry {
+    return this.entryText(chainId, namespace, JSON.stringify(payload), refs)
+  }
+  /** An entry whose payload is this JSON text, byte for byte. */
+  entryText(chainId: string, namespace: string, payload: string, refs: Uint8Array[] = []): Entry {
     this.#seq += 1
-    return signEntry({ agent: this.publicKey, namespace, seq: this.#seq, payload: JSON.stringify(payload), refs, idempotencyKey: '' }, chainId, this.seed)
+    return signEntry({ agent: this.publicKey, namespace, seq: this.#seq, payload, refs, idempotencyKey: '' }, chainId, this.seed)
   }
 }
 

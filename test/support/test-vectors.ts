@@ -13,6 +13,7 @@ import { receiptToJson, type Receipt } from '../../src/log/receipt.ts'
 import { ChainBuilder, TestAgent, testNet } from './chain-builder.ts'
 import { buildC2spVectors } from './c2sp-vectors.ts'
 import { buildConformanceVectors } from './conformance-vectors.ts'
+import { buildDecisionVectors } from './decision-vectors.ts'
 
 export function buildTestVectors() {
   const net = testNet(4, 'vectors')
@@ -77,5 +78,6 @@ export function buildTestVectors() {
     receipt: receiptToJson(receipt),
     c2sp: buildC2spVectors(net.genesis, entries.map((e) => encodeEntry(e)), item2.cc!, 2),
     conformance: buildConformanceVectors(net),
+    decisions: buildDecisionVectors(),
   }
 }
