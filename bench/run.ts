@@ -94,14 +94,23 @@ if (results.core !== undefined) {
   }
 }
 
+/** The validators' messages to each other (all together), as bench/cluster.ts reports them. */
+interface Messages { perEntry: { messages: number, bytes: number } | null, perRound: { messages: number, bytes: number } | null, rounds: number | null }
+function messagesRow(when: string, m: Messages): Row {
+  const show = (x: { messages: number, bytes: number } | null): string => (x === null ? 'n/a' : `${x.messages} / ${(x.bytes / 1024).toFixed(1)} KiB`)
+  return { section: 'cluster', figure: `${when}: validators' messages / bytes sent, per committed entry and per round (${m.rounds ?? '?'} rounds)`, value: `${show(m.perEntry)}; ${show(m.perRound)}`, limit: '', ratio: '', target: '', met: '' }
+}
+
 if (results.cluster !== undefined) {
-  const c = results.cluster as { nodes: number, agents: number, light: { p50Ms: number, p99Ms: number, nodeCpuMsPerCommit?: number | null }, sweeps: Sweep[], final: { logSize: number, nodeRssMB: number[], nodePeakRssMB: number[] } }
+  const c = results.cluster as { nodes: number, agents: number, light: { p50Ms: number, p99Ms: number, nodeCpuMsPerCommit?: number | null, messages?: Messages }, sweeps: (Sweep & { at80: { messages?: Messages } })[], final: { logSize: number, nodeRssMB: number[], nodePeakRssMB: number[] } }
   const limit = limitFor(c.nodes)
   rows.push({ section: 'cluster', figure: `light load p50 / p99 commit latency, ms (1 agent, 1 in flight; validators' CPU ${c.light.nodeCpuMsPerCommit ?? '?'} ms per commit, all together)`, value: `${c.light.p50Ms} / ${c.light.p99Ms}`, limit: '', ratio: '', target: 'p50 <= 20', met: yes(c.light.p50Ms <= 20) })
+  if (c.light.messages !== undefined) rows.push(messagesRow('light load', c.light.messages))
   for (const s of c.sweeps) {
     const cpu = s.at80.nodeCpuCores.map((x) => x ?? '?').join('/')
     rows.push({ section: 'cluster', figure: `${s.payloadBytes} B: saturation, committed entries/s (${c.agents} agents, open loop)`, value: String(s.saturationPerSec), limit: `${limit} (${cores} cores / ${c.nodes})`, ratio: ratio(s.saturationPerSec, limit), target: s.payloadBytes === 256 ? '>= 70%' : '', met: s.payloadBytes === 256 ? yes(s.saturationPerSec >= 0.7 * limit) : '' })
     rows.push({ section: 'cluster', figure: `${s.payloadBytes} B: p50 / p99 at 80% of saturation (${s.at80.offeredPerSec}/s offered, ${s.at80.committedPerSec}/s committed), ms; node CPU ${cpu} cores, ${s.at80.nodeCpuMsPerCommit ?? '?'} ms per commit all together`, value: `${s.at80.p50Ms} / ${s.at80.p99Ms}`, limit: '', ratio: '', target: s.payloadBytes === 256 ? 'p50 <= 150' : '', met: s.payloadBytes === 256 ? yes(s.at80.p50Ms !== null && s.at80.p50Ms <= 150) : '' })
+    if (s.at80.messages !== undefined) rows.push(messagesRow(`${s.payloadBytes} B at 80% of saturation`, s.at80.messages))
   }
   const rssMax = Math.max(...c.final.nodeRssMB)
   rows.push({ section: 'cluster', figure: `RSS per validator at the end (log size ${c.final.logSize}), MB (peak ${Math.max(...c.final.nodePeakRssMB)})`, value: c.final.nodeRssMB.join(' / '), limit: '', ratio: '', target: '<= 250 after 1,000,000 entries', met: c.final.logSize >= 1_000_000 ? yes(rssMax <= 250) : `not at 1M (${rssMax <= 250 ? 'under' : 'over'} 250 already)` })
