@@ -753,11 +753,18 @@ export class Replica {
   }
 
   /** Whether the chain ending at `tip` has entries that others have yet to see committed:
-   * an uncommitted block with entries, or a head committed by the QC on `tip`. */
+   * an uncommitted block with entries, or a head committed by the QC on `tip` whose commit
+   * certificate this replica does not hold. With the certificate, a leader sends it and
+   * the QC in a `sync-info` instead (#onVote): an empty block and a round of votes for it
+   * would only tell the others what the sync-info does. */
   #chainNeedsBlocks(tip: BlockNode): boolean {
     const head = this.#tree.head
     for (let at: BlockNode | undefined = tip; at !== undefined; at = this.#tree.get(at.parentHex)) {
-      if (at === head) return head.block.entries.length > 0 && (tip === head || tip.parentHex === head.hashHex)
+      if (at === head) {
+        if (head.block.entries.length === 0) return false
+        if (tip === head) return true
+        return tip.parentHex === head.hashHex && !(this.#latestCc !== null && this.#latestCc.height >= head.header.height)
+      }
       if (at.block.entries.length > 0) return true
     }
     return false
