@@ -1,9 +1,7 @@
 // The chain store over an ordered key-value backend (key layout in keys.ts). Commits are
-// one atomic batch: blocks, log entries, indexes, subtree hashes, accumulator state,
-// agent seqs and certificates land together or not at all, so a crash at any instant
-// leaves either the old head or the new one. Consensus state (persist) is fsync'd; a
-// commit is not (it becomes durable with the next fsync'd write, and is derived again
-// from durable blocks and certificates when a crash loses it).
+// one atomic, fsync'd batch: blocks, log entries, indexes, subtree hashes, accumulator
+// state, agent seqs and certificates land together or not at all, so a crash at any
+// instant leaves either the old head or the new one.
 //
 // Reads see the old state or the new one, never half of a commit. The backend shows a
 // batch to readers as soon as it is applied, before the write resolves and the head
@@ -236,13 +234,7 @@ export class ChainStore implements Store {
       ops.push({ type: 'del', key: k })
       ops.push({ type: 'del', key: keys.pendingHash(k.subarray(9)) })
     }
-    // Not fsync'd: a commit is derived again after a crash (the pending blocks it deletes
-    // and the certificates that commit them are durable until this batch is), and the
-    // next durable write (the safety state before a vote, usually in the same round)
-    // makes it durable too, since the log writes batches in order. An fsync here put a
-    // second disk flush in front of every vote that followed a commit (docs/performance.md,
-    // "Latency: one commit, hop by hop").
-    await this.#kv.write(ops, false)
+    await this.#kv.write(ops, true)
     // Publishes the commit to readers (see the file comment).
     this.#head = head
   }
@@ -254,9 +246,7 @@ export class ChainStore implements Store {
       if (header === undefined || !bytesEqual(blockHash(header), cc.block)) {
         throw new StoreError('bad-commit', `commit certificate for height ${cc.height} names block ${toHex(cc.block)}, not the committed one`)
       }
-      // Not fsync'd, like a commit: a lost certificate comes again with the next proposal
-      // or from a peer's sync-info.
-      await this.#kv.write([{ type: 'put', key: keys.cc(cc.height), value: encodeCanonical(ccToCbor(cc)) }], false)
+      await this.#kv.write([{ type: 'put', key: keys.cc(cc.height), value: encodeCanonical(ccToCbor(cc)) }], true)
     })
   }
 
