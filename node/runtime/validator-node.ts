@@ -455,8 +455,9 @@ export class ValidatorNode {
     // A commit is written without holding up the actions after it: a leader's next
     // proposal (and a follower's vote, after its own persist) need not wait for the
     // committed block's write. The store applies writes in the order they are asked for,
-    // so a later persist or commit certificate still lands after the commit, and the
-    // step does not end (no next input) until the commit is durable. Nothing a commit
+    // so a commit certificate asked for later lands after the commit (kept until then,
+    // #storeCertificate), and the step does not end (no next input) until the commit is
+    // durable. Pending blocks and the safety state do not depend on it. Nothing a commit
     // writes is needed for safety: after a crash it is derived again from the stored
     // certificates and blocks.
     let committing = null as Promise<void> | null
@@ -466,6 +467,19 @@ export class ValidatorNode {
     // the commit lands it is fetched again.
     const committedHere = new Set<string>()
     for (const action of actions) if (action.type === 'commit') for (const hash of action.hashes) committedHere.add(toHex(hash))
+    // A step that votes writes its commits after the vote has left: the store writes in
+    // order, so a commit queued first would put its fsync in front of the vote's (a
+    // follower's step for a proposal whose QC commits the block before: two disk flushes
+    // on the round's critical path). Other steps start a commit at once: the leader that
+    // forms a commit certificate serves the first receipts once its commit is written.
+    const votes = actions.some((a) => a.type === 'send' && a.message.type === 'vote')
+    const deferred: Extract<Action, { type: 'commit' }>[] = []
+    const startCommit = (action: Extract<Action, { type: 'commit' }>): void => {
+      const previous: Promise<void> | null = committing
+      committing = previous === null ? this.#commit(action) : previous.then(() => this.#commit(action))
+      // Awaited below; until then a failure must not count as unhandled.
+      committing.catch(() => {})
+    }
     for (const action of actions) {
       if (action.type === 'persist-safety-state') {
         durable ??= { blocks: [] }
@@ -480,16 +494,17 @@ export class ValidatorNode {
       }
       await flush()
       if (action.type === 'commit') {
-        // Started now, so the store queues its write before any later one of this step.
-        const previous: Promise<void> | null = committing
-        committing = previous === null ? this.#commit(action) : previous.then(() => this.#commit(action))
-        // Awaited below; until then a failure must not count as unhandled.
-        committing.catch(() => {})
+        // Started now (or, in a step that votes, after the vote), so the store queues its
+        // write before any later one of this step.
+        if (votes) deferred.push(action)
+        else startCommit(action)
         continue
       }
       await this.#perform(action, input, submits)
+      if (action.type === 'send' && action.message.type === 'vote') for (const commit of deferred.splice(0)) startCommit(commit)
     }
     await flush()
+    for (const commit of deferred.splice(0)) startCommit(commit)
     await committing
   }
 
