@@ -481,6 +481,9 @@ export class Replica {
    * it). `resend` (a local timeout: a message may have been lost) sends again what was
    * sent before. */
   #forwardEntries(entries: readonly CheckedEntry[], fromRound: number, resend: boolean): void {
+    // Each agent's highest seq here: its pooled entries below it go first (one scan per agent).
+    const highestSeq = new Map<string, number>()
+    for (const item of entries) highestSeq.set(item.agentHex, Math.max(highestSeq.get(item.agentHex) ?? -1, item.entry.seq))
     for (const to of upcomingLeaders(this.leaders, fromRound, this.set.f + 1, this.index, this.set.n)) {
       const out: CheckedEntry[] = []
       const added = new Set<string>()
@@ -489,12 +492,12 @@ export class Replica {
         added.add(item.idHex)
         out.push(item)
       }
-      for (const item of entries) {
+      for (const [agentHex, seq] of highestSeq) {
         // Earlier entries already in the certified chain reach every validator in their
         // block (and are proposed again from every pool if it is abandoned).
-        for (const earlier of this.#mempool.unsentBelow(item.agentHex, item.entry.seq, to)) if (!this.#tree.inChain(this.#tree.highQcNode, earlier.idHex)) push(earlier)
-        push(item)
+        for (const earlier of this.#mempool.unsentBelow(agentHex, seq, to)) if (!this.#tree.inChain(this.#tree.highQcNode, earlier.idHex)) push(earlier)
       }
+      for (const item of entries) push(item)
       if (out.length === 0) continue
       for (const item of out) this.#mempool.markSent(item.idHex, to)
       this.#emit({ type: 'send', to, message: { type: 'entries', entries: out.map((item) => item.entry) } })
