@@ -38,6 +38,7 @@ import { UNSAFE_BENCH_CHAIN_PREFIX } from '../src/consensus/unsafe-bench.ts'
 import { getJson } from '../devnet/http-client.ts'
 import { cpuCores, cpuMsSpent, sampleProcess, type ProcSample } from './proc-stats.ts'
 import { killNodesOnExit, measureAndReport } from './bench-nodes.ts'
+import { messagesPer, readMessageCounters } from './node-probes.ts'
 
 const { values } = parseArgs({
   options: {
@@ -138,10 +139,20 @@ interface StepResult {
    * throughput does not depend on how busy the machine is. */
   nodeCpuMsPerCommit: number | null
   generatorCpuCores: number
+  /** Messages and bytes the validators sent each other (all together), per committed
+   * entry and per consensus round, in the measured window. */
+  messages: ReturnType<typeof messagesPer>
   saturated: boolean
   http: unknown
   /** The SDK latency probe during the step (http generator): verified commits, one in flight. */
   probe: { commits: number, p50Ms: number | null, p99Ms: number | null } | null
+}
+
+function describeMessages(m: ReturnType<typeof messagesPer>): string {
+  const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`
+  const entry = m.perEntry === null ? 'n/a' : `${m.perEntry.messages} messages, ${kib(m.perEntry.bytes)}`
+  const round = m.perRound === null ? 'n/a' : `${m.perRound.messages} messages, ${kib(m.perRound.bytes)}`
+  return `validators' messages per committed entry ${entry}; per round ${round} (${m.rounds ?? '?'} rounds)`
 }
 
 function perCommit(cpuMs: number | null, commits: number): number | null {
@@ -289,6 +300,7 @@ async function measure(): Promise<Record<string, unknown>> {
 
   // Light load: one agent, one entry in flight.
   const light: number[] = []
+  const lightMessages0 = await readMessageCounters(urls)
   const lightStart = sampleNodes()
   for (let i = 0; i < LIGHT_COMMITS; i++) {
     const s = performance.now()
@@ -296,9 +308,10 @@ async function measure(): Promise<Record<string, unknown>> {
     light.push(performance.now() - s)
   }
   const lightEnd = sampleNodes()
+  const lightMessages = messagesPer(lightMessages0, await readMessageCounters(urls), light.length)
   light.sort((a, b) => a - b)
-  const lightResult = { commits: light.length, p50Ms: percentile(light, 0.5), p99Ms: percentile(light, 0.99), meanMs: Math.round(light.reduce((s, v) => s + v, 0) / light.length), nodeCpuCores: lightStart.map((s, i) => cpuCores(s, lightEnd[i]!)), nodeCpuMsPerCommit: perCommit(cpuMsSpent(lightStart, lightEnd), light.length) }
-  log(`light load (1 agent, 1 in flight): p50 ${lightResult.p50Ms} ms, p99 ${lightResult.p99Ms} ms over ${light.length} commits; validators' CPU ${lightResult.nodeCpuMsPerCommit} ms per commit (all ${NODES} together)`)
+  const lightResult = { commits: light.length, p50Ms: percentile(light, 0.5), p99Ms: percentile(light, 0.99), meanMs: Math.round(light.reduce((s, v) => s + v, 0) / light.length), nodeCpuCores: lightStart.map((s, i) => cpuCores(s, lightEnd[i]!)), nodeCpuMsPerCommit: perCommit(cpuMsSpent(lightStart, lightEnd), light.length), messages: lightMessages }
+  log(`light load (1 agent, 1 in flight): p50 ${lightResult.p50Ms} ms, p99 ${lightResult.p99Ms} ms over ${light.length} commits; validators' CPU ${lightResult.nodeCpuMsPerCommit} ms per commit (all ${NODES} together); ${describeMessages(lightMessages)}`)
 
   async function step(rate: number, payloadBytes: number): Promise<StepResult> {
     const latencies: number[] = []
@@ -314,6 +327,7 @@ async function measure(): Promise<Record<string, unknown>> {
     const windowTo = begin + STEP_S * 1000
     const c0 = process.cpuUsage()
     let from: ProcSample[] = []
+    let messagesFrom: Promise<Awaited<ReturnType<typeof readMessageCounters>>> | null = null
     let fromCpuAt = 0
     let fromCpu = c0
     const runs: Promise<void>[] = []
@@ -335,7 +349,7 @@ async function measure(): Promise<Record<string, unknown>> {
     // Open loop: on each tick, start every commit scheduled up to now.
     for (let scheduled = 0; ;) {
       const now = performance.now()
-      if (from.length === 0 && now >= windowFrom) { from = sampleNodes(); fromCpuAt = now; fromCpu = process.cpuUsage() }
+      if (from.length === 0 && now >= windowFrom) { from = sampleNodes(); fromCpuAt = now; fromCpu = process.cpuUsage(); messagesFrom = readMessageCounters(urls) }
       if (now >= windowTo) break
       const due = Math.floor(((now - begin) * rate) / 1000)
       for (; scheduled < due; scheduled++) {
@@ -362,6 +376,7 @@ async function measure(): Promise<Record<string, unknown>> {
     const to = sampleNodes()
     const toCpuAt = performance.now()
     const cpu = process.cpuUsage(fromCpu)
+    const messagesTo = readMessageCounters(urls)
     // Drain: bounded; what is still in flight then is aborted.
     const drained = await Promise.race([Promise.all(runs).then(() => true), sleep(DRAIN_MS_MAX).then(() => false)])
     const unfinished = drained ? 0 : inFlight
@@ -381,10 +396,11 @@ async function measure(): Promise<Record<string, unknown>> {
       nodeCpuMsPerCommit: perCommit(cpuMsSpent(from, to), inWindow),
       generatorCpuCores: Math.round(((cpu.user + cpu.system) / 1000 / (toCpuAt - fromCpuAt)) * 100) / 100,
       http: httpUse,
+      messages: messagesPer(await messagesFrom, await messagesTo, inWindow),
       probe: GENERATOR === 'http' ? { commits: probeLatencies.length, p50Ms: percentile(probeLatencies, 0.5), p99Ms: percentile(probeLatencies, 0.99) } : null,
       saturated: committedPerSec < SATURATED_SHARE * rate || (p99 ?? 0) > SATURATED_P99_MS || shed > 0 || unfinished > 0,
     }
-    log(`  ${payloadBytes} B @ ${rate}/s: committed ${committedPerSec}/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, failed ${result.failed}, shed ${shed}, unfinished ${unfinished}; node CPU ${result.nodeCpuCores.join('/')} cores (${result.nodeCpuMsPerCommit} ms per commit, all together), RSS ${result.nodeRssMB.join('/')} MB; generator ${result.generatorCpuCores} cores; http ${JSON.stringify(httpUse)}${result.probe === null ? '' : `; SDK probe p50 ${result.probe.p50Ms} ms, p99 ${result.probe.p99Ms} ms (${result.probe.commits} verified commits)`}${result.saturated ? ' (saturated)' : ''}`)
+    log(`  ${payloadBytes} B @ ${rate}/s: committed ${committedPerSec}/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, failed ${result.failed}, shed ${shed}, unfinished ${unfinished}; node CPU ${result.nodeCpuCores.join('/')} cores (${result.nodeCpuMsPerCommit} ms per commit, all together), RSS ${result.nodeRssMB.join('/')} MB; generator ${result.generatorCpuCores} cores; ${describeMessages(result.messages)}; http ${JSON.stringify(httpUse)}${result.probe === null ? '' : `; SDK probe p50 ${result.probe.p50Ms} ms, p99 ${result.probe.p99Ms} ms (${result.probe.commits} verified commits)`}${result.saturated ? ' (saturated)' : ''}`)
     return result
   }
 

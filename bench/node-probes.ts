@@ -58,3 +58,37 @@ export async function readMemoryMetrics(url: string): Promise<MemoryMetrics> {
     heapSpacesMB,
   }
 }
+
+/** What the validators said to each other, summed over all of them, and the highest round
+ * any of them is in: from /metrics (synod_p2p_*, synod_round). */
+export interface MessageCounters { messages: number, bytes: number, round: number }
+
+export async function readMessageCounters(urls: readonly string[]): Promise<MessageCounters | null> {
+  const texts = await Promise.all(urls.map(async (url) => {
+    const answer = await getJson(`${url}/metrics`, METRICS_MS_MAX).catch(() => null)
+    return answer?.status === 200 && typeof answer.body === 'string' ? answer.body : null
+  }))
+  let messages = 0
+  let bytes = 0
+  let round = 0
+  for (const text of texts) {
+    if (text === null) return null
+    const sent = promValue(text, 'synod_p2p_messages_total\\{direction="sent"\\}')
+    const sentBytes = promValue(text, 'synod_p2p_bytes_total\\{direction="sent"\\}')
+    if (sent === null || sentBytes === null) return null
+    messages += sent
+    bytes += sentBytes
+    round = Math.max(round, promValue(text, 'synod_round') ?? 0)
+  }
+  return { messages, bytes, round }
+}
+
+/** Messages and bytes (all validators' sends) per committed entry and per round between two readings. */
+export function messagesPer(from: MessageCounters | null, to: MessageCounters | null, entries: number): { perEntry: { messages: number, bytes: number } | null, perRound: { messages: number, bytes: number } | null, rounds: number | null } {
+  if (from === null || to === null) return { perEntry: null, perRound: null, rounds: null }
+  const messages = to.messages - from.messages
+  const bytes = to.bytes - from.bytes
+  const rounds = to.round - from.round
+  const per = (k: number): { messages: number, bytes: number } | null => (k <= 0 ? null : { messages: Math.round((messages / k) * 100) / 100, bytes: Math.round(bytes / k) })
+  return { perEntry: per(entries), perRound: per(rounds), rounds }
+}

@@ -105,17 +105,26 @@ if (results.core !== undefined) {
   }
 }
 
-type ClusterResult = { nodes: number, agents: number, light: { p50Ms: number, p99Ms: number, nodeCpuMsPerCommit?: number | null }, sweeps: Sweep[], final: { logSize: number, nodeRssMB: number[], nodePeakRssMB: number[] } }
+/** The validators' messages to each other (all together), as bench/cluster.ts reports them. */
+interface Messages { perEntry: { messages: number, bytes: number } | null, perRound: { messages: number, bytes: number } | null, rounds: number | null }
+function messagesRow(section: string, when: string, m: Messages): Row {
+  const show = (x: { messages: number, bytes: number } | null): string => (x === null ? 'n/a' : `${x.messages} / ${(x.bytes / 1024).toFixed(1)} KiB`)
+  return { section, figure: `${when}: validators' messages / bytes sent, per committed entry and per round (${m.rounds ?? '?'} rounds)`, value: `${show(m.perEntry)}; ${show(m.perRound)}`, limit: '', ratio: '', target: '', met: '' }
+}
+
+type ClusterResult = { nodes: number, agents: number, light: { p50Ms: number, p99Ms: number, nodeCpuMsPerCommit?: number | null, messages?: Messages }, sweeps: (Sweep & { at80: { messages?: Messages } })[], final: { logSize: number, nodeRssMB: number[], nodePeakRssMB: number[] } }
 /** The rows of one cluster run; `targets`: the issue's targets apply (n = 4). */
 function clusterRows(c: ClusterResult, section: string, targets: boolean): void {
   const limit = limitFor(c.nodes)
   const target = (text: string, ok: boolean): { target: string, met: string } => (targets ? { target: text, met: yes(ok) } : { target: '', met: '' })
   rows.push({ section, figure: `n=${c.nodes}: light load p50 / p99 commit latency, ms (1 agent, 1 in flight; validators' CPU ${c.light.nodeCpuMsPerCommit ?? '?'} ms per commit, all together)`, value: `${c.light.p50Ms} / ${c.light.p99Ms}`, limit: '', ratio: '', ...target('p50 <= 10', c.light.p50Ms <= 10) })
+  if (c.light.messages !== undefined) rows.push(messagesRow(section, `n=${c.nodes}, light load`, c.light.messages))
   for (const s of c.sweeps) {
     const cpu = s.at80.nodeCpuCores.map((x) => x ?? '?').join('/')
     const share = s.payloadBytes >= 4096 ? 0.5 : 0.7
     rows.push({ section, figure: `n=${c.nodes}, ${s.payloadBytes} B: saturation, committed entries/s (${c.agents} agents, open loop)`, value: String(s.saturationPerSec), limit: `${limit} (${cores} cores / ${c.nodes})`, ratio: ratio(s.saturationPerSec, limit), ...target(`>= ${100 * share}%`, s.saturationPerSec >= share * limit) })
     rows.push({ section, figure: `n=${c.nodes}, ${s.payloadBytes} B: p50 / p99 at 80% of saturation (${s.at80.offeredPerSec}/s offered, ${s.at80.committedPerSec}/s committed), ms; node CPU ${cpu} cores, ${s.at80.nodeCpuMsPerCommit ?? '?'} ms per commit all together`, value: `${s.at80.p50Ms} / ${s.at80.p99Ms}`, limit: '', ratio: '', ...target('p50 <= 100', s.at80.p50Ms !== null && s.at80.p50Ms <= 100) })
+    if (s.at80.messages !== undefined) rows.push(messagesRow(section, `n=${c.nodes}, ${s.payloadBytes} B at 80% of saturation`, s.at80.messages))
   }
   const rssMax = Math.max(...c.final.nodeRssMB)
   rows.push({ section, figure: `n=${c.nodes}: RSS per validator after the saturation sweep (log size ${c.final.logSize}), MB (peak ${Math.max(...c.final.nodePeakRssMB)})`, value: c.final.nodeRssMB.join(' / '), limit: '', ratio: '', ...target('<= 250 after the saturation sweep', rssMax <= 250) })

@@ -23,7 +23,7 @@ export const SYNOD_BIN = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ?
  * more frequent minor collections (docs/performance.md). */
 export const VALIDATOR_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4']
 /** glibc malloc settings for a validator process. A flood of entries allocates and frees
- * many buffers of a few KiB to a few MiB (bodies, encodings, gossip batches); with glibc's
+ * many buffers of a few KiB to a few MiB (bodies, encodings, entry batches); with glibc's
  * defaults the freed memory stayed resident (its trim and mmap thresholds grow with the
  * largest buffer freed, and each thread may get its own arena). Fixed thresholds and two
  * arenas gave memory back: after 15,000 entries of 4 KiB and 60 s idle, RSS 353-411 MB

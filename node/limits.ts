@@ -24,7 +24,7 @@ export const NODE_LIMITS = {
   /** Time allowed for one dial or one stream open before it counts as failed. */
   dialTimeoutMs: 5_000,
   /** Penalty points before a validator is disconnected for a cool-off; one point per
-   * malformed frame or rejected gossip message. */
+   * malformed frame or rejected message. */
   peerPenaltyMax: 20,
   /** Penalty points decay: all forgiven after this long without a new one. */
   peerPenaltyWindowMs: 60_000,

@@ -126,7 +126,7 @@ export interface NodeBackend {
   readonly transparency?: TransparencySource
 
   /**
-   * Verifies and admits an entry to the mempool (and gossips it). Idempotent: the same
+   * Verifies and admits an entry to the mempool (and forwards it to the next leaders). Idempotent: the same
    * entry again answers 'duplicate' with the same id. Throws InvalidSignatureError,
    * InvalidEntryError, PolicyDeniedError, StaleSequenceError, MempoolFullError,
    * AgentBacklogFullError or NotReadyError to reject it.
@@ -147,7 +147,7 @@ export interface NodeBackend {
    * Like getReceipt, but waits up to `waitMs` (> 0; the server bounds it) for the
    * receipt to exist: resolves with it as soon as a commit certificate covers the entry,
    * or with null at the deadline. The entry need not be known yet (it may arrive by
-   * gossip, or commit through another node). No busy polling: the backend wakes on the
+   * another node's forward, or commit through another node). No busy polling: the backend wakes on the
    * node's commits and certificates. When `signal` aborts (the client left, or the
    * server's deadline), it settles promptly (rejecting with the signal's reason is fine).
    * The server bounds how many calls wait at once.

@@ -143,7 +143,7 @@ export const ROUTE_DOCS: ReadonlyMap<string, RouteDoc> = new Map<string, RouteDo
     tags: ['entries'],
     body: entry,
     response: {
-      202: { description: 'new to this node: in its mempool and gossiped', type: 'object', required: ['id', 'status'], additionalProperties: false, properties: { id: hex32, status: { const: 'accepted' } } },
+      202: { description: 'new to this node: in its mempool and forwarded to the next leaders', type: 'object', required: ['id', 'status'], additionalProperties: false, properties: { id: hex32, status: { const: 'accepted' } } },
       200: { description: 'this node already has this exact entry', type: 'object', required: ['id', 'status'], additionalProperties: false, properties: { id: hex32, status: { const: 'duplicate' } } },
       '4xx': errorAnswer,
       '5xx': errorAnswer,

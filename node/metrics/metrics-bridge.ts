@@ -5,6 +5,7 @@ import type { NodeEvent, ValidatorNode } from '../runtime/validator-node.ts'
 
 export function bridgeMetrics(node: ValidatorNode, metrics: NodeMetricsRecorder): () => void {
   metrics.syncLagFrom(() => node.syncLagHeights)
+  metrics.transportFrom(() => node.transportStats)
   return node.onEvent((event: NodeEvent) => {
     switch (event.type) {
       case 'commit':

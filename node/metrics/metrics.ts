@@ -21,6 +21,14 @@ export const REJECT_REASONS = [
 ] as const
 export type RejectReason = (typeof REJECT_REASONS)[number]
 
+/** The transport's counters the metrics read (node/net/transport.ts TransportStats). */
+export interface TransportCounters {
+  readonly sentFrames: number
+  readonly sentBytes: number
+  readonly receivedFrames: number
+  readonly receivedBytes: number
+}
+
 /** What the node driver calls. Every method is cheap and synchronous. */
 export interface NodeMetricsRecorder {
   /** A block was committed: its height, its number of entries, and the seconds from when
@@ -32,6 +40,9 @@ export interface NodeMetricsRecorder {
   /** Where the sync lag (heights the node knows of beyond its committed head) is read,
    * at each scrape: a stalled node emits no events, yet its lag must stay current. */
   syncLagFrom(read: () => number): void
+  /** Where the validator-to-validator message and byte counters are read, at each scrape
+   * (null before the transport started). */
+  transportFrom(read: () => TransportCounters | null): void
   /** The node entered a new round. */
   roundEntered(round: number): void
   /** This node's round timer expired. */
@@ -42,7 +53,7 @@ export interface NodeMetricsRecorder {
   peersChanged(peers: number): void
   /** Entries in the mempool. */
   mempoolChanged(entries: number): void
-  /** A network message (gossip or stream) was dropped. */
+  /** A network message was dropped. */
   messageRejected(reason: RejectReason): void
 }
 
@@ -74,6 +85,7 @@ export class NodeMetrics implements NodeMetricsRecorder {
   readonly #commitLatency: Histogram
   readonly #submitToCommit: Histogram
   #syncLagRead: (() => number) | null = null
+  #transportRead: (() => TransportCounters | null) | null = null
   readonly #timeouts: Counter
   readonly #viewChanges: Counter
   readonly #peers: Gauge
@@ -111,6 +123,34 @@ export class NodeMetrics implements NodeMetricsRecorder {
       collect() {
         const lag = read()
         if (lag !== null) this.set(lag)
+      },
+    })
+    const transport = (): TransportCounters | null => this.#transportRead?.() ?? null
+    // Counters kept by the transport; read (not counted twice) at each scrape.
+    new Counter({
+      name: 'synod_p2p_messages_total',
+      help: 'Messages to and from other validators (one frame each), by direction',
+      labelNames: ['direction'],
+      registers,
+      collect() {
+        const stats = transport()
+        if (stats === null) return
+        this.reset()
+        this.inc({ direction: 'sent' }, stats.sentFrames)
+        this.inc({ direction: 'received' }, stats.receivedFrames)
+      },
+    })
+    new Counter({
+      name: 'synod_p2p_bytes_total',
+      help: 'Encoded message bytes to and from other validators (without transport framing and encryption), by direction',
+      labelNames: ['direction'],
+      registers,
+      collect() {
+        const stats = transport()
+        if (stats === null) return
+        this.reset()
+        this.inc({ direction: 'sent' }, stats.sentBytes)
+        this.inc({ direction: 'received' }, stats.receivedBytes)
       },
     })
     new Gauge({
@@ -163,6 +203,10 @@ export class NodeMetrics implements NodeMetricsRecorder {
 
   syncLagFrom(read: () => number): void {
     this.#syncLagRead = read
+  }
+
+  transportFrom(read: () => TransportCounters | null): void {
+    this.#transportRead = read
   }
 
   roundEntered(round: number): void {

@@ -1,19 +1,20 @@
 // The libp2p transport: TCP + Noise + Yamux, identified by the validator's own Ed25519
-// key. Consensus messages to one validator go over a direct stream protocol
-// (/synod/consensus/1, length-prefixed frames, bounded by LIMITS.messageBytesMax);
-// proposals and entry batches go over gossipsub topics without gossipsub's own signing
-// (every payload is signed already). Only genesis validators may connect (connection
-// gater), so every received message has a validator index as its sender.
+// key. Every message to a validator goes over one direct stream protocol
+// (/synod/consensus/1, length-prefixed frames, bounded by LIMITS.messageBytesMax): votes
+// and timeouts, proposals (the leader sends each validator its copy), entry batches (to
+// the next leaders) and sync. No gossip: every validator dials every other, so a relay
+// would only deliver a message again (docs/protocol.md, "Dissemination"). Only genesis
+// validators may connect (connection gater), so every received message has a validator
+// index as its sender, and that sender is the one who wrote it.
 //
 // Everything is bounded: per-peer send queues drop their oldest frames, per-peer receive
-// queues refuse new ones, publishes in flight are capped, redials back off. A peer that
-// sends malformed frames or gossip collects penalty points and is cut off for a cool-off.
+// queues refuse new ones, redials back off. A peer that sends malformed frames collects
+// penalty points and is cut off for a cool-off.
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@libp2p/yamux'
 import { identify } from '@libp2p/identify'
-import { gossipsub, TopicValidatorResult, type GossipSub, type Message, type GossipsubMessage } from '@libp2p/gossipsub'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as lp from 'it-length-prefixed'
@@ -25,8 +26,8 @@ import { BoundedQueue } from '../util/bounded-queue.ts'
 import { FairInbox } from '../util/fair-inbox.ts'
 import { TransportError } from './errors.ts'
 import {
-  CONSENSUS_PROTOCOL, GOSSIP_CHANNELS, gossipTopic,
-  type Channel, type GossipChannel, type Inspect, type PenaltyCause, type Received, type Transport, type TransportEvent, type TransportStats,
+  CONSENSUS_PROTOCOL, emptyTransportStats,
+  type Inspect, type PenaltyCause, type Received, type Transport, type TransportEvent, type TransportStats,
 } from './transport.ts'
 import { ValidatorDirectory } from './validator-directory.ts'
 
@@ -49,8 +50,6 @@ export interface Libp2pTransportDependencies<M> {
 
 /** Frame overhead allowance: the varint length prefix and muxer framing. */
 const FRAME_SLACK_BYTES = 64 * 1024
-/** Publishes allowed in flight at once; more are dropped and counted. */
-const PUBLISH_PENDING_MAX = 256
 /** How often redials and stalled send queues are checked. */
 const MAINTENANCE_INTERVAL_MS = 250
 /** Send attempts in one pump run before it waits for the next maintenance tick. */
@@ -70,14 +69,11 @@ interface PeerLink {
   cooloffUntilMs: number
 }
 
-type Services = { identify: unknown, pubsub: GossipSub }
+type Services = { identify: unknown }
 
 export class Libp2pTransport<M> implements Transport<M> {
   readonly selfIndex: number
-  readonly stats: TransportStats = {
-    sentFrames: 0, sentBytes: 0, sendDropped: 0, receivedFrames: 0, receivedBytes: 0,
-    receiveDropped: 0, rejected: 0, ignored: 0, published: 0, publishFailed: 0,
-  }
+  readonly stats: TransportStats = emptyTransportStats()
 
   readonly #options: Libp2pTransportOptions
   readonly #inspect: Inspect<M>
@@ -86,11 +82,8 @@ export class Libp2pTransport<M> implements Transport<M> {
   readonly #directory: ValidatorDirectory
   readonly #links: (PeerLink | null)[]
   readonly #inbox: FairInbox<Received<M>>
-  /** Decoded gossip between validation and delivery, keyed by the message object. */
-  readonly #decoded = new WeakMap<Message, M>()
   #node: Libp2p<Services> | null = null
   #timer: ReturnType<typeof setInterval> | null = null
-  #publishing = 0
   #stopped = false
 
   constructor(options: Libp2pTransportOptions, dependencies: Libp2pTransportDependencies<M>) {
@@ -166,28 +159,6 @@ export class Libp2pTransport<M> implements Transport<M> {
       },
       services: {
         identify: identify(),
-        pubsub: gossipsub({
-          globalSignaturePolicy: 'StrictNoSign',
-          allowPublishToZeroTopicPeers: true,
-          ignoreDuplicatePublishError: true,
-          emitSelf: false,
-          // Every validator dials every other, so a flood publish reaches them all at
-          // once, and relaying through a mesh would only deliver each message again
-          // (n - 2 duplicates per receiver, each decrypted, parsed and hashed before
-          // being dropped). So no mesh (D = 0: nobody grafts, nothing is forwarded);
-          // gossip (IHAVE to Dlazy peers each heartbeat, answered by IWANT) still
-          // repairs a message a link lost, and consensus sync fetches missing blocks.
-          floodPublish: true,
-          D: 0,
-          Dlo: 0,
-          Dhi: 0,
-          Dout: 0,
-          Dscore: 0,
-          fallbackToFloodsub: false,
-          allowedTopics: GOSSIP_CHANNELS.map((c) => gossipTopic(this.#options.chainId, c)),
-          maxInboundDataLength: LIMITS.messageBytesMax,
-          maxOutboundBufferSize: NODE_LIMITS.sendQueueBytesMax,
-        }),
       },
     })
     this.#node = node
@@ -197,13 +168,6 @@ export class Libp2pTransport<M> implements Transport<M> {
       maxInboundStreams: NODE_LIMITS.streamsPerConnectionMax,
       maxOutboundStreams: NODE_LIMITS.streamsPerConnectionMax,
     })
-    const pubsub = node.services.pubsub
-    for (const channel of GOSSIP_CHANNELS) {
-      const topic = gossipTopic(this.#options.chainId, channel)
-      pubsub.topicValidators.set(topic, (peer, message) => this.#validateGossip(channel, peer, message))
-      pubsub.subscribe(topic)
-    }
-    pubsub.addEventListener('gossipsub:message', (event) => this.#onGossip(event.detail))
     for (const link of this.#links) {
       if (link === null) continue
       const addresses = this.#options.validators[link.index]!.addresses
@@ -233,29 +197,6 @@ export class Libp2pTransport<M> implements Transport<M> {
     this.stats.sendDropped += link.queue.dropped - before
     if (!link.pumping) void this.#pump(link)
     return queued
-  }
-
-  broadcast(channel: GossipChannel, bytes: Uint8Array): void {
-    if (bytes.length > LIMITS.messageBytesMax) throw new RangeError(`message of ${bytes.length} bytes is over the limit of ${LIMITS.messageBytesMax}`)
-    const node = this.#node
-    if (node === null || this.#stopped) return
-    if (this.#publishing >= PUBLISH_PENDING_MAX) {
-      this.stats.publishFailed++
-      return
-    }
-    const topic = gossipTopic(this.#options.chainId, channel)
-    // Gossip reaches only peers whose subscription we have seen (not yet, right after a
-    // connect or restart). The others get the message over their direct stream, which
-    // queues it until they are reachable; receivers drop the duplicates.
-    const subscribers = new Set(node.services.pubsub.getSubscribers(topic).map((p) => p.toString()))
-    for (const link of this.#links) {
-      if (link !== null && !subscribers.has(link.peerId.toString())) this.send(link.index, bytes)
-    }
-    this.#publishing++
-    node.services.pubsub.publish(topic, bytes).then(
-      () => { this.stats.published++ },
-      () => { this.stats.publishFailed++ },
-    ).finally(() => { this.#publishing-- })
   }
 
   penalise(peer: number, cause: PenaltyCause, reason: string): void {
@@ -410,7 +351,7 @@ export class Libp2pTransport<M> implements Transport<M> {
         // frame.slice() copies: the message must not alias buffers the muxer may reuse.
         // A rejected message costs the sender a penalty point; the framing is intact, so
         // the stream goes on (a reset would lose the honest frames queued behind it).
-        this.#accept(frame.slice(), 'direct', from)
+        this.#accept(frame.slice(), from)
       }
     } catch (err) {
       if (this.#stopped) return
@@ -422,58 +363,20 @@ export class Libp2pTransport<M> implements Transport<M> {
   }
 
   /** Inspects and queues one message. */
-  #accept(bytes: Uint8Array, channel: Channel, from: number): void {
+  #accept(bytes: Uint8Array, from: number): void {
     this.stats.receivedFrames++
     this.stats.receivedBytes += bytes.length
-    const inspection = this.#inspect(bytes, channel, from)
+    const inspection = this.#inspect(bytes, from)
     switch (inspection.verdict) {
       case 'accept':
-        if (!this.#inbox.push(from, { from, channel, message: inspection.message, bytes: bytes.length })) this.stats.receiveDropped++
+        if (!this.#inbox.push(from, { from, message: inspection.message, bytes: bytes.length })) this.stats.receiveDropped++
         return
       case 'ignore':
         this.stats.ignored++
         return
       case 'reject':
-        this.#penalise(from, inspection.cause, `${channel}: ${inspection.reason}`)
+        this.#penalise(from, inspection.cause, inspection.reason)
     }
-  }
-
-  #validateGossip(channel: GossipChannel, peer: PeerId, message: Message): TopicValidatorResult {
-    const from = this.#directory.indexOf(peer)
-    if (from === undefined || from === this.selfIndex) return TopicValidatorResult.Reject
-    if (message.type !== 'unsigned') {
-      this.#penalise(from, 'malformed', `${channel}: gossip message is signed`)
-      return TopicValidatorResult.Reject
-    }
-    if (message.data.length > LIMITS.messageBytesMax) {
-      this.#penalise(from, 'oversized', `${channel}: gossip message of ${message.data.length} bytes is over the limit of ${LIMITS.messageBytesMax}`)
-      return TopicValidatorResult.Reject
-    }
-    this.stats.receivedFrames++
-    this.stats.receivedBytes += message.data.length
-    const inspection = this.#inspect(message.data, channel, from)
-    switch (inspection.verdict) {
-      case 'accept':
-        this.#decoded.set(message, inspection.message)
-        return TopicValidatorResult.Accept
-      case 'ignore':
-        this.stats.ignored++
-        return TopicValidatorResult.Ignore
-      case 'reject':
-        this.#penalise(from, inspection.cause, `${channel}: ${inspection.reason}`)
-        return TopicValidatorResult.Reject
-    }
-  }
-
-  #onGossip(event: GossipsubMessage): void {
-    const decoded = this.#decoded.get(event.msg)
-    if (decoded === undefined) return
-    this.#decoded.delete(event.msg)
-    const from = this.#directory.indexOf(event.propagationSource)
-    if (from === undefined) return
-    const channel = GOSSIP_CHANNELS.find((c) => gossipTopic(this.#options.chainId, c) === event.msg.topic)
-    if (channel === undefined) return
-    if (!this.#inbox.push(from, { from, channel, message: decoded, bytes: event.msg.data.length })) this.stats.receiveDropped++
   }
 
   #penalise(peer: number, cause: PenaltyCause, reason: string): void {

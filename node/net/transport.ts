@@ -1,20 +1,12 @@
 // The transport contract the validator runtime depends on: send bytes to one validator,
-// broadcast bytes on a gossip topic, receive inspected messages from validators. The
-// libp2p implementation is in libp2p-transport.ts; tests may supply others.
-
-/** Where a message travelled: a direct consensus stream or one of the gossip topics. */
-export type Channel = 'direct' | 'proposals' | 'entries'
-
-export const GOSSIP_CHANNELS = ['proposals', 'entries'] as const
-export type GossipChannel = (typeof GOSSIP_CHANNELS)[number]
+// receive inspected messages from validators. Every message travels on one direct stream
+// per peer and direction (no gossip, no relays: docs/protocol.md, "Dissemination"), so a
+// received message's sender is the validator whose connection it came on. The libp2p
+// implementation is in libp2p-transport.ts; tests may supply others.
 
 /** The consensus stream protocol: one long-lived stream per peer and direction, frames
  * with an unsigned-varint length prefix, each frame one encoded consensus message. */
 export const CONSENSUS_PROTOCOL = '/synod/consensus/1'
-
-export function gossipTopic(chainId: string, channel: GossipChannel): string {
-  return `synod/${chainId}/${channel}`
-}
 
 /**
  * A transport's verdict on received bytes, from the owner's `inspect` function:
@@ -30,19 +22,18 @@ export type Inspection<M> =
 /** Why a peer is penalised: a closed set the metrics count by (a label each) whatever the
  * wording of `reason`, which is for logs only. */
 export type PenaltyCause =
-  | 'malformed' // does not decode, breaks a field bound, or came on the wrong channel
+  | 'malformed' // does not decode or breaks a field bound
   | 'oversized' // over a byte limit
   | 'bad-signature' // a signature or certificate does not verify
   | 'unknown-sender' // names a validator the chain does not have
   | 'invalid' // well-formed and signed but breaks a protocol rule
 
 /** Decodes and checks bytes from validator `from`; must not throw and must be fast. */
-export type Inspect<M> = (bytes: Uint8Array, channel: Channel, from: number) => Inspection<M>
+export type Inspect<M> = (bytes: Uint8Array, from: number) => Inspection<M>
 
 export interface Received<M> {
-  /** Validator index of the sender (for gossip: the peer that relayed it to us). */
+  /** Validator index of the sender: the peer of the connection it came on. */
   readonly from: number
-  readonly channel: Channel
   readonly message: M
   /** Encoded size, for accounting. */
   readonly bytes: number
@@ -55,6 +46,7 @@ export type TransportEvent =
   | { readonly type: 'peer-cooloff', readonly peer: number, readonly untilMs: number }
   | { readonly type: 'send-failed', readonly peer: number, readonly reason: string }
 
+/** Counters since the transport started (frames are messages: one frame each). */
 export interface TransportStats {
   sentFrames: number
   sentBytes: number
@@ -64,8 +56,10 @@ export interface TransportStats {
   receiveDropped: number
   rejected: number
   ignored: number
-  published: number
-  publishFailed: number
+}
+
+export function emptyTransportStats(): TransportStats {
+  return { sentFrames: 0, sentBytes: 0, sendDropped: 0, receivedFrames: 0, receivedBytes: 0, receiveDropped: 0, rejected: 0, ignored: 0 }
 }
 
 export interface Transport<M> {
@@ -75,8 +69,6 @@ export interface Transport<M> {
   /** Queues bytes for validator `to` (older queued frames may be dropped to make room);
    * false if the transport is stopped or refused these bytes. */
   send(to: number, bytes: Uint8Array): boolean
-  /** Publishes bytes on a gossip topic (fire and forget; failures are counted). */
-  broadcast(channel: GossipChannel, bytes: Uint8Array): void
   /** Received, accepted messages, fairly interleaved across peers. One reader. */
   readonly received: AsyncIterable<Received<M>>
   /** Takes one received message without waiting. */

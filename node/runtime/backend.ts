@@ -158,6 +158,7 @@ export class ValidatorBackend implements NodeBackend {
     const node = this.#node
     if (!node.running) throw new NotReadyError(node.stopping ? 'the node is stopping' : 'the node is starting')
     const id = entryId(entry)
+    if (node.tracing) node.traceHop('http-submit', { entry: toHex(id).slice(0, 16) })
     if (node.hasPending(id) || (await node.store.entryById(id)) !== undefined) return { id, status: 'duplicate' }
     const superseded = node.supersededEntry(id)
     if (superseded !== undefined) throw new StaleSequenceError(entry.seq, superseded.lastSeq, 'committed')
@@ -234,7 +235,10 @@ export class ValidatorBackend implements NodeBackend {
         if (waiter.wakes !== seen) {
           seen = waiter.wakes
           const receipt = await store.receipt(id)
-          if (receipt !== null) return receipt
+          if (receipt !== null) {
+            if (this.#node.tracing) this.#node.traceHop('receipt-answer', { entry: key.slice(0, 16) })
+            return receipt
+          }
           // Final: the server answers 410 seq-superseded (getEntry says so).
           if (this.#node.supersededEntry(id) !== undefined) return null
           if (waiter.height === null) {

@@ -3,10 +3,10 @@
 //  - consensus messages (proposals, votes, timeouts, sync) and local submissions
 //    alternate, so neither starves the other;
 //  - bulk messages (relayed entry batches) come after those, but at least every
-//    BULK_SHARE-th take, so a flood of entry gossip cannot delay votes (head-of-line
+//    BULK_SHARE-th take, so a flood of entry batches cannot delay votes (head-of-line
 //    blocking) and is not starved either. When the bulk queue is full, new bulk
 //    messages are dropped: the entries also travel inside proposals and are
-//    re-gossiped on timeouts.
+//    forwarded again on timeouts.
 import type { Rejection } from '../../src/consensus/rejections.ts'
 import type { TimerKind } from '../../src/consensus/types.ts'
 import type { Entry } from '../../src/log/entry.ts'
@@ -21,7 +21,6 @@ export interface TimerInput {
 export interface NetworkInput<M> {
   readonly type: 'network'
   readonly from: number
-  readonly direct: boolean
   /** Bulk traffic (entry batches) yields to consensus traffic. */
   readonly bulk: boolean
   readonly message: M

@@ -21,15 +21,17 @@ import { isLeaderOf } from '../../src/log/leader-election.ts'
 import { publicKeyFromSeed } from '../../src/crypto/ed25519.ts'
 import { NODE_LIMITS } from '../limits.ts'
 import { Libp2pTransport } from '../net/libp2p-transport.ts'
-import type { Channel, Inspection, PenaltyCause, Transport, TransportEvent } from '../net/transport.ts'
+import type { Inspection, PenaltyCause, Transport, TransportEvent, TransportStats } from '../net/transport.ts'
 import type { DurableWrite, Head, Store } from '../store/store.ts'
 import { CommitSignal } from './commit-signal.ts'
+import { EntryBatches } from './entry-batches.ts'
 import { NodeFatalError } from './errors.ts'
 import { Mailbox, type Input, type NetworkInput, type SubmitInput, type SubmitOutcome } from './mailbox.ts'
 import { penaltyCauseOf } from './rejection-causes.ts'
 import { PendingSubmissions, type SupersededEntry } from './pending-submissions.ts'
 import { answerSyncRequest } from './sync-server.ts'
 import { SyncSignatureChecker } from './sync-signatures.ts'
+import { traceAction, traceCpuUs, traceIds, traceMessage, traceWallMs } from './hop-trace.ts'
 import { REAL_TIMERS, type RuntimeTimers, type TimerHandle } from './timers.ts'
 
 export interface ValidatorNodeOptions {
@@ -54,7 +56,7 @@ export interface ValidatorNodeDependencies {
   readonly store: Store
   readonly logger: Logger
   /** Default: the libp2p transport. */
-  readonly createTransport?: (options: TransportFactoryOptions, inspect: (bytes: Uint8Array, channel: Channel, from: number) => Inspection<Message>, onEvent: (event: TransportEvent) => void) => Transport<Message>
+  readonly createTransport?: (options: TransportFactoryOptions, inspect: (bytes: Uint8Array, from: number) => Inspection<Message>, onEvent: (event: TransportEvent) => void) => Transport<Message>
   /** Wall-clock milliseconds handed to the replica. Default: Date.now. */
   readonly now?: () => number
   /** Timers and the monotonic clock. Default: the process's (REAL_TIMERS). */
@@ -78,14 +80,6 @@ export type NodeEvent =
   | { readonly type: 'mempool', readonly entries: number }
   | { readonly type: 'fatal', readonly error: Error }
 
-/** Entry gossip is batched: a batch goes out when it holds this many entries or bytes
- * (estimated), or ENTRY_BATCH_DELAY_MS after the previous batch. One message per client
- * submission would flood every peer's loop; revisit with the bulk-dropped count and
- * commit latency. The first entries after a quiet spell go out at once (the previous
- * batch is more than the delay ago): batching then would only add latency. */
-const ENTRY_BATCH_MAX = 512
-const ENTRY_BATCH_BYTES_MAX = 1024 * 1024
-const ENTRY_BATCH_DELAY_MS = 10
 /** Serve-sync answers computed at once, beyond which requests wait their turn. */
 const SYNC_SERVES_MAX = 4
 /** Proposals whose first sighting is remembered for the commit latency metric. */
@@ -117,12 +111,11 @@ export class ValidatorNode {
   #loop: Promise<void> | null = null
   #pump: Promise<void> | null = null
   #syncServes = 0
-  #entryBatch: Entry[] = []
-  #entryBatchBytes = 0
-  #entryBatchTimer: TimerHandle | null = null
-  /** When the last entry batch went out (the monotonic clock). */
-  #entryBatchSentAt = -Infinity
+  /** Entries on their way to the next leaders, batched per peer. */
+  readonly #entryBatches: EntryBatches
   #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new'
+  /** The process's CPU time when the last traced step ended. */
+  #traceLastCpuUs: number | null = null
   #lastRound = 0
   #lastPeers = -1
   /** Height of the highest commit certificate in the store. */
@@ -143,6 +136,7 @@ export class ValidatorNode {
     this.#now = dependencies.now ?? Date.now
     this.#clock = dependencies.timers ?? REAL_TIMERS
     this.#signaturePoolSize = dependencies.signaturePoolSize
+    this.#entryBatches = new EntryBatches(this.#clock, (to, entries) => this.#send(to, { type: 'entries', entries }))
     this.#createTransport = dependencies.createTransport ?? ((o, inspect, onEvent) => new Libp2pTransport<Message>(
       { chainId: o.genesis.chainId, validators: o.genesis.validators, selfIndex: o.selfIndex, seed: o.seed, listen: o.listen },
       { inspect, onEvent },
@@ -203,6 +197,11 @@ export class ValidatorNode {
     return this.#transport?.connectedPeers() ?? []
   }
 
+  /** The transport's message and byte counters (null before start). */
+  get transportStats(): Readonly<TransportStats> | null {
+    return this.#transport?.stats ?? null
+  }
+
   listenAddresses(): string[] {
     return this.#transport?.listenAddresses() ?? []
   }
@@ -246,7 +245,7 @@ export class ValidatorNode {
     this.#logger.info({ index: this.index, height: this.#store.head.height, logSize: this.#store.head.logSize, round: this.#replica.round }, 'replica restored')
     this.#transport = this.#createTransport(
       { genesis: this.genesis, selfIndex: this.index, seed: this.#options.seed, listen: this.#options.listen },
-      (bytes, channel, from) => this.#inspect(bytes, channel, from),
+      (bytes, from) => this.#inspect(bytes, from),
       (event) => this.#onTransportEvent(event),
     )
     await this.#transport.start()
@@ -266,7 +265,7 @@ export class ValidatorNode {
     this.#mailbox.close(new NodeFatalError('the node is stopping'))
     for (const timer of this.#timers.values()) this.#clock.clearTimeout(timer)
     this.#timers.clear()
-    if (this.#entryBatchTimer !== null) this.#clock.clearTimeout(this.#entryBatchTimer)
+    this.#entryBatches.close()
     // Ends the checks the loop and the pump may be waiting for.
     await this.#syncSignatures?.close()
     if (wasRunning) await this.#loop
@@ -326,6 +325,7 @@ export class ValidatorNode {
     const replica = this.#replica!
     const syncSignatures = this.#syncSignatures!
     for await (const received of transport.received) {
+      if (this.tracing) this.traceHop('received', { message: traceMessage(received.message), from: received.from })
       // A sync response the replica may be waiting for has its entry signatures checked
       // on worker threads from now on, while the loop steps the replica through what is
       // ahead of it in the mailbox; the loop waits for the check when it gets there.
@@ -336,7 +336,7 @@ export class ValidatorNode {
       }
       await this.#mailbox.roomForNetwork()
       if (this.stopping) break
-      this.#mailbox.pushNetwork({ type: 'network', from: received.from, direct: received.channel === 'direct', bulk: received.message.type === 'entries', message: received.message, bytes: received.bytes, checked })
+      this.#mailbox.pushNetwork({ type: 'network', from: received.from, bulk: received.message.type === 'entries', message: received.message, bytes: received.bytes, checked })
     }
   }
 
@@ -365,11 +365,13 @@ export class ValidatorNode {
           break
       }
       try {
+        const tracing = this.#logger.isLevelEnabled('trace')
+        const traceStart = tracing ? { t: traceWallMs(), cpuUs: traceCpuUs() } : null
         const stepStart = this.#clock.monotonicMs()
         const actions = replica.step(event)
         const executeStart = this.#clock.monotonicMs()
         await this.#execute(actions, input, submits)
-        if (this.#logger.isLevelEnabled('trace')) this.#trace(input, actions, executeStart - stepStart, this.#clock.monotonicMs() - executeStart)
+        if (traceStart !== null) this.#trace(input, actions, executeStart - stepStart, this.#clock.monotonicMs() - executeStart, traceStart)
       } catch (err) {
         for (const s of submits) s.settle({ ok: false, error: err as Error })
         await this.#fail(err as Error)
@@ -404,10 +406,27 @@ export class ValidatorNode {
   /** One line per step: the input, the actions, and how long the core's step and the
    * actions' execution took (ms, wall clock: execution includes whatever else the event
    * loop ran while an action awaited the store). */
-  #trace(input: Input<Message>, actions: readonly Action[], stepMs: number, executeMs: number): void {
-    const what = input.type === 'network' ? `${input.message.type} from ${input.from}` : input.type === 'timer' ? `${input.kind} timer, round ${input.round}` : `${input.entries.length} entries`
-    const out = actions.map((a) => (a.type === 'send' ? `send ${a.message.type} to ${a.to}` : a.type === 'broadcast' ? `broadcast ${a.message.type}` : a.type))
-    this.#logger.trace({ round: this.round, height: this.#store.head.height, input: what, actions: out, stepMs: round1(stepMs), executeMs: round1(executeMs) }, 'step')
+  #trace(input: Input<Message>, actions: readonly Action[], stepMs: number, executeMs: number, start: { t: number, cpuUs: number }): void {
+    const what = input.type === 'network' ? `${traceMessage(input.message)} from ${input.from}` : input.type === 'timer' ? `${input.kind} timer, round ${input.round}` : `submit n${input.entries.length} [${traceIds(input.entries).join(',')}]`
+    const cpuUs = traceCpuUs()
+    // CPU used between the previous step's end and this step's start: the transport
+    // (decrypting, decoding, inspecting), the HTTP API, timers.
+    const cpuBetweenUs = this.#traceLastCpuUs === null ? null : start.cpuUs - this.#traceLastCpuUs
+    this.#traceLastCpuUs = cpuUs
+    this.#logger.trace({
+      round: this.round, height: this.#store.head.height, input: what, actions: actions.map(traceAction),
+      stepMs: round1(stepMs), executeMs: round1(executeMs), t: start.t, cpuUs: cpuUs - start.cpuUs, cpuBetweenUs,
+    }, 'step')
+  }
+
+  /** A trace line for a point of interest outside the loop's steps (bench/trace-commit.ts). */
+  traceHop(hop: string, fields: Readonly<Record<string, unknown>> = {}): void {
+    if (!this.#logger.isLevelEnabled('trace')) return
+    this.#logger.trace({ ...fields, hop, t: traceWallMs(), cpuTotalUs: traceCpuUs() }, 'hop')
+  }
+
+  get tracing(): boolean {
+    return this.#logger.isLevelEnabled('trace')
   }
 
   async #fail(error: Error): Promise<void> {
@@ -440,8 +459,9 @@ export class ValidatorNode {
     // A commit is written without holding up the actions after it: a leader's next
     // proposal (and a follower's vote, after its own persist) need not wait for the
     // committed block's write. The store applies writes in the order they are asked for,
-    // so a later persist or commit certificate still lands after the commit, and the
-    // step does not end (no next input) until the commit is durable. Nothing a commit
+    // so a commit certificate asked for later lands after the commit (kept until then,
+    // #storeCertificate), and the step does not end (no next input) until the commit is
+    // durable. Pending blocks and the safety state do not depend on it. Nothing a commit
     // writes is needed for safety: after a crash it is derived again from the stored
     // certificates and blocks.
     let committing = null as Promise<void> | null
@@ -451,6 +471,19 @@ export class ValidatorNode {
     // the commit lands it is fetched again.
     const committedHere = new Set<string>()
     for (const action of actions) if (action.type === 'commit') for (const hash of action.hashes) committedHere.add(toHex(hash))
+    // A step that votes writes its commits after the vote has left: the store writes in
+    // order, so a commit queued first would put its fsync in front of the vote's (a
+    // follower's step for a proposal whose QC commits the block before: two disk flushes
+    // on the round's critical path). Other steps start a commit at once: the leader that
+    // forms a commit certificate serves the first receipts once its commit is written.
+    const votes = actions.some((a) => a.type === 'send' && a.message.type === 'vote')
+    const deferred: Extract<Action, { type: 'commit' }>[] = []
+    const startCommit = (action: Extract<Action, { type: 'commit' }>): void => {
+      const previous: Promise<void> | null = committing
+      committing = previous === null ? this.#commit(action) : previous.then(() => this.#commit(action))
+      // Awaited below; until then a failure must not count as unhandled.
+      committing.catch(() => {})
+    }
     for (const action of actions) {
       if (action.type === 'persist-safety-state') {
         durable ??= { blocks: [] }
@@ -465,16 +498,17 @@ export class ValidatorNode {
       }
       await flush()
       if (action.type === 'commit') {
-        // Started now, so the store queues its write before any later one of this step.
-        const previous: Promise<void> | null = committing
-        committing = previous === null ? this.#commit(action) : previous.then(() => this.#commit(action))
-        // Awaited below; until then a failure must not count as unhandled.
-        committing.catch(() => {})
+        // Started now (or, in a step that votes, after the vote), so the store queues its
+        // write before any later one of this step.
+        if (votes) deferred.push(action)
+        else startCommit(action)
         continue
       }
       await this.#perform(action, input, submits)
+      if (action.type === 'send' && action.message.type === 'vote') for (const commit of deferred.splice(0)) startCommit(commit)
     }
     await flush()
+    for (const commit of deferred.splice(0)) startCommit(commit)
     await committing
   }
 
@@ -484,7 +518,8 @@ export class ValidatorNode {
         // The entries of the response will be checked on the signature pool: its workers
         // start now, while the peer serves the range.
         if (action.message.type === 'range-request') this.#syncSignatures?.prepare()
-        this.#send(action.to, action.message)
+        if (action.message.type === 'entries') this.#entryBatches.add(action.to, action.message.entries)
+        else this.#send(action.to, action.message)
         return
       case 'broadcast':
         this.#broadcast(action.message)
@@ -506,8 +541,8 @@ export class ValidatorNode {
         const cause = penaltyCauseOf(action.reason)
         this.#logger.debug({ from: action.from, type: action.messageType, code: action.reason.code, reason }, 'rejected a message')
         this.#emit({ type: 'rejected', from: action.from, messageType: action.messageType, cause, reason, rejection: action.reason })
-        // Only a direct message proves its sender wrong; gossip may be relayed in good faith.
-        if (input?.type === 'network' && input.direct && action.from === input.from) this.#transport?.penalise(action.from, cause, reason)
+        // Nothing is relayed: the peer a message came from is the one who sent it.
+        if (input?.type === 'network' && action.from === input.from) this.#transport?.penalise(action.from, cause, reason)
         return
       }
       case 'submitted': {
@@ -543,13 +578,11 @@ export class ValidatorNode {
     }
   }
 
+  /** To every other validator, each its own copy on its direct stream (encoded once).
+   * A leader's proposal is the one full broadcast of a block's entries. */
   #broadcast(message: Message): void {
     const transport = this.#transport
     if (transport === null) return
-    if (message.type === 'entries') {
-      this.#queueEntries(message.entries)
-      return
-    }
     let bytes: Uint8Array
     try {
       bytes = encodeMessage(message)
@@ -557,39 +590,13 @@ export class ValidatorNode {
       this.#logger.warn({ err, type: message.type }, 'message not encoded')
       return
     }
-    try {
-      if (message.type === 'proposal') transport.broadcast('proposals', bytes)
-      else for (let i = 0; i < this.genesis.validators.length; i++) if (i !== this.index) transport.send(i, bytes)
-    } catch (err) {
-      this.#logger.warn({ err, type: message.type }, 'broadcast failed')
-    }
-  }
-
-  #queueEntries(entries: readonly Entry[]): void {
-    for (const entry of entries) {
-      this.#entryBatch.push(entry)
-      this.#entryBatchBytes += entry.payload.length * 3 + 300
-      if (this.#entryBatch.length >= ENTRY_BATCH_MAX || this.#entryBatchBytes >= ENTRY_BATCH_BYTES_MAX) this.#flushEntries()
-    }
-    if (this.#entryBatch.length > 0 && this.#entryBatchTimer === null) {
-      const sinceLast = this.#clock.monotonicMs() - this.#entryBatchSentAt
-      if (sinceLast >= ENTRY_BATCH_DELAY_MS) this.#flushEntries()
-      else this.#entryBatchTimer = this.#clock.setTimeout(() => this.#flushEntries(), ENTRY_BATCH_DELAY_MS - sinceLast)
-    }
-  }
-
-  #flushEntries(): void {
-    if (this.#entryBatchTimer !== null) this.#clock.clearTimeout(this.#entryBatchTimer)
-    this.#entryBatchTimer = null
-    const entries = this.#entryBatch
-    this.#entryBatch = []
-    this.#entryBatchBytes = 0
-    if (entries.length === 0 || this.stopping) return
-    this.#entryBatchSentAt = this.#clock.monotonicMs()
-    try {
-      this.#transport?.broadcast('entries', encodeMessage({ type: 'entries', entries }))
-    } catch (err) {
-      this.#logger.warn({ err, entries: entries.length }, 'entry batch not sent')
+    for (let i = 0; i < this.genesis.validators.length; i++) {
+      if (i === this.index) continue
+      try {
+        transport.send(i, bytes)
+      } catch (err) {
+        this.#logger.warn({ err, to: i, type: message.type }, 'message not sent')
+      }
     }
   }
 
@@ -606,6 +613,7 @@ export class ValidatorNode {
 
   async #commit(action: Extract<Action, { type: 'commit' }>): Promise<void> {
     await this.#store.commit({ blocks: action.blocks, hashes: action.hashes, qc: action.qc, cc: action.cc, log: action.log })
+    this.traceHop('commit-written', { height: action.blocks[action.blocks.length - 1]?.header.height, cc: action.cc?.height ?? null })
     const now = this.#now()
     for (let i = 0; i < action.blocks.length; i++) {
       const block = action.blocks[i]!
@@ -636,6 +644,7 @@ export class ValidatorNode {
       return
     }
     await this.#store.saveCommitCertificate(cc)
+    this.traceHop('cc-written', { height: cc.height })
     this.#certified(cc.height)
   }
 
@@ -683,7 +692,7 @@ export class ValidatorNode {
 
   // --- network input checks (run inside the transport, before delivery) ---
 
-  #inspect(bytes: Uint8Array, channel: Channel, _from: number): Inspection<Message> {
+  #inspect(bytes: Uint8Array, _from: number): Inspection<Message> {
     let message: Message
     try {
       message = decodeMessage(bytes, this.genesis.params.payloadBytesMax)
@@ -692,10 +701,9 @@ export class ValidatorNode {
     }
     const replica = this.#replica
     if (replica === null) return { verdict: 'ignore', reason: 'not started' }
-    if (channel === 'proposals' && message.type !== 'proposal') return { verdict: 'reject', cause: 'malformed', reason: `a ${message.type} message on the proposals topic` }
-    if (channel === 'entries' && message.type !== 'entries') return { verdict: 'reject', cause: 'malformed', reason: `a ${message.type} message on the entries topic` }
-    // Proposals and entry batches are checked before delivery (and so before gossip
-    // forwards them): a relay never passes on what a receiver would reject.
+    // Proposals and entry batches are checked before they are queued, so that a peer's
+    // invalid ones take no room in the mailbox (the checks are cached: the replica does
+    // not verify them again).
     if (message.type === 'proposal') {
       const h = message.block.header
       if (!isLeaderOf(replica.leaders, h.proposer, h.round)) return rejectWith({ code: 'proposer-not-leader', proposer: h.proposer, round: h.round })

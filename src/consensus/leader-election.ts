@@ -1,2 +1,2 @@
 // The leader rule lives in src/log (the auditor checks it too); re-exported for the core.
-export { isLeaderOf, leaderElectionFor, RoundRobinLeaderElection, type LeaderElection } from '../log/leader-election.ts'
+export { isLeaderOf, leaderElectionFor, RoundRobinLeaderElection, upcomingLeaders, type LeaderElection } from '../log/leader-election.ts'

@@ -26,6 +26,9 @@ export class Mempool {
   /** agent -> seq -> entry. Map order = order of the agent's first arrival: the fair,
    * deterministic order in which a leader serves agents. */
   readonly #byAgent = new Map<string, Map<number, PoolEntry>>()
+  /** Validators each pooled entry was forwarded to by this replica (docs/protocol.md,
+   * "Dissemination"); bounded with the pool, forgotten when the entry leaves it. */
+  readonly #sentTo = new Map<string, Set<number>>()
   #bytes = 0
 
   constructor(limits: MempoolLimits) {
@@ -61,6 +64,7 @@ export class Mempool {
     const item = this.#byId.get(idHex)
     if (item === undefined) return
     this.#byId.delete(idHex)
+    this.#sentTo.delete(idHex)
     this.#bytes -= item.bytes
     const seqs = this.#byAgent.get(item.agentHex)!
     seqs.delete(item.entry.seq)
@@ -97,6 +101,29 @@ export class Mempool {
       }
     }
     return out
+  }
+
+  /** The pooled entries of `agentHex` with a seq below `seq` not yet forwarded to
+   * `target`, ascending: what must reach a new forward target before an entry of that
+   * agent does, or it would propose the later seq without the earlier one. */
+  unsentBelow(agentHex: string, seq: number, target: number): PoolEntry[] {
+    const seqs = this.#byAgent.get(agentHex)
+    if (seqs === undefined) return []
+    const out: PoolEntry[] = []
+    for (const [s, item] of seqs) if (s < seq && this.#sentTo.get(item.idHex)?.has(target) !== true) out.push(item)
+    return out.sort((a, b) => a.entry.seq - b.entry.seq)
+  }
+
+  wasSent(idHex: string, target: number): boolean {
+    return this.#sentTo.get(idHex)?.has(target) === true
+  }
+
+  /** Records that a pooled entry was forwarded to `target` (no-op for one not pooled). */
+  markSent(idHex: string, target: number): void {
+    if (!this.#byId.has(idHex)) return
+    let set = this.#sentTo.get(idHex)
+    if (set === undefined) this.#sentTo.set(idHex, set = new Set())
+    set.add(target)
   }
 
   /** Whether any entry could go into a block extending a chain with these last seqs. */

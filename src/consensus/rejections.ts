@@ -12,7 +12,7 @@ interface Wrapping {
 }
 
 export type Rejection =
-  // An entry (submit, gossip, or inside a block): verifier.entry()
+  // An entry (submit, forward, or inside a block): verifier.entry()
   | { readonly code: 'entry-payload-too-large', readonly bytes: number, readonly limit: number }
   | { readonly code: 'entry-policy-denied', readonly namespace: string }
   | { readonly code: 'entry-bad-signature' }

@@ -38,7 +38,7 @@ export const DEFAULT_REPLICA_LIMITS: ReplicaLimits = {
    * node behind on an idle chain notices within that (on start it asks at once). */
   statusIntervalMs: 30_000,
   /** Twice the mempool's entries: an entry is verified once between its first sighting
-   * (submission, gossip) and its commit. Cleared oldest-first. The cache holds each entry's
+   * (submission, forward) and its commit. Cleared oldest-first. The cache holds each entry's
    * leaf hash and size, not the entry: ~460 bytes each (measured, Map included), so at
    * most ~46 MB whatever the entries' size. */
   verifiedEntriesMax: 100_000,

@@ -21,7 +21,7 @@ import { TimeoutAggregator, VoteAggregator } from './aggregators.ts'
 import { BlockSync, hexToBytes, SELF } from './block-sync.ts'
 import { BlockTree, type BlockNode, type CommitResult } from './block-tree.ts'
 import { validateBlock, type ValidationContext } from './block-validation.ts'
-import { isLeaderOf, leaderElectionFor, type LeaderElection } from './leader-election.ts'
+import { isLeaderOf, leaderElectionFor, upcomingLeaders, type LeaderElection } from './leader-election.ts'
 import { isRejection, type Rejection } from './rejections.ts'
 import { Mempool, type AddResult } from './mempool.ts'
 import { Pacemaker } from './pacemaker.ts'
@@ -84,6 +84,8 @@ export class Replica {
   #timerRound = 0
   /** Round in which this replica leads but had nothing to propose yet. */
   #idleLeaderRound = 0
+  /** Highest round of a proposal this replica validated (its own included). */
+  #proposalSeenRound = 0
   readonly #sync: BlockSync
   #now = 0
   #actions: Action[] = []
@@ -311,6 +313,7 @@ export class Replica {
     const node = validateBlock(this.#ctx, parent, block)
     if (isRejection(node)) return this.#reject(from, proposal === null ? 'block' : 'proposal', node)
     this.#tree.insert(node)
+    if (proposal !== null && node.header.round > this.#proposalSeenRound) this.#proposalSeenRound = node.header.round
     this.#emit({ type: 'persist-block', hash: node.hash, block })
     this.#sync.wants.delete(node.hashHex)
     for (const e of block.entries) this.#addToPool(e)
@@ -409,6 +412,11 @@ export class Replica {
       this.#applyTc(tc)
       return
     }
+    // A peer timed out in our round: it has work (entries reach only the next leaders,
+    // so a replica may hold none of them). Arm our timer too, so that every honest
+    // replica times out in this round and a TC forms even when fewer than f+1 hold the
+    // work (docs/protocol.md, "Dissemination").
+    if (t.round === this.round) this.#ensureTimer()
     // Bracha-style join: f+1 timeouts for our round mean at least one honest replica
     // gave up on it; time out too instead of waiting for our own timer.
     if (t.round === this.round && this.#timeouts.count(t.round) >= this.set.f + 1 && this.#safety.state.highestTimeoutRound < t.round) {
@@ -437,7 +445,7 @@ export class Replica {
 
   #onSubmit(entries: readonly Entry[]): void {
     const results: SubmitResult[] = []
-    const fresh: Entry[] = []
+    const fresh: CheckedEntry[] = []
     for (const entry of entries) {
       const checked = this.verifier.entry(entry)
       if (isRejection(checked)) {
@@ -447,7 +455,7 @@ export class Replica {
       const outcome = this.#poolAdd(checked)
       const id = hexToBytes(checked.idHex)
       if (outcome === 'added') {
-        fresh.push(entry)
+        fresh.push(checked)
         results.push({ id, rejected: null })
       } else if (outcome === 'known') {
         results.push({ id, rejected: null })
@@ -457,8 +465,42 @@ export class Replica {
     }
     this.#emit({ type: 'submitted', results })
     if (fresh.length > 0) {
-      this.#emit({ type: 'broadcast', message: { type: 'entries', entries: fresh } })
+      // The current round's leader unless its proposal is already here (then these
+      // entries can only join a later round's block).
+      this.#forwardEntries(fresh, this.#proposalSeenRound >= this.round ? this.round + 1 : this.round, false)
       if (this.#started) this.#onNewWork()
+    }
+  }
+
+  /** Sends entries this replica holds to the next f+1 leaders other than itself from
+   * `fromRound` on (one of them is honest), each entry once per target: the leader's
+   * proposal is then the one message that carries it to every validator (docs/protocol.md,
+   * "Dissemination"). Receivers do not forward them again. A target that has not had an
+   * agent's earlier pooled entries from this replica gets them first, in seq order, so
+   * that it never proposes a later seq without the earlier one (which would supersede
+   * it). `resend` (a local timeout: a message may have been lost) sends again what was
+   * sent before. */
+  #forwardEntries(entries: readonly CheckedEntry[], fromRound: number, resend: boolean): void {
+    // Each agent's highest seq here: its pooled entries below it go first (one scan per agent).
+    const highestSeq = new Map<string, number>()
+    for (const item of entries) highestSeq.set(item.agentHex, Math.max(highestSeq.get(item.agentHex) ?? -1, item.entry.seq))
+    for (const to of upcomingLeaders(this.leaders, fromRound, this.set.f + 1, this.index, this.set.n)) {
+      const out: CheckedEntry[] = []
+      const added = new Set<string>()
+      const push = (item: CheckedEntry): void => {
+        if (added.has(item.idHex) || (!resend && this.#mempool.wasSent(item.idHex, to))) return
+        added.add(item.idHex)
+        out.push(item)
+      }
+      for (const [agentHex, seq] of highestSeq) {
+        // Earlier entries already in the certified chain reach every validator in their
+        // block (and are proposed again from every pool if it is abandoned).
+        for (const earlier of this.#mempool.unsentBelow(agentHex, seq, to)) if (!this.#tree.inChain(this.#tree.highQcNode, earlier.idHex)) push(earlier)
+      }
+      for (const item of entries) push(item)
+      if (out.length === 0) continue
+      for (const item of out) this.#mempool.markSent(item.idHex, to)
+      this.#emit({ type: 'send', to, message: { type: 'entries', entries: out.map((item) => item.entry) } })
     }
   }
 
@@ -606,10 +648,12 @@ export class Replica {
     this.#emit({ type: 'set-timer', kind: 'round', round: this.round, delayMs: this.#pacemaker.timeoutMs() })
   }
 
-  /** Work: something that needs rounds to make progress. Without it the replica idles
-   * (no timers, no empty blocks) until entries or blocks arrive. */
+  /** Work: something that needs rounds to make progress (its own, or a peer's: a timeout
+   * for this round). Without it the replica idles (no timers, no empty blocks) until
+   * entries, blocks or timeouts arrive. */
   #hasWork(): boolean {
     if (this.#mempool.size > 0 || this.#sync.wants.size > 0 || this.#sync.range.target !== null) return true
+    if (this.#timeouts.count(this.round) > 0) return true
     for (const node of this.#tree.pending()) if (node.block.entries.length > 0) return true
     return false
   }
@@ -647,9 +691,12 @@ export class Replica {
     this.stats.timeouts++
     this.#emit({ type: 'broadcast', message: signed.message })
     if (firstTime) {
-      // Re-gossip entries a leader may have missed (lost messages): bounded to one block.
+      // The leaders these entries went to may be down, Byzantine or behind, or the
+      // message lost: forward them (one block's worth) to the leaders after this round.
+      // They are f+1 other validators, so an honest one now has work too, arms its timer
+      // and times out with us, which makes the others join (f+1 timeouts) and a TC form.
       const batch = this.#mempool.select(this.genesis.params.blockEntriesMax, this.genesis.params.blockBytesMax, () => -1, () => false)
-      if (batch.length > 0) this.#emit({ type: 'broadcast', message: { type: 'entries', entries: batch.map((p) => p.entry) } })
+      if (batch.length > 0) this.#forwardEntries(batch, this.round + 1, true)
       const tc = this.#timeouts.add(signed.message)
       if (tc !== null) this.verifier.formed({ kind: 'tc', tc })
       if (tc !== null) {
@@ -661,7 +708,8 @@ export class Replica {
 
   /** Proposes if this replica leads the current round, has not proposed in it, the round
    * is justified (QC for round-1 or TC for round-1), and there is something to propose.
-   * Waits params.proposalDelayMs first (to fill the block) unless `now` is set. */
+   * Waits params.proposalDelayMs first (to fill the block) when the parent carries
+   * entries, unless `now` is set. */
   #maybePropose(now: boolean): void {
     const round = this.round
     if (!this.#started || this.leaders.leaderOf(round) !== this.index || this.#proposedRound >= round) return
@@ -680,8 +728,11 @@ export class Replica {
       this.#idleLeaderRound = round
       return
     }
+    // The wait to fill a block pays only under load: when the block it extends carries
+    // entries too (a batch is in progress, more are arriving). After an empty block (the
+    // tail of the previous commit) the entries at hand go at once.
     const delay = this.genesis.params.proposalDelayMs
-    if (!now && delay > 0 && candidates && this.#mempool.size < this.genesis.params.blockEntriesMax) {
+    if (!now && delay > 0 && candidates && parent.block.entries.length > 0 && this.#mempool.size < this.genesis.params.blockEntriesMax) {
       this.#emit({ type: 'set-timer', kind: 'propose', round, delayMs: delay })
       return
     }
@@ -705,11 +756,18 @@ export class Replica {
   }
 
   /** Whether the chain ending at `tip` has entries that others have yet to see committed:
-   * an uncommitted block with entries, or a head committed by the QC on `tip`. */
+   * an uncommitted block with entries, or a head committed by the QC on `tip` whose commit
+   * certificate this replica does not hold. With the certificate, a leader sends it and
+   * the QC in a `sync-info` instead (#onVote): an empty block and a round of votes for it
+   * would only tell the others what the sync-info does. */
   #chainNeedsBlocks(tip: BlockNode): boolean {
     const head = this.#tree.head
     for (let at: BlockNode | undefined = tip; at !== undefined; at = this.#tree.get(at.parentHex)) {
-      if (at === head) return head.block.entries.length > 0 && (tip === head || tip.parentHex === head.hashHex)
+      if (at === head) {
+        if (head.block.entries.length === 0) return false
+        if (tip === head) return true
+        return tip.parentHex === head.hashHex && !(this.#latestCc !== null && this.#latestCc.height >= head.header.height)
+      }
       if (at.block.entries.length > 0) return true
     }
     return false

@@ -85,7 +85,8 @@ export interface SyncInfoMessage {
   readonly highCc: CommitCertificate | null
 }
 
-/** Client entries relayed between validators (one hop: the receiving node broadcasts). */
+/** Client entries forwarded by the node that accepted them to the next f+1 leaders
+ * (one hop: receivers never forward them again; docs/protocol.md, "Dissemination"). */
 export interface EntriesMessage {
   readonly type: 'entries'
   readonly entries: readonly Entry[]

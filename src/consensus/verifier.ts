@@ -1,6 +1,6 @@
 // Signature and certificate checks with caches, so that each entry and each
 // certificate is verified once per replica however often it is seen (proposal, sync,
-// timeout, gossip). Caches are bounded and forget oldest-first.
+// timeout, entry batch). Caches are bounded and forget oldest-first.
 import { sha256, toHex } from '../crypto/hash.ts'
 import { verifyDomain } from '../crypto/domain.ts'
 import { verifySignature } from '../crypto/ed25519.ts'
@@ -206,7 +206,7 @@ export class Verifier {
   }
 
   /** A proposal's signature by `proposer` over the block hash, verified once per
-   * (block, signature): the node checks it before gossip relays the proposal, and the
+   * (block, signature): the node checks it before it queues the proposal, and the
    * replica checks it again when the proposal is delivered. */
   proposal(proposer: number, block: Uint8Array, sig: Uint8Array): boolean {
     if (proposer >= this.#set.n) return false

@@ -31,3 +31,19 @@ export function leaderElectionFor(genesis: Genesis): LeaderElection {
 export function isLeaderOf(leaders: LeaderElection, proposer: number, round: number): boolean {
   return proposer === leaders.leaderOf(round)
 }
+
+/**
+ * The leaders of the rounds from `fromRound` on, distinct and other than `self`, at most
+ * `count` of them: where a node forwards the entries it accepted (docs/protocol.md,
+ * "Dissemination"). With count = f+1 at least one of them is honest. Scans at most 4n
+ * rounds, so an election that repeats a validator often can yield fewer.
+ */
+export function upcomingLeaders(leaders: LeaderElection, fromRound: number, count: number, self: number, n: number): number[] {
+  const out: number[] = []
+  const scanMax = 4 * n
+  for (let k = 0; k < scanMax && out.length < count; k++) {
+    const leader = leaders.leaderOf(fromRound + k)
+    if (leader !== self && !out.includes(leader)) out.push(leader)
+  }
+  return out
+}

@@ -48,6 +48,23 @@ describe('replica', () => {
     expect(heads.size).toBeLessThanOrEqual(2)
   })
 
+  it('an idle commit takes two proposals: the leader that forms CC(B) sends it with QC(B+1) in a sync-info, no empty third block', () => {
+    const replicas = seeds.map((seed, i) => new Replica({ genesis, validatorIndex: i, seed }))
+    const c = cluster(replicas)
+    replicas.forEach((r, i) => c.run(i, r.step({ type: 'start', now: 0 })))
+    c.run(0, replicas[0]!.step({ type: 'submit', now: 0, entries: [entry(1)] }))
+    c.drain()
+    expect(c.rejected).toEqual([])
+    expect(replicas.map((r) => r.committedHeight)).toEqual([1, 1, 1, 1])
+    expect(replicas.reduce((sum, r) => sum + r.stats.proposals, 0)).toBe(2)
+    expect(replicas.reduce((sum, r) => sum + r.stats.ccsFormed, 0)).toBe(1)
+    // The next entry extends the certified empty block: the chain goes on from there.
+    c.run(2, replicas[2]!.step({ type: 'submit', now: 0, entries: [entry(2)] }))
+    c.drain()
+    expect(c.rejected).toEqual([])
+    for (const r of replicas) expect(r.committedHead.header.logSize).toBe(2)
+  })
+
   it('regression: idle leader lag — once load stops, every replica reaches the same committed head', () => {
     const replicas = seeds.map((seed, i) => new Replica({ genesis, validatorIndex: i, seed }))
     const c = cluster(replicas)
@@ -66,9 +83,9 @@ describe('replica', () => {
     const replicas = seeds.map((seed, i) => new Replica({ genesis, validatorIndex: i, seed }))
     const c = cluster(replicas)
     replicas.forEach((r, i) => c.run(i, r.step({ type: 'start', now: 0 })))
-    // Seq 5 reaches replica 0 only (its gossip is lost); seq 6 reaches the leader of
+    // Seq 5 reaches replica 0 only (its forwards are lost); seq 6 reaches the leader of
     // round 1, which proposes what it has.
-    const lost = (actions: Action[]): Action[] => actions.filter((a) => !(a.type === 'broadcast' && a.message.type === 'entries'))
+    const lost = (actions: Action[]): Action[] => actions.filter((a) => !((a.type === 'send' || a.type === 'broadcast') && a.message.type === 'entries'))
     c.run(0, lost(replicas[0]!.step({ type: 'submit', now: 0, entries: [entry(5)] })))
     expect(replicas[0]!.mempoolSize).toBe(1)
     c.run(1, replicas[1]!.step({ type: 'submit', now: 0, entries: [entry(6)] }))

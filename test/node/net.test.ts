@@ -1,13 +1,12 @@
-// The libp2p transport with 4 in-process validators on 127.0.0.1: direct sends, gossip,
-// and a rogue validator (and an outsider) sending garbage, oversized frames and
-// malformed gossip, after which the honest nodes still work.
+// The libp2p transport with 4 in-process validators on 127.0.0.1: direct sends, and a
+// rogue validator (and an outsider) sending garbage and oversized frames, or asking for
+// gossip the transport does not speak, after which the honest nodes still work.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@libp2p/yamux'
 import { identify } from '@libp2p/identify'
-import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as lp from 'it-length-prefixed'
@@ -16,7 +15,7 @@ import { publicKeyFromSeed } from '../../src/crypto/ed25519.ts'
 import { sha256 } from '../../src/crypto/hash.ts'
 import { LIMITS } from '../../src/limits.ts'
 import { Libp2pTransport } from '../../node/net/libp2p-transport.ts'
-import { CONSENSUS_PROTOCOL, gossipTopic, type Channel, type Inspection, type Received, type TransportEvent } from '../../node/net/transport.ts'
+import { CONSENSUS_PROTOCOL, type Inspection, type Received, type TransportEvent } from '../../node/net/transport.ts'
 import { ValidatorDirectory } from '../../node/net/validator-directory.ts'
 
 const CHAIN = 'test-net'
@@ -29,7 +28,7 @@ function encode(text: string): Uint8Array {
   return encodeCanonical({ text })
 }
 
-function inspect(bytes: Uint8Array, _channel: Channel, _from: number): Inspection<TestMessage> {
+function inspect(bytes: Uint8Array, _from: number): Inspection<TestMessage> {
   try {
     const value = decodeCanonical(bytes) as { text?: unknown }
     if (typeof value !== 'object' || value === null || typeof value.text !== 'string') return { verdict: 'reject', cause: 'malformed', reason: 'not a test message' }
@@ -102,7 +101,7 @@ describe('libp2p transport', () => {
   it('sends a message directly to one validator', async () => {
     expect(nodes[0]!.send(1, encode('hello 1'))).toBe(true)
     const got = await nextMessage(nodes[1]!)
-    expect(got).toMatchObject({ from: 0, channel: 'direct', message: { text: 'hello 1' } })
+    expect(got).toMatchObject({ from: 0, message: { text: 'hello 1' } })
   })
 
   it('keeps order on the direct stream', async () => {
@@ -122,17 +121,12 @@ describe('libp2p transport', () => {
     expect((await nextMessage(nodes[2]!)).message.text.length).toBe(big.length)
   })
 
-  it('broadcasts over gossip to every other validator', async () => {
+  it('reaches every other validator with one send each (what a broadcast is)', async () => {
     await waitFor(() => nodes.every((n) => n.connectedPeers().length === 3))
-    // Give the gossip meshes a moment to form after the subscriptions are exchanged.
-    await new Promise((r) => setTimeout(r, 500))
-    nodes[0]!.broadcast('proposals', encode('proposal A'))
-    for (const i of [1, 2, 3]) {
-      const got = await nextMessage(nodes[i]!)
-      expect(got).toMatchObject({ channel: 'proposals', message: { text: 'proposal A' } })
-    }
-    nodes[3]!.broadcast('entries', encode('batch B'))
-    for (const i of [0, 1, 2]) expect(await nextMessage(nodes[i]!)).toMatchObject({ channel: 'entries', message: { text: 'batch B' } })
+    const frames = nodes[1]!.stats.sentFrames
+    for (const i of [0, 2, 3]) nodes[1]!.send(i, encode('proposal A'))
+    for (const i of [0, 2, 3]) expect(await nextMessage(nodes[i]!)).toMatchObject({ from: 1, message: { text: 'proposal A' } })
+    expect(nodes[1]!.stats.sentFrames - frames).toBe(3)
   })
 
   it('drops a message the inspector ignores, and rejects garbage with a penalty', async () => {
@@ -165,7 +159,7 @@ describe('libp2p transport', () => {
 describe('libp2p transport against a rogue validator and an outsider', () => {
   const events: TransportEvent[] = []
   let honest: Libp2pTransport<TestMessage>[] = []
-  let rogue: Libp2p<{ identify: unknown, pubsub: GossipSub }>
+  let rogue: Libp2p<{ identify: unknown }>
   let outsider: Libp2p
 
   beforeAll(async () => {
@@ -177,9 +171,8 @@ describe('libp2p transport against a rogue validator and an outsider', () => {
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
-      services: { identify: identify(), pubsub: gossipsub({ globalSignaturePolicy: 'StrictNoSign', allowPublishToZeroTopicPeers: true }) },
+      services: { identify: identify() },
     })
-    rogue.services.pubsub.subscribe(gossipTopic(CHAIN, 'proposals'))
     outsider = await createLibp2p({
       privateKey: await generateKeyPairFromSeed('Ed25519', sha256(new TextEncoder().encode('outsider'))),
       transports: [tcp()],
@@ -217,14 +210,13 @@ describe('libp2p transport against a rogue validator and an outsider', () => {
     expect(await nextMessage(honest[0]!)).toMatchObject({ from: 1, message: { text: 'still alive' } })
   })
 
-  it('rejects malformed gossip and still delivers honest gossip', async () => {
-    await rogue.dial(multiaddr(honest[1]!.listenAddresses()[0]!))
-    await new Promise((r) => setTimeout(r, 1500))
-    const before = events.filter((e) => e.type === 'penalty').length
-    await rogue.services.pubsub.publish(gossipTopic(CHAIN, 'proposals'), new Uint8Array([1, 2, 3]))
-    await waitFor(() => events.filter((e) => e.type === 'penalty').length > before)
-    honest[2]!.broadcast('proposals', encode('honest proposal'))
-    expect(await nextMessage(honest[0]!)).toMatchObject({ channel: 'proposals', message: { text: 'honest proposal' } })
+  it('speaks no gossip: a gossipsub stream is refused, and direct traffic goes on', async () => {
+    const target = multiaddr(honest[1]!.listenAddresses()[0]!)
+    for (const protocol of ['/meshsub/1.1.0', '/meshsub/1.0.0', '/floodsub/1.0.0']) {
+      await expect(rogue.dialProtocol(target, protocol)).rejects.toThrow()
+    }
+    honest[2]!.send(1, encode('after gossip attempts'))
+    expect(await nextMessage(honest[1]!)).toMatchObject({ from: 2, message: { text: 'after gossip attempts' } })
   })
 })
 

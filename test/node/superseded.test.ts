@@ -13,7 +13,7 @@ import { ValidatorBackend } from '../../node/runtime/backend.ts'
 import { ValidatorNode } from '../../node/runtime/validator-node.ts'
 import { PendingSubmissions } from '../../node/runtime/pending-submissions.ts'
 import { MemoryStore } from '../../node/store/index.ts'
-import type { Channel, Inspect, Received, Transport, TransportStats } from '../../node/net/transport.ts'
+import { emptyTransportStats, type Inspect, type Received, type Transport, type TransportStats } from '../../node/net/transport.ts'
 import { CHAIN, child, entry, genesisQc, makeGenesis, qcFor } from '../consensus/fixtures.ts'
 
 const n = 4
@@ -22,7 +22,7 @@ const { genesis, seeds } = makeGenesis(n, { roundTimeoutMs: 60_000 })
 /** Delivers what the test hands it (through the node's own inspection); sends nowhere. */
 class TestTransport implements Transport<Message> {
   readonly selfIndex = 0
-  readonly stats: TransportStats = { sentFrames: 0, sentBytes: 0, sendDropped: 0, receivedFrames: 0, receivedBytes: 0, receiveDropped: 0, rejected: 0, ignored: 0, published: 0, publishFailed: 0 }
+  readonly stats: TransportStats = emptyTransportStats()
   readonly #inspect: Inspect<Message>
   readonly #queue: Received<Message>[] = []
   #wake: (() => void) | null = null
@@ -32,11 +32,11 @@ class TestTransport implements Transport<Message> {
     this.#inspect = inspect
   }
 
-  deliver(from: number, channel: Channel, message: Message): void {
+  deliver(from: number, message: Message): void {
     const bytes = encodeMessage(message)
-    const verdict = this.#inspect(bytes, channel, from)
+    const verdict = this.#inspect(bytes, from)
     if (verdict.verdict !== 'accept') throw new Error(`the node did not accept the ${message.type}: ${verdict.reason}`)
-    this.#queue.push({ from, channel, message: verdict.message, bytes: bytes.length })
+    this.#queue.push({ from, message: verdict.message, bytes: bytes.length })
     this.#wake?.()
   }
 
@@ -58,7 +58,6 @@ class TestTransport implements Transport<Message> {
   send(): boolean {
     return true
   }
-  broadcast(): void {}
   poll(): Received<Message> | undefined {
     return this.#queue.shift()
   }
@@ -118,7 +117,7 @@ describe('a node whose pending entry is superseded', () => {
     const b1 = child(genesisBlock(genesis), genesisQc(genesis), 1, [entry(6)], log, n)
     const b2 = child(b1, qcFor(b1.header, seeds, [1, 2, 3], n), 2, [], log, n)
     const b3 = child(b2, qcFor(b2.header, seeds, [1, 2, 3], n), 3, [], log, n)
-    for (const b of [b1, b2, b3]) transport.deliver(b.header.proposer, 'proposals', proposal(b))
+    for (const b of [b1, b2, b3]) transport.deliver(b.header.proposer, proposal(b))
     await waitFor(() => node.head.height >= 1, 'block 1 committed')
 
     // The receipt wait ends at once (long before its 10 s) with no receipt...

@@ -2,9 +2,9 @@
 // per node incarnation, whose frames travel through the virtual clock's event queue with
 // per-link latency and jitter, loss and partitions drawn from the seeded PRNG. The bytes
 // are the node's real encoding and pass through the node's own inspect function, as
-// with libp2p; gossip is delivered straight to every other node (no relays).
+// with libp2p. Like the libp2p transport, every frame goes to one peer (no gossip).
 import type { Message } from '../../../src/consensus/types.ts'
-import type { Channel, GossipChannel, Inspect, PenaltyCause, Received, Transport, TransportEvent, TransportStats } from '../../../node/net/transport.ts'
+import { emptyTransportStats, type Inspect, type PenaltyCause, type Received, type Transport, type TransportEvent, type TransportStats } from '../../../node/net/transport.ts'
 import type { Prng } from '../prng.ts'
 import type { VirtualClock } from './virtual-clock.ts'
 
@@ -63,9 +63,9 @@ export class SimNetwork {
     return this.#endpoints[index]?.up === true
   }
 
-  route(from: number, to: number, channel: Channel, bytes: Uint8Array): void {
+  route(from: number, to: number, bytes: Uint8Array): void {
     if (from === to) return
-    if (channel === 'direct') this.onDirectSend?.(from, bytes)
+    this.onDirectSend?.(from, bytes)
     if (!this.reachable(from, to) || (this.faults.lossRate > 0 && this.#rng.chance(this.faults.lossRate))) {
       this.dropped++
       return
@@ -81,14 +81,14 @@ export class SimNetwork {
         return
       }
       this.delivered++
-      endpoint.receive(from, channel, bytes)
+      endpoint.receive(from, bytes)
     })
   }
 }
 
 export class SimTransport implements Transport<Message> {
   readonly selfIndex: number
-  readonly stats: TransportStats = { sentFrames: 0, sentBytes: 0, sendDropped: 0, receivedFrames: 0, receivedBytes: 0, receiveDropped: 0, rejected: 0, ignored: 0, published: 0, publishFailed: 0 }
+  readonly stats: TransportStats = emptyTransportStats()
   readonly #network: SimNetwork
   readonly #inspect: Inspect<Message>
   readonly #onEvent: (event: TransportEvent) => void
@@ -134,25 +134,16 @@ export class SimTransport implements Transport<Message> {
     if (this.#state !== 'up') return false
     this.stats.sentFrames++
     this.stats.sentBytes += bytes.length
-    this.#network.route(this.selfIndex, to, 'direct', bytes)
+    this.#network.route(this.selfIndex, to, bytes)
     return true
   }
 
-  broadcast(channel: GossipChannel, bytes: Uint8Array): void {
-    if (this.#state !== 'up') {
-      this.stats.publishFailed++
-      return
-    }
-    this.stats.published++
-    for (let to = 0; to < this.#network.size; to++) if (to !== this.selfIndex) this.#network.route(this.selfIndex, to, channel, bytes)
-  }
-
   /** A frame lands: the node's inspect decides, as inside the real transport. */
-  receive(from: number, channel: Channel, bytes: Uint8Array): void {
+  receive(from: number, bytes: Uint8Array): void {
     if (this.#state !== 'up') return
     this.stats.receivedFrames++
     this.stats.receivedBytes += bytes.length
-    const verdict = this.#inspect(bytes, channel, from)
+    const verdict = this.#inspect(bytes, from)
     if (verdict.verdict !== 'accept') {
       if (verdict.verdict === 'reject') {
         this.stats.rejected++
@@ -162,7 +153,7 @@ export class SimTransport implements Transport<Message> {
       }
       return
     }
-    const received: Received<Message> = { from, channel, message: verdict.message, bytes: bytes.length }
+    const received: Received<Message> = { from, message: verdict.message, bytes: bytes.length }
     const waiter = this.#waiter
     if (waiter !== null) {
       this.#waiter = null
