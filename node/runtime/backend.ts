@@ -159,7 +159,10 @@ export class ValidatorBackend implements NodeBackend {
     if (!node.running) throw new NotReadyError(node.stopping ? 'the node is stopping' : 'the node is starting')
     const id = entryId(entry)
     if (node.tracing) node.traceHop('http-submit', { entry: toHex(id).slice(0, 16) })
-    if (node.hasPending(id) || (await node.store.entryById(id)) !== undefined) return { id, status: 'duplicate' }
+    // A committed copy is not looked up here (a store read on every submit): its seq is at
+    // or below its agent's committed seq, so the core refuses it as 'entry-seq-committed'
+    // and that path below reads the store and answers 'duplicate'.
+    if (node.hasPending(id)) return { id, status: 'duplicate' }
     const superseded = node.supersededEntry(id)
     if (superseded !== undefined) throw new StaleSequenceError(entry.seq, superseded.lastSeq, 'committed')
     checkSignal(signal)

@@ -1,6 +1,6 @@
 // Four validator nodes in one process (memory stores, real libp2p on 127.0.0.1): entries
 // submitted to one node commit on all, with the same blocks, receipts and proofs.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { pino } from 'pino'
 import { toHex } from '../../src/crypto/hash.ts'
 import { entryId } from '../../src/log/entry.ts'
@@ -80,6 +80,20 @@ describe('validator nodes in one process', () => {
     expect(await nodes[0]!.submit(entries)).toEqual([null, null, null])
     await waitFor(() => nodes.every((n) => n.running && n.head.logSize >= 23))
     for (const node of nodes) expect((await node.store.entryById(entryId(entries[1]!)))?.entry.namespace).toBe('constructor/x')
+  })
+
+  // Regression: every submit read the store for a committed copy before the core's own
+  // seq check, which refuses a committed copy anyway (and then answers 'duplicate').
+  it('takes a new entry without a store read for a committed copy', async () => {
+    const backend = new ValidatorBackend(nodes[2]!)
+    const lookups = vi.spyOn(nodes[2]!.store, 'entryById')
+    try {
+      const fresh = new TestAgent('no-store-read').entry(genesis.chainId, 'team/no-read', { n: 1 })
+      expect(await backend.submitEntry(fresh, new AbortController().signal)).toMatchObject({ status: 'accepted' })
+      expect(lookups).not.toHaveBeenCalled()
+    } finally {
+      lookups.mockRestore()
+    }
   })
 
   it('serves the NodeBackend contract from the store and the driver', async () => {
