@@ -114,6 +114,12 @@ export class Mempool {
     return out.sort((a, b) => a.entry.seq - b.entry.seq)
   }
 
+  /** Whether this replica forwarded the entry to anyone: it accepted it (or repaired it
+   * on a timeout), so keeping leaders supplied with it is its job, not a receiver's. */
+  wasForwarded(idHex: string): boolean {
+    return (this.#sentTo.get(idHex)?.size ?? 0) > 0
+  }
+
   wasSent(idHex: string, target: number): boolean {
     return this.#sentTo.get(idHex)?.has(target) === true
   }

@@ -636,8 +636,26 @@ export class Replica {
 
   #enterRound(): void {
     this.#timerRound = 0
+    this.#resupplyLeaders()
     this.#ensureTimer()
     this.#maybePropose(false)
+  }
+
+  /** Entries this replica accepted and still pools that the new round's leader has not
+   * had from it (the leaders it sent them to have had their turns: a burst of more than
+   * f+1 blocks) go to that round's leaders now, one block's worth, instead of waiting for
+   * a local timeout while a leader holding nothing idles. Under a steady load the round's
+   * leader was among the first targets, so this sends nothing extra; a Byzantine leader
+   * that drops them is the local timeout's case (docs/protocol.md, "Dissemination"). */
+  #resupplyLeaders(): void {
+    if (!this.#started || this.#mempool.size === 0) return
+    const leader = this.leaders.leaderOf(this.round)
+    if (leader === this.index) return
+    const { blockEntriesMax, blockBytesMax } = this.genesis.params
+    // Only what this replica forwarded before (it accepted it): receivers never forward.
+    const stranded = this.#mempool.select(blockEntriesMax, blockBytesMax, () => -1, (idHex) =>
+      !this.#mempool.wasForwarded(idHex) || this.#mempool.wasSent(idHex, leader) || this.#tree.inChain(this.#tree.highQcNode, idHex))
+    if (stranded.length > 0) this.#forwardEntries(stranded, this.round, false)
   }
 
   /** Arms the current round's timer if there is work to finish and none is set. */
