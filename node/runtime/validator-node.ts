@@ -4,9 +4,9 @@
 // actions it returns IN ORDER (execute-actions.ts). Persist actions are written durably
 // (fsync'd, batched when adjacent) before any later action of the same step runs, so no
 // vote or timeout leaves the process before the safety state that allows it is on disk.
-// The pieces around the loop are their own modules: sending (outbound.ts), timers
-// (replica-timers.ts), the store writes of commits (commit-writer.ts), sync serving
-// (sync-serves.ts), network input checks (message-inspection.ts), transport events
+// Around the loop, each its own module: the network pump (network-pump.ts), sending
+// (outbound.ts), timers (replica-timers.ts), commit writes (commit-writer.ts), sync
+// serving (sync-serves.ts), input checks (message-inspection.ts), transport events
 // (transport-events.ts) and tracing (step-trace.ts).
 import type { Logger } from 'pino'
 import { bytesEqual } from '../../src/codec/cbor.ts'
@@ -26,8 +26,9 @@ import { CommitWriter } from './commit-writer.ts'
 import { EntryBatches } from './entry-batches.ts'
 import { NodeFatalError, QueueFullError } from './errors.ts'
 import { executeActions, type PerformedAction } from './execute-actions.ts'
-import { traceCpuUs, traceMessage, traceWallMs } from './hop-trace.ts'
+import { traceCpuUs, traceWallMs } from './hop-trace.ts'
 import { Mailbox, type Input, type NetworkInput, type SubmitInput, type SubmitOutcome } from './mailbox.ts'
+import { pumpNetwork } from './network-pump.ts'
 import { inspectMessage } from './message-inspection.ts'
 import { NodeEventListeners, type NodeEvent } from './node-events.ts'
 import { Outbound } from './outbound.ts'
@@ -216,7 +217,10 @@ export class ValidatorNode {
     this.#logger.info({ listen: this.#transport.listenAddresses() }, 'transport started')
     await this.#execute(this.#replica.step({ type: 'start', now: this.#now() }), null, [])
     this.#state = 'running'
-    this.#pump = this.#pumpNetwork()
+    this.#pump = pumpNetwork({
+      transport: this.#transport, replica: this.#replica, syncSignatures: this.#syncSignatures, mailbox: this.#mailbox,
+      stopping: () => this.stopping, tracing: () => this.tracing, traceHop: (hop, fields) => this.traceHop(hop, fields),
+    })
     this.#loop = this.#run()
   }
 
@@ -268,26 +272,6 @@ export class ValidatorNode {
   }
 
   // --- the loop ---
-
-  async #pumpNetwork(): Promise<void> {
-    const transport = this.#transport!
-    const replica = this.#replica!
-    const syncSignatures = this.#syncSignatures!
-    for await (const received of transport.received) {
-      if (this.tracing) this.traceHop('received', { message: traceMessage(received.message), from: received.from })
-      // A sync response the replica may be waiting for has its entry signatures checked
-      // on worker threads from now on, while the loop steps the replica through what is
-      // ahead of it in the mailbox; the loop waits for the check when it gets there.
-      let checked: Promise<void> | undefined
-      if (replica.fetching && syncSignatures.wants(received.message)) {
-        await syncSignatures.roomForCheck()
-        checked = syncSignatures.check(received.message)
-      }
-      await this.#mailbox.roomForNetwork()
-      if (this.stopping) break
-      this.#mailbox.pushNetwork({ type: 'network', from: received.from, bulk: received.message.type === 'entries', message: received.message, bytes: received.bytes, checked })
-    }
-  }
 
   async #run(): Promise<void> {
     const replica = this.#replica!
