@@ -7,3 +7,8 @@ export class ConfigError extends Error {
 export class NodeFatalError extends Error {
   override readonly name = 'NodeFatalError'
 }
+
+/** The node's submission queue is full: the client should retry later. */
+export class QueueFullError extends Error {
+  override readonly name = 'QueueFullError'
+}

@@ -10,20 +10,20 @@
 // certificate or accumulator above the published head reads as absent). Agent seqs
 // and pending blocks are not bounded this way (they are not part of the committed log).
 import { bytesEqual, decodeCanonical, encodeCanonical } from '../../src/codec/cbor.ts'
-import { readArray, readBytes, readMap, readUint } from '../../src/codec/schema.ts'
-import { toHex } from '../../src/crypto/hash.ts'
-import { blockHash, decodeBlock, encodeBlock, genesisBlock, headerFromCbor, headerToCbor, type Block, type BlockHeader } from '../../src/log/block.ts'
-import { ccFromCbor, ccToCbor, qcFromCbor, qcToCbor, type CommitCertificate, type QuorumCertificate } from '../../src/log/certificates.ts'
-import { decodeEntry, encodeEntry, entryId, entryLeaf, type Hash } from '../../src/log/entry.ts'
+import { sha256, toHex } from '../../src/crypto/hash.ts'
+import { blockHash, decodeBlock, encodeBlock, genesisBlock, type Block, type BlockHeader } from '../../src/log/block.ts'
+import { ccFromCbor, ccToCbor, qcFromCbor, type CommitCertificate, type QuorumCertificate } from '../../src/log/certificates.ts'
+import { decodeEntry, type Hash } from '../../src/log/entry.ts'
 import { genesisHash, type Genesis } from '../../src/log/genesis.ts'
-import { MerkleAccumulator, type MerkleAccumulatorState } from '../../src/log/merkle.ts'
+import type { MerkleAccumulatorState } from '../../src/log/merkle.ts'
 import type { Receipt } from '../../src/log/receipt.ts'
-import { sha256 } from '../../src/crypto/hash.ts'
 import { NODE_LIMITS } from '../limits.ts'
+import { appendBlockOps, certificateOps, checkContinues, checkLogState, checkRecommitted, CommitSeqs, pruneOps } from './commit-ops.ts'
 import { StoreError } from './errors.ts'
-import { indexed, keys, prefixEnd, readU64, TAG, u64, writeU64 } from './keys.ts'
+import { indexed, keys, prefixEnd, readU64, TAG, u64 } from './keys.ts'
 import type { KvBackend, KvOp } from './kv.ts'
-import { appendLeaves, consistencyProof, inclusionProof } from './merkle-index.ts'
+import { consistencyProof, inclusionProof } from './merkle-index.ts'
+import { decodeStoredAccumulator, decodeStoredHeader, encodeStoredAccumulator, encodeStoredHeader } from './store-records.ts'
 import type { CommitBatch, DurableWrite, Head, IndexRange, RestoreParts, Store, StoredEntry } from './store.ts'
 
 /** Bumped when the key layout changes; a store of another version refuses to open. */
@@ -31,26 +31,6 @@ const SCHEMA_VERSION = 1
 /** Pending blocks pruned per commit: more than the replica ever holds (its
  * pendingBlocksMax is 1024); any rest goes with the next commit. */
 const PENDING_PRUNE_MAX = 4096
-
-function encodeAccumulator(state: MerkleAccumulatorState): Uint8Array {
-  return encodeCanonical({ size: state.size, frontier: state.frontier })
-}
-
-function decodeAccumulator(bytes: Uint8Array): MerkleAccumulatorState {
-  const m = readMap(decodeCanonical(bytes), 'accumulator', ['size', 'frontier'])
-  return {
-    size: readUint(m.size, 'accumulator.size'),
-    frontier: readArray(m.frontier, 'accumulator.frontier', 64).map((h, i) => readBytes(h, `accumulator.frontier[${i}]`, 32)),
-  }
-}
-
-function encodeHeader(header: BlockHeader): Uint8Array {
-  return encodeCanonical(headerToCbor(header))
-}
-
-function decodeHeader(bytes: Uint8Array): BlockHeader {
-  return headerFromCbor(decodeCanonical(bytes))
-}
 
 function checkIndexRange(range: IndexRange): void {
   if (!Number.isSafeInteger(range.fromIndex) || range.fromIndex < 0) throw new RangeError(`fromIndex ${range.fromIndex} is not a non-negative integer`)
@@ -83,9 +63,9 @@ export class ChainStore implements Store {
       await this.#kv.write([
         { type: 'put', key: keys.meta('genesis'), value: expected },
         { type: 'put', key: keys.meta('version'), value: u64(SCHEMA_VERSION) },
-        { type: 'put', key: keys.header(0), value: encodeHeader(block.header) },
+        { type: 'put', key: keys.header(0), value: encodeStoredHeader(block.header) },
         { type: 'put', key: keys.blockHash(hash), value: u64(0) },
-        { type: 'put', key: keys.accumulator(0), value: encodeAccumulator({ size: 0, frontier: [] }) },
+        { type: 'put', key: keys.accumulator(0), value: encodeStoredAccumulator({ size: 0, frontier: [] }) },
       ], true)
     } else {
       if (!bytesEqual(stored, expected)) {
@@ -100,7 +80,7 @@ export class ChainStore implements Store {
     }
     const [last] = await this.#kv.scan({ gte: Uint8Array.of(TAG.header), lt: Uint8Array.of(TAG.header + 1), reverse: true, limit: 1 })
     if (last === undefined) throw new StoreError('corrupt', 'the store has no blocks, not even the genesis block')
-    const header = decodeHeader(last[1])
+    const header = decodeStoredHeader(last[1])
     this.#head = { height: header.height, hash: blockHash(header), logSize: header.logSize, logRoot: header.logRoot }
   }
 
@@ -147,8 +127,7 @@ export class ChainStore implements Store {
     const ops: KvOp[] = []
     let state = await this.accumulatorAt(head.height)
     if (state === undefined) throw new StoreError('corrupt', `no accumulator state at the head height ${head.height}`)
-    const seqs = new Map<string, { agent: Uint8Array, seq: number }>()
-    const agentsSeen: Uint8Array[] = []
+    const seqs = new CommitSeqs()
     let appended = false
     for (let b = 0; b < batch.blocks.length; b++) {
       const block = batch.blocks[b]!
@@ -157,83 +136,19 @@ export class ChainStore implements Store {
       if (!bytesEqual(blockHash(header), hash)) throw new StoreError('bad-commit', `block at height ${header.height}: hash ${toHex(hash)} is not its header's hash`)
       if (header.height <= head.height) {
         // Already committed (a repeated commit after a restart): it must be the same block.
-        const stored = await this.#kv.get(keys.header(header.height))
-        if (stored === undefined || !bytesEqual(blockHash(decodeHeader(stored)), hash)) {
-          throw new StoreError('bad-commit', `height ${header.height} is committed with another block than ${toHex(hash)}`)
-        }
+        checkRecommitted(await this.#kv.get(keys.header(header.height)), header.height, hash)
         continue
       }
-      if (header.height !== head.height + 1) throw new StoreError('bad-commit', `height ${header.height} does not follow the head height ${head.height}`)
-      if (!bytesEqual(header.parent, head.hash)) throw new StoreError('bad-commit', `block ${header.height}'s parent is not the head ${toHex(head.hash)}`)
-      if (header.entryCount !== block.entries.length) throw new StoreError('bad-commit', `block ${header.height} declares ${header.entryCount} entries and has ${block.entries.length}`)
-      const first = state.size
-      const leaves: Uint8Array[] = []
-      for (let p = 0; p < block.entries.length; p++) {
-        const entry = block.entries[p]!
-        const bytes = encodeEntry(entry)
-        // Id and leaf are kept per entry object, like its encoding: the replica has usually hashed them already.
-        const id = entryId(entry)
-        const index = first + p
-        leaves.push(entryLeaf(entry))
-        const data = new Uint8Array(8 + bytes.length)
-        writeU64(data, 0, header.height)
-        data.set(bytes, 8)
-        ops.push({ type: 'put', key: keys.data(index), value: data })
-        const location = new Uint8Array(20)
-        writeU64(location, 0, index)
-        writeU64(location, 8, header.height)
-        new DataView(location.buffer).setUint32(16, p, false)
-        ops.push({ type: 'put', key: keys.entry(id), value: location })
-        ops.push({ type: 'put', key: indexed(keys.namespacePrefix(entry.namespace), index), value: new Uint8Array(0) })
-        ops.push({ type: 'put', key: indexed(keys.agentPrefix(entry.agent), index), value: new Uint8Array(0) })
-        const agentHex = toHex(entry.agent)
-        const known = seqs.get(agentHex)
-        if (known === undefined) {
-          seqs.set(agentHex, { agent: entry.agent, seq: entry.seq })
-          agentsSeen.push(entry.agent)
-        } else if (entry.seq > known.seq) {
-          known.seq = entry.seq
-        }
-      }
-      const appendedLeaves = appendLeaves(state, leaves)
-      state = appendedLeaves.state
-      for (const node of appendedLeaves.nodes) ops.push({ type: 'put', key: keys.tree(node.level, node.k), value: node.hash })
-      const root = MerkleAccumulator.fromState(state).root()
-      if (state.size !== header.logSize || !bytesEqual(root, header.logRoot)) {
-        throw new StoreError('bad-commit', `block ${header.height} declares log size ${header.logSize} root ${toHex(header.logRoot)}; appending its entries gives ${state.size} ${toHex(root)}`)
-      }
-      ops.push({ type: 'put', key: keys.header(header.height), value: encodeHeader(header) })
-      ops.push({ type: 'put', key: keys.blockHash(hash), value: u64(header.height) })
-      ops.push({ type: 'put', key: keys.accumulator(header.height), value: encodeAccumulator(state) })
+      checkContinues(block, head)
+      state = appendBlockOps(block, hash, state, ops, seqs)
       head = { height: header.height, hash, logSize: header.logSize, logRoot: header.logRoot }
       appended = true
     }
-    if (appended) {
-      if (batch.log.size !== state.size || !bytesEqual(MerkleAccumulator.fromState(batch.log).root(), head.logRoot)) {
-        throw new StoreError('bad-commit', `the commit's log state (size ${batch.log.size}) is not the store's (size ${state.size})`)
-      }
-    }
-    // Agent seqs only grow.
-    const storedSeqs = await this.#kv.getMany(agentsSeen.map((a) => keys.seq(a)))
-    agentsSeen.forEach((agent, i) => {
-      const stored = storedSeqs[i]
-      const seq = seqs.get(toHex(agent))!.seq
-      if (stored === undefined || readU64(stored, 0) < seq) ops.push({ type: 'put', key: keys.seq(agent), value: u64(seq) })
-    })
-    const last = batch.blocks.at(-1)
-    if (batch.qc !== null && last !== undefined && batch.qc.height === last.header.height) {
-      ops.push({ type: 'put', key: keys.qc(batch.qc.height), value: encodeCanonical(qcToCbor(batch.qc)) })
-    }
-    if (batch.cc !== null) {
-      if (batch.cc.height > head.height) throw new StoreError('bad-commit', `commit certificate for height ${batch.cc.height} is above the new head ${head.height}`)
-      ops.push({ type: 'put', key: keys.cc(batch.cc.height), value: encodeCanonical(ccToCbor(batch.cc)) })
-    }
+    if (appended) checkLogState(batch.log, state, head)
+    seqs.ops(await this.#kv.getMany(seqs.agents.map((a) => keys.seq(a))), ops)
+    certificateOps(batch, head, ops)
     // Pending blocks at or below the new head are committed or abandoned forks.
-    const stale = await this.#kv.scan({ gte: Uint8Array.of(TAG.pending), lt: keys.pendingUpTo(head.height + 1), limit: PENDING_PRUNE_MAX })
-    for (const [k] of stale) {
-      ops.push({ type: 'del', key: k })
-      ops.push({ type: 'del', key: keys.pendingHash(k.subarray(9)) })
-    }
+    pruneOps(await this.#kv.scan({ gte: Uint8Array.of(TAG.pending), lt: keys.pendingUpTo(head.height + 1), limit: PENDING_PRUNE_MAX }), ops)
     await this.#kv.write(ops, true)
     // Publishes the commit to readers (see the file comment).
     this.#head = head
@@ -283,7 +198,7 @@ export class ChainStore implements Store {
   async #header(height: number): Promise<BlockHeader | undefined> {
     if (!this.#published(height)) return undefined
     const bytes = await this.#kv.get(keys.header(height))
-    return bytes === undefined ? undefined : decodeHeader(bytes)
+    return bytes === undefined ? undefined : decodeStoredHeader(bytes)
   }
 
   headerAt(height: number): Promise<BlockHeader | undefined> {
@@ -341,7 +256,7 @@ export class ChainStore implements Store {
   async accumulatorAt(height: number): Promise<MerkleAccumulatorState | undefined> {
     if (!this.#published(height)) return undefined
     const bytes = await this.#kv.get(keys.accumulator(height))
-    return bytes === undefined ? undefined : decodeAccumulator(bytes)
+    return bytes === undefined ? undefined : decodeStoredAccumulator(bytes)
   }
 
   async entryById(id: Hash): Promise<StoredEntry | undefined> {

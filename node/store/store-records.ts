@@ -1,13 +1,21 @@
-// Decoders of the chain store's stored records (layout in keys.ts), for readers that go
-// under the ChainStore: the store check. They read what chain-store.ts writes.
-import { decodeCanonical } from '../../src/codec/cbor.ts'
+// Encoders and decoders of the chain store's stored records (layout in keys.ts): the
+// ChainStore writes and reads them, and so do readers that go under it (the store check).
+import { decodeCanonical, encodeCanonical } from '../../src/codec/cbor.ts'
 import { readArray, readBytes, readMap, readUint } from '../../src/codec/schema.ts'
-import { headerFromCbor, type BlockHeader } from '../../src/log/block.ts'
+import { headerFromCbor, headerToCbor, type BlockHeader } from '../../src/log/block.ts'
 import type { MerkleAccumulatorState } from '../../src/log/merkle.ts'
 import { readU64 } from './keys.ts'
 
+export function encodeStoredHeader(header: BlockHeader): Uint8Array {
+  return encodeCanonical(headerToCbor(header))
+}
+
 export function decodeStoredHeader(bytes: Uint8Array): BlockHeader {
   return headerFromCbor(decodeCanonical(bytes))
+}
+
+export function encodeStoredAccumulator(state: MerkleAccumulatorState): Uint8Array {
+  return encodeCanonical({ size: state.size, frontier: state.frontier })
 }
 
 export function decodeStoredAccumulator(bytes: Uint8Array): MerkleAccumulatorState {

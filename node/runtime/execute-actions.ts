@@ -1,0 +1,87 @@
+// Executes the actions of one replica step IN ORDER. Persist actions are written
+// durably (fsync'd, batched when adjacent) before any later action of the same step
+// runs, so no vote or timeout leaves the process before the safety state that allows it
+// is on disk.
+import { encodeSafetyState } from '../../src/consensus/messages.ts'
+import type { Action } from '../../src/consensus/types.ts'
+import { toHex } from '../../src/crypto/hash.ts'
+import type { Block } from '../../src/log/block.ts'
+import type { Hash } from '../../src/log/entry.ts'
+import type { DurableWrite } from '../store/store.ts'
+
+export type CommitAction = Extract<Action, { type: 'commit' }>
+/** The actions executeActions hands on, one at a time. */
+export type PerformedAction = Exclude<Action, { type: 'persist-safety-state' | 'persist-block' }>
+
+export interface ExecuteDependencies {
+  /** Writes the safety state and pending blocks durably. */
+  readonly persist: (write: DurableWrite) => Promise<void>
+  /** Writes a commit to the store. */
+  readonly commit: (action: CommitAction) => Promise<void>
+  /** Any other action. */
+  readonly perform: (action: PerformedAction) => Promise<void>
+}
+
+export async function executeActions(actions: readonly Action[], d: ExecuteDependencies): Promise<void> {
+  let durable: { safety?: Uint8Array, blocks: { hash: Hash, block: Block }[] } | null = null
+  const flush = async (): Promise<void> => {
+    if (durable === null) return
+    const write: DurableWrite = durable
+    durable = null
+    await d.persist(write)
+  }
+  // A commit is written without holding up the actions after it: a leader's next
+  // proposal (and a follower's vote, after its own persist) need not wait for the
+  // committed block's write. The store applies writes in the order they are asked for,
+  // so a commit certificate asked for later lands after the commit (kept until then,
+  // CommitWriter.storeCertificate), and the step does not end (no next input) until the
+  // commit is durable. Pending blocks and the safety state do not depend on it. Nothing
+  // a commit writes is needed for safety: after a crash it is derived again from the
+  // stored certificates and blocks.
+  let committing = null as Promise<void> | null
+  // A block that a commit of this same step writes (range sync inserts and commits
+  // whole ranges in one step) is not persisted as pending first: that would write and
+  // fsync it twice. Nothing before the commit needs it on disk; after a crash before
+  // the commit lands it is fetched again.
+  const committedHere = new Set<string>()
+  for (const action of actions) if (action.type === 'commit') for (const hash of action.hashes) committedHere.add(toHex(hash))
+  // A step that votes writes its commits after the vote has left: the store writes in
+  // order, so a commit queued first would put its fsync in front of the vote's (a
+  // follower's step for a proposal whose QC commits the block before: two disk flushes
+  // on the round's critical path). Other steps start a commit at once: the leader that
+  // forms a commit certificate serves the first receipts once its commit is written.
+  const votes = actions.some((a) => a.type === 'send' && a.message.type === 'vote')
+  const deferred: CommitAction[] = []
+  const startCommit = (action: CommitAction): void => {
+    const previous: Promise<void> | null = committing
+    committing = previous === null ? d.commit(action) : previous.then(() => d.commit(action))
+    // Awaited below; until then a failure must not count as unhandled.
+    committing.catch(() => {})
+  }
+  for (const action of actions) {
+    if (action.type === 'persist-safety-state') {
+      durable ??= { blocks: [] }
+      durable.safety = encodeSafetyState(action.state)
+      continue
+    }
+    if (action.type === 'persist-block') {
+      if (committedHere.has(toHex(action.hash))) continue
+      durable ??= { blocks: [] }
+      durable.blocks.push({ hash: action.hash, block: action.block })
+      continue
+    }
+    await flush()
+    if (action.type === 'commit') {
+      // Started now (or, in a step that votes, after the vote), so the store queues its
+      // write before any later one of this step.
+      if (votes) deferred.push(action)
+      else startCommit(action)
+      continue
+    }
+    await d.perform(action)
+    if (action.type === 'send' && action.message.type === 'vote') for (const commit of deferred.splice(0)) startCommit(commit)
+  }
+  await flush()
+  for (const commit of deferred.splice(0)) startCommit(commit)
+  await committing
+}
