@@ -1,0 +1,41 @@
+// The rule-targeting adversaries as behaviours: one per tamper, and 'adversaries',
+// all of them composed on one node. K such nodes in one run collude only in that each
+// attacks the same rules at once; they share no state.
+import type { Behaviour } from '../types.ts'
+import { Tampered, type Tamper } from './tamper.ts'
+import {
+  ccOffChain, duplicatedSigners, forgedTc, justifyOther, outOfSetSigner, quorumShort, replayForged, tcHighQcIgnored,
+} from './tampers.ts'
+
+/** A behaviour's tampers are made per node (some keep state). */
+const TAMPERS = new Map<string, () => readonly Tamper[]>([
+  ['forged-tc', () => [forgedTc]],
+  ['duplicated-signers', () => [duplicatedSigners]],
+  ['out-of-set-signer', () => [outOfSetSigner]],
+  ['quorum-short', () => [quorumShort()]],
+  ['cc-off-chain', () => [ccOffChain]],
+  ['justify-other', () => [justifyOther]],
+  ['tc-high-qc-ignored', () => [tcHighQcIgnored]],
+  ['replay-forged', () => [forgedTc, ccOffChain, duplicatedSigners, replayForged]],
+  ['adversaries', () => [forgedTc, duplicatedSigners, outOfSetSigner, quorumShort(), ccOffChain, justifyOther, tcHighQcIgnored, replayForged]],
+])
+
+export const ADVERSARY_NAMES = [...TAMPERS.keys()] as readonly AdversaryName[]
+export type AdversaryName = 'forged-tc' | 'duplicated-signers' | 'out-of-set-signer' | 'quorum-short' | 'cc-off-chain' | 'justify-other' | 'tc-high-qc-ignored' | 'replay-forged' | 'adversaries'
+
+/** The rejection counter keys a run of `name` must show (its forgeries were refused). */
+export function expectedRejections(name: AdversaryName): readonly string[] {
+  return [...new Set(TAMPERS.get(name)!().flatMap((t) => t.expects))]
+}
+
+function behaviourOf(name: AdversaryName): Behaviour {
+  const make = TAMPERS.get(name)!
+  const tampers = make()
+  return {
+    name,
+    description: tampers.map((t) => t.description).join('; '),
+    create: (ctx) => new Tampered(ctx.honest(), ctx.seed, ctx.rng.fork(), make()),
+  }
+}
+
+export const ADVERSARIES: ReadonlyMap<AdversaryName, Behaviour> = new Map(ADVERSARY_NAMES.map((n) => [n, behaviourOf(n)]))
