@@ -4,7 +4,7 @@
 import type { Behaviour } from '../types.ts'
 import { Tampered, type Tamper } from './tamper.ts'
 import {
-  ccOffChain, duplicatedSigners, forgedTc, justifyOther, outOfSetSigner, quorumShort, replayForged, tcHighQcIgnored,
+  badSignatures, ccOffChain, duplicatedSigners, forgedTc, justifyOther, outOfSetSigner, quorumShort, replayForged, tcHighQcIgnored,
 } from './tampers.ts'
 
 /** A behaviour's tampers are made per node (some keep state). */
@@ -16,12 +16,13 @@ const TAMPERS = new Map<string, () => readonly Tamper[]>([
   ['cc-off-chain', () => [ccOffChain]],
   ['justify-other', () => [justifyOther]],
   ['tc-high-qc-ignored', () => [tcHighQcIgnored]],
+  ['bad-signatures', () => [badSignatures]],
   ['replay-forged', () => [forgedTc, ccOffChain, duplicatedSigners, replayForged]],
-  ['adversaries', () => [forgedTc, duplicatedSigners, outOfSetSigner, quorumShort(), ccOffChain, justifyOther, tcHighQcIgnored, replayForged]],
+  ['adversaries', () => [forgedTc, duplicatedSigners, outOfSetSigner, quorumShort(), ccOffChain, justifyOther, tcHighQcIgnored, badSignatures, replayForged]],
 ])
 
 export const ADVERSARY_NAMES = [...TAMPERS.keys()] as readonly AdversaryName[]
-export type AdversaryName = 'forged-tc' | 'duplicated-signers' | 'out-of-set-signer' | 'quorum-short' | 'cc-off-chain' | 'justify-other' | 'tc-high-qc-ignored' | 'replay-forged' | 'adversaries'
+export type AdversaryName = 'forged-tc' | 'duplicated-signers' | 'out-of-set-signer' | 'quorum-short' | 'cc-off-chain' | 'justify-other' | 'tc-high-qc-ignored' | 'bad-signatures' | 'replay-forged' | 'adversaries'
 
 /** The rejection counter keys a run of `name` must show (its forgeries were refused). */
 export function expectedRejections(name: AdversaryName): readonly string[] {

@@ -8,7 +8,7 @@ import { merkleRoot } from '../../../src/log/merkle.ts'
 import { bitmapOf } from '../../../src/log/signer-bitmap.ts'
 import type { Action, Event, ProposalMessage, VoteMessage } from '../../../src/consensus/types.ts'
 import {
-  blockHashOf, broadcast, isForged, madeUp, ownSignatureEverywhere, signersWith, timeoutSig, voteSig,
+  blockHashOf, broadcast, forged, isForged, madeUp, ownSignatureEverywhere, signersWith, timeoutSig, voteSig,
   type Tamper, type TamperContext,
 } from './tamper.ts'
 
@@ -205,5 +205,36 @@ export const replayForged: Tamper = {
   apply(_ctx, _event, actions) {
     const again = actions.filter((a) => (a.type === 'broadcast' || a.type === 'send') && isForged(a.message))
     return again.length === 0 ? actions : [...actions, ...again]
+  },
+}
+
+/** A copy of a signature with one bit flipped. */
+function flipped(ctx: TamperContext, sig: Uint8Array): Uint8Array {
+  const out = sig.slice()
+  out[ctx.rng.int(out.length)]! ^= 1 << ctx.rng.int(8)
+  return out
+}
+
+/** Its own proposals and votes (and their commit halves), and timeouts, each with one
+ * signature bit flipped, about half of them. Breaks: each message's signature
+ * verifies under its sender's key. */
+export const badSignatures: Tamper = {
+  name: 'bad-signatures',
+  description: 'flips a bit of the signature of about half its proposals, votes, commit halves and timeouts',
+  expects: ['proposal: proposal-bad-signature', 'vote: vote-bad-signature'],
+  apply(ctx, _event, actions) {
+    return actions.map((a) => {
+      if ((a.type !== 'broadcast' && a.type !== 'send') || isForged(a.message) || !ctx.rng.chance(0.5)) return a
+      const m = a.message
+      switch (m.type) {
+        case 'proposal': return { ...a, message: forged({ ...m, sig: flipped(ctx, m.sig) }) }
+        case 'timeout': return { ...a, message: forged({ ...m, sig: flipped(ctx, m.sig) }) }
+        case 'vote': {
+          if (m.commit !== null && ctx.rng.chance(0.5)) return { ...a, message: forged({ ...m, commit: { ...m.commit, sig: flipped(ctx, m.commit.sig) } }) }
+          return { ...a, message: forged({ ...m, sig: flipped(ctx, m.sig) }) }
+        }
+        default: return a
+      }
+    })
   },
 }
