@@ -215,13 +215,13 @@ function flipped(ctx: TamperContext, sig: Uint8Array): Uint8Array {
   return out
 }
 
-/** Its own proposals and votes (and their commit halves), and timeouts, each with one
- * signature bit flipped, about half of them. Breaks: each message's signature
+/** Its own proposals, votes (and their commit halves), timeouts and relayed entries,
+ * about half of them, each with one signature bit flipped. Breaks: each message's signature
  * verifies under its sender's key. */
 export const badSignatures: Tamper = {
   name: 'bad-signatures',
-  description: 'flips a bit of the signature of about half its proposals, votes, commit halves and timeouts',
-  expects: ['proposal: proposal-bad-signature', 'vote: vote-bad-signature'],
+  description: 'flips a bit of the signature of about half its proposals, votes, commit halves, timeouts and relayed entries',
+  expects: ['proposal: proposal-bad-signature', 'vote: vote-bad-signature', 'entries: entry-bad-signature'],
   apply(ctx, _event, actions) {
     return actions.map((a) => {
       if ((a.type !== 'broadcast' && a.type !== 'send') || isForged(a.message) || !ctx.rng.chance(0.5)) return a
@@ -233,6 +233,9 @@ export const badSignatures: Tamper = {
           if (m.commit !== null && ctx.rng.chance(0.5)) return { ...a, message: forged({ ...m, commit: { ...m.commit, sig: flipped(ctx, m.commit.sig) } }) }
           return { ...a, message: forged({ ...m, sig: flipped(ctx, m.sig) }) }
         }
+        // An entry's id covers its signature: the copy is a different entry with the
+        // same agent and seq, refused for its signature (or as a duplicate seq).
+        case 'entries': return { ...a, message: forged({ ...m, entries: m.entries.map((e) => ({ ...e, sig: flipped(ctx, e.sig) })) }) }
         default: return a
       }
     })
