@@ -48,10 +48,11 @@ function suite(dir: string, name: 'unit' | 'sweep', set: string): Verdict {
     encoding: 'utf8',
     timeout: budgetS * 1000,
     killSignal: 'SIGKILL',
-    env: { ...process.env, SYNOD_MUTATION_SUITE: name, SYNOD_SWEEP_SET: set, SYNOD_SWEEP_SEEDS: sweepSeeds, FORCE_COLOR: '0' },
+    env: { ...process.env, SYNOD_MUTATION_SUITE: name, SYNOD_SWEEP_SET: set, SYNOD_SWEEP_SEEDS: sweepSeeds, FORCE_COLOR: '0', NO_COLOR: '1' },
   })
   const seconds = Math.round((performance.now() - started) / 100) / 10
-  const out = `${run.stdout}\n${run.stderr}`
+  // eslint-disable-next-line no-control-regex -- colour codes, in case a reporter ignores NO_COLOR
+  const out = `${run.stdout}\n${run.stderr}`.replace(/\u001b\[[0-9;]*m/g, '')
   const failed = out.split('\n').find((l) => /^\s*(×|FAIL)\s/.test(l))?.trim() ?? ''
   if (run.error !== undefined && run.signal !== 'SIGKILL') throw run.error
   if (run.signal === 'SIGKILL') return { killed: false, seconds, detail: `budget of ${budgetS} s spent` }
