@@ -18,7 +18,7 @@ const restrictedGlobals = (names) =>
 const ioPackages = ['libp2p', '@libp2p/*', '@chainsafe/*', 'level', 'classic-level', 'it-*', 'pino', 'prom-client']
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'bench/results/**', 'dist/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'bench/results/**', 'dist/**', 'coverage/**', '.stryker-tmp/**', 'reports/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -28,7 +28,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/**/*.js'],
+    files: ['bin/**/*.js', 'stryker.config.mjs'],
     languageOptions: { globals: { process: 'readonly', URL: 'readonly' } },
   },
   {

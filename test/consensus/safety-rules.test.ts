@@ -107,3 +107,14 @@ describe('safety rules', () => {
     expect(!res.ok && res.reason).toMatchObject({ code: 'timeout-high-qc-below-observed', observed: 1 })
   })
 })
+
+describe('safety rules on their own (the block rule would refuse these first)', () => {
+  it('regression (injected bug vote-justify-not-checked): refuses to vote for a block whose justify QC names another block than the parent', () => {
+    // b2 carries QC(b1); claimed here as a child of a sibling of b1 at the same height.
+    const sibling = child(g, gQc, 1, [entry(2)], new MerkleAccumulator(), n)
+    const res = rules().signVote(b2.header, b2h, sibling.header, blockHash(sibling.header), null, gQc, null)
+    expect(!res.ok && res.reason).toEqual({ code: 'vote-justify-not-parent' })
+    // With the parent it names, the same vote is signed.
+    expect(rules().signVote(b2.header, b2h, b1.header, b1h, null, qc1, null).ok).toBe(true)
+  })
+})

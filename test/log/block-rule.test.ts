@@ -12,7 +12,7 @@ import { leaderElectionFor, type LeaderElection } from '../../src/log/leader-ele
 import { validatorSetOf } from '../../src/log/genesis.ts'
 import { MerkleAccumulator } from '../../src/log/merkle.ts'
 import { ChainVerifier } from '../../src/log/verify.ts'
-import { child, entry, genesisBlock, genesisQc, makeGenesis } from '../consensus/fixtures.ts'
+import { child, entry, genesisBlock, genesisQc, makeGenesis, qcFor } from '../consensus/fixtures.ts'
 
 const n = 4
 
@@ -62,4 +62,40 @@ describe('one rule for a block', () => {
     expect(core).toMatch(/^entry 1: /)
     expect(auditor).toBe('bad-entry-signature')
   })
+})
+
+describe('the justify QC certifies the parent, not a sibling of it', () => {
+  const { genesis, seeds } = makeGenesis(n)
+  const leaders = leaderElectionFor(genesis)
+  const g = genesisBlock(genesis)
+  const quorum = [0, 1, 2]
+
+  // Two children of genesis at height 1 (rounds 1 and 2, and an equivocating round 1),
+  // both in the tree; a block on the first carrying a valid QC for the other.
+  function treeWith(...blocks: Block[]): { ctx: ValidationContext, nodes: BlockNode[] } {
+    const { ctx, head } = coreContext(genesis, leaders)
+    const nodes = blocks.map((b) => {
+      const node = validateBlock(ctx, head, b)
+      if (isRejection(node)) throw new Error(describeRejection(node))
+      ctx.tree.insert(node)
+      return node
+    })
+    return { ctx, nodes }
+  }
+
+  for (const [label, siblingRound, siblingEntries] of [['a later round', 2, [entry(1)]], ['the same round (equivocation)', 1, [entry(2)]]] as const) {
+    it(`regression (injected bug block-justify-any-block): a valid QC for a sibling at ${label} is refused as block-justify-not-parent`, () => {
+      const parent = child(g, genesisQc(genesis), 1, [entry(1)], new MerkleAccumulator(), n)
+      const sibling = child(g, genesisQc(genesis), siblingRound, [...siblingEntries], new MerkleAccumulator(), n)
+      const { ctx, nodes } = treeWith(parent, sibling)
+      const qcForSibling = qcFor(sibling.header, seeds, quorum, n)
+      const log = MerkleAccumulator.fromState(nodes[0]!.log.toState())
+      const block = child(parent, qcForSibling, 3, [], log, n)
+      const result = validateBlock(ctx, nodes[0]!, block)
+      expect(isRejection(result) ? result.code : null).toBe('block-justify-not-parent')
+      // The same block with the parent's own QC is valid: only the QC differs.
+      const valid = child(parent, qcFor(parent.header, seeds, quorum, n), 3, [], MerkleAccumulator.fromState(nodes[0]!.log.toState()), n)
+      expect(isRejection(validateBlock(ctx, nodes[0]!, valid))).toBe(false)
+    })
+  }
 })

@@ -1,0 +1,48 @@
+// The rule-targeting adversaries as behaviours: one per tamper, and 'adversaries',
+// all of them composed on one node. K such nodes in one run collude only in that each
+// attacks the same rules at once; they share no state.
+import type { Behaviour } from '../types.ts'
+import { Tampered, type Tamper } from './tamper.ts'
+import {
+  badSignatures, ccOffChain, duplicatedSigners, forgedTc, justifyOther, outOfSetSigner, quorumShort, replayForged, tcHighQcIgnored,
+} from './tampers.ts'
+
+/** A behaviour's tampers are made per node (some keep state). */
+const TAMPERS = new Map<string, () => readonly Tamper[]>([
+  ['forged-tc', () => [forgedTc]],
+  ['duplicated-signers', () => [duplicatedSigners]],
+  ['out-of-set-signer', () => [outOfSetSigner]],
+  ['quorum-short', () => [quorumShort()]],
+  ['cc-off-chain', () => [ccOffChain]],
+  ['justify-other', () => [justifyOther]],
+  ['tc-high-qc-ignored', () => [tcHighQcIgnored]],
+  ['bad-signatures', () => [badSignatures()]],
+  ['replay-forged', () => [forgedTc, ccOffChain, duplicatedSigners, replayForged]],
+  ['adversaries', () => [forgedTc, duplicatedSigners, outOfSetSigner, quorumShort(), ccOffChain, justifyOther, tcHighQcIgnored, badSignatures(), replayForged]],
+])
+
+export const ADVERSARY_NAMES = [...TAMPERS.keys()] as readonly AdversaryName[]
+export type AdversaryName = 'forged-tc' | 'duplicated-signers' | 'out-of-set-signer' | 'quorum-short' | 'cc-off-chain' | 'justify-other' | 'tc-high-qc-ignored' | 'bad-signatures' | 'replay-forged' | 'adversaries'
+
+/** Of the composition, a run must show only the certificate rejections: its leader
+ * tampers act only in rounds it leads, and with seven tampers drawing on one random
+ * stream some runs give one of them no chance. Each alone must show its own. */
+const COMPOSED_EXPECTS: readonly string[] = ['sync-info: certificate-rejected/certificate-bad-signature']
+
+/** The rejection counter keys a run of `name` must show (its forgeries were refused). */
+export function expectedRejections(name: AdversaryName): readonly string[] {
+  if (name === 'adversaries') return COMPOSED_EXPECTS
+  return [...new Set(TAMPERS.get(name)!().flatMap((t) => t.expects))]
+}
+
+function behaviourOf(name: AdversaryName): Behaviour {
+  const make = TAMPERS.get(name)!
+  const tampers = make()
+  return {
+    name,
+    description: tampers.map((t) => t.description).join('; '),
+    create: (ctx) => new Tampered(ctx.honest(), ctx.seed, ctx.rng.fork(), make()),
+  }
+}
+
+export const ADVERSARIES: ReadonlyMap<AdversaryName, Behaviour> = new Map(ADVERSARY_NAMES.map((n) => [n, behaviourOf(n)]))

@@ -1,0 +1,56 @@
+// The fixed simulator sweep of mutation testing (docs/mutation.md): seeded n = 4 runs
+// at K = f for each Byzantine behaviour, judged by every checker, plus a few n = 7
+// runs. Not part of `npm test` (the default config includes *.test.ts only); run by
+// `npm run mutation -- --suite sweep` and by scripts/mutation-bugs.ts against a copy
+// with one injected bug. SYNOD_SWEEP_SET picks the behaviours: 'base' (those the
+// simulator had before the rule-targeting adversaries), 'adversaries' (those alone),
+// or 'all' (default). SYNOD_SWEEP_SEEDS sets the seeds per behaviour (default 3).
+import { describe, expect, it } from 'vitest'
+import { faultTolerance } from '../../src/log/validator-set.ts'
+import type { BehaviourName } from '../../scenarios/behaviours/index.ts'
+import { runOne } from '../../scenarios/runner.ts'
+import { ADVERSARY_NAMES, type AdversaryName } from '../../scenarios/behaviours/adversaries/index.ts'
+import { runAdversary } from '../../scenarios/behaviours/adversaries/judge.ts'
+
+const BASE: readonly BehaviourName[] = ['honest', 'crash', 'silent', 'equivocate', 'double-vote', 'withhold', 'forge', 'replay', 'twins', 'flood', 'lying-sync', 'mixed']
+const SETS: ReadonlyMap<string, readonly BehaviourName[]> = new Map([
+  ['base', BASE],
+  ['adversaries', ADVERSARY_NAMES],
+  ['all', [...BASE, ...ADVERSARY_NAMES]],
+])
+const setName = process.env['SYNOD_SWEEP_SET'] ?? 'all'
+const behaviours = SETS.get(setName)
+if (behaviours === undefined) throw new Error(`SYNOD_SWEEP_SET must be one of ${[...SETS.keys()].join(', ')}, not '${setName}'`)
+const seedsPer = Number(process.env['SYNOD_SWEEP_SEEDS'] ?? '3')
+if (!Number.isInteger(seedsPer) || seedsPer < 1 || seedsPer > 1000) throw new Error('SYNOD_SWEEP_SEEDS must be a whole number in 1..1000')
+const BASE_SEED = 4100
+
+function isAdversary(name: BehaviourName): name is AdversaryName {
+  return (ADVERSARY_NAMES as readonly string[]).includes(name)
+}
+
+function runs(nodes: number, behaviour: BehaviourName, seeds: readonly number[]): void {
+  const byzantine = behaviour === 'honest' ? 0 : faultTolerance(nodes)
+  it(`n=${nodes} K=${byzantine} ${behaviour}: safe, live, no replica error (seeds ${seeds.join(',')})`, () => {
+    const failures: string[] = []
+    for (const seed of seeds) {
+      if (isAdversary(behaviour)) {
+        // Also judged by its rejections: a forgery no honest replica refused was accepted.
+        const r = runAdversary(seed, behaviour, { nodes, byzantine })
+        const unrefused = [...r.rejections].filter(([, count]) => count === 0).map(([key]) => `never refused: ${key}`)
+        const problems = [...r.problems, ...unrefused]
+        if (problems.length > 0) failures.push(`seed ${seed}: ${problems.slice(0, 2).join(' | ')}\n  replay: ${r.replay}`)
+        continue
+      }
+      const o = runOne(seed, { nodes, byzantine, behaviour })
+      if (!o.ok) failures.push(`seed ${seed}: ${[...o.safetyViolations, ...o.livenessFailures, ...o.errors].slice(0, 2).join(' | ')}\n  replay: ${o.replay}`)
+    }
+    expect(failures).toEqual([])
+  })
+}
+
+describe(`mutation sweep (${setName}, ${seedsPer} seeds per behaviour from ${BASE_SEED})`, () => {
+  const seeds = Array.from({ length: seedsPer }, (_, i) => BASE_SEED + i)
+  for (const behaviour of behaviours) runs(4, behaviour, seeds)
+  for (const behaviour of behaviours.filter((b) => b !== 'honest')) runs(7, behaviour, seeds.slice(0, 1))
+})
