@@ -9,6 +9,8 @@ import { parseArgs } from 'node:util'
 import { verifySignature, signMessage, publicKeyFromSeed } from '../src/crypto/ed25519.ts'
 import { chainItemToCbor, EXPORT_FORMAT, exportHeaderToCbor, frameRecord } from '../src/log/export.ts'
 import { genesisHash } from '../src/log/genesis.ts'
+import { sha256, toHex } from '../src/crypto/hash.ts'
+import { encodeCanonical } from '../src/codec/cbor.ts'
 import { runAudit } from '../audit/run-audit.ts'
 import { SignaturePool } from '../node/workers/signature-pool.ts'
 import { ChainBuilder, TestAgent, testNet } from '../test/support/chain-builder.ts'
@@ -32,7 +34,13 @@ if (perBlock > net.genesis.params.blockEntriesMax) {
 }
 const dir = join(tmpdir(), 'synod-bench')
 mkdirSync(dir, { recursive: true })
-const file = join(dir, `audit-${entries}-${perBlock}.export`)
+// The cache is named by a digest of a one-block sample chain as the code signs it now, so
+// a change to any signed format (entries, blocks, certificates) builds a new chain rather
+// than auditing one the verifier no longer accepts.
+const sample = new ChainBuilder(net)
+sample.add([new TestAgent('bench-format').entry(net.genesis.chainId, 'bench/decisions', { n: 0 })], true)
+const formatTag = toHex(sha256(encodeCanonical(chainItemToCbor(sample.items[0]!)))).slice(0, 12)
+const file = join(dir, `audit-${entries}-${perBlock}-${formatTag}.export`)
 
 if (!existsSync(file)) {
   process.stderr.write(`building a chain of ${entries} entries in ${file} ...\n`)
