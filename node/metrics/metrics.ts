@@ -127,32 +127,21 @@ export class NodeMetrics implements NodeMetricsRecorder {
     })
     const transport = (): TransportCounters | null => this.#transportRead?.() ?? null
     // Counters kept by the transport; read (not counted twice) at each scrape.
-    new Counter({
-      name: 'synod_p2p_messages_total',
-      help: 'Messages to and from other validators (one frame each), by direction',
-      labelNames: ['direction'],
-      registers,
-      collect() {
-        const stats = transport()
-        if (stats === null) return
-        this.reset()
-        this.inc({ direction: 'sent' }, stats.sentFrames)
-        this.inc({ direction: 'received' }, stats.receivedFrames)
-      },
-    })
-    new Counter({
-      name: 'synod_p2p_bytes_total',
-      help: 'Encoded message bytes to and from other validators (without transport framing and encryption), by direction',
-      labelNames: ['direction'],
-      registers,
-      collect() {
-        const stats = transport()
-        if (stats === null) return
-        this.reset()
-        this.inc({ direction: 'sent' }, stats.sentBytes)
-        this.inc({ direction: 'received' }, stats.receivedBytes)
-      },
-    })
+    const directionCounter = (name: string, help: string, pick: (stats: TransportCounters) => readonly [number, number]): void => {
+      new Counter({
+        name, help, labelNames: ['direction'], registers,
+        collect() {
+          const stats = transport()
+          if (stats === null) return
+          const [sent, received] = pick(stats)
+          this.reset()
+          this.inc({ direction: 'sent' }, sent)
+          this.inc({ direction: 'received' }, received)
+        },
+      })
+    }
+    directionCounter('synod_p2p_messages_total', 'Messages to and from other validators (one frame each), by direction', (stats) => [stats.sentFrames, stats.receivedFrames])
+    directionCounter('synod_p2p_bytes_total', 'Encoded message bytes to and from other validators (without transport framing and encryption), by direction', (stats) => [stats.sentBytes, stats.receivedBytes])
     new Gauge({
       name: 'synod_build_info',
       help: 'Always 1; labels: Synod version, Node.js version, chain id and validator index',

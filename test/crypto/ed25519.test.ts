@@ -15,6 +15,7 @@ import {
   passesStrictPrechecks, publicKeyFromSeed, signMessage, verifySignature, verifyWith,
 } from '../../src/crypto/ed25519.ts'
 import { fromHex, toHex } from '../../src/crypto/hash.ts'
+import { concatBytes as concat } from '../support/bytes.ts'
 
 // Every property below replays from this seed: FC_SEED=<n> npx vitest run test/crypto
 const FC_SEED = Number(process.env.FC_SEED ?? 0x5e_70_d2)
@@ -25,16 +26,6 @@ const fcParams = (numRuns: number) => ({ seed: FC_SEED, numRuns })
 const impls: readonly CryptoImpl[] = sodiumCrypto === null ? [nodeCrypto, nobleCrypto] : [nodeCrypto, nobleCrypto, sodiumCrypto]
 const Point = ed25519.Point
 const L = Point.Fn.ORDER
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
-}
 
 /** Every implementation's verdict under Synod's rule; the test fails if they differ. */
 function allVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {

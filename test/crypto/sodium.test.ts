@@ -18,6 +18,7 @@ import { nobleCrypto } from '../../src/crypto/impl-noble.ts'
 import { failedCanary, loadSodiumVerifier, type VerifyEquation } from '../../src/crypto/impl-sodium.ts'
 import { SMALL_ORDER_ENCODINGS, cryptoImplName, verifyWith } from '../../src/crypto/ed25519.ts'
 import { toHex } from '../../src/crypto/hash.ts'
+import { concatBytes as concat } from '../support/bytes.ts'
 
 const FC_SEED = Number(process.env.FC_SEED ?? 0x50_d1_a3)
 console.info(`[sodium.test] fast-check seed ${FC_SEED} (replay with FC_SEED=${FC_SEED})`)
@@ -36,16 +37,6 @@ const Point = ed25519.Point
 const L = Point.Fn.ORDER
 const P = 2n ** 255n - 19n
 const torsion = ED25519_TORSION_SUBGROUP.map((h) => Point.fromHex(h))
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
-}
 
 /** Synod's verdict through OpenSSL and through libsodium; fails the test if they differ. */
 function sameVerdict(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {

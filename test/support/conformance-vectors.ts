@@ -10,6 +10,7 @@ import { DEFAULT_PARAMS, genesisHash, genesisToJson } from '../../src/log/genesi
 import type { MerkleAccumulatorState } from '../../src/log/merkle.ts'
 import type { ChainItem } from '../../src/log/verify.ts'
 import { ChainBuilder, TestAgent, testNet, type TestNet } from './chain-builder.ts'
+import { concatBytes } from './bytes.ts'
 
 export interface ExportVector {
   readonly name: string
@@ -21,13 +22,7 @@ export interface ExportVector {
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
+  return concatBytes(...parts)
 }
 
 function headerRecord(net: TestNet, from = 1, start: ExportHeader['start'] = null): Uint8Array {
