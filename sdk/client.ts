@@ -11,7 +11,8 @@
 //   commit.ts        commit(): sign, first acceptance (commit-wait.ts: spread, receipt, verdicts)
 //   read.ts          get(), awaitReceipt(), query(), logSize()
 //   subscribe.ts     subscribe()
-//   decisions.ts     payload text, record checks, the Decision a caller receives
+//   records.ts       payload text, record checks, the Decision a caller receives
+//   (k-of-m approvals over commit and get are approvals.ts, SynodDecisions)
 import { validatorSetOf, type Genesis } from '../src/log/genesis.ts'
 import { ReceiptBatcher, SubmitPipeline } from './batching.ts'
 import { Committer } from './commit.ts'

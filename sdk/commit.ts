@@ -8,7 +8,7 @@ import { entryFromCbor, entryId, entryToCbor, type Entry } from '../src/log/entr
 import { policyAllows } from '../src/log/genesis.ts'
 import type { SubmitPipeline } from './batching.ts'
 import { CommitWait } from './commit-wait.ts'
-import { decisionOf, payloadTextOf } from './decisions.ts'
+import { decisionOf, payloadTextOf } from './records.ts'
 import {
   ConfigurationError,
   EntryRejectedError,

@@ -1,6 +1,6 @@
 // Reads: one decision by id, waiting for a receipt, queries across pages and nodes, and
 // the log size. Each answer is verified here before it is returned. Browser-safe.
-import { checkRecord, decisionOf } from './decisions.ts'
+import { checkRecord, decisionOf } from './records.ts'
 import { CommitTimeoutError, EntryNotFoundError, InvalidEntryError, InvalidProofError, MalformedResponseError, NoQuorumReachableError } from './errors.ts'
 import { SDK_LIMITS } from './limits.ts'
 import type { NodeApi, RawRecord } from './node-api.ts'

@@ -1,7 +1,7 @@
 // subscribe(): follows the log over one node's stream at a time, each record checked
 // (and by default its receipt verified) before it is yielded, resuming on another node
 // after the last index delivered. Browser-safe.
-import { checkRecord, decisionOf } from './decisions.ts'
+import { checkRecord, decisionOf } from './records.ts'
 import { InvalidProofError, NoQuorumReachableError } from './errors.ts'
 import type { NodeApi } from './node-api.ts'
 import { Attempt } from './node-pool.ts'
