@@ -5,40 +5,15 @@ import { z } from 'zod'
 import type { SynodClient } from '../client.ts'
 import { SynodDecisions } from '../approvals.ts'
 import type { JsonData, NamespaceSchemas } from '../types.ts'
-
-// The shape of a tool, as definitions.ts's SynodTool has it (structurally the same type;
-// not imported, since definitions.ts imports this module and cycles are refused).
-type ToolResult = Record<string, unknown>
-interface ToolAnnotations {
-  readonly readOnlyHint?: boolean
-  readonly destructiveHint?: boolean
-  readonly idempotentHint?: boolean
-  readonly openWorldHint?: boolean
-}
-interface SynodTool {
-  readonly name: string
-  readonly title: string
-  readonly description: string
-  readonly inputShape: z.ZodRawShape
-  readonly inputSchema: z.ZodObject
-  readonly annotations: ToolAnnotations
-  run(input: Record<string, unknown>, context: { readonly signal?: AbortSignal }): Promise<ToolResult>
-}
+import { defineTool as tool, ENTRY_ID, NAMESPACE, READ, WRITE, type SynodTool, type ToolResult } from './tool-types.ts'
 
 /** decision_status waits at most this long for an outcome: a tool call must return in
  * time for the model's turn; longer waits are repeated calls. */
 export const DECISION_STATUS_WAIT_SECONDS_MAX = 60
 
-const ID = z.string().regex(/^[0-9a-f]{64}$/, 'an entry id: 64 lower-case hex characters')
+const ID = ENTRY_ID
 const KEY = z.string().regex(/^[0-9a-f]{64}$/, 'an agent public key: 64 lower-case hex characters')
-const NAMESPACE = z.string().min(1).max(128).regex(/^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/, "lower-case segments of [a-z0-9._-] separated by '/', e.g. 'acme/plans'")
 const ANY_JSON = z.union([z.record(z.string(), z.unknown()), z.array(z.unknown()), z.string(), z.number(), z.boolean(), z.null()])
-const WRITE: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }
-const READ: ToolAnnotations = { readOnlyHint: true, openWorldHint: true }
-
-function tool(t: Omit<SynodTool, 'inputSchema'>): SynodTool {
-  return { ...t, inputSchema: z.object(t.inputShape) }
-}
 
 function committed(kind: string, d: { id: string, namespace: string, index: number }): ToolResult {
   return { committed: true, kind, id: d.id, namespace: d.namespace, index: d.index }

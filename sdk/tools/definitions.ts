@@ -18,6 +18,7 @@ import { receiptFromJson, receiptToJson, type Receipt } from '../../src/log/rece
 import type { SynodClient } from '../client.ts'
 import type { Decision, NamespaceSchemas } from '../types.ts'
 import { decisionTools } from './decision-tools.ts'
+import { defineTool, ENTRY_ID, NAMESPACE, READ, WRITE, type SynodTool, type ToolResult, type ToolRunContext } from './tool-types.ts'
 
 /** Bounds of the tools' inputs and outputs (a model can ask for a lot). */
 export const TOOL_LIMITS = {
@@ -30,34 +31,7 @@ export const TOOL_LIMITS = {
   heightLookupTimeoutMs: 2_000,
 } as const
 
-/** What a framework hands a running tool: the caller's abort signal, if any. */
-export interface ToolRunContext {
-  readonly signal?: AbortSignal
-}
-
-/** Hints for hosts (the MCP tool annotations). */
-export interface ToolAnnotations {
-  readonly readOnlyHint?: boolean
-  readonly destructiveHint?: boolean
-  readonly idempotentHint?: boolean
-  readonly openWorldHint?: boolean
-}
-
-/** The result of a tool, as JSON: what the model reads. */
-export type ToolResult = Record<string, unknown>
-
-/** One tool: everything a framework needs to offer it to a model. `run` throws on failure
- * (wrappers turn the error into `toolErrorJson`); its input has been parsed by `inputSchema`. */
-export interface SynodTool {
-  readonly name: string
-  readonly title: string
-  readonly description: string
-  /** The input as a zod object shape (MCP takes the shape, the frameworks `z.object(shape)`). */
-  readonly inputShape: z.ZodRawShape
-  readonly inputSchema: z.ZodObject
-  readonly annotations: ToolAnnotations
-  run(input: Record<string, unknown>, context: ToolRunContext): Promise<ToolResult>
-}
+export type { SynodTool, ToolAnnotations, ToolResult, ToolRunContext } from './tool-types.ts'
 
 export interface SynodToolsOptions<S extends NamespaceSchemas> {
   /** The client every tool goes through (its identity signs commit_decision). */
@@ -66,8 +40,7 @@ export interface SynodToolsOptions<S extends NamespaceSchemas> {
   readonly commitTimeoutMs?: number
 }
 
-const ID = z.string().regex(/^[0-9a-f]{64}$/, 'an entry id: 64 lower-case hex characters')
-const NAMESPACE = z.string().min(1).max(128).regex(/^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/, "lower-case segments of [a-z0-9._-] separated by '/', e.g. 'acme/plans'")
+const ID = ENTRY_ID
 const REFS = z.array(ID).max(16).optional().describe('Ids of earlier decisions this one refers to (builds on, approves, supersedes...). At most 16.')
 const KEY = z.string().max(128).optional().describe('Optional client key recorded with the decision (e.g. a task id), to recognise it later.')
 /** Any JSON value, typed as such in the tool's JSON Schema (an untyped `{}` schema makes
@@ -75,8 +48,6 @@ const KEY = z.string().max(128).optional().describe('Optional client key recorde
 const JSON_PAYLOAD = z.union([z.record(z.string(), z.unknown()), z.array(z.unknown()), z.string(), z.number(), z.boolean(), z.null()])
   .describe('The decision itself: a JSON object (recommended) or any JSON value, at most the chain\'s payload limit (16 KiB by default). A string holding a JSON object or array (e.g. \'{"goal":"ship"}\') is committed as that object or array, since some clients send every argument as text; any other string is committed as a string.')
 
-const WRITE: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }
-const READ: ToolAnnotations = { readOnlyHint: true, openWorldHint: true }
 
 /**
  * The payload an agent meant: a string whose text is a JSON object or array is parsed
@@ -175,10 +146,6 @@ async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8
   } finally {
     reader.cancel().catch(() => {})
   }
-}
-
-function defineTool(t: Omit<SynodTool, 'inputSchema'>): SynodTool {
-  return { ...t, inputSchema: z.object(t.inputShape) }
 }
 
 /** Synod's tools over one client: the generic ones, then one commit_<namespace> per schema. */

@@ -2,19 +2,14 @@
 import { genesisHash, type Genesis } from '../../src/log/genesis.ts'
 import { chainItemToCbor, EXPORT_FORMAT, exportHeaderToCbor, frameRecord } from '../../src/log/export.ts'
 import type { ChainItem } from '../../src/log/verify.ts'
+import { concatBytes } from './bytes.ts'
 
 export function exportBytes(genesis: Genesis, items: readonly ChainItem[]): Uint8Array {
   const records = [
     frameRecord(exportHeaderToCbor({ format: EXPORT_FORMAT, chainId: genesis.chainId, genesis: genesisHash(genesis), from: 1, start: null })),
     ...items.map((item) => frameRecord(chainItemToCbor(item))),
   ]
-  const out = new Uint8Array(records.reduce((n, r) => n + r.length, 0))
-  let offset = 0
-  for (const r of records) {
-    out.set(r, offset)
-    offset += r.length
-  }
-  return out
+  return concatBytes(...records)
 }
 
 /** Splits bytes into chunks of varying size, as a network or file stream would deliver them. */
