@@ -114,6 +114,11 @@ export class Mempool {
     return out.sort((a, b) => a.entry.seq - b.entry.seq)
   }
 
+  /** Pooled entries this replica forwarded to anyone (0 on a replica that only received). */
+  get forwardedCount(): number {
+    return this.#sentTo.size
+  }
+
   /** Whether this replica forwarded the entry to anyone: it accepted it (or repaired it
    * on a timeout), so keeping leaders supplied with it is its job, not a receiver's. */
   wasForwarded(idHex: string): boolean {

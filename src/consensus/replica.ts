@@ -648,7 +648,8 @@ export class Replica {
    * leader was among the first targets, so this sends nothing extra; a Byzantine leader
    * that drops them is the local timeout's case (docs/protocol.md, "Dissemination"). */
   #resupplyLeaders(): void {
-    if (!this.#started || this.#mempool.size === 0) return
+    // Cheap on most replicas: one that only received entries has nothing to resupply.
+    if (!this.#started || this.#mempool.forwardedCount === 0) return
     const leader = this.leaders.leaderOf(this.round)
     if (leader === this.index) return
     const { blockEntriesMax, blockBytesMax } = this.genesis.params

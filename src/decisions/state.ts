@@ -59,15 +59,11 @@ export interface DecisionState {
 
 /** Something in the log that is ignored by the rules, with the rule's code: what an
  * auditor reports. None of these is a fault of the chain; several are an agent's. */
-export type DecisionAnomalyCode =
-  | 'malformed-decision'
-  | 'malformed-vote'
-  | 'vote-for-unknown-decision'
-  | 'vote-from-non-approver'
-  | 'vote-after-deadline'
-  | 'vote-after-decided'
-  | 'repeated-vote'
-  | 'conflicting-vote'
+export const ANOMALY_CODES = [
+  'malformed-decision', 'malformed-vote', 'vote-for-unknown-decision', 'vote-from-non-approver',
+  'vote-after-deadline', 'vote-after-decided', 'repeated-vote', 'conflicting-vote',
+] as const
+export type DecisionAnomalyCode = (typeof ANOMALY_CODES)[number]
 
 export interface DecisionAnomaly {
   readonly code: DecisionAnomalyCode
@@ -79,11 +75,6 @@ export interface DecisionAnomaly {
   readonly decision: string | null
   readonly detail: string
 }
-
-export const ANOMALY_CODES: readonly DecisionAnomalyCode[] = [
-  'malformed-decision', 'malformed-vote', 'vote-for-unknown-decision', 'vote-from-non-approver',
-  'vote-after-deadline', 'vote-after-decided', 'repeated-vote', 'conflicting-vote',
-]
 
 /** Anomalies kept as examples (all are counted): enough to show an auditor where to
  * look, bounded however many a log holds. */
