@@ -174,3 +174,31 @@ describe('witnesses', () => {
     expect((await request(`${h.url}/witness/add-checkpoint?old=5`)).status).toBe(400)
   })
 })
+
+describe('malformed transparency requests', () => {
+  it('answer a 4xx with a JSON error, and the node keeps serving', async () => {
+    const h = await withLog(3, 1)
+    const paths = [
+      '/tile/abc/000', '/tile/0/x00', '/tile/0/1', '/tile/0/000.p/0', '/tile/0/000.p/999', '/tile/99/000',
+      '/tile/entries/x1', '/tile/0/x001/x002/x003/x004/x005/x006/x007/x008/x009/x010/000',
+      '/witness/add-checkpoint?old=-1', '/witness/add-checkpoint?old=abc', '/witness/add-checkpoint?old=1&old=2',
+      '/witness/cosigned?size=__proto__', '/witness/cosigned?size=1e3',
+    ]
+    for (const path of paths) {
+      const r = await request(`${h.url}${path}`)
+      expect(r.status, path).toBeGreaterThanOrEqual(400)
+      expect(r.status, path).toBeLessThan(500)
+    }
+    const bodies = ['', 'not a note', '\u0000\u0001', 'synod/x\n1\n\n\n— w AAAA\n', 'x'.repeat(70_000)]
+    for (const body of bodies) {
+      const r = await request(`${h.url}/witness/cosignatures`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body })
+      expect(r.status, JSON.stringify(body.slice(0, 20))).toBeGreaterThanOrEqual(400)
+      expect(r.status, JSON.stringify(body.slice(0, 20))).toBeLessThan(500)
+      expect(code(r), JSON.stringify(body.slice(0, 20))).toBeTypeOf('string')
+    }
+    // Nothing accepted is lost: the certified log is still served whole.
+    const checkpoint = await request(`${h.url}/checkpoint`)
+    expect(checkpoint.status).toBe(200)
+    expect(checkpoint.text.split('\n')[1]).toBe('3')
+  })
+})
