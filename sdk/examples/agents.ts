@@ -76,6 +76,10 @@ export async function runAgentsDemo(options: DemoOptions): Promise<DemoResult> {
   const run = Math.random().toString(16).slice(2, 10)
   const stop = new AbortController()
   const signal = options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal])
+  // Following stops once every plan is settled; a commit already under way still
+  // completes (and is logged), so the demo never ends with an agent's write cut short.
+  const following = new AbortController()
+  const followSignal = AbortSignal.any([signal, following.signal])
   const timer = setTimeout(() => stop.abort(new Error(`the demo did not finish within ${options.timeoutMs ?? 120_000} ms`)), options.timeoutMs ?? 120_000)
   const agent = (name: string): SynodClient<typeof schemas> => {
     const identity = AgentIdentity.generate()
@@ -96,7 +100,7 @@ export async function runAgentsDemo(options: DemoOptions): Promise<DemoResult> {
   log(`run ${run}: following the log from index ${from}`)
 
   const reviewerLoop = async (): Promise<void> => {
-    for await (const plan of reviewer.subscribe({ namespace: 'demo/plans', from, signal })) {
+    for await (const plan of reviewer.subscribe({ namespace: 'demo/plans', from, signal: followSignal })) {
       if (plan.payloadError !== null || plan.payload.run !== run) continue
       log(`[reviewer] saw plan ${short(plan.id)} "${plan.payload.title}" (risk ${plan.payload.risk}) — ${proof(plan.receipt!)}`)
       const approved = plan.payload.risk !== 'high'
@@ -111,7 +115,7 @@ export async function runAgentsDemo(options: DemoOptions): Promise<DemoResult> {
   }
 
   const executorLoop = async (): Promise<void> => {
-    for await (const review of executor.subscribe({ namespace: 'demo/reviews', from, signal })) {
+    for await (const review of executor.subscribe({ namespace: 'demo/reviews', from, signal: followSignal })) {
       if (review.payloadError !== null || review.payload.run !== run) continue
       if (!review.payload.approved) {
         log(`[executor] review ${short(review.id)} rejects plan ${short(review.payload.plan)}: not executing`)
@@ -133,7 +137,7 @@ export async function runAgentsDemo(options: DemoOptions): Promise<DemoResult> {
   }
 
   const loops = [reviewerLoop(), executorLoop()].map((p) => p.catch((err: unknown) => {
-    if (!signal.aborted) stop.abort(err)
+    if (!followSignal.aborted) stop.abort(err)
   }))
 
   try {
@@ -168,9 +172,10 @@ export async function runAgentsDemo(options: DemoOptions): Promise<DemoResult> {
     log(`run ${run}: ${proposals.length} plans, ${approved} approved, ${rejected} rejected, ${executed} executed — all verified against genesis '${options.genesis.chainId}'`)
     return { plans: proposals.length, approved, rejected, executed }
   } finally {
+    following.abort()
+    await Promise.all(loops)
     clearTimeout(timer)
     stop.abort()
-    await Promise.all(loops)
   }
 }
 
