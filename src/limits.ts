@@ -33,6 +33,13 @@ export const LIMITS = {
   /** Most approvers one decision names (docs/formats.md section 12). A decision's payload
    * lists them as hex keys: 64 of them are ~4.2 KB, a quarter of the default payload limit. */
   decisionApproversMax: 64,
+  /** Most addresses a reconfiguration lists per validator (docs/formats.md section 13.2):
+   * a handful of multiaddrs (IPv4, IPv6, DNS, a relay) is what a validator announces. */
+  validatorAddressesMax: 16,
+  /** Most epoch changes one receipt carries (section 13.5). Each is a receipt of a
+   * reconfiguration entry, ~2 to 20 KB: 256 keep a receipt of the last epoch within a few
+   * MB; a chain that reconfigures more often needs checkpointed epoch chains first. */
+  epochChangesMax: 256,
   /** Most signature lines in a signed note (checkpoint or cosigned checkpoint): one per
    * validator plus witnesses' cosignatures. The signed-note spec asks for at least 16. */
   noteSignaturesMax: 256 + 64,

@@ -7,6 +7,7 @@ import { toHex } from '../crypto/hash.ts'
 import type { Block } from '../log/block.ts'
 import { checkBlockAfterParent, type BlockRuleFailure } from '../log/block-rule.ts'
 import { encodeEntry } from '../log/entry.ts'
+import type { EpochPosition } from '../log/epochs.ts'
 import type { Genesis } from '../log/genesis.ts'
 import type { BlockNode, BlockTree } from './block-tree.ts'
 import type { LeaderElection } from './leader-election.ts'
@@ -18,6 +19,11 @@ export interface ValidationContext {
   readonly tree: BlockTree
   readonly verifier: Verifier
   readonly leaders: LeaderElection
+  /** The epoch every block of this replica is in. The replica does not switch sets yet
+   * (docs/protocol.md, "The replica at the boundary"): it stays in epoch 0, and its
+   * verifier refuses every entry that would be an effective reconfiguration, so no block
+   * it accepts ends the epoch. */
+  readonly epoch: EpochPosition
 }
 
 /**
@@ -43,7 +49,8 @@ export function validateBlock(ctx: ValidationContext, parent: BlockNode, block: 
   let qcRejection: Rejection | null = null
   const result = checkBlockAfterParent<CheckedEntry, Rejection>({
     genesis: ctx.genesis,
-    leaders: ctx.leaders,
+    epochs: { parent: ctx.epoch, suffixAllowed: true, boundaryCertified: true },
+    leadersOf: () => ctx.leaders,
     qcProblem: (qc) => {
       qcRejection = ctx.verifier.qc(qc)
       return qcRejection === null ? null : describe(qcRejection)
@@ -59,6 +66,9 @@ export function validateBlock(ctx: ValidationContext, parent: BlockNode, block: 
     lastSeq: (agentHex) => ctx.tree.lastSeqInChain(parent, agentHex),
   }, parent, block)
   if (!result.ok) return rejectionOf(result, block, qcRejection)
+  // Unreachable while the verifier refuses reconfigurations (verifier.ts): a block that
+  // ended the epoch would need the switch this replica does not make.
+  if (result.position.ending !== null) return { code: 'block-reconfiguration-unsupported', height: block.header.height }
   const h = block.header
   const entryIds = new Set(result.entries.map((e) => e.idHex))
   return { block, header: h, hash: result.hash, hashHex: toHex(result.hash), parentHex: parent.hashHex, log: result.log, agentSeqs: result.agentSeqs, entryIds, qc: null, children: [] }
@@ -71,6 +81,9 @@ function rejectionOf(f: BlockRuleFailure<Rejection>, block: Block, qcRejection: 
     case 'height-gap': return { code: 'block-height', height: f.height, parentHeight: f.expected - 1 }
     case 'parent-mismatch': return { code: 'block-parent-mismatch' }
     case 'round-not-increasing': return { code: 'block-round-not-above-parent', round: f.round, parentRound: f.parentRound }
+    case 'epoch-mismatch': return { code: 'block-epoch-mismatch', epoch: f.epoch, expected: f.expected }
+    case 'missing-boundary-certificate': return { code: 'block-epoch-uncertified', epoch: f.epoch, boundary: f.boundary }
+    case 'suffix-not-empty': return { code: 'block-suffix-not-empty', entries: f.entries }
     case 'wrong-proposer': return { code: 'proposer-not-leader', proposer: f.proposer, round: f.round }
     case 'qc-mismatch': return { code: 'block-justify-not-parent' }
     case 'bad-qc': {

@@ -16,6 +16,9 @@ export type Rejection =
   | { readonly code: 'entry-payload-too-large', readonly bytes: number, readonly limit: number }
   | { readonly code: 'entry-policy-denied', readonly namespace: string }
   | { readonly code: 'entry-bad-signature' }
+  /** An entry that would end the epoch: this replica cannot switch sets yet (docs/protocol.md,
+   * "The replica at the boundary"), so it refuses it rather than commit a chain it could not follow. */
+  | { readonly code: 'entry-reconfiguration-unsupported', readonly epoch: number }
   // An entry the mempool refuses (submit results)
   | { readonly code: 'entry-seq-committed' }
   | { readonly code: 'entry-duplicate-seq' }
@@ -59,6 +62,11 @@ export type Rejection =
   | { readonly code: 'block-entries-root-mismatch' }
   | { readonly code: 'block-log-size-mismatch', readonly header: number, readonly actual: number }
   | { readonly code: 'block-log-root-mismatch' }
+  // The epoch rule (docs/formats.md section 13.3)
+  | { readonly code: 'block-epoch-mismatch', readonly epoch: number, readonly expected: number }
+  | { readonly code: 'block-epoch-uncertified', readonly epoch: number, readonly boundary: number }
+  | { readonly code: 'block-suffix-not-empty', readonly entries: number }
+  | { readonly code: 'block-reconfiguration-unsupported', readonly height: number }
   // Safety rules: signVote() / signTimeout() (this replica refusing to sign)
   | { readonly code: 'vote-round-not-above-last-voted', readonly round: number, readonly lastVoted: number }
   | { readonly code: 'vote-justify-not-parent' }
@@ -104,6 +112,7 @@ const DESCRIBE: Describers = {
   'entry-payload-too-large': (r) => `entry payload of ${r.bytes} bytes is over the chain's limit of ${r.limit}`,
   'entry-policy-denied': (r) => `agent may not write to namespace '${r.namespace}'`,
   'entry-bad-signature': () => 'entry signature does not verify',
+  'entry-reconfiguration-unsupported': (r) => `the entry would start epoch ${r.epoch}, and this validator cannot switch validator sets yet`,
   'entry-seq-committed': () => 'seq-committed',
   'entry-duplicate-seq': () => 'duplicate-seq',
   'mempool-full': () => 'mempool-full',
@@ -147,6 +156,10 @@ const DESCRIBE: Describers = {
   'block-entries-root-mismatch': () => 'entries root mismatch',
   'block-log-size-mismatch': (r) => `log size ${r.header} should be ${r.actual}`,
   'block-log-root-mismatch': () => 'log root mismatch',
+  'block-epoch-mismatch': (r) => `the header names epoch ${r.epoch}, the chain is in epoch ${r.expected}`,
+  'block-epoch-uncertified': (r) => `the first block of epoch ${r.epoch} follows height ${r.boundary}, whose commit certificate is not at hand`,
+  'block-suffix-not-empty': (r) => `a block after the epoch's reconfiguration block carries ${r.entries} entries`,
+  'block-reconfiguration-unsupported': (r) => `the block at height ${r.height} ends the epoch, and this validator cannot switch validator sets yet`,
   'vote-round-not-above-last-voted': (r) => `round ${r.round} is not above last voted round ${r.lastVoted}`,
   'vote-justify-not-parent': () => 'the justify QC is not for the parent',
   'vote-round-unjustified': (r) => `round ${r.round} is neither justify round ${r.qcRound} + 1 nor justified by a TC whose high QC round is at most ${r.qcRound}`,

@@ -14,6 +14,7 @@ import {
   tcHighQcRound, type CommitCertificate, type QuorumCertificate, type TimeoutCertificate,
 } from '../log/certificates.ts'
 import { entryId, type Entry, type Hash } from '../log/entry.ts'
+import { genesisPosition } from '../log/epochs.ts'
 import { validatorSetOf, type Genesis } from '../log/genesis.ts'
 import { MerkleAccumulator, merkleRoot } from '../log/merkle.ts'
 import type { ValidatorSet } from '../log/validator-set.ts'
@@ -123,7 +124,7 @@ export class Replica {
     }
     const headQc = restored === undefined ? gQc : restored.committedQc
     this.#tree = new BlockTree(head, headQc, restored?.agentSeqs ?? new Map())
-    this.#ctx = { genesis, tree: this.#tree, verifier: this.verifier, leaders: this.leaders }
+    this.#ctx = { genesis, tree: this.#tree, verifier: this.verifier, leaders: this.leaders, epoch: genesisPosition(genesis, this.set) }
     this.#sync = new BlockSync({
       tree: this.#tree, verifier: this.verifier, limits: this.limits, index: this.index, set: this.set, stats: this.stats, pendingCcs: this.#pendingCcs,
       latestCc: () => this.#latestCc, highTc: () => this.#highTc, now: () => this.#now, started: () => this.#started,

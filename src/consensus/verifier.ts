@@ -11,6 +11,7 @@ import {
   type CertificateProblem, type CommitCertificate, type QuorumCertificate, type TimeoutCertificate,
 } from '../log/certificates.ts'
 import { encodeEntry, entryId, entryLeaf, verifyEntrySignature, type Entry } from '../log/entry.ts'
+import { genesisEpoch, wouldReconfigure, type Epoch } from '../log/epochs.ts'
 import { policyAllows, type Genesis } from '../log/genesis.ts'
 import type { ValidatorSet } from '../log/validator-set.ts'
 import { isRejection, type CertificateKind, type Rejection } from './rejections.ts'
@@ -85,6 +86,8 @@ export class Verifier {
   readonly #genesis: Genesis
   readonly #set: ValidatorSet
   readonly #genesisQc: QuorumCertificate
+  /** The epoch this replica stays in (it cannot switch sets yet, block-validation.ts). */
+  readonly #epoch: Epoch
   /** entry id (hex) -> what checking it found. Holds no entry: under a flood of large
    * entries from fresh keys, caching the entries themselves (payload, encoding) kept
    * hundreds of MB alive long after they had committed. */
@@ -107,6 +110,7 @@ export class Verifier {
     this.#genesis = genesis
     this.#set = set
     this.#genesisQc = genesisQc(genesis)
+    this.#epoch = genesisEpoch(genesis, set)
     this.#entries = new BoundedCache(entriesMax)
     this.#certificates = new BoundedCache(certificatesMax)
   }
@@ -168,6 +172,9 @@ export class Verifier {
       this.counters.signatures++
       if (!verifyEntrySignature(entry, this.#genesis.chainId)) return { code: 'entry-bad-signature' }
     }
+    // An approved reconfiguration would end the epoch, and this replica cannot follow a
+    // chain into the next one yet: refused at the door, so no leader proposes it.
+    if (wouldReconfigure(entry, this.#genesis.chainId, this.#epoch)) return { code: 'entry-reconfiguration-unsupported', epoch: this.#epoch.number + 1 }
     const checked: CheckedEntry = { entry, idHex, agentHex: toHex(entry.agent), leaf: entryLeaf(entry), bytes: encoded.length }
     this.#entries.set(idHex, { leaf: checked.leaf, bytes: checked.bytes })
     return checked

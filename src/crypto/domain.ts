@@ -11,7 +11,7 @@ export const DOMAIN_TAG = 'synod/v1'
  * docs/formats.md. (Commit signatures are not among them: a validator signs a commit as
  * a C2SP checkpoint note text, src/log/checkpoint-note.ts, which begins with the origin
  * line "synod/<chainId>", never with the CBOR array header 0x84 these begin with.) */
-export const SIGNED_KINDS = ['entry', 'proposal', 'vote', 'timeout'] as const
+export const SIGNED_KINDS = ['entry', 'proposal', 'vote', 'timeout', 'reconfigure'] as const
 export type SignedKind = (typeof SIGNED_KINDS)[number]
 
 export function domainMessage(kind: SignedKind, chainId: string, body: CborValue): Uint8Array {

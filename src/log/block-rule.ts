@@ -11,9 +11,11 @@ import { bytesEqual } from '../codec/cbor.ts'
 import { blockHash, type Block, type BlockHeader } from './block.ts'
 import type { QuorumCertificate } from './certificates.ts'
 import type { Entry } from './entry.ts'
+import { epochRuling, positionAfterBlock, type Epoch, type EpochPosition, type InertReconfiguration } from './epochs.ts'
 import type { Genesis } from './genesis.ts'
 import { isLeaderOf, type LeaderElection } from './leader-election.ts'
 import { merkleRoot, type MerkleAccumulator } from './merkle.ts'
+import type { ValidatorSet } from './validator-set.ts'
 
 /** What the rule needs of the parent: its header and hash, and the log after it. */
 export interface ParentState {
@@ -29,12 +31,28 @@ export interface JudgedEntry {
   readonly agentHex: string
 }
 
+/** Where the chain is at the parent, for the epoch rule (docs/formats.md section 13). */
+export interface BlockEpochContext {
+  /** The position after the parent (its epoch, and that epoch's reconfiguration block if
+   * the chain has one). */
+  readonly parent: EpochPosition
+  /** Whether suffix blocks may follow a reconfiguration block: in a validator's block
+   * tree yes, in a committed chain (the auditor's) never. */
+  readonly suffixAllowed: boolean
+  /** Whether the reconfiguration block's commit certificate is at hand, asked only of an
+   * epoch's first block: the auditor needs it in the export; a validator holds it before
+   * it takes part in the new epoch. */
+  readonly boundaryCertified: boolean
+}
+
 export interface BlockRuleContext<Judged extends JudgedEntry, EntryProblem> {
   readonly genesis: Genesis
-  readonly leaders: LeaderElection
-  /** Why the justify QC's signatures do not make a quorum, or null. Called once the QC is
-   * known to name the parent. */
-  qcProblem(qc: QuorumCertificate): string | null
+  readonly epochs: BlockEpochContext
+  /** The leader election of an epoch (round-robin over its set; epoch 0's is injected). */
+  leadersOf(epoch: Epoch): LeaderElection
+  /** Why the justify QC's signatures do not make a quorum of `set` (the parent's epoch's),
+   * or null. Called once the QC is known to name the parent. */
+  qcProblem(qc: QuorumCertificate, set: ValidatorSet): string | null
   /** The entry's encoded size in bytes (for the block byte limit, checked before any entry). */
   entryBytes(entry: Entry, position: number): number
   /** The entry checked on its own (signature, payload bound, write policy). */
@@ -49,6 +67,9 @@ export type BlockRuleFailure<EntryProblem> =
   | { readonly code: 'height-gap', readonly height: number, readonly expected: number }
   | { readonly code: 'parent-mismatch' }
   | { readonly code: 'round-not-increasing', readonly round: number, readonly parentRound: number }
+  | { readonly code: 'epoch-mismatch', readonly epoch: number, readonly expected: number }
+  | { readonly code: 'missing-boundary-certificate', readonly epoch: number, readonly boundary: number }
+  | { readonly code: 'suffix-not-empty', readonly entryCount: number, readonly entries: number }
   | { readonly code: 'wrong-proposer', readonly proposer: number, readonly round: number }
   | { readonly code: 'qc-mismatch', readonly qcHeight: number, readonly qcRound: number }
   | { readonly code: 'bad-qc', readonly problem: string }
@@ -62,9 +83,15 @@ export type BlockRuleFailure<EntryProblem> =
   | { readonly code: 'log-root', readonly declared: number }
 
 /** A valid block: its hash, the log after it (a copy; the parent's is untouched), its
- * judged entries in order, and the last seq of each agent in it. */
+ * judged entries in order, the last seq of each agent in it, its epoch and the chain's
+ * position after it, and the reconfiguration claims in it that changed nothing. */
 export interface BlockRuleSuccess<Judged extends JudgedEntry> {
   readonly ok: true
+  readonly epoch: Epoch
+  /** Whether the block is a suffix block (its epoch has ended: empty, never committed). */
+  readonly suffix: boolean
+  readonly position: EpochPosition
+  readonly inertReconfigurations: readonly InertReconfiguration[]
   readonly hash: Uint8Array
   readonly log: MerkleAccumulator
   readonly entries: readonly Judged[]
@@ -81,8 +108,9 @@ function fail<P>(failure: BlockRuleFailure<P>): { readonly ok: false } & BlockRu
 
 /**
  * Checks `block` as the child of `parent`, in this order (the first failure is returned):
- * height = parent + 1 and the parent hash, round above the parent's, proposer = the
- * round's leader, the justify QC names the parent and is a valid quorum, entry count as
+ * height = parent + 1 and the parent hash, round above the parent's, the epoch its
+ * header names (with, for an epoch's first block, the boundary certificate at hand; for a
+ * suffix block, no entries), proposer = the round's leader in that epoch, the justify QC names the parent and is a valid quorum, entry count as
  * declared, the genesis blockEntriesMax and blockBytesMax, then each entry in order
  * (judged on its own, then its agent's seq strictly above the previous one, so no entry
  * is in the chain twice), then the entries root, and the log size and root after the
@@ -99,12 +127,18 @@ export function checkBlockAfterParent<Judged extends JudgedEntry, EntryProblem>(
   if (h.height !== p.height + 1) return fail<EntryProblem>({ code: 'height-gap', height: h.height, expected: p.height + 1 })
   if (!bytesEqual(h.parent, parent.hash)) return fail<EntryProblem>({ code: 'parent-mismatch' })
   if (h.round <= p.round) return fail<EntryProblem>({ code: 'round-not-increasing', round: h.round, parentRound: p.round })
-  if (!isLeaderOf(ctx.leaders, h.proposer, h.round)) return fail<EntryProblem>({ code: 'wrong-proposer', proposer: h.proposer, round: h.round })
+  const epochs = ctx.epochs
+  const ruling = epochRuling(epochs.parent, p.height, h.epoch ?? 0, epochs.suffixAllowed)
+  if (!ruling.ok) return fail<EntryProblem>({ code: 'epoch-mismatch', epoch: ruling.epoch, expected: ruling.expected })
+  if (ruling.first && !epochs.boundaryCertified) return fail<EntryProblem>({ code: 'missing-boundary-certificate', epoch: ruling.epoch.number, boundary: p.height })
+  if (ruling.suffix && (h.entryCount !== 0 || block.entries.length !== 0)) return fail<EntryProblem>({ code: 'suffix-not-empty', entryCount: h.entryCount, entries: block.entries.length })
+  if (!isLeaderOf(ctx.leadersOf(ruling.epoch), h.proposer, h.round)) return fail<EntryProblem>({ code: 'wrong-proposer', proposer: h.proposer, round: h.round })
   const qc = h.justify
   if (!bytesEqual(qc.block, parent.hash) || qc.height !== p.height || qc.round !== p.round) {
     return fail<EntryProblem>({ code: 'qc-mismatch', qcHeight: qc.height, qcRound: qc.round })
   }
-  const qcProblem = ctx.qcProblem(qc)
+  // The QC certifies the parent: the parent's epoch's set signed it.
+  const qcProblem = ctx.qcProblem(qc, epochs.parent.epoch.set)
   if (qcProblem !== null) return fail<EntryProblem>({ code: 'bad-qc', problem: qcProblem })
   if (block.entries.length !== h.entryCount) return fail<EntryProblem>({ code: 'entry-count', declared: h.entryCount, actual: block.entries.length })
   if (h.entryCount > params.blockEntriesMax) return fail<EntryProblem>({ code: 'block-entries-max', count: h.entryCount, max: params.blockEntriesMax })
@@ -130,5 +164,9 @@ export function checkBlockAfterParent<Judged extends JudgedEntry, EntryProblem>(
   for (const leaf of leaves) log.append(leaf)
   if (log.size !== h.logSize) return fail<EntryProblem>({ code: 'log-size', declared: h.logSize, actual: log.size })
   if (!bytesEqual(log.root(), h.logRoot)) return fail<EntryProblem>({ code: 'log-root', declared: h.logSize })
-  return { ok: true, hash: blockHash(h), log, entries, agentSeqs }
+  const after = positionAfterBlock(epochs.parent, ruling, h.height, block.entries, ctx.genesis.chainId)
+  return {
+    ok: true, epoch: ruling.epoch, suffix: ruling.suffix, position: after.position, inertReconfigurations: after.inert,
+    hash: blockHash(h), log, entries, agentSeqs,
+  }
 }

@@ -3,6 +3,7 @@
 // and to the whole log after them (logSize, logRoot), so a certified header alone
 // pins the log's contents at that height.
 import { bytesEqual, decodeCanonical, encodeCanonical, encodeCanonicalArrayOf, encodeCanonicalMapWith, type CborValue } from '../codec/cbor.ts'
+import { CodecError } from '../codec/errors.ts'
 import { readArray, readBytes, readMap, readUint } from '../codec/schema.ts'
 import { HASH_BYTES, sha256 } from '../crypto/hash.ts'
 import { LIMITS } from '../limits.ts'
@@ -26,6 +27,9 @@ export interface BlockHeader {
   readonly proposer: number
   /** QC for the parent block (for height 0, an empty QC). */
   readonly justify: QuorumCertificate
+  /** The block's epoch (docs/formats.md section 13.3); absent (undefined) in epoch 0, so
+   * that a header of a chain that never reconfigured is encoded as before. */
+  readonly epoch?: number
 }
 
 export interface Block {
@@ -34,9 +38,12 @@ export interface Block {
 }
 
 const HEADER_FIELDS = ['height', 'round', 'parent', 'entriesRoot', 'entryCount', 'logSize', 'logRoot', 'proposer', 'justify'] as const
+const HEADER_FIELDS_WITH_EPOCH = [...HEADER_FIELDS, 'epoch'] as const
 
 export function headerToCbor(h: BlockHeader): CborValue {
+  const epoch = h.epoch ?? 0
   return {
+    ...(epoch === 0 ? {} : { epoch }),
     height: h.height,
     round: h.round,
     parent: h.parent,
@@ -50,8 +57,13 @@ export function headerToCbor(h: BlockHeader): CborValue {
 }
 
 export function headerFromCbor(value: CborValue): BlockHeader {
-  const m = readMap(value, 'header', HEADER_FIELDS)
+  // Epoch 0 has no `epoch` field; a later epoch has it, at least 1 (one encoding each).
+  const hasEpoch = value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array) && Object.hasOwn(value, 'epoch')
+  const m = readMap(value, 'header', hasEpoch ? HEADER_FIELDS_WITH_EPOCH : HEADER_FIELDS)
+  const epoch = hasEpoch ? readUint(m.epoch, 'header.epoch') : 0
+  if (hasEpoch && epoch === 0) throw new CodecError('header.epoch: epoch 0 is written by leaving the field out')
   return {
+    ...(epoch === 0 ? {} : { epoch }),
     height: readUint(m.height, 'header.height'),
     round: readUint(m.round, 'header.round'),
     parent: readBytes(m.parent, 'header.parent', HASH_BYTES),

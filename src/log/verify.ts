@@ -7,9 +7,13 @@ import { blockHash, genesisBlock, genesisQc, isGenesisQc, type Block, type Block
 import { checkBlockAfterParent, type JudgedEntry } from './block-rule.ts'
 import { checkCc, checkQc, describeCertificateProblem, type CommitCertificate, type QuorumCertificate } from './certificates.ts'
 import { encodeEntry, entryLeaf, verifyEntrySignature, type Entry } from './entry.ts'
+import {
+  checkReconfiguration, describeReconfigurationProblem, genesisEpoch, genesisPosition, nextEpoch, readReconfigurationPayload,
+  type Epoch, type EpochPosition,
+} from './epochs.ts'
 import { genesisHash, policyAllows, validatorSetOf, type Genesis } from './genesis.ts'
 import { MerkleAccumulator, verifyInclusion, type MerkleAccumulatorState } from './merkle.ts'
-import { leaderElectionFor, type LeaderElection } from './leader-election.ts'
+import { leaderElectionFor, RoundRobinLeaderElection, type LeaderElection } from './leader-election.ts'
 import type { Receipt } from './receipt.ts'
 import type { ValidatorSet } from './validator-set.ts'
 
@@ -42,11 +46,65 @@ function checkEntryRules(entry: Entry, genesis: Genesis): string | null {
 }
 
 /**
- * Verifies a receipt offline: the entry's signature and the chain's rules for it, its
- * inclusion in the log at the checkpoint's size, and the checkpoint's quorum of
- * validator signatures. Needs nothing but the genesis.
+ * Verifies a receipt offline: the epoch changes it carries (each a receipt of a
+ * reconfiguration entry, from the genesis set on: docs/formats.md section 13.5), the
+ * entry's signature and the chain's rules for it, its inclusion in the log at the
+ * checkpoint's size, and the checkpoint's quorum of signatures of the epoch's validators.
+ * Needs nothing but the genesis; `set` is the genesis set when the caller has it built.
  */
 export function verifyReceipt(receipt: Receipt, genesis: Genesis, set: ValidatorSet = validatorSetOf(genesis)): Verdict {
+  const changes = receipt.epochs ?? []
+  if (changes.length === 0) return verifyReceiptIn(receipt, genesis, set)
+  const chain = verifyEpochChanges(changes, genesis, set)
+  if (!chain.ok) return fail('bad-epoch-change', `epoch change ${chain.position + 1}: ${chain.reason}`, { position: chain.position })
+  const epoch = chain.epochs[chain.epochs.length - 1]!
+  const verdict = verifyReceiptIn(receipt, genesis, epoch.set)
+  if (!verdict.ok) return verdict
+  if (receipt.checkpoint.height < epoch.firstHeight) {
+    return fail('checkpoint-before-epoch', `the checkpoint at height ${receipt.checkpoint.height} is below the first block of epoch ${epoch.number}, at height ${epoch.firstHeight}`)
+  }
+  return OK
+}
+
+/** What verifying a list of epoch changes found: the epochs from 0 to the last one (each
+ * with its set and first height), or the first change that fails and why. */
+export type EpochChainVerdict =
+  | { readonly ok: true, readonly epochs: readonly Epoch[] }
+  | { readonly ok: false, readonly position: number, readonly code: string, readonly reason: string }
+
+/**
+ * Follows the epoch changes from the genesis (docs/formats.md section 13.5): change i
+ * must be a receipt, valid for the set of epoch i-1, of a reconfiguration entry to
+ * epoch i approved by a quorum of that set, under a checkpoint above the previous
+ * change's (the boundary certificate of epoch i-1; the old set never certifies a commit
+ * above its reconfiguration block). A light client's sync: one receipt and one quorum
+ * check per epoch.
+ */
+export function verifyEpochChanges(changes: readonly Receipt[], genesis: Genesis, set: ValidatorSet = validatorSetOf(genesis)): EpochChainVerdict {
+  const epochs: Epoch[] = [genesisEpoch(genesis, set)]
+  let boundary = 0
+  for (let position = 0; position < changes.length; position++) {
+    const change = changes[position]!
+    const current = epochs[epochs.length - 1]!
+    const failed = (code: string, reason: string): EpochChainVerdict => ({ ok: false, position, code, reason })
+    if ((change.epochs ?? []).length !== 0) return failed('nested-epoch-changes', 'an epoch change carries epoch changes of its own')
+    const verdict = verifyReceiptIn(change, genesis, current.set)
+    if (!verdict.ok) return failed(verdict.code, `its receipt under epoch ${current.number}: ${verdict.reason}`)
+    const read = readReconfigurationPayload(change.entry)
+    if (read.type === 'none') return failed('not-a-reconfiguration', 'its entry is not a reconfiguration')
+    if (read.type === 'malformed') return failed('reconfiguration-malformed', `its entry is a malformed reconfiguration: ${read.problem}`)
+    const problem = checkReconfiguration(read.reconfiguration, genesis.chainId, current)
+    if (problem !== null) return failed(problem.code, describeReconfigurationProblem(problem))
+    const height = change.checkpoint.height
+    if (height <= boundary) return failed('boundary-not-increasing', `its boundary at height ${height} is not above the previous one, at height ${boundary}`)
+    boundary = height
+    epochs.push(nextEpoch(read.reconfiguration, height + 1))
+  }
+  return { ok: true, epochs }
+}
+
+/** Sections 8's checks of one receipt against one set (its epoch's). */
+function verifyReceiptIn(receipt: Receipt, genesis: Genesis, set: ValidatorSet): Verdict {
   const { entry, checkpoint } = receipt
   if (!verifyEntrySignature(entry, genesis.chainId)) return fail('bad-entry-signature', 'the entry signature does not verify')
   const rule = checkEntryRules(entry, genesis)
@@ -78,6 +136,17 @@ export interface ChainStart {
   /** The last committed seq of each agent before the start (hex key -> seq). Without it,
    * per-agent order is only checked within the verified range. */
   readonly agentSeqs?: ReadonlyMap<string, number>
+  /** The epoch changes at or below the start header (docs/formats.md section 13.4), when
+   * the start is past the genesis epoch: verified like a receipt's, they give the set the
+   * first block is checked against. */
+  readonly epochChanges?: readonly Receipt[]
+}
+
+/** An epoch a verified chain entered: its number, first height and size. */
+export interface EpochSummary {
+  readonly epoch: number
+  readonly firstHeight: number
+  readonly validators: number
 }
 
 /** Per-entry work for one block done outside the verifier, from the same bytes. */
@@ -97,6 +166,12 @@ export interface ChainReport {
   readonly entries: number
   readonly logSize: number
   readonly logRoot: Uint8Array
+  /** The epoch of the last verified block, and every epoch the verified range was in. */
+  readonly epoch: number
+  readonly epochs: readonly EpochSummary[]
+  /** Reconfiguration claims that changed nothing (malformed, wrong epoch, not approved,
+   * after the epoch's effective one): ordinary entries, counted for the audit report. */
+  readonly inertReconfigurations: number
 }
 
 /**
@@ -126,6 +201,15 @@ export class ChainVerifier {
   #certifiedHeight: number
   #blocks = 0
   #entries = 0
+  /** Where the chain is after the previous block (its epoch, and that epoch's
+   * reconfiguration block once seen). */
+  #position: EpochPosition
+  /** Whether the previous block came with its commit certificate (the boundary
+   * certificate, when it is a reconfiguration block). */
+  #prevCertified = false
+  readonly #epochLeaders = new Map<number, LeaderElection>()
+  readonly #epochs: EpochSummary[] = []
+  #inertReconfigurations = 0
 
   /** `leaders` is the chain's election (leaderElectionFor(genesis) unless given). */
   constructor(genesis: Genesis, start?: ChainStart, leaders: LeaderElection = leaderElectionFor(genesis)) {
@@ -138,6 +222,21 @@ export class ChainVerifier {
     this.#prevHash = blockHash(first)
     this.#certifiedHeight = first.height
     this.#agentSeqs = new Map(start?.agentSeqs ?? [])
+    this.#position = genesisPosition(genesis, this.#set)
+    const changes = start?.epochChanges ?? []
+    if (changes.length === 0 && (first.epoch ?? 0) !== 0) {
+      this.#failure = { code: 'bad-start', reason: `the start header names epoch ${first.epoch}, and no epoch changes lead there`, height: first.height }
+    } else if (changes.length > 0) {
+      const position = this.#startPosition(changes, first)
+      if (typeof position === 'string') this.#failure = { code: 'bad-start', reason: position, height: first.height }
+      else {
+        this.#position = position
+        // The start header is trusted through the next block's QC; at a boundary it is
+        // the reconfiguration block, and the last change's checkpoint is its certificate.
+        this.#prevCertified = position.ending !== null
+      }
+    }
+    this.#epochs.push({ epoch: this.#position.epoch.number, firstHeight: this.#position.epoch.firstHeight, validators: this.#position.epoch.set.n })
     let accumulator: MerkleAccumulator
     try {
       accumulator = MerkleAccumulator.fromState(start?.accumulator ?? { size: 0, frontier: [] })
@@ -153,6 +252,34 @@ export class ChainVerifier {
 
   get failure(): Failure | null {
     return this.#failure
+  }
+
+  /** The position at a partial export's start header, from the epoch changes at or below
+   * it, or why they do not fit. */
+  #startPosition(changes: readonly Receipt[], header: BlockHeader): EpochPosition | string {
+    const chain = verifyEpochChanges(changes, this.#genesis, this.#set)
+    if (!chain.ok) return `epoch change ${chain.position + 1}: ${chain.reason}`
+    const last = chain.epochs[chain.epochs.length - 1]!
+    const boundary = last.firstHeight - 1
+    const headerEpoch = header.epoch ?? 0
+    if (header.height === boundary) {
+      const before = chain.epochs[chain.epochs.length - 2]!
+      if (headerEpoch !== before.number) return `the start header at the boundary of epoch ${last.number} names epoch ${headerEpoch}, not ${before.number}`
+      return { epoch: before, ending: { height: boundary, next: last } }
+    }
+    if (header.height < boundary) return `the start header at height ${header.height} is below the last epoch change's boundary, at height ${boundary}`
+    if (headerEpoch !== last.number) return `the start header names epoch ${headerEpoch}, not ${last.number}`
+    return { epoch: last, ending: null }
+  }
+
+  #leadersOf(epoch: Epoch): LeaderElection {
+    if (epoch.number === 0) return this.#leaders
+    let leaders = this.#epochLeaders.get(epoch.number)
+    if (leaders === undefined) {
+      leaders = new RoundRobinLeaderElection(epoch.set.n)
+      this.#epochLeaders.set(epoch.number, leaders)
+    }
+    return leaders
   }
 
   /**
@@ -186,12 +313,15 @@ export class ChainVerifier {
     const parent = { header: this.#prev, hash: this.#prevHash, log: this.#accumulator }
     const result = checkBlockAfterParent<AuditedEntry, Verdict>({
       genesis,
-      leaders: this.#leaders,
-      qcProblem: (qc) => {
+      // A committed chain has no suffix blocks: the block after a reconfiguration block
+      // is its next epoch's first, and the export must carry the boundary certificate.
+      epochs: { parent: this.#position, suffixAllowed: false, boundaryCertified: this.#prevCertified },
+      leadersOf: (epoch) => this.#leadersOf(epoch),
+      qcProblem: (qc, set) => {
         if (this.#prev.height === 0) {
           return isGenesisQc(qc, this.#genesisQc) ? null : 'the QC of block 1 must be exactly the genesis QC (round 0, height 0, signers ceil(n/8) zero bytes, no signatures)'
         }
-        const problem = checkQc(this.#set, chainId, qc)
+        const problem = checkQc(set, chainId, qc)
         return problem === null ? null : `QC for height ${height - 1}: ${describeCertificateProblem(problem)}`
       },
       entryBytes: (entry) => encodeEntry(entry).length,
@@ -211,6 +341,9 @@ export class ChainVerifier {
         case 'height-gap': return fail('height-gap', `expected height ${height}, got ${h.height}`, at)
         case 'parent-mismatch': return fail('parent-mismatch', `the parent hash is not the hash of block ${height - 1}`, at)
         case 'round-not-increasing': return fail('round-not-increasing', `round ${h.round} is not above the parent's round ${this.#prev.round}`, at)
+        case 'epoch-mismatch': return fail('epoch-mismatch', `the header names epoch ${result.epoch}, the chain is in epoch ${result.expected} here`, at)
+        case 'missing-boundary-certificate': return fail('missing-boundary-certificate', `the first block of epoch ${result.epoch} follows the reconfiguration block at height ${result.boundary}, which came without its commit certificate`, at)
+        case 'suffix-not-empty': return fail('suffix-not-empty', `a block after the epoch's reconfiguration block carries ${result.entries} entries`, at)
         case 'wrong-proposer': return fail('wrong-proposer', `validator ${h.proposer} is not the leader of round ${h.round}`, at)
         case 'qc-mismatch': return fail('qc-mismatch', `the QC certifies another block than the parent (height ${result.qcHeight}, round ${result.qcRound})`, at)
         case 'bad-qc': return fail('bad-qc', result.problem, at)
@@ -229,10 +362,16 @@ export class ChainVerifier {
     if (cc !== undefined && cc !== null) {
       if (cc.height !== height || !bytesEqual(cc.block, hash)) return fail('cc-mismatch', 'the commit certificate is for another block', at)
       if (cc.logSize !== h.logSize || !bytesEqual(cc.logRoot, h.logRoot)) return fail('cc-mismatch', 'the commit certificate signs another log size or root', at)
-      const problem = checkCc(this.#set, chainId, cc)
+      const problem = checkCc(result.epoch.set, chainId, cc)
       if (problem !== null) return fail('bad-commit-certificate', describeCertificateProblem(problem), at)
       this.#certifiedHeight = height
     }
+    if (result.epoch.number !== this.#position.epoch.number) {
+      this.#epochs.push({ epoch: result.epoch.number, firstHeight: height, validators: result.epoch.set.n })
+    }
+    this.#position = result.position
+    this.#prevCertified = cc !== undefined && cc !== null
+    this.#inertReconfigurations += result.inertReconfigurations.length
     this.#accumulator = accumulator
     for (const [agent, seq] of seqs) this.#agentSeqs.set(agent, seq)
     this.#prev = h
@@ -261,6 +400,9 @@ export class ChainVerifier {
       entries: this.#entries,
       logSize: this.#accumulator.size,
       logRoot: this.#accumulator.root(),
+      epoch: this.#position.epoch.number,
+      epochs: [...this.#epochs],
+      inertReconfigurations: this.#inertReconfigurations,
     }
   }
 }

@@ -1,3 +1,4 @@
+import { genesisPosition } from '../../src/log/epochs.ts'
 import { describe, expect, it } from 'vitest'
 import { describe as describeRejection, isRejection } from '../../src/consensus/rejections.ts'
 import { BlockTree, type BlockNode } from '../../src/consensus/block-tree.ts'
@@ -18,7 +19,7 @@ function setup() {
   const gh = blockHash(g.header)
   const head: BlockNode = { block: g, header: g.header, hash: gh, hashHex: toHex(gh), parentHex: toHex(g.header.parent), log: new MerkleAccumulator(), agentSeqs: new Map(), entryIds: new Set(), qc: null, children: [] }
   const tree = new BlockTree(head, genesisQc(genesis), new Map())
-  const ctx = { genesis, tree, verifier: new Verifier(genesis, validatorSetOf(genesis), 100, 100), leaders: new RoundRobinLeaderElection(n) }
+  const ctx = { genesis, tree, verifier: new Verifier(genesis, validatorSetOf(genesis), 100, 100), leaders: new RoundRobinLeaderElection(n), epoch: genesisPosition(genesis) }
   const add = (block: Block): BlockNode => {
     const parent = tree.get(toHex(block.header.parent))!
     const node = validateBlock(ctx, parent, block)

@@ -1,5 +1,6 @@
 // The validator and the auditor apply one block rule (src/log/block-rule.ts) with the
 // same injected leader election: they accept and refuse the same blocks, in the same order.
+import { genesisPosition } from '../../src/log/epochs.ts'
 import { describe, expect, it } from 'vitest'
 import { BlockTree, type BlockNode } from '../../src/consensus/block-tree.ts'
 import { validateBlock, type ValidationContext } from '../../src/consensus/block-validation.ts'
@@ -21,7 +22,7 @@ function coreContext(genesis: Genesis, leaders: LeaderElection): { ctx: Validati
   const gh = blockHash(g.header)
   const head: BlockNode = { block: g, header: g.header, hash: gh, hashHex: toHex(gh), parentHex: toHex(g.header.parent), log: new MerkleAccumulator(), agentSeqs: new Map(), entryIds: new Set(), qc: null, children: [] }
   const tree = new BlockTree(head, genesisQc(genesis), new Map())
-  return { ctx: { genesis, tree, verifier: new Verifier(genesis, validatorSetOf(genesis), 100, 100), leaders }, head }
+  return { ctx: { genesis, tree, verifier: new Verifier(genesis, validatorSetOf(genesis), 100, 100), leaders, epoch: genesisPosition(genesis) }, head }
 }
 
 function judge(genesis: Genesis, leaders: LeaderElection, block: Block): { core: string | null, auditor: string | null } {

@@ -1,0 +1,301 @@
+// Epochs: the validator set changes through the log (docs/formats.md section 13,
+// docs/protocol.md "Epochs and reconfiguration"). This module is the one place that says
+// which set holds for a block: what a reconfiguration entry is, when it is effective,
+// which epoch a block's header must name after its parent, and where a chain is after a
+// block. The block rule (block-rule.ts), the auditor's ChainVerifier and receipt
+// verification (verify.ts) all ask it; it is pure (no state of its own: positions are
+// values a caller keeps per block).
+import { encodeCanonical, type CborValue } from '../codec/cbor.ts'
+import { domainMessage, signDomain } from '../crypto/domain.ts'
+import { fromHex, sha256, toHex } from '../crypto/hash.ts'
+import { LIMITS } from '../limits.ts'
+import { checkQuorumSignatures, describeCertificateProblem, type CertificateProblem, type Signatures } from './certificates.ts'
+import type { Entry } from './entry-types.ts'
+import type { Genesis } from './genesis.ts'
+import { ValidatorSet, type ValidatorInfo } from './validator-set.ts'
+
+/** The value of the reserved payload member `synod` that claims a reconfiguration. */
+export const RECONFIGURE = 'reconfigure'
+
+/** The validators of one epoch, with what every check of that epoch needs. */
+export interface Epoch {
+  /** 0 for the genesis set, then one more per effective reconfiguration. */
+  readonly number: number
+  readonly validators: readonly ValidatorInfo[]
+  readonly set: ValidatorSet
+  /** H(CBOR(validators)): what the next reconfiguration's approvals name as `previous`. */
+  readonly setHash: Uint8Array
+  /** Height of the epoch's first block (1 for epoch 0). */
+  readonly firstHeight: number
+}
+
+/** The validators as the genesis encodes them (docs/formats.md sections 3 and 13.1). */
+export function validatorsToCbor(validators: readonly ValidatorInfo[]): CborValue {
+  return validators.map((v) => ({ name: v.name, publicKey: v.publicKey, addresses: v.addresses as string[] }))
+}
+
+export function setHashOf(validators: readonly ValidatorInfo[]): Uint8Array {
+  return sha256(encodeCanonical(validatorsToCbor(validators)))
+}
+
+function epochOf(number: number, validators: readonly ValidatorInfo[], firstHeight: number, set?: ValidatorSet): Epoch {
+  return { number, validators, set: set ?? new ValidatorSet(validators), setHash: setHashOf(validators), firstHeight }
+}
+
+/** Epoch 0: the genesis validators, from height 1. `set` reuses a ValidatorSet already
+ * built for the genesis. */
+export function genesisEpoch(genesis: Genesis, set?: ValidatorSet): Epoch {
+  return epochOf(0, genesis.validators, 1, set)
+}
+
+// ---------------------------------------------------------------------------------
+// The reconfiguration entry (section 13.2)
+// ---------------------------------------------------------------------------------
+
+/** What a reconfiguration entry states: the target epoch, its set, and the approvals of
+ * the set before it (a signer bitmap over that set and one signature per signer). */
+export interface Reconfiguration {
+  readonly epoch: number
+  readonly validators: readonly ValidatorInfo[]
+  readonly approvals: Signatures
+}
+
+export type ReconfigurationPayload =
+  | { readonly type: 'none' }
+  | { readonly type: 'reconfiguration', readonly reconfiguration: Reconfiguration }
+  | { readonly type: 'malformed', readonly problem: string }
+
+const NONE: ReconfigurationPayload = { type: 'none' }
+const PAYLOAD_MEMBERS = new Set(['synod', 'epoch', 'validators', 'signers', 'sigs'])
+const VALIDATOR_MEMBERS = new Set(['name', 'publicKey', 'addresses'])
+const KEY_HEX = /^[0-9a-f]{64}$/
+const SIG_HEX = /^[0-9a-f]{128}$/
+const BYTES_HEX = /^(?:[0-9a-f]{2})*$/
+const utf8 = new TextEncoder()
+
+function isObject(value: unknown): value is { readonly [key: string]: unknown } {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+/** Own members only: member names come from outside. */
+function member(object: { readonly [key: string]: unknown }, name: string): unknown {
+  return Object.hasOwn(object, name) ? object[name] : undefined
+}
+
+function unknownMember(object: object, allowed: ReadonlySet<string>): string | null {
+  for (const name of Object.keys(object)) if (!allowed.has(name)) return name
+  return null
+}
+
+function isLabel(value: unknown): value is string {
+  if (typeof value !== 'string') return false
+  const bytes = utf8.encode(value).length
+  return bytes >= 1 && bytes <= LIMITS.labelBytesMax
+}
+
+function readValidator(value: unknown, i: number): ValidatorInfo | string {
+  if (!isObject(value)) return `validators[${i}] is not an object`
+  const extra = unknownMember(value, VALIDATOR_MEMBERS)
+  if (extra !== null) return `validators[${i}] has an unknown member ${JSON.stringify(extra.slice(0, 40))}`
+  const name = member(value, 'name')
+  if (!isLabel(name)) return `validators[${i}].name must be a text of 1 to ${LIMITS.labelBytesMax} UTF-8 bytes`
+  const publicKey = member(value, 'publicKey')
+  if (typeof publicKey !== 'string' || !KEY_HEX.test(publicKey)) return `validators[${i}].publicKey is not 64 lower-case hex characters`
+  const addresses = member(value, 'addresses')
+  if (!Array.isArray(addresses) || addresses.length > LIMITS.validatorAddressesMax) return `validators[${i}].addresses must be a list of at most ${LIMITS.validatorAddressesMax} texts`
+  for (const [j, address] of addresses.entries()) {
+    if (!isLabel(address)) return `validators[${i}].addresses[${j}] must be a text of 1 to ${LIMITS.labelBytesMax} UTF-8 bytes`
+  }
+  return { name, publicKey: fromHex(publicKey), addresses: addresses as string[] }
+}
+
+function readReconfiguration(payload: { readonly [key: string]: unknown }): Reconfiguration | string {
+  const extra = unknownMember(payload, PAYLOAD_MEMBERS)
+  if (extra !== null) return `unknown member ${JSON.stringify(extra.slice(0, 40))}`
+  const epoch = member(payload, 'epoch')
+  if (typeof epoch !== 'number' || !Number.isSafeInteger(epoch) || epoch < 1) return '"epoch" must be an integer of at least 1'
+  const list = member(payload, 'validators')
+  if (!Array.isArray(list) || list.length < 4 || list.length > LIMITS.validatorsMax) return `"validators" must be a list of 4 to ${LIMITS.validatorsMax} validators`
+  const validators: ValidatorInfo[] = []
+  const keys = new Set<string>()
+  for (const [i, item] of list.entries()) {
+    const v = readValidator(item, i)
+    if (typeof v === 'string') return v
+    const key = toHex(v.publicKey)
+    if (keys.has(key)) return `validators[${i}] repeats the key ${key}`
+    keys.add(key)
+    validators.push(v)
+  }
+  const signers = member(payload, 'signers')
+  if (typeof signers !== 'string' || !BYTES_HEX.test(signers) || signers.length > 2 * Math.ceil(LIMITS.validatorsMax / 8)) {
+    return `"signers" must be a signer bitmap of at most ${Math.ceil(LIMITS.validatorsMax / 8)} bytes in lower-case hex`
+  }
+  const sigs = member(payload, 'sigs')
+  if (!Array.isArray(sigs) || sigs.length > LIMITS.validatorsMax) return `"sigs" must be a list of at most ${LIMITS.validatorsMax} signatures`
+  for (const [i, sig] of sigs.entries()) {
+    if (typeof sig !== 'string' || !SIG_HEX.test(sig)) return `sigs[${i}] is not 128 lower-case hex characters`
+  }
+  return { epoch, validators, approvals: { signers: fromHex(signers), sigs: (sigs as string[]).map(fromHex) } }
+}
+
+/** Reads an entry as a reconfiguration claim. Total: never throws. */
+export function readReconfigurationPayload(entry: Pick<Entry, 'payload'>): ReconfigurationPayload {
+  // Cheap filter (as for decisions): the member name can only be written as "synod" or
+  // with \u escapes, so a payload with neither is not a claim.
+  if (!entry.payload.includes('"synod"') && !entry.payload.includes('\\u')) return NONE
+  let value: unknown
+  try {
+    value = JSON.parse(entry.payload)
+  } catch {
+    return NONE // not reachable for a committed entry (its payload obeys section 4)
+  }
+  if (!isObject(value) || member(value, 'synod') !== RECONFIGURE) return NONE
+  const read = readReconfiguration(value)
+  return typeof read === 'string' ? { type: 'malformed', problem: read } : { type: 'reconfiguration', reconfiguration: read }
+}
+
+/** The payload text of a reconfiguration, as the tools write it. */
+export function reconfigurationPayloadText(r: Reconfiguration): string {
+  return JSON.stringify({
+    synod: RECONFIGURE,
+    epoch: r.epoch,
+    validators: r.validators.map((v) => ({ name: v.name, publicKey: toHex(v.publicKey), addresses: [...v.addresses] })),
+    signers: toHex(r.approvals.signers),
+    sigs: r.approvals.sigs.map(toHex),
+  })
+}
+
+function statementOf(epoch: number, previous: Uint8Array, validators: readonly ValidatorInfo[]): CborValue {
+  return { epoch, previous, validators: validatorsToCbor(validators) }
+}
+
+/** The bytes each approving validator signs: the statement of section 13.2 under the
+ * `reconfigure` domain. */
+export function reconfigurationSigningMessage(chainId: string, epoch: number, previous: Uint8Array, validators: readonly ValidatorInfo[]): Uint8Array {
+  return domainMessage('reconfigure', chainId, statementOf(epoch, previous, validators))
+}
+
+/** A validator's approval of `validators` as the set of `epoch`, after the set whose hash
+ * is `previous`. (An honest validator signs at most one per target epoch: the tool that
+ * calls this keeps that record, docs/protocol.md.) */
+export function approveReconfiguration(seed: Uint8Array, chainId: string, epoch: number, previous: Uint8Array, validators: readonly ValidatorInfo[]): Uint8Array {
+  return signDomain(seed, 'reconfigure', chainId, statementOf(epoch, previous, validators))
+}
+
+/** Why a well-formed reconfiguration is not effective in `current` (ignoring whether an
+ * earlier one was: that is the caller's position), with the values involved. */
+export type ReconfigurationProblem =
+  | { readonly code: 'reconfiguration-wrong-epoch', readonly epoch: number, readonly expected: number }
+  | { readonly code: 'reconfiguration-not-approved', readonly problem: CertificateProblem }
+
+/** Whether `r` would start the epoch after `current`: it names that epoch and a quorum of
+ * `current`'s validators approved exactly this set after exactly `current`'s set. */
+export function checkReconfiguration(r: Reconfiguration, chainId: string, current: Epoch): ReconfigurationProblem | null {
+  if (r.epoch !== current.number + 1) return { code: 'reconfiguration-wrong-epoch', epoch: r.epoch, expected: current.number + 1 }
+  const message = reconfigurationSigningMessage(chainId, r.epoch, current.setHash, r.validators)
+  const problem = checkQuorumSignatures(current.set, r.approvals, () => message)
+  return problem === null ? null : { code: 'reconfiguration-not-approved', problem }
+}
+
+/** The epoch an effective reconfiguration starts, its first block at `firstHeight`. */
+export function nextEpoch(r: Reconfiguration, firstHeight: number): Epoch {
+  return epochOf(r.epoch, r.validators, firstHeight)
+}
+
+// ---------------------------------------------------------------------------------
+// Positions along a chain (section 13.3)
+// ---------------------------------------------------------------------------------
+
+/** Where a chain is after a block: the block's epoch, and, once the epoch's effective
+ * reconfiguration is in the chain, the height of its block (the reconfiguration block)
+ * and the epoch it starts. */
+export interface EpochPosition {
+  readonly epoch: Epoch
+  readonly ending: { readonly height: number, readonly next: Epoch } | null
+}
+
+export function genesisPosition(genesis: Genesis, set?: ValidatorSet): EpochPosition {
+  return { epoch: genesisEpoch(genesis, set), ending: null }
+}
+
+/** What the epoch rule says of a block after its parent: its epoch, whether it is a
+ * suffix block (epoch ended, not yet switched: empty, never committed) or the first block
+ * of its epoch (parent = the reconfiguration block). */
+export type EpochRuling =
+  | { readonly ok: true, readonly epoch: Epoch, readonly suffix: boolean, readonly first: boolean }
+  | { readonly ok: false, readonly code: 'epoch-mismatch', readonly epoch: number, readonly expected: number }
+
+/**
+ * The epoch a block after a parent at `parentHeight` with position `parent` may name
+ * (`blockEpoch`, 0 when its header has no epoch field): the parent's epoch while that
+ * epoch has no effective reconfiguration; once it has, the next epoch if the parent is the
+ * reconfiguration block, or (in a validator's tree only, `suffixAllowed`) the parent's
+ * epoch again for a suffix block.
+ */
+export function epochRuling(parent: EpochPosition, parentHeight: number, blockEpoch: number, suffixAllowed: boolean): EpochRuling {
+  const current = parent.epoch
+  const ending = parent.ending
+  if (ending === null) {
+    if (blockEpoch === current.number) return { ok: true, epoch: current, suffix: false, first: false }
+    return { ok: false, code: 'epoch-mismatch', epoch: blockEpoch, expected: current.number }
+  }
+  if (blockEpoch === ending.next.number && parentHeight === ending.height) return { ok: true, epoch: ending.next, suffix: false, first: true }
+  if (blockEpoch === current.number && suffixAllowed) return { ok: true, epoch: current, suffix: true, first: false }
+  // In a committed chain only the switch is allowed; in a tree, the switch right after the
+  // reconfiguration block, the old epoch (suffix) after it.
+  const expected = parentHeight === ending.height ? ending.next.number : current.number
+  return { ok: false, code: 'epoch-mismatch', epoch: blockEpoch, expected }
+}
+
+/** A reconfiguration claim that changed nothing, and why (an audit reports it). */
+export interface InertReconfiguration {
+  readonly position: number
+  readonly code: 'reconfiguration-malformed' | 'reconfiguration-superseded' | ReconfigurationProblem['code']
+  readonly reason: string
+}
+
+/** The position after a valid block at `height` with `entries`, given the ruling its
+ * header got, and the claims in it that are inert. */
+export function positionAfterBlock(
+  parent: EpochPosition,
+  ruling: Extract<EpochRuling, { readonly ok: true }>,
+  height: number,
+  entries: readonly Pick<Entry, 'payload'>[],
+  chainId: string,
+): { readonly position: EpochPosition, readonly inert: readonly InertReconfiguration[] } {
+  let position: EpochPosition = ruling.first ? { epoch: ruling.epoch, ending: null } : parent
+  const inert: InertReconfiguration[] = []
+  for (let i = 0; i < entries.length; i++) {
+    const read = readReconfigurationPayload(entries[i]!)
+    if (read.type === 'none') continue
+    if (read.type === 'malformed') {
+      inert.push({ position: i, code: 'reconfiguration-malformed', reason: read.problem })
+      continue
+    }
+    if (position.ending !== null) {
+      inert.push({ position: i, code: 'reconfiguration-superseded', reason: `epoch ${position.epoch.number} already ended at height ${position.ending.height}` })
+      continue
+    }
+    const problem = checkReconfiguration(read.reconfiguration, chainId, position.epoch)
+    if (problem !== null) {
+      inert.push({ position: i, code: problem.code, reason: describeReconfigurationProblem(problem) })
+      continue
+    }
+    position = { epoch: position.epoch, ending: { height, next: nextEpoch(read.reconfiguration, height + 1) } }
+  }
+  return { position, inert }
+}
+
+export function describeReconfigurationProblem(problem: ReconfigurationProblem): string {
+  switch (problem.code) {
+    case 'reconfiguration-wrong-epoch': return `it names epoch ${problem.epoch}, the next epoch is ${problem.expected}`
+    case 'reconfiguration-not-approved': return `its approvals are not a quorum of the current set: ${describeCertificateProblem(problem.problem)}`
+  }
+}
+
+/** Whether an entry would be an effective reconfiguration of `epoch` if nothing before it
+ * in the epoch was: what a replica that cannot yet switch sets refuses (docs/protocol.md). */
+export function wouldReconfigure(entry: Pick<Entry, 'payload'>, chainId: string, epoch: Epoch): boolean {
+  const read = readReconfigurationPayload(entry)
+  return read.type === 'reconfiguration' && checkReconfiguration(read.reconfiguration, chainId, epoch) === null
+}
