@@ -4,6 +4,7 @@
 import { bytesEqual } from '../src/codec/cbor.ts'
 import { toHex } from '../src/crypto/hash.ts'
 import { encodeEntry, entryId } from '../src/log/entry.ts'
+import { describeKnownEpochsProblem, KnownEpochs } from '../src/log/known-epochs.ts'
 import type { Receipt } from '../src/log/receipt.ts'
 import { verifyReceipt } from '../src/log/verify.ts'
 import { InvalidProofError, NodeResponseError, NoQuorumReachableError, SeqSupersededError } from './errors.ts'
@@ -34,10 +35,14 @@ export class Receipts {
   readonly #pool: NodePool
   /** Per node url: its receipt requests, coalesced. */
   readonly #batchers: ReadonlyMap<string, ReceiptBatcher>
+  /** The longest epoch chain verified so far: a checkpoint of an epoch known to have
+   * ended before its height is refused (src/log/known-epochs.ts). */
+  readonly #epochs: KnownEpochs
 
   constructor(pool: NodePool, batchers: ReadonlyMap<string, ReceiptBatcher>) {
     this.#pool = pool
     this.#batchers = batchers
+    this.#epochs = new KnownEpochs(pool.genesis, pool.set)
   }
 
   /** HTTP requests sent for receipt waits so far. */
@@ -55,6 +60,8 @@ export class Receipts {
     if (expected !== null && !bytesEqual(bytes, expected)) throw new InvalidProofError(node, 'wrong-entry', `the receipt is for another entry than ${idHex}`)
     const got = toHex(entryId(receipt.entry))
     if (got !== idHex) throw new InvalidProofError(node, 'wrong-entry', `the receipt is for entry ${got}, not ${idHex}`)
+    const epochs = this.#epochs.observe(receipt)
+    if (epochs !== null) throw new InvalidProofError(node, epochs.code, describeKnownEpochsProblem(epochs))
   }
 
   /**
