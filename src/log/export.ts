@@ -21,6 +21,7 @@ import { LIMITS } from '../limits.ts'
 import { readArray } from '../codec/schema.ts'
 import { blockFromCbor, blockToCbor, headerFromCbor, headerToCbor } from './block.ts'
 import { ccFromCbor, ccToCbor } from './certificates.ts'
+import { receiptFromCbor, receiptToCbor } from './receipt.ts'
 import type { ChainItem, ChainStart } from './verify.ts'
 
 export const EXPORT_FORMAT = 'synod-export/v1'
@@ -43,20 +44,39 @@ export function chainItemFromCbor(value: CborValue): ChainItem {
 }
 
 export function exportHeaderToCbor(h: ExportHeader): CborValue {
-  const start = h.start === null ? null : { header: headerToCbor(h.start.header), accumulator: { size: h.start.accumulator.size, frontier: h.start.accumulator.frontier } }
+  let start: CborValue = null
+  if (h.start !== null) {
+    const changes = h.start.epochChanges ?? []
+    start = {
+      header: headerToCbor(h.start.header),
+      accumulator: { size: h.start.accumulator.size, frontier: h.start.accumulator.frontier },
+      // The epoch changes up to the start (docs/formats.md section 13.4): absent in epoch 0.
+      ...(changes.length === 0 ? {} : { epochs: changes.map(receiptToCbor) }),
+    }
+  }
   return { format: h.format, chainId: h.chainId, genesis: h.genesis, from: h.from, start }
 }
 
 function startFromCbor(value: CborValue): ChainStart {
-  const m = readMap(value, 'export header.start', ['header', 'accumulator'])
+  const withEpochs = value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array) && Object.hasOwn(value, 'epochs')
+  const m = readMap(value, 'export header.start', withEpochs ? ['header', 'accumulator', 'epochs'] : ['header', 'accumulator'])
   const acc = readMap(m.accumulator as CborValue, 'export header.start.accumulator', ['size', 'frontier'])
-  return {
+  const start: ChainStart = {
     header: headerFromCbor(m.header as CborValue),
     accumulator: {
       size: readUint(acc.size, 'export header.start.accumulator.size'),
       frontier: readArray(acc.frontier, 'export header.start.accumulator.frontier', 64).map((h, i) => readBytes(h, `frontier[${i}]`, HASH_BYTES)),
     },
   }
+  if (!withEpochs) return start
+  const list = readArray(m.epochs, 'export header.start.epochs', LIMITS.epochChangesMax)
+  if (list.length === 0) throw new CodecError('export header.start.epochs: a start in epoch 0 is written by leaving the field out')
+  const epochChanges = list.map((r, i) => {
+    const change = receiptFromCbor(r)
+    if (change.epochs !== undefined) throw new CodecError(`export header.start.epochs[${i}]: an epoch change carries no epoch changes of its own`)
+    return change
+  })
+  return { ...start, epochChanges }
 }
 
 export function exportHeaderFromCbor(value: CborValue): ExportHeader {

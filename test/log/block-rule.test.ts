@@ -56,6 +56,11 @@ describe('one rule for a block', () => {
     expect(judge(small, leaderElectionFor(small), block)).toEqual({ core: 'entries exceed the chain\'s block limit of 64 bytes', auditor: 'block-bytes-max' })
   })
 
+  it('both refuse a header that names an epoch the chain is not in (no reconfiguration was committed)', () => {
+    const epoch1 = { ...block1, header: { ...block1.header, epoch: 1 } }
+    expect(judge(genesis, leaderElectionFor(genesis), epoch1)).toEqual({ core: 'the header names epoch 1, the chain is in epoch 0', auditor: 'epoch-mismatch' })
+  })
+
   it('both name the same first bad entry, by position', () => {
     const forged = { ...entry(2), payload: '{"seq":3}' }
     const block = child(genesisBlock(genesis), genesisQc(genesis), 1, [entry(1), forged], new MerkleAccumulator(), n)
