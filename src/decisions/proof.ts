@@ -4,6 +4,7 @@
 // commit certificate (the cutoff) at or below the deadline height whose log covers
 // every approval: that is what shows each approval was committed by the deadline.
 import type { CborValue } from '../codec/cbor.ts'
+import { CodecError } from '../codec/errors.ts'
 import { readArray, readMap } from '../codec/schema.ts'
 import { toHex } from '../crypto/hash.ts'
 import { ccFromCbor, ccToCbor, checkCc, describeCertificateProblem, type CommitCertificate } from '../log/certificates.ts'
@@ -11,7 +12,9 @@ import { entryId } from '../log/entry.ts'
 import { validatorSetOf, type Genesis } from '../log/genesis.ts'
 import { fromJson, toJson, type JsonValue } from '../log/json.ts'
 import { receiptFromCbor, receiptToCbor, type Receipt } from '../log/receipt.ts'
-import { verifyReceipt } from '../log/verify.ts'
+import { describeKnownEpochsProblem, KnownEpochs } from '../log/known-epochs.ts'
+import type { ValidatorSet } from '../log/validator-set.ts'
+import { verifyEpochChanges, verifyReceipt } from '../log/verify.ts'
 import { LIMITS } from '../limits.ts'
 import { readDecisionPayload, type DecisionSpec } from './payload.ts'
 
@@ -22,6 +25,9 @@ export interface ApprovalProof {
   /** A commit certificate at a height at or below the deadline whose log size is above
    * every approval's index. */
   readonly cutoff: CommitCertificate
+  /** The epoch changes up to the cutoff's epoch (docs/formats.md section 13.6), as a
+   * receipt carries them; absent (or empty) when the cutoff is of epoch 0. */
+  readonly cutoffEpochs?: readonly Receipt[]
 }
 
 /** Why a proof is refused: the first check that fails, in the order of section 12. */
@@ -38,6 +44,7 @@ export type ApprovalProofFailureCode =
   | 'bad-cutoff-certificate'
   | 'cutoff-after-deadline'
   | 'approval-after-cutoff'
+  | 'epochs-inconsistent'
 
 export type ApprovalProofVerdict =
   | { readonly ok: true, readonly decision: string, readonly spec: DecisionSpec, readonly approvers: readonly string[] }
@@ -57,7 +64,7 @@ function fail(code: ApprovalProofFailureCode, reason: string, more: { approval?:
   return { ok: false, code, reason, ...more }
 }
 
-function checkApproval(receipt: Receipt, i: number, decisionId: Uint8Array, decisionIndex: number, approvers: ReadonlySet<string>, seen: Set<string>, genesis: Genesis, set: ReturnType<typeof validatorSetOf>): Failure | null {
+function checkApproval(receipt: Receipt, i: number, decisionId: Uint8Array, decisionIndex: number, approvers: ReadonlySet<string>, seen: Set<string>, genesis: Genesis, set: ValidatorSet): Failure | null {
   const verdict = verifyReceipt(receipt, genesis, set)
   if (!verdict.ok) return fail('bad-approval-receipt', `approval ${i}: ${verdict.reason}`, { approval: i, receiptCode: verdict.code })
   const read = readDecisionPayload(receipt.entry)
@@ -95,8 +102,16 @@ export function verifyApprovalProof(proof: ApprovalProof, genesis: Genesis): App
     if (failure !== null) return failure
   }
   if (seen.size < spec.threshold) return fail('too-few-approvals', `${seen.size} approvals, the decision needs ${spec.threshold}`)
-  const quorum = checkCc(set, genesis.chainId, proof.cutoff)
+  // The cutoff is checked against its epoch's set, reached through its own epoch changes.
+  const cutoffChanges = proof.cutoffEpochs ?? []
+  const chain = verifyEpochChanges(cutoffChanges, genesis, set)
+  if (!chain.ok) return fail('bad-cutoff-certificate', `the cutoff's epoch change ${chain.position + 1}: ${chain.reason}`)
+  const cutoffEpoch = chain.epochs[chain.epochs.length - 1]!
+  const quorum = checkCc(cutoffEpoch.set, genesis.chainId, proof.cutoff)
   if (quorum !== null) return fail('bad-cutoff-certificate', `the cutoff certificate at height ${proof.cutoff.height}: ${describeCertificateProblem(quorum)}`)
+  if (proof.cutoff.height < cutoffEpoch.firstHeight) {
+    return fail('bad-cutoff-certificate', `the cutoff certificate at height ${proof.cutoff.height} is below the first block of its epoch ${cutoffEpoch.number}, at height ${cutoffEpoch.firstHeight}`)
+  }
   if (proof.cutoff.height > spec.deadline) {
     return fail('cutoff-after-deadline', `the cutoff certificate is at height ${proof.cutoff.height}, above the deadline ${spec.deadline}`)
   }
@@ -105,19 +120,59 @@ export function verifyApprovalProof(proof: ApprovalProof, genesis: Genesis): App
       return fail('approval-after-cutoff', `approval ${i} is at log index ${receipt.index}, not inside the cutoff's log of ${proof.cutoff.logSize}`, { approval: i })
     }
   }
+  const epochs = epochsProblem(proof, genesis, set)
+  if (epochs !== null) return fail('epochs-inconsistent', epochs)
   return { ok: true, decision: toHex(decisionId), spec, approvers: [...seen] }
 }
 
+/**
+ * Whether the proof's receipts and its cutoff tell one epoch history (docs/formats.md
+ * section 13.6): their epoch changes agree, and none of their checkpoints is of an epoch
+ * that another one's changes show had ended below its height (a retired set's keys,
+ * compromised later, could sign such a cutoff). Two passes, so that the answer does not
+ * depend on the order of the receipts: the first learns the longest history, the second
+ * judges every checkpoint against it.
+ */
+function epochsProblem(proof: ApprovalProof, genesis: Genesis, set: ValidatorSet): string | null {
+  const known = new KnownEpochs(genesis, set)
+  const all = [proof.decision, ...proof.approvals]
+  for (let pass = 0; pass < 2; pass++) {
+    for (const [i, receipt] of all.entries()) {
+      const problem = known.observe(receipt)
+      if (problem !== null) return `${i === 0 ? 'the decision' : `approval ${i - 1}`}: ${describeKnownEpochsProblem(problem)}`
+    }
+    const problem = known.observeCheckpoint(proof.cutoffEpochs ?? [], proof.cutoff)
+    if (problem !== null) return `the cutoff: ${describeKnownEpochsProblem(problem)}`
+  }
+  return null
+}
+
 export function approvalProofToCbor(p: ApprovalProof): CborValue {
-  return { decision: receiptToCbor(p.decision), approvals: p.approvals.map(receiptToCbor), cutoff: ccToCbor(p.cutoff) }
+  const changes = p.cutoffEpochs ?? []
+  return {
+    decision: receiptToCbor(p.decision), approvals: p.approvals.map(receiptToCbor), cutoff: ccToCbor(p.cutoff),
+    ...(changes.length === 0 ? {} : { cutoffEpochs: changes.map(receiptToCbor) }),
+  }
 }
 
 export function approvalProofFromCbor(value: CborValue): ApprovalProof {
-  const m = readMap(value, 'approvalProof', ['decision', 'approvals', 'cutoff'])
-  return {
+  const withEpochs = value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array) && Object.hasOwn(value, 'cutoffEpochs')
+  const m = readMap(value, 'approvalProof', withEpochs ? ['decision', 'approvals', 'cutoff', 'cutoffEpochs'] : ['decision', 'approvals', 'cutoff'])
+  const proof: ApprovalProof = {
     decision: receiptFromCbor(m.decision as CborValue),
     approvals: readArray(m.approvals, 'approvalProof.approvals', LIMITS.decisionApproversMax).map((r) => receiptFromCbor(r)),
     cutoff: ccFromCbor(m.cutoff as CborValue, 'approvalProof.cutoff'),
+  }
+  if (!withEpochs) return proof
+  const list = readArray(m.cutoffEpochs, 'approvalProof.cutoffEpochs', LIMITS.epochChangesMax)
+  if (list.length === 0) throw new CodecError('approvalProof.cutoffEpochs: a cutoff of epoch 0 is written by leaving the field out')
+  return {
+    ...proof,
+    cutoffEpochs: list.map((r, i) => {
+      const change = receiptFromCbor(r)
+      if (change.epochs !== undefined) throw new CodecError(`approvalProof.cutoffEpochs[${i}]: an epoch change carries no epoch changes of its own`)
+      return change
+    }),
   }
 }
 

@@ -42,7 +42,12 @@ export class KnownEpochs {
    * the epochs it adds. Null when it agrees. Never learns from a receipt it refuses.
    */
   observe(receipt: Receipt): KnownEpochsProblem | null {
-    const changes = receipt.epochs ?? []
+    return this.observeCheckpoint(receipt.epochs ?? [], receipt.checkpoint)
+  }
+
+  /** The same for a checkpoint of the epoch the verified `changes` lead to (a decision
+   * proof's cutoff certificate). */
+  observeCheckpoint(changes: readonly Receipt[], checkpoint: { readonly height: number }): KnownEpochsProblem | null {
     const known = this.#epochs
     const learned: Epoch[] = []
     for (let i = 0; i < changes.length; i++) {
@@ -61,8 +66,8 @@ export class KnownEpochs {
     }
     const epoch = changes.length
     const next = known[epoch + 1]
-    if (next !== undefined && receipt.checkpoint.height >= next.firstHeight) {
-      return { code: 'checkpoint-after-epoch', epoch, height: receipt.checkpoint.height, nextFirstHeight: next.firstHeight }
+    if (next !== undefined && checkpoint.height >= next.firstHeight) {
+      return { code: 'checkpoint-after-epoch', epoch, height: checkpoint.height, nextFirstHeight: next.firstHeight }
     }
     known.push(...learned)
     return null
