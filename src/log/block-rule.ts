@@ -108,9 +108,10 @@ function fail<P>(failure: BlockRuleFailure<P>): { readonly ok: false } & BlockRu
 
 /**
  * Checks `block` as the child of `parent`, in this order (the first failure is returned):
- * height = parent + 1 and the parent hash, round above the parent's, the epoch its
- * header names (with, for an epoch's first block, the boundary certificate at hand; for a
- * suffix block, no entries), proposer = the round's leader in that epoch, the justify QC names the parent and is a valid quorum, entry count as
+ * height = parent + 1 and the parent hash, the epoch its header names (with, for an
+ * epoch's first block, the boundary certificate at hand), round above the parent's (for
+ * an epoch's first block, above 0), for a suffix block no entries, proposer = the round's
+ * leader in that epoch, the justify QC names the parent and is a valid quorum, entry count as
  * declared, the genesis blockEntriesMax and blockBytesMax, then each entry in order
  * (judged on its own, then its agent's seq strictly above the previous one, so no entry
  * is in the chain twice), then the entries root, and the log size and root after the
@@ -126,11 +127,15 @@ export function checkBlockAfterParent<Judged extends JudgedEntry, EntryProblem>(
   const params = ctx.genesis.params
   if (h.height !== p.height + 1) return fail<EntryProblem>({ code: 'height-gap', height: h.height, expected: p.height + 1 })
   if (!bytesEqual(h.parent, parent.hash)) return fail<EntryProblem>({ code: 'parent-mismatch' })
-  if (h.round <= p.round) return fail<EntryProblem>({ code: 'round-not-increasing', round: h.round, parentRound: p.round })
   const epochs = ctx.epochs
   const ruling = epochRuling(epochs.parent, p.height, h.epoch ?? 0, epochs.suffixAllowed)
   if (!ruling.ok) return fail<EntryProblem>({ code: 'epoch-mismatch', epoch: ruling.epoch, expected: ruling.expected })
   if (ruling.first && !epochs.boundaryCertified) return fail<EntryProblem>({ code: 'missing-boundary-certificate', epoch: ruling.epoch.number, boundary: p.height })
+  // Each epoch counts its rounds from 1 (its first block's QC is its round 0), so the
+  // first block of an epoch is not compared with its parent's round.
+  if (ruling.first ? h.round === 0 : h.round <= p.round) {
+    return fail<EntryProblem>({ code: 'round-not-increasing', round: h.round, parentRound: ruling.first ? 0 : p.round })
+  }
   if (ruling.suffix && (h.entryCount !== 0 || block.entries.length !== 0)) return fail<EntryProblem>({ code: 'suffix-not-empty', entryCount: h.entryCount, entries: block.entries.length })
   if (!isLeaderOf(ctx.leadersOf(ruling.epoch), h.proposer, h.round)) return fail<EntryProblem>({ code: 'wrong-proposer', proposer: h.proposer, round: h.round })
   const qc = h.justify

@@ -340,7 +340,7 @@ export class ChainVerifier {
       switch (result.code) {
         case 'height-gap': return fail('height-gap', `expected height ${height}, got ${h.height}`, at)
         case 'parent-mismatch': return fail('parent-mismatch', `the parent hash is not the hash of block ${height - 1}`, at)
-        case 'round-not-increasing': return fail('round-not-increasing', `round ${h.round} is not above the parent's round ${this.#prev.round}`, at)
+        case 'round-not-increasing': return fail('round-not-increasing', `round ${h.round} is not above ${(h.epoch ?? 0) !== this.#position.epoch.number ? 'round 0 of its epoch' : `the parent's round ${this.#prev.round}`}`, at)
         case 'epoch-mismatch': return fail('epoch-mismatch', `the header names epoch ${result.epoch}, the chain is in epoch ${result.expected} here`, at)
         case 'missing-boundary-certificate': return fail('missing-boundary-certificate', `the first block of epoch ${result.epoch} follows the reconfiguration block at height ${result.boundary}, which came without its commit certificate`, at)
         case 'suffix-not-empty': return fail('suffix-not-empty', `a block after the epoch's reconfiguration block carries ${result.entries} entries`, at)

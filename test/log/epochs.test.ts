@@ -165,6 +165,33 @@ describe('the auditor follows the epoch chain (13.4)', () => {
     expect(report.failure).toMatchObject({ code: 'epoch-mismatch', height: 2 })
   })
 
+  it('restarts the rounds at an epoch\'s first block: round 1 below the parent\'s is valid, round 0 is not', async () => {
+    const make = () => {
+      const b = freshChain()
+      b.add([])
+      b.add([])
+      b.reconfigure([...b.current.seeds, ...seedsFor('j', 1)], 'five')
+      return b
+    }
+    const b = make()
+    b.add([])
+    expect(b.head.round).toBe(1)
+    expect(b.items[2]!.block.header.round).toBe(3)
+    expect((await audit(b)).failure).toBeNull()
+    const zero = make()
+    zero.add([], { header: { round: 0, proposer: 0 } })
+    expect((await audit(zero)).failure).toMatchObject({ code: 'round-not-increasing', height: 4, reason: 'round 0 is not above round 0 of its epoch' })
+    // A leader may also start the epoch at a later round (after timeouts in the epoch).
+    const later = make()
+    later.add([], { header: { round: 7, proposer: 2 } })
+    expect((await audit(later)).failure).toBeNull()
+    // Within the epoch rounds rise as before.
+    const again = make()
+    again.add([])
+    again.add([], { header: { round: 1, proposer: 1 } })
+    expect((await audit(again)).failure).toMatchObject({ code: 'round-not-increasing', height: 5 })
+  })
+
   it('refuses a block that claims a new epoch without a reconfiguration', async () => {
     const b = freshChain()
     b.add([], { header: { epoch: 1 } })
@@ -196,9 +223,9 @@ describe('the auditor follows the epoch chain (13.4)', () => {
       expect((await audit(b)).failure).toMatchObject({ code: 'bad-qc', height: 2 })
     }
     {
-      // Round 2 in the set of 5 is led by validator 2, not 1.
+      // The epoch's round 1 in the set of 5 is led by validator 1, not 2.
       const { b } = make()
-      b.add([], { header: { proposer: 1 } })
+      b.add([], { header: { proposer: 2 } })
       expect((await audit(b)).failure).toMatchObject({ code: 'wrong-proposer', height: 2 })
     }
     {

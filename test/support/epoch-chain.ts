@@ -114,7 +114,8 @@ export class EpochChainBuilder {
       this.#pending = null
     }
     const epoch = this.current
-    this.#round += 1
+    // Each epoch counts its rounds from 1, as honest leaders do (docs/formats.md 13.3).
+    this.#round = epoch.firstHeight === this.#prev.height + 1 && epoch.number > 0 ? 1 : this.#round + 1
     const indexBefore = this.entries.length
     for (const e of entries) {
       this.accumulator.append(leafHash(encodeEntry(e)))
