@@ -40,6 +40,12 @@ export const LIMITS = {
    * reconfiguration entry, ~2 to 20 KB: 256 keep a receipt of the last epoch within a few
    * MB; a chain that reconfigures more often needs checkpointed epoch chains first. */
   epochChangesMax: 256,
+  /** Most headers of a boundary proof (docs/formats.md section 13.3): the reconfiguration
+   * block and the suffix blocks up to the one a commit certificate certifies. The suffix
+   * is one or two blocks unless rounds keep failing; a limit, not a target: a node proves
+   * the boundary with the lowest certified block it can. A header with a full QC of 256
+   * validators is ~17 KB, so 256 of them stay within a message. */
+  boundaryHeadersMax: 256,
   /** Most signature lines in a signed note (checkpoint or cosigned checkpoint): one per
    * validator plus witnesses' cosignatures. The signed-note spec asks for at least 16. */
   noteSignaturesMax: 256 + 64,

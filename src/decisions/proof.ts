@@ -11,7 +11,7 @@ import { ccFromCbor, ccToCbor, checkCc, describeCertificateProblem, type CommitC
 import { entryId } from '../log/entry.ts'
 import { validatorSetOf, type Genesis } from '../log/genesis.ts'
 import { fromJson, toJson, type JsonValue } from '../log/json.ts'
-import { receiptFromCbor, receiptToCbor, type Receipt } from '../log/receipt.ts'
+import { epochChangeFromCbor, epochChangeToCbor, receiptFromCbor, receiptToCbor, type EpochChange, type Receipt } from '../log/receipt.ts'
 import { describeKnownEpochsProblem, KnownEpochs } from '../log/known-epochs.ts'
 import type { ValidatorSet } from '../log/validator-set.ts'
 import { verifyEpochChanges, verifyReceipt } from '../log/verify.ts'
@@ -27,7 +27,7 @@ export interface ApprovalProof {
   readonly cutoff: CommitCertificate
   /** The epoch changes up to the cutoff's epoch (docs/formats.md section 13.6), as a
    * receipt carries them; absent (or empty) when the cutoff is of epoch 0. */
-  readonly cutoffEpochs?: readonly Receipt[]
+  readonly cutoffEpochs?: readonly EpochChange[]
 }
 
 /** Why a proof is refused: the first check that fails, in the order of section 12. */
@@ -151,7 +151,7 @@ export function approvalProofToCbor(p: ApprovalProof): CborValue {
   const changes = p.cutoffEpochs ?? []
   return {
     decision: receiptToCbor(p.decision), approvals: p.approvals.map(receiptToCbor), cutoff: ccToCbor(p.cutoff),
-    ...(changes.length === 0 ? {} : { cutoffEpochs: changes.map(receiptToCbor) }),
+    ...(changes.length === 0 ? {} : { cutoffEpochs: changes.map(epochChangeToCbor) }),
   }
 }
 
@@ -168,11 +168,7 @@ export function approvalProofFromCbor(value: CborValue): ApprovalProof {
   if (list.length === 0) throw new CodecError('approvalProof.cutoffEpochs: a cutoff of epoch 0 is written by leaving the field out')
   return {
     ...proof,
-    cutoffEpochs: list.map((r, i) => {
-      const change = receiptFromCbor(r)
-      if (change.epochs !== undefined) throw new CodecError(`approvalProof.cutoffEpochs[${i}]: an epoch change carries no epoch changes of its own`)
-      return change
-    }),
+    cutoffEpochs: list.map((r, i) => epochChangeFromCbor(r, `approvalProof.cutoffEpochs[${i}]`)),
   }
 }
 

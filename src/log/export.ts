@@ -21,7 +21,7 @@ import { LIMITS } from '../limits.ts'
 import { readArray } from '../codec/schema.ts'
 import { blockFromCbor, blockToCbor, headerFromCbor, headerToCbor } from './block.ts'
 import { ccFromCbor, ccToCbor } from './certificates.ts'
-import { receiptFromCbor, receiptToCbor } from './receipt.ts'
+import { epochChangeFromCbor, epochChangeToCbor } from './receipt.ts'
 import type { ChainItem, ChainStart } from './verify.ts'
 
 export const EXPORT_FORMAT = 'synod-export/v1'
@@ -35,12 +35,22 @@ export interface ExportHeader {
 }
 
 export function chainItemToCbor(item: ChainItem): CborValue {
-  return { block: blockToCbor(item.block), cc: item.cc ? ccToCbor(item.cc) : null }
+  const links = item.links ?? []
+  return {
+    block: blockToCbor(item.block), cc: item.cc ? ccToCbor(item.cc) : null,
+    // A reconfiguration block's boundary proof (docs/formats.md section 13.4): absent otherwise.
+    ...(links.length === 0 ? {} : { links: links.map(headerToCbor) }),
+  }
 }
 
 export function chainItemFromCbor(value: CborValue): ChainItem {
-  const m = readMap(value, 'record', ['block', 'cc'])
-  return { block: blockFromCbor(m.block as CborValue), cc: m.cc === null ? null : ccFromCbor(m.cc as CborValue, 'record.cc') }
+  const withLinks = value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array) && Object.hasOwn(value, 'links')
+  const m = readMap(value, 'record', withLinks ? ['block', 'cc', 'links'] : ['block', 'cc'])
+  const item: ChainItem = { block: blockFromCbor(m.block as CborValue), cc: m.cc === null ? null : ccFromCbor(m.cc as CborValue, 'record.cc') }
+  if (!withLinks) return item
+  const links = readArray(m.links, 'record.links', LIMITS.boundaryHeadersMax - 1)
+  if (links.length === 0) throw new CodecError('record.links: a record without a boundary proof is written by leaving the field out')
+  return { ...item, links: links.map((h) => headerFromCbor(h)) }
 }
 
 export function exportHeaderToCbor(h: ExportHeader): CborValue {
@@ -51,7 +61,7 @@ export function exportHeaderToCbor(h: ExportHeader): CborValue {
       header: headerToCbor(h.start.header),
       accumulator: { size: h.start.accumulator.size, frontier: h.start.accumulator.frontier },
       // The epoch changes up to the start (docs/formats.md section 13.4): absent in epoch 0.
-      ...(changes.length === 0 ? {} : { epochs: changes.map(receiptToCbor) }),
+      ...(changes.length === 0 ? {} : { epochs: changes.map(epochChangeToCbor) }),
     }
   }
   return { format: h.format, chainId: h.chainId, genesis: h.genesis, from: h.from, start }
@@ -71,12 +81,7 @@ function startFromCbor(value: CborValue): ChainStart {
   if (!withEpochs) return start
   const list = readArray(m.epochs, 'export header.start.epochs', LIMITS.epochChangesMax)
   if (list.length === 0) throw new CodecError('export header.start.epochs: a start in epoch 0 is written by leaving the field out')
-  const epochChanges = list.map((r, i) => {
-    const change = receiptFromCbor(r)
-    if (change.epochs !== undefined) throw new CodecError(`export header.start.epochs[${i}]: an epoch change carries no epoch changes of its own`)
-    return change
-  })
-  return { ...start, epochChanges }
+  return { ...start, epochChanges: list.map((r, i) => epochChangeFromCbor(r, `export header.start.epochs[${i}]`)) }
 }
 
 export function exportHeaderFromCbor(value: CborValue): ExportHeader {

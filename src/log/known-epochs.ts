@@ -8,7 +8,7 @@
 import { bytesEqual } from '../codec/cbor.ts'
 import { genesisEpoch, nextEpoch, readReconfigurationPayload, setHashOf, type Epoch } from './epochs.ts'
 import type { Genesis } from './genesis.ts'
-import type { Receipt } from './receipt.ts'
+import type { EpochChange, Receipt } from './receipt.ts'
 import type { ValidatorSet } from './validator-set.ts'
 
 export type KnownEpochsProblem =
@@ -47,7 +47,7 @@ export class KnownEpochs {
 
   /** The same for a checkpoint of the epoch the verified `changes` lead to (a decision
    * proof's cutoff certificate). */
-  observeCheckpoint(changes: readonly Receipt[], checkpoint: { readonly height: number }): KnownEpochsProblem | null {
+  observeCheckpoint(changes: readonly EpochChange[], checkpoint: { readonly height: number }): KnownEpochsProblem | null {
     const known = this.#epochs
     const learned: Epoch[] = []
     for (let i = 0; i < changes.length; i++) {
@@ -56,7 +56,7 @@ export class KnownEpochs {
       const read = readReconfigurationPayload(change.entry)
       // verifyReceipt checked the shape; a receipt that was not verified has no place here.
       if (read.type !== 'reconfiguration') throw new RangeError(`epoch change ${number} is not a reconfiguration: verify the receipt first`)
-      const firstHeight = change.checkpoint.height + 1
+      const firstHeight = change.boundary[0]!.height + 1
       const mine = known[number]
       if (mine !== undefined) {
         if (mine.firstHeight !== firstHeight || !bytesEqual(mine.setHash, setHashOf(read.reconfiguration.validators))) return { code: 'epoch-chain-conflict', epoch: number }

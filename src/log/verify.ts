@@ -14,7 +14,7 @@ import {
 import { genesisHash, policyAllows, validatorSetOf, type Genesis } from './genesis.ts'
 import { MerkleAccumulator, verifyInclusion, type MerkleAccumulatorState } from './merkle.ts'
 import { leaderElectionFor, RoundRobinLeaderElection, type LeaderElection } from './leader-election.ts'
-import type { Receipt } from './receipt.ts'
+import type { EpochChange, Receipt, ReceiptBody } from './receipt.ts'
 import type { ValidatorSet } from './validator-set.ts'
 
 /** An entry the auditor found valid on its own: its agent and leaf hash. */
@@ -75,19 +75,18 @@ export type EpochChainVerdict =
 /**
  * Follows the epoch changes from the genesis (docs/formats.md section 13.5): change i
  * must be a receipt, valid for the set of epoch i-1, of a reconfiguration entry to
- * epoch i approved by a quorum of that set, under a checkpoint above the previous
- * change's (the boundary certificate of epoch i-1; the old set never certifies a commit
- * above its reconfiguration block). A light client's sync: one receipt and one quorum
- * check per epoch.
+ * epoch i approved by a quorum of that set, in the block its boundary starts with, whose
+ * checkpoint certifies that block or a suffix block chained to it (the boundary
+ * certificate), above the previous change's boundary. A light client's sync: one receipt
+ * and one quorum check per epoch.
  */
-export function verifyEpochChanges(changes: readonly Receipt[], genesis: Genesis, set: ValidatorSet = validatorSetOf(genesis)): EpochChainVerdict {
+export function verifyEpochChanges(changes: readonly EpochChange[], genesis: Genesis, set: ValidatorSet = validatorSetOf(genesis)): EpochChainVerdict {
   const epochs: Epoch[] = [genesisEpoch(genesis, set)]
   let boundary = 0
   for (let position = 0; position < changes.length; position++) {
     const change = changes[position]!
     const current = epochs[epochs.length - 1]!
     const failed = (code: string, reason: string): EpochChainVerdict => ({ ok: false, position, code, reason })
-    if ((change.epochs ?? []).length !== 0) return failed('nested-epoch-changes', 'an epoch change carries epoch changes of its own')
     const verdict = verifyReceiptIn(change, genesis, current.set)
     if (!verdict.ok) return failed(verdict.code, `its receipt under epoch ${current.number}: ${verdict.reason}`)
     const read = readReconfigurationPayload(change.entry)
@@ -95,16 +94,45 @@ export function verifyEpochChanges(changes: readonly Receipt[], genesis: Genesis
     if (read.type === 'malformed') return failed('reconfiguration-malformed', `its entry is a malformed reconfiguration: ${read.problem}`)
     const problem = checkReconfiguration(read.reconfiguration, genesis.chainId, current)
     if (problem !== null) return failed(problem.code, describeReconfigurationProblem(problem))
-    const height = change.checkpoint.height
-    if (height <= boundary) return failed('boundary-not-increasing', `its boundary at height ${height} is not above the previous one, at height ${boundary}`)
+    const problem2 = boundaryProblem(change, current.number)
+    if (problem2 !== null) return failed('bad-boundary', problem2)
+    const height = change.boundary[0]!.height
+    if (height <= boundary) return failed('boundary-not-increasing', `its reconfiguration block at height ${height} is not above the previous one, at height ${boundary}`)
     boundary = height
     epochs.push(nextEpoch(read.reconfiguration, height + 1))
   }
   return { ok: true, epochs }
 }
 
+/**
+ * Why an epoch change's boundary does not prove that its entry's block ended epoch
+ * `epoch` (section 13.3), or null: the first header is the block holding the entry (its
+ * index among that block's leaves) in epoch `epoch`; each next header is its empty child
+ * in the same epoch (a suffix block); the checkpoint certifies the last header and states
+ * the log after the first (suffix blocks add nothing to it).
+ */
+function boundaryProblem(change: EpochChange, epoch: number): string | null {
+  const headers = change.boundary
+  const first = headers[0]!
+  if ((first.epoch ?? 0) !== epoch) return `the reconfiguration block names epoch ${first.epoch ?? 0}, not ${epoch}`
+  if (change.index < first.logSize - first.entryCount || change.index >= first.logSize) {
+    return `the entry's index ${change.index} is not among the leaves of the block at height ${first.height} (${first.logSize - first.entryCount} to ${first.logSize - 1})`
+  }
+  for (let i = 1; i < headers.length; i++) {
+    const h = headers[i]!
+    const before = headers[i - 1]!
+    if (h.height !== before.height + 1 || !bytesEqual(h.parent, blockHash(before))) return `suffix header ${i} is not the child of the header before it`
+    if ((h.epoch ?? 0) !== epoch || h.entryCount !== 0) return `suffix header ${i} is not an empty block of epoch ${epoch}`
+  }
+  const last = headers[headers.length - 1]!
+  const cc = change.checkpoint
+  if (cc.height !== last.height || !bytesEqual(cc.block, blockHash(last))) return 'the checkpoint certifies another block than the last header of the boundary'
+  if (cc.logSize !== first.logSize || !bytesEqual(cc.logRoot, first.logRoot)) return 'the checkpoint states another log than the reconfiguration block\'s'
+  return null
+}
+
 /** Sections 8's checks of one receipt against one set (its epoch's). */
-function verifyReceiptIn(receipt: Receipt, genesis: Genesis, set: ValidatorSet): Verdict {
+function verifyReceiptIn(receipt: ReceiptBody, genesis: Genesis, set: ValidatorSet): Verdict {
   const { entry, checkpoint } = receipt
   if (!verifyEntrySignature(entry, genesis.chainId)) return fail('bad-entry-signature', 'the entry signature does not verify')
   const rule = checkEntryRules(entry, genesis)
@@ -123,8 +151,12 @@ function verifyReceiptIn(receipt: Receipt, genesis: Genesis, set: ValidatorSet):
 
 export interface ChainItem {
   readonly block: Block
-  /** The commit certificate for this block, when the exporter has one. */
+  /** The commit certificate for this block, when the exporter has one; for a
+   * reconfiguration block with `links`, the certificate of the last link. */
   readonly cc?: CommitCertificate | null
+  /** Only for a reconfiguration block whose boundary certificate is for a suffix block
+   * (docs/formats.md section 13.3): the suffix headers from its child to that block. */
+  readonly links?: readonly BlockHeader[]
 }
 
 /** Where a partial verification starts: the header at height from-1 and the log's
@@ -139,7 +171,7 @@ export interface ChainStart {
   /** The epoch changes at or below the start header (docs/formats.md section 13.4), when
    * the start is past the genesis epoch: verified like a receipt's, they give the set the
    * first block is checked against. */
-  readonly epochChanges?: readonly Receipt[]
+  readonly epochChanges?: readonly EpochChange[]
 }
 
 /** An epoch a verified chain entered: its number, first height and size. */
@@ -256,7 +288,7 @@ export class ChainVerifier {
 
   /** The position at a partial export's start header, from the epoch changes at or below
    * it, or why they do not fit. */
-  #startPosition(changes: readonly Receipt[], header: BlockHeader): EpochPosition | string {
+  #startPosition(changes: readonly EpochChange[], header: BlockHeader): EpochPosition | string {
     const chain = verifyEpochChanges(changes, this.#genesis, this.#set)
     if (!chain.ok) return `epoch change ${chain.position + 1}: ${chain.reason}`
     const last = chain.epochs[chain.epochs.length - 1]!
@@ -270,6 +302,23 @@ export class ChainVerifier {
     if (header.height < boundary) return `the start header at height ${header.height} is below the last epoch change's boundary, at height ${boundary}`
     if (headerEpoch !== last.number) return `the start header names epoch ${headerEpoch}, not ${last.number}`
     return { epoch: last, ending: null }
+  }
+
+  /** Why a record's links do not make its CC a boundary certificate for its block, or
+   * null: the block is its epoch's reconfiguration block, a CC comes with them, and they
+   * are empty suffix blocks of the same epoch, each the child of the one before, the first
+   * the block's child. */
+  #linksProblem(links: readonly BlockHeader[], hash: Uint8Array, header: BlockHeader, epoch: number, reconfiguration: boolean, cc: CommitCertificate | null): string | null {
+    if (!reconfiguration) return 'only a reconfiguration block comes with links (its boundary certificate is for a suffix block)'
+    if (cc === null) return 'links come with the certificate of the last of them'
+    let parent = { height: header.height, hash }
+    for (const [i, link] of links.entries()) {
+      if (link.height !== parent.height + 1 || !bytesEqual(link.parent, parent.hash)) return `link ${i} is not the child of the block before it`
+      if ((link.epoch ?? 0) !== epoch || link.entryCount !== 0) return `link ${i} is not an empty block of epoch ${epoch}`
+      if (link.logSize !== header.logSize || !bytesEqual(link.logRoot, header.logRoot)) return `link ${i} states another log than the reconfiguration block's`
+      parent = { height: link.height, hash: blockHash(link) }
+    }
+    return null
   }
 
   #leadersOf(epoch: Epoch): LeaderElection {
@@ -359,8 +408,15 @@ export class ChainVerifier {
     }
     // The verifier's state moves only once the block passed (the rule worked on a copy of the log).
     const { hash, log: accumulator, agentSeqs: seqs } = result
+    const links = item.links ?? []
+    if (links.length > 0) {
+      const problem = this.#linksProblem(links, hash, h, result.epoch.number, result.position.ending?.height === height, cc ?? null)
+      if (problem !== null) return fail('bad-boundary-links', problem, at)
+    }
     if (cc !== undefined && cc !== null) {
-      if (cc.height !== height || !bytesEqual(cc.block, hash)) return fail('cc-mismatch', 'the commit certificate is for another block', at)
+      // With links, the certificate is for the last of them (a suffix block of this one).
+      const target = links.length === 0 ? { height, hash } : { height: links[links.length - 1]!.height, hash: blockHash(links[links.length - 1]!) }
+      if (cc.height !== target.height || !bytesEqual(cc.block, target.hash)) return fail('cc-mismatch', 'the commit certificate is for another block', at)
       if (cc.logSize !== h.logSize || !bytesEqual(cc.logRoot, h.logRoot)) return fail('cc-mismatch', 'the commit certificate signs another log size or root', at)
       const problem = checkCc(result.epoch.set, chainId, cc)
       if (problem !== null) return fail('bad-commit-certificate', describeCertificateProblem(problem), at)

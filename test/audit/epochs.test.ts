@@ -9,7 +9,7 @@ import { encodeEntry } from '../../src/log/entry.ts'
 import { chainItemToCbor, EXPORT_FORMAT, exportHeaderFromCbor, exportHeaderToCbor, frameRecord } from '../../src/log/export.ts'
 import { genesisHash } from '../../src/log/genesis.ts'
 import { leafHash, MerkleAccumulator } from '../../src/log/merkle.ts'
-import type { Receipt } from '../../src/log/receipt.ts'
+import type { EpochChange } from '../../src/log/receipt.ts'
 import { SignaturePool } from '../../node/workers/signature-pool.ts'
 import { concatBytes } from '../support/bytes.ts'
 import { TestAgent, testNet } from '../support/chain-builder.ts'
@@ -32,7 +32,7 @@ function chain(): EpochChainBuilder {
 }
 
 /** An export of the blocks from `from`, its start after `from - 1` with `changes`. */
-function partialExport(b: EpochChainBuilder, from: number, changes: readonly Receipt[]): Uint8Array {
+function partialExport(b: EpochChainBuilder, from: number, changes: readonly EpochChange[]): Uint8Array {
   const accumulator = new MerkleAccumulator()
   for (const item of b.items.slice(0, from - 1)) for (const e of item.block.entries) accumulator.append(leafHash(encodeEntry(e)))
   const start = { header: b.items[from - 2]!.block.header, accumulator: accumulator.toState(), epochChanges: changes }

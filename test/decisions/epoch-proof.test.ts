@@ -50,7 +50,7 @@ describe('approval proofs across epochs', () => {
     // receipts, which show epoch 0 ended below it.
     expect(verifyApprovalProof({ ...proof, cutoffEpochs: undefined }, b.net.genesis)).toMatchObject({ ok: false, code: 'epochs-inconsistent' })
     // Epoch changes for the cutoff that are not one (here the decision's receipt).
-    expect(verifyApprovalProof({ ...proof, cutoffEpochs: [proof.decision] }, b.net.genesis)).toMatchObject({ ok: false, code: 'bad-cutoff-certificate' })
+    expect(verifyApprovalProof({ ...proof, cutoffEpochs: [{ ...proof.decision, boundary: [b.items[0]!.block.header] }] }, b.net.genesis)).toMatchObject({ ok: false, code: 'bad-cutoff-certificate' })
   })
 
   it('refuse a cutoff signed by the retired genesis set above the end of epoch 0', () => {

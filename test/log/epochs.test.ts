@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { decodeCanonical, encodeCanonical } from '../../src/codec/cbor.ts'
 import { sha256, toHex } from '../../src/crypto/hash.ts'
-import { blockHash, headerFromCbor, headerToCbor } from '../../src/log/block.ts'
+import { blockHash, headerFromCbor, headerToCbor, type BlockHeader } from '../../src/log/block.ts'
 import { encodeEntry } from '../../src/log/entry.ts'
 import { leafHash, MerkleAccumulator } from '../../src/log/merkle.ts'
 import {
@@ -25,7 +25,8 @@ function freshChain(): EpochChainBuilder {
 }
 
 /** A chain that goes 4 -> 5 (one added) -> 4 (an original one removed) -> 7, with
- * ordinary entries in every epoch. */
+ * ordinary entries in every epoch; epoch 1's boundary certificate is that of a suffix
+ * block (its reconfiguration block's own two-chain failed). */
 function reconfiguredChain(): { b: EpochChainBuilder, user: TestAgent } {
   const b = freshChain()
   const user = new TestAgent(`${CHAIN}/user`)
@@ -36,7 +37,7 @@ function reconfiguredChain(): { b: EpochChainBuilder, user: TestAgent } {
   b.add([user.entry(CHAIN, 'app/a', { n: 3 })])
   b.add([])
   const four = five.slice(1) // the first original validator leaves
-  b.reconfigure(four, 'four')
+  b.reconfigure(four, 'four', [], 1)
   b.add([user.entry(CHAIN, 'app/a', { n: 4 })])
   const seven = [...four, ...seedsFor(`${CHAIN}/grow`, 3)]
   b.reconfigure(seven, 'seven')
@@ -253,6 +254,29 @@ describe('the auditor follows the epoch chain (13.4)', () => {
     expect((await audit(bad)).failure).toMatchObject({ code: 'bad-qc', height: 3 })
   })
 
+  it('takes a suffix block\'s certificate as the boundary certificate only with the links from the reconfiguration block', async () => {
+    const make = () => {
+      const b = freshChain()
+      b.reconfigure([...b.current.seeds, ...seedsFor('j', 1)], 'five', [], 3)
+      b.add([])
+      return b
+    }
+    const b = make()
+    expect(b.items[0]!.links).toHaveLength(3)
+    expect((await audit(b)).failure).toBeNull()
+    const cases: [string, (links: readonly BlockHeader[]) => readonly BlockHeader[], string][] = [
+      ['a link missing in the middle', (links) => [links[0]!, links[2]!], 'bad-boundary-links'],
+      ['the last link missing', (links) => links.slice(0, 2), 'cc-mismatch'],
+      ['a link that carries entries', (links) => [{ ...links[0]!, entryCount: 1 }, ...links.slice(1)], 'bad-boundary-links'],
+      ['a link of the next epoch', (links) => [{ ...links[0]!, epoch: 1 }, ...links.slice(1)], 'bad-boundary-links'],
+    ]
+    for (const [name, change, code] of cases) {
+      const bad = make()
+      bad.items[0] = { ...bad.items[0]!, links: change(bad.items[0]!.links!) }
+      expect((await audit(bad)).failure, name).toMatchObject({ code, height: 1 })
+    }
+  })
+
   it('counts inert reconfigurations and does not switch on them', async () => {
     const b = freshChain()
     const validators = validatorsOf(seedsFor('z', 5), 'z')
@@ -335,10 +359,14 @@ describe('receipts across epochs (13.5)', () => {
     expect(verifyReceipt({ ...forged, epochs: changes }, b.net.genesis)).toMatchObject({ ok: false, code: 'checkpoint-before-epoch' })
   })
 
-  it('refuse an epoch change that is an ordinary entry, or whose boundary does not rise', () => {
+  it('refuse an epoch change that is an ordinary entry, or whose boundary does not prove the block that holds it', () => {
     const changes = b.epochChanges(3)
-    const ordinary = b.plainReceipt(0, 1)
+    const ordinary = { ...b.plainReceipt(0, 1), boundary: [b.items[0]!.block.header] }
     expect(verifyEpochChanges([ordinary], b.net.genesis)).toMatchObject({ ok: false, position: 0, code: 'not-a-reconfiguration' })
+    const first = changes[0]!
+    const otherBlock = b.items[first.boundary[0]!.height - 2]!.block.header
+    expect(verifyEpochChanges([{ ...first, boundary: [otherBlock] }], b.net.genesis)).toMatchObject({ ok: false, position: 0, code: 'bad-boundary' })
+    expect(verifyEpochChanges([changes[1]!, changes[0]!], b.net.genesis)).toMatchObject({ ok: false, position: 0 })
     const verdict = verifyEpochChanges(changes, b.net.genesis)
     if (!verdict.ok) throw new Error(verdict.reason)
     expect(verdict.epochs.map((e) => [e.number, e.firstHeight, e.set.n])).toEqual(b.epochs.map((e) => [e.number, e.firstHeight, e.seeds.length]))

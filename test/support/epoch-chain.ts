@@ -12,7 +12,7 @@ import { commitNoteMessage } from '../../src/log/checkpoint.ts'
 import { encodeEntry, type Entry } from '../../src/log/entry.ts'
 import { approveReconfiguration, reconfigurationPayloadText, setHashOf } from '../../src/log/epochs.ts'
 import { inclusionProof, leafHash, MerkleAccumulator } from '../../src/log/merkle.ts'
-import type { Receipt } from '../../src/log/receipt.ts'
+import type { EpochChange, Receipt } from '../../src/log/receipt.ts'
 import { bitmapOf } from '../../src/log/signer-bitmap.ts'
 import { quorumSize, type ValidatorInfo } from '../../src/log/validator-set.ts'
 import type { ChainItem } from '../../src/log/verify.ts'
@@ -26,6 +26,10 @@ export interface TestEpoch {
   readonly firstHeight: number
   /** Index in the log of the reconfiguration entry that started it (epochs >= 1). */
   readonly changeIndex: number
+  /** The boundary proof of the epoch before (epochs >= 1): the reconfiguration block's
+   * header and the suffix headers up to the block `boundaryCc` certifies. */
+  readonly boundary: readonly BlockHeader[]
+  readonly boundaryCc: CommitCertificate | null
 }
 
 export function validatorsOf(seeds: readonly Uint8Array[], label: string): ValidatorInfo[] {
@@ -78,7 +82,7 @@ export class EpochChainBuilder {
   constructor(net: TestNet) {
     this.net = net
     this.chainId = net.genesis.chainId
-    this.epochs = [{ number: 0, seeds: net.validatorSeeds, validators: net.genesis.validators, firstHeight: 1, changeIndex: -1 }]
+    this.epochs = [{ number: 0, seeds: net.validatorSeeds, validators: net.genesis.validators, firstHeight: 1, changeIndex: -1, boundary: [], boundaryCc: null }]
     this.agent = new TestAgent(`${this.chainId}/operator`)
     this.#prev = genesisBlock(net.genesis).header
   }
@@ -110,7 +114,12 @@ export class EpochChainBuilder {
   add(entries: readonly Entry[], options: AddOptions = {}, next?: { seeds: readonly Uint8Array[], validators: readonly ValidatorInfo[], entry: Entry }): Block {
     const parentEpoch = this.epochOfHeight(this.#prev.height)
     if (this.#pending !== null && this.#prev.height === this.#pendingHeight) {
-      this.epochs.push({ number: this.current.number + 1, seeds: this.#pending.seeds, validators: this.#pending.validators, firstHeight: this.#prev.height + 1, changeIndex: this.#pending.changeIndex })
+      const record = this.items[this.items.length - 1]!
+      const boundary = [this.#prev, ...(record.links ?? [])]
+      this.epochs.push({
+        number: this.current.number + 1, seeds: this.#pending.seeds, validators: this.#pending.validators, firstHeight: this.#prev.height + 1,
+        changeIndex: this.#pending.changeIndex, boundary, boundaryCc: record.cc ?? null,
+      })
       this.#pending = null
     }
     const epoch = this.current
@@ -149,11 +158,33 @@ export class EpochChainBuilder {
   }
 
   /** Commits a reconfiguration to the set of `seeds` in a block of its own (with `also`
-   * entries after it), so that the next block starts the new epoch. */
-  reconfigure(seeds: readonly Uint8Array[], label: string, also: readonly Entry[] = []): Entry {
+   * entries after it), so that the next block starts the new epoch. With `suffix` > 0,
+   * the boundary certificate is that of the last of `suffix` empty suffix blocks (the
+   * reconfiguration block's own two-chain failed), carried as the record's links. */
+  reconfigure(seeds: readonly Uint8Array[], label: string, also: readonly Entry[] = [], suffix = 0): Entry {
     const validators = validatorsOf(seeds, label)
     const entry = this.reconfiguration(validators)
-    this.add([entry, ...also], {}, { seeds, validators, entry })
+    this.add([entry, ...also], { certify: suffix === 0 }, { seeds, validators, entry })
+    if (suffix > 0) {
+      const epoch = this.current
+      const reconfigurationBlock = this.#prev
+      const links: BlockHeader[] = []
+      let parent = reconfigurationBlock
+      let round = this.#round
+      for (let i = 0; i < suffix; i++) {
+        round += 2 // not consecutive: the suffix blocks before the last commit nothing
+        const header: BlockHeader = {
+          ...(epoch.number === 0 ? {} : { epoch: epoch.number }),
+          height: parent.height + 1, round, parent: blockHash(parent),
+          entriesRoot: entriesRootOf([]), entryCount: 0, logSize: parent.logSize, logRoot: parent.logRoot,
+          proposer: round % epoch.seeds.length, justify: qcBy(this.chainId, epoch.seeds, parent),
+        }
+        links.push(header)
+        parent = header
+      }
+      const record = this.items[this.items.length - 1]!
+      this.items[this.items.length - 1] = { ...record, cc: ccBy(this.chainId, epoch.seeds, parent), links }
+    }
     return entry
   }
 
@@ -173,12 +204,13 @@ export class EpochChainBuilder {
   }
 
   /** The epoch changes up to epoch `upTo`: each the receipt of its reconfiguration entry
-   * under the boundary certificate (the CC of its block, by the old set). */
-  epochChanges(upTo: number): Receipt[] {
-    const changes: Receipt[] = []
+   * under the boundary certificate (by the old set), with the boundary's headers. */
+  epochChanges(upTo: number): EpochChange[] {
+    const changes: EpochChange[] = []
     for (let e = 1; e <= upTo; e++) {
       const epoch = this.epochs[e]!
-      changes.push(this.plainReceipt(epoch.changeIndex, epoch.firstHeight - 1))
+      const plain = this.plainReceipt(epoch.changeIndex, epoch.firstHeight - 1)
+      changes.push({ ...plain, checkpoint: epoch.boundaryCc ?? plain.checkpoint, boundary: epoch.boundary })
     }
     return changes
   }

@@ -16,7 +16,9 @@ const CHAIN = 'epochs-vectors'
 type Expect = { readonly ok: true } | { readonly code: string, readonly height?: number, readonly position?: number }
 
 /** Genesis (4 validators) -> epoch 1 (a fifth joins) -> epoch 2 (validator 0 of the
- * genesis leaves), an ordinary entry in each epoch. `firstOfEpoch1` changes how the
+ * genesis leaves), an ordinary entry in each epoch. Epoch 0's boundary certificate is
+ * the CC of its reconfiguration block; epoch 1's is the CC of the second of two suffix
+ * blocks (the record carries their headers as links). `firstOfEpoch1` changes how the
  * first block of epoch 1 is built (to make it invalid); `certifyBoundary` false leaves
  * the reconfiguration block without its certificate. */
 function chainOf(net: TestNet, firstOfEpoch1: AddOptions = {}, certifyBoundary = true): EpochChainBuilder {
@@ -29,7 +31,7 @@ function chainOf(net: TestNet, firstOfEpoch1: AddOptions = {}, certifyBoundary =
   b.add([change1], { certify: certifyBoundary }, { seeds: five, validators: fiveValidators, entry: change1 })
   b.add([user.entry(CHAIN, 'app/log', { epoch: 1 })], firstOfEpoch1)
   const four = five.slice(1)
-  b.reconfigure(four, 'org')
+  b.reconfigure(four, 'org', [], 2)
   b.add([user.entry(CHAIN, 'app/log', { epoch: 2 })])
   b.add([])
   return b
@@ -71,6 +73,13 @@ export function buildEpochVectors() {
   addExport('the first block of epoch 1 at round 4 proposed by validator 0 (4 mod 4, the old n; the leader is 4 mod 5)', chainOf(net, { header: { round: 4, proposer: 0 } }), { code: 'wrong-proposer', height: 3 })
   addExport('the QC for the reconfiguration block signed by the new set (it certifies an epoch-0 block)', chainOf(net, { qcSeeds: [...genesisSeeds.slice(1), ...seedsFor(`${CHAIN}/joiner`, 1)] }), { code: 'bad-qc', height: 3 })
   addExport('the first block of epoch 1 with a commit certificate of the old set', chainOf(net, { ccSeeds: genesisSeeds }), { code: 'bad-commit-certificate', height: 3 })
+  const noLinks = chainOf(net)
+  const boundary2 = noLinks.epochs[2]!.firstHeight - 1
+  noLinks.items[boundary2 - 1] = { ...noLinks.items[boundary2 - 1]!, links: undefined }
+  addExport('epoch 1\'s reconfiguration block with the certificate of a suffix block but without the links to it', noLinks, { code: 'cc-mismatch', height: boundary2 })
+  const linksElsewhere = chainOf(net)
+  linksElsewhere.items[0] = { ...linksElsewhere.items[0]!, links: linksElsewhere.items[boundary2 - 1]!.links }
+  addExport('links on a block that is not a reconfiguration block', linksElsewhere, { code: 'bad-boundary-links', height: 1 })
 
   const lastIndex = b.entries.length - 1
   const lastHeight = b.items.findIndex((item) => item.block.entries.includes(b.entries[lastIndex]!)) + 1
