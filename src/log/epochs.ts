@@ -56,6 +56,9 @@ export function genesisEpoch(genesis: Genesis, set?: ValidatorSet): Epoch {
  * the set before it (a signer bitmap over that set and one signature per signer). */
 export interface Reconfiguration {
   readonly epoch: number
+  /** The last height at which it can take effect: an approval round that did not commit
+   * in time is over, and the validators may approve another set for the epoch. */
+  readonly expires: number
   readonly validators: readonly ValidatorInfo[]
   readonly approvals: Signatures
 }
@@ -66,7 +69,7 @@ export type ReconfigurationPayload =
   | { readonly type: 'malformed', readonly problem: string }
 
 const NONE: ReconfigurationPayload = { type: 'none' }
-const PAYLOAD_MEMBERS = new Set(['synod', 'epoch', 'validators', 'signers', 'sigs'])
+const PAYLOAD_MEMBERS = new Set(['synod', 'epoch', 'expires', 'validators', 'signers', 'sigs'])
 const VALIDATOR_MEMBERS = new Set(['name', 'publicKey', 'addresses'])
 const KEY_HEX = /^[0-9a-f]{64}$/
 const SIG_HEX = /^[0-9a-f]{128}$/
@@ -114,6 +117,8 @@ function readReconfiguration(payload: { readonly [key: string]: unknown }): Reco
   if (extra !== null) return `unknown member ${JSON.stringify(extra.slice(0, 40))}`
   const epoch = member(payload, 'epoch')
   if (typeof epoch !== 'number' || !Number.isSafeInteger(epoch) || epoch < 1) return '"epoch" must be an integer of at least 1'
+  const expires = member(payload, 'expires')
+  if (typeof expires !== 'number' || !Number.isSafeInteger(expires) || expires < 1) return '"expires" must be a block height of at least 1'
   const list = member(payload, 'validators')
   if (!Array.isArray(list) || list.length < 4 || list.length > LIMITS.validatorsMax) return `"validators" must be a list of 4 to ${LIMITS.validatorsMax} validators`
   const validators: ValidatorInfo[] = []
@@ -135,7 +140,7 @@ function readReconfiguration(payload: { readonly [key: string]: unknown }): Reco
   for (const [i, sig] of sigs.entries()) {
     if (typeof sig !== 'string' || !SIG_HEX.test(sig)) return `sigs[${i}] is not 128 lower-case hex characters`
   }
-  return { epoch, validators, approvals: { signers: fromHex(signers), sigs: (sigs as string[]).map(fromHex) } }
+  return { epoch, expires, validators, approvals: { signers: fromHex(signers), sigs: (sigs as string[]).map(fromHex) } }
 }
 
 /** Reads an entry as a reconfiguration claim. Total: never throws. */
@@ -159,40 +164,52 @@ export function reconfigurationPayloadText(r: Reconfiguration): string {
   return JSON.stringify({
     synod: RECONFIGURE,
     epoch: r.epoch,
+    expires: r.expires,
     validators: r.validators.map((v) => ({ name: v.name, publicKey: toHex(v.publicKey), addresses: [...v.addresses] })),
     signers: toHex(r.approvals.signers),
     sigs: r.approvals.sigs.map(toHex),
   })
 }
 
-function statementOf(epoch: number, previous: Uint8Array, validators: readonly ValidatorInfo[]): CborValue {
-  return { epoch, previous, validators: validatorsToCbor(validators) }
+/** What the validators of the epoch before approve (section 13.2). */
+export interface ReconfigurationStatement {
+  readonly epoch: number
+  readonly expires: number
+  /** The set hash of the epoch before. */
+  readonly previous: Uint8Array
+  readonly validators: readonly ValidatorInfo[]
 }
 
-/** The bytes each approving validator signs: the statement of section 13.2 under the
- * `reconfigure` domain. */
-export function reconfigurationSigningMessage(chainId: string, epoch: number, previous: Uint8Array, validators: readonly ValidatorInfo[]): Uint8Array {
-  return domainMessage('reconfigure', chainId, statementOf(epoch, previous, validators))
+function statementToCbor(s: ReconfigurationStatement): CborValue {
+  return { epoch: s.epoch, expires: s.expires, previous: s.previous, validators: validatorsToCbor(s.validators) }
 }
 
-/** A validator's approval of `validators` as the set of `epoch`, after the set whose hash
- * is `previous`. (An honest validator signs at most one per target epoch: the tool that
- * calls this keeps that record, docs/protocol.md.) */
-export function approveReconfiguration(seed: Uint8Array, chainId: string, epoch: number, previous: Uint8Array, validators: readonly ValidatorInfo[]): Uint8Array {
-  return signDomain(seed, 'reconfigure', chainId, statementOf(epoch, previous, validators))
+/** The bytes each approving validator signs: the statement under the `reconfigure` domain. */
+export function reconfigurationSigningMessage(chainId: string, statement: ReconfigurationStatement): Uint8Array {
+  return domainMessage('reconfigure', chainId, statementToCbor(statement))
+}
+
+/** A validator's approval of a statement. (An honest validator has at most one unexpired
+ * approval per target epoch: the tool that calls this keeps that record, docs/protocol.md.) */
+export function approveReconfiguration(seed: Uint8Array, chainId: string, statement: ReconfigurationStatement): Uint8Array {
+  return signDomain(seed, 'reconfigure', chainId, statementToCbor(statement))
 }
 
 /** Why a well-formed reconfiguration is not effective in `current` (ignoring whether an
  * earlier one was: that is the caller's position), with the values involved. */
 export type ReconfigurationProblem =
   | { readonly code: 'reconfiguration-wrong-epoch', readonly epoch: number, readonly expected: number }
+  | { readonly code: 'reconfiguration-expired', readonly height: number, readonly expires: number }
   | { readonly code: 'reconfiguration-not-approved', readonly problem: CertificateProblem }
 
-/** Whether `r` would start the epoch after `current`: it names that epoch and a quorum of
- * `current`'s validators approved exactly this set after exactly `current`'s set. */
-export function checkReconfiguration(r: Reconfiguration, chainId: string, current: Epoch): ReconfigurationProblem | null {
+/** Whether `r`, in a block at `height` (null: at a height not known yet, no expiry check),
+ * would start the epoch after `current`: it names that epoch, has not expired, and a
+ * quorum of `current`'s validators approved exactly this statement after exactly
+ * `current`'s set. */
+export function checkReconfiguration(r: Reconfiguration, chainId: string, current: Epoch, height: number | null): ReconfigurationProblem | null {
   if (r.epoch !== current.number + 1) return { code: 'reconfiguration-wrong-epoch', epoch: r.epoch, expected: current.number + 1 }
-  const message = reconfigurationSigningMessage(chainId, r.epoch, current.setHash, r.validators)
+  if (height !== null && height > r.expires) return { code: 'reconfiguration-expired', height, expires: r.expires }
+  const message = reconfigurationSigningMessage(chainId, { epoch: r.epoch, expires: r.expires, previous: current.setHash, validators: r.validators })
   const problem = checkQuorumSignatures(current.set, r.approvals, () => message)
   return problem === null ? null : { code: 'reconfiguration-not-approved', problem }
 }
@@ -276,7 +293,7 @@ export function positionAfterBlock(
       inert.push({ position: i, code: 'reconfiguration-superseded', reason: `epoch ${position.epoch.number} already ended at height ${position.ending.height}` })
       continue
     }
-    const problem = checkReconfiguration(read.reconfiguration, chainId, position.epoch)
+    const problem = checkReconfiguration(read.reconfiguration, chainId, position.epoch, height)
     if (problem !== null) {
       inert.push({ position: i, code: problem.code, reason: describeReconfigurationProblem(problem) })
       continue
@@ -289,13 +306,15 @@ export function positionAfterBlock(
 export function describeReconfigurationProblem(problem: ReconfigurationProblem): string {
   switch (problem.code) {
     case 'reconfiguration-wrong-epoch': return `it names epoch ${problem.epoch}, the next epoch is ${problem.expected}`
+    case 'reconfiguration-expired': return `it is in a block at height ${problem.height}, after it expired at height ${problem.expires}`
     case 'reconfiguration-not-approved': return `its approvals are not a quorum of the current set: ${describeCertificateProblem(problem.problem)}`
   }
 }
 
 /** Whether an entry would be an effective reconfiguration of `epoch` if nothing before it
- * in the epoch was: what a replica that cannot yet switch sets refuses (docs/protocol.md). */
+ * in the epoch was and it had not expired: what a replica that cannot yet switch sets
+ * refuses (docs/protocol.md). */
 export function wouldReconfigure(entry: Pick<Entry, 'payload'>, chainId: string, epoch: Epoch): boolean {
   const read = readReconfigurationPayload(entry)
-  return read.type === 'reconfiguration' && checkReconfiguration(read.reconfiguration, chainId, epoch) === null
+  return read.type === 'reconfiguration' && checkReconfiguration(read.reconfiguration, chainId, epoch, null) === null
 }

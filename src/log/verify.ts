@@ -92,11 +92,14 @@ export function verifyEpochChanges(changes: readonly EpochChange[], genesis: Gen
     const read = readReconfigurationPayload(change.entry)
     if (read.type === 'none') return failed('not-a-reconfiguration', 'its entry is not a reconfiguration')
     if (read.type === 'malformed') return failed('reconfiguration-malformed', `its entry is a malformed reconfiguration: ${read.problem}`)
-    const problem = checkReconfiguration(read.reconfiguration, genesis.chainId, current)
+    const problem = checkReconfiguration(read.reconfiguration, genesis.chainId, current, null)
     if (problem !== null) return failed(problem.code, describeReconfigurationProblem(problem))
     const problem2 = boundaryProblem(change, current.number)
     if (problem2 !== null) return failed('bad-boundary', problem2)
     const height = change.boundary[0]!.height
+    if (height > read.reconfiguration.expires) {
+      return failed('reconfiguration-expired', describeReconfigurationProblem({ code: 'reconfiguration-expired', height, expires: read.reconfiguration.expires }))
+    }
     if (height <= boundary) return failed('boundary-not-increasing', `its reconfiguration block at height ${height} is not above the previous one, at height ${boundary}`)
     boundary = height
     epochs.push(nextEpoch(read.reconfiguration, height + 1))

@@ -17,7 +17,7 @@ import { chunked } from '../support/export-file.ts'
 
 type Expect = { ok: true } | { code: string, height?: number, position?: number }
 interface ValidatorJson { name: string, publicKey: string, addresses: string[] }
-interface Change { epoch: number, boundaryHeight: number, previous: string, validators: ValidatorJson[], signingMessage: string, signers: string, sigs: string[], payload: string }
+interface Change { epoch: number, boundaryHeight: number, previous: string, validators: ValidatorJson[], expires: number, signingMessage: string, signers: string, sigs: string[], payload: string }
 
 const file = JSON.parse(readFileSync(new URL('../../docs/test-vectors.json', import.meta.url), 'utf8'))
 const section = file.epochs as { genesis: { json: { validators: ValidatorJson[] } }, changes: Change[], exports: { name: string, hex: string, expect: Expect }[], receipts: { name: string, receipt: unknown, expect: Expect }[] }
@@ -36,7 +36,10 @@ describe('epoch changes in docs/test-vectors.json, with bare primitives', () => 
       // The signing message is CBOR(["synod/v1", "reconfigure", chainId, {epoch, previous, validators}]).
       const message = decodeCanonical(fromHex(change.signingMessage)) as unknown[]
       expect(message.slice(0, 3)).toEqual(['synod/v1', 'reconfigure', genesis.chainId])
-      expect(toHex((message[3] as { previous: Uint8Array }).previous)).toBe(change.previous)
+      const statement = message[3] as { epoch: number, expires: number, previous: Uint8Array }
+      expect(toHex(statement.previous)).toBe(change.previous)
+      expect([statement.epoch, statement.expires]).toEqual([change.epoch, change.expires])
+      expect(change.boundaryHeight).toBeLessThanOrEqual(change.expires)
       const signers = fromHex(change.signers)
       const who = Array.from({ length: previous.length }, (_, i) => i).filter((i) => (signers[i >> 3]! & (1 << (i & 7))) !== 0)
       const n = previous.length
@@ -45,8 +48,8 @@ describe('epoch changes in docs/test-vectors.json, with bare primitives', () => 
       expect(change.sigs).toHaveLength(who.length)
       who.forEach((i, p) => expect(ed25519.verify(fromHex(change.sigs[p]!), fromHex(change.signingMessage), fromHex(previous[i]!.publicKey))).toBe(true))
       // The payload carries exactly these approvals and this set.
-      const payload = JSON.parse(change.payload) as { synod: string, epoch: number, validators: ValidatorJson[], signers: string, sigs: string[] }
-      expect(payload).toEqual({ synod: 'reconfigure', epoch: change.epoch, validators: change.validators, signers: change.signers, sigs: change.sigs })
+      const payload = JSON.parse(change.payload) as { synod: string, epoch: number, expires: number, validators: ValidatorJson[], signers: string, sigs: string[] }
+      expect(payload).toEqual({ synod: 'reconfigure', epoch: change.epoch, expires: change.expires, validators: change.validators, signers: change.signers, sigs: change.sigs })
       previous = change.validators
     }
   })

@@ -62,11 +62,11 @@ describe('the reconfiguration entry (13.2)', () => {
     expect(read.reconfiguration.epoch).toBe(1)
     expect(read.reconfiguration.validators.map((v) => toHex(v.publicKey))).toEqual(validators.map((v) => toHex(v.publicKey)))
     const epoch0 = genesisEpoch(b.net.genesis)
-    expect(checkReconfiguration(read.reconfiguration, CHAIN, epoch0)).toBeNull()
+    expect(checkReconfiguration(read.reconfiguration, CHAIN, epoch0, 1)).toBeNull()
     // The same entry is not effective on another chain (the approvals name the chain id).
-    expect(checkReconfiguration(read.reconfiguration, 'other-chain', epoch0)).toMatchObject({ code: 'reconfiguration-not-approved', problem: { code: 'certificate-bad-signature' } })
+    expect(checkReconfiguration(read.reconfiguration, 'other-chain', epoch0, 1)).toMatchObject({ code: 'reconfiguration-not-approved', problem: { code: 'certificate-bad-signature' } })
     // Nor in epoch 1 (it names epoch 1, the next would be 2).
-    expect(checkReconfiguration(read.reconfiguration, CHAIN, nextEpoch(read.reconfiguration, 5))).toEqual({ code: 'reconfiguration-wrong-epoch', epoch: 1, expected: 2 })
+    expect(checkReconfiguration(read.reconfiguration, CHAIN, nextEpoch(read.reconfiguration, 5), 6)).toEqual({ code: 'reconfiguration-wrong-epoch', epoch: 1, expected: 2 })
   })
 
   it('is not effective with fewer approvals than the quorum, for another epoch, or after another set', () => {
@@ -74,11 +74,16 @@ describe('the reconfiguration entry (13.2)', () => {
     const judge = (entry: Parameters<typeof readReconfigurationPayload>[0]) => {
       const read = readReconfigurationPayload(entry)
       if (read.type !== 'reconfiguration') throw new Error(`not read: ${read.type}`)
-      return checkReconfiguration(read.reconfiguration, CHAIN, epoch0)
+      return checkReconfiguration(read.reconfiguration, CHAIN, epoch0, 1)
     }
     expect(judge(b.reconfiguration(validators, { approvers: 2 }))).toEqual({ code: 'reconfiguration-not-approved', problem: { code: 'certificate-quorum-short', have: 2, need: 3 } })
     expect(judge(b.reconfiguration(validators, { epoch: 2 }))).toEqual({ code: 'reconfiguration-wrong-epoch', epoch: 2, expected: 1 })
     expect(judge(b.reconfiguration(validators, { previousOf: validators }))).toMatchObject({ code: 'reconfiguration-not-approved', problem: { code: 'certificate-bad-signature', signer: 0 } })
+    // Expired: in a block above its expiry height (the approval round is over).
+    const late = readReconfigurationPayload(b.reconfiguration(validators, { expires: 5 }))
+    if (late.type !== 'reconfiguration') throw new Error('fixture')
+    expect(checkReconfiguration(late.reconfiguration, CHAIN, epoch0, 5)).toBeNull()
+    expect(checkReconfiguration(late.reconfiguration, CHAIN, epoch0, 6)).toEqual({ code: 'reconfiguration-expired', height: 6, expires: 5 })
   })
 
   it('tells ordinary payloads, claims and malformed claims apart', () => {
@@ -97,6 +102,8 @@ describe('the reconfiguration entry (13.2)', () => {
       ['an empty name', { ...good, validators: (good.validators as object[]).map((v, i) => i === 0 ? { ...v, name: '' } : v) }],
       ['a validator member too many', { ...good, validators: (good.validators as object[]).map((v, i) => i === 0 ? { ...v, stake: 1 } : v) }],
       ['epoch 0', { ...good, epoch: 0 }],
+      ['no expiry', Object.fromEntries(Object.entries(good).filter(([k]) => k !== 'expires'))],
+      ['expiry 0', { ...good, expires: 0 }],
       ['a fractional epoch', { ...good, epoch: 1.5 }],
       ['a short signature', { ...good, sigs: ['00'] }],
       ['odd-length signers', { ...good, signers: '0' }],
@@ -277,10 +284,23 @@ describe('the auditor follows the epoch chain (13.4)', () => {
     }
   })
 
+  it('does not switch on an expired reconfiguration, and refuses it as an epoch change', async () => {
+    const b = freshChain()
+    b.add([])
+    const five = [...b.current.seeds, ...seedsFor('j', 1)]
+    const validators = validatorsOf(five, 'five')
+    const entry = b.reconfiguration(validators, { expires: 1 }) // its block is at height 2
+    b.add([entry], {}, { seeds: five, validators, entry })
+    b.add([])
+    expect((await audit(b)).failure).toMatchObject({ code: 'epoch-mismatch', height: 3 })
+    expect(verifyEpochChanges(b.epochChanges(1), b.net.genesis)).toMatchObject({ ok: false, position: 0, code: 'reconfiguration-expired' })
+  })
+
   it('counts inert reconfigurations and does not switch on them', async () => {
     const b = freshChain()
     const validators = validatorsOf(seedsFor('z', 5), 'z')
     b.add([b.reconfiguration(validators, { approvers: 2 }), b.reconfiguration(validators, { epoch: 2 })])
+    b.add([b.reconfiguration(validators, { expires: 1 })]) // at height 2: expired
     // The first effective one ends the epoch; the second in the same block is superseded.
     const five = [...b.current.seeds, ...seedsFor('j', 1)]
     const fiveValidators = validatorsOf(five, 'five')
@@ -289,7 +309,7 @@ describe('the auditor follows the epoch chain (13.4)', () => {
     b.add([])
     const report = await audit(b)
     expect(report.failure).toBeNull()
-    expect(report.inertReconfigurations).toBe(3)
+    expect(report.inertReconfigurations).toBe(4)
     expect(report.epochs.map((e) => e.validators)).toEqual([4, 5])
   })
 

@@ -98,14 +98,15 @@ export class EpochChainBuilder {
   /** A reconfiguration entry to `validators`, approved by the first `approvers` of the
    * current epoch's validators (a quorum unless said otherwise), for `epoch` (the next
    * unless said otherwise). */
-  reconfiguration(validators: readonly ValidatorInfo[], options: { approvers?: number, epoch?: number, previousOf?: readonly ValidatorInfo[] } = {}): Entry {
+  reconfiguration(validators: readonly ValidatorInfo[], options: { approvers?: number, epoch?: number, previousOf?: readonly ValidatorInfo[], expires?: number } = {}): Entry {
     const current = this.current
     const epoch = options.epoch ?? current.number + 1
+    const expires = options.expires ?? 1000
     const count = options.approvers ?? quorumSize(current.seeds.length)
     const previous = setHashOf(options.previousOf ?? current.validators)
     const signers = firstSigners(count)
-    const sigs = signers.map((i) => approveReconfiguration(current.seeds[i]!, this.chainId, epoch, previous, validators))
-    const payload = reconfigurationPayloadText({ epoch, validators, approvals: { signers: bitmapOf(signers, current.seeds.length), sigs } })
+    const sigs = signers.map((i) => approveReconfiguration(current.seeds[i]!, this.chainId, { epoch, expires, previous, validators }))
+    const payload = reconfigurationPayloadText({ epoch, expires, validators, approvals: { signers: bitmapOf(signers, current.seeds.length), sigs } })
     return this.agent.entryText(this.chainId, 'ops/validators', payload)
   }
 
