@@ -12,6 +12,7 @@ import { assert } from '../assert.ts'
 import type { Block, BlockHeader } from '../log/block.ts'
 import type { QuorumCertificate } from '../log/certificates.ts'
 import type { Hash } from '../log/entry.ts'
+import type { EpochPosition } from '../log/epochs.ts'
 import type { MerkleAccumulator } from '../log/merkle.ts'
 
 export interface BlockNode {
@@ -25,6 +26,11 @@ export interface BlockNode {
   /** Highest seq per agent among this block's entries. */
   readonly agentSeqs: ReadonlyMap<string, number>
   readonly entryIds: ReadonlySet<string>
+  /** Where the chain is after this block: its epoch, and that epoch's reconfiguration
+   * block once the chain has one (docs/formats.md section 13.3). */
+  readonly position: EpochPosition
+  /** A suffix block: after its epoch's reconfiguration block, empty, never committed. */
+  readonly suffix: boolean
   /** The QC certifying this block, once known. */
   qc: QuorumCertificate | null
   readonly children: string[]
@@ -144,8 +150,26 @@ export class BlockTree {
     return this.commitTo(parent)
   }
 
-  /** Commits `target` (in the tree, above the head) and its uncommitted ancestors. */
-  commitTo(target: BlockNode): CommitResult {
+  /** The block a commit of `node` appends up to: `node`, or for a suffix block its
+   * epoch's reconfiguration block (capped commit, docs/protocol.md "Epochs and
+   * reconfiguration": nothing above it enters the committed chain). */
+  commitTarget(node: BlockNode): BlockNode {
+    if (!node.suffix) return node
+    const ending = node.position.ending
+    assert(ending !== null, 'a suffix block follows its epoch\'s reconfiguration block')
+    let at: BlockNode | undefined = node
+    while (at !== undefined && at.header.height > ending.height) at = this.#nodes.get(at.parentHex)
+    // The head itself when the reconfiguration block is already committed (and pruned
+    // below it): then there is nothing left to commit.
+    assert(at !== undefined && at.header.height === ending.height, 'a suffix block descends from its reconfiguration block, in the tree')
+    return at
+  }
+
+  /** Commits `target` (in the tree, above the head) and its uncommitted ancestors; for a
+   * suffix block, only up to its reconfiguration block (commitTarget). */
+  commitTo(requested: BlockNode): CommitResult {
+    const target = this.commitTarget(requested)
+    if (target === this.#head) return { nodes: [], pruned: [] }
     const chain: BlockNode[] = []
     for (let at: BlockNode | undefined = target; at !== this.#head; at = this.#nodes.get(at.parentHex)) {
       assert(at !== undefined, 'the commit target extends the committed head')

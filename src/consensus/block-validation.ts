@@ -7,7 +7,6 @@ import { toHex } from '../crypto/hash.ts'
 import type { Block } from '../log/block.ts'
 import { checkBlockAfterParent, type BlockRuleFailure } from '../log/block-rule.ts'
 import { encodeEntry } from '../log/entry.ts'
-import type { EpochPosition } from '../log/epochs.ts'
 import type { Genesis } from '../log/genesis.ts'
 import type { BlockNode, BlockTree } from './block-tree.ts'
 import type { LeaderElection } from './leader-election.ts'
@@ -19,11 +18,6 @@ export interface ValidationContext {
   readonly tree: BlockTree
   readonly verifier: Verifier
   readonly leaders: LeaderElection
-  /** The epoch every block of this replica is in. The replica does not switch sets yet
-   * (docs/protocol.md, "The replica at the boundary"): it stays in epoch 0, and its
-   * verifier refuses every entry that would be an effective reconfiguration, so no block
-   * it accepts ends the epoch. */
-  readonly epoch: EpochPosition
 }
 
 /**
@@ -49,7 +43,11 @@ export function validateBlock(ctx: ValidationContext, parent: BlockNode, block: 
   let qcRejection: Rejection | null = null
   const result = checkBlockAfterParent<CheckedEntry, Rejection>({
     genesis: ctx.genesis,
-    epochs: { parent: ctx.epoch, suffixAllowed: true, boundaryCertified: true },
+    // The parent's position: a validator's tree may hold suffix blocks. The replica does
+    // not switch sets yet (docs/protocol.md, "The replica at the boundary"), and its
+    // verifier refuses every entry that would be an effective reconfiguration, so every
+    // position it reaches is in epoch 0 with no reconfiguration block.
+    epochs: { parent: parent.position, suffixAllowed: true, boundaryCertified: true },
     leadersOf: () => ctx.leaders,
     qcProblem: (qc) => {
       qcRejection = ctx.verifier.qc(qc)
@@ -71,7 +69,10 @@ export function validateBlock(ctx: ValidationContext, parent: BlockNode, block: 
   if (result.position.ending !== null) return { code: 'block-reconfiguration-unsupported', height: block.header.height }
   const h = block.header
   const entryIds = new Set(result.entries.map((e) => e.idHex))
-  return { block, header: h, hash: result.hash, hashHex: toHex(result.hash), parentHex: parent.hashHex, log: result.log, agentSeqs: result.agentSeqs, entryIds, qc: null, children: [] }
+  return {
+    block, header: h, hash: result.hash, hashHex: toHex(result.hash), parentHex: parent.hashHex, log: result.log, agentSeqs: result.agentSeqs, entryIds,
+    position: result.position, suffix: result.suffix, qc: null, children: [],
+  }
 }
 
 /** The core's rejection for a failure of the block rule. */

@@ -117,14 +117,16 @@ export class Replica {
     const head: BlockNode = {
       block: headBlock, header: headBlock.header, hash: headHash, hashHex: toHex(headHash), parentHex: toHex(headBlock.header.parent),
       log: restored === undefined ? new MerkleAccumulator() : MerkleAccumulator.fromState(restored.committedLog),
-      agentSeqs: new Map(), entryIds: new Set(), qc: null, children: [],
+      agentSeqs: new Map(), entryIds: new Set(),
+      // Epoch 0: this replica never leaves it yet (block-validation.ts).
+      position: genesisPosition(genesis, this.set), suffix: false, qc: null, children: [],
     }
     if (head.log.size !== head.header.logSize || !bytesEqual(head.log.root(), head.header.logRoot)) {
       throw new Error('restored log state does not match the committed head')
     }
     const headQc = restored === undefined ? gQc : restored.committedQc
     this.#tree = new BlockTree(head, headQc, restored?.agentSeqs ?? new Map())
-    this.#ctx = { genesis, tree: this.#tree, verifier: this.verifier, leaders: this.leaders, epoch: genesisPosition(genesis, this.set) }
+    this.#ctx = { genesis, tree: this.#tree, verifier: this.verifier, leaders: this.leaders }
     this.#sync = new BlockSync({
       tree: this.#tree, verifier: this.verifier, limits: this.limits, index: this.index, set: this.set, stats: this.stats, pendingCcs: this.#pendingCcs,
       latestCc: () => this.#latestCc, highTc: () => this.#highTc, now: () => this.#now, started: () => this.#started,
