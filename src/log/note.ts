@@ -94,9 +94,14 @@ export function formatVerifierKey(name: string, type: number, publicKey: Uint8Ar
 
 /** Parses a verifier key; throws CodecError unless its key ID matches its name and key. */
 export function parseVerifierKey(vkey: string): { name: string, keyId: number, type: number, publicKey: Uint8Array } {
-  const parts = vkey.split('+')
-  if (parts.length !== 3) throw new CodecError('a verifier key is <name>+<key id>+<key>')
-  const [name, idHex, keyB64] = parts as [string, string, string]
+  // Split at the first two '+' only: the name and the hex ID have none, but the base64
+  // key may (its alphabet has '+'), as golang.org/x/mod/sumdb/note's parser allows.
+  const first = vkey.indexOf('+')
+  const second = first < 0 ? -1 : vkey.indexOf('+', first + 1)
+  if (second < 0) throw new CodecError('a verifier key is <name>+<key id>+<key>')
+  const name = vkey.slice(0, first)
+  const idHex = vkey.slice(first + 1, second)
+  const keyB64 = vkey.slice(second + 1)
   if (!isKeyName(name)) throw new CodecError(`'${name}' is not a note key name`)
   if (!/^[0-9a-f]{8}$/.test(idHex)) throw new CodecError('a verifier key ID is 8 lower-case hex digits')
   const material = fromBase64(keyB64)

@@ -83,6 +83,17 @@ describe('signed notes', () => {
     expect(() => parseVerifierKey(SPEC_VKEY.replace('+A', '+B'))).toThrow()
     expect(() => parseVerifierKey(`${SPEC_VKEY}+x`)).toThrow()
   })
+
+  it('regression: reads a verifier key whose base64 holds a \'+\' (it was split at every \'+\' and refused)', () => {
+    // The first of the seeds 0, 1, 2... whose key's base64 has a '+' (about one in four).
+    let vkey = ''
+    for (let i = 0; i < 1000 && vkey.split('+').length <= 3; i++) {
+      vkey = formatVerifierKey('witness.example', NOTE_SIG_ED25519, publicKeyFromSeed(new Uint8Array(32).fill(i)))
+    }
+    expect(vkey.split('+').length).toBeGreaterThan(3)
+    const parsed = parseVerifierKey(vkey)
+    expect(formatVerifierKey(parsed.name, parsed.type, parsed.publicKey)).toBe(vkey)
+  })
 })
 
 describe('checkpoints and cosignatures', () => {
