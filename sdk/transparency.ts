@@ -16,8 +16,9 @@ import type { CommitData } from '../src/log/certificates.ts'
 import { validatorSetOf, type Genesis } from '../src/log/genesis.ts'
 import { verifyConsistency } from '../src/log/merkle.ts'
 import { NOTE_SIG_COSIGNATURE_V1, openNote, parseVerifierKey, type NoteVerifier } from '../src/log/note.ts'
-import type { Receipt } from '../src/log/receipt.ts'
-import { verifyReceipt } from '../src/log/verify.ts'
+import { describeKnownEpochsProblem, KnownEpochs } from '../src/log/known-epochs.ts'
+import type { EpochChange, Receipt } from '../src/log/receipt.ts'
+import { verifyEpochChanges, verifyReceipt } from '../src/log/verify.ts'
 import type { FetchLike } from './node-api.ts'
 
 export type WitnessVerdict =
@@ -53,20 +54,36 @@ export interface WitnessedReceiptOptions {
   readonly witnesses: readonly NoteVerifier[]
   /** How many distinct witnesses must have cosigned (k >= 1). */
   readonly witnessesRequired: number
+  /** The epoch changes up to the cosigned checkpoint's epoch (docs/formats.md section
+   * 13.5), when the chain has reconfigured since the genesis: its note is signed by that
+   * epoch's validators. */
+  readonly cosignedEpochs?: readonly EpochChange[]
 }
 
 /** verifyReceipt, and k witness cosignatures on a checkpoint the receipt's is a prefix of. */
 export function verifyWitnessedReceipt(receipt: Receipt, genesis: Genesis, options: WitnessedReceiptOptions): WitnessVerdict {
   const verdict = verifyReceipt(receipt, genesis)
   if (!verdict.ok) return { ok: false, code: 'bad-receipt', reason: `${verdict.code}: ${verdict.reason}` }
+  const changes = options.cosignedEpochs ?? []
+  const chain = verifyEpochChanges(changes, genesis)
+  if (!chain.ok) return { ok: false, code: 'bad-checkpoint-note', reason: `the cosigned checkpoint's epoch change ${chain.position + 1}: ${chain.reason}` }
+  const epoch = chain.epochs[chain.epochs.length - 1]!
   let checkpoint: CommitData | null
   try {
-    checkpoint = verifyCheckpointNoteWithGenesis(options.cosignedNote, genesis)
+    checkpoint = verifyCheckpointNote(genesis.chainId, epoch.set, options.cosignedNote)
   } catch (err) {
     if (!(err instanceof CodecError)) throw err
     return { ok: false, code: 'bad-checkpoint-note', reason: err.message }
   }
-  if (checkpoint === null) return { ok: false, code: 'bad-checkpoint-note', reason: 'the cosigned checkpoint does not carry valid signatures of a quorum of validators' }
+  if (checkpoint === null) return { ok: false, code: 'bad-checkpoint-note', reason: `the cosigned checkpoint does not carry valid signatures of a quorum of epoch ${epoch.number}'s validators` }
+  if (checkpoint.height < epoch.firstHeight) return { ok: false, code: 'bad-checkpoint-note', reason: `the cosigned checkpoint at height ${checkpoint.height} is below the first block of its epoch ${epoch.number}` }
+  // The receipt's epochs and the note's must tell one history, and neither checkpoint be
+  // of an epoch the other shows had ended (src/log/known-epochs.ts).
+  const known = new KnownEpochs(genesis)
+  for (let pass = 0; pass < 2; pass++) {
+    const problem = known.observe(receipt) ?? known.observeCheckpoint(changes, checkpoint)
+    if (problem !== null) return { ok: false, code: 'bad-checkpoint-note', reason: describeKnownEpochsProblem(problem) }
+  }
   const k = options.witnessesRequired
   if (!Number.isSafeInteger(k) || k < 1 || k > options.witnesses.length) throw new RangeError(`witnessesRequired is 1..${options.witnesses.length}`)
   const opened = openNote(options.cosignedNote, options.witnesses, k)
