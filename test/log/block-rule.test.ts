@@ -14,6 +14,7 @@ import { validatorSetOf } from '../../src/log/genesis.ts'
 import { MerkleAccumulator } from '../../src/log/merkle.ts'
 import { ChainVerifier } from '../../src/log/verify.ts'
 import { child, entry, genesisBlock, genesisQc, makeGenesis, qcFor } from '../consensus/fixtures.ts'
+import { EpochChainBuilder, seedsFor, validatorsOf } from '../support/epoch-chain.ts'
 
 const n = 4
 
@@ -34,7 +35,7 @@ function judge(genesis: Genesis, leaders: LeaderElection, block: Block): { core:
 }
 
 describe('one rule for a block', () => {
-  const { genesis } = makeGenesis(n)
+  const { genesis, seeds } = makeGenesis(n)
   const block1 = child(genesisBlock(genesis), genesisQc(genesis), 1, [entry(1), entry(2)], new MerkleAccumulator(), n)
 
   it('both accept a valid block under the chain\'s election (round-robin)', () => {
@@ -59,6 +60,15 @@ describe('one rule for a block', () => {
   it('both refuse a header that names an epoch the chain is not in (no reconfiguration was committed)', () => {
     const epoch1 = { ...block1, header: { ...block1.header, epoch: 1 } }
     expect(judge(genesis, leaderElectionFor(genesis), epoch1)).toEqual({ core: 'the header names epoch 1, the chain is in epoch 0', auditor: 'epoch-mismatch' })
+  })
+
+  it('the core refuses a block with an approved reconfiguration (it cannot switch sets yet); the auditor follows it', () => {
+    const b = new EpochChainBuilder({ genesis, validatorSeeds: seeds })
+    const reconfiguration = b.reconfiguration(validatorsOf(seedsFor('join', 5), 'five'))
+    const block = child(genesisBlock(genesis), genesisQc(genesis), 1, [entry(1), reconfiguration], new MerkleAccumulator(), n)
+    expect(judge(genesis, leaderElectionFor(genesis), block)).toEqual({
+      core: 'entry 1: the entry would start epoch 1, and this validator cannot switch validator sets yet', auditor: null,
+    })
   })
 
   it('both name the same first bad entry, by position', () => {
