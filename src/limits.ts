@@ -33,14 +33,14 @@ export const LIMITS = {
   /** Most approvers one decision names (docs/formats.md section 12). A decision's payload
    * lists them as hex keys: 64 of them are ~4.2 KB, a quarter of the default payload limit. */
   decisionApproversMax: 64,
-  /** Most addresses a reconfiguration lists per validator (docs/formats.md section 13.2):
+  /** Most addresses a reconfiguration lists per validator (docs/formats.md section 14.2):
    * a handful of multiaddrs (IPv4, IPv6, DNS, a relay) is what a validator announces. */
   validatorAddressesMax: 16,
-  /** Most epoch changes one receipt carries (section 13.5). Each is a receipt of a
+  /** Most epoch changes one receipt carries (section 14.5). Each is a receipt of a
    * reconfiguration entry, ~2 to 20 KB: 256 keep a receipt of the last epoch within a few
    * MB; a chain that reconfigures more often needs checkpointed epoch chains first. */
   epochChangesMax: 256,
-  /** Most headers of a boundary proof (docs/formats.md section 13.3): the reconfiguration
+  /** Most headers of a boundary proof (docs/formats.md section 14.3): the reconfiguration
    * block and the suffix blocks up to the one a commit certificate certifies. The suffix
    * is one or two blocks unless rounds keep failing; a limit, not a target: a node proves
    * the boundary with the lowest certified block it can. A header with a full QC of 256
