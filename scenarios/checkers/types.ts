@@ -3,6 +3,7 @@
 import type { Block } from '../../src/log/block.ts'
 import type { CommitCertificate } from '../../src/log/certificates.ts'
 import type { Genesis } from '../../src/log/genesis.ts'
+import type { LeaderElection } from '../../src/log/leader-election.ts'
 
 export interface NodeChain {
   readonly name: string
@@ -21,6 +22,8 @@ export interface NodeChain {
 
 export interface RunRecord {
   readonly genesis: Genesis
+  /** The election the run's replicas followed, when not the genesis's (a scripted one). */
+  readonly leaders?: LeaderElection
   readonly honest: readonly NodeChain[]
   /** The honest nodes the liveness checker judges (default: all honest ones); a node
    * a scenario crashes for good is honest (its chain must be consistent) but faulty. */

@@ -29,6 +29,7 @@ export function simOptionsOf(scenario: Scenario, seed: number): SimOptions {
       sampleIntervalMs: scenario.sampleIntervalMs,
       livenessPhase: scenario.livenessBoundMs !== null,
       roundPartitions: scenario.roundPartitions,
+      leaders: scenario.leaders,
     },
   }
 }

@@ -24,6 +24,7 @@
 import { toHex } from '../../src/crypto/hash.ts'
 import { entryId } from '../../src/log/entry.ts'
 import type { Genesis } from '../../src/log/genesis.ts'
+import { leaderElectionFor, ScheduledLeaderElection, type LeaderElection } from '../../src/log/leader-election.ts'
 import { Replica, type ReplicaStats } from '../../src/consensus/replica.ts'
 import { codePath as rejectionPath } from '../../src/consensus/rejections.ts'
 import { decodeMessage, encodeMessage } from '../../src/consensus/messages.ts'
@@ -53,6 +54,8 @@ const SIM_LIMITS: Partial<ReplicaLimits> = {}
 export class Simulation {
   readonly options: SimOptions
   readonly genesis: Genesis
+  /** Who leads each round: the genesis's round-robin, or the schedule's scripted leaders. */
+  readonly leaders: LeaderElection
   readonly instances: Instance[]
   readonly #rng: Prng
   readonly #clock = new SimClock()
@@ -78,6 +81,8 @@ export class Simulation {
     this.genesis = simGenesis(this.#seeds, options.params)
     const sched = options.schedule ?? null
     this.#schedule = sched
+    const scripted = sched?.leaders ?? null
+    this.leaders = scripted === null ? leaderElectionFor(this.genesis) : new ScheduledLeaderElection(n, scripted)
     // The order of these draws from `rng` is part of what a seed means: keep it.
     const latency = drawLatency(rng, n, sched)
     const agents = drawAgents(rng, sched === null ? options.agents : sched.workload.agents)
@@ -182,7 +187,7 @@ export class Simulation {
 
   #create(inst: Instance): void {
     const restored = inst.storage.restoredState()
-    const options = { genesis: this.genesis, validatorIndex: inst.identity, seed: this.#seeds[inst.identity]!, limits: SIM_LIMITS }
+    const options = { genesis: this.genesis, validatorIndex: inst.identity, seed: this.#seeds[inst.identity]!, limits: SIM_LIMITS, leaders: this.leaders }
     inst.replica = inst.behaviour.create({
       genesis: this.genesis, index: inst.identity, seed: this.#seeds[inst.identity]!, limits: SIM_LIMITS, restored,
       rng: inst.rng.fork(), faultsStopMs: this.options.faultsStopMs,

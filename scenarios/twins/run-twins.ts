@@ -45,7 +45,7 @@ export interface TwinsSweepResult {
 }
 
 export function twinsReplayCommand(options: TwinsOptions, index: number, seed: number): string {
-  return `npx node scripts/twins-sweep.ts --nodes ${options.nodes} --twins ${options.twins} --rounds ${options.rounds} --groups ${options.groupsMax}${(options.holdRounds ?? 1) > 1 ? ` --hold ${options.holdRounds}` : ''} --seed ${seed} --case ${index}`
+  return `npx node scripts/twins-sweep.ts --nodes ${options.nodes} --twins ${options.twins} --rounds ${options.rounds} --groups ${options.groupsMax}${(options.holdRounds ?? 1) > 1 ? ` --hold ${options.holdRounds}` : ''}${options.leaders === 'per-round' ? ' --leaders per-round' : ''} --seed ${seed} --case ${index}`
 }
 
 /** One case; `seed` drives everything the case leaves open (latencies, workload). */
