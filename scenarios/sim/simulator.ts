@@ -55,10 +55,10 @@ const SIM_LIMITS: Partial<ReplicaLimits> = {}
 
 /** The run's scheme: real Ed25519, or a stand-in with the validators' seeds registered
  * (agents' and any other signer's register as they first sign). */
-function signatureScheme(mode: SimOptions['signatures'], validatorSeeds: readonly Uint8Array[]): SignatureScheme {
+function signatureScheme(mode: SimOptions['signatures'], genesis: Genesis, validatorSeeds: readonly Uint8Array[]): SignatureScheme {
   if (mode === 'ed25519') return ED25519
   const standin = new StandinSignatures()
-  for (const seed of validatorSeeds) standin.register(seed)
+  validatorSeeds.forEach((seed, i) => standin.register(seed, genesis.validators[i]!.publicKey))
   return standin
 }
 
@@ -91,12 +91,13 @@ export class Simulation {
     const n = options.nodes
     this.#seeds = simSeeds(options.seed, n)
     this.genesis = simGenesis(this.#seeds, options.params)
-    this.signatures = signatureScheme(options.signatures, this.#seeds)
+    this.signatures = signatureScheme(options.signatures, this.genesis, this.#seeds)
     const sched = options.schedule ?? null
     this.#schedule = sched
     // The order of these draws from `rng` is part of what a seed means: keep it.
     const latency = drawLatency(rng, n, sched)
     const agents = drawAgents(rng, sched === null ? options.agents : sched.workload.agents)
+    if (this.signatures instanceof StandinSignatures) for (const a of agents) this.signatures.register(a.seed, a.key)
     const assigned = assignBehaviours(rng, options, sched)
     const sides = twinSides(rng, n, assigned)
     this.instances = createInstances(rng, n, assigned, this.genesis)

@@ -23,6 +23,7 @@
 // be switched to it by any input.
 import { createHash } from 'node:crypto'
 import { PUBLIC_KEY_BYTES, SEED_BYTES, SIGNATURE_BYTES, publicKeyFromSeed } from '../../src/crypto/ed25519.ts'
+import { bytesEqual } from '../../src/codec/cbor.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import type { SignatureScheme } from '../../src/crypto/signature-scheme.ts'
 
@@ -40,14 +41,19 @@ export class StandinSignatures implements SignatureScheme {
   readonly #seeds = new Map<string, Uint8Array>()
   /** seed (hex) -> public key, so that a sign costs no key derivation after the first. */
   readonly #keys = new Map<string, Uint8Array>()
+  /** What each signature this scheme made signed, by the signature object: in a run the
+   * receivers share the sender's objects, so a verifier handed the very object compares
+   * bytes instead of hashing (copies of all three, so a later change to any is a miss). */
+  readonly #made = new WeakMap<Uint8Array, { readonly key: Uint8Array, readonly message: Uint8Array, readonly signature: Uint8Array }>()
 
-  /** Registers a seed and returns its (Ed25519) public key. */
-  register(seed: Uint8Array): Uint8Array {
+  /** Registers a seed and returns its (Ed25519) public key. A caller that already derived
+   * the key (publicKeyFromSeed, as simGenesis does) passes it, to save deriving it again. */
+  register(seed: Uint8Array, publicKey?: Uint8Array): Uint8Array {
     if (!(seed instanceof Uint8Array) || seed.length !== SEED_BYTES) throw new RangeError(`a seed is ${SEED_BYTES} bytes, got ${seed.length}`)
     const seedHex = toHex(seed)
     const known = this.#keys.get(seedHex)
     if (known !== undefined) return known
-    const key = publicKeyFromSeed(seed)
+    const key = publicKey === undefined ? publicKeyFromSeed(seed) : publicKey.slice()
     this.#keys.set(seedHex, key)
     this.#seeds.set(toHex(key), seed.slice())
     return key
@@ -59,8 +65,10 @@ export class StandinSignatures implements SignatureScheme {
   }
 
   sign(seed: Uint8Array, message: Uint8Array): Uint8Array {
-    this.register(seed)
-    return mac(seed, message)
+    const key = this.register(seed)
+    const signature = mac(seed, message)
+    this.#made.set(signature, { key, message: message.slice(), signature: signature.slice() })
+    return signature
   }
 
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
@@ -68,6 +76,10 @@ export class StandinSignatures implements SignatureScheme {
     if (!(message instanceof Uint8Array)) return false
     if (!(publicKey instanceof Uint8Array) || publicKey.length !== PUBLIC_KEY_BYTES) return false
     if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_BYTES) return false
+    // The very signature object this scheme made: equal key, message and signature bytes
+    // mean the recomputed MAC would be equal too (it is deterministic).
+    const made = this.#made.get(signature)
+    if (made !== undefined && bytesEqual(made.signature, signature) && bytesEqual(made.key, publicKey) && bytesEqual(made.message, message)) return true
     const seed = this.#seeds.get(toHex(publicKey))
     if (seed === undefined) return false
     const expected = mac(seed, message)

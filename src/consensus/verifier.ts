@@ -37,6 +37,26 @@ type CertificateLike = { signers: Uint8Array, sigs: readonly Uint8Array[], round
  * signatures, so a copy of a valid certificate with a forged signature is a different
  * key and is checked in full. */
 function certificateDigest(kind: string, cert: CertificateLike, extra = ''): string {
+  let byObject = digests.get(kind)
+  if (byObject === undefined) {
+    byObject = new WeakMap()
+    digests.set(kind, byObject)
+  }
+  let digest = byObject.get(cert)
+  if (digest === undefined) {
+    digest = computeDigest(kind, cert, extra)
+    byObject.set(cert, digest)
+  }
+  return digest
+}
+
+/** Digests by certificate object, per kind: one certificate is looked up by every
+ * message that carries it (proposal, sync-info, timeout), and in the simulator, where
+ * receivers share the sender's objects, by every replica. Certificates are never
+ * mutated (readonly fields; a changed one is a new object). */
+const digests = new Map<string, WeakMap<CertificateLike, string>>()
+
+function computeDigest(kind: string, cert: CertificateLike, extra: string): string {
   const parts = [kind, String(cert.round ?? ''), String(cert.height ?? ''), cert.block === undefined ? '' : toHex(cert.block), extra, toHex(cert.signers)]
   return toHex(sha256(utf8.encode(parts.join('|') + '|' + cert.sigs.map(toHex).join(''))))
 }
