@@ -17,6 +17,8 @@ import { CHAIN_ID, deriveOptions, simGenesis, simSeeds, Simulation, SIM_PARAMS }
 import { Prng } from '../../scenarios/sim/prng.ts'
 import { StandinSignatures } from '../../scenarios/sim/standin-signatures.ts'
 import { runSweep, runTask, type RunDigest, type SweepTask } from '../../scenarios/run/sweep.ts'
+import { signaturesOfRun } from '../../cli/commands/simulate.ts'
+import { Replica } from '../../src/consensus/replica.ts'
 
 const SEED = 31
 
@@ -119,6 +121,24 @@ describe('the forging behaviours, in whole runs', () => {
     expect(real.size).toBeGreaterThan(0)
     expect(standin).toEqual(real)
   }, 120_000)
+})
+
+describe('where each scheme is used', () => {
+  it('a replica built without a scheme (as the node builds it) signs and verifies with Ed25519', () => {
+    const seeds = simSeeds(SEED, 4)
+    const replica = new Replica({ genesis: simGenesis(seeds, SIM_PARAMS), validatorIndex: 0, seed: seeds[0]! })
+    expect(replica.verifier.signatures).toBe(ED25519)
+    expect(new Simulation(deriveOptions(SEED, { nodes: 4 })).signatures).toBe(ED25519) // the tests' default
+    expect(new Simulation(deriveOptions(SEED, { nodes: 4, signatures: 'standin' })).signatures).toBeInstanceOf(StandinSignatures)
+  })
+
+  it('a stand-in sweep runs its 50th, 100th, ... run with Ed25519, and a single run in the mode given', () => {
+    const modes = Array.from({ length: 150 }, (_, i) => signaturesOfRun('standin', 50, i))
+    expect(modes.flatMap((m, i) => m === 'ed25519' ? [i] : [])).toEqual([49, 99, 149])
+    expect(signaturesOfRun('standin', 50, 0)).toBe('standin')
+    expect(signaturesOfRun('standin', 0, 49)).toBe('standin')
+    expect(signaturesOfRun('ed25519', 50, 3)).toBe('ed25519')
+  })
 })
 
 describe('stand-in runs are reproducible', () => {
