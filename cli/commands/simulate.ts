@@ -11,9 +11,9 @@
 import { InvalidArgumentError, type Command } from 'commander'
 import { faultTolerance } from '../../src/log/validator-set.ts'
 import { BEHAVIOUR_NAMES, isBehaviourName, type BehaviourName } from '../../scenarios/behaviours/index.ts'
-import { SIGNATURE_MODES, isSignatureMode, type SignatureMode } from '../../scenarios/sim/standin-signatures.ts'
+import { SIGNATURE_MODES, type SignatureMode } from '../../scenarios/sim/standin-signatures.ts'
 import { defaultWorkers, runSweep, SweepTotals, WORKERS_MAX, type RunDigest, type SweepTask } from '../../scenarios/run/sweep.ts'
-import { integerFlag as integer } from '../parse.ts'
+import { integerFlag as integer, signatureModeFlag as signatureMode } from '../parse.ts'
 import { Progress } from '../progress.ts'
 
 /** Bounds on the flags: a simulation of more validators or runs is a sweep script's job. */
@@ -26,11 +26,6 @@ export const ED25519_EVERY_DEFAULT = 50
 
 function behaviourName(value: string): BehaviourName {
   if (!isBehaviourName(value)) throw new InvalidArgumentError(`unknown behaviour '${value}'; one of: ${BEHAVIOUR_NAMES.join(', ')}`)
-  return value
-}
-
-function signatureMode(value: string): SignatureMode {
-  if (!isSignatureMode(value)) throw new InvalidArgumentError(`unknown signature mode '${value}'; one of: ${SIGNATURE_MODES.join(', ')}`)
   return value
 }
 
