@@ -41,6 +41,9 @@ export class StandinSignatures implements SignatureScheme {
   readonly #seeds = new Map<string, Uint8Array>()
   /** seed (hex) -> public key, so that a sign costs no key derivation after the first. */
   readonly #keys = new Map<string, Uint8Array>()
+  /** The same by seed object (a signer passes its one seed array on every sign), with a
+   * copy of the bytes so that a changed array is a miss. */
+  readonly #bySeedObject = new WeakMap<Uint8Array, { readonly seed: Uint8Array, readonly key: Uint8Array }>()
   /** What each signature this scheme made signed, by the signature object: in a run the
    * receivers share the sender's objects, so a verifier handed the very object compares
    * bytes instead of hashing (copies of all three, so a later change to any is a miss). */
@@ -50,12 +53,18 @@ export class StandinSignatures implements SignatureScheme {
    * the key (publicKeyFromSeed, as simGenesis does) passes it, to save deriving it again. */
   register(seed: Uint8Array, publicKey?: Uint8Array): Uint8Array {
     if (!(seed instanceof Uint8Array) || seed.length !== SEED_BYTES) throw new RangeError(`a seed is ${SEED_BYTES} bytes, got ${seed.length}`)
+    const same = this.#bySeedObject.get(seed)
+    if (same !== undefined && bytesEqual(same.seed, seed)) return same.key
     const seedHex = toHex(seed)
     const known = this.#keys.get(seedHex)
-    if (known !== undefined) return known
+    if (known !== undefined) {
+      this.#bySeedObject.set(seed, { seed: seed.slice(), key: known })
+      return known
+    }
     const key = publicKey === undefined ? publicKeyFromSeed(seed) : publicKey.slice()
     this.#keys.set(seedHex, key)
     this.#seeds.set(toHex(key), seed.slice())
+    this.#bySeedObject.set(seed, { seed: seed.slice(), key })
     return key
   }
 
