@@ -68,11 +68,6 @@ export class StandinSignatures implements SignatureScheme {
     return key
   }
 
-  /** Registered keys (for tests). */
-  get size(): number {
-    return this.#seeds.size
-  }
-
   sign(seed: Uint8Array, message: Uint8Array): Uint8Array {
     const key = this.register(seed)
     const signature = mac(seed, message)
