@@ -14,6 +14,7 @@ export function recordOf(sim: Simulation, result: SimResult): RunRecord {
   return {
     genesis: sim.genesis,
     leaders: sim.leaders,
+    signatures: sim.signatures,
     honest: sim.honestInstances().map((inst) => ({
       name: `node ${inst.identity}`,
       committed: inst.storage.committed,

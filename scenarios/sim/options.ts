@@ -5,6 +5,7 @@ import { DEFAULT_PARAMS, type Genesis, type ProtocolParams } from '../../src/log
 import { faultTolerance } from '../../src/log/validator-set.ts'
 import type { BehaviourName } from '../behaviours/index.ts'
 import { Prng } from './prng.ts'
+import type { SignatureMode } from './standin-signatures.ts'
 import type { SimSchedule } from './schedule.ts'
 
 export interface SimOptions {
@@ -27,6 +28,9 @@ export interface SimOptions {
   readonly midStepCrashRate: number
   /** Round-trip every message through encodeMessage/decodeMessage. */
   readonly wireEncoding: boolean
+  /** How the run signs: real Ed25519 (the default here, so tests keep it) or the
+   * stand-in keyed hashes of standin-signatures.ts (what `synod simulate` defaults to). */
+  readonly signatures: SignatureMode
   readonly params: ProtocolParams
   /** An explicit schedule: when present, `byzantine`, `behaviour`, `partitions`,
    * `crashes`, `lossRate`, `duplicateRate`, `agents` and `entryIntervalMs` are ignored. */
@@ -66,6 +70,7 @@ export function deriveOptions(seed: number, given: Partial<SimOptions> = {}): Si
     crashes: given.crashes ?? rng.int(harsh ? 4 : 2),
     midStepCrashRate: given.midStepCrashRate ?? 0.002,
     wireEncoding: given.wireEncoding ?? false,
+    signatures: given.signatures ?? 'ed25519',
     params: given.params ?? SIM_PARAMS,
     ...(given.schedule === undefined ? {} : { schedule: given.schedule }),
   }
@@ -88,5 +93,5 @@ export function simGenesis(seeds: readonly Uint8Array[], params: ProtocolParams)
 }
 
 export function replayCommand(o: SimOptions): string {
-  return `npx synod simulate --nodes ${o.nodes} --byzantine ${o.byzantine} --behaviour ${o.behaviour} --runs 1 --seed ${o.seed}`
+  return `npx synod simulate --nodes ${o.nodes} --byzantine ${o.byzantine} --behaviour ${o.behaviour} --runs 1 --seed ${o.seed} --signatures ${o.signatures}`
 }

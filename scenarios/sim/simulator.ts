@@ -22,6 +22,7 @@
 // their storage (instance.ts, storage.ts); it drives each replica's steps and executes
 // their actions.
 import { toHex } from '../../src/crypto/hash.ts'
+import { ED25519, type SignatureScheme } from '../../src/crypto/signature-scheme.ts'
 import { entryId } from '../../src/log/entry.ts'
 import type { Genesis } from '../../src/log/genesis.ts'
 import { leaderElectionFor, ScheduledLeaderElection, type LeaderElection } from '../../src/log/leader-election.ts'
@@ -38,6 +39,7 @@ import { drawLatency, SimNetwork, twinSides, type MessageCounts } from './networ
 import { simGenesis, simSeeds, type SimOptions } from './options.ts'
 import { Prng } from './prng.ts'
 import { simResult, type SimResult } from './results.ts'
+import { StandinSignatures } from './standin-signatures.ts'
 import type { SimSchedule } from './schedule.ts'
 import { drawAgents, Workload } from './workload.ts'
 
@@ -45,17 +47,30 @@ export { SimStorage } from './storage.ts'
 export { DEFAULT_NETWORK } from './schedule.ts'
 export { CHAIN_ID, deriveOptions, replayCommand, SIM_PARAMS, simGenesis, simSeeds, type SimOptions } from './options.ts'
 export { committedIds, percentile, type SimResult } from './results.ts'
+export { SIGNATURE_MODES, isSignatureMode, type SignatureMode } from './standin-signatures.ts'
 export type { MessageCounts } from './network.ts'
 export type { SimMark } from './clock.ts'
 export type { Instance } from './instance.ts'
 
 const SIM_LIMITS: Partial<ReplicaLimits> = {}
 
+/** The run's scheme: real Ed25519, or a stand-in with the validators' seeds registered
+ * (agents' and any other signer's register as they first sign). */
+function signatureScheme(mode: SimOptions['signatures'], genesis: Genesis, validatorSeeds: readonly Uint8Array[]): SignatureScheme {
+  if (mode === 'ed25519') return ED25519
+  const standin = new StandinSignatures()
+  validatorSeeds.forEach((seed, i) => standin.register(seed, genesis.validators[i]!.publicKey))
+  return standin
+}
+
 export class Simulation {
   readonly options: SimOptions
   readonly genesis: Genesis
   /** Who leads each round: the genesis's round-robin, or the schedule's scripted leaders. */
   readonly leaders: LeaderElection
+  /** What every signer and verifier of this run uses (options.signatures): one scheme,
+   * so a stand-in's registry is the run's. */
+  readonly signatures: SignatureScheme
   readonly instances: Instance[]
   readonly #rng: Prng
   readonly #clock = new SimClock()
@@ -79,6 +94,7 @@ export class Simulation {
     const n = options.nodes
     this.#seeds = simSeeds(options.seed, n)
     this.genesis = simGenesis(this.#seeds, options.params)
+    this.signatures = signatureScheme(options.signatures, this.genesis, this.#seeds)
     const sched = options.schedule ?? null
     this.#schedule = sched
     const scripted = sched?.leaders ?? null
@@ -86,13 +102,14 @@ export class Simulation {
     // The order of these draws from `rng` is part of what a seed means: keep it.
     const latency = drawLatency(rng, n, sched)
     const agents = drawAgents(rng, sched === null ? options.agents : sched.workload.agents)
+    if (this.signatures instanceof StandinSignatures) for (const a of agents) this.signatures.register(a.seed, a.key)
     const assigned = assignBehaviours(rng, options, sched)
     const sides = twinSides(rng, n, assigned)
     this.instances = createInstances(rng, n, assigned, this.genesis)
     const clock = this.#clock
     const parts = { options, schedule: sched, rng, clock, instances: this.instances }
     this.#network = new SimNetwork({ ...parts, latency, sides, marks: this.marks })
-    this.#workload = new Workload({ ...parts, agents })
+    this.#workload = new Workload({ ...parts, agents, signatures: this.signatures })
     this.#faults = new Faults({
       ...parts, network: this.#network, marks: this.marks,
       crash: (inst, why) => this.#crash(inst, why),
@@ -187,9 +204,10 @@ export class Simulation {
 
   #create(inst: Instance): void {
     const restored = inst.storage.restoredState()
-    const options = { genesis: this.genesis, validatorIndex: inst.identity, seed: this.#seeds[inst.identity]!, limits: SIM_LIMITS, leaders: this.leaders }
+    const signatures = this.signatures
+    const options = { genesis: this.genesis, validatorIndex: inst.identity, seed: this.#seeds[inst.identity]!, limits: SIM_LIMITS, leaders: this.leaders, signatures }
     inst.replica = inst.behaviour.create({
-      genesis: this.genesis, index: inst.identity, seed: this.#seeds[inst.identity]!, limits: SIM_LIMITS, restored,
+      genesis: this.genesis, index: inst.identity, seed: this.#seeds[inst.identity]!, signatures, limits: SIM_LIMITS, restored,
       rng: inst.rng.fork(), faultsStopMs: this.options.faultsStopMs,
       honest: () => new Replica(options, restored),
       params: inst.params,

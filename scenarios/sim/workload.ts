@@ -4,6 +4,7 @@
 import { toHex } from '../../src/crypto/hash.ts'
 import { publicKeyFromSeed } from '../../src/crypto/ed25519.ts'
 import { entryId, signEntry } from '../../src/log/entry.ts'
+import type { SignatureScheme } from '../../src/crypto/signature-scheme.ts'
 import { faultTolerance } from '../../src/log/validator-set.ts'
 import type { SimClock } from './clock.ts'
 import type { Instance } from './instance.ts'
@@ -32,6 +33,8 @@ export interface WorkloadParts {
   readonly rng: Prng
   readonly clock: SimClock
   readonly agents: Agent[]
+  /** The scheme agents sign with. */
+  readonly signatures: SignatureScheme
   /** Where entries are submitted. */
   readonly instances: readonly Instance[]
 }
@@ -42,6 +45,7 @@ export class Workload {
   readonly #rng: Prng
   readonly #clock: SimClock
   readonly #agents: Agent[]
+  readonly #signatures: SignatureScheme
   readonly #instances: readonly Instance[]
   /** entry id -> submit time. */
   readonly submitted = new Map<string, number>()
@@ -57,6 +61,7 @@ export class Workload {
     this.#rng = parts.rng
     this.#clock = parts.clock
     this.#agents = parts.agents
+    this.#signatures = parts.signatures
     this.#instances = parts.instances
     const plan = this.#schedule?.workload.decisions
     this.#decisions = plan === undefined ? null : new DecisionWorkload(plan)
@@ -125,7 +130,7 @@ export class Workload {
       payload = about.payload
       refs = about.refs
     }
-    const entry = signEntry({ agent: agent.key, namespace, seq: agent.seq, payload, refs, idempotencyKey: '' }, CHAIN_ID, agent.seed)
+    const entry = signEntry({ agent: agent.key, namespace, seq: agent.seq, payload, refs, idempotencyKey: '' }, CHAIN_ID, agent.seed, this.#signatures)
     if (about?.proposal === true) this.#decisions!.proposed(entryId(entry), a)
     const id = toHex(entryId(entry))
     this.submitted.set(id, this.#clock.now)

@@ -8,6 +8,7 @@
 // checks with caches), aggregators (votes -> QC/CC, timeouts -> TC).
 import { bytesEqual } from '../codec/cbor.ts'
 import { signDomain } from '../crypto/domain.ts'
+import { ED25519, type SignatureScheme } from '../crypto/signature-scheme.ts'
 import { toHex } from '../crypto/hash.ts'
 import { blockHash, genesisBlock, genesisQc, type Block, type BlockHeader } from '../log/block.ts'
 import {
@@ -65,6 +66,7 @@ export class Replica {
   }
 
   readonly #seed: Uint8Array
+  readonly #signatures: SignatureScheme
   readonly #safety: SafetyRules
   readonly #pacemaker: Pacemaker
   readonly #tree: BlockTree
@@ -102,13 +104,17 @@ export class Replica {
     this.#seed = seed
     this.limits = { ...DEFAULT_REPLICA_LIMITS, ...options.limits }
     this.leaders = options.leaders ?? leaderElectionFor(genesis)
-    this.verifier = new Verifier(genesis, this.set, this.limits.verifiedEntriesMax, this.limits.verifiedCertificatesMax, options.unsafeSkipEntrySignatures === true)
+    const signatures = options.signatures ?? ED25519
+    this.#signatures = signatures
+    this.verifier = new Verifier(genesis, this.set, this.limits.verifiedEntriesMax, this.limits.verifiedCertificatesMax, {
+      unsafeSkipEntrySignatures: options.unsafeSkipEntrySignatures === true, signatures,
+    })
     this.#mempool = new Mempool({ entriesMax: this.limits.mempoolEntriesMax, bytesMax: this.limits.mempoolBytesMax })
     this.#votes = new VoteAggregator(this.set.n, this.set.quorum)
     this.#timeouts = new TimeoutAggregator(this.set.n, this.set.quorum)
     const gQc = genesisQc(genesis)
     const safetyState = restored?.safety ?? initialSafetyState(gQc)
-    this.#safety = new SafetyRules({ chainId: genesis.chainId, validatorIndex, seed }, safetyState)
+    this.#safety = new SafetyRules({ chainId: genesis.chainId, validatorIndex, seed, signatures }, safetyState)
     this.#highTc = safetyState.highTc
 
     const headBlock = restored?.committedHead ?? genesisBlock(genesis)
@@ -758,7 +764,7 @@ export class Replica {
     const batch = this.#mempool.select(this.genesis.params.blockEntriesMax, this.genesis.params.blockBytesMax, lastSeqOf, skip)
     const block = this.#buildBlock(round, parent, highQc, batch)
     const hash = blockHash(block.header)
-    const sig = signDomain(this.#seed, 'proposal', this.genesis.chainId, { block: hash })
+    const sig = signDomain(this.#seed, 'proposal', this.genesis.chainId, { block: hash }, this.#signatures)
     this.verifier.signedProposal(this.index, hash, sig)
     const proposal: ProposalMessage = {
       type: 'proposal',

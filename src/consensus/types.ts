@@ -22,6 +22,7 @@
 //  6. On restart, construct the Replica with RestoredState (below) built from what
 //     the actions above persisted, then deliver {type:'start'}.
 import type { Block, BlockHeader } from '../log/block.ts'
+import type { SignatureScheme } from '../crypto/signature-scheme.ts'
 import type { CommitCertificate, QuorumCertificate, TimeoutCertificate } from '../log/certificates.ts'
 import type { Entry, Hash } from '../log/entry.ts'
 import type { Genesis } from '../log/genesis.ts'
@@ -307,4 +308,8 @@ export interface ReplicaOptions {
   /** UNSAFE, benchmark chains only (consensus/unsafe-bench.ts): entry signatures are not
    * verified. Refused (RangeError) on any chain without the benchmark marker. */
   readonly unsafeSkipEntrySignatures?: boolean
+  /** The scheme the replica signs and verifies with: ED25519 unless given. Only the
+   * simulator passes another (its stand-in, scenarios/sim/standin-signatures.ts); the node
+   * never does, and no configuration or message can select one. */
+  readonly signatures?: SignatureScheme
 }

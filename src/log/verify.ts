@@ -3,6 +3,7 @@
 // (a Failure), so an auditor sees "height 812, entry 3: signature does not verify".
 import { bytesEqual } from '../codec/cbor.ts'
 import { toHex } from '../crypto/hash.ts'
+import { ED25519, type SignatureScheme } from '../crypto/signature-scheme.ts'
 import { blockHash, genesisBlock, genesisQc, isGenesisQc, type Block, type BlockHeader } from './block.ts'
 import { checkBlockAfterParent, type JudgedEntry } from './block-rule.ts'
 import { checkCc, checkQc, describeCertificateProblem, type CommitCertificate, type QuorumCertificate } from './certificates.ts'
@@ -118,6 +119,7 @@ export class ChainVerifier {
   readonly #set: ValidatorSet
   readonly #genesisQc: QuorumCertificate
   readonly #leaders: LeaderElection
+  readonly #scheme: SignatureScheme
   #prev: BlockHeader
   #prevHash: Uint8Array
   #accumulator: MerkleAccumulator
@@ -127,9 +129,11 @@ export class ChainVerifier {
   #blocks = 0
   #entries = 0
 
-  /** `leaders` is the chain's election (leaderElectionFor(genesis) unless given). */
-  constructor(genesis: Genesis, start?: ChainStart, leaders: LeaderElection = leaderElectionFor(genesis)) {
+  /** `leaders` is the chain's election (leaderElectionFor(genesis) unless given);
+   * `signatures` the scheme (ED25519 unless given: only a simulation passes its stand-in). */
+  constructor(genesis: Genesis, start?: ChainStart, leaders: LeaderElection = leaderElectionFor(genesis), signatures: SignatureScheme = ED25519) {
     this.#genesis = genesis
+    this.#scheme = signatures
     this.#set = validatorSetOf(genesis)
     this.#leaders = leaders
     this.#genesisQc = genesisQc(genesis)
@@ -191,13 +195,13 @@ export class ChainVerifier {
         if (this.#prev.height === 0) {
           return isGenesisQc(qc, this.#genesisQc) ? null : 'the QC of block 1 must be exactly the genesis QC (round 0, height 0, signers ceil(n/8) zero bytes, no signatures)'
         }
-        const problem = checkQc(this.#set, chainId, qc)
+        const problem = checkQc(this.#set, chainId, qc, this.#scheme)
         return problem === null ? null : `QC for height ${height - 1}: ${describeCertificateProblem(problem)}`
       },
       entryBytes: (entry) => encodeEntry(entry).length,
       judgeEntry: (entry, position) => {
         const where = { height, position }
-        const signatureValid = precomputed === undefined ? verifyEntrySignature(entry, chainId) : precomputed.signaturesValid[position]
+        const signatureValid = precomputed === undefined ? verifyEntrySignature(entry, chainId, this.#scheme) : precomputed.signaturesValid[position]
         if (!signatureValid) return { problem: fail('bad-entry-signature', 'the entry signature does not verify', where) }
         const rule = checkEntryRules(entry, genesis)
         if (rule !== null) return { problem: fail('entry-not-allowed', rule, where) }
@@ -229,7 +233,7 @@ export class ChainVerifier {
     if (cc !== undefined && cc !== null) {
       if (cc.height !== height || !bytesEqual(cc.block, hash)) return fail('cc-mismatch', 'the commit certificate is for another block', at)
       if (cc.logSize !== h.logSize || !bytesEqual(cc.logRoot, h.logRoot)) return fail('cc-mismatch', 'the commit certificate signs another log size or root', at)
-      const problem = checkCc(this.#set, chainId, cc)
+      const problem = checkCc(this.#set, chainId, cc, this.#scheme)
       if (problem !== null) return fail('bad-commit-certificate', describeCertificateProblem(problem), at)
       this.#certifiedHeight = height
     }
