@@ -12,6 +12,8 @@ export const SUBMIT_REFUSALS: Readonly<Record<RejectionCode, SubmitRefusal>> = {
   'entry-payload-too-large': 'invalid-entry',
   'entry-policy-denied': 'policy-denied',
   'entry-bad-signature': 'invalid-signature',
+  // The message names the governance rule (docs/formats.md section 13).
+  'entry-governance': 'invalid-entry',
   'entry-seq-committed': 'seq-committed',
   'entry-duplicate-seq': 'seq-pending',
   'mempool-full': 'mempool-full',
