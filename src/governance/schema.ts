@@ -178,7 +178,7 @@ export function schemaMismatch(schema: Schema, value: unknown, path = ''): strin
   const type = typeOf(value)
   if (schema.types !== null) {
     const ok = schema.types.has(type) || (type === 'integer' && schema.types.has('number'))
-    if (!ok) return `${at}: a ${type}, not ${[...schema.types].join(' or ')}`
+    if (!ok) return `${at}: ${type === 'integer' || type === 'array' || type === 'object' ? 'an' : 'a'} ${type}, not ${[...schema.types].join(' or ')}`
   }
   if (schema.enumValues !== null && !schema.enumValues.some((v) => v === value)) return `${at}: not one of the enum values`
   if (typeof value === 'string') {
