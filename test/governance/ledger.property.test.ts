@@ -15,7 +15,8 @@ import { entryId, type Entry } from '../../src/log/entry.ts'
 import { ChainVerifier } from '../../src/log/verify.ts'
 import { PolicyLedger } from '../../src/governance/ledger.ts'
 import { GovernanceState, type GovernanceRule } from '../../src/governance/state.ts'
-import { ChainBuilder, TestAgent } from '../support/chain-builder.ts'
+import type { TestAgent } from '../support/chain-builder.ts';
+import { ChainBuilder } from '../support/chain-builder.ts'
 import { governedNet, hexOf, policyPayloadText } from '../support/governance.ts'
 
 const seed = Number(process.env.FC_SEED ?? 20261204)

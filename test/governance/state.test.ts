@@ -17,7 +17,8 @@ import { LIMITS } from '../../src/limits.ts'
 import { readPolicyPayload } from '../../src/governance/policy-payload.ts'
 import { GovernanceState } from '../../src/governance/state.ts'
 import { PolicyLedger, governanceStateOf, type PolicyLogRecord } from '../../src/governance/ledger.ts'
-import { ChainBuilder, TestAgent, testNet } from '../support/chain-builder.ts'
+import type { TestAgent} from '../support/chain-builder.ts';
+import { ChainBuilder, testNet } from '../support/chain-builder.ts'
 import { governedNet, hexOf, policyPayloadText } from '../support/governance.ts'
 
 const g = governedNet()
