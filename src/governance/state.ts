@@ -104,6 +104,17 @@ export class GovernanceState {
     return false
   }
 
+  /** Every admin (hex) of the namespace: genesis admins and records' admins of it and of
+   * its ancestors, nearest namespace first, each once. */
+  adminsOf(namespace: string): string[] {
+    const out = new Set<string>()
+    for (const ns of ancestorsOf(namespace)) {
+      for (const a of this.#records.get(ns)?.admins ?? []) out.add(a)
+      for (const a of this.#genesisAdmins.get(ns) ?? []) out.add(a)
+    }
+    return [...out]
+  }
+
   /** The namespace's own record, or null. */
   record(namespace: string): PolicyRecord | null {
     return this.#records.get(namespace) ?? null
