@@ -31,9 +31,10 @@ describe('GET /v1/policy', () => {
     expect(answer.body).toEqual({ namespace: 'acme/desk', height: 0, admins: [acmeAdmin.hex], policy: null })
     const acme = signed(acmeAdmin, 'acme', policyPayloadText({ writers: [writer.hex], admins: [writer.hex], approvers: { keys: [acmeAdmin.hex], threshold: 1 }, schema: { type: 'object' } }))
     const globex = signed(globexAdmin, 'globex', policyPayloadText({ writers: 'any' }))
-    // Committed by a faulty chain (the test backend judges no governance): the ledger refuses it and it changes nothing.
+    // acme's admin is not globex's: refused on submission, as a validator refuses it.
     const intrusion = signed(acmeAdmin, 'globex', policyPayloadText({ writers: [] }))
-    for (const e of [acme, globex, intrusion]) await h.backend.submitEntry(e, signal)
+    for (const e of [acme, globex]) await h.backend.submitEntry(e, signal)
+    await expect(h.backend.submitEntry(intrusion, signal)).rejects.toThrow(/not an admin of 'globex'/)
     h.backend.commit()
     answer = await get(`namespace=acme/desk&agent=${writer.hex}`)
     expect(answer.body).toMatchObject({
