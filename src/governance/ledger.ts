@@ -8,6 +8,7 @@
 import { assert } from '../assert.ts'
 import { toHex } from '../crypto/hash.ts'
 import { entryId } from '../log/entry.ts'
+import type { Block } from '../log/block.ts'
 import type { Entry } from '../log/entry-types.ts'
 import type { Genesis } from '../log/genesis.ts'
 import { GovernanceState, type BlockJudge, type GovernanceProblem } from './state.ts'
@@ -133,5 +134,23 @@ export function governanceStateOf(genesis: Genesis, records: Iterable<PolicyLogR
   const ledger = new PolicyLedger(genesis)
   for (const r of records) ledger.append(r)
   ledger.advanceTo(height)
+  return ledger.state
+}
+
+/** The governance state after committed `blocks` (in height order from height 1; a
+ * height-0 block is skipped), or null for a chain without governance. For drivers that
+ * keep committed blocks rather than an entry index (the simulator's storage). */
+export function governanceAfterBlocks(genesis: Genesis, blocks: Iterable<Block>): GovernanceState | null {
+  if (genesis.governance === undefined) return null
+  const ledger = new PolicyLedger(genesis)
+  for (const block of blocks) {
+    if (block.header.height === 0) continue
+    const height = block.header.height
+    for (const entry of block.entries) {
+      const problem = ledger.append({ entry, index: ledger.logSize, height })
+      assert(problem === null, `a committed entry at height ${height} breaks governance rule ${problem?.rule}`)
+    }
+    ledger.advanceTo(height)
+  }
   return ledger.state
 }

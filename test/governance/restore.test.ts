@@ -7,7 +7,9 @@ import { encodeEntry } from '../../src/log/entry.ts'
 import { leafHash, MerkleAccumulator } from '../../src/log/merkle.ts'
 import { MemoryStore } from '../../node/store/index.ts'
 import { restoreReplicaState } from '../../node/runtime/restore.ts'
-import { ChainBuilder, testNet } from '../support/chain-builder.ts'
+import { ChainBuilder, signQc, testNet } from '../support/chain-builder.ts'
+import { SimStorage } from '../../scenarios/sim/storage.ts'
+import { toHex } from '../../src/crypto/hash.ts'
 import { governedNet, hexOf, policyPayloadText } from '../support/governance.ts'
 
 describe('restart on a governed chain', () => {
@@ -40,5 +42,24 @@ describe('restart on a governed chain', () => {
     await plainStore.commit({ blocks: [block], hashes: [blockHash(block.header)], qc: null, cc: plainChain.items[0]!.cc ?? null, log: plainChain.accumulator.toState() })
     expect((await restoreReplicaState(plainStore, plainNet.genesis, 16))?.governance).toBeNull()
     await plainStore.close()
+  })
+})
+
+describe('restart in the simulator on a governed chain', () => {
+  it('the simulated storage replays its committed blocks into the state after the head', () => {
+    const g = governedNet('sim-gov')
+    const chainId = g.genesis.chainId
+    const chain = new ChainBuilder(g.net)
+    chain.add([g.acmeRoot.entryText(chainId, 'acme', policyPayloadText({ writers: hexOf(g.alice) }))])
+    chain.add([g.alice.entry(chainId, 'acme', { n: 1 })])
+    const storage = new SimStorage(g.genesis)
+    for (const item of chain.items) storage.appendCommitted(item.block, toHex(blockHash(item.block.header)))
+    storage.commitHead(chain.accumulator.toState(), signQc(g.net, chain.head), null)
+    const restored = storage.restoredState()!
+    expect(restored.governance?.height).toBe(2)
+    expect(restored.governance?.recordInForce('acme/x')?.namespace).toBe('acme')
+    const replica = new Replica({ genesis: g.genesis, validatorIndex: 1, seed: g.net.validatorSeeds[1]! }, restored)
+    expect(replica.committedHeight).toBe(2)
+    expect(new SimStorage(testNet(4, 'sim-plain').genesis).restoredState()).toBeUndefined()
   })
 })
