@@ -237,6 +237,18 @@ export class BlockJudge {
   }
 }
 
+/**
+ * The question other rules ask (e.g. an erase rule: "the sealed entry's author or a
+ * namespace admin"): whether `agentHex` is an admin of `namespace` for an entry of the
+ * block at height h, given the state in force there, which is the state after block
+ * h - 1: in the block rule `parent.governance` (ParentState, BlockNode), in the auditor
+ * `ChainVerifier.governance` before block h is pushed, in a reader `PolicyLedger.isAdminAt`.
+ * On a chain without governance (state null) nobody is.
+ */
+export function isNamespaceAdmin(state: GovernanceState | null, namespace: string, agentHex: string): boolean {
+  return state !== null && state.isAdmin(namespace, agentHex)
+}
+
 /** Entries a payload schema does not apply to (docs/formats.md section 13, rule 4):
  * decisions and votes, whose payloads have their own grammar (section 12). A new
  * reserved payload kind whose content a schema cannot see (e.g. a sealed payload) is

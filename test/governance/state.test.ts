@@ -15,7 +15,7 @@ import { MerkleAccumulator } from '../../src/log/merkle.ts'
 import { ChainVerifier } from '../../src/log/verify.ts'
 import { LIMITS } from '../../src/limits.ts'
 import { readPolicyPayload } from '../../src/governance/policy-payload.ts'
-import { GovernanceState } from '../../src/governance/state.ts'
+import { GovernanceState, isNamespaceAdmin } from '../../src/governance/state.ts'
 import { PolicyLedger, governanceStateOf, type PolicyLogRecord } from '../../src/governance/ledger.ts'
 import type { TestAgent} from '../support/chain-builder.ts';
 import { ChainBuilder, testNet } from '../support/chain-builder.ts'
@@ -248,5 +248,25 @@ describe('validators and the auditor apply one rule', () => {
     ledger.append({ entry: chain.items[0]!.block.entries[0]!, index: 0, height: 1 })
     ledger.advanceTo(1)
     expect(new ChainVerifier(g.genesis, { ...start, governance: ledger.state }).failure).toBeNull()
+  })
+})
+
+describe('the admin question other rules ask', () => {
+  it('PolicyLedger.isAdminAt answers for entries of a height with the state after the height before', () => {
+    const ledger = new PolicyLedger(g.genesis)
+    const named = policy(g.acmeRoot, 'acme/ops', { writers: 'any', admins: hexOf(g.carol) })
+    const carol = toHex(g.carol.publicKey)
+    expect(ledger.isAdminAt('acme/ops', carol, 1)).toBe(false)
+    ledger.append({ entry: named, index: 0, height: 1 })
+    // In block 1 itself carol is not yet an admin; from block 2 on she is.
+    expect(ledger.isAdminAt('acme/ops/x', carol, 1)).toBe(false)
+    expect(ledger.isAdminAt('acme/ops/x', carol, 2)).toBe(true)
+    expect(ledger.isAdminAt('acme', carol, 2)).toBe(false)
+    expect(ledger.check(policy(g.carol, 'acme/ops', { writers: [] }), 1)?.rule).toBe('policy-not-admin')
+    expect(ledger.check(policy(g.carol, 'acme/ops', { writers: [] }), 2)).toBeNull()
+    ledger.advanceTo(1)
+    expect(() => ledger.isAdminAt('acme/ops', carol, 1)).toThrow(/past/)
+    expect(isNamespaceAdmin(ledger.state, 'acme/ops', carol)).toBe(true)
+    expect(isNamespaceAdmin(null, 'acme/ops', carol)).toBe(false)
   })
 })
