@@ -39,7 +39,7 @@ describe('two organisations govern their namespaces through the SDK', () => {
     })
     await governance(globexAdmin).setPolicy('globex', { writers: 'any', schema: { type: 'object', required: ['action'] } })
     // Neither admin governs the other's namespace: the nodes refuse the entry.
-    await expect(governance(acmeAdmin).setPolicy('globex', { writers: [] })).rejects.toMatchObject({ name: 'EntryRejectedError', code: 'invalid-entry' })
+    await expect(governance(acmeAdmin).setPolicy('globex', { writers: [] })).rejects.toMatchObject({ name: 'EntryRejectedError', code: 'governance-denied' })
 
     const read = await governance(globexAgent).policy('acme/desk')
     expect(read.policy).toMatchObject({ namespace: 'acme', agent: acmeAdmin.publicKeyHex, writers: [acmeAgent.publicKeyHex, acmeLead.publicKeyHex], approvers: { threshold: 1 } })
@@ -49,9 +49,11 @@ describe('two organisations govern their namespaces through the SDK', () => {
 
     // What the policies say holds for commits.
     await expect(client(acmeAgent).commit('acme/desk', { plan: 'q3' })).resolves.toMatchObject({ namespace: 'acme/desk' })
-    await expect(client(globexAgent).commit('acme/desk', { plan: 'mine' })).rejects.toMatchObject({ name: 'EntryRejectedError' })
+    await expect(client(globexAgent).commit('acme/desk', { plan: 'mine' })).rejects.toMatchObject({ name: 'EntryRejectedError', code: 'governance-denied' })
     await expect(client(acmeAgent).commit('globex', { action: 'buy' })).resolves.toMatchObject({ namespace: 'globex' })
-    await expect(client(acmeAgent).commit('globex', { note: 'no action' })).rejects.toMatchObject({ name: 'EntryRejectedError' })
+    const refused = client(acmeAgent).commit('globex', { note: 'no action' })
+    await expect(refused).rejects.toMatchObject({ name: 'EntryRejectedError', code: 'governance-denied' })
+    expect((await refused.catch((e: { errors: { details: unknown }[] }) => e.errors[0]!.details))).toMatchObject({ rule: 'entry-schema-mismatch', namespace: 'globex' })
 
     // acme's policy admin governs below acme: a sub-namespace of its own.
     await governance(acmeLead).setPolicy('acme/desk', { writers: 'any' })

@@ -27,6 +27,7 @@ import {
   InvalidSignatureError,
   MempoolFullError,
   PolicyDeniedError,
+  GovernanceDeniedError,
   RangeUnavailableError,
   StaleSequenceError,
 } from '../../node/api/errors.ts'
@@ -264,7 +265,7 @@ export class TestMemoryBackend implements NodeBackend {
     }
     if (!policyAllows(this.genesis.policy, entry.namespace, entry.agent)) throw new PolicyDeniedError(entry.namespace, agent)
     const governance = this.#governance?.blockJudge().check(entry) ?? null
-    if (governance !== null) throw new InvalidEntryError(describeGovernanceProblem(governance))
+    if (governance !== null) throw new GovernanceDeniedError(governance.rule, entry.namespace, describeGovernanceProblem(governance))
     entry.refs.forEach((ref, i) => {
       const refHex = toHex(ref)
       if (!this.#indexById.has(refHex) && !this.#mempool.has(refHex)) throw new InvalidEntryError(`refs[${i}]: entry ${refHex} is not known`)
