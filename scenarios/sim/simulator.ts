@@ -36,6 +36,7 @@ import { Faults } from './faults.ts'
 import { assignBehaviours, carryStats, createInstances, Sampler, statsOf, type Instance } from './instance.ts'
 import { drawLatency, SimNetwork, twinSides, type MessageCounts } from './network.ts'
 import { simGenesis, simSeeds, type SimOptions } from './options.ts'
+import { governanceAdmin, simGovernance } from './governance-workload.ts'
 import { Prng } from './prng.ts'
 import { simResult, type SimResult } from './results.ts'
 import type { SimSchedule } from './schedule.ts'
@@ -69,6 +70,8 @@ export class Simulation {
   /** `message type: rejection codes` (outer/inner, e.g. `proposal: block-entry-invalid/entry-bad-signature`) -> count, over all instances. */
   readonly rejections = new Map<string, number>()
   readonly protocolErrors: string[] = []
+  /** Submissions the replicas refused, by rejection code path (e.g. `entry-governance`), over all instances. */
+  readonly submitRefusals = new Map<string, number>()
   /** Faults as they happened, for the report's timeline. */
   readonly marks: SimMark[] = []
 
@@ -78,7 +81,7 @@ export class Simulation {
     this.#rng = rng
     const n = options.nodes
     this.#seeds = simSeeds(options.seed, n)
-    this.genesis = simGenesis(this.#seeds, options.params)
+    this.genesis = simGenesis(this.#seeds, options.params, options.governance === undefined ? undefined : simGovernance(governanceAdmin(options.seed)))
     const sched = options.schedule ?? null
     this.#schedule = sched
     const scripted = sched?.leaders ?? null
@@ -278,6 +281,11 @@ export class Simulation {
         return
       }
       case 'submitted':
+        for (const r of a.results) {
+          if (r.rejected === null) continue
+          const key = rejectionPath(r.rejected)
+          this.submitRefusals.set(key, (this.submitRefusals.get(key) ?? 0) + 1)
+        }
         return
     }
   }
