@@ -440,11 +440,9 @@ export class Replica {
         this.#reject(from, m.type, checked)
         continue
       }
-      // Not the peer's fault: its view of the chain (and so of the policies) may differ.
-      if (this.#governanceRefusal(checked) !== null) {
-        this.#ignore()
-        continue
-      }
+      // No governance judgement here: this replica's view of the policies may lag the
+      // peer's (a policy that allows the entry may be in a block it has yet to see); the
+      // proposer judges the entry against its parent's state.
       if (this.#poolAdd(checked) === 'added') added++
     }
     if (added > 0) this.#onNewWork()

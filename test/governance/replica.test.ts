@@ -60,7 +60,10 @@ describe('replicas under namespace governance', () => {
     c.drain()
     expect(c.rejected).toEqual([])
     for (const entries of c.committed) expect(entries).toEqual([policy])
-    expect(replicas.every((r) => r.mempoolSize === 0)).toBe(true)
+    // bob's entry is never proposed again by a leader that judged it; a replica that has
+    // not led since still holds it (it leaves that pool when the replica next leads).
+    expect(replicas.every((r) => r.mempoolSize <= 1)).toBe(true)
+    expect(replicas.some((r) => r.mempoolSize === 0)).toBe(true)
 
     c.submitted.length = 0
     c.run(2, replicas[2]!.step({ type: 'submit', now: 0, entries: [bob.entry(chainId, 'acme', { n: 2 }), alice.entry(chainId, 'acme', { n: 3 })] }))
