@@ -37,6 +37,7 @@ import { Faults } from './faults.ts'
 import { assignBehaviours, carryStats, createInstances, Sampler, statsOf, type Instance } from './instance.ts'
 import { drawLatency, SimNetwork, twinSides, type MessageCounts } from './network.ts'
 import { simGenesis, simSeeds, type SimOptions } from './options.ts'
+import { governanceAdmin, simGovernance } from './governance-workload.ts'
 import { Prng } from './prng.ts'
 import { simResult, type SimResult } from './results.ts'
 import { StandinSignatures } from './standin-signatures.ts'
@@ -84,6 +85,8 @@ export class Simulation {
   /** `message type: rejection codes` (outer/inner, e.g. `proposal: block-entry-invalid/entry-bad-signature`) -> count, over all instances. */
   readonly rejections = new Map<string, number>()
   readonly protocolErrors: string[] = []
+  /** Submissions the replicas refused, by rejection code path (e.g. `entry-governance`), over all instances. */
+  readonly submitRefusals = new Map<string, number>()
   /** Faults as they happened, for the report's timeline. */
   readonly marks: SimMark[] = []
 
@@ -93,7 +96,7 @@ export class Simulation {
     this.#rng = rng
     const n = options.nodes
     this.#seeds = simSeeds(options.seed, n)
-    this.genesis = simGenesis(this.#seeds, options.params)
+    this.genesis = simGenesis(this.#seeds, options.params, options.governance === undefined ? undefined : simGovernance(governanceAdmin(options.seed)))
     this.signatures = signatureScheme(options.signatures, this.genesis, this.#seeds)
     const sched = options.schedule ?? null
     this.#schedule = sched
@@ -296,6 +299,11 @@ export class Simulation {
         return
       }
       case 'submitted':
+        for (const r of a.results) {
+          if (r.rejected === null) continue
+          const key = rejectionPath(r.rejected)
+          this.submitRefusals.set(key, (this.submitRefusals.get(key) ?? 0) + 1)
+        }
         return
     }
   }
