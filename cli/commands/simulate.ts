@@ -5,7 +5,7 @@
 import { InvalidArgumentError, type Command } from 'commander'
 import { faultTolerance } from '../../src/log/validator-set.ts'
 import { BEHAVIOUR_NAMES, isBehaviourName, type BehaviourName } from '../../scenarios/behaviours/index.ts'
-import { runOne, summarize, type RunOutcome } from '../../scenarios/runner.ts'
+import { problemsOf, runOne, summarize, type RunOutcome } from '../../scenarios/runner.ts'
 import { integerFlag as integer } from '../parse.ts'
 
 /** Bounds on the flags: a simulation of more validators or runs is a sweep script's job. */
@@ -55,7 +55,7 @@ export function registerSimulate(program: Command): void {
           out(`seed ${seed}: ${o.ok ? 'ok' : 'FAIL'} entries=${o.entriesCommitted} blocks=${o.blocksCommitted} rounds=${o.rounds} timeouts=${o.timeouts} messages=${o.messages} p50=${o.latencyP50}ms p99=${o.latencyP99}ms converged=${o.convergenceMs}ms`)
         }
         if (!o.ok) {
-          const problems = [...o.safetyViolations, ...o.livenessFailures, ...o.errors.map((e) => `error: ${e.split('\n')[0]}`)]
+          const problems = problemsOf(o)
           process.stderr.write(`FAIL seed ${seed}:\n${problems.slice(0, 5).map((p) => `  ${p}`).join('\n')}\n  replay: ${o.replay}\n`)
         }
       }
@@ -65,6 +65,7 @@ export function registerSimulate(program: Command): void {
         safetyViolations: s.safetyViolations,
         livenessFailures: s.livenessFailures,
         errors: s.errors,
+        misconduct: s.misconduct,
         commits: s.commits,
         blocks: s.blocks,
         rounds: s.rounds,
@@ -78,12 +79,12 @@ export function registerSimulate(program: Command): void {
       if (flags.json) {
         out(JSON.stringify(summary))
       } else {
-        out(`runs ${s.runs}, safety violations ${s.safetyViolations}, liveness failures ${s.livenessFailures}, errors ${s.errors}`)
+        out(`runs ${s.runs}, safety violations ${s.safetyViolations}, liveness failures ${s.livenessFailures}, errors ${s.errors}, misconduct ${s.misconduct}`)
         out(`commits ${s.commits} entries in ${s.blocks} blocks, ${s.rounds} rounds, ${s.timeouts} timeouts, ${s.messages} messages`)
         out(`virtual commit latency p50 ${s.latencyP50} ms, p99 ${s.latencyP99} ms`)
         for (const f of s.failures) out(`failing seed ${f.seed}: ${f.replay}`)
       }
-      const failed = s.errors > 0 || s.safetyViolations > 0 || (!beyond && s.livenessFailures > 0)
+      const failed = s.errors > 0 || s.misconduct > 0 || s.safetyViolations > 0 || (!beyond && s.livenessFailures > 0)
       if (failed) process.exitCode = 1
     })
 }

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest'
 import { faultTolerance } from '../../src/log/validator-set.ts'
 import type { BehaviourName } from '../../scenarios/behaviours/index.ts'
-import { runOne } from '../../scenarios/runner.ts'
+import { problemsOf, runOne } from '../../scenarios/runner.ts'
 import { ADVERSARY_NAMES, type AdversaryName } from '../../scenarios/behaviours/adversaries/index.ts'
 import { runAdversary } from '../../scenarios/behaviours/adversaries/judge.ts'
 
@@ -43,7 +43,7 @@ function runs(nodes: number, behaviour: BehaviourName, seeds: readonly number[])
         continue
       }
       const o = runOne(seed, { nodes, byzantine, behaviour })
-      if (!o.ok) failures.push(`seed ${seed}: ${[...o.safetyViolations, ...o.livenessFailures, ...o.errors].slice(0, 2).join(' | ')}\n  replay: ${o.replay}`)
+      if (!o.ok) failures.push(`seed ${seed}: ${problemsOf(o).slice(0, 2).join(' | ')}\n  replay: ${o.replay}`)
     }
     expect(failures).toEqual([])
   })
