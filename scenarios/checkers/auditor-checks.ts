@@ -12,6 +12,7 @@
 // honest replicas accept them, so the parent of a block an honest replica accepts has
 // been judged before, unless the replica accepted a block whose parent it never accepted.
 import { encodeCanonical } from '../../src/codec/cbor.ts'
+import { verifyDomain } from '../../src/crypto/domain.ts'
 import { sha256, toHex } from '../../src/crypto/hash.ts'
 import { checkBlockAfterParent } from '../../src/log/block-rule.ts'
 import { blockHash, genesisBlock, genesisQc, isGenesisQc, type Block, type BlockHeader } from '../../src/log/block.ts'
@@ -65,6 +66,8 @@ export class AuditorChecks {
   readonly #blocks = new Map<string, Failed>()
   readonly #certificates = new Map<string, Failed>()
   readonly #entries = new Map<string, Failed>()
+  /** Proposal signatures, by proposer, block hash and signature. */
+  readonly #proposals = new Map<string, Failed>()
   /** Hex hashes of blocks that failed (to tell a child of one from a child of nothing seen). */
   readonly #failedHashes = new Set<string>()
   /** The same verdicts by object identity (the simulator hands one object to every
@@ -148,6 +151,23 @@ export class AuditorChecks {
     if (!verifyEntrySignature(entry, this.#genesis.chainId)) return { check: 'bad-entry-signature', detail: 'the entry signature does not verify' }
     const rule = checkEntryRules(entry, this.#genesis)
     return rule === null ? null : { check: 'entry-not-allowed', detail: rule }
+  }
+
+  /** A proposal's signature: the block's proposer signed (kind 'proposal') its hash. Not
+   * part of the chain an auditor sees, but what makes the block the leader's: a replica
+   * votes only for a block its round's leader signed. */
+  proposal(block: Block, sig: Uint8Array): { readonly hashHex: string, readonly failed: Failed } {
+    const hashHex = this.block(block).hashHex
+    const proposer = block.header.proposer
+    const key = `${proposer}|${hashHex}|${toHex(sig)}`
+    let failed = this.#proposals.get(key)
+    if (failed === undefined) {
+      const valid = proposer < this.#set.n && verifyDomain(this.#set.key(proposer), 'proposal', this.#genesis.chainId, { block: blockHash(block.header) }, sig)
+      failed = valid ? null : { check: 'proposal-bad-signature', detail: `the proposal's signature by validator ${proposer} does not verify` }
+      this.#proposals.set(key, failed)
+      this.judged++
+    }
+    return { hashHex, failed }
   }
 
   /** A block against its parent by the block rule; the parent must have passed before. */

@@ -2,9 +2,10 @@
 // action an honest replica's step returns, as the simulator executes it, is re-checked
 // here with AuditorChecks (the auditor's pure rules, verdicts cached in this checker):
 //   persist-block     the block, against its parent (it entered the replica's tree)
-//   send vote         the block voted for is one this replica accepted and that passed;
-//                     the vote names its round and height; its commit half signs the
-//                     parent's height, hash, log size and root
+//   send vote         the block voted for is one this replica accepted and that passed,
+//                     and it received (or made) a proposal of it with a valid signature
+//                     of the block's proposer; the vote names its round and height; its
+//                     commit half signs the parent's height, hash, log size and root
 //   broadcast proposal  the block, its TC and CC
 //   broadcast timeout   its high QC and high TC
 //   sync-info         high QC, high TC, high CC
@@ -17,7 +18,7 @@ import { toHex } from '../../src/crypto/hash.ts'
 import type { Block, BlockHeader } from '../../src/log/block.ts'
 import type { CommitCertificate, QuorumCertificate, TimeoutCertificate } from '../../src/log/certificates.ts'
 import type { Genesis } from '../../src/log/genesis.ts'
-import type { Action, Message, VoteMessage } from '../../src/consensus/types.ts'
+import type { Action, Event, Message, ProposalMessage, VoteMessage } from '../../src/consensus/types.ts'
 import { AuditorChecks, type Failed } from './auditor-checks.ts'
 import type { Act, Evidence, ObjectKind } from './run-evidence.ts'
 
@@ -39,9 +40,30 @@ export class ConductChecker {
    * it accepted in an earlier life. */
   readonly #accepted = new Map<string, Map<string, { header: BlockHeader, failed: Failed }>>()
 
+  /** Per instance (by name): hex hashes of blocks it received or made a validly signed
+   * proposal of (true), or only badly signed ones (false). Kept across restarts. */
+  readonly #proposals = new Map<string, Map<string, boolean>>()
+
   constructor(genesis: Genesis, report: Report) {
     this.checks = new AuditorChecks(genesis)
     this.#report = report
+  }
+
+  /** An event an honest replica is about to step: a proposal it receives is noted (with
+   * whether its signature verifies), for the vote it may cast on it, now or later. */
+  received(node: string, event: Event): void {
+    if (event.type !== 'message' || event.message.type !== 'proposal') return
+    this.#noteProposal(node, event.message)
+  }
+
+  #noteProposal(node: string, m: ProposalMessage): void {
+    const { hashHex, failed } = this.checks.proposal(m.block, m.sig)
+    let seen = this.#proposals.get(node)
+    if (seen === undefined) {
+      seen = new Map()
+      this.#proposals.set(node, seen)
+    }
+    if (seen.get(hashHex) !== true) seen.set(hashHex, failed === null)
   }
 
   /** Judges one action an honest replica's step returned, as it is executed. */
@@ -75,11 +97,15 @@ export class ConductChecker {
   #message(actor: Actor, m: Message): void {
     switch (m.type) {
       case 'vote': return this.#vote(actor, m)
-      case 'proposal':
+      case 'proposal': {
         this.#block(actor, 'propose', m.block)
+        const { hashHex, failed } = this.checks.proposal(m.block, m.sig)
+        if (failed !== null) this.#fail(actor, 'propose', 'block', hashHex, failed)
+        this.#noteProposal(actor.node, m)
         if (m.tc !== null) this.#tc(actor, 'propose', m.tc)
         if (m.cc !== null) this.#cc(actor, 'propose', m.cc)
         return
+      }
       case 'timeout':
         this.#qc(actor, 'timeout', m.highQc)
         if (m.highTc !== null) this.#tc(actor, 'timeout', m.highTc)
@@ -132,6 +158,11 @@ export class ConductChecker {
     const accepted = this.#acceptedBy(actor.node).get(hashHex)
     if (accepted === undefined) return this.#fail(actor, 'vote', 'block', hashHex, { check: 'block-not-accepted', detail: `a vote in round ${v.round} for a block this replica never accepted` })
     if (accepted.failed !== null) return this.#fail(actor, 'vote', 'block', hashHex, accepted.failed)
+    const signed = this.#proposals.get(actor.node)?.get(hashHex)
+    if (signed !== true) {
+      const detail = signed === false ? 'every proposal of it this replica received has a bad signature' : 'this replica never received or made a proposal of it'
+      return this.#fail(actor, 'vote', 'block', hashHex, { check: signed === false ? 'proposal-bad-signature' : 'no-proposal', detail })
+    }
     const h = accepted.header
     if (v.round !== h.round || v.height !== h.height) {
       return this.#fail(actor, 'vote', 'vote', hashHex, { check: 'vote-data-mismatch', detail: `the vote says round ${v.round} height ${v.height}, the block is round ${h.round} height ${h.height}` })

@@ -1,11 +1,11 @@
 // What the simulator watches while a run goes on, as opposed to the checkers of the
 // committed result: the conduct of honest replicas (conduct.ts), their safety state
-// (safety-state.ts) and the exceptions their code throws. The simulator calls it at four
-// points: an honest replica was built (start or restart), one of its actions is executed,
-// its step ended, it crashed; and when replica code throws. Evidence is kept up to
+// (safety-state.ts) and the exceptions their code throws. The simulator calls it at five
+// points: an honest replica was built (start or restart), it is about to step an event,
+// one of its actions is executed, its step ended, it crashed; and when replica code throws. Evidence is kept up to
 // EVIDENCE_MAX records, then only counted.
 import type { Genesis } from '../../src/log/genesis.ts'
-import type { Action, SafetyState } from '../../src/consensus/types.ts'
+import type { Action, Event, SafetyState } from '../../src/consensus/types.ts'
 import { ConductChecker, type Actor } from './conduct.ts'
 import { EVIDENCE_MAX, thrownParts, type Evidence } from './run-evidence.ts'
 import { SafetyStateChecker } from './safety-state.ts'
@@ -28,6 +28,11 @@ export class RunWatch {
   /** An honest replica was built, at start or from storage after a crash. */
   built(actor: Actor, state: SafetyState): void {
     this.#safety.restarted(actor.node, actor.round, state)
+  }
+
+  /** An honest replica is about to step this event. */
+  stepping(node: string, event: Event): void {
+    this.conduct.received(node, event)
   }
 
   /** An honest replica's action, as the simulator executes it. */

@@ -236,6 +236,7 @@ export class Simulation {
 
   #step(inst: Instance, event: Event): void {
     let actions: Action[]
+    if (inst.honest) this.watch.stepping(`node ${inst.label}`, event)
     try {
       actions = inst.replica!.step(event)
     } catch (err) {
