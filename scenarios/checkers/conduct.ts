@@ -12,6 +12,8 @@
 //   send entries      each entry (signature, payload bound, write policy)
 //   commit            each block (and its hash), the QC and CC of the last one
 //   store-commit-certificate  the CC
+// and, at the end of the step, that each commit is justified by the two-chain rule or a
+// CC (commit-justification.ts).
 // A failure is recorded as 'acted-on-invalid' evidence.
 import { bytesEqual } from '../../src/codec/cbor.ts'
 import { toHex } from '../../src/crypto/hash.ts'
@@ -20,6 +22,7 @@ import type { CommitCertificate, QuorumCertificate, TimeoutCertificate } from '.
 import type { Genesis } from '../../src/log/genesis.ts'
 import type { Action, Event, Message, ProposalMessage, VoteMessage } from '../../src/consensus/types.ts'
 import { AuditorChecks, type Failed } from './auditor-checks.ts'
+import { CommitJustification } from './commit-justification.ts'
 import type { Act, Evidence, ObjectKind } from './run-evidence.ts'
 
 /** Who acted: the instance's name and its replica's round at the time. */
@@ -32,6 +35,9 @@ type Report = (e: Evidence) => void
 
 export class ConductChecker {
   readonly checks: AuditorChecks
+  readonly #justification: CommitJustification
+  /** The last block of each commit executed in the current step, judged when it ends. */
+  readonly #commits: { actor: Actor, header: BlockHeader, hashHex: string }[] = []
   /** Actions judged, by what the replica did (tests check that the checker saw the run). */
   readonly counts = new Map<Act, number>()
   readonly #report: Report
@@ -46,12 +52,14 @@ export class ConductChecker {
 
   constructor(genesis: Genesis, report: Report) {
     this.checks = new AuditorChecks(genesis)
+    this.#justification = new CommitJustification(genesis, this.checks)
     this.#report = report
   }
 
   /** An event an honest replica is about to step: a proposal it receives is noted (with
    * whether its signature verifies), for the vote it may cast on it, now or later. */
   received(node: string, event: Event): void {
+    this.#justification.sawEvent(event)
     if (event.type !== 'message' || event.message.type !== 'proposal') return
     this.#noteProposal(node, event.message)
   }
@@ -68,6 +76,7 @@ export class ConductChecker {
 
   /** Judges one action an honest replica's step returned, as it is executed. */
   executed(actor: Actor, a: Action): void {
+    this.#justification.sawAction(a)
     switch (a.type) {
       case 'persist-block': return this.#accept(actor, 'accept-block', a.block, a.hash)
       case 'send':
@@ -77,6 +86,7 @@ export class ConductChecker {
         const last = a.blocks[a.blocks.length - 1]
         if (last === undefined) return
         const lastHash = a.hashes[a.hashes.length - 1]!
+        this.#commits.push({ actor, header: last.header, hashHex: toHex(lastHash) })
         if (a.qc !== null) {
           this.#qc(actor, 'commit', a.qc)
           if (!bytesEqual(a.qc.block, lastHash) || a.qc.height !== last.header.height) this.#fail(actor, 'commit', 'qc', this.checks.qc(a.qc).id, { check: 'qc-not-for-head', detail: `the commit's QC certifies height ${a.qc.height}, not the last committed block at height ${last.header.height}` })
@@ -92,6 +102,15 @@ export class ConductChecker {
         return this.#cc(actor, 'store-commit-certificate', a.cc)
       default: return
     }
+  }
+
+  /** The step ended: its commits must be justified by what the run holds now. */
+  stepEnded(): void {
+    for (const c of this.#commits) {
+      const why = this.#justification.unjustified(c.header, c.hashHex)
+      if (why !== null) this.#fail(c.actor, 'commit', 'block', c.hashHex, { check: 'commit-unjustified', detail: why })
+    }
+    this.#commits.length = 0
   }
 
   #message(actor: Actor, m: Message): void {

@@ -38,11 +38,12 @@ export class RunWatch {
   /** An honest replica's action, as the simulator executes it. */
   executed(actor: Actor, a: Action): void {
     if (a.type === 'persist-safety-state') this.#safety.persisted(actor.node, actor.round, a.state)
-    else this.conduct.executed(actor, a)
+    this.conduct.executed(actor, a)
   }
 
   /** An honest replica's step ended (its actions were executed, or a prefix of them). */
   stepped(actor: Actor, state: SafetyState): void {
+    this.conduct.stepEnded()
     this.#safety.stepped(actor.node, actor.round, state)
   }
 

@@ -128,6 +128,59 @@ describe('conduct checker', () => {
   })
 })
 
+describe('commit justification', () => {
+  function commitOf(net: TestNet, block: Block, cc: boolean): Action {
+    return { type: 'commit', blocks: [block], hashes: [blockHash(block.header)], qc: signQc(net, block.header), cc: cc ? signCc(net, block.header) : null, log: { size: 0, frontier: [] } }
+  }
+
+  it('a commit needs a certified child in the next round, a quorum of votes for one, or a CC', () => {
+    const { net, chain, evidence, conduct } = setUp()
+    const b1 = chain.add([])
+    const b2 = chain.add([])
+    const b3 = chain.add([])
+    conduct.executed(ACTOR, persist(b1))
+    conduct.executed(ACTOR, persist(b2))
+    // b1 certified (b2 carries its QC) is not enough: one-chain.
+    conduct.executed(ACTOR, commitOf(net, b1, false))
+    conduct.stepEnded()
+    expect(checks(evidence)).toEqual(['commit:block:commit-unjustified'])
+    // Two votes for b2 are short of a quorum; the third makes b2 certified.
+    for (const voter of [0, 2]) conduct.received('node 3', { type: 'message', now: 0, from: voter, message: vote(net, voter, b2) })
+    conduct.executed(ACTOR, commitOf(net, b1, false))
+    conduct.stepEnded()
+    expect(evidence).toHaveLength(2)
+    conduct.received('node 3', { type: 'message', now: 0, from: 1, message: vote(net, 1, b2) })
+    conduct.executed(ACTOR, commitOf(net, b1, false))
+    conduct.stepEnded()
+    expect(evidence).toHaveLength(2)
+    // b3 carries b2's QC: b2 certified, b2 committed by b3's QC once b3 is certified or by a CC.
+    conduct.executed(ACTOR, persist(b3))
+    conduct.executed(ACTOR, commitOf(net, b2, false))
+    conduct.stepEnded()
+    expect(evidence).toHaveLength(3)
+    conduct.executed(ACTOR, commitOf(net, b2, true))
+    conduct.stepEnded()
+    expect(evidence).toHaveLength(3)
+  })
+
+  it('a certified child in a later round (after a timeout) does not justify a commit', () => {
+    const net = testNet(4)
+    const evidence: Evidence[] = []
+    const conduct = new ConductChecker(net.genesis, (e) => evidence.push(e))
+    const chain = new ChainBuilder(net)
+    const b1 = chain.add([])
+    // b2 in round b1.round + 2: build it by hand on b1.
+    const b2h = { ...b1.header, height: 2, round: b1.header.round + 2, parent: blockHash(b1.header), justify: signQc(net, b1.header), proposer: (b1.header.round + 2) % 4 }
+    const b2: Block = { header: b2h, entries: [] }
+    conduct.executed(ACTOR, persist(b1))
+    conduct.executed(ACTOR, persist(b2))
+    conduct.executed(ACTOR, { type: 'broadcast', message: { type: 'sync-info', highQc: signQc(net, b2h), highTc: null, highCc: null } })
+    conduct.executed(ACTOR, commitOf(net, b1, false))
+    conduct.stepEnded()
+    expect(checks(evidence)).toEqual(['commit:block:commit-unjustified'])
+  })
+})
+
 function state(rounds: { voted: number, preferred?: number, oneChain?: number, timeout?: number }): SafetyState {
   const net = testNet(4)
   return { ...initialSafetyState(genesisQc(net.genesis)), lastVotedRound: rounds.voted, preferredRound: rounds.preferred ?? 0, oneChainRound: rounds.oneChain ?? 0, highestTimeoutRound: rounds.timeout ?? 0 }
