@@ -1,5 +1,6 @@
 // The fixed simulator sweep of mutation testing (docs/mutation.md): seeded n = 4 runs
-// at K = f for each Byzantine behaviour, judged by every checker, plus a few n = 7
+// at K = f for each Byzantine behaviour, judged by every checker (those of the committed
+// chains and those that watch the run: scenarios/checkers/watch.ts), plus a few n = 7
 // runs. Not part of `npm test` (the default config includes *.test.ts only); run by
 // `npm run mutation -- --suite sweep` and by scripts/mutation-bugs.ts against a copy
 // with one injected bug. SYNOD_SWEEP_SET picks the behaviours: 'base' (those the
@@ -31,7 +32,7 @@ function isAdversary(name: BehaviourName): name is AdversaryName {
 
 function runs(nodes: number, behaviour: BehaviourName, seeds: readonly number[]): void {
   const byzantine = behaviour === 'honest' ? 0 : faultTolerance(nodes)
-  it(`n=${nodes} K=${byzantine} ${behaviour}: safe, live, no replica error (seeds ${seeds.join(',')})`, () => {
+  it(`n=${nodes} K=${byzantine} ${behaviour}: safe, live, no replica error, no evidence (seeds ${seeds.join(',')})`, () => {
     const failures: string[] = []
     for (const seed of seeds) {
       if (isAdversary(behaviour)) {
