@@ -106,6 +106,7 @@ export function registerSimulate(program: Command): void {
         errors: s.errors,
         signatures: flags.signatures,
         ed25519Runs: s.ed25519Runs,
+        misconduct: s.misconduct,
         commits: s.commits,
         blocks: s.blocks,
         rounds: s.rounds,
@@ -119,12 +120,12 @@ export function registerSimulate(program: Command): void {
       if (flags.json) {
         out(JSON.stringify(summary))
       } else {
-        out(`runs ${s.runs} (${s.ed25519Runs} with real Ed25519), safety violations ${s.safetyViolations}, liveness failures ${s.livenessFailures}, errors ${s.errors}`)
+        out(`runs ${s.runs} (${s.ed25519Runs} with real Ed25519), safety violations ${s.safetyViolations}, liveness failures ${s.livenessFailures}, errors ${s.errors}, misconduct ${s.misconduct}`)
         out(`commits ${s.commits} entries in ${s.blocks} blocks, ${s.rounds} rounds, ${s.timeouts} timeouts, ${s.messages} messages`)
         out(`virtual commit latency p50 ${s.latencyP50} ms, p99 ${s.latencyP99} ms`)
         for (const x of s.failures) out(`failing seed ${x.seed}: ${x.replay}`)
       }
-      const failed = s.errors > 0 || s.safetyViolations > 0 || (!beyond && s.livenessFailures > 0)
+      const failed = s.errors > 0 || s.misconduct > 0 || s.safetyViolations > 0 || (!beyond && s.livenessFailures > 0)
       if (failed) process.exitCode = 1
     })
 }

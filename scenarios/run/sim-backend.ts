@@ -40,7 +40,7 @@ export function runScenarioSim(scenario: Scenario, seed: number, source: string 
   const sim = new Simulation(simOptionsOf(scenario, seed, signatures))
   const result = sim.run()
   const record = recordOfSimulation(sim, result)
-  const verdict = judge({ scenario, record, errors: result.errors, submittedAt: sim.submitted, livenessPhase: scenario.livenessBoundMs !== null })
+  const verdict = judge({ scenario, record, errors: result.errors, evidence: result.evidence, submittedAt: sim.submitted, livenessPhase: scenario.livenessBoundMs !== null })
   const replay = replayCommand(source, seed, 'sim', signatures)
   const report = simReport(scenario, seed, sim, result, verdict, replay)
   return {

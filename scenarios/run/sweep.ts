@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { BehaviourName } from '../behaviours/index.ts'
-import { runOne } from '../runner.ts'
+import { problemsOf, runOne } from '../runner.ts'
 import type { SignatureMode } from '../sim/standin-signatures.ts'
 
 export interface SweepConfig {
@@ -31,6 +31,9 @@ export interface RunDigest {
   readonly safetyViolations: number
   readonly livenessFailures: number
   readonly errors: number
+  /** Evidence that an honest replica acted on an invalid object or its safety state went
+   * back (the watching checkers; replica errors count under `errors`). */
+  readonly misconduct: number
   readonly entriesCommitted: number
   readonly blocksCommitted: number
   readonly rounds: number
@@ -64,10 +67,11 @@ export function runTask(task: SweepTask): RunDigest {
   const given = { ...task.config, signatures: task.signatures }
   try {
     const o = runOne(task.seed, given, task.checkLive)
-    const problems = [...o.safetyViolations, ...o.livenessFailures, ...o.errors.map((e) => `error: ${e.split('\n')[0]}`)]
+    const problems = problemsOf(o)
     return {
       seed: task.seed, config: task.config, signatures: task.signatures, ok: o.ok,
       safetyViolations: o.safetyViolations.length, livenessFailures: o.livenessFailures.length, errors: o.errors.length,
+      misconduct: o.evidence.filter((e) => e.code !== 'replica-error').length,
       entriesCommitted: o.entriesCommitted, blocksCommitted: o.blocksCommitted, rounds: o.rounds, timeouts: o.timeouts, messages: o.messages,
       latencyP50: o.latencyP50, latencyP99: o.latencyP99, convergenceMs: o.convergenceMs, latencies: o.latencies,
       problems: problems.slice(0, PROBLEMS_KEPT_MAX), replay: o.replay,
@@ -75,7 +79,7 @@ export function runTask(task: SweepTask): RunDigest {
   } catch (err) {
     const c = task.config
     return {
-      seed: task.seed, config: c, signatures: task.signatures, ok: false, safetyViolations: 0, livenessFailures: 0, errors: 1,
+      seed: task.seed, config: c, signatures: task.signatures, ok: false, safetyViolations: 0, livenessFailures: 0, errors: 1, misconduct: 0,
       entriesCommitted: 0, blocksCommitted: 0, rounds: 0, timeouts: 0, messages: 0, latencyP50: 0, latencyP99: 0, convergenceMs: -1, latencies: [],
       problems: [`error: the run threw: ${(err as Error).stack?.split('\n').slice(0, 3).join(' | ') ?? String(err)}`],
       replay: `npx synod simulate --nodes ${c.nodes} --byzantine ${c.byzantine} --behaviour ${c.behaviour} --runs 1 --seed ${task.seed} --signatures ${task.signatures}`,
@@ -91,6 +95,8 @@ export interface SweepSummary {
   readonly livenessFailures: number
   /** Runs in which replica code (or the run itself) threw. */
   readonly errors: number
+  /** Runs with misconduct evidence (RunDigest.misconduct). */
+  readonly misconduct: number
   readonly ed25519Runs: number
   readonly commits: number
   readonly blocks: number
@@ -109,6 +115,7 @@ export class SweepTotals {
   #safety = 0
   #liveness = 0
   #errors = 0
+  #misconduct = 0
   #ed25519 = 0
   #commits = 0
   #blocks = 0
@@ -125,6 +132,7 @@ export class SweepTotals {
     if (d.safetyViolations > 0) this.#safety++
     else if (d.livenessFailures > 0) this.#liveness++
     if (d.errors > 0) this.#errors++
+    if (d.misconduct > 0) this.#misconduct++
     if (d.signatures === 'ed25519') this.#ed25519++
     this.#commits += d.entriesCommitted
     this.#blocks += d.blocksCommitted
@@ -157,7 +165,7 @@ export class SweepTotals {
 
   summary(): SweepSummary {
     return {
-      runs: this.#runs, safetyViolations: this.#safety, livenessFailures: this.#liveness, errors: this.#errors, ed25519Runs: this.#ed25519,
+      runs: this.#runs, safetyViolations: this.#safety, livenessFailures: this.#liveness, errors: this.#errors, misconduct: this.#misconduct, ed25519Runs: this.#ed25519,
       commits: this.#commits, blocks: this.#blocks, rounds: this.#rounds, timeouts: this.#timeouts, messages: this.#messages,
       latencyP50: this.#percentile(0.5), latencyP99: this.#percentile(0.99),
       failures: [...this.#failures].sort((a, b) => a.seed - b.seed),

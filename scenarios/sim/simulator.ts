@@ -43,6 +43,8 @@ import { simResult, type SimResult } from './results.ts'
 import { StandinSignatures } from './standin-signatures.ts'
 import type { SimSchedule } from './schedule.ts'
 import { drawAgents, Workload } from './workload.ts'
+import { RunWatch } from '../checkers/watch.ts'
+import { describeEvidence } from '../checkers/run-evidence.ts'
 
 export { SimStorage } from './storage.ts'
 export { DEFAULT_NETWORK } from './schedule.ts'
@@ -81,6 +83,8 @@ export class Simulation {
   readonly #faults: Faults
   readonly #workload: Workload
   readonly #sampler: Sampler
+  /** The checkers that watch honest replicas act, restart and throw (scenarios/checkers/watch.ts). */
+  readonly watch: RunWatch
   readonly errors: string[] = []
   /** `message type: rejection codes` (outer/inner, e.g. `proposal: block-entry-invalid/entry-bad-signature`) -> count, over all instances. */
   readonly rejections = new Map<string, number>()
@@ -109,6 +113,7 @@ export class Simulation {
     const assigned = assignBehaviours(rng, options, sched)
     const sides = twinSides(rng, n, assigned)
     this.instances = createInstances(rng, n, assigned, this.genesis)
+    this.watch = new RunWatch(this.genesis, options.seed, this.leaders, this.signatures)
     const clock = this.#clock
     const parts = { options, schedule: sched, rng, clock, instances: this.instances }
     this.#network = new SimNetwork({ ...parts, latency, sides, marks: this.marks })
@@ -125,8 +130,7 @@ export class Simulation {
   run(): SimResult {
     const o = this.options
     for (const inst of this.instances) {
-      this.#create(inst)
-      this.#step(inst, { type: 'start', now: 0 })
+      if (this.#create(inst)) this.#step(inst, { type: 'start', now: 0 })
     }
     this.#workload.start()
     this.#faults.schedule()
@@ -145,7 +149,7 @@ export class Simulation {
     for (const m of this.marks) if (m.until === undefined && (m.kind === 'partition' || m.kind === 'crash')) m.until = clock.now
     return simResult({
       options: o, instances: this.instances, latencies: this.#workload.latencies(), errors: [...this.errors, ...this.protocolErrors],
-      messages: this.#network.messages, endMs: clock.now, convergedAt,
+      messages: this.#network.messages, endMs: clock.now, convergedAt, evidence: this.watch.evidence,
     })
   }
 
@@ -205,22 +209,39 @@ export class Simulation {
     }
   }
 
-  #create(inst: Instance): void {
+  /** Builds the instance's replica from its storage; false when that threw (reported as
+   * a replica error; the instance then stays down for good: a restore that throws once
+   * throws again from the same storage). */
+  #create(inst: Instance): boolean {
     const restored = inst.storage.restoredState()
     const signatures = this.signatures
     const options = { genesis: this.genesis, validatorIndex: inst.identity, seed: this.#seeds[inst.identity]!, limits: SIM_LIMITS, leaders: this.leaders, signatures }
-    inst.replica = inst.behaviour.create({
-      genesis: this.genesis, index: inst.identity, seed: this.#seeds[inst.identity]!, signatures, limits: SIM_LIMITS, restored,
-      rng: inst.rng.fork(), faultsStopMs: this.options.faultsStopMs,
-      honest: () => new Replica(options, restored),
-      params: inst.params,
-      store: inst.storage,
-    })
+    try {
+      inst.replica = inst.behaviour.create({
+        genesis: this.genesis, index: inst.identity, seed: this.#seeds[inst.identity]!, signatures, limits: SIM_LIMITS, restored,
+        rng: inst.rng.fork(), faultsStopMs: this.options.faultsStopMs,
+        honest: () => new Replica(options, restored),
+        params: inst.params,
+        store: inst.storage,
+      })
+    } catch (err) {
+      this.errors.push(describeEvidence(this.watch.threw(`node ${inst.label}`, 'restore', this.#clock.now, err)))
+      inst.replica = null
+      inst.permanentlyDown = true
+      return false
+    }
+    if (inst.honest) this.watch.built(this.#actor(inst), inst.replica.inner.safetyState)
+    return true
+  }
+
+  #actor(inst: Instance): { node: string, round: number } {
+    return { node: `node ${inst.label}`, round: inst.replica?.inner.round ?? -1 }
   }
 
   // --- crash and restart ---
 
   #crash(inst: Instance, why: string): void {
+    if (inst.honest) this.watch.crashed(`node ${inst.label}`)
     carryStats(inst)
     inst.replica = null
     inst.timers.clear()
@@ -231,20 +252,21 @@ export class Simulation {
   }
 
   #restart(inst: Instance): void {
-    this.#create(inst)
+    const built = this.#create(inst)
     if (inst.crashMark !== null) {
       inst.crashMark.until = this.#clock.now
       inst.crashMark = null
     }
-    this.#step(inst, { type: 'start', now: this.#clock.now })
+    if (built) this.#step(inst, { type: 'start', now: this.#clock.now })
   }
 
   #step(inst: Instance, event: Event): void {
     let actions: Action[]
+    if (inst.honest) this.watch.stepping(`node ${inst.label}`, event)
     try {
       actions = inst.replica!.step(event)
     } catch (err) {
-      this.errors.push(`t=${this.#clock.now} node ${inst.label}: ${(err as Error).stack ?? String(err)}`)
+      this.errors.push(describeEvidence(this.watch.threw(`node ${inst.label}`, 'step', this.#clock.now, err)))
       this.#crash(inst, 'threw an exception')
       return
     }
@@ -256,7 +278,13 @@ export class Simulation {
       limit = rng.int(actions.length)
       crashAfter = true
     }
-    for (let i = 0; i < limit; i++) this.#execute(inst, actions[i]!)
+    // The honest replica's actions are judged as they are executed (only those are done).
+    const actor = inst.honest ? this.#actor(inst) : null
+    for (let i = 0; i < limit; i++) {
+      if (actor !== null) this.watch.executed(actor, actions[i]!)
+      this.#execute(inst, actions[i]!)
+    }
+    if (actor !== null) this.watch.stepped(actor, inst.replica!.inner.safetyState)
     if (crashAfter) {
       this.#crash(inst, `crash in the middle of a step (after ${limit} of ${actions.length} actions)`)
       this.#clock.at(this.#clock.now + rng.range(50, 1000), { kind: 'restart', inst: inst.id })

@@ -35,8 +35,10 @@ function fail(code: string, reason: string, where: { height?: number, position?:
   return { ok: false, code, reason, ...where }
 }
 
-/** Whether the entry may be in this chain at all: payload bound and write policy. */
-function checkEntryRules(entry: Entry, genesis: Genesis): string | null {
+/** Whether the entry may be in this chain at all: payload bound and write policy (null:
+ * it may). Exported for the simulator's conduct checker, which judges what honest
+ * replicas forward by the auditor's rules. */
+export function checkEntryRules(entry: Entry, genesis: Genesis): string | null {
   const payloadBytes = new TextEncoder().encode(entry.payload).length
   if (payloadBytes > genesis.params.payloadBytesMax) return `payload of ${payloadBytes} bytes is over the chain's limit of ${genesis.params.payloadBytesMax}`
   if (!policyAllows(genesis.policy, entry.namespace, entry.agent)) return `agent ${toHex(entry.agent)} may not write to namespace '${entry.namespace}'`

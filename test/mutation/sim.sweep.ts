@@ -1,5 +1,6 @@
 // The fixed simulator sweep of mutation testing (docs/mutation.md): seeded n = 4 runs
-// at K = f for each Byzantine behaviour, judged by every checker, plus a few n = 7
+// at K = f for each Byzantine behaviour, judged by every checker (those of the committed
+// chains and those that watch the run: scenarios/checkers/watch.ts), plus a few n = 7
 // runs. Not part of `npm test` (the default config includes *.test.ts only); run by
 // `npm run mutation -- --suite sweep` and by scripts/mutation-bugs.ts against a copy
 // with one injected bug. SYNOD_SWEEP_SET picks the behaviours: 'base' (those the
@@ -10,7 +11,7 @@
 import { describe, expect, it } from 'vitest'
 import { faultTolerance } from '../../src/log/validator-set.ts'
 import type { BehaviourName } from '../../scenarios/behaviours/index.ts'
-import { runOne } from '../../scenarios/runner.ts'
+import { problemsOf, runOne } from '../../scenarios/runner.ts'
 import { ADVERSARY_NAMES, type AdversaryName } from '../../scenarios/behaviours/adversaries/index.ts'
 import { runAdversary } from '../../scenarios/behaviours/adversaries/judge.ts'
 import { isSignatureMode, type SignatureMode } from '../../scenarios/sim/standin-signatures.ts'
@@ -37,7 +38,7 @@ function isAdversary(name: BehaviourName): name is AdversaryName {
 
 function runs(nodes: number, behaviour: BehaviourName, seeds: readonly number[]): void {
   const byzantine = behaviour === 'honest' ? 0 : faultTolerance(nodes)
-  it(`n=${nodes} K=${byzantine} ${behaviour}: safe, live, no replica error (seeds ${seeds.join(',')})`, () => {
+  it(`n=${nodes} K=${byzantine} ${behaviour}: safe, live, no replica error, no evidence (seeds ${seeds.join(',')})`, () => {
     const failures: string[] = []
     for (const seed of seeds) {
       if (isAdversary(behaviour)) {
@@ -49,7 +50,7 @@ function runs(nodes: number, behaviour: BehaviourName, seeds: readonly number[])
         continue
       }
       const o = runOne(seed, { nodes, byzantine, behaviour, signatures })
-      if (!o.ok) failures.push(`seed ${seed}: ${[...o.safetyViolations, ...o.livenessFailures, ...o.errors].slice(0, 2).join(' | ')}\n  replay: ${o.replay}`)
+      if (!o.ok) failures.push(`seed ${seed}: ${problemsOf(o).slice(0, 2).join(' | ')}\n  replay: ${o.replay}`)
     }
     expect(failures).toEqual([])
   })
