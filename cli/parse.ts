@@ -1,5 +1,6 @@
 // Flag parsing shared by the commands: each returns the value or throws a clear error.
 import { InvalidArgumentError } from 'commander'
+import { SIGNATURE_MODES, isSignatureMode, type SignatureMode } from '../scenarios/sim/standin-signatures.ts'
 
 /** A commander argument parser for a whole number in [min, max]. */
 export function integerFlag(name: string, min: number, max: number): (value: string) => number {
@@ -32,4 +33,10 @@ export function parseUrl(value: string, flag: string): URL {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${flag} must be an http(s) URL, got '${value}'`)
   return url
+}
+
+/** A commander argument parser for a simulator signature mode (`standin` or `ed25519`). */
+export function signatureModeFlag(value: string): SignatureMode {
+  if (!isSignatureMode(value)) throw new InvalidArgumentError(`unknown signature mode '${value}'; one of: ${SIGNATURE_MODES.join(', ')}`)
+  return value
 }

@@ -3,6 +3,7 @@
 // run is replayed exactly by its printed command.
 import { toHex } from '../src/crypto/hash.ts'
 import { SAFETY_CHECKERS, checkLiveness, type RunRecord } from './checkers/index.ts'
+import { describeEvidence } from './checkers/run-evidence.ts'
 import { deriveOptions, percentile, Simulation, type SimOptions, type SimResult } from './sim/simulator.ts'
 
 export interface RunOutcome extends SimResult {
@@ -13,6 +14,8 @@ export interface RunOutcome extends SimResult {
 export function recordOf(sim: Simulation, result: SimResult): RunRecord {
   return {
     genesis: sim.genesis,
+    leaders: sim.leaders,
+    signatures: sim.signatures,
     honest: sim.honestInstances().map((inst) => ({
       name: `node ${inst.identity}`,
       committed: inst.storage.committed,
@@ -30,12 +33,26 @@ export function recordOf(sim: Simulation, result: SimResult): RunRecord {
 /** One run with all checks. `checkLive` false skips the liveness check (more than f faulty). */
 export function runOne(seed: number, given: Partial<SimOptions> = {}, checkLive = true): RunOutcome {
   const sim = new Simulation(deriveOptions(seed, given))
-  const result = sim.run()
+  return judgeRun(sim, sim.run(), checkLive)
+}
+
+/** A finished simulation judged by every checker: its committed chains by the safety (and
+ * liveness) checkers, and what the watching checkers recorded while it ran. */
+export function judgeRun(sim: Simulation, result: SimResult, checkLive = true): RunOutcome {
+  const seed = result.options.seed
   const record = recordOf(sim, result)
   const safetyViolations = SAFETY_CHECKERS.flatMap((check) => check(record))
   const livenessFailures = checkLive ? checkLiveness(record) : []
-  const ok = safetyViolations.length === 0 && livenessFailures.length === 0 && result.errors.length === 0
+  const ok = safetyViolations.length === 0 && livenessFailures.length === 0 && result.errors.length === 0 && result.evidence.length === 0
   return { ...result, safetyViolations, livenessFailures, ok, seed }
+}
+
+/** A failed run's problems, one line each (a replica error with its stack head): the
+ * checkers' violations, the watchers' evidence, the driver's errors. */
+export function problemsOf(o: SimResult & { readonly safetyViolations: readonly string[], readonly livenessFailures: readonly string[] }): string[] {
+  // Replica errors are in `errors` already (as their evidence's description).
+  const evidence = o.evidence.filter((e) => e.code !== 'replica-error').map(describeEvidence)
+  return [...o.safetyViolations, ...o.livenessFailures, ...evidence, ...o.errors.map((e) => e.startsWith('replica-error') ? e : `error: ${e.split('\n')[0]}`)]
 }
 
 export interface Summary {
@@ -44,8 +61,10 @@ export interface Summary {
   readonly safetyViolations: number
   /** Runs that were safe but not live. */
   readonly livenessFailures: number
-  /** Runs in which replica code threw. */
+  /** Runs in which replica code threw or the driver saw a protocol error. */
   readonly errors: number
+  /** Runs in which an honest replica acted on an invalid object or its safety state went back. */
+  readonly misconduct: number
   readonly commits: number
   readonly blocks: number
   readonly rounds: number
@@ -63,6 +82,7 @@ export function summarize(outcomes: readonly RunOutcome[]): Summary {
     safetyViolations: outcomes.filter((o) => o.safetyViolations.length > 0).length,
     livenessFailures: outcomes.filter((o) => o.safetyViolations.length === 0 && o.livenessFailures.length > 0).length,
     errors: outcomes.filter((o) => o.errors.length > 0).length,
+    misconduct: outcomes.filter((o) => o.evidence.some((e) => e.code !== 'replica-error')).length,
     commits: outcomes.reduce((s, o) => s + o.entriesCommitted, 0),
     blocks: outcomes.reduce((s, o) => s + o.blocksCommitted, 0),
     rounds: outcomes.reduce((s, o) => s + o.rounds, 0),
@@ -70,7 +90,7 @@ export function summarize(outcomes: readonly RunOutcome[]): Summary {
     messages: outcomes.reduce((s, o) => s + o.messages, 0),
     latencyP50: percentile(latencies, 0.5),
     latencyP99: percentile(latencies, 0.99),
-    failures: outcomes.filter((o) => !o.ok).map((o) => ({ seed: o.seed, replay: o.replay, problems: [...o.safetyViolations, ...o.livenessFailures, ...o.errors.map((e) => `error: ${e.split('\n')[0]}`)] })),
+    failures: outcomes.filter((o) => !o.ok).map((o) => ({ seed: o.seed, replay: o.replay, problems: problemsOf(o) })),
   }
 }
 

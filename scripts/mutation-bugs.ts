@@ -1,12 +1,13 @@
 // The injected-bug mutation tests (test/mutation/bugs.ts), not part of `npm test`:
-//   npm run mutation:bugs -- [--only id,id] [--suites unit,base,adversaries] [--sweep-seeds 3] [--budget-s 600] [--json file]
+//   npm run mutation:bugs -- [--only id,id] [--suites unit,base,adversaries] [--sweep-seeds 3] [--budget-s 600] [--signatures ed25519|standin] [--json file]
 // For each bug: a temporary copy of the repository with that one change, then (a) the
 // unit tests of src/consensus, src/log and src/crypto and (b) the simulator sweep of
 // test/mutation/ (first its base behaviours, then, if they did not fail, the
 // rule-targeting adversaries), each stopping at its first failing test or at the
 // budget. Prints a table: killed by unit / by the base sweep / by the adversaries, with
 // the seconds each took. A clean copy runs first: a failure there voids the table.
-// Runs at the lowest CPU priority, one test file at a time.
+// Runs at the lowest CPU priority, one test file at a time. The sweep signs with real
+// Ed25519 unless --signatures standin (the simulator's stand-in, docs/scenarios.md).
 import { spawnSync } from 'node:child_process'
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     json: { type: 'string' },
     'skip-clean': { type: 'boolean', default: false },
     suites: { type: 'string', default: 'unit,base,adversaries' },
+    signatures: { type: 'string', default: 'ed25519' },
   },
 })
 const SUITE_NAMES = ['unit', 'base', 'adversaries']
@@ -31,6 +33,8 @@ const budgetS = Number(values['budget-s'])
 if (!Number.isFinite(budgetS) || budgetS < 10 || budgetS > 3600) throw new Error('--budget-s must be 10..3600')
 const sweepSeeds = values['sweep-seeds']
 if (!/^[0-9]{1,4}$/.test(sweepSeeds)) throw new Error('--sweep-seeds must be a whole number')
+const signatures = values.signatures
+if (signatures !== 'ed25519' && signatures !== 'standin') throw new Error(`--signatures takes ed25519 or standin, not '${signatures}'`)
 const onlyIds = values.only === undefined ? null : new Set(values.only.split(','))
 const bugs = BUGS.filter((b) => onlyIds === null || onlyIds.has(b.id))
 if (onlyIds !== null && bugs.length !== onlyIds.size) throw new Error(`unknown bug id in --only; ids: ${BUGS.map((b) => b.id).join(', ')}`)
@@ -48,7 +52,7 @@ function suite(dir: string, name: 'unit' | 'sweep', set: string): Verdict {
     encoding: 'utf8',
     timeout: budgetS * 1000,
     killSignal: 'SIGKILL',
-    env: { ...process.env, SYNOD_MUTATION_SUITE: name, SYNOD_SWEEP_SET: set, SYNOD_SWEEP_SEEDS: sweepSeeds, FORCE_COLOR: '0', NO_COLOR: '1' },
+    env: { ...process.env, SYNOD_MUTATION_SUITE: name, SYNOD_SWEEP_SET: set, SYNOD_SWEEP_SEEDS: sweepSeeds, SYNOD_SWEEP_SIGNATURES: signatures, FORCE_COLOR: '0', NO_COLOR: '1' },
   })
   const seconds = Math.round((performance.now() - started) / 100) / 10
   // eslint-disable-next-line no-control-regex -- colour codes, in case a reporter ignores NO_COLOR
@@ -71,7 +75,7 @@ function apply(dir: string, bug: InjectedBug): string {
 const dir = mkdtempSync(join(tmpdir(), 'synod-bugs-'))
 for (const item of COPIED) cpSync(join(root, item), join(dir, item), { recursive: true })
 symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'))
-process.stdout.write(`copy in ${dir}; sweep seeds ${sweepSeeds} per behaviour; budget ${budgetS} s per suite\n`)
+process.stdout.write(`copy in ${dir}; sweep seeds ${sweepSeeds} per behaviour, ${signatures} signatures; budget ${budgetS} s per suite\n`)
 
 interface Row { id: string, unit: Verdict | null, base: Verdict | null, adversaries: Verdict | null }
 const rows: Row[] = []

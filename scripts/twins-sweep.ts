@@ -2,13 +2,18 @@
 // partition per round), run each on the simulator, and report how many were generated,
 // run, safe and live. Within f every case must be safe and live; beyond f (--twins 2
 // for n = 4) the sweep counts the cases that forked, to show the checkers catch them.
-//   npm run twins:sweep -- [--cases 2000] [--rounds 4] [--twins 1] [--nodes 4] [--groups 2] [--hold 1] [--seed 1] [--json]
+//   npm run twins:sweep -- [--cases 2000] [--rounds 4] [--twins 1] [--nodes 4] [--groups 2] [--hold 1] [--leaders round-robin|per-round] [--seed 1] [--json]
 //   npx node scripts/twins-sweep.ts --case I --seed S [--report DIR]   (replay one case)
+// [--signatures standin|ed25519] [--ed25519-every 50]: stand-in signatures by default, every
+// 50th case with real Ed25519 (docs/scenarios.md, "Signatures in the simulator"); a replayed
+// case runs in the mode its replay command names.
 // Exits non-zero when a case within f fails.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Progress } from '../cli/progress.ts'
+import { ED25519_EVERY_DEFAULT, signaturesOfRun } from '../cli/commands/simulate.ts'
+import { isSignatureMode, SIGNATURE_MODES } from '../scenarios/sim/standin-signatures.ts'
 import { TwinsSpace } from '../scenarios/twins/generator.ts'
 import { firstViolation, runTwinsCase, type TwinsCaseOutcome } from '../scenarios/twins/run-twins.ts'
 import { renderHtmlReport } from '../scenarios/report/html-report.ts'
@@ -21,22 +26,29 @@ const { values } = parseArgs({
     nodes: { type: 'string', default: '4' },
     groups: { type: 'string', default: '2' },
     hold: { type: 'string', default: '1' },
+    leaders: { type: 'string', default: 'round-robin' },
     seed: { type: 'string', default: '1' },
     case: { type: 'string' },
     report: { type: 'string' },
     json: { type: 'boolean', default: false },
+    signatures: { type: 'string', default: 'standin' },
+    'ed25519-every': { type: 'string', default: String(ED25519_EVERY_DEFAULT) },
   },
 })
 const int = (name: string, v: string | undefined): number => {
   if (v === undefined || !/^\d+$/.test(v)) throw new Error(`--${name} must be a whole number, got '${v}'`)
   return Number(v)
 }
-const options = { nodes: int('nodes', values.nodes), twins: int('twins', values.twins), rounds: int('rounds', values.rounds), groupsMax: int('groups', values.groups), holdRounds: int('hold', values.hold) }
+if (values.leaders !== 'round-robin' && values.leaders !== 'per-round') throw new Error(`--leaders must be round-robin or per-round, got '${values.leaders}'`)
+const options = { nodes: int('nodes', values.nodes), twins: int('twins', values.twins), rounds: int('rounds', values.rounds), groupsMax: int('groups', values.groups), holdRounds: int('hold', values.hold), leaders: values.leaders as 'round-robin' | 'per-round' }
 const seed = int('seed', values.seed)
+const signatures = values.signatures
+if (!isSignatureMode(signatures)) throw new Error(`--signatures must be one of ${SIGNATURE_MODES.join(', ')}, got '${signatures}'`)
+const ed25519Every = int('ed25519-every', values['ed25519-every'])
 
 if (values.case !== undefined) {
   const space = new TwinsSpace(options)
-  const { case: c, run } = runTwinsCase(space, int('case', values.case), seed)
+  const { case: c, run } = runTwinsCase(space, int('case', values.case), seed, signatures)
   process.stdout.write(`twins case ${c.index} of ${space.size} (seed ${seed}): ${run.met ? 'met' : 'NOT MET'} (expected ${run.expected}; safe=${run.safe} live=${run.live})\n`)
   for (const r of c.rounds) process.stdout.write(`  round ${r.round}: leader ${r.leader}${r.twinLeads ? ' (twin: both instances propose)' : ''}, partition ${r.partition.map((g) => `{${g.map((x) => (x.copy === 0 ? x.node : `${x.node}'`)).join(',')}}`).join(' ')}\n`)
   for (const p of run.problems) process.stdout.write(`  ${p}\n`)
@@ -53,13 +65,13 @@ if (values.case !== undefined) {
 } else {
   const count = int('cases', values.cases)
   const space = new TwinsSpace(options)
-  process.stderr.write(`twins sweep: n=${options.nodes}, ${options.twins} twin(s), ${options.rounds} rounds, partitions into <= ${options.groupsMax} groups held ${space.hold} round(s) each: ${space.size} cases in the space (${space.twinChoices.length} twin choices x ${space.partitionsPerRound}^${Math.ceil(options.rounds / space.hold)}); running ${Math.min(count, space.size)} with seed ${seed}\n`)
+  process.stderr.write(`twins sweep: n=${options.nodes}, ${options.twins} twin(s), ${options.rounds} rounds, partitions into <= ${options.groupsMax} groups held ${space.hold} round(s) each, ${options.leaders} leaders: ${space.size} cases in the space (${space.describeSize()}); running ${Math.min(count, space.size)} with seed ${seed}, signatures ${signatures}${signatures === 'standin' && ed25519Every > 0 ? `, every ${ed25519Every}th case with real Ed25519` : ''}\n`)
   const indices = space.sample(count, seed)
   const beyond = options.twins > Math.floor((options.nodes - 1) / 3)
   const outcomes: TwinsCaseOutcome[] = []
   const progress = new Progress({ label: 'twins sweep', unit: 'cases', total: indices.length })
-  for (const index of indices) {
-    const { run } = runTwinsCase(space, index, seed)
+  for (const [i, index] of indices.entries()) {
+    const { run } = runTwinsCase(space, index, seed, signaturesOfRun(signatures, ed25519Every, i))
     outcomes.push({ index, description: run.report.description, safe: run.safe, live: run.live, met: run.met, problems: run.problems, violation: firstViolation(run), replay: run.replay })
     progress.update(outcomes.length, `unsafe ${outcomes.filter((o) => !o.safe).length}, failed ${beyond ? 0 : outcomes.filter((o) => !o.met).length}`)
     // Runs are synchronous: let the progress timer draw between them.

@@ -1,6 +1,6 @@
 // `synod scenario list | run`: the researcher's scenario runner (docs/scenarios.md).
 //   synod scenario list
-//   synod scenario run <name-or-file> [--seed S] [--runs R] [--backend sim|net] [--json] [--report DIR]
+//   synod scenario run <name-or-file> [--seed S] [--runs R] [--backend sim|net] [--signatures ed25519|standin] [--json] [--report DIR]
 // Run i uses seed S+i. Each run is judged against the scenario's expected outcome; a
 // failing run prints its seed and the exact replay command. Exit code 0 exactly when
 // every run met its expected outcome.
@@ -15,7 +15,8 @@ import { LatencyReservoir, runLine, summarizeRuns, type RunLine } from '../../sc
 import type { Backend, ScenarioRun } from '../../scenarios/run/types.ts'
 import { renderHtmlReport } from '../../scenarios/report/html-report.ts'
 import type { Scenario } from '../../scenarios/dsl/types.ts'
-import { integerFlag as integer } from '../parse.ts'
+import { SIGNATURE_MODES, type SignatureMode } from '../../scenarios/sim/standin-signatures.ts'
+import { integerFlag as integer, signatureModeFlag as signatureMode } from '../parse.ts'
 
 /** Bounds on the flags: longer sweeps belong in scripts/scenarios-sweep.ts. */
 const RUNS_MAX = 100_000
@@ -32,12 +33,13 @@ interface RunFlags {
   seed: number
   runs: number
   backend: Backend
+  signatures: SignatureMode
   json?: boolean
   report?: string
 }
 
-async function runOnce(scenario: Scenario, seed: number, source: string, backend: Backend): Promise<ScenarioRun> {
-  if (backend === 'sim') return runScenarioSim(scenario, seed, source)
+async function runOnce(scenario: Scenario, seed: number, source: string, backend: Backend, signatures: SignatureMode): Promise<ScenarioRun> {
+  if (backend === 'sim') return runScenarioSim(scenario, seed, source, signatures)
   // Loaded only here: the net backend starts processes and needs node/.
   const { runScenarioNet } = await import('../../scenarios/net/net-backend.ts')
   return runScenarioNet(scenario, seed, source, { log: (line) => process.stderr.write(`${line}\n`) })
@@ -66,6 +68,7 @@ export function registerScenario(program: Command): void {
     .option('--seed <s>', 'seed of the first run (run i uses seed + i)', integer('--seed', 0, SEED_MAX), 1)
     .option('--runs <r>', `number of seeded runs (1-${RUNS_MAX})`, integer('--runs', 1, RUNS_MAX), 1)
     .option('--backend <name>', "'sim' (deterministic simulator) or 'net' (real node processes: in network namespaces when root, else on 127.0.0.1)", backendName, 'sim' as Backend)
+    .option('--signatures <mode>', `simulator signatures, ${SIGNATURE_MODES.join(' or ')}: real Ed25519 (default) or stand-in keyed hashes (docs/scenarios.md)`, signatureMode, 'ed25519' as SignatureMode)
     .option('--json', 'print the summary and per-run outcomes as one JSON object on the last line')
     .option('--report <dir>', 'write a JSON and an HTML report per run into this directory')
     .action(async (name: string, flags: RunFlags) => {
@@ -73,6 +76,7 @@ export function registerScenario(program: Command): void {
       if (!sc.backends.includes(flags.backend)) {
         throw new Error(`scenario '${sc.name}' cannot run on the ${flags.backend} backend (it can: ${sc.backends.join(', ')}); the net backend expresses only crashes and partitions of honest nodes`)
       }
+      if (flags.backend === 'net' && flags.signatures !== 'ed25519') throw new Error('--signatures standin is for the sim backend: real node processes sign with Ed25519')
       const out = (line: string) => process.stdout.write(`${line}\n`)
       const err = (line: string) => process.stderr.write(`${line}\n`)
       const reportDir = flags.report === undefined ? null : resolve(flags.report)
@@ -95,7 +99,7 @@ export function registerScenario(program: Command): void {
       let failed = 0
       for (let i = 0; i < flags.runs; i++) {
         const seed = flags.seed + i
-        const run = await runOnce(sc, seed, source, flags.backend)
+        const run = await runOnce(sc, seed, source, flags.backend, flags.signatures)
         latencies.add(run.report.latencies)
         let reports: { json: string, html: string } | undefined
         if (reportDir !== null) {

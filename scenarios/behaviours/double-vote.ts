@@ -2,6 +2,7 @@
 // conflicting blocks of one round when a leader equivocates), and also sends a vote for
 // a made-up block in the same round as each honest vote, sometimes before it.
 import { signDomain } from '../../src/crypto/domain.ts'
+import type { SignatureScheme } from '../../src/crypto/signature-scheme.ts'
 import { blockHash } from '../../src/log/block.ts'
 import { voteDataToCbor } from '../../src/log/certificates.ts'
 import type { Action, Event, VoteMessage } from '../../src/consensus/types.ts'
@@ -11,14 +12,16 @@ import { Decorator, type Behaviour } from './types.ts'
 
 class DoubleVote extends Decorator {
   readonly #seed: Uint8Array
+  readonly #signatures: SignatureScheme
   readonly #rng: Prng
-  constructor(inner: Replica, seed: Uint8Array, rng: Prng) {
+  constructor(inner: Replica, seed: Uint8Array, signatures: SignatureScheme, rng: Prng) {
     super(inner)
     this.#seed = seed
+    this.#signatures = signatures
     this.#rng = rng
   }
   #vote(round: number, height: number, block: Uint8Array): VoteMessage {
-    const sig = signDomain(this.#seed, 'vote', this.inner.genesis.chainId, voteDataToCbor({ round, height, block }))
+    const sig = signDomain(this.#seed, 'vote', this.inner.genesis.chainId, voteDataToCbor({ round, height, block }), this.#signatures)
     return { type: 'vote', voter: this.inner.index, round, height, block, sig, commit: null }
   }
   protected override output(event: Event, actions: Action[]): Action[] {
@@ -44,5 +47,5 @@ class DoubleVote extends Decorator {
 export const doubleVote: Behaviour = {
   name: 'double-vote',
   description: 'votes for every proposal it sees, outside the safety rules, plus a vote for a made-up block in each round',
-  create: (ctx) => new DoubleVote(ctx.honest(), ctx.seed, ctx.rng.fork()),
+  create: (ctx) => new DoubleVote(ctx.honest(), ctx.seed, ctx.signatures, ctx.rng.fork()),
 }

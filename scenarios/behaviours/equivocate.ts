@@ -2,6 +2,7 @@
 // (same round and parent, different entries, validly signed with its key) to the other
 // half. Otherwise honest.
 import { signDomain } from '../../src/crypto/domain.ts'
+import type { SignatureScheme } from '../../src/crypto/signature-scheme.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import { blockHash, type Block, type BlockHeader } from '../../src/log/block.ts'
 import { EMPTY_ROOT } from '../../src/log/merkle.ts'
@@ -26,21 +27,25 @@ export class HeaderBook {
 
 /** The conflicting twin of a proposal: the same slot with no entries, or null if the
  * original is already empty (then there is nothing to vary). */
-export function conflictingProposal(p: ProposalMessage, parent: BlockHeader, seed: Uint8Array, chainId: string): ProposalMessage | null {
+export function conflictingProposal(
+  p: ProposalMessage, parent: BlockHeader, seed: Uint8Array, chainId: string, signatures: SignatureScheme,
+): ProposalMessage | null {
   if (p.block.entries.length === 0) return null
   const header: BlockHeader = { ...p.block.header, entriesRoot: EMPTY_ROOT, entryCount: 0, logSize: parent.logSize, logRoot: parent.logRoot }
   const block: Block = { header, entries: [] }
-  return { ...p, block, sig: signDomain(seed, 'proposal', chainId, { block: blockHash(header) }) }
+  return { ...p, block, sig: signDomain(seed, 'proposal', chainId, { block: blockHash(header) }, signatures) }
 }
 
 class Equivocate extends Decorator {
   readonly #seed: Uint8Array
+  readonly #signatures: SignatureScheme
   readonly #chainId: string
   readonly #halves: readonly number[][]
   readonly #book = new HeaderBook()
-  constructor(inner: Replica, seed: Uint8Array, halves: number[][]) {
+  constructor(inner: Replica, seed: Uint8Array, signatures: SignatureScheme, halves: number[][]) {
     super(inner)
     this.#seed = seed
+    this.#signatures = signatures
     this.#chainId = inner.genesis.chainId
     this.#halves = halves
   }
@@ -53,7 +58,7 @@ class Equivocate extends Decorator {
         continue
       }
       const parent = this.#book.get(a.message.block.header.parent)
-      const other = parent === undefined ? null : conflictingProposal(a.message, parent, this.#seed, this.#chainId)
+      const other = parent === undefined ? null : conflictingProposal(a.message, parent, this.#seed, this.#chainId, this.#signatures)
       if (other === null) {
         out.push(a)
         continue
@@ -71,6 +76,6 @@ export const equivocate: Behaviour = {
   create: (ctx) => {
     const peers = ctx.rng.shuffle([...Array(ctx.genesis.validators.length).keys()].filter((i) => i !== ctx.index))
     const cut = Math.ceil(peers.length / 2)
-    return new Equivocate(ctx.honest(), ctx.seed, [peers.slice(0, cut), peers.slice(cut)])
+    return new Equivocate(ctx.honest(), ctx.seed, ctx.signatures, [peers.slice(0, cut), peers.slice(cut)])
   },
 }

@@ -6,6 +6,7 @@
 // of it and stay live. (The simulator models no bandwidth: this tests the protocol's
 // handling of junk, not a node's resource limits under a real flood.)
 import { signDomain } from '../../src/crypto/domain.ts'
+import type { SignatureScheme } from '../../src/crypto/signature-scheme.ts'
 import { genesisQc } from '../../src/log/block.ts'
 import { timeoutDataToCbor, voteDataToCbor } from '../../src/log/certificates.ts'
 import type { Entry } from '../../src/log/entry.ts'
@@ -21,6 +22,7 @@ type Kind = (typeof KINDS)[number]
 
 class Flood extends Decorator {
   readonly #seed: Uint8Array
+  readonly #signatures: SignatureScheme
   readonly #rng: Prng
   readonly #ratePerSecond: number
   readonly #kinds: readonly Kind[]
@@ -28,9 +30,10 @@ class Flood extends Decorator {
   #credit = 0
   #lastProposal: Extract<Message, { type: 'proposal' }> | null = null
 
-  constructor(inner: Replica, seed: Uint8Array, rng: Prng, ratePerSecond: number, kinds: readonly Kind[]) {
+  constructor(inner: Replica, seed: Uint8Array, signatures: SignatureScheme, rng: Prng, ratePerSecond: number, kinds: readonly Kind[]) {
     super(inner)
     this.#seed = seed
+    this.#signatures = signatures
     this.#rng = rng
     this.#ratePerSecond = ratePerSecond
     this.#kinds = kinds
@@ -58,12 +61,12 @@ class Flood extends Decorator {
     switch (kind) {
       case 'stale-timeout': {
         const highQc = genesisQc(this.inner.genesis)
-        const sig = signDomain(this.#seed, 'timeout', chainId, timeoutDataToCbor(staleRound, 0))
+        const sig = signDomain(this.#seed, 'timeout', chainId, timeoutDataToCbor(staleRound, 0), this.#signatures)
         return { type: 'timeout', voter: this.inner.index, round: staleRound, highQc, highTc: null, sig }
       }
       case 'stale-vote': {
         const block = this.#rng.bytes(32)
-        const sig = signDomain(this.#seed, 'vote', chainId, voteDataToCbor({ round: staleRound, height: staleRound, block }))
+        const sig = signDomain(this.#seed, 'vote', chainId, voteDataToCbor({ round: staleRound, height: staleRound, block }), this.#signatures)
         return { type: 'vote', voter: this.inner.index, round: staleRound, height: staleRound, block, sig, commit: null }
       }
       case 'garbage-vote': {
@@ -99,6 +102,6 @@ export const flood: Behaviour = {
   create: (ctx) => {
     const kind = stringParam(ctx, 'kind', 'all')
     const kinds = kind === 'all' ? KINDS : KINDS.filter((k) => k === kind)
-    return new Flood(ctx.honest(), ctx.seed, ctx.rng.fork(), numberParam(ctx, 'ratePerSecond', 200), kinds)
+    return new Flood(ctx.honest(), ctx.seed, ctx.signatures, ctx.rng.fork(), numberParam(ctx, 'ratePerSecond', 200), kinds)
   },
 }

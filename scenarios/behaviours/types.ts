@@ -1,6 +1,7 @@
 // Byzantine behaviours are decorators over the honest Replica: they wrap its inputs or
 // outputs, or override one rule, and otherwise run the real protocol code. A behaviour
 // never forks the replica.
+import type { SignatureScheme } from '../../src/crypto/signature-scheme.ts'
 import type { Genesis } from '../../src/log/genesis.ts'
 import type { Replica } from '../../src/consensus/replica.ts'
 import type { Action, Event, ReplicaLimits, RestoredState } from '../../src/consensus/types.ts'
@@ -18,6 +19,9 @@ export interface BehaviourContext {
   readonly genesis: Genesis
   readonly index: number
   readonly seed: Uint8Array
+  /** The scheme the run signs and verifies with (the replica from `honest` already has
+   * it): a behaviour that signs by itself signs with this, as the holder of `seed`. */
+  readonly signatures: SignatureScheme
   readonly limits: Partial<ReplicaLimits>
   readonly restored: RestoredState | undefined
   /** This node's own random stream (derived from the run's seed). */

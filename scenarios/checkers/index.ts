@@ -15,3 +15,6 @@ import type { Checker } from './types.ts'
 /** The safety checkers, in the order they run. */
 export const SAFETY_CHECKERS: readonly Checker[] = [checkAgreement, checkPrefix, checkValidity, checkIntegrity, checkDecisionAgreement]
 export { forkEvidence, type BlockSummary, type ForkEvidence } from './evidence.ts'
+// The checkers that watch a run as it goes (honest conduct, safety state, replica errors).
+export { RunWatch } from './watch.ts'
+export { describeEvidence, type Evidence, type EvidenceCode } from './run-evidence.ts'

@@ -15,7 +15,7 @@ export const checkValidity: Checker = (run) => {
         const id = toHex(entryId(entry))
         let ok = verified.get(id)
         if (ok === undefined) {
-          ok = verifyEntrySignature(entry, run.genesis.chainId)
+          ok = verifyEntrySignature(entry, run.genesis.chainId, run.signatures)
           verified.set(id, ok)
         }
         if (!ok) violations.push(`validity: ${node.name} height ${h}: entry ${id.slice(0, 12)} has an invalid signature`)

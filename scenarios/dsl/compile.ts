@@ -1,10 +1,11 @@
 // A validated scenario plus a seed -> the simulator's options. Everything the scenario
 // leaves open (link latencies, jitter, loss draws, the workload's timing and content,
 // the keys) comes from the seed.
-import type { SimOptions } from '../sim/simulator.ts'
+import type { SignatureMode, SimOptions } from '../sim/simulator.ts'
 import type { Scenario } from './types.ts'
 
-export function simOptionsOf(scenario: Scenario, seed: number): SimOptions {
+/** `signatures`: real Ed25519 unless a caller asks for the stand-in (scenarios/sim/standin-signatures.ts). */
+export function simOptionsOf(scenario: Scenario, seed: number, signatures: SignatureMode = 'ed25519'): SimOptions {
   return {
     seed,
     nodes: scenario.nodes,
@@ -20,6 +21,7 @@ export function simOptionsOf(scenario: Scenario, seed: number): SimOptions {
     crashes: 0,
     midStepCrashRate: scenario.midStepCrashRate,
     wireEncoding: scenario.wireEncoding,
+    signatures,
     params: scenario.params,
     schedule: {
       byzantine: scenario.byzantine,
@@ -29,6 +31,7 @@ export function simOptionsOf(scenario: Scenario, seed: number): SimOptions {
       sampleIntervalMs: scenario.sampleIntervalMs,
       livenessPhase: scenario.livenessBoundMs !== null,
       roundPartitions: scenario.roundPartitions,
+      leaders: scenario.leaders,
     },
   }
 }

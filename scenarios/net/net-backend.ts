@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { toHex } from '../../src/crypto/hash.ts'
 import { publicKeyFromSeed } from '../../src/crypto/ed25519.ts'
+import { ED25519 } from '../../src/crypto/signature-scheme.ts'
 import { entryId, signEntry, type Entry } from '../../src/log/entry.ts'
 import { quorumSize } from '../../src/log/validator-set.ts'
 import { postEntry } from '../../devnet/http-client.ts'
@@ -372,6 +373,7 @@ async function playScenario(scenario: Scenario, seed: number, nodes: NetNode[], 
   latencies.sort((a, b) => a - b)
   const record: RunRecord = {
     genesis,
+    signatures: ED25519,
     honest: chains,
     correct: chains.filter((c) => correct.includes(c.index!)),
     submitted: new Set(submittedAt.keys()),

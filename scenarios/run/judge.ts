@@ -13,15 +13,22 @@
 //                 when there is a liveness phase), also live after the faults stopped.
 //  unsafe         at least one safety invariant was violated (beyond the fault bound the
 //                 checkers must catch the damage); liveness is not judged.
+// For every outcome, on the simulator (which watches replicas act): no honest replica acted
+// on an object that fails the auditor's checks, and none moved its safety state back
+// (honest-conduct, safety-state-monotonic; scenarios/checkers/watch.ts).
 import { checkAgreement, checkDecisionAgreement, checkIntegrity, checkLiveness, checkPrefix, checkValidity, forkEvidence, type RunRecord } from '../checkers/index.ts'
 import type { InvariantResult } from '../report/types.ts'
 import type { Scenario } from '../dsl/types.ts'
+import { describeEvidence, type Evidence } from '../checkers/run-evidence.ts'
 
 export interface JudgeInput {
   readonly scenario: Scenario
   readonly record: RunRecord
   /** Exceptions thrown by replica code, and driver-detected protocol errors. */
   readonly errors: readonly string[]
+  /** What the watching checkers recorded during the run (the simulator's; absent for a
+   * backend without them). Replica errors among it are in `errors` too. */
+  readonly evidence?: readonly Evidence[]
   /** Entry id -> submit time (ms since the start of the run). */
   readonly submittedAt: ReadonlyMap<string, number>
   /** Whether the run had a liveness phase with probes. */
@@ -73,6 +80,16 @@ export function judge(input: JudgeInput): Verdict {
   const safetyViolations = [...agreement, ...prefix, ...validity, ...integrity, ...decisionAgreement]
   const safe = safetyViolations.length === 0
   invariants.push(invariant('no-replica-errors', input.errors.map((e) => e.split('\n')[0]!)))
+  // How honest replicas behaved, whatever the bound: even beyond it, no honest replica acts
+  // on an object that fails the auditor's checks, nor moves its safety state back.
+  const misconduct: string[] = []
+  if (input.evidence !== undefined) {
+    const lines = (code: Evidence['code']) => input.evidence!.filter((e) => e.code === code).map(describeEvidence)
+    const conduct = lines('acted-on-invalid')
+    const regressed = lines('safety-state-regressed')
+    invariants.push(invariant('honest-conduct', conduct), invariant('safety-state-monotonic', regressed))
+    misconduct.push(...conduct, ...regressed)
+  }
 
   let live: boolean | null = null
   const judgeLive = input.livenessPhase && (expect.outcome === 'safe-and-live' || (expect.outcome === 'safe-stalled' && expect.liveAfter))
@@ -109,20 +126,21 @@ export function judge(input: JudgeInput): Verdict {
     problems.push(...lines)
   }
 
-  problems.unshift(...safetyViolations, ...input.errors.map((e) => `error: ${e.split('\n')[0]}`))
+  problems.unshift(...safetyViolations, ...misconduct, ...input.errors.map((e) => `error: ${e.split('\n')[0]}`))
   let met: boolean
   switch (expect.outcome) {
     case 'safe-and-live':
       met = safe && input.errors.length === 0 && live === true && problems.length === 0
       break
     case 'safe-stalled':
-      met = safe && input.errors.length === 0 && stalled === true && (!expect.liveAfter || live === true)
+      met = safe && input.errors.length === 0 && misconduct.length === 0 && stalled === true && (!expect.liveAfter || live === true)
       break
     case 'unsafe':
-      met = !safe
+      met = !safe && misconduct.length === 0
       // Beyond the bound, a safe run is the failure; the violations are the evidence.
       problems.length = 0
       if (safe) problems.push(`expected a safety violation (more than f = ${scenario.f} faulty), but every safety invariant held`)
+      problems.push(...misconduct)
       break
   }
   return { safe, live, stalled, met, invariants, problems }

@@ -1,6 +1,6 @@
 // Running a scenario on the deterministic simulator: compile, run, judge, report.
 // Pure computation: no I/O (the CLI writes the reports).
-import { percentile, Simulation, type SimResult } from '../sim/simulator.ts'
+import { percentile, Simulation, type SignatureMode, type SimResult } from '../sim/simulator.ts'
 import { simOptionsOf } from '../dsl/compile.ts'
 import type { Scenario } from '../dsl/types.ts'
 import type { NodeChain, RunRecord } from '../checkers/types.ts'
@@ -23,6 +23,8 @@ export function recordOfSimulation(sim: Simulation, result: SimResult): RunRecor
   })
   return {
     genesis: sim.genesis,
+    leaders: sim.leaders,
+    signatures: sim.signatures,
     honest: sim.honestInstances().map(chain),
     correct: sim.correctInstances().map(chain),
     submitted: new Set(sim.submitted.keys()),
@@ -32,13 +34,14 @@ export function recordOfSimulation(sim: Simulation, result: SimResult): RunRecor
   }
 }
 
-/** One seeded run of a scenario on the simulator. `source` names it in the replay command. */
-export function runScenarioSim(scenario: Scenario, seed: number, source: string = scenario.name): ScenarioRun {
-  const sim = new Simulation(simOptionsOf(scenario, seed))
+/** One seeded run of a scenario on the simulator. `source` names it in the replay command;
+ * `signatures` is real Ed25519 unless the stand-in is asked for (docs/scenarios.md). */
+export function runScenarioSim(scenario: Scenario, seed: number, source: string = scenario.name, signatures: SignatureMode = 'ed25519'): ScenarioRun {
+  const sim = new Simulation(simOptionsOf(scenario, seed, signatures))
   const result = sim.run()
   const record = recordOfSimulation(sim, result)
-  const verdict = judge({ scenario, record, errors: result.errors, submittedAt: sim.submitted, livenessPhase: scenario.livenessBoundMs !== null })
-  const replay = replayCommand(source, seed, 'sim')
+  const verdict = judge({ scenario, record, errors: result.errors, evidence: result.evidence, submittedAt: sim.submitted, livenessPhase: scenario.livenessBoundMs !== null })
+  const replay = replayCommand(source, seed, 'sim', signatures)
   const report = simReport(scenario, seed, sim, result, verdict, replay)
   return {
     scenario: scenario.name, seed, backend: 'sim', expected: scenario.expect.outcome,

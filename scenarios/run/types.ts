@@ -1,5 +1,6 @@
 // The outcome of one scenario run, whatever the backend.
 import type { ExpectedOutcome, ScenarioReport } from '../report/types.ts'
+import type { SignatureMode } from '../sim/standin-signatures.ts'
 
 export type Backend = 'sim' | 'net'
 
@@ -19,7 +20,8 @@ export interface ScenarioRun {
   readonly report: ScenarioReport
 }
 
-/** How a run names its scenario in replay commands: a library name or a file path. */
-export function replayCommand(source: string, seed: number, backend: Backend): string {
-  return `npx synod scenario run ${source} --seed ${seed}${backend === 'net' ? ' --backend net' : ''}`
+/** How a run names its scenario in replay commands: a library name or a file path; a
+ * run with stand-in signatures says so (real Ed25519 is `synod scenario run`'s default). */
+export function replayCommand(source: string, seed: number, backend: Backend, signatures: SignatureMode = 'ed25519'): string {
+  return `npx synod scenario run ${source} --seed ${seed}${backend === 'net' ? ' --backend net' : ''}${signatures === 'standin' ? ' --signatures standin' : ''}`
 }

@@ -1,10 +1,12 @@
 // A run's options: what `synod simulate` derives from a seed, or the scenario DSL compiles
 // to, and the keys and genesis every run of a seed shares.
 import { publicKeyFromSeed } from '../../src/crypto/ed25519.ts'
-import { DEFAULT_PARAMS, type Genesis, type ProtocolParams } from '../../src/log/genesis.ts'
+import { DEFAULT_PARAMS, type Genesis, type GenesisGovernance, type ProtocolParams } from '../../src/log/genesis.ts'
+import type { GovernanceWorkloadPlan } from './governance-workload.ts'
 import { faultTolerance } from '../../src/log/validator-set.ts'
 import type { BehaviourName } from '../behaviours/index.ts'
 import { Prng } from './prng.ts'
+import type { SignatureMode } from './standin-signatures.ts'
 import type { SimSchedule } from './schedule.ts'
 
 export interface SimOptions {
@@ -27,10 +29,16 @@ export interface SimOptions {
   readonly midStepCrashRate: number
   /** Round-trip every message through encodeMessage/decodeMessage. */
   readonly wireEncoding: boolean
+  /** How the run signs: real Ed25519 (the default here, so tests keep it) or the
+   * stand-in keyed hashes of standin-signatures.ts (what `synod simulate` defaults to). */
+  readonly signatures: SignatureMode
   readonly params: ProtocolParams
   /** An explicit schedule: when present, `byzantine`, `behaviour`, `partitions`,
    * `crashes`, `lossRate`, `duplicateRate`, `agents` and `entryIntervalMs` are ignored. */
   readonly schedule?: SimSchedule
+  /** Namespace governance traffic (governance-workload.ts); absent: none, and the genesis
+   * has no governance member. */
+  readonly governance?: GovernanceWorkloadPlan
 }
 
 export const SIM_PARAMS: ProtocolParams = {
@@ -66,8 +74,10 @@ export function deriveOptions(seed: number, given: Partial<SimOptions> = {}): Si
     crashes: given.crashes ?? rng.int(harsh ? 4 : 2),
     midStepCrashRate: given.midStepCrashRate ?? 0.002,
     wireEncoding: given.wireEncoding ?? false,
+    signatures: given.signatures ?? 'ed25519',
     params: given.params ?? SIM_PARAMS,
     ...(given.schedule === undefined ? {} : { schedule: given.schedule }),
+    ...(given.governance === undefined ? {} : { governance: given.governance }),
   }
 }
 
@@ -78,15 +88,16 @@ export function simSeeds(seed: number, n: number): Uint8Array[] {
   return Array.from({ length: n }, () => rng.bytes(32))
 }
 
-export function simGenesis(seeds: readonly Uint8Array[], params: ProtocolParams): Genesis {
+export function simGenesis(seeds: readonly Uint8Array[], params: ProtocolParams, governance?: GenesisGovernance): Genesis {
   return {
     chainId: CHAIN_ID,
     validators: seeds.map((s, i) => ({ name: `v${i}`, publicKey: publicKeyFromSeed(s), addresses: [] })),
     params,
     policy: { open: true, namespaces: {} },
+    ...(governance === undefined ? {} : { governance }),
   }
 }
 
 export function replayCommand(o: SimOptions): string {
-  return `npx synod simulate --nodes ${o.nodes} --byzantine ${o.byzantine} --behaviour ${o.behaviour} --runs 1 --seed ${o.seed}`
+  return `npx synod simulate --nodes ${o.nodes} --byzantine ${o.byzantine} --behaviour ${o.behaviour} --runs 1 --seed ${o.seed} --signatures ${o.signatures}`
 }

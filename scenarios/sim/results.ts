@@ -1,6 +1,7 @@
 // What a run reports: its figures, computed from the instances once the event loop ends.
 import { toHex } from '../../src/crypto/hash.ts'
 import { entryId } from '../../src/log/entry.ts'
+import type { Evidence } from '../checkers/run-evidence.ts'
 import { statsOf, type Instance } from './instance.ts'
 import { replayCommand, type SimOptions } from './options.ts'
 import type { SimStorage } from './storage.ts'
@@ -9,8 +10,13 @@ export interface SimResult {
   readonly options: SimOptions
   readonly safetyViolations: string[]
   readonly livenessFailures: string[]
-  /** Exceptions thrown by replica code (always a bug when at most f are faulty). */
+  /** Exceptions thrown by replica code (always a bug when at most f are faulty), as
+   * text, and what the driver saw go wrong in the actions it executed. */
   readonly errors: string[]
+  /** What the watching checkers recorded while the run went on (scenarios/checkers/watch.ts):
+   * honest replicas acting on invalid objects, safety states moving backwards, replica
+   * errors (each also in `errors`). Any evidence fails the run. */
+  readonly evidence: readonly Evidence[]
   readonly entriesCommitted: number
   readonly blocksCommitted: number
   readonly rounds: number
@@ -34,6 +40,7 @@ export interface RunEnd {
   /** Submit-to-first-honest-commit latencies, ascending. */
   readonly latencies: number[]
   readonly errors: readonly string[]
+  readonly evidence: readonly Evidence[]
   readonly messages: number
   readonly endMs: number
   /** Virtual time when every correct node had every probe (-1: never). */
@@ -66,6 +73,7 @@ export function simResult(end: RunEnd): SimResult {
     safetyViolations: [],
     livenessFailures: [],
     errors: [...end.errors],
+    evidence: [...end.evidence],
     entriesCommitted: entries,
     blocksCommitted: blocks,
     rounds,

@@ -22,8 +22,10 @@
 // their storage (instance.ts, storage.ts); it drives each replica's steps and executes
 // their actions.
 import { toHex } from '../../src/crypto/hash.ts'
+import { ED25519, type SignatureScheme } from '../../src/crypto/signature-scheme.ts'
 import { entryId } from '../../src/log/entry.ts'
 import type { Genesis } from '../../src/log/genesis.ts'
+import { leaderElectionFor, ScheduledLeaderElection, type LeaderElection } from '../../src/log/leader-election.ts'
 import { Replica, type ReplicaStats } from '../../src/consensus/replica.ts'
 import { codePath as rejectionPath } from '../../src/consensus/rejections.ts'
 import { decodeMessage, encodeMessage } from '../../src/consensus/messages.ts'
@@ -35,24 +37,43 @@ import { Faults } from './faults.ts'
 import { assignBehaviours, carryStats, createInstances, Sampler, statsOf, type Instance } from './instance.ts'
 import { drawLatency, SimNetwork, twinSides, type MessageCounts } from './network.ts'
 import { simGenesis, simSeeds, type SimOptions } from './options.ts'
+import { governanceAdmin, simGovernance } from './governance-workload.ts'
 import { Prng } from './prng.ts'
 import { simResult, type SimResult } from './results.ts'
+import { StandinSignatures } from './standin-signatures.ts'
 import type { SimSchedule } from './schedule.ts'
 import { drawAgents, Workload } from './workload.ts'
+import { RunWatch } from '../checkers/watch.ts'
+import { describeEvidence } from '../checkers/run-evidence.ts'
 
 export { SimStorage } from './storage.ts'
 export { DEFAULT_NETWORK } from './schedule.ts'
 export { CHAIN_ID, deriveOptions, replayCommand, SIM_PARAMS, simGenesis, simSeeds, type SimOptions } from './options.ts'
 export { committedIds, percentile, type SimResult } from './results.ts'
+export { SIGNATURE_MODES, isSignatureMode, type SignatureMode } from './standin-signatures.ts'
 export type { MessageCounts } from './network.ts'
 export type { SimMark } from './clock.ts'
 export type { Instance } from './instance.ts'
 
 const SIM_LIMITS: Partial<ReplicaLimits> = {}
 
+/** The run's scheme: real Ed25519, or a stand-in with the validators' seeds registered
+ * (agents' and any other signer's register as they first sign). */
+function signatureScheme(mode: SimOptions['signatures'], genesis: Genesis, validatorSeeds: readonly Uint8Array[]): SignatureScheme {
+  if (mode === 'ed25519') return ED25519
+  const standin = new StandinSignatures()
+  validatorSeeds.forEach((seed, i) => standin.register(seed, genesis.validators[i]!.publicKey))
+  return standin
+}
+
 export class Simulation {
   readonly options: SimOptions
   readonly genesis: Genesis
+  /** Who leads each round: the genesis's round-robin, or the schedule's scripted leaders. */
+  readonly leaders: LeaderElection
+  /** What every signer and verifier of this run uses (options.signatures): one scheme,
+   * so a stand-in's registry is the run's. */
+  readonly signatures: SignatureScheme
   readonly instances: Instance[]
   readonly #rng: Prng
   readonly #clock = new SimClock()
@@ -62,10 +83,14 @@ export class Simulation {
   readonly #faults: Faults
   readonly #workload: Workload
   readonly #sampler: Sampler
+  /** The checkers that watch honest replicas act, restart and throw (scenarios/checkers/watch.ts). */
+  readonly watch: RunWatch
   readonly errors: string[] = []
   /** `message type: rejection codes` (outer/inner, e.g. `proposal: block-entry-invalid/entry-bad-signature`) -> count, over all instances. */
   readonly rejections = new Map<string, number>()
   readonly protocolErrors: string[] = []
+  /** Submissions the replicas refused, by rejection code path (e.g. `entry-governance`), over all instances. */
+  readonly submitRefusals = new Map<string, number>()
   /** Faults as they happened, for the report's timeline. */
   readonly marks: SimMark[] = []
 
@@ -75,19 +100,24 @@ export class Simulation {
     this.#rng = rng
     const n = options.nodes
     this.#seeds = simSeeds(options.seed, n)
-    this.genesis = simGenesis(this.#seeds, options.params)
+    this.genesis = simGenesis(this.#seeds, options.params, options.governance === undefined ? undefined : simGovernance(governanceAdmin(options.seed)))
+    this.signatures = signatureScheme(options.signatures, this.genesis, this.#seeds)
     const sched = options.schedule ?? null
     this.#schedule = sched
+    const scripted = sched?.leaders ?? null
+    this.leaders = scripted === null ? leaderElectionFor(this.genesis) : new ScheduledLeaderElection(n, scripted)
     // The order of these draws from `rng` is part of what a seed means: keep it.
     const latency = drawLatency(rng, n, sched)
     const agents = drawAgents(rng, sched === null ? options.agents : sched.workload.agents)
+    if (this.signatures instanceof StandinSignatures) for (const a of agents) this.signatures.register(a.seed, a.key)
     const assigned = assignBehaviours(rng, options, sched)
     const sides = twinSides(rng, n, assigned)
     this.instances = createInstances(rng, n, assigned, this.genesis)
+    this.watch = new RunWatch(this.genesis, options.seed, this.leaders, this.signatures)
     const clock = this.#clock
     const parts = { options, schedule: sched, rng, clock, instances: this.instances }
     this.#network = new SimNetwork({ ...parts, latency, sides, marks: this.marks })
-    this.#workload = new Workload({ ...parts, agents })
+    this.#workload = new Workload({ ...parts, agents, signatures: this.signatures })
     this.#faults = new Faults({
       ...parts, network: this.#network, marks: this.marks,
       crash: (inst, why) => this.#crash(inst, why),
@@ -100,8 +130,7 @@ export class Simulation {
   run(): SimResult {
     const o = this.options
     for (const inst of this.instances) {
-      this.#create(inst)
-      this.#step(inst, { type: 'start', now: 0 })
+      if (this.#create(inst)) this.#step(inst, { type: 'start', now: 0 })
     }
     this.#workload.start()
     this.#faults.schedule()
@@ -120,7 +149,7 @@ export class Simulation {
     for (const m of this.marks) if (m.until === undefined && (m.kind === 'partition' || m.kind === 'crash')) m.until = clock.now
     return simResult({
       options: o, instances: this.instances, latencies: this.#workload.latencies(), errors: [...this.errors, ...this.protocolErrors],
-      messages: this.#network.messages, endMs: clock.now, convergedAt,
+      messages: this.#network.messages, endMs: clock.now, convergedAt, evidence: this.watch.evidence,
     })
   }
 
@@ -180,21 +209,39 @@ export class Simulation {
     }
   }
 
-  #create(inst: Instance): void {
+  /** Builds the instance's replica from its storage; false when that threw (reported as
+   * a replica error; the instance then stays down for good: a restore that throws once
+   * throws again from the same storage). */
+  #create(inst: Instance): boolean {
     const restored = inst.storage.restoredState()
-    const options = { genesis: this.genesis, validatorIndex: inst.identity, seed: this.#seeds[inst.identity]!, limits: SIM_LIMITS }
-    inst.replica = inst.behaviour.create({
-      genesis: this.genesis, index: inst.identity, seed: this.#seeds[inst.identity]!, limits: SIM_LIMITS, restored,
-      rng: inst.rng.fork(), faultsStopMs: this.options.faultsStopMs,
-      honest: () => new Replica(options, restored),
-      params: inst.params,
-      store: inst.storage,
-    })
+    const signatures = this.signatures
+    const options = { genesis: this.genesis, validatorIndex: inst.identity, seed: this.#seeds[inst.identity]!, limits: SIM_LIMITS, leaders: this.leaders, signatures }
+    try {
+      inst.replica = inst.behaviour.create({
+        genesis: this.genesis, index: inst.identity, seed: this.#seeds[inst.identity]!, signatures, limits: SIM_LIMITS, restored,
+        rng: inst.rng.fork(), faultsStopMs: this.options.faultsStopMs,
+        honest: () => new Replica(options, restored),
+        params: inst.params,
+        store: inst.storage,
+      })
+    } catch (err) {
+      this.errors.push(describeEvidence(this.watch.threw(`node ${inst.label}`, 'restore', this.#clock.now, err)))
+      inst.replica = null
+      inst.permanentlyDown = true
+      return false
+    }
+    if (inst.honest) this.watch.built(this.#actor(inst), inst.replica.inner.safetyState)
+    return true
+  }
+
+  #actor(inst: Instance): { node: string, round: number } {
+    return { node: `node ${inst.label}`, round: inst.replica?.inner.round ?? -1 }
   }
 
   // --- crash and restart ---
 
   #crash(inst: Instance, why: string): void {
+    if (inst.honest) this.watch.crashed(`node ${inst.label}`)
     carryStats(inst)
     inst.replica = null
     inst.timers.clear()
@@ -205,20 +252,21 @@ export class Simulation {
   }
 
   #restart(inst: Instance): void {
-    this.#create(inst)
+    const built = this.#create(inst)
     if (inst.crashMark !== null) {
       inst.crashMark.until = this.#clock.now
       inst.crashMark = null
     }
-    this.#step(inst, { type: 'start', now: this.#clock.now })
+    if (built) this.#step(inst, { type: 'start', now: this.#clock.now })
   }
 
   #step(inst: Instance, event: Event): void {
     let actions: Action[]
+    if (inst.honest) this.watch.stepping(`node ${inst.label}`, event)
     try {
       actions = inst.replica!.step(event)
     } catch (err) {
-      this.errors.push(`t=${this.#clock.now} node ${inst.label}: ${(err as Error).stack ?? String(err)}`)
+      this.errors.push(describeEvidence(this.watch.threw(`node ${inst.label}`, 'step', this.#clock.now, err)))
       this.#crash(inst, 'threw an exception')
       return
     }
@@ -230,7 +278,13 @@ export class Simulation {
       limit = rng.int(actions.length)
       crashAfter = true
     }
-    for (let i = 0; i < limit; i++) this.#execute(inst, actions[i]!)
+    // The honest replica's actions are judged as they are executed (only those are done).
+    const actor = inst.honest ? this.#actor(inst) : null
+    for (let i = 0; i < limit; i++) {
+      if (actor !== null) this.watch.executed(actor, actions[i]!)
+      this.#execute(inst, actions[i]!)
+    }
+    if (actor !== null) this.watch.stepped(actor, inst.replica!.inner.safetyState)
     if (crashAfter) {
       this.#crash(inst, `crash in the middle of a step (after ${limit} of ${actions.length} actions)`)
       this.#clock.at(this.#clock.now + rng.range(50, 1000), { kind: 'restart', inst: inst.id })
@@ -273,6 +327,11 @@ export class Simulation {
         return
       }
       case 'submitted':
+        for (const r of a.results) {
+          if (r.rejected === null) continue
+          const key = rejectionPath(r.rejected)
+          this.submitRefusals.set(key, (this.submitRefusals.get(key) ?? 0) + 1)
+        }
         return
     }
   }

@@ -4,12 +4,14 @@
 import { toHex } from '../../src/crypto/hash.ts'
 import { publicKeyFromSeed } from '../../src/crypto/ed25519.ts'
 import { entryId, signEntry } from '../../src/log/entry.ts'
+import type { SignatureScheme } from '../../src/crypto/signature-scheme.ts'
 import { faultTolerance } from '../../src/log/validator-set.ts'
 import type { SimClock } from './clock.ts'
 import type { Instance } from './instance.ts'
 import { CHAIN_ID, type SimOptions } from './options.ts'
 import type { Prng } from './prng.ts'
 import { DecisionWorkload } from './decision-workload.ts'
+import { governanceAdmin, GovernanceWorkload } from './governance-workload.ts'
 import type { SimSchedule } from './schedule.ts'
 
 export interface Agent {
@@ -32,6 +34,8 @@ export interface WorkloadParts {
   readonly rng: Prng
   readonly clock: SimClock
   readonly agents: Agent[]
+  /** The scheme agents sign with. */
+  readonly signatures: SignatureScheme
   /** Where entries are submitted. */
   readonly instances: readonly Instance[]
 }
@@ -42,6 +46,7 @@ export class Workload {
   readonly #rng: Prng
   readonly #clock: SimClock
   readonly #agents: Agent[]
+  readonly #signatures: SignatureScheme
   readonly #instances: readonly Instance[]
   /** entry id -> submit time. */
   readonly submitted = new Map<string, number>()
@@ -50,6 +55,8 @@ export class Workload {
   readonly #firstCommit = new Map<string, number>()
   /** Decisions and votes in the workload, when the schedule asks for them. */
   readonly #decisions: DecisionWorkload | null
+  /** Namespace governance traffic, when the options ask for it. */
+  readonly #governance: GovernanceWorkload | null
 
   constructor(parts: WorkloadParts) {
     this.#options = parts.options
@@ -57,9 +64,12 @@ export class Workload {
     this.#rng = parts.rng
     this.#clock = parts.clock
     this.#agents = parts.agents
+    this.#signatures = parts.signatures
     this.#instances = parts.instances
     const plan = this.#schedule?.workload.decisions
     this.#decisions = plan === undefined ? null : new DecisionWorkload(plan)
+    const governance = parts.options.governance
+    this.#governance = governance === undefined ? null : new GovernanceWorkload(governance, governanceAdmin(parts.options.seed))
   }
 
   /** The highest height any instance has committed (a decision's deadline is set from it). */
@@ -125,7 +135,13 @@ export class Workload {
       payload = about.payload
       refs = about.refs
     }
-    const entry = signEntry({ agent: agent.key, namespace, seq: agent.seq, payload, refs, idempotencyKey: '' }, CHAIN_ID, agent.seed)
+    const governed = probe || about !== null ? null : this.#governance?.next(rng, agent, this.#agents) ?? null
+    const signer = governed?.signer ?? agent
+    if (governed !== null) {
+      namespace = governed.namespace
+      payload = governed.payload
+    }
+    const entry = signEntry({ agent: signer.key, namespace, seq: signer.seq, payload, refs, idempotencyKey: '' }, CHAIN_ID, signer.seed, this.#signatures)
     if (about?.proposal === true) this.#decisions!.proposed(entryId(entry), a)
     const id = toHex(entryId(entry))
     this.submitted.set(id, this.#clock.now)

@@ -4,6 +4,7 @@
 import { validateScenario } from '../dsl/validate.ts'
 import { runScenarioSim } from '../run/sim-backend.ts'
 import type { ScenarioRun } from '../run/types.ts'
+import type { SignatureMode } from '../sim/standin-signatures.ts'
 import { TwinsSpace, twinsScenarioSpec, type TwinsCase, type TwinsOptions } from './generator.ts'
 
 export interface TwinsCaseOutcome {
@@ -44,16 +45,17 @@ export interface TwinsSweepResult {
   readonly failures: readonly TwinsCaseOutcome[]
 }
 
-export function twinsReplayCommand(options: TwinsOptions, index: number, seed: number): string {
-  return `npx node scripts/twins-sweep.ts --nodes ${options.nodes} --twins ${options.twins} --rounds ${options.rounds} --groups ${options.groupsMax}${(options.holdRounds ?? 1) > 1 ? ` --hold ${options.holdRounds}` : ''} --seed ${seed} --case ${index}`
+export function twinsReplayCommand(options: TwinsOptions, index: number, seed: number, signatures: SignatureMode): string {
+  return `npx node scripts/twins-sweep.ts --nodes ${options.nodes} --twins ${options.twins} --rounds ${options.rounds} --groups ${options.groupsMax}${(options.holdRounds ?? 1) > 1 ? ` --hold ${options.holdRounds}` : ''}${options.leaders === 'per-round' ? ' --leaders per-round' : ''} --seed ${seed} --case ${index} --signatures ${signatures}`
 }
 
-/** One case; `seed` drives everything the case leaves open (latencies, workload). */
-export function runTwinsCase(space: TwinsSpace, index: number, seed: number): { case: TwinsCase, run: ScenarioRun } {
+/** One case; `seed` drives everything the case leaves open (latencies, workload);
+ * `signatures` real Ed25519 unless the stand-in is asked for (docs/scenarios.md). */
+export function runTwinsCase(space: TwinsSpace, index: number, seed: number, signatures: SignatureMode = 'ed25519'): { case: TwinsCase, run: ScenarioRun } {
   const c = space.at(index)
   const scenario = validateScenario(twinsScenarioSpec(c, space.options))
-  const run = runScenarioSim(scenario, seed, `twins case ${index}`)
-  return { case: c, run: { ...run, replay: twinsReplayCommand(space.options, index, seed) } }
+  const run = runScenarioSim(scenario, seed, `twins case ${index}`, signatures)
+  return { case: c, run: { ...run, replay: twinsReplayCommand(space.options, index, seed, signatures) } }
 }
 
 export function runTwinsSweep(options: TwinsOptions, count: number, seed: number, onCase?: (done: number, total: number, outcome: TwinsCaseOutcome) => void): TwinsSweepResult {

@@ -8,6 +8,7 @@
 // checks with caches), aggregators (votes -> QC/CC, timeouts -> TC).
 import { bytesEqual } from '../codec/cbor.ts'
 import { signDomain } from '../crypto/domain.ts'
+import { ED25519, type SignatureScheme } from '../crypto/signature-scheme.ts'
 import { toHex } from '../crypto/hash.ts'
 import { blockHash, genesisBlock, genesisQc, type Block, type BlockHeader } from '../log/block.ts'
 import {
@@ -18,6 +19,7 @@ import { genesisPosition } from '../log/epochs.ts'
 import { validatorSetOf, type Genesis } from '../log/genesis.ts'
 import { MerkleAccumulator, merkleRoot } from '../log/merkle.ts'
 import type { ValidatorSet } from '../log/validator-set.ts'
+import { GovernanceState } from '../governance/state.ts'
 import { TimeoutAggregator, VoteAggregator } from './aggregators.ts'
 import { BlockSync, hexToBytes, SELF } from './block-sync.ts'
 import { BlockTree, type BlockNode, type CommitResult } from './block-tree.ts'
@@ -66,6 +68,7 @@ export class Replica {
   }
 
   readonly #seed: Uint8Array
+  readonly #signatures: SignatureScheme
   readonly #safety: SafetyRules
   readonly #pacemaker: Pacemaker
   readonly #tree: BlockTree
@@ -103,13 +106,17 @@ export class Replica {
     this.#seed = seed
     this.limits = { ...DEFAULT_REPLICA_LIMITS, ...options.limits }
     this.leaders = options.leaders ?? leaderElectionFor(genesis)
-    this.verifier = new Verifier(genesis, this.set, this.limits.verifiedEntriesMax, this.limits.verifiedCertificatesMax, options.unsafeSkipEntrySignatures === true)
+    const signatures = options.signatures ?? ED25519
+    this.#signatures = signatures
+    this.verifier = new Verifier(genesis, this.set, this.limits.verifiedEntriesMax, this.limits.verifiedCertificatesMax, {
+      unsafeSkipEntrySignatures: options.unsafeSkipEntrySignatures === true, signatures,
+    })
     this.#mempool = new Mempool({ entriesMax: this.limits.mempoolEntriesMax, bytesMax: this.limits.mempoolBytesMax })
     this.#votes = new VoteAggregator(this.set.n, this.set.quorum)
     this.#timeouts = new TimeoutAggregator(this.set.n, this.set.quorum)
     const gQc = genesisQc(genesis)
     const safetyState = restored?.safety ?? initialSafetyState(gQc)
-    this.#safety = new SafetyRules({ chainId: genesis.chainId, validatorIndex, seed }, safetyState)
+    this.#safety = new SafetyRules({ chainId: genesis.chainId, validatorIndex, seed, signatures }, safetyState)
     this.#highTc = safetyState.highTc
 
     const headBlock = restored?.committedHead ?? genesisBlock(genesis)
@@ -117,6 +124,7 @@ export class Replica {
     const head: BlockNode = {
       block: headBlock, header: headBlock.header, hash: headHash, hashHex: toHex(headHash), parentHex: toHex(headBlock.header.parent),
       log: restored === undefined ? new MerkleAccumulator() : MerkleAccumulator.fromState(restored.committedLog),
+      governance: restoredGovernance(genesis, headBlock.header.height, restored),
       agentSeqs: new Map(), entryIds: new Set(),
       // Epoch 0: this replica never leaves it yet (block-validation.ts).
       position: genesisPosition(genesis, this.set), suffix: false, qc: null, children: [],
@@ -441,6 +449,9 @@ export class Replica {
         this.#reject(from, m.type, checked)
         continue
       }
+      // No governance judgement here: this replica's view of the policies may lag the
+      // peer's (a policy that allows the entry may be in a block it has yet to see); the
+      // proposer judges the entry against its parent's state.
       if (this.#poolAdd(checked) === 'added') added++
     }
     if (added > 0) this.#onNewWork()
@@ -453,6 +464,11 @@ export class Replica {
       const checked = this.verifier.entry(entry)
       if (isRejection(checked)) {
         results.push({ id: safeEntryId(entry), rejected: checked })
+        continue
+      }
+      const refused = this.#governanceRefusal(checked)
+      if (refused !== null) {
+        results.push({ id: hexToBytes(checked.idHex), rejected: refused })
         continue
       }
       const outcome = this.#poolAdd(checked)
@@ -758,10 +774,10 @@ export class Replica {
       this.#emit({ type: 'set-timer', kind: 'propose', round, delayMs: delay })
       return
     }
-    const batch = this.#mempool.select(this.genesis.params.blockEntriesMax, this.genesis.params.blockBytesMax, lastSeqOf, skip)
+    const batch = this.#governed(parent, this.#mempool.select(this.genesis.params.blockEntriesMax, this.genesis.params.blockBytesMax, lastSeqOf, skip))
     const block = this.#buildBlock(round, parent, highQc, batch)
     const hash = blockHash(block.header)
-    const sig = signDomain(this.#seed, 'proposal', this.genesis.chainId, { block: hash })
+    const sig = signDomain(this.#seed, 'proposal', this.genesis.chainId, { block: hash }, this.#signatures)
     this.verifier.signedProposal(this.index, hash, sig)
     const proposal: ProposalMessage = {
       type: 'proposal',
@@ -793,6 +809,29 @@ export class Replica {
       if (at.block.entries.length > 0) return true
     }
     return false
+  }
+
+  /** The batch without the entries the governance state after `parent` refuses, judged
+   * in batch order as the block rule will (docs/formats.md section 13): a proposal is
+   * valid by construction. A refused entry leaves the pool too: it stays refused unless a
+   * later policy changes that, and then its agent submits it again. */
+  #governed(parent: BlockNode, batch: CheckedEntry[]): CheckedEntry[] {
+    if (parent.governance === null) return batch
+    const judge = parent.governance.blockJudge()
+    return batch.filter((item) => {
+      if (judge.judge(item.entry, () => item.idHex) === null) return true
+      this.#mempool.remove(item.idHex)
+      return false
+    })
+  }
+
+  /** Why the governance state a proposal would extend refuses the entry, or null: a
+   * submission's early answer (the proposer judges it again, against its parent). */
+  #governanceRefusal(checked: CheckedEntry): Rejection | null {
+    const state = this.#tree.highQcNode.governance
+    if (state === null) return null
+    const problem = state.blockJudge().check(checked.entry)
+    return problem === null ? null : { code: 'entry-governance', ...problem }
   }
 
   #buildBlock(round: number, parent: BlockNode, justify: QuorumCertificate, batch: readonly CheckedEntry[]): Block {
@@ -862,4 +901,15 @@ const POOL_REJECTIONS: Readonly<Record<Exclude<AddResult | 'seq-committed', 'add
   'duplicate-seq': { code: 'entry-duplicate-seq' },
   'mempool-full': { code: 'mempool-full' },
   'mempool-bytes-full': { code: 'mempool-bytes-full' },
+}
+
+/** The governance state after the committed head: G(0) at genesis, else what the driver
+ * rebuilt from the committed log (RestoredState.governance). */
+function restoredGovernance(genesis: Genesis, headHeight: number, restored: RestoredState | undefined): GovernanceState | null {
+  const initial = GovernanceState.initial(genesis)
+  if (initial === null || headHeight === 0) return initial
+  const state = restored?.governance
+  if (state === undefined || state === null) throw new Error(`the chain has governance: restoring at height ${headHeight} needs the governance state after it (RestoredState.governance)`)
+  if (state.height !== headHeight) throw new Error(`the restored governance state is after height ${state.height}, not the committed head's ${headHeight}`)
+  return state
 }

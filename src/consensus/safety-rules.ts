@@ -16,7 +16,7 @@
 import { assert } from '../assert.ts'
 import { bytesEqual } from '../codec/cbor.ts'
 import { signDomain } from '../crypto/domain.ts'
-import { signMessage } from '../crypto/ed25519.ts'
+import { ED25519, type SignatureScheme } from '../crypto/signature-scheme.ts'
 import { commitNoteMessage } from '../log/checkpoint.ts'
 import type { BlockHeader } from '../log/block.ts'
 import {
@@ -48,18 +48,22 @@ export interface SafetyRulesOptions {
   readonly chainId: string
   readonly validatorIndex: number
   readonly seed: Uint8Array
+  /** The scheme votes and timeouts are signed with: ED25519 unless given (a simulation's stand-in). */
+  readonly signatures?: SignatureScheme
 }
 
 export class SafetyRules {
   readonly #chainId: string
   readonly #index: number
   readonly #seed: Uint8Array
+  readonly #scheme: SignatureScheme
   #state: SafetyState
 
   constructor(options: SafetyRulesOptions, state: SafetyState) {
     this.#chainId = options.chainId
     this.#index = options.validatorIndex
     this.#seed = options.seed
+    this.#scheme = options.signatures ?? ED25519
     assertSafetyState(state)
     this.#state = state
   }
@@ -92,11 +96,11 @@ export class SafetyRules {
     // The block was validated against its parent: its QC certifies the parent, below it.
     assert(q < round, 'a voted block\'s justify round is below its round')
     assert(parent.round === q, 'a voted block\'s justify QC is for its parent\'s round')
-    const sig = signDomain(this.#seed, 'vote', this.#chainId, voteDataToCbor({ round, height: header.height, block: hash }))
+    const sig = signDomain(this.#seed, 'vote', this.#chainId, voteDataToCbor({ round, height: header.height, block: hash }), this.#scheme)
     let commit: VoteMessage['commit'] = null
     if (round === parent.round + 1 && parent.height > 0) {
       const data = { height: parent.height, block: parentHash, logSize: parent.logSize, logRoot: parent.logRoot }
-      commit = { ...data, sig: signMessage(this.#seed, commitNoteMessage(this.#chainId, data)) }
+      commit = { ...data, sig: this.#scheme.sign(this.#seed, commitNoteMessage(this.#chainId, data)) }
     }
     const vote: VoteMessage = { type: 'vote', voter: this.#index, round, height: header.height, block: hash, sig, commit }
     this.#state = {
@@ -125,7 +129,7 @@ export class SafetyRules {
       return { ok: false, reason: { code: 'timeout-round-not-following', round, highQcRound: highQc.round, highTcRound: tcRound } }
     }
     if (highQc.round < s.oneChainRound) return { ok: false, reason: { code: 'timeout-high-qc-below-observed', highQcRound: highQc.round, observed: s.oneChainRound } }
-    const sig = signDomain(this.#seed, 'timeout', this.#chainId, timeoutDataToCbor(round, highQc.round))
+    const sig = signDomain(this.#seed, 'timeout', this.#chainId, timeoutDataToCbor(round, highQc.round), this.#scheme)
     const timeout: TimeoutMessage = { type: 'timeout', voter: this.#index, round, highQc, highTc, sig }
     this.#state = {
       ...s,

@@ -22,9 +22,11 @@
 //  6. On restart, construct the Replica with RestoredState (below) built from what
 //     the actions above persisted, then deliver {type:'start'}.
 import type { Block, BlockHeader } from '../log/block.ts'
+import type { SignatureScheme } from '../crypto/signature-scheme.ts'
 import type { CommitCertificate, QuorumCertificate, TimeoutCertificate } from '../log/certificates.ts'
 import type { Entry, Hash } from '../log/entry.ts'
 import type { Genesis } from '../log/genesis.ts'
+import type { GovernanceState } from '../governance/state.ts'
 import type { MerkleAccumulatorState } from '../log/merkle.ts'
 import type { LeaderElection } from '../log/leader-election.ts'
 import type { Rejection } from './rejections.ts'
@@ -256,6 +258,10 @@ export interface RestoredState {
   /** Hex agent public key -> highest committed seq. */
   readonly agentSeqs: ReadonlyMap<string, number>
   readonly pendingBlocks: readonly Block[]
+  /** The governance state after the committed head (docs/formats.md section 13): needed
+   * when the genesis has governance and the head is above 0, rebuilt from the committed
+   * log (PolicyLedger); not read otherwise. */
+  readonly governance?: GovernanceState | null
 }
 
 // ---------------------------------------------------------------------------------
@@ -307,4 +313,8 @@ export interface ReplicaOptions {
   /** UNSAFE, benchmark chains only (consensus/unsafe-bench.ts): entry signatures are not
    * verified. Refused (RangeError) on any chain without the benchmark marker. */
   readonly unsafeSkipEntrySignatures?: boolean
+  /** The scheme the replica signs and verifies with: ED25519 unless given. Only the
+   * simulator passes another (its stand-in, scenarios/sim/standin-signatures.ts); the node
+   * never does, and no configuration or message can select one. */
+  readonly signatures?: SignatureScheme
 }

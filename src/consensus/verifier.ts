@@ -3,7 +3,7 @@
 // timeout, entry batch). Caches are bounded and forget oldest-first.
 import { sha256, toHex } from '../crypto/hash.ts'
 import { verifyDomain } from '../crypto/domain.ts'
-import { verifySignature } from '../crypto/ed25519.ts'
+import { ED25519, type SignatureScheme } from '../crypto/signature-scheme.ts'
 import { commitNoteMessage } from '../log/checkpoint.ts'
 import { genesisQc, isGenesisQc } from '../log/block.ts'
 import {
@@ -13,6 +13,7 @@ import {
 import { encodeEntry, entryId, entryLeaf, verifyEntrySignature, type Entry } from '../log/entry.ts'
 import { genesisEpoch, wouldReconfigure, type Epoch } from '../log/epochs.ts'
 import { policyAllows, type Genesis } from '../log/genesis.ts'
+import { mayBeReserved, readPolicyPayload } from '../governance/policy-payload.ts'
 import type { ValidatorSet } from '../log/validator-set.ts'
 import { isRejection, type CertificateKind, type Rejection } from './rejections.ts'
 import type { TimeoutMessage, VoteMessage } from './types.ts'
@@ -38,6 +39,26 @@ type CertificateLike = { signers: Uint8Array, sigs: readonly Uint8Array[], round
  * signatures, so a copy of a valid certificate with a forged signature is a different
  * key and is checked in full. */
 function certificateDigest(kind: string, cert: CertificateLike, extra = ''): string {
+  let byObject = digests.get(kind)
+  if (byObject === undefined) {
+    byObject = new WeakMap()
+    digests.set(kind, byObject)
+  }
+  let digest = byObject.get(cert)
+  if (digest === undefined) {
+    digest = computeDigest(kind, cert, extra)
+    byObject.set(cert, digest)
+  }
+  return digest
+}
+
+/** Digests by certificate object, per kind: one certificate is looked up by every
+ * message that carries it (proposal, sync-info, timeout), and in the simulator, where
+ * receivers share the sender's objects, by every replica. Certificates are never
+ * mutated (readonly fields; a changed one is a new object). */
+const digests = new Map<string, WeakMap<CertificateLike, string>>()
+
+function computeDigest(kind: string, cert: CertificateLike, extra: string): string {
   const parts = [kind, String(cert.round ?? ''), String(cert.height ?? ''), cert.block === undefined ? '' : toHex(cert.block), extra, toHex(cert.signers)]
   return toHex(sha256(utf8.encode(parts.join('|') + '|' + cert.sigs.map(toHex).join(''))))
 }
@@ -73,8 +94,17 @@ class BoundedCache<V> {
   }
 }
 
+/** How a Verifier checks signatures beyond its caches. */
+export interface VerifierOptions {
+  /** UNSAFE, benchmark chains only (unsafe-bench.ts): entry signatures are not verified. */
+  readonly unsafeSkipEntrySignatures?: boolean
+  /** The scheme every signature is checked with: ED25519 unless given (a simulation's
+   * stand-in, signature-scheme.ts). */
+  readonly signatures?: SignatureScheme
+}
+
 export interface VerifierCounters {
-  /** Ed25519 verifications performed (each certificate counts its signers). */
+  /** Signature verifications performed (each certificate counts its signers). */
   signatures: number
   /** Entry signatures not verified: entry-signature checks off (unsafe-bench.ts). */
   entrySignaturesSkipped: number
@@ -100,19 +130,27 @@ export class Verifier {
   readonly counters: VerifierCounters = { signatures: 0, entrySignaturesSkipped: 0, entryCacheHits: 0, certificateCacheHits: 0 }
   /** Entry-signature checks off: benchmark chains only (unsafe-bench.ts). */
   readonly #skipEntrySignatures: boolean
+  readonly #scheme: SignatureScheme
 
-  constructor(genesis: Genesis, set: ValidatorSet, entriesMax: number, certificatesMax: number, skipEntrySignatures = false) {
+  constructor(genesis: Genesis, set: ValidatorSet, entriesMax: number, certificatesMax: number, options: VerifierOptions = {}) {
+    const skipEntrySignatures = options.unsafeSkipEntrySignatures === true
     if (skipEntrySignatures) {
       const refusal = skipEntrySignaturesRefusal(genesis.chainId)
       if (refusal !== null) throw new RangeError(refusal)
     }
     this.#skipEntrySignatures = skipEntrySignatures
+    this.#scheme = options.signatures ?? ED25519
     this.#genesis = genesis
     this.#set = set
     this.#genesisQc = genesisQc(genesis)
     this.#epoch = genesisEpoch(genesis, set)
     this.#entries = new BoundedCache(entriesMax)
     this.#certificates = new BoundedCache(certificatesMax)
+  }
+
+  /** The scheme this verifier checks signatures with. */
+  get signatures(): SignatureScheme {
+    return this.#scheme
   }
 
   get genesisQc(): QuorumCertificate {
@@ -167,14 +205,19 @@ export class Verifier {
     const params = this.#genesis.params
     if (payloadBytes > params.payloadBytesMax) return { code: 'entry-payload-too-large', bytes: payloadBytes, limit: params.payloadBytesMax }
     if (!policyAllows(this.#genesis.policy, entry.namespace, entry.agent)) return { code: 'entry-policy-denied', namespace: entry.namespace }
+    // A malformed policy entry is invalid whatever the state (docs/formats.md section 13, rule 1).
+    if (this.#genesis.governance !== undefined && mayBeReserved(entry.payload)) {
+      const read = readPolicyPayload(entry)
+      if (read.type === 'malformed') return { code: 'entry-governance', rule: 'policy-malformed', namespace: entry.namespace, detail: read.problem }
+    }
     if (this.#skipEntrySignatures && !signatureVerified) this.counters.entrySignaturesSkipped++
     else if (!signatureVerified) {
       this.counters.signatures++
-      if (!verifyEntrySignature(entry, this.#genesis.chainId)) return { code: 'entry-bad-signature' }
+      if (!verifyEntrySignature(entry, this.#genesis.chainId, this.#scheme)) return { code: 'entry-bad-signature' }
     }
     // An approved reconfiguration would end the epoch, and this replica cannot follow a
     // chain into the next one yet: refused at the door, so no leader proposes it.
-    if (wouldReconfigure(entry, this.#genesis.chainId, this.#epoch)) return { code: 'entry-reconfiguration-unsupported', epoch: this.#epoch.number + 1 }
+    if (wouldReconfigure(entry, this.#genesis.chainId, this.#epoch, this.#scheme)) return { code: 'entry-reconfiguration-unsupported', epoch: this.#epoch.number + 1 }
     const checked: CheckedEntry = { entry, idHex, agentHex: toHex(entry.agent), leaf: entryLeaf(entry), bytes: encoded.length }
     this.#entries.set(idHex, { leaf: checked.leaf, bytes: checked.bytes })
     return checked
@@ -185,17 +228,17 @@ export class Verifier {
     if (qc.round === 0 || qc.height === 0) {
       return this.isGenesisQc(qc) ? null : { code: 'qc-not-genesis' }
     }
-    return this.#cached('q', 'QC', qc, () => checkQc(this.#set, this.#genesis.chainId, qc))
+    return this.#cached('q', 'QC', qc, () => checkQc(this.#set, this.#genesis.chainId, qc, this.#scheme))
   }
 
   tc(tc: TimeoutCertificate): Rejection | null {
     if (tc.round === 0) return { code: 'tc-round-zero' }
-    return this.#cached('t', 'TC', tc, () => checkTc(this.#set, this.#genesis.chainId, tc), tc.highQcRounds.join(','))
+    return this.#cached('t', 'TC', tc, () => checkTc(this.#set, this.#genesis.chainId, tc, this.#scheme), tc.highQcRounds.join(','))
   }
 
   cc(cc: CommitCertificate): Rejection | null {
     if (cc.height === 0) return { code: 'cc-height-zero' }
-    return this.#cached('c', 'CC', cc, () => checkCc(this.#set, this.#genesis.chainId, cc), ccExtra(cc))
+    return this.#cached('c', 'CC', cc, () => checkCc(this.#set, this.#genesis.chainId, cc, this.#scheme), ccExtra(cc))
   }
 
   /**
@@ -223,7 +266,7 @@ export class Verifier {
       return true
     }
     this.counters.signatures++
-    if (!verifyDomain(this.#set.key(proposer), 'proposal', this.#genesis.chainId, { block }, sig)) return false
+    if (!verifyDomain(this.#set.key(proposer), 'proposal', this.#genesis.chainId, { block }, sig, this.#scheme)) return false
     this.#proposals.set(key, true)
     return true
   }
@@ -239,10 +282,10 @@ export class Verifier {
     const key = this.#set.key(vote.voter)
     const chainId = this.#genesis.chainId
     this.counters.signatures++
-    if (!verifyDomain(key, 'vote', chainId, voteDataToCbor(vote), vote.sig)) return { code: 'vote-bad-signature', voter: vote.voter }
+    if (!verifyDomain(key, 'vote', chainId, voteDataToCbor(vote), vote.sig, this.#scheme)) return { code: 'vote-bad-signature', voter: vote.voter }
     if (vote.commit !== null) {
       this.counters.signatures++
-      if (!verifySignature(key, commitNoteMessage(chainId, vote.commit), vote.commit.sig)) return { code: 'commit-bad-signature', voter: vote.voter }
+      if (!this.#scheme.verify(key, commitNoteMessage(chainId, vote.commit), vote.commit.sig)) return { code: 'commit-bad-signature', voter: vote.voter }
     }
     return null
   }
@@ -251,7 +294,7 @@ export class Verifier {
     if (t.voter >= this.#set.n) return { code: 'voter-unknown', voter: t.voter }
     if (t.highQc.round >= t.round) return { code: 'timeout-high-qc-not-below', highQcRound: t.highQc.round, round: t.round }
     this.counters.signatures++
-    if (!verifyDomain(this.#set.key(t.voter), 'timeout', this.#genesis.chainId, timeoutDataToCbor(t.round, t.highQc.round), t.sig)) {
+    if (!verifyDomain(this.#set.key(t.voter), 'timeout', this.#genesis.chainId, timeoutDataToCbor(t.round, t.highQc.round), t.sig, this.#scheme)) {
       return { code: 'timeout-bad-signature', voter: t.voter }
     }
     return null

@@ -3,7 +3,7 @@
 // so a signature made for one kind of message, or on one chain, can never be replayed
 // as another kind or on another chain.
 import { encodeCanonical, type CborValue } from '../codec/cbor.ts'
-import { signMessage, verifySignature } from './ed25519.ts'
+import { ED25519, type SignatureScheme } from './signature-scheme.ts'
 
 export const DOMAIN_TAG = 'synod/v1'
 
@@ -18,10 +18,12 @@ export function domainMessage(kind: SignedKind, chainId: string, body: CborValue
   return encodeCanonical([DOMAIN_TAG, kind, chainId, body])
 }
 
-export function signDomain(seed: Uint8Array, kind: SignedKind, chainId: string, body: CborValue): Uint8Array {
-  return signMessage(seed, domainMessage(kind, chainId, body))
+export function signDomain(seed: Uint8Array, kind: SignedKind, chainId: string, body: CborValue, scheme: SignatureScheme = ED25519): Uint8Array {
+  return scheme.sign(seed, domainMessage(kind, chainId, body))
 }
 
-export function verifyDomain(publicKey: Uint8Array, kind: SignedKind, chainId: string, body: CborValue, signature: Uint8Array): boolean {
-  return verifySignature(publicKey, domainMessage(kind, chainId, body), signature)
+export function verifyDomain(
+  publicKey: Uint8Array, kind: SignedKind, chainId: string, body: CborValue, signature: Uint8Array, scheme: SignatureScheme = ED25519,
+): boolean {
+  return scheme.verify(publicKey, domainMessage(kind, chainId, body), signature)
 }

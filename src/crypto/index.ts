@@ -5,3 +5,4 @@ export {
 } from './ed25519.ts'
 export { domainMessage, signDomain, verifyDomain, SIGNED_KINDS, DOMAIN_TAG, type SignedKind } from './domain.ts'
 export type { CryptoImpl } from './impl.ts'
+export { ED25519, type SignatureScheme } from './signature-scheme.ts'

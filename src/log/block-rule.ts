@@ -10,11 +10,14 @@
 import { bytesEqual } from '../codec/cbor.ts'
 import { blockHash, type Block, type BlockHeader } from './block.ts'
 import type { QuorumCertificate } from './certificates.ts'
-import type { Entry } from './entry.ts'
+import { toHex } from '../crypto/hash.ts'
+import type { GovernanceProblem, GovernanceState } from '../governance/state.ts'
+import { entryId, type Entry } from './entry.ts'
 import { epochRuling, positionAfterBlock, type Epoch, type EpochPosition, type InertReconfiguration } from './epochs.ts'
 import type { Genesis } from './genesis.ts'
 import { isLeaderOf, type LeaderElection } from './leader-election.ts'
 import { merkleRoot, type MerkleAccumulator } from './merkle.ts'
+import type { SignatureScheme } from '../crypto/signature-scheme.ts'
 import type { ValidatorSet } from './validator-set.ts'
 
 /** What the rule needs of the parent: its header and hash, and the log after it. */
@@ -22,6 +25,9 @@ export interface ParentState {
   readonly header: BlockHeader
   readonly hash: Uint8Array
   readonly log: MerkleAccumulator
+  /** The governance state after the parent (docs/formats.md section 13); null when the
+   * chain has no governance. */
+  readonly governance: GovernanceState | null
 }
 
 /** An entry that passed the caller's per-entry checks, with its leaf hash, encoded size
@@ -48,6 +54,9 @@ export interface BlockEpochContext {
 export interface BlockRuleContext<Judged extends JudgedEntry, EntryProblem> {
   readonly genesis: Genesis
   readonly epochs: BlockEpochContext
+  /** The scheme reconfiguration approvals are checked with (ED25519 unless given: a
+   * simulation's stand-in, src/crypto/signature-scheme.ts). */
+  readonly signatures?: SignatureScheme
   /** The leader election of an epoch (round-robin over its set; epoch 0's is injected). */
   leadersOf(epoch: Epoch): LeaderElection
   /** Why the justify QC's signatures do not make a quorum of `set` (the parent's epoch's),
@@ -77,6 +86,7 @@ export type BlockRuleFailure<EntryProblem> =
   | { readonly code: 'block-entries-max', readonly count: number, readonly max: number }
   | { readonly code: 'block-bytes-max', readonly bytes: number, readonly max: number }
   | { readonly code: 'entry', readonly position: number, readonly problem: EntryProblem }
+  | { readonly code: 'governance', readonly position: number, readonly problem: GovernanceProblem }
   | { readonly code: 'seq-not-increasing', readonly position: number, readonly agentHex: string, readonly seq: number, readonly last: number }
   | { readonly code: 'entries-root' }
   | { readonly code: 'log-size', readonly declared: number, readonly actual: number }
@@ -96,6 +106,8 @@ export interface BlockRuleSuccess<Judged extends JudgedEntry> {
   readonly log: MerkleAccumulator
   readonly entries: readonly Judged[]
   readonly agentSeqs: Map<string, number>
+  /** The governance state after the block (the parent's when the chain has none). */
+  readonly governance: GovernanceState | null
 }
 
 export type BlockRuleResult<Judged extends JudgedEntry, EntryProblem> =
@@ -113,8 +125,9 @@ function fail<P>(failure: BlockRuleFailure<P>): { readonly ok: false } & BlockRu
  * an epoch's first block, above 0), for a suffix block no entries, proposer = the round's
  * leader in that epoch, the justify QC names the parent and is a valid quorum, entry count as
  * declared, the genesis blockEntriesMax and blockBytesMax, then each entry in order
- * (judged on its own, then its agent's seq strictly above the previous one, so no entry
- * is in the chain twice), then the entries root, and the log size and root after the
+ * (judged on its own, then by the governance state after the parent when the chain has
+ * governance, then its agent's seq strictly above the previous one, so no entry is in
+ * the chain twice), then the entries root, and the log size and root after the
  * block computed from the parent's log.
  */
 export function checkBlockAfterParent<Judged extends JudgedEntry, EntryProblem>(
@@ -154,10 +167,15 @@ export function checkBlockAfterParent<Judged extends JudgedEntry, EntryProblem>(
   // and reason (its signature no longer verifies), not as a root that does not match.
   const entries: Judged[] = []
   const agentSeqs = new Map<string, number>()
+  // Every entry is judged against the state after the parent; the block's valid policy
+  // entries take effect for the blocks after it (docs/formats.md section 13).
+  const governance = parent.governance === null ? null : parent.governance.blockJudge()
   for (let position = 0; position < block.entries.length; position++) {
     const entry = block.entries[position]!
     const judged = ctx.judgeEntry(entry, position)
     if ('problem' in judged) return fail<EntryProblem>({ code: 'entry', position, problem: judged.problem })
+    const ruled = governance === null ? null : governance.judge(entry, () => toHex(entryId(entry)))
+    if (ruled !== null) return fail<EntryProblem>({ code: 'governance', position, problem: ruled })
     const last = agentSeqs.get(judged.agentHex) ?? ctx.lastSeq(judged.agentHex)
     if (last !== undefined && entry.seq <= last) return fail<EntryProblem>({ code: 'seq-not-increasing', position, agentHex: judged.agentHex, seq: entry.seq, last })
     agentSeqs.set(judged.agentHex, entry.seq)
@@ -169,9 +187,9 @@ export function checkBlockAfterParent<Judged extends JudgedEntry, EntryProblem>(
   for (const leaf of leaves) log.append(leaf)
   if (log.size !== h.logSize) return fail<EntryProblem>({ code: 'log-size', declared: h.logSize, actual: log.size })
   if (!bytesEqual(log.root(), h.logRoot)) return fail<EntryProblem>({ code: 'log-root', declared: h.logSize })
-  const after = positionAfterBlock(epochs.parent, ruling, h.height, block.entries, ctx.genesis.chainId)
+  const after = positionAfterBlock(epochs.parent, ruling, h.height, block.entries, ctx.genesis.chainId, ctx.signatures)
   return {
     ok: true, epoch: ruling.epoch, suffix: ruling.suffix, position: after.position, inertReconfigurations: after.inert,
-    hash: blockHash(h), log, entries, agentSeqs,
+    hash: blockHash(h), log, entries, agentSeqs, governance: governance === null ? null : governance.finish(h.height),
   }
 }

@@ -76,9 +76,20 @@ export function headerFromCbor(value: CborValue): BlockHeader {
   }
 }
 
+/** Block hashes by header object, as entry.ts keeps an entry's id: one header is hashed
+ * by the proposal check, the block rule, the tree and the sync code, and (in the
+ * simulator, where receivers share the sender's objects) by every replica. Headers are
+ * never mutated (readonly; a changed header is a new object). */
+const headerHashes = new WeakMap<BlockHeader, Hash>()
+
 /** The block hash: SHA-256 of the header's canonical encoding. */
 export function blockHash(header: BlockHeader): Hash {
-  return sha256(encodeCanonical(headerToCbor(header)))
+  let hash = headerHashes.get(header)
+  if (hash === undefined) {
+    hash = sha256(encodeCanonical(headerToCbor(header)))
+    headerHashes.set(header, hash)
+  }
+  return hash
 }
 
 export function blockToCbor(b: Block): CborValue {

@@ -9,7 +9,8 @@
 import type { CborValue } from '../codec/cbor.ts'
 import { readArray, readBytes, readMap, readUint } from '../codec/schema.ts'
 import { domainMessage } from '../crypto/domain.ts'
-import { SIGNATURE_BYTES, verifySignature } from '../crypto/ed25519.ts'
+import { SIGNATURE_BYTES } from '../crypto/ed25519.ts'
+import { ED25519, type SignatureScheme } from '../crypto/signature-scheme.ts'
 import { HASH_BYTES } from '../crypto/hash.ts'
 import { LIMITS } from '../limits.ts'
 import { commitNoteMessage } from './checkpoint.ts'
@@ -173,6 +174,7 @@ export function checkQuorumSignatures(
   set: ValidatorSet,
   sigs: Signatures,
   messageOf: (signer: number, position: number) => Uint8Array,
+  scheme: SignatureScheme = ED25519,
 ): CertificateProblem | null {
   const signers = bitmapSigners(sigs.signers, set.n)
   if (!Array.isArray(signers)) return signers
@@ -180,28 +182,28 @@ export function checkQuorumSignatures(
   if (sigs.sigs.length !== signers.length) return { code: 'certificate-signature-count', sigs: sigs.sigs.length, signers: signers.length }
   for (let p = 0; p < signers.length; p++) {
     const signer = signers[p]!
-    if (!verifySignature(set.key(signer), messageOf(signer, p), sigs.sigs[p]!)) {
+    if (!scheme.verify(set.key(signer), messageOf(signer, p), sigs.sigs[p]!)) {
       return { code: 'certificate-bad-signature', signer }
     }
   }
   return null
 }
 
-export function checkQc(set: ValidatorSet, chainId: string, qc: QuorumCertificate): CertificateProblem | null {
+export function checkQc(set: ValidatorSet, chainId: string, qc: QuorumCertificate, scheme: SignatureScheme = ED25519): CertificateProblem | null {
   const message = domainMessage('vote', chainId, voteDataToCbor(qc))
-  return checkQuorumSignatures(set, qc, () => message)
+  return checkQuorumSignatures(set, qc, () => message, scheme)
 }
 
 /** A CC's signatures are note signatures over its checkpoint text (docs/formats.md section 7). */
-export function checkCc(set: ValidatorSet, chainId: string, cc: CommitCertificate): CertificateProblem | null {
+export function checkCc(set: ValidatorSet, chainId: string, cc: CommitCertificate, scheme: SignatureScheme = ED25519): CertificateProblem | null {
   const message = commitNoteMessage(chainId, cc)
-  return checkQuorumSignatures(set, cc, () => message)
+  return checkQuorumSignatures(set, cc, () => message, scheme)
 }
 
-export function checkTc(set: ValidatorSet, chainId: string, tc: TimeoutCertificate): CertificateProblem | null {
+export function checkTc(set: ValidatorSet, chainId: string, tc: TimeoutCertificate, scheme: SignatureScheme = ED25519): CertificateProblem | null {
   if (tc.highQcRounds.length !== tc.sigs.length) return { code: 'certificate-high-qc-round-count', rounds: tc.highQcRounds.length, sigs: tc.sigs.length }
   for (const r of tc.highQcRounds) if (r >= tc.round) return { code: 'certificate-high-qc-round-not-below', highQcRound: r, round: tc.round }
-  return checkQuorumSignatures(set, tc, (_signer, p) => domainMessage('timeout', chainId, timeoutDataToCbor(tc.round, tc.highQcRounds[p]!)))
+  return checkQuorumSignatures(set, tc, (_signer, p) => domainMessage('timeout', chainId, timeoutDataToCbor(tc.round, tc.highQcRounds[p]!)), scheme)
 }
 
 /** The highest QC round among a TC's signers: the QC a proposal after this TC must extend at least. */

@@ -5,7 +5,8 @@ import { readArray, readBytes, readMap, readText, readUint } from '../codec/sche
 import { CodecError } from '../codec/errors.ts'
 import { sha256 } from '../crypto/hash.ts'
 import { domainMessage } from '../crypto/domain.ts'
-import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, signMessage, verifySignature } from '../crypto/ed25519.ts'
+import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../crypto/ed25519.ts'
+import { ED25519, type SignatureScheme } from '../crypto/signature-scheme.ts'
 import { LIMITS } from '../limits.ts'
 import { directEntryEncoding, directEntrySigningMessage } from './entry-encoding.ts'
 import type { Entry, EntryBody, Hash } from './entry-types.ts'
@@ -18,6 +19,11 @@ const BODY_FIELDS = ['agent', 'namespace', 'seq', 'payload', 'refs', 'key'] as c
 const ENTRY_FIELDS = [...BODY_FIELDS, 'sig'] as const
 // docs/formats.md section 4; the byte bound (1 to 128) is checked by readText and this pattern.
 const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/
+
+/** Whether `text` is a namespace (docs/formats.md section 4): the grammar and the length bound. */
+export function isNamespace(text: string): boolean {
+  return NAMESPACE_PATTERN.test(text) && new TextEncoder().encode(text).length <= LIMITS.namespaceBytesMax
+}
 
 function bodyValue(body: EntryBody): { [key: string]: CborValue } {
   return {
@@ -111,9 +117,9 @@ export function entryLeaf(entry: Entry): Hash {
   return leaf
 }
 
-export function signEntry(body: EntryBody, chainId: string, seed: Uint8Array): Entry {
+export function signEntry(body: EntryBody, chainId: string, seed: Uint8Array, scheme: SignatureScheme = ED25519): Entry {
   checkJson(body.payload)
-  return { ...body, sig: signMessage(seed, entrySigningMessage(body, chainId)) }
+  return { ...body, sig: scheme.sign(seed, entrySigningMessage(body, chainId)) }
 }
 
 /** The exact bytes the agent signs: domainMessage('entry', chainId, body). */
@@ -121,6 +127,6 @@ export function entrySigningMessage(entry: EntryBody, chainId: string): Uint8Arr
   return directEntrySigningMessage(entry, chainId) ?? domainMessage('entry', chainId, bodyValue(entry))
 }
 
-export function verifyEntrySignature(entry: Entry, chainId: string): boolean {
-  return verifySignature(entry.agent, entrySigningMessage(entry, chainId), entry.sig)
+export function verifyEntrySignature(entry: Entry, chainId: string, scheme: SignatureScheme = ED25519): boolean {
+  return scheme.verify(entry.agent, entrySigningMessage(entry, chainId), entry.sig)
 }

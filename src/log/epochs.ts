@@ -7,6 +7,7 @@
 // values a caller keeps per block).
 import { encodeCanonical, type CborValue } from '../codec/cbor.ts'
 import { domainMessage, signDomain } from '../crypto/domain.ts'
+import { ED25519, type SignatureScheme } from '../crypto/signature-scheme.ts'
 import { fromHex, sha256, toHex } from '../crypto/hash.ts'
 import { LIMITS } from '../limits.ts'
 import { checkQuorumSignatures, describeCertificateProblem, type CertificateProblem, type Signatures } from './certificates.ts'
@@ -206,11 +207,11 @@ export type ReconfigurationProblem =
  * would start the epoch after `current`: it names that epoch, has not expired, and a
  * quorum of `current`'s validators approved exactly this statement after exactly
  * `current`'s set. */
-export function checkReconfiguration(r: Reconfiguration, chainId: string, current: Epoch, height: number | null): ReconfigurationProblem | null {
+export function checkReconfiguration(r: Reconfiguration, chainId: string, current: Epoch, height: number | null, scheme: SignatureScheme = ED25519): ReconfigurationProblem | null {
   if (r.epoch !== current.number + 1) return { code: 'reconfiguration-wrong-epoch', epoch: r.epoch, expected: current.number + 1 }
   if (height !== null && height > r.expires) return { code: 'reconfiguration-expired', height, expires: r.expires }
   const message = reconfigurationSigningMessage(chainId, { epoch: r.epoch, expires: r.expires, previous: current.setHash, validators: r.validators })
-  const problem = checkQuorumSignatures(current.set, r.approvals, () => message)
+  const problem = checkQuorumSignatures(current.set, r.approvals, () => message, scheme)
   return problem === null ? null : { code: 'reconfiguration-not-approved', problem }
 }
 
@@ -279,6 +280,7 @@ export function positionAfterBlock(
   height: number,
   entries: readonly Pick<Entry, 'payload'>[],
   chainId: string,
+  scheme: SignatureScheme = ED25519,
 ): { readonly position: EpochPosition, readonly inert: readonly InertReconfiguration[] } {
   let position: EpochPosition = ruling.first ? { epoch: ruling.epoch, ending: null } : parent
   const inert: InertReconfiguration[] = []
@@ -293,7 +295,7 @@ export function positionAfterBlock(
       inert.push({ position: i, code: 'reconfiguration-superseded', reason: `epoch ${position.epoch.number} already ended at height ${position.ending.height}` })
       continue
     }
-    const problem = checkReconfiguration(read.reconfiguration, chainId, position.epoch, height)
+    const problem = checkReconfiguration(read.reconfiguration, chainId, position.epoch, height, scheme)
     if (problem !== null) {
       inert.push({ position: i, code: problem.code, reason: describeReconfigurationProblem(problem) })
       continue
@@ -314,7 +316,7 @@ export function describeReconfigurationProblem(problem: ReconfigurationProblem):
 /** Whether an entry would be an effective reconfiguration of `epoch` if nothing before it
  * in the epoch was and it had not expired: what a replica that cannot yet switch sets
  * refuses (docs/protocol.md). */
-export function wouldReconfigure(entry: Pick<Entry, 'payload'>, chainId: string, epoch: Epoch): boolean {
+export function wouldReconfigure(entry: Pick<Entry, 'payload'>, chainId: string, epoch: Epoch, scheme: SignatureScheme = ED25519): boolean {
   const read = readReconfigurationPayload(entry)
-  return read.type === 'reconfiguration' && checkReconfiguration(read.reconfiguration, chainId, epoch, null) === null
+  return read.type === 'reconfiguration' && checkReconfiguration(read.reconfiguration, chainId, epoch, null, scheme) === null
 }

@@ -3,6 +3,7 @@
 // (a Failure), so an auditor sees "height 812, entry 3: signature does not verify".
 import { bytesEqual } from '../codec/cbor.ts'
 import { toHex } from '../crypto/hash.ts'
+import { ED25519, type SignatureScheme } from '../crypto/signature-scheme.ts'
 import { blockHash, genesisBlock, genesisQc, isGenesisQc, type Block, type BlockHeader } from './block.ts'
 import { checkBlockAfterParent, type JudgedEntry } from './block-rule.ts'
 import { checkCc, checkQc, describeCertificateProblem, type CommitCertificate, type QuorumCertificate } from './certificates.ts'
@@ -12,6 +13,7 @@ import {
   type Epoch, type EpochPosition,
 } from './epochs.ts'
 import { genesisHash, policyAllows, validatorSetOf, type Genesis } from './genesis.ts'
+import { describeGovernanceProblem, GovernanceState } from '../governance/state.ts'
 import { MerkleAccumulator, verifyInclusion, type MerkleAccumulatorState } from './merkle.ts'
 import { leaderElectionFor, RoundRobinLeaderElection, type LeaderElection } from './leader-election.ts'
 import type { EpochChange, Receipt, ReceiptBody } from './receipt.ts'
@@ -37,8 +39,10 @@ function fail(code: string, reason: string, where: { height?: number, position?:
   return { ok: false, code, reason, ...where }
 }
 
-/** Whether the entry may be in this chain at all: payload bound and write policy. */
-function checkEntryRules(entry: Entry, genesis: Genesis): string | null {
+/** Whether the entry may be in this chain at all: payload bound and write policy (null:
+ * it may). Exported for the simulator's conduct checker, which judges what honest
+ * replicas forward by the auditor's rules. */
+export function checkEntryRules(entry: Entry, genesis: Genesis): string | null {
   const payloadBytes = new TextEncoder().encode(entry.payload).length
   if (payloadBytes > genesis.params.payloadBytesMax) return `payload of ${payloadBytes} bytes is over the chain's limit of ${genesis.params.payloadBytesMax}`
   if (!policyAllows(genesis.policy, entry.namespace, entry.agent)) return `agent ${toHex(entry.agent)} may not write to namespace '${entry.namespace}'`
@@ -171,6 +175,10 @@ export interface ChainStart {
   /** The last committed seq of each agent before the start (hex key -> seq). Without it,
    * per-agent order is only checked within the verified range. */
   readonly agentSeqs?: ReadonlyMap<string, number>
+  /** The governance state after the start header (docs/formats.md section 13). Required
+   * when the genesis has governance: without it the policies in force are unknown, and
+   * the verifier fails with `bad-start`. */
+  readonly governance?: GovernanceState
   /** The epoch changes at or below the start header (docs/formats.md section 14.4), when
    * the start is past the genesis epoch: verified like a receipt's, they give the set the
    * first block is checked against. */
@@ -220,7 +228,7 @@ export interface ChainReport {
  * as proposer, the QC for the parent (exactly the genesis QC at height 1, else a quorum
  * of valid signatures from the genesis set), entry count, the genesis blockEntriesMax and
  * blockBytesMax, then each entry in order (signature, payload limit and write policy,
- * per-agent sequence strictly increasing, so no entry appears twice), then the entries
+ * the governance rules when the chain has governance (section 13), per-agent sequence strictly increasing, so no entry appears twice), then the entries
  * root, the log size and root after the block, and the commit certificate when present.
  */
 export class ChainVerifier {
@@ -228,9 +236,12 @@ export class ChainVerifier {
   readonly #set: ValidatorSet
   readonly #genesisQc: QuorumCertificate
   readonly #leaders: LeaderElection
+  readonly #scheme: SignatureScheme
   #prev: BlockHeader
   #prevHash: Uint8Array
   #accumulator: MerkleAccumulator
+  /** The governance state after #prev; null when the chain has none. */
+  #governance: GovernanceState | null
   readonly #agentSeqs: Map<string, number>
   #failure: Failure | null = null
   #certifiedHeight: number
@@ -246,9 +257,11 @@ export class ChainVerifier {
   readonly #epochs: EpochSummary[] = []
   #inertReconfigurations = 0
 
-  /** `leaders` is the chain's election (leaderElectionFor(genesis) unless given). */
-  constructor(genesis: Genesis, start?: ChainStart, leaders: LeaderElection = leaderElectionFor(genesis)) {
+  /** `leaders` is the chain's election (leaderElectionFor(genesis) unless given);
+   * `signatures` the scheme (ED25519 unless given: only a simulation passes its stand-in). */
+  constructor(genesis: Genesis, start?: ChainStart, leaders: LeaderElection = leaderElectionFor(genesis), signatures: SignatureScheme = ED25519) {
     this.#genesis = genesis
+    this.#scheme = signatures
     this.#set = validatorSetOf(genesis)
     this.#leaders = leaders
     this.#genesisQc = genesisQc(genesis)
@@ -257,6 +270,10 @@ export class ChainVerifier {
     this.#prevHash = blockHash(first)
     this.#certifiedHeight = first.height
     this.#agentSeqs = new Map(start?.agentSeqs ?? [])
+    this.#governance = start === undefined ? GovernanceState.initial(genesis) : (start.governance ?? null)
+    if (genesis.governance !== undefined && start !== undefined && (start.governance === undefined || start.governance.height !== first.height)) {
+      this.#failure = { code: 'bad-start', reason: `the chain has governance: a start at height ${first.height} needs the governance state after it`, height: first.height }
+    }
     this.#position = genesisPosition(genesis, this.#set)
     const changes = start?.epochChanges ?? []
     if (changes.length === 0 && (first.epoch ?? 0) !== 0) {
@@ -280,6 +297,9 @@ export class ChainVerifier {
       this.#failure = { code: 'bad-start', reason: `the starting accumulator is malformed: ${(err as Error).message}`, height: first.height }
     }
     this.#accumulator = accumulator
+    if (this.#failure === null && genesis.governance === undefined && start?.governance !== undefined) {
+      this.#failure = { code: 'bad-start', reason: 'a governance state is given for a chain without governance', height: first.height }
+    }
     if (this.#failure === null && (accumulator.size !== first.logSize || !bytesEqual(accumulator.root(), first.logRoot))) {
       this.#failure = { code: 'bad-start', reason: `the starting accumulator does not match the log root of height ${first.height}`, height: first.height }
     }
@@ -287,6 +307,11 @@ export class ChainVerifier {
 
   get failure(): Failure | null {
     return this.#failure
+  }
+
+  /** The governance state after the last verified block; null when the chain has none. */
+  get governance(): GovernanceState | null {
+    return this.#governance
   }
 
   /** The position at a partial export's start header, from the epoch changes at or below
@@ -362,24 +387,25 @@ export class ChainVerifier {
     const at = { height }
     const genesis = this.#genesis
     const chainId = genesis.chainId
-    const parent = { header: this.#prev, hash: this.#prevHash, log: this.#accumulator }
+    const parent = { header: this.#prev, hash: this.#prevHash, log: this.#accumulator, governance: this.#governance }
     const result = checkBlockAfterParent<AuditedEntry, Verdict>({
       genesis,
       // A committed chain has no suffix blocks: the block after a reconfiguration block
       // is its next epoch's first, and the export must carry the boundary certificate.
       epochs: { parent: this.#position, suffixAllowed: false, boundaryCertified: this.#prevCertified },
+      signatures: this.#scheme,
       leadersOf: (epoch) => this.#leadersOf(epoch),
       qcProblem: (qc, set) => {
         if (this.#prev.height === 0) {
           return isGenesisQc(qc, this.#genesisQc) ? null : 'the QC of block 1 must be exactly the genesis QC (round 0, height 0, signers ceil(n/8) zero bytes, no signatures)'
         }
-        const problem = checkQc(set, chainId, qc)
+        const problem = checkQc(set, chainId, qc, this.#scheme)
         return problem === null ? null : `QC for height ${height - 1}: ${describeCertificateProblem(problem)}`
       },
       entryBytes: (entry) => encodeEntry(entry).length,
       judgeEntry: (entry, position) => {
         const where = { height, position }
-        const signatureValid = precomputed === undefined ? verifyEntrySignature(entry, chainId) : precomputed.signaturesValid[position]
+        const signatureValid = precomputed === undefined ? verifyEntrySignature(entry, chainId, this.#scheme) : precomputed.signaturesValid[position]
         if (!signatureValid) return { problem: fail('bad-entry-signature', 'the entry signature does not verify', where) }
         const rule = checkEntryRules(entry, genesis)
         if (rule !== null) return { problem: fail('entry-not-allowed', rule, where) }
@@ -403,6 +429,7 @@ export class ChainVerifier {
         case 'block-entries-max': return fail('block-entries-max', `${h.entryCount} entries is over the chain's limit of ${result.max}`, at)
         case 'block-bytes-max': return fail('block-bytes-max', `the entries' encodings total ${result.bytes} bytes, over the chain's limit of ${result.max}`, at)
         case 'entry': return result.problem
+        case 'governance': return fail(result.problem.rule, describeGovernanceProblem(result.problem), { height, position: result.position })
         case 'seq-not-increasing': return fail('seq-not-increasing', `agent ${result.agentHex.slice(0, 16)}… seq ${result.seq} is not above its previous seq ${result.last} (duplicate or reordered entry)`, { height, position: result.position })
         case 'entries-root': return fail('entries-root', 'the entries root does not match the entries', at)
         case 'log-size': return fail('log-size', `header says log size ${h.logSize}, the entries make ${result.actual}`, at)
@@ -410,7 +437,7 @@ export class ChainVerifier {
       }
     }
     // The verifier's state moves only once the block passed (the rule worked on a copy of the log).
-    const { hash, log: accumulator, agentSeqs: seqs } = result
+    const { hash, log: accumulator, agentSeqs: seqs, governance } = result
     const links = item.links ?? []
     if (links.length > 0) {
       const problem = this.#linksProblem(links, hash, h, result.epoch.number, result.position.ending?.height === height, cc ?? null)
@@ -421,7 +448,7 @@ export class ChainVerifier {
       const target = links.length === 0 ? { height, hash } : { height: links[links.length - 1]!.height, hash: blockHash(links[links.length - 1]!) }
       if (cc.height !== target.height || !bytesEqual(cc.block, target.hash)) return fail('cc-mismatch', 'the commit certificate is for another block', at)
       if (cc.logSize !== h.logSize || !bytesEqual(cc.logRoot, h.logRoot)) return fail('cc-mismatch', 'the commit certificate signs another log size or root', at)
-      const problem = checkCc(result.epoch.set, chainId, cc)
+      const problem = checkCc(result.epoch.set, chainId, cc, this.#scheme)
       if (problem !== null) return fail('bad-commit-certificate', describeCertificateProblem(problem), at)
       this.#certifiedHeight = height
     }
@@ -432,6 +459,7 @@ export class ChainVerifier {
     this.#prevCertified = cc !== undefined && cc !== null
     this.#inertReconfigurations += result.inertReconfigurations.length
     this.#accumulator = accumulator
+    this.#governance = governance
     for (const [agent, seq] of seqs) this.#agentSeqs.set(agent, seq)
     this.#prev = h
     this.#prevHash = hash

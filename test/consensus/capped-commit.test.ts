@@ -24,7 +24,7 @@ function qcOf(block: Block): QuorumCertificate {
 function nodeOf(block: Block, parent: BlockNode, position: EpochPosition, suffix: boolean): BlockNode {
   const hash = blockHash(block.header)
   return {
-    block, header: block.header, hash, hashHex: toHex(hash), parentHex: parent.hashHex, log: new MerkleAccumulator(),
+    block, header: block.header, hash, hashHex: toHex(hash), parentHex: parent.hashHex, log: new MerkleAccumulator(), governance: null,
     agentSeqs: new Map(), entryIds: new Set(), position, suffix, qc: null, children: [],
   }
 }
@@ -34,7 +34,7 @@ function tree() {
   const g = genesisBlock(genesis)
   const gh = blockHash(g.header)
   const head: BlockNode = {
-    block: g, header: g.header, hash: gh, hashHex: toHex(gh), parentHex: toHex(g.header.parent), log: new MerkleAccumulator(),
+    block: g, header: g.header, hash: gh, hashHex: toHex(gh), parentHex: toHex(g.header.parent), log: new MerkleAccumulator(), governance: null,
     agentSeqs: new Map(), entryIds: new Set(), position: { epoch: epoch0, ending: null }, suffix: false, qc: null, children: [],
   }
   const t = new BlockTree(head, genesisQc(genesis), new Map())

@@ -29,7 +29,7 @@ describe('entry-signature checks off', () => {
     expect(skipEntrySignaturesRefusal(BENCH_CHAIN)).toBeNull()
     // The marker is a prefix, not a substring.
     expect(skipEntrySignaturesRefusal(`x-${BENCH_CHAIN}`)).not.toBeNull()
-    expect(() => new Verifier(realGenesis, validatorSetOf(realGenesis), 100, 100, true)).toThrow(RangeError)
+    expect(() => new Verifier(realGenesis, validatorSetOf(realGenesis), 100, 100, { unsafeSkipEntrySignatures: true })).toThrow(RangeError)
     expect(() => new Replica({ genesis: realGenesis, validatorIndex: 0, seed: seeds[0]!, unsafeSkipEntrySignatures: true })).toThrow(/benchmark chain/)
   })
 
@@ -40,7 +40,7 @@ describe('entry-signature checks off', () => {
   })
 
   it('on a benchmark chain with the switch: an unsigned entry passes the other checks, counted as skipped', () => {
-    const v = new Verifier(benchGenesis, validatorSetOf(benchGenesis), 100, 100, true)
+    const v = new Verifier(benchGenesis, validatorSetOf(benchGenesis), 100, 100, { unsafeSkipEntrySignatures: true })
     expect(isRejection(v.entry(unsigned(1)))).toBe(false)
     expect(v.counters.signatures).toBe(0)
     expect(v.counters.entrySignaturesSkipped).toBe(1)
@@ -50,7 +50,7 @@ describe('entry-signature checks off', () => {
   })
 
   it('consensus signatures stay on: a forged proposal signature is still refused', () => {
-    const v = new Verifier(benchGenesis, validatorSetOf(benchGenesis), 100, 100, true)
+    const v = new Verifier(benchGenesis, validatorSetOf(benchGenesis), 100, 100, { unsafeSkipEntrySignatures: true })
     const block = sha256(new TextEncoder().encode('a block'))
     const sig = signDomain(seeds[1]!, 'proposal', BENCH_CHAIN, { block })
     expect(v.proposal(1, block, sig)).toBe(true)

@@ -123,8 +123,8 @@ export const BUGS: readonly InjectedBug[] = [
     id: 'duplicated-signer-counted',
     description: 'certificates: every signature checked against the first signer\'s key (one signer counted for all)',
     file: 'src/log/certificates.ts',
-    search: 'if (!verifySignature(set.key(signer), messageOf(signer, p), sigs.sigs[p]!)) {',
-    replace: 'if (!verifySignature(set.key(signers[0]!), messageOf(signers[0]!, 0), sigs.sigs[p]!)) {',
+    search: 'if (!scheme.verify(set.key(signer), messageOf(signer, p), sigs.sigs[p]!)) {',
+    replace: 'if (!scheme.verify(set.key(signers[0]!), messageOf(signers[0]!, 0), sigs.sigs[p]!)) {',
   },
   {
     id: 'tc-high-qc-rounds-unbound',
@@ -151,14 +151,14 @@ export const BUGS: readonly InjectedBug[] = [
     id: 'block-entry-signature-unchecked',
     description: 'verifier: an entry\'s signature is not verified',
     file: 'src/consensus/verifier.ts',
-    search: 'if (!verifyEntrySignature(entry, this.#genesis.chainId)) return',
+    search: 'if (!verifyEntrySignature(entry, this.#genesis.chainId, this.#scheme)) return',
     replace: 'if (false) return',
   },
   {
     id: 'vote-commit-signature-unchecked',
     description: 'verifier: a vote\'s commit half is not verified (a forged commit signature enters a CC)',
     file: 'src/consensus/verifier.ts',
-    search: "if (!verifySignature(key, commitNoteMessage(chainId, vote.commit), vote.commit.sig)) return",
+    search: "if (!this.#scheme.verify(key, commitNoteMessage(chainId, vote.commit), vote.commit.sig)) return",
     replace: "if (false) return",
   },
   {

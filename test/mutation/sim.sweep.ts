@@ -1,16 +1,20 @@
 // The fixed simulator sweep of mutation testing (docs/mutation.md): seeded n = 4 runs
-// at K = f for each Byzantine behaviour, judged by every checker, plus a few n = 7
+// at K = f for each Byzantine behaviour, judged by every checker (those of the committed
+// chains and those that watch the run: scenarios/checkers/watch.ts), plus a few n = 7
 // runs. Not part of `npm test` (the default config includes *.test.ts only); run by
 // `npm run mutation -- --suite sweep` and by scripts/mutation-bugs.ts against a copy
 // with one injected bug. SYNOD_SWEEP_SET picks the behaviours: 'base' (those the
 // simulator had before the rule-targeting adversaries), 'adversaries' (those alone),
 // or 'all' (default). SYNOD_SWEEP_SEEDS sets the seeds per behaviour (default 3).
+// SYNOD_SWEEP_SIGNATURES: 'ed25519' (default, the table of docs/mutation.md) or 'standin'
+// (the simulator's keyed-hash signatures, scenarios/sim/standin-signatures.ts).
 import { describe, expect, it } from 'vitest'
 import { faultTolerance } from '../../src/log/validator-set.ts'
 import type { BehaviourName } from '../../scenarios/behaviours/index.ts'
-import { runOne } from '../../scenarios/runner.ts'
+import { problemsOf, runOne } from '../../scenarios/runner.ts'
 import { ADVERSARY_NAMES, type AdversaryName } from '../../scenarios/behaviours/adversaries/index.ts'
 import { runAdversary } from '../../scenarios/behaviours/adversaries/judge.ts'
+import { isSignatureMode, type SignatureMode } from '../../scenarios/sim/standin-signatures.ts'
 
 const BASE: readonly BehaviourName[] = ['honest', 'crash', 'silent', 'equivocate', 'double-vote', 'withhold', 'forge', 'replay', 'twins', 'flood', 'lying-sync', 'mixed']
 const SETS: ReadonlyMap<string, readonly BehaviourName[]> = new Map([
@@ -23,6 +27,9 @@ const behaviours = SETS.get(setName)
 if (behaviours === undefined) throw new Error(`SYNOD_SWEEP_SET must be one of ${[...SETS.keys()].join(', ')}, not '${setName}'`)
 const seedsPer = Number(process.env['SYNOD_SWEEP_SEEDS'] ?? '3')
 if (!Number.isInteger(seedsPer) || seedsPer < 1 || seedsPer > 1000) throw new Error('SYNOD_SWEEP_SEEDS must be a whole number in 1..1000')
+const signaturesText = process.env['SYNOD_SWEEP_SIGNATURES'] ?? 'ed25519'
+if (!isSignatureMode(signaturesText)) throw new Error(`SYNOD_SWEEP_SIGNATURES must be ed25519 or standin, not '${signaturesText}'`)
+const signatures: SignatureMode = signaturesText
 const BASE_SEED = 4100
 
 function isAdversary(name: BehaviourName): name is AdversaryName {
@@ -31,25 +38,25 @@ function isAdversary(name: BehaviourName): name is AdversaryName {
 
 function runs(nodes: number, behaviour: BehaviourName, seeds: readonly number[]): void {
   const byzantine = behaviour === 'honest' ? 0 : faultTolerance(nodes)
-  it(`n=${nodes} K=${byzantine} ${behaviour}: safe, live, no replica error (seeds ${seeds.join(',')})`, () => {
+  it(`n=${nodes} K=${byzantine} ${behaviour}: safe, live, no replica error, no evidence (seeds ${seeds.join(',')})`, () => {
     const failures: string[] = []
     for (const seed of seeds) {
       if (isAdversary(behaviour)) {
         // Also judged by its rejections: a forgery no honest replica refused was accepted.
-        const r = runAdversary(seed, behaviour, { nodes, byzantine })
+        const r = runAdversary(seed, behaviour, { nodes, byzantine, signatures })
         const unrefused = [...r.rejections].filter(([, count]) => count === 0).map(([key]) => `never refused: ${key}`)
         const problems = [...r.problems, ...unrefused]
         if (problems.length > 0) failures.push(`seed ${seed}: ${problems.slice(0, 2).join(' | ')}\n  replay: ${r.replay}`)
         continue
       }
-      const o = runOne(seed, { nodes, byzantine, behaviour })
-      if (!o.ok) failures.push(`seed ${seed}: ${[...o.safetyViolations, ...o.livenessFailures, ...o.errors].slice(0, 2).join(' | ')}\n  replay: ${o.replay}`)
+      const o = runOne(seed, { nodes, byzantine, behaviour, signatures })
+      if (!o.ok) failures.push(`seed ${seed}: ${problemsOf(o).slice(0, 2).join(' | ')}\n  replay: ${o.replay}`)
     }
     expect(failures).toEqual([])
   })
 }
 
-describe(`mutation sweep (${setName}, ${seedsPer} seeds per behaviour from ${BASE_SEED})`, () => {
+describe(`mutation sweep (${setName}, ${seedsPer} seeds per behaviour from ${BASE_SEED}, ${signatures} signatures)`, () => {
   const seeds = Array.from({ length: seedsPer }, (_, i) => BASE_SEED + i)
   for (const behaviour of behaviours) runs(4, behaviour, seeds)
   for (const behaviour of behaviours.filter((b) => b !== 'honest')) runs(7, behaviour, seeds.slice(0, 1))

@@ -3,6 +3,7 @@
 // forgeries with the typed rejection it names; composed on one node, and on colluding
 // nodes (K = f of n = 7), likewise. Seeds are printed; a failure prints its replay.
 import { describe, expect, it } from 'vitest'
+import { ED25519 } from '../../src/crypto/signature-scheme.ts'
 import { ADVERSARY_NAMES, expectedRejections } from '../../scenarios/behaviours/adversaries/index.ts'
 import { runAdversary } from '../../scenarios/behaviours/adversaries/judge.ts'
 import { broadcast, isForged, Tampered, type Tamper } from '../../scenarios/behaviours/adversaries/tamper.ts'
@@ -39,7 +40,7 @@ describe('rule-targeting adversaries', () => {
     const syncInfo = (ctx: { inner: Replica }) => ({ type: 'sync-info' as const, highQc: ctx.inner.highQc!, highTc: null, highCc: null })
     const plain: Tamper = { name: 'plain', description: 'an unmarked extra message', expects: [], apply: (ctx, _e, actions) => [...actions, { type: 'broadcast', message: syncInfo(ctx) }] }
     const marked: Tamper = { name: 'marked', description: 'a forged extra message', expects: [], apply: (ctx, _e, actions) => [...actions, broadcast(syncInfo(ctx))] }
-    const node = new Tampered(inner, seeds[0]!, new Prng(1), [plain, marked, replayForged])
+    const node = new Tampered(inner, { seed: seeds[0]!, signatures: ED25519 }, new Prng(1), [plain, marked, replayForged])
     const out: Action[] = node.step({ type: 'start', now: 0 })
     const infos = out.filter((a) => a.type === 'broadcast' && a.message.type === 'sync-info')
     expect(infos).toHaveLength(3)

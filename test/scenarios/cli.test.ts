@@ -33,6 +33,8 @@ describe('synod simulate', () => {
       [['--runs', 'x'], /--runs must be a whole number/],
       [['--behaviour', 'evil'], /unknown behaviour 'evil'/],
       [['--nodes', '4', '--byzantine', '4'], /--byzantine 4 must be below --nodes 4/],
+      [['--signatures', 'fast'], /unknown signature mode 'fast'; one of: standin, ed25519/],
+      [['--workers', '0'], /--workers must be between 1 and 256/],
     ] as const
     for (const [args, message] of bad) {
       const r = synod('simulate', ...args)

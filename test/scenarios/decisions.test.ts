@@ -4,6 +4,7 @@
 // chains disagree on a vote, it reports the decision they disagree on.
 import { describe, expect, it } from 'vitest'
 import { toHex } from '../../src/crypto/hash.ts'
+import { ED25519 } from '../../src/crypto/signature-scheme.ts'
 import { blockHash, genesisBlock } from '../../src/log/block.ts'
 import { entryId } from '../../src/log/entry.ts'
 import { checkDecisionAgreement, decisionSummary, type NodeChain, type RunRecord } from '../../scenarios/checkers/index.ts'
@@ -47,7 +48,7 @@ describe('the decision-agreement checker', () => {
     a.add([a.vote(a.approvers[2]!, 'approve')])
     b.add([b.vote(b.approvers[2]!, 'reject')])
     // Same decision at height 1 and the same approvals at height 2 on both: the same state.
-    const record = (chains: NodeChain[]): RunRecord => ({ genesis: a.net.genesis, honest: chains, submitted: new Set(), probes: new Set(), convergenceMs: 0, livenessBoundMs: 0 })
+    const record = (chains: NodeChain[]): RunRecord => ({ genesis: a.net.genesis, signatures: ED25519, honest: chains, submitted: new Set(), probes: new Set(), convergenceMs: 0, livenessBoundMs: 0 })
     expect(checkDecisionAgreement(record([nodeChain('node 0', a), nodeChain('node 1', b)]))).toEqual([])
     // A chain where the decision's second approval is a rejection instead: not approved.
     const c = decisionChain(10)

@@ -49,7 +49,7 @@ describe('scenario reports', () => {
     const json = JSON.parse(JSON.stringify(run.report))
     expect(json).toMatchObject({ scenario: 'leader-crash', seed: 5, backend: 'sim', expected: 'safe-and-live', outcome: { safe: true, live: true, met: true } })
     expect(json.params).toMatchObject({ nodes: 4, f: 1, durationMs: 4000 })
-    expect(json.invariants.map((i: { name: string }) => i.name)).toEqual(['agreement', 'prefix', 'validity', 'integrity', 'decision-agreement', 'no-replica-errors', 'liveness', 'progress[0] 800-3300 ms'])
+    expect(json.invariants.map((i: { name: string }) => i.name)).toEqual(['agreement', 'prefix', 'validity', 'integrity', 'decision-agreement', 'no-replica-errors', 'honest-conduct', 'safety-state-monotonic', 'liveness', 'progress[0] 800-3300 ms'])
     expect(json.faults).toContainEqual({ at: 300, until: 3300, kind: 'crash', label: 'node 1: crash' })
     expect(json.heights).toHaveLength(4)
     expect(json.stats.latencyP50).toBeGreaterThan(0)

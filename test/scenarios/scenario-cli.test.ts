@@ -25,6 +25,16 @@ describe('synod scenario', () => {
     }
   })
 
+  it('run --signatures standin: the run meets its outcome and its replay names the mode; the net backend refuses it', () => {
+    const r = synod('scenario', 'run', 'forged-certificates', '--seed', '7', '--signatures', 'standin', '--json')
+    expect(r.status, r.stderr).toBe(0)
+    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!)
+    expect(summary.outcomes[0]).toMatchObject({ met: true, safe: true, replay: 'npx synod scenario run forged-certificates --seed 7 --signatures standin' })
+    const net = synod('scenario', 'run', 'leader-crash', '--backend', 'net', '--signatures', 'standin')
+    expect(net.status).not.toBe(0)
+    expect(net.stderr).toContain('--signatures standin is for the sim backend')
+  })
+
   it('run --runs 2 --json: exit 0 when every run met; one JSON object on the last line; reports written', () => {
     const dir = mkdtempSync(join(tmpdir(), 'synod-scenario-'))
     const r = synod('scenario', 'run', 'leader-crash', '--seed', '7', '--runs', '2', '--json', '--report', dir)

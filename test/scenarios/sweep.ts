@@ -3,7 +3,7 @@
 import { expect, it } from 'vitest'
 import { faultTolerance } from '../../src/log/validator-set.ts'
 import { BEHAVIOUR_NAMES, type BehaviourName } from '../../scenarios/behaviours/index.ts'
-import { runOne } from '../../scenarios/runner.ts'
+import { problemsOf, runOne } from '../../scenarios/runner.ts'
 import { ADVERSARY_NAMES } from '../../scenarios/behaviours/adversaries/index.ts'
 
 // Of the rule-targeting adversaries only their composition runs here (each alone is in
@@ -23,7 +23,7 @@ export function sweep(nodes: number, seedsPerBehaviour: number, baseSeed: number
       for (const seed of seeds) {
         const o = runOne(seed, { nodes, byzantine, behaviour })
         commits += o.entriesCommitted
-        if (!o.ok) failures.push(`seed ${seed}: ${[...o.safetyViolations, ...o.livenessFailures, ...o.errors].slice(0, 3).join(' | ')}\n  replay: ${o.replay}`)
+        if (!o.ok) failures.push(`seed ${seed}: ${problemsOf(o).slice(0, 3).join(' | ')}\n  replay: ${o.replay}`)
       }
       expect(failures).toEqual([])
       expect(commits).toBeGreaterThan(0)

@@ -3,6 +3,7 @@
 // the agreement checker reports it.
 import { describe, expect, it } from 'vitest'
 import { faultTolerance } from '../../src/log/validator-set.ts'
+import { ED25519 } from '../../src/crypto/signature-scheme.ts'
 import { runOne } from '../../scenarios/runner.ts'
 import { checkAgreement } from '../../scenarios/checkers/agreement.ts'
 
@@ -22,7 +23,7 @@ describe('checkers catch forks beyond f faults', () => {
 
   it('the agreement checker flags different blocks at one height (unit)', () => {
     const chain = (hashes: string[]) => ({ name: hashes.join(''), committed: [], hashes, ccs: new Map(), ids: new Set<string>() })
-    const run = { genesis: null as never, submitted: new Set<string>(), probes: new Set<string>(), convergenceMs: 0, livenessBoundMs: 0 }
+    const run = { genesis: null as never, signatures: ED25519, submitted: new Set<string>(), probes: new Set<string>(), convergenceMs: 0, livenessBoundMs: 0 }
     expect(checkAgreement({ ...run, honest: [chain(['g', 'a', 'b']), chain(['g', 'a'])] })).toEqual([])
     expect(checkAgreement({ ...run, honest: [chain(['g', 'a', 'b']), chain(['g', 'a', 'c'])] })).toHaveLength(1)
   })

@@ -41,7 +41,7 @@ function behaviourOf(name: AdversaryName): Behaviour {
   return {
     name,
     description: tampers.map((t) => t.description).join('; '),
-    create: (ctx) => new Tampered(ctx.honest(), ctx.seed, ctx.rng.fork(), make()),
+    create: (ctx) => new Tampered(ctx.honest(), ctx, ctx.rng.fork(), make()),
   }
 }
 

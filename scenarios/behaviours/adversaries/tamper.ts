@@ -4,6 +4,7 @@
 // `message type: code path`). Tampers compose: one decorator runs several on a node,
 // in order, each seeing the actions the previous ones left.
 import { signDomain } from '../../../src/crypto/domain.ts'
+import type { SignatureScheme } from '../../../src/crypto/signature-scheme.ts'
 import { toHex } from '../../../src/crypto/hash.ts'
 import { blockHash, type BlockHeader } from '../../../src/log/block.ts'
 import { timeoutDataToCbor, voteDataToCbor } from '../../../src/log/certificates.ts'
@@ -19,6 +20,8 @@ const SEEN_HEADERS_MAX = 128
 export interface TamperContext {
   readonly inner: Replica
   readonly seed: Uint8Array
+  /** The scheme the run signs with (what `seed` signs under). */
+  readonly signatures: SignatureScheme
   readonly rng: Prng
   /** Headers of blocks seen in proposals (its own and others'), by hex hash. */
   readonly headers: ReadonlyMap<string, BlockHeader>
@@ -38,10 +41,10 @@ export class Tampered extends Decorator {
   readonly #tampers: readonly Tamper[]
   readonly #ctx: TamperContext
   readonly #headers = new Map<string, BlockHeader>()
-  constructor(inner: Replica, seed: Uint8Array, rng: Prng, tampers: readonly Tamper[]) {
+  constructor(inner: Replica, signer: { readonly seed: Uint8Array, readonly signatures: SignatureScheme }, rng: Prng, tampers: readonly Tamper[]) {
     super(inner)
     this.#tampers = tampers
-    this.#ctx = { inner, seed, rng, headers: this.#headers }
+    this.#ctx = { inner, seed: signer.seed, signatures: signer.signatures, rng, headers: this.#headers }
   }
   protected override output(event: Event, actions: Action[]): Action[] {
     if (event.type === 'message') this.#see(event.message)
@@ -83,11 +86,11 @@ export function ownSignatureEverywhere(signers: readonly number[], n: number, si
 }
 
 export function voteSig(ctx: TamperContext, round: number, height: number, block: Uint8Array): Uint8Array {
-  return signDomain(ctx.seed, 'vote', ctx.inner.genesis.chainId, voteDataToCbor({ round, height, block }))
+  return signDomain(ctx.seed, 'vote', ctx.inner.genesis.chainId, voteDataToCbor({ round, height, block }), ctx.signatures)
 }
 
 export function timeoutSig(ctx: TamperContext, round: number, highQcRound: number): Uint8Array {
-  return signDomain(ctx.seed, 'timeout', ctx.inner.genesis.chainId, timeoutDataToCbor(round, highQcRound))
+  return signDomain(ctx.seed, 'timeout', ctx.inner.genesis.chainId, timeoutDataToCbor(round, highQcRound), ctx.signatures)
 }
 
 /** Random 64-byte signatures for `signers` (made up: none verifies). */

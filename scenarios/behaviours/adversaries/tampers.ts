@@ -139,7 +139,7 @@ function emptyChild(ctx: TamperContext, round: number, parent: BlockHeader, just
     height: parent.height + 1, round, parent: blockHashOf(parent), entriesRoot: merkleRoot([]), entryCount: 0,
     logSize: parent.logSize, logRoot: parent.logRoot, proposer: ctx.inner.index, justify,
   }
-  const sig = signDomain(ctx.seed, 'proposal', ctx.inner.genesis.chainId, { block: blockHashOf(header) })
+  const sig = signDomain(ctx.seed, 'proposal', ctx.inner.genesis.chainId, { block: blockHashOf(header) }, ctx.signatures)
   return broadcast({ type: 'proposal', block: { header, entries: [] }, sig, tc, cc: null })
 }
 

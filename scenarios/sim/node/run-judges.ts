@@ -4,6 +4,7 @@
 // disk, and once the chain is idle every node holds the commit certificate of its head
 // (its default export passes `synod audit`) and does not log warnings in a loop.
 import { toHex } from '../../../src/crypto/hash.ts'
+import { ED25519 } from '../../../src/crypto/signature-scheme.ts'
 import { blockHash, type Block } from '../../../src/log/block.ts'
 import type { CommitCertificate } from '../../../src/log/certificates.ts'
 import { entryId } from '../../../src/log/entry.ts'
@@ -70,7 +71,7 @@ export async function judgeNodeSim(run: NodeSimRun): Promise<NodeSimVerdict> {
   }
   if (chains.length === run.slots.length) {
     const record: RunRecord = {
-      genesis: run.genesis, honest: chains, submitted: run.submitted, probes: run.probes,
+      genesis: run.genesis, signatures: ED25519, honest: chains, submitted: run.submitted, probes: run.probes,
       convergenceMs: run.convergenceMs, livenessBoundMs: run.options.livenessBoundMs,
     }
     for (const check of SAFETY_CHECKERS) violations.push(...check(record))
