@@ -55,7 +55,7 @@ export interface WitnessedReceiptOptions {
   /** How many distinct witnesses must have cosigned (k >= 1). */
   readonly witnessesRequired: number
   /** The epoch changes up to the cosigned checkpoint's epoch (docs/formats.md section
-   * 14.5), when the chain has reconfigured since the genesis: its note is signed by that
+   * 15.5), when the chain has reconfigured since the genesis: its note is signed by that
    * epoch's validators. */
   readonly cosignedEpochs?: readonly EpochChange[]
 }

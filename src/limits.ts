@@ -51,14 +51,14 @@ export const LIMITS = {
   schemaDepthMax: 8,
   /** Most names in one `properties`, `required` or `enum` list of a schema. */
   schemaMembersMax: 64,
-  /** Most addresses a reconfiguration lists per validator (docs/formats.md section 14.2):
+  /** Most addresses a reconfiguration lists per validator (docs/formats.md section 15.2):
    * a handful of multiaddrs (IPv4, IPv6, DNS, a relay) is what a validator announces. */
   validatorAddressesMax: 16,
-  /** Most epoch changes one receipt carries (section 14.5). Each is a receipt of a
+  /** Most epoch changes one receipt carries (section 15.5). Each is a receipt of a
    * reconfiguration entry, ~2 to 20 KB: 256 keep a receipt of the last epoch within a few
    * MB; a chain that reconfigures more often needs checkpointed epoch chains first. */
   epochChangesMax: 256,
-  /** Most headers of a boundary proof (docs/formats.md section 14.3): the reconfiguration
+  /** Most headers of a boundary proof (docs/formats.md section 15.3): the reconfiguration
    * block and the suffix blocks up to the one a commit certificate certifies. The suffix
    * is one or two blocks unless rounds keep failing; a limit, not a target: a node proves
    * the boundary with the lowest certified block it can. A header with a full QC of 256

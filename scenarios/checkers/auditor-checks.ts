@@ -42,7 +42,7 @@ interface ChainPoint {
   readonly seqs: ReadonlyMap<string, number>
   /** The governance state after this block; null when the chain has none. */
   readonly governance: GovernanceState | null
-  /** Where the chain is after this block (its epoch: docs/formats.md section 14). */
+  /** Where the chain is after this block (its epoch: docs/formats.md section 15). */
   readonly position: EpochPosition
 }
 

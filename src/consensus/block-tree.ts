@@ -31,7 +31,7 @@ export interface BlockNode {
   readonly agentSeqs: ReadonlyMap<string, number>
   readonly entryIds: ReadonlySet<string>
   /** Where the chain is after this block: its epoch, and that epoch's reconfiguration
-   * block once the chain has one (docs/formats.md section 14.3). */
+   * block once the chain has one (docs/formats.md section 15.3). */
   readonly position: EpochPosition
   /** A suffix block: after its epoch's reconfiguration block, empty, never committed. */
   readonly suffix: boolean

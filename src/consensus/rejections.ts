@@ -65,7 +65,7 @@ export type Rejection =
   | { readonly code: 'block-entries-root-mismatch' }
   | { readonly code: 'block-log-size-mismatch', readonly header: number, readonly actual: number }
   | { readonly code: 'block-log-root-mismatch' }
-  // The epoch rule (docs/formats.md section 14.3)
+  // The epoch rule (docs/formats.md section 15.3)
   | { readonly code: 'block-epoch-mismatch', readonly epoch: number, readonly expected: number }
   | { readonly code: 'block-epoch-uncertified', readonly epoch: number, readonly boundary: number }
   | { readonly code: 'block-suffix-not-empty', readonly entries: number }

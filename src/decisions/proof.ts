@@ -25,7 +25,7 @@ export interface ApprovalProof {
   /** A commit certificate at a height at or below the deadline whose log size is above
    * every approval's index. */
   readonly cutoff: CommitCertificate
-  /** The epoch changes up to the cutoff's epoch (docs/formats.md section 14.6), as a
+  /** The epoch changes up to the cutoff's epoch (docs/formats.md section 15.6), as a
    * receipt carries them; absent (or empty) when the cutoff is of epoch 0. */
   readonly cutoffEpochs?: readonly EpochChange[]
 }
@@ -127,7 +127,7 @@ export function verifyApprovalProof(proof: ApprovalProof, genesis: Genesis): App
 
 /**
  * Whether the proof's receipts and its cutoff tell one epoch history (docs/formats.md
- * section 14.6): their epoch changes agree, and none of their checkpoints is of an epoch
+ * section 15.6): their epoch changes agree, and none of their checkpoints is of an epoch
  * that another one's changes show had ended below its height (a retired set's keys,
  * compromised later, could sign such a cutoff). Two passes, so that the answer does not
  * depend on the order of the receipts: the first learns the longest history, the second

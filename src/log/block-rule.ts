@@ -37,7 +37,7 @@ export interface JudgedEntry {
   readonly agentHex: string
 }
 
-/** Where the chain is at the parent, for the epoch rule (docs/formats.md section 14). */
+/** Where the chain is at the parent, for the epoch rule (docs/formats.md section 15). */
 export interface BlockEpochContext {
   /** The position after the parent (its epoch, and that epoch's reconfiguration block if
    * the chain has one). */

@@ -27,7 +27,7 @@ export interface BlockHeader {
   readonly proposer: number
   /** QC for the parent block (for height 0, an empty QC). */
   readonly justify: QuorumCertificate
-  /** The block's epoch (docs/formats.md section 14.3); absent (undefined) in epoch 0, so
+  /** The block's epoch (docs/formats.md section 15.3); absent (undefined) in epoch 0, so
    * that a header of a chain that never reconfigured is encoded as before. */
   readonly epoch?: number
 }

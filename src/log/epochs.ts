@@ -1,4 +1,4 @@
-// Epochs: the validator set changes through the log (docs/formats.md section 14,
+// Epochs: the validator set changes through the log (docs/formats.md section 15,
 // docs/protocol.md "Epochs and reconfiguration"). This module is the one place that says
 // which set holds for a block: what a reconfiguration entry is, when it is effective,
 // which epoch a block's header must name after its parent, and where a chain is after a
@@ -30,7 +30,7 @@ export interface Epoch {
   readonly firstHeight: number
 }
 
-/** The validators as the genesis encodes them (docs/formats.md sections 3 and 14.1). */
+/** The validators as the genesis encodes them (docs/formats.md sections 3 and 15.1). */
 export function validatorsToCbor(validators: readonly ValidatorInfo[]): CborValue {
   return validators.map((v) => ({ name: v.name, publicKey: v.publicKey, addresses: v.addresses as string[] }))
 }
@@ -50,7 +50,7 @@ export function genesisEpoch(genesis: Genesis, set?: ValidatorSet): Epoch {
 }
 
 // ---------------------------------------------------------------------------------
-// The reconfiguration entry (section 14.2)
+// The reconfiguration entry (section 15.2)
 // ---------------------------------------------------------------------------------
 
 /** What a reconfiguration entry states: the target epoch, its set, and the approvals of
@@ -172,7 +172,7 @@ export function reconfigurationPayloadText(r: Reconfiguration): string {
   })
 }
 
-/** What the validators of the epoch before approve (section 14.2). */
+/** What the validators of the epoch before approve (section 15.2). */
 export interface ReconfigurationStatement {
   readonly epoch: number
   readonly expires: number
@@ -221,7 +221,7 @@ export function nextEpoch(r: Reconfiguration, firstHeight: number): Epoch {
 }
 
 // ---------------------------------------------------------------------------------
-// Positions along a chain (section 14.3)
+// Positions along a chain (section 15.3)
 // ---------------------------------------------------------------------------------
 
 /** Where a chain is after a block: the block's epoch, and, once the epoch's effective

@@ -38,7 +38,7 @@ export function chainItemToCbor(item: ChainItem): CborValue {
   const links = item.links ?? []
   return {
     block: blockToCbor(item.block), cc: item.cc ? ccToCbor(item.cc) : null,
-    // A reconfiguration block's boundary proof (docs/formats.md section 14.4): absent otherwise.
+    // A reconfiguration block's boundary proof (docs/formats.md section 15.4): absent otherwise.
     ...(links.length === 0 ? {} : { links: links.map(headerToCbor) }),
   }
 }
@@ -60,7 +60,7 @@ export function exportHeaderToCbor(h: ExportHeader): CborValue {
     start = {
       header: headerToCbor(h.start.header),
       accumulator: { size: h.start.accumulator.size, frontier: h.start.accumulator.frontier },
-      // The epoch changes up to the start (docs/formats.md section 14.4): absent in epoch 0.
+      // The epoch changes up to the start (docs/formats.md section 15.4): absent in epoch 0.
       ...(changes.length === 0 ? {} : { epochs: changes.map(epochChangeToCbor) }),
     }
   }

@@ -25,7 +25,7 @@ export interface ReceiptBody {
 
 export interface Receipt extends ReceiptBody {
   /** The epoch changes from the genesis to the checkpoint's epoch (docs/formats.md
-   * section 14.5). Absent (or empty) in epoch 0, where a receipt is encoded as before. */
+   * section 15.5). Absent (or empty) in epoch 0, where a receipt is encoded as before. */
   readonly epochs?: readonly EpochChange[]
 }
 

@@ -51,7 +51,7 @@ export function checkEntryRules(entry: Entry, genesis: Genesis): string | null {
 
 /**
  * Verifies a receipt offline: the epoch changes it carries (each a receipt of a
- * reconfiguration entry, from the genesis set on: docs/formats.md section 14.5), the
+ * reconfiguration entry, from the genesis set on: docs/formats.md section 15.5), the
  * entry's signature and the chain's rules for it, its inclusion in the log at the
  * checkpoint's size, and the checkpoint's quorum of signatures of the epoch's validators.
  * Needs nothing but the genesis; `set` is the genesis set when the caller has it built.
@@ -77,7 +77,7 @@ export type EpochChainVerdict =
   | { readonly ok: false, readonly position: number, readonly code: string, readonly reason: string }
 
 /**
- * Follows the epoch changes from the genesis (docs/formats.md section 14.5): change i
+ * Follows the epoch changes from the genesis (docs/formats.md section 15.5): change i
  * must be a receipt, valid for the set of epoch i-1, of a reconfiguration entry to
  * epoch i approved by a quorum of that set, in the block its boundary starts with, whose
  * checkpoint certifies that block or a suffix block chained to it (the boundary
@@ -113,7 +113,7 @@ export function verifyEpochChanges(changes: readonly EpochChange[], genesis: Gen
 
 /**
  * Why an epoch change's boundary does not prove that its entry's block ended epoch
- * `epoch` (section 14.3), or null: the first header is the block holding the entry (its
+ * `epoch` (section 15.3), or null: the first header is the block holding the entry (its
  * index among that block's leaves) in epoch `epoch`; each next header is its empty child
  * in the same epoch (a suffix block); the checkpoint certifies the last header and states
  * the log after the first (suffix blocks add nothing to it).
@@ -162,7 +162,7 @@ export interface ChainItem {
    * reconfiguration block with `links`, the certificate of the last link. */
   readonly cc?: CommitCertificate | null
   /** Only for a reconfiguration block whose boundary certificate is for a suffix block
-   * (docs/formats.md section 14.3): the suffix headers from its child to that block. */
+   * (docs/formats.md section 15.3): the suffix headers from its child to that block. */
   readonly links?: readonly BlockHeader[]
 }
 
@@ -179,7 +179,7 @@ export interface ChainStart {
    * when the genesis has governance: without it the policies in force are unknown, and
    * the verifier fails with `bad-start`. */
   readonly governance?: GovernanceState
-  /** The epoch changes at or below the start header (docs/formats.md section 14.4), when
+  /** The epoch changes at or below the start header (docs/formats.md section 15.4), when
    * the start is past the genesis epoch: verified like a receipt's, they give the set the
    * first block is checked against. */
   readonly epochChanges?: readonly EpochChange[]

@@ -1,6 +1,6 @@
 // `synod audit`'s pipeline across epochs: a whole export from the genesis, and partial
 // exports that start inside a later epoch or at its boundary with the epoch changes in
-// their start record (docs/formats.md sections 10 and 14.4), in one thread and with
+// their start record (docs/formats.md sections 10 and 15.4), in one thread and with
 // signature workers.
 import { afterAll, describe, expect, it } from 'vitest'
 import { runAudit } from '../../audit/run-audit.ts'

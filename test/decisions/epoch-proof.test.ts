@@ -1,4 +1,4 @@
-// Approval proofs across epochs (docs/formats.md section 14.6): the cutoff certificate is
+// Approval proofs across epochs (docs/formats.md section 15.6): the cutoff certificate is
 // checked against its own epoch's set through the epoch changes it carries, and a proof
 // whose receipts show that the cutoff's epoch had ended below the cutoff's height is
 // refused (a retired set's keys could sign such a cutoff).

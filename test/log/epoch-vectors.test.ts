@@ -1,4 +1,4 @@
-// The `epochs` section of docs/test-vectors.json (docs/formats.md section 14): the
+// The `epochs` section of docs/test-vectors.json (docs/formats.md section 15): the
 // approval statements verify with bare SHA-256, CBOR and Ed25519 (not Synod's own path);
 // every export is accepted or refused by `synod audit`'s pipeline as listed, in one
 // thread and with signature workers; every receipt by verifyReceipt as listed.

@@ -1,4 +1,4 @@
-// Epochs (docs/formats.md section 14): the reconfiguration entry, the epoch rule, the
+// Epochs (docs/formats.md section 15): the reconfiguration entry, the epoch rule, the
 // auditor following the epoch chain, and receipts across epochs. Chains come from an
 // independent builder (test/support/epoch-chain.ts) with real signatures.
 import { describe, expect, it } from 'vitest'
@@ -50,7 +50,7 @@ async function audit(b: EpochChainBuilder, items: readonly ChainItem[] = b.items
   return verifyChain(items, b.net.genesis)
 }
 
-describe('the reconfiguration entry (14.2)', () => {
+describe('the reconfiguration entry (15.2)', () => {
   const b = freshChain()
   const validators = validatorsOf(seedsFor('x', 5), 'x')
 
@@ -113,7 +113,7 @@ describe('the reconfiguration entry (14.2)', () => {
   })
 })
 
-describe('the epoch rule (14.3)', () => {
+describe('the epoch rule (15.3)', () => {
   const b = freshChain()
   const e0 = genesisEpoch(b.net.genesis)
   const read = readReconfigurationPayload(b.reconfiguration(validatorsOf(seedsFor('y', 4), 'y')))
@@ -153,7 +153,7 @@ describe('block headers across epochs', () => {
   })
 })
 
-describe('the auditor follows the epoch chain (14.4)', () => {
+describe('the auditor follows the epoch chain (15.4)', () => {
   it('verifies a chain that goes 4 -> 5 -> 4 -> 7 validators, every block against its epoch\'s set', async () => {
     const { b } = reconfiguredChain()
     const report = await audit(b)
@@ -343,7 +343,7 @@ function startFor(b: EpochChainBuilder, height: number) {
   return { header, accumulator: accumulator.toState() }
 }
 
-describe('receipts across epochs (14.5)', () => {
+describe('receipts across epochs (15.5)', () => {
   const { b } = reconfiguredChain()
   const lastIndex = b.entries.length - 1
   const lastHeight = b.head.height

@@ -1,7 +1,7 @@
 // Builds committed chains across epochs without running consensus: the builder holds
 // every validator's key of every epoch, writes reconfiguration entries with their
 // approvals, and signs each block's QC with the set of the parent's epoch and its CC
-// with the set of its own epoch (docs/formats.md section 14.3). It keeps its own model of
+// with the set of its own epoch (docs/formats.md section 15.3). It keeps its own model of
 // where each epoch starts (it does not ask src/log/epochs.ts), so that tests compare the
 // code against an independent construction.
 import { signDomain } from '../../src/crypto/domain.ts'
@@ -124,7 +124,7 @@ export class EpochChainBuilder {
       this.#pending = null
     }
     const epoch = this.current
-    // Each epoch counts its rounds from 1, as honest leaders do (docs/formats.md 14.3).
+    // Each epoch counts its rounds from 1, as honest leaders do (docs/formats.md 15.3).
     this.#round = epoch.firstHeight === this.#prev.height + 1 && epoch.number > 0 ? 1 : this.#round + 1
     const indexBefore = this.entries.length
     for (const e of entries) {

@@ -1,4 +1,4 @@
-// The `epochs` part of docs/test-vectors.json (docs/formats.md section 14): the approval
+// The `epochs` part of docs/test-vectors.json (docs/formats.md section 15): the approval
 // statements of two epoch changes with their signatures (checkable with bare SHA-256 and
 // Ed25519), exports across epochs that `synod audit` must accept or refuse with a given
 // code, and receipts of a later epoch with their epoch changes. Built from fixed seeds.
@@ -95,7 +95,7 @@ export function buildEpochVectors() {
   addReceipt('an entry of epoch 0 under its own checkpoint: no epoch changes, encoded as before', b.receipt(0, 1), { ok: true })
 
   return {
-    description: 'docs/formats.md section 14: epochs. `changes` are the approval statements of the two epoch changes (each signature is Ed25519 by validator i of the epoch before over signingMessage, i a set bit of signers); `exports` are audited against `genesis`; `receipts` verified against it.',
+    description: 'docs/formats.md section 15: epochs. `changes` are the approval statements of the two epoch changes (each signature is Ed25519 by validator i of the epoch before over signingMessage, i a set bit of signers); `exports` are audited against `genesis`; `receipts` verified against it.',
     genesis: { json: genesisToJson(net.genesis) },
     changes,
     exports,
