@@ -33,6 +33,9 @@ export const LIMITS = {
   /** Most approvers one decision names (docs/formats.md section 12). A decision's payload
    * lists them as hex keys: 64 of them are ~4.2 KB, a quarter of the default payload limit. */
   decisionApproversMax: 64,
+  /** Largest sealed plaintext (docs/formats.md section 13): a payload JSON text, so the
+   * same hard cap as an entry's payload (64 KiB). The sealed blob is 28 bytes more. */
+  sealedPlaintextBytesMax: 65_536,
   /** Most signature lines in a signed note (checkpoint or cosigned checkpoint): one per
    * validator plus witnesses' cosignatures. The signed-note spec asks for at least 16. */
   noteSignaturesMax: 256 + 64,
