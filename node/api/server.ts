@@ -27,6 +27,7 @@ import { registerStatusRoutes } from './routes/status.ts'
 import { registerSubscribeRoutes } from './routes/subscribe.ts'
 import { registerTransparencyRoutes } from './routes/transparency.ts'
 import { registerDecisionRoutes } from './routes/decisions.ts'
+import { registerSealedRoutes } from './routes/sealed.ts'
 import { StreamSlots } from './stream-slots.ts'
 
 export interface ApiServerOptions {
@@ -234,6 +235,7 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
   registerStatusRoutes(app, { backend, metrics })
   registerTransparencyRoutes(app, { backend, call })
   registerDecisionRoutes(app, { backend, call })
+  registerSealedRoutes(app, { backend, call })
 
   return {
     app,
