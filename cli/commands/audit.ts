@@ -53,6 +53,21 @@ function decisionLines(r: AuditReport): string[] {
   ]
 }
 
+/** Sealed entries: how many, which are erased (an erase is committed: not tampering,
+ * the chain verifies as before), and the erases the rules ignore. */
+function sealedLines(r: AuditReport): string[] {
+  const c = r.sealed.counts
+  if (c.sealed === 0 && Object.keys(r.sealed.ignored).length === 0) return []
+  const ignored = Object.entries(r.sealed.ignored).map(([code, n]) => `${code} ${n}`).join(', ')
+  const erased = r.sealed.entries.filter((e) => e.status === 'erased')
+  return [
+    `  sealed entries   ${c.sealed}: ${c.erased} erased, ${c.sealed - c.erased} not erased (their content is with the nodes, not in the export)`,
+    ...erased.slice(0, 20).map((e) => `    erased         ${e.id} (namespace ${e.namespace}, height ${e.height}, ${e.size} bytes) by ${e.erasedBy} at height ${e.erasedAtHeight}`),
+    ...(erased.length > 20 ? [`    erased         ... ${erased.length - 20} more (--json lists up to ${r.sealed.entries.length})`] : []),
+    ...(ignored === '' ? [] : [`  ignored erases   ${ignored}`]),
+  ]
+}
+
 function printReport(r: AuditReport): void {
   const lines = [
     r.ok ? 'AUDIT PASSED' : 'AUDIT FAILED',
@@ -62,6 +77,7 @@ function printReport(r: AuditReport): void {
     `  log              size ${r.logSize}, root ${toHex(r.logRoot)}`,
     `  speed            ${r.entriesPerSec} entries/s in ${(r.durationMs / 1000).toFixed(1)} s`,
     ...decisionLines(r),
+    ...sealedLines(r),
   ]
   if (r.failure !== null) {
     const f = r.failure

@@ -33,6 +33,8 @@ export type Lie =
   | 'tamper-records'
   /** Refuses every entry with 403 policy-denied. */
   | 'deny'
+  /** Serves sealed entries' sidecars with one bit of the blob flipped. */
+  | 'tamper-sidecar'
 
 /** A NodeBackend that lies in one way and otherwise forwards to the honest ledger. */
 export class LyingBackend implements NodeBackend {
@@ -44,6 +46,22 @@ export class LyingBackend implements NodeBackend {
     this.#inner = inner
     this.#lie = lie
     this.#net = net
+  }
+
+  /** Only the sidecar-tampering liar keeps sidecars (its honest ledger's, served altered). */
+  get sidecars(): SidecarSource | undefined {
+    if (this.#lie !== 'tamper-sidecar') return undefined
+    const inner = this.#inner.sidecars
+    return {
+      put: (id, sidecar) => inner.put(id, sidecar),
+      async get(id) {
+        const held = await inner.get(id)
+        if (held.status !== 'stored') return held
+        const blob = Uint8Array.from(held.sidecar.blob)
+        blob[blob.length - 1]! ^= 0x01
+        return { status: 'stored', sidecar: { blob, key: held.sidecar.key } }
+      },
+    }
   }
 
   async submitEntry(entry: Entry, signal: AbortSignal): Promise<SubmitResult> {
