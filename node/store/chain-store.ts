@@ -152,7 +152,7 @@ export class ChainStore implements Store {
     }
     if (appended) checkLogState(batch.log, state, head)
     // Reads below the old head: this commit is not published until its batch is written.
-    await erasureOps(appendedBlocks, this.#genesis!.policy, {
+    const erased = await erasureOps(appendedBlocks, this.#genesis!.policy, {
       entry: async (id) => (await this.entryById(id))?.entry,
       erased: async (id) => (await this.#kv.get(keys.erased(id))) !== undefined,
     }, ops)
@@ -163,6 +163,11 @@ export class ChainStore implements Store {
     await this.#kv.write(ops, true)
     // Publishes the commit to readers (see the file comment).
     this.#head = head
+    // The erased sidecars are gone for every reader now; compacting their key range also
+    // drops the deleted bytes from the store's files (LevelDB keeps a deleted value in its
+    // log and tables until compaction). In the writer chain, so that close() waits for it;
+    // the range holds sidecars only, so it is small next to the log.
+    if (erased.length > 0) await this.#kv.compact?.(Uint8Array.of(TAG.sidecar), Uint8Array.of(TAG.sidecar + 1))
   }
 
   saveCommitCertificate(cc: CommitCertificate): Promise<void> {
