@@ -9,6 +9,10 @@ import { blockHash } from '../../src/log/block.ts'
 import { encodeEntry, entryId } from '../../src/log/entry.ts'
 import { leafHash, MerkleAccumulator } from '../../src/log/merkle.ts'
 import { LevelStore } from '../../node/store/index.ts'
+import { keys } from '../../node/store/keys.ts'
+import { LevelKv } from '../../node/store/kv.ts'
+import { checkLevelStore } from '../../node/store/store-check.ts'
+import { encodeSidecar } from '../../src/sealed/sidecar.ts'
 import { ChainBuilder, TestAgent, testNet } from '../support/chain-builder.ts'
 import { eraseEntry, sealedEntry, sealFixture } from '../support/sealed-entries.ts'
 
@@ -56,5 +60,40 @@ describe('erasure on disk (LevelStore)', () => {
     await store.close()
     expect(onDisk(dir, f.blob)).toBe(false)
     expect(onDisk(dir, f.key)).toBe(false)
+  })
+
+  it('the full store check passes sidecars that match, and reports kept sidecars of erased, unsealed or other entries', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'synod-erasure-check-'))
+    dirs.push(dir)
+    const net = testNet(4, 'erasure-check')
+    const author = new TestAgent('erasure-check/author')
+    const f1 = sealFixture('check/1', '{"a":1}')
+    const f2 = sealFixture('check/2', '{"b":2}')
+    const s1 = sealedEntry(author, net.genesis.chainId, 'org/notes', f1)
+    const s2 = sealedEntry(author, net.genesis.chainId, 'org/notes', f2)
+    const plain = author.entry(net.genesis.chainId, 'org/notes', { c: 3 })
+    const chain = new ChainBuilder(net)
+    chain.add([s1, s2, plain])
+    chain.add([eraseEntry(author, net.genesis.chainId, 'org/notes', s1)])
+    const store = new LevelStore(dir)
+    await store.open(net.genesis)
+    await store.commit(commitOf(chain, 0, 1))
+    await store.putSidecar(entryId(s1), { blob: f1.blob, key: null })
+    await store.putSidecar(entryId(s2), { blob: f2.blob, key: f2.key })
+    await store.commit(commitOf(chain, 1, 2))
+    await store.close()
+    expect(await checkLevelStore(dir, { mode: 'full' })).toMatchObject({ ok: true, findings: [] })
+
+    const kv = new LevelKv(dir)
+    await kv.open()
+    await kv.write([
+      { type: 'put', key: keys.sidecar(entryId(s1)), value: encodeSidecar({ blob: f1.blob, key: null }) },
+      { type: 'put', key: keys.sidecar(entryId(s2)), value: encodeSidecar({ blob: f1.blob, key: null }) },
+      { type: 'put', key: keys.sidecar(entryId(plain)), value: encodeSidecar({ blob: f1.blob, key: null }) },
+    ], true)
+    await kv.close()
+    const report = await checkLevelStore(dir, { mode: 'full' })
+    expect(report.ok).toBe(false)
+    expect(report.findings.map((x) => x.code).sort()).toEqual(['sidecar-mismatch', 'sidecar-not-erased', 'sidecar-orphan'])
   })
 })
