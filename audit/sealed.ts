@@ -5,6 +5,7 @@
 // (the sidecar was never part of them), so the chain verifies as before. An export holds
 // no sidecars, so whether a sealed entry that is not erased is still readable is a
 // question for the nodes (GET /v1/sealed/:id), and the report says so.
+import { toHex } from '../src/crypto/hash.ts'
 import type { BlockHeader } from '../src/log/block.ts'
 import type { WritePolicy } from '../src/log/genesis.ts'
 import type { ChainItem } from '../src/log/verify.ts'
@@ -22,6 +23,9 @@ export interface AuditedSealed {
   readonly index: number
   /** Plaintext bytes: metadata that stays in the log after erasure. */
   readonly size: number
+  /** The entry's commitments, hex (what a sidecar must match: audit/sidecars.ts). */
+  readonly commitment: string
+  readonly keyCommitment: string
   /** 'erased': an erase entry that the rules accept is committed (its id in erasedBy);
    * 'sealed': not erased (its content is held, or not, by the nodes: not in an export). */
   readonly status: 'sealed' | 'erased'
@@ -69,6 +73,7 @@ export class SealedAuditor {
       }
       entries.push({
         id: s.id, agent: s.agent, namespace: s.namespace, height: s.height, index: s.index, size: s.spec.size,
+        commitment: toHex(s.spec.commitment), keyCommitment: toHex(s.spec.keyCommitment),
         status: s.erasedBy === null ? 'sealed' : 'erased', erasedBy: s.erasedBy?.id ?? null, erasedAtHeight: s.erasedBy?.height ?? null,
       })
     }

@@ -23,7 +23,7 @@ describe('synod seal / open / erase', () => {
   const keyFile = join(dir, 'sealed.key')
 
   beforeAll(async () => {
-    cluster = await startCluster({ honest: 2 })
+    cluster = await startCluster({ honest: 2, liars: ['tamper-sidecar'] })
     writeFileSync(genesisFile, JSON.stringify(genesisToJson(cluster.net.genesis)))
     saveIdentity(AgentIdentity.fromSeed(new Uint8Array(32).fill(71)), authorFile)
     saveIdentity(AgentIdentity.fromSeed(new Uint8Array(32).fill(72)), strangerFile)
@@ -35,6 +35,8 @@ describe('synod seal / open / erase', () => {
 
   const connection = (): string[] => ['--nodes', cluster.urls.join(','), '--genesis', genesisFile]
   const synod = (...args: string[]) => run(process.execPath, [SYNOD_BIN, ...args, ...connection()], { timeout: 60_000 })
+  const audit = (node: string, ...args: string[]) => run(process.execPath, [SYNOD_BIN, 'audit', '--node', node, '--genesis', genesisFile, '--allow-uncertified-tail', ...args], { timeout: 60_000 })
+  const liar = (): string => cluster.nodes.find((n) => n.lie === 'tamper-sidecar')!.url
 
   it('seals, opens with the key file, erases as the author, and the audit lists it erased', async () => {
     const sealed = JSON.parse((await synod('seal', 'hr/reviews', '{"employee":"B. Jones","rating":4}', '--identity', authorFile, '--key-out', keyFile, '--json')).stdout)
@@ -44,6 +46,13 @@ describe('synod seal / open / erase', () => {
     const opened = await synod('open', sealed.id, '--key-file', keyFile)
     expect(opened.stdout).toBe('{"employee":"B. Jones","rating":4}\n')
 
+    // The audit asks a node for each sealed entry: the honest one holds it, the liar's is tampered.
+    const held = JSON.parse((await audit(cluster.urls[0]!, '--sidecars', '--json')).stdout)
+    expect(held.sidecars).toMatchObject({ probed: 1, counts: { held: 1 }, findings: [] })
+    const tampered = await audit(liar(), '--sidecars').catch((e: { code: number, stdout: string }) => e)
+    expect((tampered as { code: number }).code).toBe(2)
+    expect((tampered as { stdout: string }).stdout).toMatch(new RegExp(`FAULT +tampered ${sealed.id}: blob-commitment`))
+
     const refused = await synod('erase', sealed.id, '--identity', strangerFile).catch((e: { code: number, stderr: string }) => e)
     expect((refused as { code: number }).code).not.toBe(0)
     expect((refused as { stderr: string }).stderr).toContain('erase-not-allowed')
@@ -52,9 +61,10 @@ describe('synod seal / open / erase', () => {
     const gone = await synod('open', sealed.id, '--key-file', keyFile).catch((e: { code: number, stderr: string }) => e)
     expect((gone as { stderr: string }).stderr).toContain('is erased')
 
-    const audit = await run(process.execPath, [SYNOD_BIN, 'audit', '--node', cluster.urls[0]!, '--genesis', genesisFile, '--allow-uncertified-tail'], { timeout: 60_000 })
-    expect(audit.stdout).toContain('AUDIT PASSED')
-    expect(audit.stdout).toMatch(/sealed entries {3}1: 1 erased, 0 not erased/)
-    expect(audit.stdout).toContain(`erased         ${sealed.id} (namespace hr/reviews`)
+    const after = await audit(cluster.urls[0]!, '--sidecars')
+    expect(after.stdout).toContain('AUDIT PASSED')
+    expect(after.stdout).toMatch(/sealed entries {3}1: 1 erased, 0 not erased/)
+    expect(after.stdout).toContain(`erased         ${sealed.id} (namespace hr/reviews`)
+    expect(after.stdout).toMatch(/sidecars {9}1 asked of the node: erased 1/)
   }, 120_000)
 })
