@@ -3,7 +3,6 @@
 // `globalThis.crypto.subtle` is there in Node 19+ and in every current browser (on
 // secure origins: https or localhost), so sealing needs no dependency of its own.
 import { bytesEqual } from '../src/codec/cbor.ts'
-import { toHex } from '../src/crypto/hash.ts'
 import { LIMITS } from '../src/limits.ts'
 import { payloadJsonProblem } from '../src/log/payload-json.ts'
 import { SEALED_AEAD, SEALED_KEY_BYTES, SEALED_NONCE_BYTES, SEALED_TAG_BYTES, sealedPayloadText, type SealSpec } from '../src/sealed/payload.ts'
@@ -88,8 +87,4 @@ export async function openSealed(spec: SealSpec, sidecar: Sidecar & { readonly k
 /** Whether `key` is the one the entry commits to (without the blob). */
 export function keyMatches(spec: SealSpec, key: Uint8Array): boolean {
   return key.length === SEALED_KEY_BYTES && bytesEqual(keyCommitment(key), spec.keyCommitment)
-}
-
-export function keyHex(key: Uint8Array): string {
-  return toHex(key)
 }
