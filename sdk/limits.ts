@@ -27,6 +27,9 @@ export const SDK_LIMITS = {
   /** Least wait between two uploads to a node that had not committed the entry: about
    * a block's time, so the tries span several blocks rather than a burst. */
   sidecarRetryMinMs: 100,
+  /** Uploads to a node that does not answer at all: a down node would otherwise hold
+   * commitSealed() to its deadline. The writer can upload again (uploadSealed). */
+  sidecarUnreachableTriesMax: 2,
 } as const
 
 /** Timing defaults: each overridable per client (SynodClientOptions) or per call. */

@@ -108,6 +108,7 @@ export async function uploadSealed(deps: SealedDependencies, id: string, blob: U
   const storedOn: string[] = []
   const attempt = new Attempt()
   await Promise.all(pool.nodes.map(async (node) => {
+    let unreachable = 0
     for (let round = 0; round < SDK_LIMITS.sidecarUploadTriesMax; round++) {
       try {
         await node.putSidecar(id, blob, key, deadline)
@@ -117,7 +118,10 @@ export async function uploadSealed(deps: SealedDependencies, id: string, blob: U
         if (isAbortOf(err, options.signal)) throw err
         if (deadline.aborted) return
         pool.noteError(attempt, err, options.signal)
-        if (!notYet(err) && !(err instanceof NodeUnreachableError)) return
+        // A node that lags is asked again; one that does not answer, once more only (a
+        // node that is down would hold the whole upload to the deadline).
+        if (err instanceof NodeUnreachableError) unreachable += 1
+        if (!(notYet(err) || (err instanceof NodeUnreachableError && unreachable < SDK_LIMITS.sidecarUnreachableTriesMax))) return
         try {
           await sleep(Math.max(pool.backoffMs(round), SDK_LIMITS.sidecarRetryMinMs), deadline)
         } catch {

@@ -86,6 +86,16 @@ describe('sealed decisions through the SDK', () => {
     expect(report.sealed.counts.erased).toBeGreaterThanOrEqual(1)
   })
 
+  it('a node that is down gets no sidecar and is named in the errors; the others hold it', async () => {
+    const down = honest[2]!
+    await cluster.kill(down)
+    const sealed = await client(writer).commitSealed('clinic/notes', { visit: 0 })
+    expect(sealed.storedOn).toEqual(expect.arrayContaining(honest.slice(0, 2)))
+    expect(sealed.storedOn).not.toContain(down)
+    expect(sealed.errors.some((e) => e.node === down && e.name === 'NodeUnreachableError')).toBe(true)
+    expect((await client(undefined, honest.slice(0, 2)).getSealed(sealed.decision.id, { key: sealed.key })).payload).toEqual({ visit: 0 })
+  })
+
   it('a deposited key lets readers without it read until erasure; a per-subject key opens several entries', async () => {
     const subjectKey = new Uint8Array(32).fill(7)
     const a = await client(writer).commitSealed('clinic/notes', { visit: 1 }, { key: subjectKey, depositKey: true })
