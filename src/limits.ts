@@ -51,6 +51,9 @@ export const LIMITS = {
   schemaDepthMax: 8,
   /** Most names in one `properties`, `required` or `enum` list of a schema. */
   schemaMembersMax: 64,
+  /** Largest sealed plaintext (docs/formats.md section 14): a payload JSON text, so the
+   * same hard cap as an entry's payload (64 KiB). The sealed blob is 28 bytes more. */
+  sealedPlaintextBytesMax: 65_536,
   /** Most signature lines in a signed note (checkpoint or cosigned checkpoint): one per
    * validator plus witnesses' cosignatures. The signed-note spec asks for at least 16. */
   noteSignaturesMax: 256 + 64,

@@ -15,6 +15,7 @@ import { buildC2spVectors } from './c2sp-vectors.ts'
 import { buildConformanceVectors } from './conformance-vectors.ts'
 import { buildDecisionVectors } from './decision-vectors.ts'
 import { buildGovernanceVectors } from './governance-vectors.ts'
+import { buildSealedVectors } from './sealed-vectors.ts'
 
 export function buildTestVectors() {
   const net = testNet(4, 'vectors')
@@ -81,5 +82,6 @@ export function buildTestVectors() {
     conformance: buildConformanceVectors(net),
     decisions: buildDecisionVectors(),
     governance: buildGovernanceVectors(),
+    sealed: buildSealedVectors(chainId),
   }
 }
