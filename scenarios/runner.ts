@@ -13,6 +13,7 @@ export interface RunOutcome extends SimResult {
 export function recordOf(sim: Simulation, result: SimResult): RunRecord {
   return {
     genesis: sim.genesis,
+    leaders: sim.leaders,
     signatures: sim.signatures,
     honest: sim.honestInstances().map((inst) => ({
       name: `node ${inst.identity}`,

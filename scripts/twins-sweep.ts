@@ -2,7 +2,7 @@
 // partition per round), run each on the simulator, and report how many were generated,
 // run, safe and live. Within f every case must be safe and live; beyond f (--twins 2
 // for n = 4) the sweep counts the cases that forked, to show the checkers catch them.
-//   npm run twins:sweep -- [--cases 2000] [--rounds 4] [--twins 1] [--nodes 4] [--groups 2] [--hold 1] [--seed 1] [--json]
+//   npm run twins:sweep -- [--cases 2000] [--rounds 4] [--twins 1] [--nodes 4] [--groups 2] [--hold 1] [--leaders round-robin|per-round] [--seed 1] [--json]
 //   npx node scripts/twins-sweep.ts --case I --seed S [--report DIR]   (replay one case)
 // [--signatures standin|ed25519] [--ed25519-every 50]: stand-in signatures by default, every
 // 50th case with real Ed25519 (docs/scenarios.md, "Signatures in the simulator"); a replayed
@@ -26,6 +26,7 @@ const { values } = parseArgs({
     nodes: { type: 'string', default: '4' },
     groups: { type: 'string', default: '2' },
     hold: { type: 'string', default: '1' },
+    leaders: { type: 'string', default: 'round-robin' },
     seed: { type: 'string', default: '1' },
     case: { type: 'string' },
     report: { type: 'string' },
@@ -38,7 +39,8 @@ const int = (name: string, v: string | undefined): number => {
   if (v === undefined || !/^\d+$/.test(v)) throw new Error(`--${name} must be a whole number, got '${v}'`)
   return Number(v)
 }
-const options = { nodes: int('nodes', values.nodes), twins: int('twins', values.twins), rounds: int('rounds', values.rounds), groupsMax: int('groups', values.groups), holdRounds: int('hold', values.hold) }
+if (values.leaders !== 'round-robin' && values.leaders !== 'per-round') throw new Error(`--leaders must be round-robin or per-round, got '${values.leaders}'`)
+const options = { nodes: int('nodes', values.nodes), twins: int('twins', values.twins), rounds: int('rounds', values.rounds), groupsMax: int('groups', values.groups), holdRounds: int('hold', values.hold), leaders: values.leaders as 'round-robin' | 'per-round' }
 const seed = int('seed', values.seed)
 const signatures = values.signatures
 if (!isSignatureMode(signatures)) throw new Error(`--signatures must be one of ${SIGNATURE_MODES.join(', ')}, got '${signatures}'`)
@@ -63,7 +65,7 @@ if (values.case !== undefined) {
 } else {
   const count = int('cases', values.cases)
   const space = new TwinsSpace(options)
-  process.stderr.write(`twins sweep: n=${options.nodes}, ${options.twins} twin(s), ${options.rounds} rounds, partitions into <= ${options.groupsMax} groups held ${space.hold} round(s) each: ${space.size} cases in the space (${space.twinChoices.length} twin choices x ${space.partitionsPerRound}^${Math.ceil(options.rounds / space.hold)}); running ${Math.min(count, space.size)} with seed ${seed}, signatures ${signatures}${signatures === 'standin' && ed25519Every > 0 ? `, every ${ed25519Every}th case with real Ed25519` : ''}\n`)
+  process.stderr.write(`twins sweep: n=${options.nodes}, ${options.twins} twin(s), ${options.rounds} rounds, partitions into <= ${options.groupsMax} groups held ${space.hold} round(s) each, ${options.leaders} leaders: ${space.size} cases in the space (${space.describeSize()}); running ${Math.min(count, space.size)} with seed ${seed}, signatures ${signatures}${signatures === 'standin' && ed25519Every > 0 ? `, every ${ed25519Every}th case with real Ed25519` : ''}\n`)
   const indices = space.sample(count, seed)
   const beyond = options.twins > Math.floor((options.nodes - 1) / 3)
   const outcomes: TwinsCaseOutcome[] = []

@@ -27,6 +27,7 @@ export {
 } from './approvals.ts'
 export { verifyApprovalProof, approvalProofFromJson, approvalProofToJson, type ApprovalProof, type ApprovalProofVerdict } from '../src/decisions/proof.ts'
 export type { DecisionSpec } from '../src/decisions/payload.ts'
+export { SynodGovernance, GOVERNANCE_DEFAULTS, type GovernanceOptions, type PolicyInput, type PolicyInForce } from './governance.ts'
 export { seededRandom } from './util.ts'
 export type { FetchLike } from './node-api.ts'
 

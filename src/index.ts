@@ -18,3 +18,4 @@ export {
   verifyInclusion, verifyConsistency, EMPTY_ROOT, type MerkleAccumulatorState,
 } from './log/merkle.ts'
 export * from './decisions/index.ts'
+export * from './governance/index.ts'

@@ -33,6 +33,24 @@ export const LIMITS = {
   /** Most approvers one decision names (docs/formats.md section 12). A decision's payload
    * lists them as hex keys: 64 of them are ~4.2 KB, a quarter of the default payload limit. */
   decisionApproversMax: 64,
+  /** Most namespaces a genesis names admins for (docs/formats.md section 13): one or a few
+   * per organisation on the chain. */
+  governanceGenesisNamespacesMax: 64,
+  /** Most keys in one admins or writers list (genesis admins, a policy's admins and
+   * writers): 32 hex keys are ~2.1 KB of payload; a larger group is a case for a parent
+   * namespace's admins or `"any"`, not a longer list checked on every entry. */
+  policyKeysMax: 32,
+  /** Most namespaces with a policy record: every validator holds all of them in memory and
+   * each block node may share or copy the map (copied only when a block holds a policy
+   * entry), so the bound caps both. */
+  policyRecordsMax: 1024,
+  /** Most schema objects in one payload schema, and their deepest nesting: a schema is a
+   * shape check run on every entry of its namespace, so its cost must stay a few
+   * microseconds; the depth bound also bounds the checker's recursion. */
+  schemaNodesMax: 128,
+  schemaDepthMax: 8,
+  /** Most names in one `properties`, `required` or `enum` list of a schema. */
+  schemaMembersMax: 64,
   /** Most signature lines in a signed note (checkpoint or cosigned checkpoint): one per
    * validator plus witnesses' cosignatures. The signed-note spec asks for at least 16. */
   noteSignaturesMax: 256 + 64,
@@ -51,4 +69,5 @@ assert(LIMITS.payloadBytesMax < LIMITS.blockBytesMax, 'an entry of the largest p
 assert(LIMITS.blockBytesMax < LIMITS.messageBytesMax, 'a block\'s entries fit in a message')
 assert(LIMITS.namespaceBytesMax < LIMITS.payloadBytesMax, 'a namespace is a short key, not data')
 assert(LIMITS.noteSignaturesMax >= LIMITS.validatorsMax + LIMITS.cosignaturesPerCheckpointMax, 'a checkpoint note holds every validator and the kept cosignatures')
+assert(LIMITS.policyKeysMax <= LIMITS.decisionApproversMax, 'a policy\'s key lists are no longer than a decision\'s approvers')
 assert(LIMITS.noteSignaturesMax >= 16, 'signed-note verifiers accept at least 16 signatures')

@@ -2,6 +2,7 @@
 //   synod genesis --chain-id acme-prod --out genesis.json \
 //     --key v0.key.json=/ip4/10.0.0.1/tcp/7000 --key <hex public key>=/dns4/v1.example/tcp/7000 ...
 //   synod genesis --chain-id acme-prod --out genesis.json --validators validators.json
+//     [--admin acme=acme-admin.key.json --admin globex=<hex public key> ...]   (namespace governance)
 // validators.json: [{ "name": "...", "publicKey": "<hex>" | "keyFile": "...", "addresses": ["<multiaddr>", ...] }]
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
@@ -77,8 +78,24 @@ function parseParams(pairs: readonly string[]): Record<string, number> {
   return params
 }
 
-export async function buildGenesisJson(chainId: string, validators: readonly ValidatorSpec[], params: Record<string, number>): Promise<GenesisJson> {
-  const json = { chainId, validators, params: { ...DEFAULT_PARAMS, ...params }, policy: { open: true, namespaces: {} } }
+/** `--admin namespace=key` pairs: the genesis admins of namespace governance
+ * (docs/formats.md section 13), keys as hex or key files. A Map: namespaces come from the
+ * command line. */
+async function parseAdmins(pairs: readonly string[]): Promise<Map<string, string[]>> {
+  const admins = new Map<string, string[]>()
+  for (const [i, pair] of pairs.entries()) {
+    const cut = pair.indexOf('=')
+    if (cut <= 0) throw new ConfigError(`--admin '${pair}': expected <namespace>=<key file or hex public key>`)
+    const namespace = pair.slice(0, cut)
+    admins.set(namespace, [...(admins.get(namespace) ?? []), await publicKeyOf(pair.slice(cut + 1), `--admin #${i + 1}`)])
+  }
+  return admins
+}
+
+export async function buildGenesisJson(chainId: string, validators: readonly ValidatorSpec[], params: Record<string, number>, admins: ReadonlyMap<string, readonly string[]> = new Map()): Promise<GenesisJson> {
+  const base = { chainId, validators, params: { ...DEFAULT_PARAMS, ...params }, policy: { open: true, namespaces: {} } }
+  // Without --admin the genesis has no governance member: exactly the genesis of before.
+  const json = admins.size === 0 ? base : { ...base, governance: { admins: Object.fromEntries([...admins].map(([ns, keys]) => [ns, [...keys]])) } }
   try {
     return genesisToJson(genesisFromJson(json))
   } catch (err) {
@@ -94,12 +111,13 @@ export function registerGenesis(program: Command): void {
     .option('--validators <file>', 'JSON list of { name, publicKey | keyFile, addresses }')
     .option('--key <key=multiaddr>', 'a validator: key file or hex public key, =, its multiaddr(s) (repeat, in validator order)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--param <name=value>', `protocol parameter (repeatable): ${Object.keys(DEFAULT_PARAMS).join(', ')}`, (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--admin <namespace=key>', 'a genesis admin of a namespace for namespace governance: key file or hex public key (repeatable; none: no governance)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--json', 'print the result as one JSON object')
-    .action(async (opts: { chainId: string, out: string, validators?: string, key: string[], param: string[], json?: boolean }) => {
+    .action(async (opts: { chainId: string, out: string, validators?: string, key: string[], param: string[], admin: string[], json?: boolean }) => {
       if ((opts.validators === undefined) === (opts.key.length === 0)) throw new ConfigError('give the validators with either --validators FILE or --key (repeated), not both')
       if (existsSync(opts.out)) throw new ConfigError(`${opts.out} already exists; refusing to overwrite it`)
       const validators = opts.validators !== undefined ? await fromValidatorsFile(opts.validators) : await fromKeyOptions(opts.key)
-      const json = await buildGenesisJson(opts.chainId, validators, parseParams(opts.param))
+      const json = await buildGenesisJson(opts.chainId, validators, parseParams(opts.param), await parseAdmins(opts.admin))
       await writeNewFile(opts.out, JSON.stringify(json, null, 2) + '\n')
       const hash = toHex(genesisHash(genesisFromJson(json)))
       if (opts.json === true) process.stdout.write(JSON.stringify({ file: opts.out, chainId: json.chainId, validators: json.validators.length, genesisHash: hash }) + '\n')

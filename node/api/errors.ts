@@ -47,6 +47,24 @@ export class PolicyDeniedError extends NodeBackendError {
   }
 }
 
+/** The namespace governance in force (docs/formats.md section 13) refuses the entry:
+ * `rule` is the rule's code (entry-not-writer, policy-not-admin, entry-schema-mismatch,
+ * policy-malformed, policy-records-full). */
+export class GovernanceDeniedError extends NodeBackendError {
+  override readonly name = 'GovernanceDeniedError'
+  readonly code = 'governance-denied'
+  readonly rule: string
+  readonly namespace: string
+  constructor(rule: string, namespace: string, message: string) {
+    super(message)
+    this.rule = rule
+    this.namespace = namespace
+  }
+  override get details(): Readonly<Record<string, number | string>> {
+    return { rule: this.rule, namespace: this.namespace }
+  }
+}
+
 /** Why a seq is stale: 'committed' — the agent's committed seq is `lastSeq` >= seq and
  * this entry is not in the log, so it can never commit (final); 'pending' — another
  * entry of the agent with this seq waits in the mempool (it may yet be dropped). */
@@ -182,6 +200,7 @@ const BACKEND_STATUS: { readonly [name: string]: number } = {
   InvalidSignatureError: 422,
   InvalidEntryError: 422,
   PolicyDeniedError: 403,
+  GovernanceDeniedError: 403,
   StaleSequenceError: 409,
   EntrySupersededError: 410,
   MempoolFullError: 503,

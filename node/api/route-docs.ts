@@ -347,6 +347,44 @@ export const ROUTE_DOCS: ReadonlyMap<string, RouteDoc> = new Map<string, RouteDo
       '5xx': errorAnswer,
     },
   }],
+  ['GET /v1/policy', {
+    summary: 'The namespace governance in force for the next block: the policy record that governs a namespace and its admins',
+    description: 'Under docs/formats.md section 13, as of the node\'s committed log; 404 no-governance on a chain whose genesis has no governance member',
+    tags: ['governance'],
+    querystring: {
+      type: 'object',
+      required: ['namespace'],
+      properties: { namespace: { type: 'string' }, agent: { ...hex32, description: 'also say whether this agent is an admin and a writer there' } },
+    },
+    response: {
+      200: {
+        type: 'object',
+        required: ['namespace', 'height', 'admins', 'policy'],
+        additionalProperties: false,
+        properties: {
+          namespace: { type: 'string' },
+          height: { ...uint, description: 'the committed height the state is after' },
+          admins: { type: 'array', items: hex32, description: 'genesis and policy admins of the namespace and its ancestors, nearest first' },
+          policy: nullable({
+            type: 'object',
+            required: ['namespace', 'entry', 'agent', 'height', 'writers', 'admins', 'approvers', 'schema'],
+            additionalProperties: false,
+            properties: {
+              namespace: { type: 'string', description: 'the governed namespace whose record is in force (the nearest with one)' },
+              entry: hex32, agent: hex32, height: uint,
+              writers: { oneOf: [{ const: 'any' }, { type: 'array', items: hex32 }] },
+              admins: { type: 'array', items: hex32 },
+              approvers: nullable({ type: 'object', required: ['keys', 'threshold'], additionalProperties: false, properties: { keys: { type: 'array', items: hex32 }, threshold: uint } }),
+              schema: { description: 'the payload schema as written, or null' },
+            },
+          }),
+          agent: { type: 'object', required: ['key', 'admin', 'writer'], additionalProperties: false, properties: { key: hex32, admin: { type: 'boolean' }, writer: { type: 'boolean' } } },
+        },
+      },
+      '4xx': errorAnswer,
+      '5xx': errorAnswer,
+    },
+  }],
   ['GET /metrics', {
     summary: 'Prometheus metrics',
     tags: ['operations'],

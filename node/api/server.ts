@@ -27,6 +27,8 @@ import { registerStatusRoutes } from './routes/status.ts'
 import { registerSubscribeRoutes } from './routes/subscribe.ts'
 import { registerTransparencyRoutes } from './routes/transparency.ts'
 import { registerDecisionRoutes } from './routes/decisions.ts'
+import { registerPolicyRoutes } from './routes/policies.ts'
+import type { Genesis } from '../../src/log/genesis.ts'
 import { StreamSlots } from './stream-slots.ts'
 
 export interface ApiServerOptions {
@@ -48,6 +50,9 @@ export interface ApiServerOptions {
   readonly now?: () => number
   /** Web origins whose pages may call this API (cors.ts); default none. */
   readonly corsOrigins?: CorsOrigins
+  /** The chain's genesis, for the governance route (routes/policies.ts); without it that
+   * route answers 404 no-governance. */
+  readonly genesis?: Genesis
 }
 
 export interface ApiServerDependencies {
@@ -234,6 +239,7 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
   registerStatusRoutes(app, { backend, metrics })
   registerTransparencyRoutes(app, { backend, call })
   registerDecisionRoutes(app, { backend, call })
+  registerPolicyRoutes(app, { backend, call, genesis: options.genesis })
 
   return {
     app,

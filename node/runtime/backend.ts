@@ -15,7 +15,7 @@ import type {
 } from '../api/backend.ts'
 import type { NoteVerifier } from '../../src/log/note.ts'
 import {
-  InvalidEntryError, InvalidSignatureError, MempoolBytesFullError, MempoolFullError, NotReadyError, PolicyDeniedError,
+  GovernanceDeniedError, InvalidEntryError, InvalidSignatureError, MempoolBytesFullError, MempoolFullError, NotReadyError, PolicyDeniedError,
   RangeUnavailableError, StaleSequenceError,
 } from '../api/errors.ts'
 import { encodeChainItem } from '../../src/log/export.ts'
@@ -101,6 +101,9 @@ export class ValidatorBackend implements NodeBackend {
         throw new InvalidSignatureError(describeRejection(rejected))
       case 'policy-denied':
         throw new PolicyDeniedError(entry.namespace, toHex(entry.agent))
+      case 'governance-denied':
+        if (rejected.code !== 'entry-governance') throw new InvalidEntryError(describeRejection(rejected))
+        throw new GovernanceDeniedError(rejected.rule, rejected.namespace, describeRejection(rejected))
       case 'invalid-entry':
         throw new InvalidEntryError(describeRejection(rejected))
     }

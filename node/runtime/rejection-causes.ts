@@ -8,6 +8,7 @@ const CAUSES: Readonly<Record<RejectionCode, PenaltyCause>> = {
   'entry-payload-too-large': 'oversized',
   'entry-policy-denied': 'invalid',
   'entry-bad-signature': 'bad-signature',
+  'entry-governance': 'invalid',
   'entry-seq-committed': 'invalid',
   'entry-duplicate-seq': 'invalid',
   'mempool-full': 'invalid',

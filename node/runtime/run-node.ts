@@ -130,7 +130,7 @@ export async function runNode(config: NodeConfig, options: RunOptions = {}): Pro
     const metrics = new NodeMetrics({ chainId: genesis.chainId, validator: index })
     bridgeMetrics(node, metrics)
     server = createApiServer(
-      { host: config.http.host, port: config.http.port, limits: config.http.rateLimits, corsOrigins: config.http.corsOrigins, payloadBytesMax: genesis.params.payloadBytesMax, loggerInstance: logger },
+      { host: config.http.host, port: config.http.port, limits: config.http.rateLimits, corsOrigins: config.http.corsOrigins, payloadBytesMax: genesis.params.payloadBytesMax, genesis, loggerInstance: logger },
       { backend: new ValidatorBackend(node, { witnesses: witnessVerifiers(config.http.witnesses ?? []) }), metrics },
     )
     addHeadRoutes(server, node)

@@ -6,12 +6,13 @@ import type { RejectionCode } from '../../src/consensus/rejections.ts'
 /** How a refused submission is answered (each maps to one error, and so one HTTP
  * status: node/api/errors.ts). Only the entry and mempool codes arise from a submit;
  * the others are listed because the table covers every code (the type checker says so). */
-export type SubmitRefusal = 'mempool-full' | 'mempool-bytes-full' | 'seq-pending' | 'seq-committed' | 'invalid-signature' | 'policy-denied' | 'invalid-entry'
+export type SubmitRefusal = 'mempool-full' | 'mempool-bytes-full' | 'seq-pending' | 'seq-committed' | 'invalid-signature' | 'policy-denied' | 'governance-denied' | 'invalid-entry'
 
 export const SUBMIT_REFUSALS: Readonly<Record<RejectionCode, SubmitRefusal>> = {
   'entry-payload-too-large': 'invalid-entry',
   'entry-policy-denied': 'policy-denied',
   'entry-bad-signature': 'invalid-signature',
+  'entry-governance': 'governance-denied',
   'entry-seq-committed': 'seq-committed',
   'entry-duplicate-seq': 'seq-pending',
   'mempool-full': 'mempool-full',

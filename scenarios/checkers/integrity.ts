@@ -11,7 +11,7 @@ export const checkIntegrity: Checker = (run) => {
     const key = `${node.hashes.length}/${node.hashes[node.hashes.length - 1]}`
     if (done.has(key)) continue
     done.add(key)
-    const verifier = new ChainVerifier(run.genesis, undefined, undefined, run.signatures)
+    const verifier = new ChainVerifier(run.genesis, undefined, run.leaders, run.signatures)
     for (let h = 1; h < node.committed.length; h++) {
       if (verifier.push({ block: node.committed[h]!, cc: node.ccs.get(h) ?? null }) !== null) break
     }

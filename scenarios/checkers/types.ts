@@ -3,6 +3,7 @@
 import type { Block } from '../../src/log/block.ts'
 import type { CommitCertificate } from '../../src/log/certificates.ts'
 import type { Genesis } from '../../src/log/genesis.ts'
+import type { LeaderElection } from '../../src/log/leader-election.ts'
 import type { SignatureScheme } from '../../src/crypto/signature-scheme.ts'
 
 export interface NodeChain {
@@ -22,6 +23,8 @@ export interface NodeChain {
 
 export interface RunRecord {
   readonly genesis: Genesis
+  /** The election the run's replicas followed, when not the genesis's (a scripted one). */
+  readonly leaders?: LeaderElection
   /** The scheme the run signed with: the checkers verify with it (ED25519, or the
    * simulator's stand-in, scenarios/sim/standin-signatures.ts). */
   readonly signatures: SignatureScheme

@@ -31,6 +31,7 @@ export function simOptionsOf(scenario: Scenario, seed: number, signatures: Signa
       sampleIntervalMs: scenario.sampleIntervalMs,
       livenessPhase: scenario.livenessBoundMs !== null,
       roundPartitions: scenario.roundPartitions,
+      leaders: scenario.leaders,
     },
   }
 }

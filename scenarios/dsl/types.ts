@@ -133,6 +133,9 @@ export interface ScenarioSpec {
   readonly faults?: readonly FaultSpec[]
   /** Twins-style partitions by protocol round: entry r-1 partitions round r. */
   readonly roundPartitions?: readonly (readonly (readonly NodeRef[])[])[]
+  /** The leader of each of rounds 1..k (validator indices); round-robin after them. The
+   * simulator's replicas and its chain checks follow the same schedule. */
+  readonly leaders?: readonly number[]
   readonly workload?: WorkloadSpec
   /** Length of the fault phase; every fault ends by then (crashes may last for good). */
   readonly durationMs: number
@@ -171,6 +174,7 @@ export interface Scenario {
   readonly byzantine: readonly { readonly node: number, readonly behaviour: BehaviourName, readonly params: Readonly<Record<string, unknown>> }[]
   readonly faults: readonly ResolvedFault[]
   readonly roundPartitions: readonly (readonly (readonly InstanceRef[])[])[] | null
+  readonly leaders: readonly number[] | null
   readonly workload: WorkloadPlan
   readonly durationMs: number
   readonly livenessBoundMs: number | null

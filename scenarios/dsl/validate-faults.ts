@@ -99,6 +99,20 @@ function overlapping(ctx: Context, faults: readonly ResolvedFault[]): void {
   }
 }
 
+/** Scripted leaders of rounds 1..k (null: the genesis's round-robin throughout). */
+export function leaders(ctx: Context, raw: unknown): number[] | null {
+  const p = ctx.p
+  if (raw === undefined) return null
+  if (!Array.isArray(raw)) p.add('leaders', 'must be a list of validator indices (the leader of round 1, 2, ...)')
+  else if (raw.length === 0 || raw.length > DSL_LIMITS.roundPartitionsMax) p.add('leaders', `must name 1-${DSL_LIMITS.roundPartitionsMax} rounds' leaders, got ${raw.length}`)
+  else {
+    const bad = raw.findIndex((x: unknown) => !Number.isInteger(x) || (x as number) < 0 || (x as number) >= ctx.n)
+    if (bad >= 0) p.add(`leaders[${bad}]`, `must be a validator index 0-${ctx.n - 1}, got ${JSON.stringify(raw[bad])}`)
+    else return raw as number[]
+  }
+  return null
+}
+
 /** Twins-style partitions by round (null: none). */
 export function roundPartitions(ctx: Context, raw: unknown): InstanceRef[][][] | null {
   const p = ctx.p

@@ -187,6 +187,7 @@ export function sampleIntervalMs(p: Problems, raw: unknown, durationMs: number, 
 export interface NetFeatures {
   readonly byzantine: readonly Byzantine[]
   readonly roundPartitions: Scenario['roundPartitions']
+  readonly leaders: Scenario['leaders']
   readonly midStepCrashRate: number
   readonly wireEncoding: boolean
   /** The spec sets `network`. */
@@ -198,10 +199,10 @@ export interface NetFeatures {
 
 export function backends(p: Problems, raw: unknown, s: NetFeatures): ('sim' | 'net')[] {
   // The net backend injects crashes (kill -9) and partitions (routes) into real processes;
-  // it cannot run Byzantine code, shape links (delay, loss, duplication), skew clocks or
+  // it cannot run Byzantine code, script leaders (its validators follow the genesis), shape links (delay, loss, duplication), skew clocks or
   // crash inside a chosen step (see scenarios/net/net-backend.ts), and its workload has no
   // decisions (workload.decisions is the simulator's).
-  const netExpressible = s.byzantine.length === 0 && s.roundPartitions === null && s.midStepCrashRate === 0 && !s.wireEncoding && !s.networkGiven && !s.workloadDecisions &&
+  const netExpressible = s.byzantine.length === 0 && s.roundPartitions === null && s.leaders === null && s.midStepCrashRate === 0 && !s.wireEncoding && !s.networkGiven && !s.workloadDecisions &&
     s.faults.every((x) => x.kind === 'crash' || x.kind === 'partition')
   let out: ('sim' | 'net')[] = netExpressible ? ['sim', 'net'] : ['sim']
   if (raw !== undefined) {

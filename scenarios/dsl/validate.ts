@@ -9,10 +9,10 @@ import { isObject, Problems, unknownKeys, type Context } from './fields.ts'
 import { DSL_LIMITS } from './limits.ts'
 import type { Scenario, ScenarioSpec } from './types.ts'
 import { expectation } from './validate-expect.ts'
-import { faults as faultsOf, roundPartitions as roundPartitionsOf } from './validate-faults.ts'
+import { faults as faultsOf, leaders as leadersOf, roundPartitions as roundPartitionsOf } from './validate-faults.ts'
 import * as section from './validate-sections.ts'
 
-const SPEC_KEYS = ['name', 'description', 'cluster', 'network', 'byzantine', 'faults', 'roundPartitions', 'workload', 'durationMs', 'liveness', 'expect', 'chaos', 'sampleIntervalMs', 'backends']
+const SPEC_KEYS = ['name', 'description', 'cluster', 'network', 'byzantine', 'faults', 'roundPartitions', 'leaders', 'workload', 'durationMs', 'liveness', 'expect', 'chaos', 'sampleIntervalMs', 'backends']
 const NAME_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/
 
 /** Validates a spec and fills in every default. Throws ScenarioError listing every problem. */
@@ -34,6 +34,7 @@ export function validateScenario(spec: ScenarioSpec): Scenario {
   const ctx: Context = { p, n, f, durationMs, twins }
   const faults = faultsOf(ctx, raw.faults)
   const roundPartitions = roundPartitionsOf(ctx, raw.roundPartitions)
+  const leaders = leadersOf(ctx, raw.leaders)
   const workload = section.workload(ctx, raw.workload, params)
   // Faulty: Byzantine, or crashed for good.
   const permanent = faults.flatMap((x) => (x.kind === 'crash' && x.until === null && x.node.copy === 0 ? [x.node.node] : []))
@@ -41,7 +42,7 @@ export function validateScenario(spec: ScenarioSpec): Scenario {
   const expect = expectation({ ...ctx, livenessBoundMs, faults, workload, byzantineCount: byzantine.length, faulty }, raw.expect)
   const { midStepCrashRate, wireEncoding } = section.chaos(p, raw.chaos)
   const sampleIntervalMs = section.sampleIntervalMs(p, raw.sampleIntervalMs, durationMs, livenessBoundMs)
-  const backends = section.backends(p, raw.backends, { byzantine, roundPartitions, midStepCrashRate, wireEncoding, networkGiven: raw.network !== undefined, workloadDecisions: workload.decisions !== undefined, faults })
+  const backends = section.backends(p, raw.backends, { byzantine, roundPartitions, leaders, midStepCrashRate, wireEncoding, networkGiven: raw.network !== undefined, workloadDecisions: workload.decisions !== undefined, faults })
 
   if (p.list.length > 0) throw new ScenarioError(name, p.list)
   return Object.freeze({
@@ -55,6 +56,7 @@ export function validateScenario(spec: ScenarioSpec): Scenario {
     byzantine,
     faults,
     roundPartitions,
+    leaders,
     workload,
     durationMs,
     livenessBoundMs,

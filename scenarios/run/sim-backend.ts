@@ -23,6 +23,7 @@ export function recordOfSimulation(sim: Simulation, result: SimResult): RunRecor
   })
   return {
     genesis: sim.genesis,
+    leaders: sim.leaders,
     signatures: sim.signatures,
     honest: sim.honestInstances().map(chain),
     correct: sim.correctInstances().map(chain),

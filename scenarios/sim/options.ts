@@ -1,7 +1,8 @@
 // A run's options: what `synod simulate` derives from a seed, or the scenario DSL compiles
 // to, and the keys and genesis every run of a seed shares.
 import { publicKeyFromSeed } from '../../src/crypto/ed25519.ts'
-import { DEFAULT_PARAMS, type Genesis, type ProtocolParams } from '../../src/log/genesis.ts'
+import { DEFAULT_PARAMS, type Genesis, type GenesisGovernance, type ProtocolParams } from '../../src/log/genesis.ts'
+import type { GovernanceWorkloadPlan } from './governance-workload.ts'
 import { faultTolerance } from '../../src/log/validator-set.ts'
 import type { BehaviourName } from '../behaviours/index.ts'
 import { Prng } from './prng.ts'
@@ -35,6 +36,9 @@ export interface SimOptions {
   /** An explicit schedule: when present, `byzantine`, `behaviour`, `partitions`,
    * `crashes`, `lossRate`, `duplicateRate`, `agents` and `entryIntervalMs` are ignored. */
   readonly schedule?: SimSchedule
+  /** Namespace governance traffic (governance-workload.ts); absent: none, and the genesis
+   * has no governance member. */
+  readonly governance?: GovernanceWorkloadPlan
 }
 
 export const SIM_PARAMS: ProtocolParams = {
@@ -73,6 +77,7 @@ export function deriveOptions(seed: number, given: Partial<SimOptions> = {}): Si
     signatures: given.signatures ?? 'ed25519',
     params: given.params ?? SIM_PARAMS,
     ...(given.schedule === undefined ? {} : { schedule: given.schedule }),
+    ...(given.governance === undefined ? {} : { governance: given.governance }),
   }
 }
 
@@ -83,12 +88,13 @@ export function simSeeds(seed: number, n: number): Uint8Array[] {
   return Array.from({ length: n }, () => rng.bytes(32))
 }
 
-export function simGenesis(seeds: readonly Uint8Array[], params: ProtocolParams): Genesis {
+export function simGenesis(seeds: readonly Uint8Array[], params: ProtocolParams, governance?: GenesisGovernance): Genesis {
   return {
     chainId: CHAIN_ID,
     validators: seeds.map((s, i) => ({ name: `v${i}`, publicKey: publicKeyFromSeed(s), addresses: [] })),
     params,
     policy: { open: true, namespaces: {} },
+    ...(governance === undefined ? {} : { governance }),
   }
 }
 

@@ -75,6 +75,9 @@ export interface SimSchedule {
    * a message belongs to its own round (proposal, vote, timeout) or else to its sender's
    * current round. Beyond the list, everyone is connected. */
   readonly roundPartitions: readonly (readonly (readonly InstanceRef[])[])[] | null
+  /** The leaders of rounds 1..k (Twins cases script them); round-robin after them, and
+   * throughout when null. Replicas and the integrity checker are given the same election. */
+  readonly leaders?: readonly number[] | null
 }
 
 export const DEFAULT_NETWORK: NetworkSettings = { delayMinMs: 2, delayMaxMs: 30, jitterMs: 10, loss: 0, duplicate: 0 }

@@ -25,6 +25,7 @@ import { toHex } from '../../src/crypto/hash.ts'
 import { ED25519, type SignatureScheme } from '../../src/crypto/signature-scheme.ts'
 import { entryId } from '../../src/log/entry.ts'
 import type { Genesis } from '../../src/log/genesis.ts'
+import { leaderElectionFor, ScheduledLeaderElection, type LeaderElection } from '../../src/log/leader-election.ts'
 import { Replica, type ReplicaStats } from '../../src/consensus/replica.ts'
 import { codePath as rejectionPath } from '../../src/consensus/rejections.ts'
 import { decodeMessage, encodeMessage } from '../../src/consensus/messages.ts'
@@ -36,6 +37,7 @@ import { Faults } from './faults.ts'
 import { assignBehaviours, carryStats, createInstances, Sampler, statsOf, type Instance } from './instance.ts'
 import { drawLatency, SimNetwork, twinSides, type MessageCounts } from './network.ts'
 import { simGenesis, simSeeds, type SimOptions } from './options.ts'
+import { governanceAdmin, simGovernance } from './governance-workload.ts'
 import { Prng } from './prng.ts'
 import { simResult, type SimResult } from './results.ts'
 import { StandinSignatures } from './standin-signatures.ts'
@@ -65,6 +67,8 @@ function signatureScheme(mode: SimOptions['signatures'], genesis: Genesis, valid
 export class Simulation {
   readonly options: SimOptions
   readonly genesis: Genesis
+  /** Who leads each round: the genesis's round-robin, or the schedule's scripted leaders. */
+  readonly leaders: LeaderElection
   /** What every signer and verifier of this run uses (options.signatures): one scheme,
    * so a stand-in's registry is the run's. */
   readonly signatures: SignatureScheme
@@ -81,6 +85,8 @@ export class Simulation {
   /** `message type: rejection codes` (outer/inner, e.g. `proposal: block-entry-invalid/entry-bad-signature`) -> count, over all instances. */
   readonly rejections = new Map<string, number>()
   readonly protocolErrors: string[] = []
+  /** Submissions the replicas refused, by rejection code path (e.g. `entry-governance`), over all instances. */
+  readonly submitRefusals = new Map<string, number>()
   /** Faults as they happened, for the report's timeline. */
   readonly marks: SimMark[] = []
 
@@ -90,10 +96,12 @@ export class Simulation {
     this.#rng = rng
     const n = options.nodes
     this.#seeds = simSeeds(options.seed, n)
-    this.genesis = simGenesis(this.#seeds, options.params)
+    this.genesis = simGenesis(this.#seeds, options.params, options.governance === undefined ? undefined : simGovernance(governanceAdmin(options.seed)))
     this.signatures = signatureScheme(options.signatures, this.genesis, this.#seeds)
     const sched = options.schedule ?? null
     this.#schedule = sched
+    const scripted = sched?.leaders ?? null
+    this.leaders = scripted === null ? leaderElectionFor(this.genesis) : new ScheduledLeaderElection(n, scripted)
     // The order of these draws from `rng` is part of what a seed means: keep it.
     const latency = drawLatency(rng, n, sched)
     const agents = drawAgents(rng, sched === null ? options.agents : sched.workload.agents)
@@ -200,7 +208,7 @@ export class Simulation {
   #create(inst: Instance): void {
     const restored = inst.storage.restoredState()
     const signatures = this.signatures
-    const options = { genesis: this.genesis, validatorIndex: inst.identity, seed: this.#seeds[inst.identity]!, limits: SIM_LIMITS, signatures }
+    const options = { genesis: this.genesis, validatorIndex: inst.identity, seed: this.#seeds[inst.identity]!, limits: SIM_LIMITS, leaders: this.leaders, signatures }
     inst.replica = inst.behaviour.create({
       genesis: this.genesis, index: inst.identity, seed: this.#seeds[inst.identity]!, signatures, limits: SIM_LIMITS, restored,
       rng: inst.rng.fork(), faultsStopMs: this.options.faultsStopMs,
@@ -291,6 +299,11 @@ export class Simulation {
         return
       }
       case 'submitted':
+        for (const r of a.results) {
+          if (r.rejected === null) continue
+          const key = rejectionPath(r.rejected)
+          this.submitRefusals.set(key, (this.submitRefusals.get(key) ?? 0) + 1)
+        }
         return
     }
   }

@@ -7,6 +7,7 @@ import type { Genesis } from '../../src/log/genesis.ts'
 import type { MerkleAccumulatorState } from '../../src/log/merkle.ts'
 import type { SyncStore } from '../../src/consensus/sync.ts'
 import type { RestoredState, SafetyState } from '../../src/consensus/types.ts'
+import { governanceAfterBlocks } from '../../src/governance/ledger.ts'
 
 export class SimStorage implements SyncStore {
   safety: SafetyState | null = null
@@ -20,8 +21,10 @@ export class SimStorage implements SyncStore {
   readonly agentSeqs = new Map<string, number>()
   /** Hash -> height of committed blocks. */
   readonly committedIndex = new Map<string, number>()
+  readonly #genesis: Genesis
 
   constructor(genesis: Genesis) {
+    this.#genesis = genesis
     const g = genesisBlock(genesis)
     this.committed = [g]
     this.committedHashes = [toHex(blockHash(g.header))]
@@ -87,6 +90,8 @@ export class SimStorage implements SyncStore {
       committedLog: this.log,
       agentSeqs: new Map(this.agentSeqs),
       pendingBlocks: [...this.blocks.values()].filter((b) => b.header.height > headHeight),
+      // Replayed from the committed blocks, as the node replays its store (node/runtime/restore.ts).
+      governance: governanceAfterBlocks(this.#genesis, this.committed),
     }
   }
 }

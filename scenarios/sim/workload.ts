@@ -11,6 +11,7 @@ import type { Instance } from './instance.ts'
 import { CHAIN_ID, type SimOptions } from './options.ts'
 import type { Prng } from './prng.ts'
 import { DecisionWorkload } from './decision-workload.ts'
+import { governanceAdmin, GovernanceWorkload } from './governance-workload.ts'
 import type { SimSchedule } from './schedule.ts'
 
 export interface Agent {
@@ -54,6 +55,8 @@ export class Workload {
   readonly #firstCommit = new Map<string, number>()
   /** Decisions and votes in the workload, when the schedule asks for them. */
   readonly #decisions: DecisionWorkload | null
+  /** Namespace governance traffic, when the options ask for it. */
+  readonly #governance: GovernanceWorkload | null
 
   constructor(parts: WorkloadParts) {
     this.#options = parts.options
@@ -65,6 +68,8 @@ export class Workload {
     this.#instances = parts.instances
     const plan = this.#schedule?.workload.decisions
     this.#decisions = plan === undefined ? null : new DecisionWorkload(plan)
+    const governance = parts.options.governance
+    this.#governance = governance === undefined ? null : new GovernanceWorkload(governance, governanceAdmin(parts.options.seed))
   }
 
   /** The highest height any instance has committed (a decision's deadline is set from it). */
@@ -130,7 +135,13 @@ export class Workload {
       payload = about.payload
       refs = about.refs
     }
-    const entry = signEntry({ agent: agent.key, namespace, seq: agent.seq, payload, refs, idempotencyKey: '' }, CHAIN_ID, agent.seed, this.#signatures)
+    const governed = probe || about !== null ? null : this.#governance?.next(rng, agent, this.#agents) ?? null
+    const signer = governed?.signer ?? agent
+    if (governed !== null) {
+      namespace = governed.namespace
+      payload = governed.payload
+    }
+    const entry = signEntry({ agent: signer.key, namespace, seq: signer.seq, payload, refs, idempotencyKey: '' }, CHAIN_ID, signer.seed, this.#signatures)
     if (about?.proposal === true) this.#decisions!.proposed(entryId(entry), a)
     const id = toHex(entryId(entry))
     this.submitted.set(id, this.#clock.now)

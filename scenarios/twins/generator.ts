@@ -7,16 +7,18 @@
 // After the listed rounds, and once the fault phase ends, everyone is connected: the
 // liveness phase then checks that the cluster recovers.
 //
-// Leaders: the replica's leader election is round-robin (leader(r) = r mod n) and the
-// auditor's chain verifier checks exactly that, so a case does not override it; a case
-// varies the leader schedule relative to the adversary by choosing WHICH validator is
-// the twin (with n = 4 the twin leads one round in four, at any offset), and records
-// each round's leader and whether the twin leads it.
+// Leaders: with `leaders: 'round-robin'` (the default) the case keeps the genesis's
+// election (leader(r) = r mod n) and varies the leader schedule relative to the
+// adversary only by choosing WHICH validator is the twin. With `leaders: 'per-round'`
+// the case also picks the leader of every scripted round (any of the n, so the twin can
+// lead several rounds in a row, as in the Twins paper); the simulator gives that
+// schedule (a ScheduledLeaderElection) to every replica and to the integrity checker's
+// chain verifier alike. Each round records its leader and whether a twin leads it.
 //
-// The space: twins x P^ceil(R / hold), with P the partitions of the n + twins instances
-// into at most `groupsMax` non-empty groups, each held for `hold` rounds. It is
-// enumerated by index (mixed radix), so a case is replayed from its index alone; a
-// sweep samples distinct indices from a seed.
+// The space: twins x P^ceil(R / hold) (x n^R per-round), with P the partitions of the
+// n + twins instances into at most `groupsMax` non-empty groups, each held for `hold`
+// rounds. It is enumerated by index (mixed radix), so a case is replayed from its index
+// alone; a sweep samples distinct indices from a seed.
 import type { InstanceRef } from '../sim/schedule.ts'
 import { instanceName } from '../sim/schedule.ts'
 import { Prng } from '../sim/prng.ts'
@@ -35,6 +37,9 @@ export interface TwinsOptions {
    * needs a quorum side over two consecutive rounds, so holding partitions for 2+ rounds
    * makes the interesting (forking, beyond f) schedules far more frequent. */
   readonly holdRounds?: number
+  /** 'round-robin' (default): the genesis's leaders; 'per-round': each scripted round's
+   * leader is part of the case. */
+  readonly leaders?: 'round-robin' | 'per-round'
 }
 
 export interface TwinsRound {
@@ -96,7 +101,9 @@ export class TwinsSpace {
   readonly partitionsPerRound: number
   /** Rounds each partition holds for. */
   readonly hold: number
-  /** The number of distinct cases (twin choice x one partition per round). */
+  /** Leader choices per scripted round: n when cases pick leaders, else 1. */
+  readonly leadersPerRound: number
+  /** The number of distinct cases (twin choice x one partition per held segment x leaders). */
   readonly size: number
 
   constructor(options: TwinsOptions) {
@@ -115,9 +122,18 @@ export class TwinsSpace {
       this.#partitions.set(twins.join(','), setPartitions(instances, options.groupsMax))
     }
     this.partitionsPerRound = this.#partitions.values().next().value!.length
-    const size = this.twinChoices.length * this.partitionsPerRound ** Math.ceil(options.rounds / hold)
-    if (!Number.isSafeInteger(size)) throw new RangeError(`twins: ${this.twinChoices.length} x ${this.partitionsPerRound}^${Math.ceil(options.rounds / hold)} cases is too many to index`)
+    const leaders = options.leaders ?? 'round-robin'
+    if (leaders !== 'round-robin' && leaders !== 'per-round') throw new RangeError(`twins: leaders must be 'round-robin' or 'per-round', got ${JSON.stringify(leaders)}`)
+    this.leadersPerRound = leaders === 'per-round' ? options.nodes : 1
+    const size = this.twinChoices.length * this.partitionsPerRound ** Math.ceil(options.rounds / hold) * this.leadersPerRound ** options.rounds
+    if (!Number.isSafeInteger(size)) throw new RangeError(`twins: ${this.describeSize()} cases is too many to index`)
     this.size = size
+  }
+
+  /** The size as its factors, e.g. "4 x 16^3 x 4^3". */
+  describeSize(): string {
+    const segments = Math.ceil(this.options.rounds / this.hold)
+    return `${this.twinChoices.length} twin choices x ${this.partitionsPerRound}^${segments} partitions${this.leadersPerRound > 1 ? ` x ${this.leadersPerRound}^${this.options.rounds} leaders` : ''}`
   }
 
   /** The case with this index (0 <= index < size). */
@@ -134,7 +150,11 @@ export class TwinsSpace {
         p = partitions[rest % this.partitionsPerRound]!
         rest = Math.floor(rest / this.partitionsPerRound)
       }
-      const leader = r % this.options.nodes
+      let leader = r % this.options.nodes
+      if (this.leadersPerRound > 1) {
+        leader = rest % this.leadersPerRound
+        rest = Math.floor(rest / this.leadersPerRound)
+      }
       rounds.push({ round: r, leader, twinLeads: twins.includes(leader), partition: p })
     }
     return { index, twins, rounds }
@@ -177,6 +197,7 @@ export function twinsScenarioSpec(c: TwinsCase, options: TwinsOptions): Scenario
     cluster: { nodes: options.nodes },
     byzantine: c.twins.map((node) => ({ node, behaviour: 'twins' as const })),
     roundPartitions: c.rounds.map((r) => r.partition.map((g) => g.map(ref))),
+    ...(options.leaders === 'per-round' ? { leaders: c.rounds.map((r) => r.leader) } : {}),
     workload: { agents: 2, ratePerSecond: 25 },
     durationMs: twinsDurationMs(options.rounds),
     ...(beyond ? { liveness: false as const } : {}),

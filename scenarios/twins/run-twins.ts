@@ -46,7 +46,7 @@ export interface TwinsSweepResult {
 }
 
 export function twinsReplayCommand(options: TwinsOptions, index: number, seed: number, signatures: SignatureMode): string {
-  return `npx node scripts/twins-sweep.ts --nodes ${options.nodes} --twins ${options.twins} --rounds ${options.rounds} --groups ${options.groupsMax}${(options.holdRounds ?? 1) > 1 ? ` --hold ${options.holdRounds}` : ''} --seed ${seed} --case ${index} --signatures ${signatures}`
+  return `npx node scripts/twins-sweep.ts --nodes ${options.nodes} --twins ${options.twins} --rounds ${options.rounds} --groups ${options.groupsMax}${(options.holdRounds ?? 1) > 1 ? ` --hold ${options.holdRounds}` : ''}${options.leaders === 'per-round' ? ' --leaders per-round' : ''} --seed ${seed} --case ${index} --signatures ${signatures}`
 }
 
 /** One case; `seed` drives everything the case leaves open (latencies, workload);

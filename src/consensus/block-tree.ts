@@ -13,6 +13,7 @@ import type { Block, BlockHeader } from '../log/block.ts'
 import type { QuorumCertificate } from '../log/certificates.ts'
 import type { Hash } from '../log/entry.ts'
 import type { MerkleAccumulator } from '../log/merkle.ts'
+import type { GovernanceState } from '../governance/state.ts'
 
 export interface BlockNode {
   readonly block: Block
@@ -22,6 +23,9 @@ export interface BlockNode {
   readonly parentHex: string
   /** The log after this block's entries. */
   readonly log: MerkleAccumulator
+  /** The governance state after this block (docs/formats.md section 13), per branch;
+   * null when the chain has no governance. */
+  readonly governance: GovernanceState | null
   /** Highest seq per agent among this block's entries. */
   readonly agentSeqs: ReadonlyMap<string, number>
   readonly entryIds: ReadonlySet<string>

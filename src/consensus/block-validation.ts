@@ -61,7 +61,7 @@ export function validateBlock(ctx: ValidationContext, parent: BlockNode, block: 
   if (!result.ok) return rejectionOf(result, block, qcRejection)
   const h = block.header
   const entryIds = new Set(result.entries.map((e) => e.idHex))
-  return { block, header: h, hash: result.hash, hashHex: toHex(result.hash), parentHex: parent.hashHex, log: result.log, agentSeqs: result.agentSeqs, entryIds, qc: null, children: [] }
+  return { block, header: h, hash: result.hash, hashHex: toHex(result.hash), parentHex: parent.hashHex, log: result.log, governance: result.governance, agentSeqs: result.agentSeqs, entryIds, qc: null, children: [] }
 }
 
 /** The core's rejection for a failure of the block rule. */
@@ -81,6 +81,7 @@ function rejectionOf(f: BlockRuleFailure<Rejection>, block: Block, qcRejection: 
     case 'block-entries-max': return { code: 'block-too-many-entries', count: f.count, limit: f.max }
     case 'block-bytes-max': return { code: 'block-too-many-bytes', limit: f.max }
     case 'entry': return { code: 'block-entry-invalid', index: f.position, problem: f.problem }
+    case 'governance': return { code: 'block-entry-invalid', index: f.position, problem: { code: 'entry-governance', ...f.problem } }
     case 'seq-not-increasing': return { code: 'block-entry-seq', index: f.position, seq: f.seq, agentHex: f.agentHex, last: f.last }
     case 'entries-root': return { code: 'block-entries-root-mismatch' }
     case 'log-size': return { code: 'block-log-size-mismatch', header: h.logSize, actual: f.actual }

@@ -4,6 +4,7 @@
 // labels, simulator counters) with tables the type checker keeps exhaustive, and a
 // reworded message changes nothing but the message. describe() renders the text.
 import { describeCertificateProblem, type CertificateProblem } from '../log/certificates.ts'
+import { describeGovernanceProblem, type GovernanceProblem } from '../governance/state.ts'
 
 /** A rejection that wraps another (a block's entry, a message's certificate): the
  * outer one says where, `problem` says what. */
@@ -16,6 +17,8 @@ export type Rejection =
   | { readonly code: 'entry-payload-too-large', readonly bytes: number, readonly limit: number }
   | { readonly code: 'entry-policy-denied', readonly namespace: string }
   | { readonly code: 'entry-bad-signature' }
+  /** Namespace governance (docs/formats.md section 13): `rule` is the auditor's code. */
+  | ({ readonly code: 'entry-governance' } & GovernanceProblem)
   // An entry the mempool refuses (submit results)
   | { readonly code: 'entry-seq-committed' }
   | { readonly code: 'entry-duplicate-seq' }
@@ -104,6 +107,7 @@ const DESCRIBE: Describers = {
   'entry-payload-too-large': (r) => `entry payload of ${r.bytes} bytes is over the chain's limit of ${r.limit}`,
   'entry-policy-denied': (r) => `agent may not write to namespace '${r.namespace}'`,
   'entry-bad-signature': () => 'entry signature does not verify',
+  'entry-governance': describeGovernanceProblem,
   'entry-seq-committed': () => 'seq-committed',
   'entry-duplicate-seq': () => 'duplicate-seq',
   'mempool-full': () => 'mempool-full',

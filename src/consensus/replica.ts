@@ -18,6 +18,7 @@ import { entryId, type Entry, type Hash } from '../log/entry.ts'
 import { validatorSetOf, type Genesis } from '../log/genesis.ts'
 import { MerkleAccumulator, merkleRoot } from '../log/merkle.ts'
 import type { ValidatorSet } from '../log/validator-set.ts'
+import { GovernanceState } from '../governance/state.ts'
 import { TimeoutAggregator, VoteAggregator } from './aggregators.ts'
 import { BlockSync, hexToBytes, SELF } from './block-sync.ts'
 import { BlockTree, type BlockNode, type CommitResult } from './block-tree.ts'
@@ -122,6 +123,7 @@ export class Replica {
     const head: BlockNode = {
       block: headBlock, header: headBlock.header, hash: headHash, hashHex: toHex(headHash), parentHex: toHex(headBlock.header.parent),
       log: restored === undefined ? new MerkleAccumulator() : MerkleAccumulator.fromState(restored.committedLog),
+      governance: restoredGovernance(genesis, headBlock.header.height, restored),
       agentSeqs: new Map(), entryIds: new Set(), qc: null, children: [],
     }
     if (head.log.size !== head.header.logSize || !bytesEqual(head.log.root(), head.header.logRoot)) {
@@ -444,6 +446,9 @@ export class Replica {
         this.#reject(from, m.type, checked)
         continue
       }
+      // No governance judgement here: this replica's view of the policies may lag the
+      // peer's (a policy that allows the entry may be in a block it has yet to see); the
+      // proposer judges the entry against its parent's state.
       if (this.#poolAdd(checked) === 'added') added++
     }
     if (added > 0) this.#onNewWork()
@@ -456,6 +461,11 @@ export class Replica {
       const checked = this.verifier.entry(entry)
       if (isRejection(checked)) {
         results.push({ id: safeEntryId(entry), rejected: checked })
+        continue
+      }
+      const refused = this.#governanceRefusal(checked)
+      if (refused !== null) {
+        results.push({ id: hexToBytes(checked.idHex), rejected: refused })
         continue
       }
       const outcome = this.#poolAdd(checked)
@@ -761,7 +771,7 @@ export class Replica {
       this.#emit({ type: 'set-timer', kind: 'propose', round, delayMs: delay })
       return
     }
-    const batch = this.#mempool.select(this.genesis.params.blockEntriesMax, this.genesis.params.blockBytesMax, lastSeqOf, skip)
+    const batch = this.#governed(parent, this.#mempool.select(this.genesis.params.blockEntriesMax, this.genesis.params.blockBytesMax, lastSeqOf, skip))
     const block = this.#buildBlock(round, parent, highQc, batch)
     const hash = blockHash(block.header)
     const sig = signDomain(this.#seed, 'proposal', this.genesis.chainId, { block: hash }, this.#signatures)
@@ -796,6 +806,29 @@ export class Replica {
       if (at.block.entries.length > 0) return true
     }
     return false
+  }
+
+  /** The batch without the entries the governance state after `parent` refuses, judged
+   * in batch order as the block rule will (docs/formats.md section 13): a proposal is
+   * valid by construction. A refused entry leaves the pool too: it stays refused unless a
+   * later policy changes that, and then its agent submits it again. */
+  #governed(parent: BlockNode, batch: CheckedEntry[]): CheckedEntry[] {
+    if (parent.governance === null) return batch
+    const judge = parent.governance.blockJudge()
+    return batch.filter((item) => {
+      if (judge.judge(item.entry, () => item.idHex) === null) return true
+      this.#mempool.remove(item.idHex)
+      return false
+    })
+  }
+
+  /** Why the governance state a proposal would extend refuses the entry, or null: a
+   * submission's early answer (the proposer judges it again, against its parent). */
+  #governanceRefusal(checked: CheckedEntry): Rejection | null {
+    const state = this.#tree.highQcNode.governance
+    if (state === null) return null
+    const problem = state.blockJudge().check(checked.entry)
+    return problem === null ? null : { code: 'entry-governance', ...problem }
   }
 
   #buildBlock(round: number, parent: BlockNode, justify: QuorumCertificate, batch: readonly CheckedEntry[]): Block {
@@ -865,4 +898,15 @@ const POOL_REJECTIONS: Readonly<Record<Exclude<AddResult | 'seq-committed', 'add
   'duplicate-seq': { code: 'entry-duplicate-seq' },
   'mempool-full': { code: 'mempool-full' },
   'mempool-bytes-full': { code: 'mempool-bytes-full' },
+}
+
+/** The governance state after the committed head: G(0) at genesis, else what the driver
+ * rebuilt from the committed log (RestoredState.governance). */
+function restoredGovernance(genesis: Genesis, headHeight: number, restored: RestoredState | undefined): GovernanceState | null {
+  const initial = GovernanceState.initial(genesis)
+  if (initial === null || headHeight === 0) return initial
+  const state = restored?.governance
+  if (state === undefined || state === null) throw new Error(`the chain has governance: restoring at height ${headHeight} needs the governance state after it (RestoredState.governance)`)
+  if (state.height !== headHeight) throw new Error(`the restored governance state is after height ${state.height}, not the committed head's ${headHeight}`)
+  return state
 }

@@ -26,6 +26,7 @@ import type { SignatureScheme } from '../crypto/signature-scheme.ts'
 import type { CommitCertificate, QuorumCertificate, TimeoutCertificate } from '../log/certificates.ts'
 import type { Entry, Hash } from '../log/entry.ts'
 import type { Genesis } from '../log/genesis.ts'
+import type { GovernanceState } from '../governance/state.ts'
 import type { MerkleAccumulatorState } from '../log/merkle.ts'
 import type { LeaderElection } from '../log/leader-election.ts'
 import type { Rejection } from './rejections.ts'
@@ -257,6 +258,10 @@ export interface RestoredState {
   /** Hex agent public key -> highest committed seq. */
   readonly agentSeqs: ReadonlyMap<string, number>
   readonly pendingBlocks: readonly Block[]
+  /** The governance state after the committed head (docs/formats.md section 13): needed
+   * when the genesis has governance and the head is above 0, rebuilt from the committed
+   * log (PolicyLedger); not read otherwise. */
+  readonly governance?: GovernanceState | null
 }
 
 // ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import {
 } from '../log/certificates.ts'
 import { encodeEntry, entryId, entryLeaf, verifyEntrySignature, type Entry } from '../log/entry.ts'
 import { policyAllows, type Genesis } from '../log/genesis.ts'
+import { mayBeReserved, readPolicyPayload } from '../governance/policy-payload.ts'
 import type { ValidatorSet } from '../log/validator-set.ts'
 import { isRejection, type CertificateKind, type Rejection } from './rejections.ts'
 import type { TimeoutMessage, VoteMessage } from './types.ts'
@@ -200,6 +201,11 @@ export class Verifier {
     const params = this.#genesis.params
     if (payloadBytes > params.payloadBytesMax) return { code: 'entry-payload-too-large', bytes: payloadBytes, limit: params.payloadBytesMax }
     if (!policyAllows(this.#genesis.policy, entry.namespace, entry.agent)) return { code: 'entry-policy-denied', namespace: entry.namespace }
+    // A malformed policy entry is invalid whatever the state (docs/formats.md section 13, rule 1).
+    if (this.#genesis.governance !== undefined && mayBeReserved(entry.payload)) {
+      const read = readPolicyPayload(entry)
+      if (read.type === 'malformed') return { code: 'entry-governance', rule: 'policy-malformed', namespace: entry.namespace, detail: read.problem }
+    }
     if (this.#skipEntrySignatures && !signatureVerified) this.counters.entrySignaturesSkipped++
     else if (!signatureVerified) {
       this.counters.signatures++

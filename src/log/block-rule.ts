@@ -10,7 +10,9 @@
 import { bytesEqual } from '../codec/cbor.ts'
 import { blockHash, type Block, type BlockHeader } from './block.ts'
 import type { QuorumCertificate } from './certificates.ts'
-import type { Entry } from './entry.ts'
+import { toHex } from '../crypto/hash.ts'
+import type { GovernanceProblem, GovernanceState } from '../governance/state.ts'
+import { entryId, type Entry } from './entry.ts'
 import type { Genesis } from './genesis.ts'
 import { isLeaderOf, type LeaderElection } from './leader-election.ts'
 import { merkleRoot, type MerkleAccumulator } from './merkle.ts'
@@ -20,6 +22,9 @@ export interface ParentState {
   readonly header: BlockHeader
   readonly hash: Uint8Array
   readonly log: MerkleAccumulator
+  /** The governance state after the parent (docs/formats.md section 13); null when the
+   * chain has no governance. */
+  readonly governance: GovernanceState | null
 }
 
 /** An entry that passed the caller's per-entry checks, with its leaf hash, encoded size
@@ -56,6 +61,7 @@ export type BlockRuleFailure<EntryProblem> =
   | { readonly code: 'block-entries-max', readonly count: number, readonly max: number }
   | { readonly code: 'block-bytes-max', readonly bytes: number, readonly max: number }
   | { readonly code: 'entry', readonly position: number, readonly problem: EntryProblem }
+  | { readonly code: 'governance', readonly position: number, readonly problem: GovernanceProblem }
   | { readonly code: 'seq-not-increasing', readonly position: number, readonly agentHex: string, readonly seq: number, readonly last: number }
   | { readonly code: 'entries-root' }
   | { readonly code: 'log-size', readonly declared: number, readonly actual: number }
@@ -69,6 +75,8 @@ export interface BlockRuleSuccess<Judged extends JudgedEntry> {
   readonly log: MerkleAccumulator
   readonly entries: readonly Judged[]
   readonly agentSeqs: Map<string, number>
+  /** The governance state after the block (the parent's when the chain has none). */
+  readonly governance: GovernanceState | null
 }
 
 export type BlockRuleResult<Judged extends JudgedEntry, EntryProblem> =
@@ -84,8 +92,9 @@ function fail<P>(failure: BlockRuleFailure<P>): { readonly ok: false } & BlockRu
  * height = parent + 1 and the parent hash, round above the parent's, proposer = the
  * round's leader, the justify QC names the parent and is a valid quorum, entry count as
  * declared, the genesis blockEntriesMax and blockBytesMax, then each entry in order
- * (judged on its own, then its agent's seq strictly above the previous one, so no entry
- * is in the chain twice), then the entries root, and the log size and root after the
+ * (judged on its own, then by the governance state after the parent when the chain has
+ * governance, then its agent's seq strictly above the previous one, so no entry is in
+ * the chain twice), then the entries root, and the log size and root after the
  * block computed from the parent's log.
  */
 export function checkBlockAfterParent<Judged extends JudgedEntry, EntryProblem>(
@@ -115,10 +124,15 @@ export function checkBlockAfterParent<Judged extends JudgedEntry, EntryProblem>(
   // and reason (its signature no longer verifies), not as a root that does not match.
   const entries: Judged[] = []
   const agentSeqs = new Map<string, number>()
+  // Every entry is judged against the state after the parent; the block's valid policy
+  // entries take effect for the blocks after it (docs/formats.md section 13).
+  const governance = parent.governance === null ? null : parent.governance.blockJudge()
   for (let position = 0; position < block.entries.length; position++) {
     const entry = block.entries[position]!
     const judged = ctx.judgeEntry(entry, position)
     if ('problem' in judged) return fail<EntryProblem>({ code: 'entry', position, problem: judged.problem })
+    const ruled = governance === null ? null : governance.judge(entry, () => toHex(entryId(entry)))
+    if (ruled !== null) return fail<EntryProblem>({ code: 'governance', position, problem: ruled })
     const last = agentSeqs.get(judged.agentHex) ?? ctx.lastSeq(judged.agentHex)
     if (last !== undefined && entry.seq <= last) return fail<EntryProblem>({ code: 'seq-not-increasing', position, agentHex: judged.agentHex, seq: entry.seq, last })
     agentSeqs.set(judged.agentHex, entry.seq)
@@ -130,5 +144,5 @@ export function checkBlockAfterParent<Judged extends JudgedEntry, EntryProblem>(
   for (const leaf of leaves) log.append(leaf)
   if (log.size !== h.logSize) return fail<EntryProblem>({ code: 'log-size', declared: h.logSize, actual: log.size })
   if (!bytesEqual(log.root(), h.logRoot)) return fail<EntryProblem>({ code: 'log-root', declared: h.logSize })
-  return { ok: true, hash: blockHash(h), log, entries, agentSeqs }
+  return { ok: true, hash: blockHash(h), log, entries, agentSeqs, governance: governance === null ? null : governance.finish(h.height) }
 }

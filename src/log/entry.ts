@@ -20,6 +20,11 @@ const ENTRY_FIELDS = [...BODY_FIELDS, 'sig'] as const
 // docs/formats.md section 4; the byte bound (1 to 128) is checked by readText and this pattern.
 const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/
 
+/** Whether `text` is a namespace (docs/formats.md section 4): the grammar and the length bound. */
+export function isNamespace(text: string): boolean {
+  return NAMESPACE_PATTERN.test(text) && new TextEncoder().encode(text).length <= LIMITS.namespaceBytesMax
+}
+
 function bodyValue(body: EntryBody): { [key: string]: CborValue } {
   return {
     agent: body.agent,

@@ -5,6 +5,7 @@ import { CodecError } from '../codec/errors.ts'
 import { fromHex, sha256, toHex } from '../crypto/hash.ts'
 import { PUBLIC_KEY_BYTES } from '../crypto/ed25519.ts'
 import { LIMITS } from '../limits.ts'
+import { isNamespace } from './entry.ts'
 import { ValidatorSet, type ValidatorInfo } from './validator-set.ts'
 
 export interface ProtocolParams {
@@ -28,11 +29,19 @@ export interface WritePolicy {
   readonly namespaces: { readonly [namespace: string]: readonly Uint8Array[] }
 }
 
+/** Namespace governance (docs/formats.md section 13): who administers which namespaces
+ * from the start. Absent: governance is off, and the chain behaves as before it existed. */
+export interface GenesisGovernance {
+  /** namespace -> its genesis admins (permanent). A Map: namespaces come from outside. */
+  readonly admins: ReadonlyMap<string, readonly Uint8Array[]>
+}
+
 export interface Genesis {
   readonly chainId: string
   readonly validators: readonly ValidatorInfo[]
   readonly params: ProtocolParams
   readonly policy: WritePolicy
+  readonly governance?: GenesisGovernance
 }
 
 export const DEFAULT_PARAMS: ProtocolParams = {
@@ -46,6 +55,13 @@ export const DEFAULT_PARAMS: ProtocolParams = {
 }
 
 export function genesisToCbor(g: Genesis): CborValue {
+  const base = genesisBaseToCbor(g)
+  // Absent, not null, without governance: the hash of every genesis before section 13 stays.
+  if (g.governance === undefined) return base
+  return { ...base, governance: { admins: Object.fromEntries([...g.governance.admins].map(([ns, keys]) => [ns, keys as Uint8Array[]])) } }
+}
+
+function genesisBaseToCbor(g: Genesis): { readonly [key: string]: CborValue } {
   return {
     chainId: g.chainId,
     validators: g.validators.map((v) => ({ name: v.name, publicKey: v.publicKey, addresses: v.addresses as string[] })),
@@ -91,9 +107,16 @@ export interface GenesisJson {
   validators: { name: string, publicKey: string, addresses: string[] }[]
   params: ProtocolParams
   policy: { open: boolean, namespaces: Record<string, string[]> }
+  governance?: { admins: Record<string, string[]> }
 }
 
 export function genesisToJson(g: Genesis): GenesisJson {
+  const json = genesisBaseToJson(g)
+  if (g.governance !== undefined) json.governance = { admins: Object.fromEntries([...g.governance.admins].map(([ns, keys]) => [ns, keys.map(toHex)])) }
+  return json
+}
+
+function genesisBaseToJson(g: Genesis): GenesisJson {
   return {
     chainId: g.chainId,
     validators: g.validators.map((v) => ({ name: v.name, publicKey: toHex(v.publicKey), addresses: [...v.addresses] })),
@@ -126,7 +149,7 @@ function checkedLabel(v: unknown, what: string): string {
 /** Parses and validates the JSON file form. Every problem is reported with its path. */
 export function genesisFromJson(json: unknown): Genesis {
   if (!isObject(json)) fail('expected a JSON object')
-  for (const key of Object.keys(json)) if (!['chainId', 'validators', 'params', 'policy'].includes(key)) fail(`unknown field '${key}'`)
+  for (const key of Object.keys(json)) if (!['chainId', 'validators', 'params', 'policy', 'governance'].includes(key)) fail(`unknown field '${key}'`)
   const chainId = json.chainId
   if (typeof chainId !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/.test(chainId) || chainId.length > LIMITS.chainIdBytesMax) {
     fail(`chainId must match [a-z0-9][a-z0-9._-]* and be at most ${LIMITS.chainIdBytesMax} characters`)
@@ -171,7 +194,31 @@ export function genesisFromJson(json: unknown): Genesis {
     }
     policy = { open: pol.open, namespaces }
   }
-  const genesis: Genesis = { chainId: chainId as string, validators, params: p, policy }
+  const genesis: Genesis = json.governance === undefined
+    ? { chainId: chainId as string, validators, params: p, policy }
+    : { chainId: chainId as string, validators, params: p, policy, governance: governanceFromJson(json.governance) }
   new ValidatorSet(validators) // throws on repeated keys
   return genesis
+}
+
+/** The `governance` member of the JSON form (docs/formats.md section 13). */
+function governanceFromJson(value: unknown): GenesisGovernance {
+  if (!isObject(value)) fail('governance must be { admins: { [namespace]: [agent keys] } }')
+  for (const key of Object.keys(value)) if (key !== 'admins') fail(`unknown field 'governance.${key}'`)
+  if (!isObject(value.admins)) fail('governance.admins must be an object: namespace -> agent keys')
+  const entries = Object.entries(value.admins)
+  if (entries.length === 0 || entries.length > LIMITS.governanceGenesisNamespacesMax) fail(`governance.admins must name 1 to ${LIMITS.governanceGenesisNamespacesMax} namespaces`)
+  const admins = new Map<string, Uint8Array[]>()
+  for (const [ns, keys] of entries) {
+    if (!isNamespace(ns)) fail(`governance.admins: '${ns.slice(0, 40)}' is not a namespace`)
+    if (!Array.isArray(keys) || keys.length === 0 || keys.length > LIMITS.policyKeysMax) fail(`governance.admins.${ns} must be a list of 1 to ${LIMITS.policyKeysMax} agent keys`)
+    const seen = new Set<string>()
+    admins.set(ns, keys.map((k: unknown, i: number) => {
+      const key = hexKey(k, `governance.admins.${ns}[${i}]`)
+      if (seen.has(k as string)) fail(`governance.admins.${ns}[${i}] repeats a key`)
+      seen.add(k as string)
+      return key
+    }))
+  }
+  return { admins }
 }

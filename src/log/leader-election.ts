@@ -21,6 +21,29 @@ export class RoundRobinLeaderElection implements LeaderElection {
   }
 }
 
+/**
+ * A fixed leader for each of the listed rounds and round-robin after them: the election a
+ * simulation scripts to put the adversary in the lead where it wants it (Twins cases
+ * choose a leader per round). Never chosen from a genesis: a chain it runs is checked by
+ * a verifier given the same schedule.
+ */
+export class ScheduledLeaderElection implements LeaderElection {
+  readonly #n: number
+  /** The leaders of rounds 1..schedule.length, in order. */
+  readonly #schedule: readonly number[]
+  constructor(n: number, schedule: readonly number[]) {
+    if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`a validator set has at least 1 member, got ${n}`)
+    schedule.forEach((leader, i) => {
+      if (!Number.isInteger(leader) || leader < 0 || leader >= n) throw new RangeError(`the leader of round ${i + 1} must be a validator index 0-${n - 1}, got ${leader}`)
+    })
+    this.#n = n
+    this.#schedule = [...schedule]
+  }
+  leaderOf(round: number): number {
+    return round >= 1 && round <= this.#schedule.length ? this.#schedule[round - 1]! : round % this.#n
+  }
+}
+
 /** The chain's election, from its genesis (round-robin over the genesis validators, the
  * only election so far). */
 export function leaderElectionFor(genesis: Genesis): LeaderElection {

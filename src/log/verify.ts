@@ -9,6 +9,7 @@ import { checkBlockAfterParent, type JudgedEntry } from './block-rule.ts'
 import { checkCc, checkQc, describeCertificateProblem, type CommitCertificate, type QuorumCertificate } from './certificates.ts'
 import { encodeEntry, entryLeaf, verifyEntrySignature, type Entry } from './entry.ts'
 import { genesisHash, policyAllows, validatorSetOf, type Genesis } from './genesis.ts'
+import { describeGovernanceProblem, GovernanceState } from '../governance/state.ts'
 import { MerkleAccumulator, verifyInclusion, type MerkleAccumulatorState } from './merkle.ts'
 import { leaderElectionFor, type LeaderElection } from './leader-election.ts'
 import type { Receipt } from './receipt.ts'
@@ -79,6 +80,10 @@ export interface ChainStart {
   /** The last committed seq of each agent before the start (hex key -> seq). Without it,
    * per-agent order is only checked within the verified range. */
   readonly agentSeqs?: ReadonlyMap<string, number>
+  /** The governance state after the start header (docs/formats.md section 13). Required
+   * when the genesis has governance: without it the policies in force are unknown, and
+   * the verifier fails with `bad-start`. */
+  readonly governance?: GovernanceState
 }
 
 /** Per-entry work for one block done outside the verifier, from the same bytes. */
@@ -111,7 +116,7 @@ export interface ChainReport {
  * as proposer, the QC for the parent (exactly the genesis QC at height 1, else a quorum
  * of valid signatures from the genesis set), entry count, the genesis blockEntriesMax and
  * blockBytesMax, then each entry in order (signature, payload limit and write policy,
- * per-agent sequence strictly increasing, so no entry appears twice), then the entries
+ * the governance rules when the chain has governance (section 13), per-agent sequence strictly increasing, so no entry appears twice), then the entries
  * root, the log size and root after the block, and the commit certificate when present.
  */
 export class ChainVerifier {
@@ -123,6 +128,8 @@ export class ChainVerifier {
   #prev: BlockHeader
   #prevHash: Uint8Array
   #accumulator: MerkleAccumulator
+  /** The governance state after #prev; null when the chain has none. */
+  #governance: GovernanceState | null
   readonly #agentSeqs: Map<string, number>
   #failure: Failure | null = null
   #certifiedHeight: number
@@ -142,6 +149,10 @@ export class ChainVerifier {
     this.#prevHash = blockHash(first)
     this.#certifiedHeight = first.height
     this.#agentSeqs = new Map(start?.agentSeqs ?? [])
+    this.#governance = start === undefined ? GovernanceState.initial(genesis) : (start.governance ?? null)
+    if (genesis.governance !== undefined && start !== undefined && (start.governance === undefined || start.governance.height !== first.height)) {
+      this.#failure = { code: 'bad-start', reason: `the chain has governance: a start at height ${first.height} needs the governance state after it`, height: first.height }
+    }
     let accumulator: MerkleAccumulator
     try {
       accumulator = MerkleAccumulator.fromState(start?.accumulator ?? { size: 0, frontier: [] })
@@ -150,6 +161,9 @@ export class ChainVerifier {
       this.#failure = { code: 'bad-start', reason: `the starting accumulator is malformed: ${(err as Error).message}`, height: first.height }
     }
     this.#accumulator = accumulator
+    if (this.#failure === null && genesis.governance === undefined && start?.governance !== undefined) {
+      this.#failure = { code: 'bad-start', reason: 'a governance state is given for a chain without governance', height: first.height }
+    }
     if (this.#failure === null && (accumulator.size !== first.logSize || !bytesEqual(accumulator.root(), first.logRoot))) {
       this.#failure = { code: 'bad-start', reason: `the starting accumulator does not match the log root of height ${first.height}`, height: first.height }
     }
@@ -157,6 +171,11 @@ export class ChainVerifier {
 
   get failure(): Failure | null {
     return this.#failure
+  }
+
+  /** The governance state after the last verified block; null when the chain has none. */
+  get governance(): GovernanceState | null {
+    return this.#governance
   }
 
   /**
@@ -187,7 +206,7 @@ export class ChainVerifier {
     const at = { height }
     const genesis = this.#genesis
     const chainId = genesis.chainId
-    const parent = { header: this.#prev, hash: this.#prevHash, log: this.#accumulator }
+    const parent = { header: this.#prev, hash: this.#prevHash, log: this.#accumulator, governance: this.#governance }
     const result = checkBlockAfterParent<AuditedEntry, Verdict>({
       genesis,
       leaders: this.#leaders,
@@ -222,6 +241,7 @@ export class ChainVerifier {
         case 'block-entries-max': return fail('block-entries-max', `${h.entryCount} entries is over the chain's limit of ${result.max}`, at)
         case 'block-bytes-max': return fail('block-bytes-max', `the entries' encodings total ${result.bytes} bytes, over the chain's limit of ${result.max}`, at)
         case 'entry': return result.problem
+        case 'governance': return fail(result.problem.rule, describeGovernanceProblem(result.problem), { height, position: result.position })
         case 'seq-not-increasing': return fail('seq-not-increasing', `agent ${result.agentHex.slice(0, 16)}… seq ${result.seq} is not above its previous seq ${result.last} (duplicate or reordered entry)`, { height, position: result.position })
         case 'entries-root': return fail('entries-root', 'the entries root does not match the entries', at)
         case 'log-size': return fail('log-size', `header says log size ${h.logSize}, the entries make ${result.actual}`, at)
@@ -229,7 +249,7 @@ export class ChainVerifier {
       }
     }
     // The verifier's state moves only once the block passed (the rule worked on a copy of the log).
-    const { hash, log: accumulator, agentSeqs: seqs } = result
+    const { hash, log: accumulator, agentSeqs: seqs, governance } = result
     if (cc !== undefined && cc !== null) {
       if (cc.height !== height || !bytesEqual(cc.block, hash)) return fail('cc-mismatch', 'the commit certificate is for another block', at)
       if (cc.logSize !== h.logSize || !bytesEqual(cc.logRoot, h.logRoot)) return fail('cc-mismatch', 'the commit certificate signs another log size or root', at)
@@ -238,6 +258,7 @@ export class ChainVerifier {
       this.#certifiedHeight = height
     }
     this.#accumulator = accumulator
+    this.#governance = governance
     for (const [agent, seq] of seqs) this.#agentSeqs.set(agent, seq)
     this.#prev = h
     this.#prevHash = hash

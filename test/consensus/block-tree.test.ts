@@ -16,7 +16,7 @@ const { genesis, seeds } = makeGenesis(n)
 function setup() {
   const g = genesisBlock(genesis)
   const gh = blockHash(g.header)
-  const head: BlockNode = { block: g, header: g.header, hash: gh, hashHex: toHex(gh), parentHex: toHex(g.header.parent), log: new MerkleAccumulator(), agentSeqs: new Map(), entryIds: new Set(), qc: null, children: [] }
+  const head: BlockNode = { block: g, header: g.header, hash: gh, hashHex: toHex(gh), parentHex: toHex(g.header.parent), log: new MerkleAccumulator(), governance: null, agentSeqs: new Map(), entryIds: new Set(), qc: null, children: [] }
   const tree = new BlockTree(head, genesisQc(genesis), new Map())
   const ctx = { genesis, tree, verifier: new Verifier(genesis, validatorSetOf(genesis), 100, 100), leaders: new RoundRobinLeaderElection(n) }
   const add = (block: Block): BlockNode => {

@@ -19,7 +19,7 @@ const n = 4
 function coreContext(genesis: Genesis, leaders: LeaderElection): { ctx: ValidationContext, head: BlockNode } {
   const g = genesisBlock(genesis)
   const gh = blockHash(g.header)
-  const head: BlockNode = { block: g, header: g.header, hash: gh, hashHex: toHex(gh), parentHex: toHex(g.header.parent), log: new MerkleAccumulator(), agentSeqs: new Map(), entryIds: new Set(), qc: null, children: [] }
+  const head: BlockNode = { block: g, header: g.header, hash: gh, hashHex: toHex(gh), parentHex: toHex(g.header.parent), log: new MerkleAccumulator(), governance: null, agentSeqs: new Map(), entryIds: new Set(), qc: null, children: [] }
   const tree = new BlockTree(head, genesisQc(genesis), new Map())
   return { ctx: { genesis, tree, verifier: new Verifier(genesis, validatorSetOf(genesis), 100, 100), leaders }, head }
 }

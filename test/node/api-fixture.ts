@@ -71,7 +71,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const backend = new TestMemoryBackend({ genesis, validatorSeeds, mempoolEntriesMax: options.mempoolEntriesMax })
   const metrics = new NodeMetrics({ processMetrics: false })
   const server = createApiServer(
-    { host: '127.0.0.1', port: 0, payloadBytesMax: genesis.params.payloadBytesMax, limits: { closeGraceMs: 100, ...options.limits }, now: options.now, ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }) },
+    { host: '127.0.0.1', port: 0, payloadBytesMax: genesis.params.payloadBytesMax, genesis, limits: { closeGraceMs: 100, ...options.limits }, now: options.now, ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }) },
     { backend: options.wrap?.(backend) ?? backend, metrics },
   )
   const { url } = await server.listen()

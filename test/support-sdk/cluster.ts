@@ -187,7 +187,7 @@ export async function startCluster(options: ClusterOptions): Promise<TestCluster
   const nodes: ClusterNode[] = []
   const make = async (backend: NodeBackend, lie: Lie | null): Promise<void> => {
     const server = createApiServer(
-      { port: 0, payloadBytesMax: net.genesis.params.payloadBytesMax, corsOrigins: options.corsOrigins ?? [], limits: { ipRatePerSecond: 100_000, ipBurst: 100_000, agentRatePerSecond: 100_000, agentBurst: 100_000 } },
+      { port: 0, payloadBytesMax: net.genesis.params.payloadBytesMax, genesis: net.genesis, corsOrigins: options.corsOrigins ?? [], limits: { ipRatePerSecond: 100_000, ipBurst: 100_000, agentRatePerSecond: 100_000, agentBurst: 100_000 } },
       { backend, metrics: new NodeMetrics({ processMetrics: false }) },
     )
     const { url } = await server.listen()

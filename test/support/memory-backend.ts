@@ -13,6 +13,7 @@ import { voteDataToCbor, type CommitCertificate, type QuorumCertificate } from '
 import { encodeEntry, entryId, entryLeaf, verifyEntrySignature, type Entry, type Hash } from '../../src/log/entry.ts'
 import { EXPORT_FORMAT, type ExportHeader } from '../../src/log/export.ts'
 import { genesisHash, policyAllows, validatorSetOf, type Genesis } from '../../src/log/genesis.ts'
+import { describeGovernanceProblem, GovernanceState } from '../../src/governance/state.ts'
 import { consistencyProof, inclusionProof, MerkleAccumulator, merkleRoot } from '../../src/log/merkle.ts'
 import type { NoteVerifier } from '../../src/log/note.ts'
 import type { Receipt } from '../../src/log/receipt.ts'
@@ -26,6 +27,7 @@ import {
   InvalidSignatureError,
   MempoolFullError,
   PolicyDeniedError,
+  GovernanceDeniedError,
   RangeUnavailableError,
   StaleSequenceError,
 } from '../../node/api/errors.ts'
@@ -63,6 +65,8 @@ export class TestMemoryBackend implements NodeBackend {
   readonly #lastSeq = new Map<string, number>()
   /** agent hex -> highest seq in the log. */
   readonly #committedSeq = new Map<string, number>()
+  /** The governance state after the last block (docs/formats.md section 13), or null. */
+  #governance: GovernanceState | null
   /** id hex -> entries a later seq of their agent superseded (left the mempool at that commit). */
   readonly #superseded = new Map<string, { seq: number, lastSeq: number }>()
   readonly #accumulator = new MerkleAccumulator()
@@ -74,6 +78,7 @@ export class TestMemoryBackend implements NodeBackend {
 
   constructor(options: TestMemoryBackendOptions) {
     this.genesis = options.genesis
+    this.#governance = GovernanceState.initial(options.genesis)
     this.#set = validatorSetOf(options.genesis)
     if (options.validatorSeeds.length !== this.#set.n) {
       throw new RangeError(`${options.validatorSeeds.length} validator seeds for ${this.#set.n} validators`)
@@ -140,12 +145,18 @@ export class TestMemoryBackend implements NodeBackend {
     const chosen = options.pick === undefined ? pending : options.pick(pending)
     const take: [string, Entry][] = []
     const seqs = new Map<string, number>()
+    // As a validator's proposer does: entries the governance in force refuses are dropped.
+    const judge = this.#governance?.blockJudge() ?? null
     for (const entry of chosen) {
       if (take.length >= (options.entriesMax ?? this.#mempool.size)) break
       const idHex = toHex(entryId(entry))
       const agent = toHex(entry.agent)
       if (!this.#mempool.has(idHex)) continue
       if (entry.seq <= (seqs.get(agent) ?? this.#committedSeq.get(agent) ?? -1)) continue
+      if (judge !== null && judge.judge(entry, () => idHex) !== null) {
+        this.#mempool.delete(idHex)
+        continue
+      }
       seqs.set(agent, entry.seq)
       take.push([idHex, entry])
     }
@@ -160,6 +171,7 @@ export class TestMemoryBackend implements NodeBackend {
     }
     const parent = this.#blocks[this.#blocks.length - 1]!
     const height = parent.block.header.height + 1
+    if (judge !== null) this.#governance = judge.finish(height)
     const justify = height === 1 ? genesisQc(this.genesis) : this.#qcFor(parent)
     const entries = take.map(([, entry]) => entry)
     const firstIndex = this.#accumulator.size
@@ -252,6 +264,8 @@ export class TestMemoryBackend implements NodeBackend {
       throw new InvalidEntryError(`payload of ${payloadBytes} bytes is over this chain's limit of ${this.genesis.params.payloadBytesMax}`)
     }
     if (!policyAllows(this.genesis.policy, entry.namespace, entry.agent)) throw new PolicyDeniedError(entry.namespace, agent)
+    const governance = this.#governance?.blockJudge().check(entry) ?? null
+    if (governance !== null) throw new GovernanceDeniedError(governance.rule, entry.namespace, describeGovernanceProblem(governance))
     entry.refs.forEach((ref, i) => {
       const refHex = toHex(ref)
       if (!this.#indexById.has(refHex) && !this.#mempool.has(refHex)) throw new InvalidEntryError(`refs[${i}]: entry ${refHex} is not known`)

@@ -14,6 +14,7 @@ import { ChainBuilder, TestAgent, testNet } from './chain-builder.ts'
 import { buildC2spVectors } from './c2sp-vectors.ts'
 import { buildConformanceVectors } from './conformance-vectors.ts'
 import { buildDecisionVectors } from './decision-vectors.ts'
+import { buildGovernanceVectors } from './governance-vectors.ts'
 
 export function buildTestVectors() {
   const net = testNet(4, 'vectors')
@@ -79,5 +80,6 @@ export function buildTestVectors() {
     c2sp: buildC2spVectors(net.genesis, entries.map((e) => encodeEntry(e)), item2.cc!, 2),
     conformance: buildConformanceVectors(net),
     decisions: buildDecisionVectors(),
+    governance: buildGovernanceVectors(),
   }
 }

@@ -1,0 +1,96 @@
+// GET /v1/policy?namespace=NS (docs/api.md "Policies"): the namespace governance in force
+// for the next block (docs/formats.md section 13), computed by the core's PolicyLedger
+// over this node's committed log. Like the decisions route, the ledger follows the log on
+// demand: each request first reads the blocks committed since the last one.
+import type { FastifyInstance } from 'fastify'
+import { toHex } from '../../../src/crypto/hash.ts'
+import type { Genesis } from '../../../src/log/genesis.ts'
+import type { JsonValue } from '../../../src/log/json.ts'
+import { PolicyLedger } from '../../../src/governance/ledger.ts'
+import type { GovernanceState, PolicyRecord } from '../../../src/governance/state.ts'
+import type { NodeBackend } from '../backend.ts'
+import type { BackendCall } from '../backend-call.ts'
+import { ApiError } from '../errors.ts'
+import { onlyKnown, optionalHash, optionalNamespace } from '../params.ts'
+
+export interface PolicyRouteDependencies {
+  readonly backend: NodeBackend
+  readonly call: BackendCall
+  /** The chain's genesis; without one, or without its governance member, the route
+   * answers 404 no-governance. */
+  readonly genesis: Genesis | undefined
+}
+
+/** Entries read per query page while the ledger catches up: the API's own page cap. */
+const CATCH_UP_PAGE_ENTRIES = 500
+
+/** The ledger over this node's committed log, caught up on demand, one catch-up at a time. */
+export class PolicyIndex {
+  readonly #backend: NodeBackend
+  readonly #ledger: PolicyLedger
+  #nextHeight = 1
+  #running: Promise<void> = Promise.resolve()
+
+  constructor(backend: NodeBackend, genesis: Genesis) {
+    this.#backend = backend
+    this.#ledger = new PolicyLedger(genesis)
+  }
+
+  /** Reads what was committed since the last call; the state after the committed head. */
+  async state(signal: AbortSignal): Promise<GovernanceState> {
+    const run = this.#running.then(() => this.#catchUp(signal))
+    this.#running = run.catch(() => undefined)
+    await run
+    return this.#ledger.state
+  }
+
+  async #catchUp(signal: AbortSignal): Promise<void> {
+    const target = this.#backend.health().height
+    if (target < this.#nextHeight) return
+    let cursor: string | undefined
+    for (;;) {
+      const page = await this.#backend.query({ fromHeight: this.#nextHeight, toHeight: target, cursor, limit: CATCH_UP_PAGE_ENTRIES }, signal)
+      for (const r of page.items) {
+        if (r.index < this.#ledger.logSize) continue // read by an earlier catch-up that stopped mid-height
+        // A committed entry the rules refuse is counted by the ledger and changes nothing.
+        this.#ledger.append({ entry: r.entry, index: r.index, height: r.height })
+      }
+      if (page.nextCursor === null) break
+      cursor = page.nextCursor
+    }
+    this.#ledger.advanceTo(target)
+    this.#nextHeight = target + 1
+  }
+}
+
+function recordJson(r: PolicyRecord): { [key: string]: JsonValue } {
+  return {
+    namespace: r.namespace, entry: r.entry, agent: r.agent, height: r.height,
+    writers: r.spec.writers === 'any' ? 'any' : [...r.spec.writers],
+    admins: [...r.spec.admins],
+    approvers: r.spec.approvers === null ? null : { keys: [...r.spec.approvers.keys], threshold: r.spec.approvers.threshold },
+    schema: r.spec.schemaJson as JsonValue,
+  }
+}
+
+export function registerPolicyRoutes(app: FastifyInstance, deps: PolicyRouteDependencies): void {
+  const { backend, call, genesis } = deps
+  const index = genesis?.governance === undefined ? null : new PolicyIndex(backend, genesis)
+
+  app.get('/v1/policy', async (request) => {
+    onlyKnown(request.query, ['namespace', 'agent'])
+    const query = request.query as { namespace?: unknown, agent?: unknown }
+    const namespace = optionalNamespace(query.namespace, 'namespace')
+    if (namespace === undefined) throw new ApiError(400, 'invalid-parameter', 'namespace is required')
+    const agent = optionalHash(query.agent, 'agent')
+    if (index === null) throw new ApiError(404, 'no-governance', 'this chain has no namespace governance (its genesis has no governance member)')
+    const state = await call(request, (signal) => index.state(signal))
+    const record = state.recordInForce(namespace)
+    const body: { [key: string]: JsonValue } = { namespace, height: state.height, admins: state.adminsOf(namespace), policy: record === null ? null : recordJson(record) }
+    if (agent !== undefined) {
+      const hex = toHex(agent)
+      body.agent = { key: hex, admin: state.isAdmin(namespace, hex), writer: record === null || record.writers === null || record.writers.has(hex) }
+    }
+    return body
+  })
+}
