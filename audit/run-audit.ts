@@ -7,6 +7,7 @@ import { ChainVerifier, type ChainItem, type ChainReport, type Failure } from '.
 import { decodeCanonical } from '../src/codec/cbor.ts'
 import { bytesEqual } from '../src/codec/cbor.ts'
 import { DecisionAuditor, type DecisionAudit } from './decisions.ts'
+import { SealedAuditor, type SealedAudit } from './sealed.ts'
 
 export interface AuditProgress {
   readonly height: number
@@ -20,6 +21,8 @@ export interface AuditReport extends ChainReport {
   readonly entriesPerSec: number
   /** Decision states (docs/formats.md section 12) over the blocks that verified. */
   readonly decisions: DecisionAudit
+  /** Sealed entries and which are erased (docs/formats.md section 14), over the blocks that verified. */
+  readonly sealed: SealedAudit
 }
 
 /** One export record's entries as checked off the main thread: 32 bytes of leaf hash and
@@ -52,16 +55,23 @@ export interface AuditOptions {
  * while bounding memory to a few blocks per worker. */
 const BLOCKS_IN_FLIGHT_PER_WORKER = 4
 
-function failed(verifier: ChainVerifier, failure: Failure, start: number, genesis: Genesis, decisions: DecisionAuditor): AuditReport {
-  const report = verifier.finish({ allowUncertifiedTail: true })
-  return finishReport({ ...report, ok: false, failure }, start, genesis, decisions)
+/** What is read off the verified blocks besides the chain: decisions and sealed entries. */
+interface LogAuditors {
+  readonly decisions: DecisionAuditor
+  readonly sealed: SealedAuditor
 }
 
-function finishReport(report: ChainReport, start: number, genesis: Genesis, decisions: DecisionAuditor): AuditReport {
+function failed(verifier: ChainVerifier, failure: Failure, start: number, genesis: Genesis, auditors: LogAuditors): AuditReport {
+  const report = verifier.finish({ allowUncertifiedTail: true })
+  return finishReport({ ...report, ok: false, failure }, start, genesis, auditors)
+}
+
+function finishReport(report: ChainReport, start: number, genesis: Genesis, auditors: LogAuditors): AuditReport {
   const durationMs = Date.now() - start
   return {
     ...report, genesis: toHex(genesisHash(genesis)), durationMs, entriesPerSec: Math.round(report.entries / Math.max(durationMs / 1000, 0.001)),
-    decisions: decisions.report(),
+    decisions: auditors.decisions.report(),
+    sealed: auditors.sealed.report(),
   }
 }
 
@@ -84,10 +94,13 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
   const start = Date.now()
   const reader = new RecordReader()
   let verifier = new ChainVerifier(genesis)
-  const decisions = new DecisionAuditor()
-  /** The verifier's verdict on a block; a block it accepts goes on to the decision ledger. */
+  const decisions: LogAuditors = { decisions: new DecisionAuditor(), sealed: new SealedAuditor(genesis.policy) }
+  /** The verifier's verdict on a block; a block it accepts goes on to the decision and erasure ledgers. */
   const judged = (item: ChainItem, failure: Failure | null): Failure | null => {
-    if (failure === null) decisions.accept(item)
+    if (failure === null) {
+      decisions.decisions.accept(item)
+      decisions.sealed.accept(item)
+    }
     return failure
   }
   let header = null
@@ -139,7 +152,10 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
           if (startProblem !== null) return failed(verifier, { code: 'bad-export-header', reason: startProblem }, start, genesis, decisions)
           if (header.from > 1) {
             verifier = new ChainVerifier(genesis, header.start ?? undefined)
-            if (header.start !== null) decisions.startAfter(header.start.header)
+            if (header.start !== null) {
+              decisions.decisions.startAfter(header.start.header)
+              decisions.sealed.startAfter(header.start.header)
+            }
             if (verifier.failure !== null) return failed(verifier, verifier.failure, start, genesis, decisions)
           }
           continue

@@ -12,11 +12,13 @@
 //   read.ts          get(), awaitReceipt(), query(), logSize()
 //   subscribe.ts     subscribe()
 //   records.ts       payload text, record checks, the Decision a caller receives
+//   sealed.ts        commitSealed(), getSealed(), erase(): sealed payloads and their erasure
+//                    (sealing.ts: AES-256-GCM with Web Crypto)
 //   (k-of-m approvals over commit and get are approvals.ts, SynodDecisions)
 import { validatorSetOf, type Genesis } from '../src/log/genesis.ts'
 import { ReceiptBatcher, SubmitPipeline } from './batching.ts'
 import { Committer } from './commit.ts'
-import { ConfigurationError } from './errors.ts'
+import { ConfigurationError, type NodeError } from './errors.ts'
 import type { AgentIdentity } from './identity.ts'
 import { SDK_DEFAULTS } from './limits.ts'
 import { NodeApi, type FetchLike } from './node-api.ts'
@@ -24,6 +26,7 @@ import { Attempt, NodePool } from './node-pool.ts'
 import { settingsOf, type CommitOptions, type QueryOptions, type ReadOptions, type SubscribeOptions, type SynodClientOptions } from './options.ts'
 import { awaitDecision, getDecision, logSizeOf, queryDecisions, type ReadDependencies } from './read.ts'
 import { Receipts } from './receipts.ts'
+import { commitSealed, eraseSealed, getSealed, uploadSealed, type ErasedDecision, type OpenedDecision, type SealedCommit, type SealedDependencies, type SealOptions } from './sealed.ts'
 import { ClockSequence } from './sequence.ts'
 import { subscribeDecisions } from './subscribe.ts'
 import type { CommittedDecision, Decision, NamespaceSchemas, PayloadInput, PayloadOutput } from './types.ts'
@@ -56,6 +59,7 @@ export class SynodClient<S extends NamespaceSchemas = NamespaceSchemas> {
   readonly #receipts: Receipts
   readonly #committer: Committer
   readonly #reads: ReadDependencies
+  readonly #sealed: SealedDependencies
 
   constructor(options: SynodClientOptions<S>) {
     const urls = nodeUrls(options.nodes)
@@ -84,6 +88,7 @@ export class SynodClient<S extends NamespaceSchemas = NamespaceSchemas> {
       schemas: options.schemas,
     })
     this.#reads = { pool: this.#pool, receipts: this.#receipts, schemas: options.schemas }
+    this.#sealed = { reads: this.#reads, committer: this.#committer, identity: this.identity }
   }
 
   /** HTTP requests sent for submissions and receipt waits so far (for tests and benchmarks). */
@@ -117,6 +122,46 @@ export class SynodClient<S extends NamespaceSchemas = NamespaceSchemas> {
    */
   async commit<N extends string>(namespace: N, payload: PayloadInput<S, N>, options: CommitOptions = {}): Promise<CommittedDecision<PayloadOutput<S, N>>> {
     return this.#committer.commit(this.identity, namespace, payload, options) as Promise<CommittedDecision<PayloadOutput<S, N>>>
+  }
+
+  // --- sealed decisions (docs/sdk.md "Sealed decisions") ---
+
+  /**
+   * Commits a decision whose payload is sealed: encrypted (AES-256-GCM) under a fresh key
+   * (or options.key), with only its commitments in the entry; then uploads the sealed
+   * blob (and the key, with depositKey) to every node, each of which checks it against
+   * the entry. The entry, its receipt and every audit verify whether or not the blob
+   * stays. Resolves with the verified decision and the key (keep it: without it, and
+   * without a deposit, nobody can read the payload). Throws what commit() throws.
+   */
+  async commitSealed<N extends string>(namespace: N, payload: PayloadInput<S, N>, options: SealOptions = {}): Promise<SealedCommit> {
+    return commitSealed(this.#sealed, namespace, payload, options)
+  }
+
+  /** Uploads a sealed entry's blob (and key, if given) again, to every node. */
+  async uploadSealed(id: string, blob: Uint8Array, key: Uint8Array | null = null, options: ReadOptions & { timeoutMs?: number } = {}): Promise<{ storedOn: string[], errors: NodeError[] }> {
+    return uploadSealed(this.#sealed, id, blob, key, options)
+  }
+
+  /**
+   * A sealed decision with a verified receipt, opened: the sidecar from any node that
+   * holds it, checked against the entry's commitments, decrypted with options.key or the
+   * key a node holds (deposited). Throws SealedUnavailableError ('erased' when a verified
+   * erase is committed, 'no-key', 'unavailable'), SealedOpenError for a wrong key given.
+   */
+  async getSealed(id: string, options: ReadOptions & { key?: Uint8Array | string } = {}): Promise<OpenedDecision> {
+    return getSealed(this.#sealed, id, options)
+  }
+
+  /**
+   * Erases a sealed decision: commits an erase entry in its namespace naming it, after
+   * which every honest node deletes its blob and key and refuses them again. Allowed for
+   * its author, and for every writer of a namespace the genesis write policy governs;
+   * refused here before signing otherwise. The sealed entry stays in the log (author,
+   * namespace, time, size), and copies already read are not reached (docs/sdk.md).
+   */
+  async erase(id: string, options: CommitOptions & { reason?: string } = {}): Promise<ErasedDecision> {
+    return eraseSealed(this.#sealed, id, options)
   }
 
   // --- reads ---

@@ -51,11 +51,18 @@ export class Committer {
   /** See SynodClient.commit. */
   async commit(identity: AgentIdentity | null, namespace: string, payload: unknown, options: CommitOptions): Promise<CommittedDecision> {
     if (identity === null) throw new ConfigurationError('commit() needs an identity (SynodClientOptions.identity)')
+    return this.commitText(identity, namespace, payloadTextOf(this.#deps.schemas, namespace, payload), options)
+  }
+
+  /** Commits a payload text as it is, past the namespace's schema: for the reserved
+   * shapes the SDK writes itself (a sealed entry's commitments, an erase). */
+  async commitText(identity: AgentIdentity | null, namespace: string, payloadText: string, options: CommitOptions): Promise<CommittedDecision> {
+    if (identity === null) throw new ConfigurationError('commit() needs an identity (SynodClientOptions.identity)')
     options.signal?.throwIfAborted()
     const { pool } = this.#deps
     const timeoutMs = options.timeoutMs ?? pool.settings.commitTimeoutMs
     // Form checks now, before waiting for this client's earlier commits; signed once per seq.
-    const sign = this.#signer(identity, namespace, payload, options)
+    const sign = this.#signer(identity, namespace, payloadText, options)
     const deadline = anySignal([options.signal], timeoutMs)
     const attempt = new Attempt()
     for (let resigned = 0; ; resigned++) {
@@ -87,9 +94,8 @@ export class Committer {
 
   /** Checks what can be checked before sending (payload, refs, policy, the core's entry
    * reader) and answers a function signing the decision with a given seq. */
-  #signer(identity: AgentIdentity, namespace: string, payload: unknown, options: CommitOptions): (seq: number) => Entry {
+  #signer(identity: AgentIdentity, namespace: string, payloadText: string, options: CommitOptions): (seq: number) => Entry {
     const genesis = this.#deps.pool.genesis
-    const payloadText = payloadTextOf(this.#deps.schemas, namespace, payload)
     const refs = (options.refs ?? []).map((r, i) => {
       if (r instanceof Uint8Array) return r
       if (typeof r !== 'string' || !/^[0-9a-f]{64}$/.test(r)) throw new InvalidEntryError(`refs[${i}] must be an entry id (64 lower-case hex characters)`)

@@ -222,3 +222,38 @@ export class EntryNotFoundError extends SynodError {
 export class ConfigurationError extends SynodError {
   override readonly name = 'ConfigurationError'
 }
+
+/** Why a sealed payload could not be opened with the blob and key at hand: the blob or
+ * key is not the one the entry commits to ('blob-size', 'blob-commitment', 'key-size',
+ * 'key-commitment'), or it does not decrypt to the committed plaintext ('decrypt-failed',
+ * 'size-mismatch', 'bad-plaintext'). */
+export class SealedOpenError extends SynodError {
+  override readonly name = 'SealedOpenError'
+  readonly code: string
+  constructor(code: string, message: string) {
+    super(message)
+    this.code = code
+  }
+}
+
+/** A sealed entry's content cannot be read. `reason` 'erased': an erase of the entry is
+ * committed (`erase` names it), so honest nodes deleted the sidecar and no honest node
+ * serves it again; 'unavailable': no node asked holds the sidecar (not uploaded to them,
+ * or they lost it); 'no-key': the nodes hold the blob but not the key, and none was given.
+ * `errors`: what each node answered. */
+export class SealedUnavailableError extends SynodError {
+  override readonly name = 'SealedUnavailableError'
+  readonly id: string
+  readonly reason: 'erased' | 'unavailable' | 'no-key'
+  readonly erase: string | null
+  readonly errors: readonly NodeError[]
+  constructor(id: string, reason: 'erased' | 'unavailable' | 'no-key', erase: string | null, errors: readonly NodeError[]) {
+    super(reason === 'erased'
+      ? `sealed entry ${id} is erased${erase === null ? '' : ` (erase ${erase})`}`
+      : reason === 'no-key' ? `sealed entry ${id}: the nodes hold its blob but not its key, and no key was given` : `no node asked holds the sidecar of sealed entry ${id}`)
+    this.id = id
+    this.reason = reason
+    this.erase = erase
+    this.errors = errors
+  }
+}

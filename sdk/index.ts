@@ -20,7 +20,12 @@ export {
   SeqSupersededError,
   EntryNotFoundError,
   ConfigurationError,
+  SealedOpenError,
+  SealedUnavailableError,
 } from './errors.ts'
+export type { SealOptions, SealedCommit, OpenedDecision, ErasedDecision } from './sealed.ts'
+export { sealPayloadText, openSealed, newSealingKey, type Sealed } from './sealing.ts'
+export { readSealedPayload, type SealSpec, type SealedPayload } from '../src/sealed/payload.ts'
 export {
   SynodDecisions, DECISION_DEFAULTS, NotADecisionError, NotAnApproverError, DecisionNotApprovedError, DecisionTimeoutError,
   type DecisionOutcome, type DecisionsOptions, type ProposeOptions, type VoteOptions, type AwaitDecisionOptions, type ApprovedDecision, type DecisionStatusAnswer,

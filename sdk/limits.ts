@@ -20,6 +20,16 @@ export const SDK_LIMITS = {
    * has a seq above every one this client signed before, so only commits signed after
    * it can overtake it again; a few rounds are plenty. Beyond it: SeqSupersededError. */
   supersededResignMax: 5,
+  /** Most uploads of a sealed entry's sidecar to one node. A node refuses it until it has
+   * committed the entry itself; a node a few blocks behind catches up within a few
+   * tries, and the commit deadline bounds the whole upload anyway. */
+  sidecarUploadTriesMax: 12,
+  /** Least wait between two uploads to a node that had not committed the entry: about
+   * a block's time, so the tries span several blocks rather than a burst. */
+  sidecarRetryMinMs: 100,
+  /** Uploads to a node that does not answer at all: a down node would otherwise hold
+   * commitSealed() to its deadline. The writer can upload again (uploadSealed). */
+  sidecarUnreachableTriesMax: 2,
 } as const
 
 /** Timing defaults: each overridable per client (SynodClientOptions) or per call. */

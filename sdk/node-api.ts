@@ -4,6 +4,8 @@
 // proofs, quorums). The transport (timeouts, capped bodies, error statuses) is
 // node-http.ts; the answers' types are node-api-types.ts.
 // Browser-safe: fetch, ReadableStream and TextDecoder only.
+import { fromBase64, toBase64 } from '../src/codec/base64.ts'
+import { fromHex, toHex } from '../src/crypto/hash.ts'
 import { ccFromCbor, type CommitCertificate } from '../src/log/certificates.ts'
 import { entryToCbor, type Entry } from '../src/log/entry.ts'
 import { fromJson, toJson } from '../src/log/json.ts'
@@ -107,6 +109,42 @@ export class NodeApi {
       return { status: 'certified', receipt: receiptFromJson(body.receipt) }
     } catch (err) {
       throw this.#http.malformed(`GET /v1/receipts/${idHex}: the receipt does not decode`, err)
+    }
+  }
+
+  /** PUT /v1/sealed/:id: uploads a sealed entry's sidecar (docs/api.md "Sealed entries").
+   * Answers 'stored' or 'duplicate'; throws the node's refusal (e.g. 'erased',
+   * 'entry-not-committed' while the node has not committed the entry yet). */
+  async putSidecar(idHex: string, blob: Uint8Array, key: Uint8Array | null, signal?: AbortSignal): Promise<'stored' | 'duplicate'> {
+    const res = await this.#http.request(`/v1/sealed/${idHex}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ blob: toBase64(blob), key: key === null ? null : toHex(key) }),
+    }, signal)
+    if (res.status !== 200 && res.status !== 201) throw await this.#http.error(res, signal)
+    await res.body?.cancel().catch(() => {})
+    return res.status === 201 ? 'stored' : 'duplicate'
+  }
+
+  /** GET /v1/sealed/:id: the sidecar as this node holds it, decoded for form only (the
+   * caller checks it against the entry's commitments), or that the entry is erased. */
+  async sidecar(idHex: string, signal?: AbortSignal): Promise<{ status: 'stored', blob: Uint8Array, key: Uint8Array | null } | { status: 'erased', erase: string | null }> {
+    const res = await this.#http.request(`/v1/sealed/${idHex}`, {}, signal)
+    if (res.status === 410) {
+      const err = await this.#http.error(res, signal)
+      if (err.code !== 'erased') throw err
+      const erase = err.details.erase
+      return { status: 'erased', erase: typeof erase === 'string' && HASH_HEX.test(erase) ? erase : null }
+    }
+    if (res.status !== 200) throw await this.#http.error(res, signal)
+    const body = await this.#http.json(res, signal)
+    if (!isObject(body) || typeof body.blob !== 'string' || !(body.key === null || (typeof body.key === 'string' && HASH_HEX.test(body.key)))) {
+      throw this.#http.malformed(`GET /v1/sealed/${idHex}: no { blob, key } in the answer`)
+    }
+    try {
+      return { status: 'stored', blob: fromBase64(body.blob), key: body.key === null ? null : fromHex(body.key) }
+    } catch (err) {
+      throw this.#http.malformed(`GET /v1/sealed/${idHex}: the blob is not base64`, err)
     }
   }
 

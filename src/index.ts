@@ -19,3 +19,4 @@ export {
 } from './log/merkle.ts'
 export * from './decisions/index.ts'
 export * from './governance/index.ts'
+export * from './sealed/index.ts'

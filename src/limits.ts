@@ -51,6 +51,9 @@ export const LIMITS = {
   schemaDepthMax: 8,
   /** Most names in one `properties`, `required` or `enum` list of a schema. */
   schemaMembersMax: 64,
+  /** Largest sealed plaintext (docs/formats.md section 14): a payload JSON text, so the
+   * same hard cap as an entry's payload (64 KiB). The sealed blob is 28 bytes more. */
+  sealedPlaintextBytesMax: 65_536,
   /** Most addresses a reconfiguration lists per validator (docs/formats.md section 15.2):
    * a handful of multiaddrs (IPv4, IPv6, DNS, a relay) is what a validator announces. */
   validatorAddressesMax: 16,

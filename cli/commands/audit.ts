@@ -4,6 +4,8 @@ import { Option, type Command } from 'commander'
 import { toHex } from '../../src/crypto/hash.ts'
 import { availableParallelism } from 'node:os'
 import { runAudit, type AuditReport } from '../../audit/run-audit.ts'
+import { probeSidecars, SIDECAR_FAULTS, type SidecarReport } from '../../audit/sidecars.ts'
+import { sidecarProbe } from '../sidecar-probe.ts'
 import { SignaturePool } from '../../node/workers/signature-pool.ts'
 import { loadGenesis } from '../load.ts'
 import { parseHeight, parseIntInRange, parseUrl } from '../parse.ts'
@@ -53,7 +55,31 @@ function decisionLines(r: AuditReport): string[] {
   ]
 }
 
-function printReport(r: AuditReport): void {
+/** Sealed entries: how many, which are erased (an erase is committed: not tampering,
+ * the chain verifies as before), and the erases the rules ignore. */
+function sealedLines(r: AuditReport): string[] {
+  const c = r.sealed.counts
+  if (c.sealed === 0 && Object.keys(r.sealed.ignored).length === 0) return []
+  const ignored = Object.entries(r.sealed.ignored).map(([code, n]) => `${code} ${n}`).join(', ')
+  const erased = r.sealed.entries.filter((e) => e.status === 'erased')
+  return [
+    `  sealed entries   ${c.sealed}: ${c.erased} erased, ${c.sealed - c.erased} not erased (their content is with the nodes, not in the export)`,
+    ...erased.slice(0, 20).map((e) => `    erased         ${e.id} (namespace ${e.namespace}, height ${e.height}, ${e.size} bytes) by ${e.erasedBy} at height ${e.erasedAtHeight}`),
+    ...(erased.length > 20 ? [`    erased         ... ${erased.length - 20} more (--json lists up to ${r.sealed.entries.length})`] : []),
+    ...(ignored === '' ? [] : [`  ignored erases   ${ignored}`]),
+  ]
+}
+
+/** What the node holds of the sealed entries listed, and every finding. */
+function sidecarLines(s: SidecarReport): string[] {
+  const counts = Object.entries(s.counts).map(([verdict, n]) => `${verdict} ${n}`).join(', ')
+  return [
+    `  sidecars         ${s.probed} asked of the node: ${counts === '' ? 'none' : counts}`,
+    ...s.findings.slice(0, 50).map((f) => `    ${SIDECAR_FAULTS.has(f.verdict) ? 'FAULT' : 'note '}          ${f.verdict} ${f.id}: ${f.detail}`),
+  ]
+}
+
+function printReport(r: AuditReport, sidecars: SidecarReport | null = null): void {
   const lines = [
     r.ok ? 'AUDIT PASSED' : 'AUDIT FAILED',
     `  genesis          ${r.genesis}`,
@@ -62,6 +88,8 @@ function printReport(r: AuditReport): void {
     `  log              size ${r.logSize}, root ${toHex(r.logRoot)}`,
     `  speed            ${r.entriesPerSec} entries/s in ${(r.durationMs / 1000).toFixed(1)} s`,
     ...decisionLines(r),
+    ...sealedLines(r),
+    ...(sidecars === null ? [] : sidecarLines(sidecars)),
   ]
   if (r.failure !== null) {
     const f = r.failure
@@ -81,9 +109,11 @@ export function registerAudit(program: Command): void {
     .option('--to <height>', 'last height to verify')
     .option('--allow-uncertified-tail', 'do not fail on blocks after the last commit certificate')
     .option('--workers <n>', `threads that decode, hash and verify entries (0: all on the main thread, the tightest memory bound; up to ${availableParallelism()} here is faster but uses more memory)`, '0')
+    .option('--sidecars', 'then ask the node (--node) for the sidecar of each sealed entry listed: held, missing, erased, or a fault (tampered, kept after erasure, erased without an erase)')
     .option('--json', 'print the report as one JSON object')
-    .action(async (opts: { genesis?: string, node?: string, export?: string, from: string, to?: string, allowUncertifiedTail?: boolean, json?: boolean, workers: string }) => {
+    .action(async (opts: { genesis?: string, node?: string, export?: string, from: string, to?: string, allowUncertifiedTail?: boolean, json?: boolean, workers: string, sidecars?: boolean }) => {
       if (opts.node !== undefined && opts.export !== undefined) throw new Error('give one of --node URL or --export FILE, not both')
+      if (opts.sidecars === true && opts.export !== undefined) throw new Error('--sidecars asks a node: give --node URL, not --export')
       const devnet = devnetFor(opts.genesis === undefined || (opts.node === undefined && opts.export === undefined), 'synod audit')
       if (opts.export === undefined) opts.node = flagOrDevnet(opts.node, devnet, (d) => d.nodes[0]!, '--node URL or --export FILE', 'synod audit')
       const genesis = loadGenesis(flagOrDevnet(opts.genesis, devnet, (d) => d.genesisFile, '--genesis FILE', 'synod audit'))
@@ -117,8 +147,12 @@ export function registerAudit(program: Command): void {
         progress.stop()
       }
       await pool?.close()
-      if (opts.json) process.stdout.write(JSON.stringify({ ...report, logRoot: toHex(report.logRoot) }) + '\n')
-      else printReport(report)
-      process.exitCode = report.ok ? 0 : 2
+      const sidecars: SidecarReport | null = opts.sidecars === true && opts.node !== undefined
+        ? await probeSidecars(report.sealed.entries, sidecarProbe(parseUrl(opts.node, '--node')))
+        : null
+      if (opts.json) process.stdout.write(JSON.stringify({ ...report, logRoot: toHex(report.logRoot), ...(sidecars === null ? {} : { sidecars }) }) + '\n')
+      else printReport(report, sidecars)
+      const faults = sidecars?.findings.some((f) => SIDECAR_FAULTS.has(f.verdict)) ?? false
+      process.exitCode = report.ok && !faults ? 0 : 2
     })
 }

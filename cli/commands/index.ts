@@ -12,6 +12,7 @@ import { registerSimulate } from './simulate.ts'
 import { registerScenario } from './scenario.ts'
 import { registerStore } from './store.ts'
 import { registerDecisions } from './decisions.ts'
+import { registerSealed } from './sealed.ts'
 
 export type RegisterCommand = (program: Command) => void
 
@@ -28,4 +29,5 @@ export const commands: RegisterCommand[] = [
   registerScenario,
   registerStore,
   registerDecisions,
+  registerSealed,
 ]

@@ -13,6 +13,7 @@ import type { ExportHeader } from '../../src/log/export.ts'
 import type { Genesis } from '../../src/log/genesis.ts'
 import type { NoteVerifier } from '../../src/log/note.ts'
 import type { Receipt } from '../../src/log/receipt.ts'
+import type { Sidecar, SidecarLookup } from '../../src/sealed/sidecar.ts'
 
 /** A committed entry and where it sits in the log. */
 export interface LogRecord {
@@ -121,9 +122,22 @@ export interface TransparencySource {
   entryEncodings(fromIndex: number, count: number, signal: AbortSignal): Promise<Uint8Array[]>
 }
 
+/** The sidecars of sealed entries this node keeps (docs/formats.md section 14): beside
+ * the log, never part of it. The server checks an upload against the committed sealed
+ * entry (src/sealed/sidecar.ts checkSidecar) before it calls `put`. */
+export interface SidecarSource {
+  /** What this node holds for the entry with this id (32 bytes). */
+  get(id: Hash, signal: AbortSignal): Promise<SidecarLookup>
+  /** Keeps a checked sidecar durably: 'duplicate' when one is kept already, 'erased'
+   * when an erase of the entry is committed (the upload is refused). */
+  put(id: Hash, sidecar: Sidecar, signal: AbortSignal): Promise<'stored' | 'duplicate' | 'erased'>
+}
+
 export interface NodeBackend {
   /** The C2SP routes' data; a backend without it answers those routes with 404. */
   readonly transparency?: TransparencySource
+  /** Sealed entries' sidecars; a backend without it answers the /v1/sealed routes with 404. */
+  readonly sidecars?: SidecarSource
 
   /**
    * Verifies and admits an entry to the mempool (and forwards it to the next leaders). Idempotent: the same

@@ -385,6 +385,43 @@ export const ROUTE_DOCS: ReadonlyMap<string, RouteDoc> = new Map<string, RouteDo
       '5xx': errorAnswer,
     },
   }],
+  ['PUT /v1/sealed/:id', {
+    summary: 'Keep the sidecar (sealed blob, optionally its key) of a committed sealed entry',
+    description: 'docs/formats.md section 14. Checked against the entry\'s commitments (422 sidecar-blob-size, sidecar-blob-commitment, sidecar-key-size, sidecar-key-commitment); refused with 410 erased once an erase of the entry is committed, 409 entry-not-committed while it is pending, 409 not-sealed for another entry',
+    tags: ['sealed'],
+    params: idParam,
+    body: {
+      type: 'object',
+      required: ['blob'],
+      additionalProperties: false,
+      properties: {
+        blob: { type: 'string', description: 'nonce || ciphertext || tag in padded base64 (RFC 4648 section 4)' },
+        key: nullable({ ...hex32, description: 'the AES-256-GCM key, deposited so that readers without it can read until erasure; null or absent to keep it to the writer' }),
+      },
+    },
+    response: {
+      200: { type: 'object', required: ['id', 'status'], additionalProperties: false, properties: { id: hex32, status: { const: 'duplicate' } } },
+      201: { type: 'object', required: ['id', 'status'], additionalProperties: false, properties: { id: hex32, status: { const: 'stored' } } },
+      '4xx': errorAnswer,
+      '5xx': errorAnswer,
+    },
+  }],
+  ['GET /v1/sealed/:id', {
+    summary: 'The sidecar of a sealed entry, as this node holds it',
+    description: '404 sidecar-missing: this node has none (ask another); 410 erased (with the erase entry\'s id): an erase is committed and the sidecar deleted; 409 not-sealed; 404 unknown-entry',
+    tags: ['sealed'],
+    params: idParam,
+    response: {
+      200: {
+        type: 'object',
+        required: ['id', 'blob', 'key'],
+        additionalProperties: false,
+        properties: { id: hex32, blob: { type: 'string', description: 'padded base64' }, key: nullable(hex32) },
+      },
+      '4xx': errorAnswer,
+      '5xx': errorAnswer,
+    },
+  }],
   ['GET /metrics', {
     summary: 'Prometheus metrics',
     tags: ['operations'],

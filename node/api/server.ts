@@ -29,6 +29,7 @@ import { registerTransparencyRoutes } from './routes/transparency.ts'
 import { registerDecisionRoutes } from './routes/decisions.ts'
 import { registerPolicyRoutes } from './routes/policies.ts'
 import type { Genesis } from '../../src/log/genesis.ts'
+import { registerSealedRoutes } from './routes/sealed.ts'
 import { StreamSlots } from './stream-slots.ts'
 
 export interface ApiServerOptions {
@@ -240,6 +241,7 @@ export function createApiServer(options: ApiServerOptions, dependencies: ApiServ
   registerTransparencyRoutes(app, { backend, call })
   registerDecisionRoutes(app, { backend, call })
   registerPolicyRoutes(app, { backend, call, genesis: options.genesis })
+  registerSealedRoutes(app, { backend, call })
 
   return {
     app,

@@ -11,7 +11,7 @@ import { EXPORT_FORMAT } from '../../src/log/export.ts'
 import { genesisHash } from '../../src/log/genesis.ts'
 import type { Receipt } from '../../src/log/receipt.ts'
 import type {
-  BlockExport, EntryLookup, LogPage, LogQuery, LogRecord, NodeBackend, NodeHealth, SubmitResult, SubscribeOptions, TransparencySource,
+  BlockExport, EntryLookup, LogPage, LogQuery, LogRecord, NodeBackend, NodeHealth, SidecarSource, SubmitResult, SubscribeOptions, TransparencySource,
 } from '../api/backend.ts'
 import type { NoteVerifier } from '../../src/log/note.ts'
 import {
@@ -39,6 +39,9 @@ export class ValidatorBackend implements NodeBackend {
 
   /** The C2SP routes' reads (node/api/routes/transparency.ts). */
   readonly transparency: TransparencySource
+  /** Sealed entries' sidecars, in the chain store beside the log (the store deletes one
+   * in the commit of its erase: node/store/erasure-ops.ts). */
+  readonly sidecars: SidecarSource
 
   constructor(node: ValidatorNode, options: { readonly witnesses?: readonly NoteVerifier[] } = {}) {
     this.#node = node
@@ -48,6 +51,10 @@ export class ValidatorBackend implements NodeBackend {
       witnesses: options.witnesses ?? [],
       subtreeHashes: (treeLevel, fromK, count) => rangeRead(() => store().subtreeHashes(treeLevel, fromK, count)),
       entryEncodings: (fromIndex, count) => rangeRead(() => store().entryEncodings(fromIndex, count)),
+    }
+    this.sidecars = {
+      get: (id) => store().sidecar(id),
+      put: (id, sidecar) => store().putSidecar(id, sidecar),
     }
     this.#receipts = new ReceiptWaiters(node)
   }

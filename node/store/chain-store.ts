@@ -17,8 +17,10 @@ import { decodeEntry, type Hash } from '../../src/log/entry.ts'
 import { genesisHash, type Genesis } from '../../src/log/genesis.ts'
 import type { MerkleAccumulatorState } from '../../src/log/merkle.ts'
 import type { Receipt } from '../../src/log/receipt.ts'
+import { encodeSidecar, sidecarFromCbor, type Sidecar, type SidecarLookup } from '../../src/sealed/sidecar.ts'
 import { NODE_LIMITS } from '../limits.ts'
 import { appendBlockOps, certificateOps, checkContinues, checkLogState, checkRecommitted, CommitSeqs, pruneOps } from './commit-ops.ts'
+import { erasureOps } from './erasure-ops.ts'
 import { StoreError } from './errors.ts'
 import { indexed, keys, prefixEnd, readU64, TAG, u64 } from './keys.ts'
 import type { KvBackend, KvOp } from './kv.ts'
@@ -41,6 +43,7 @@ function checkIndexRange(range: IndexRange): void {
 export class ChainStore implements Store {
   readonly #kv: KvBackend
   #head: Head | null = null
+  #genesis: Genesis | null = null
   /** Serialises writers: commits and certificate writes read-modify-write the head. */
   #writing: Promise<void> = Promise.resolve()
 
@@ -82,6 +85,7 @@ export class ChainStore implements Store {
     if (last === undefined) throw new StoreError('corrupt', 'the store has no blocks, not even the genesis block')
     const header = decodeStoredHeader(last[1])
     this.#head = { height: header.height, hash: blockHash(header), logSize: header.logSize, logRoot: header.logRoot }
+    this.#genesis = genesis
   }
 
   async close(): Promise<void> {
@@ -129,6 +133,7 @@ export class ChainStore implements Store {
     if (state === undefined) throw new StoreError('corrupt', `no accumulator state at the head height ${head.height}`)
     const seqs = new CommitSeqs()
     let appended = false
+    const appendedBlocks: Block[] = []
     for (let b = 0; b < batch.blocks.length; b++) {
       const block = batch.blocks[b]!
       const hash = batch.hashes[b]!
@@ -141,10 +146,16 @@ export class ChainStore implements Store {
       }
       checkContinues(block, head)
       state = appendBlockOps(block, hash, state, ops, seqs)
+      appendedBlocks.push(block)
       head = { height: header.height, hash, logSize: header.logSize, logRoot: header.logRoot }
       appended = true
     }
     if (appended) checkLogState(batch.log, state, head)
+    // Reads below the old head: this commit is not published until its batch is written.
+    const erased = await erasureOps(appendedBlocks, this.#genesis!.policy, {
+      entry: async (id) => (await this.entryById(id))?.entry,
+      erased: async (id) => (await this.#kv.get(keys.erased(id))) !== undefined,
+    }, ops)
     seqs.ops(await this.#kv.getMany(seqs.agents.map((a) => keys.seq(a))), ops)
     certificateOps(batch, head, ops)
     // Pending blocks at or below the new head are committed or abandoned forks.
@@ -152,6 +163,11 @@ export class ChainStore implements Store {
     await this.#kv.write(ops, true)
     // Publishes the commit to readers (see the file comment).
     this.#head = head
+    // The erased sidecars are gone for every reader now; compacting their key range also
+    // drops the deleted bytes from the store's files (LevelDB keeps a deleted value in its
+    // log and tables until compaction). In the writer chain, so that close() waits for it;
+    // the range holds sidecars only, so it is small next to the log.
+    if (erased.length > 0) await this.#kv.compact?.(Uint8Array.of(TAG.sidecar), Uint8Array.of(TAG.sidecar + 1))
   }
 
   saveCommitCertificate(cc: CommitCertificate): Promise<void> {
@@ -377,6 +393,25 @@ export class ChainStore implements Store {
   async consistencyProof(oldSize: number, newSize: number): Promise<Hash[]> {
     if (newSize > this.head.logSize) throw new StoreError('out-of-range', `tree size ${newSize} is above the log size ${this.head.logSize}`)
     return consistencyProof(oldSize, newSize, this.#subtree)
+  }
+
+  putSidecar(id: Hash, sidecar: Sidecar): Promise<'stored' | 'duplicate' | 'erased'> {
+    if (id.length !== 32) throw new RangeError(`an entry id is 32 bytes, got ${id.length}`)
+    return this.#serialised(async () => {
+      const [erased, kept] = await this.#kv.getMany([keys.erased(id), keys.sidecar(id)])
+      if (erased !== undefined) return 'erased'
+      if (kept !== undefined && (sidecar.key === null || sidecarFromCbor(decodeCanonical(kept)).key !== null)) return 'duplicate'
+      await this.#kv.write([{ type: 'put', key: keys.sidecar(id), value: encodeSidecar(sidecar) }], true)
+      return 'stored'
+    })
+  }
+
+  async sidecar(id: Hash): Promise<SidecarLookup> {
+    if (id.length !== 32) return { status: 'missing' }
+    const [erased, kept] = await this.#kv.getMany([keys.erased(id), keys.sidecar(id)])
+    if (erased !== undefined) return { status: 'erased', erase: erased }
+    if (kept === undefined) return { status: 'missing' }
+    return { status: 'stored', sidecar: sidecarFromCbor(decodeCanonical(kept)) }
   }
 
   async receipt(id: Hash): Promise<Receipt | null> {

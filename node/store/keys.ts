@@ -16,6 +16,10 @@
 //   'S' agent key             -> highest committed seq(8)
 //   'P' height hash           -> pending (validated, uncommitted) block (canonical CBOR)
 //   'R' hash                  -> height of a pending block
+//   'X' entry id              -> the sidecar of a committed sealed entry: CBOR { blob, key }
+//                                (docs/formats.md section 14; not part of the log)
+//   'Z' entry id              -> the id of the erase entry that erased this sealed entry
+//                                (written in the erase's commit batch, with the 'X' delete)
 import { writeUint64BE } from '../../src/codec/big-endian.ts'
 
 export const TAG = {
@@ -33,6 +37,8 @@ export const TAG = {
   seq: 0x53, // 'S'
   pending: 0x50, // 'P'
   pendingHash: 0x52, // 'R'
+  sidecar: 0x58, // 'X'
+  erased: 0x5a, // 'Z'
 } as const
 
 const TWO_32 = 2 ** 32
@@ -103,6 +109,8 @@ export const keys = {
   pending: (height: number, hash: Uint8Array) => key(TAG.pending, u64(height), hash),
   pendingUpTo: (height: number) => key(TAG.pending, u64(height)),
   pendingHash: (hash: Uint8Array) => key(TAG.pendingHash, hash),
+  sidecar: (id: Uint8Array) => key(TAG.sidecar, id),
+  erased: (id: Uint8Array) => key(TAG.erased, id),
 } as const
 
 /** A key under `prefix` ending with an 8-byte index. */

@@ -25,6 +25,10 @@ export interface KvBackend {
   write(ops: readonly KvOp[], sync: boolean): Promise<void>
   /** Entries in key order (or reverse), at most range.limit of them. */
   scan(range: KvRange): Promise<[Uint8Array, Uint8Array][]>
+  /** Rewrites the files holding keys in [start, end) so that deleted values leave the
+   * disk, not only the index (LevelDB's compactRange). Optional: a backend whose deletes
+   * are physical already (memory) has nothing to do. */
+  compact?(start: Uint8Array, end: Uint8Array): Promise<void>
 }
 
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -170,6 +174,14 @@ export class LevelKv implements KvBackend {
       const value = this.#db.getSync(key)
       return value === undefined ? undefined : toView(value)
     })
+  }
+
+  async compact(start: Uint8Array, end: Uint8Array): Promise<void> {
+    // `level` on Node is classic-level, which has compactRange; its browser-neutral
+    // typings do not declare it.
+    const db = this.#db as unknown as { compactRange?: (start: Uint8Array, end: Uint8Array) => Promise<void> }
+    if (typeof db.compactRange !== 'function') throw new Error('this LevelDB binding cannot compact a range')
+    await db.compactRange(start, end)
   }
 
   async write(ops: readonly KvOp[], sync: boolean): Promise<void> {

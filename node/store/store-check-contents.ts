@@ -14,6 +14,7 @@ import { BlockChecker } from './store-check-blocks.ts'
 import { checkCertificates } from './store-check-certificates.ts'
 import { CheckContext, type ContentSummary, Findings, FindingsFull } from './store-check-context.ts'
 import { checkIndexCounts, checkSamples, checkSeqs } from './store-check-indexes.ts'
+import { checkSidecars } from './store-check-sidecars.ts'
 import { decodeStoredHeader } from './store-records.ts'
 
 export type StoreCheckMode = 'quick' | 'full'
@@ -67,6 +68,7 @@ async function run(ctx: CheckContext): Promise<void> {
   if (ctx.full) {
     await checkIndexCounts(ctx, head.logSize)
     await checkSeqs(ctx)
+    await checkSidecars(ctx, head.logSize)
   } else {
     await checkSamples(ctx, head)
   }

@@ -8,6 +8,7 @@ import type { Entry, Hash } from '../../src/log/entry.ts'
 import type { Genesis } from '../../src/log/genesis.ts'
 import type { MerkleAccumulatorState } from '../../src/log/merkle.ts'
 import type { Receipt } from '../../src/log/receipt.ts'
+import type { Sidecar, SidecarLookup } from '../../src/sealed/sidecar.ts'
 
 /** The committed head: the highest committed block and the log after it. */
 export interface Head {
@@ -74,7 +75,8 @@ export interface Store {
 
   // --- consensus persistence (durable: fsync'd before the promise resolves) ---
   persist(write: DurableWrite): Promise<void>
-  /** Appends committed blocks atomically (all or nothing), with every index. */
+  /** Appends committed blocks atomically (all or nothing), with every index; the
+   * effective erases among their entries delete their sidecars in the same batch. */
   commit(batch: CommitBatch): Promise<void>
   /** Stores a commit certificate for an already committed height. */
   saveCommitCertificate(cc: CommitCertificate): Promise<void>
@@ -112,4 +114,13 @@ export interface Store {
   /** The receipt of a committed entry against the first commit certificate at or above
    * its height; null when the entry is unknown or no such certificate exists yet. */
   receipt(id: Hash): Promise<Receipt | null>
+
+  // --- sidecars of sealed entries (beside the log, never part of it) ---
+  /** Keeps the sidecar of a committed sealed entry, durably; the caller has checked it
+   * against the entry (src/sealed/sidecar.ts checkSidecar). 'duplicate' when one is kept
+   * already (a sidecar with the key replaces one without), 'erased' when an erase of the
+   * entry is committed (refused). Serialised with commits, so an upload racing an erase
+   * is either deleted by it or refused after it. */
+  putSidecar(id: Hash, sidecar: Sidecar): Promise<'stored' | 'duplicate' | 'erased'>
+  sidecar(id: Hash): Promise<SidecarLookup>
 }

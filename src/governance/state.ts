@@ -6,6 +6,7 @@
 import { assert } from '../assert.ts'
 import { toHex } from '../crypto/hash.ts'
 import { readDecisionPayload } from '../decisions/payload.ts'
+import { readSealedPayload } from '../sealed/payload.ts'
 import { LIMITS } from '../limits.ts'
 import type { Entry } from '../log/entry-types.ts'
 import type { Genesis } from '../log/genesis.ts'
@@ -250,11 +251,14 @@ export function isNamespaceAdmin(state: GovernanceState | null, namespace: strin
 }
 
 /** Entries a payload schema does not apply to (docs/formats.md section 13, rule 4):
- * decisions and votes, whose payloads have their own grammar (section 12). A new
- * reserved payload kind whose content a schema cannot see (e.g. a sealed payload) is
+ * decisions and votes, whose payloads have their own grammar (section 12), and sealed
+ * entries and erases (section 14): a sealed payload holds only commitments, so no schema
+ * can see its content, and an erase has its own grammar. A new reserved payload kind is
  * added here. */
 export function schemaExempt(entry: Pick<Entry, 'payload' | 'refs'>): boolean {
   if (!mayBeReserved(entry.payload)) return false
   const read = readDecisionPayload(entry)
-  return read.type === 'decision' || read.type === 'vote'
+  if (read.type === 'decision' || read.type === 'vote') return true
+  const sealed = readSealedPayload(entry).type
+  return sealed === 'sealed' || sealed === 'erase'
 }

@@ -100,6 +100,20 @@ export function policyAllows(policy: WritePolicy, namespace: string, agent: Uint
   return policy.open
 }
 
+/** Whether a key of `policy.namespaces` governs `namespace` (it or one of its parents
+ * is a key): then only the agents listed there may write to it, whatever `open` says.
+ * Erasure uses it (docs/formats.md section 14): in a governed namespace every listed
+ * writer may erase. */
+export function policyGoverns(policy: WritePolicy, namespace: string): boolean {
+  let ns: string | null = namespace
+  while (ns !== null) {
+    if (Object.hasOwn(policy.namespaces, ns)) return true
+    const cut = ns.lastIndexOf('/')
+    ns = cut === -1 ? null : ns.slice(0, cut)
+  }
+  return false
+}
+
 // --- JSON file form: what `synod genesis` writes and every tool reads. Keys are hex. ---
 
 export interface GenesisJson {

@@ -8,6 +8,7 @@ import { MerkleAccumulator, consistencyProof, inclusionProof, leafHash, merkleRo
 import { rootFromTiles } from '../../src/log/tiles.ts'
 import type { Store } from '../../node/store/store.ts'
 import { ChainBuilder, TestAgent, testNet, type TestNet } from '../support/chain-builder.ts'
+import { eraseEntry, sealedEntry, sealFixture } from '../support/sealed-entries.ts'
 
 export interface StoreFixture {
   /** A fresh, unopened store. */
@@ -211,6 +212,64 @@ export function storeComplianceSuite(name: string, fixture: StoreFixture): void 
       expect(parts.committedHead.header.height).toBe(2)
       expect(parts.committedLog.size).toBe(2)
       expect([...parts.agentSeqs.values()].every((s) => s >= 1)).toBe(true)
+      await store.close()
+    })
+
+    it('keeps sidecars beside the log and deletes them in the commit of their erase, for good', async () => {
+      let store = await fixture.create()
+      const governed = testNet(4, 'store-sealed', { policy: { open: true, namespaces: {} } })
+      const chainId = governed.genesis.chainId
+      await store.open(governed.genesis)
+      const author = new TestAgent('sealed-author')
+      const stranger = new TestAgent('sealed-stranger')
+      const f1 = sealFixture('store/1', '{"a":1}')
+      const f2 = sealFixture('store/2', '{"b":2}')
+      const s1 = sealedEntry(author, chainId, 'org/notes', f1)
+      const s2 = sealedEntry(author, chainId, 'org/notes', f2)
+      const chain = new ChainBuilder(governed)
+      chain.add([s1, s2])
+      await store.commit(commitOf(chain, 0, 1))
+      const id1 = entryId(s1)
+      const id2 = entryId(s2)
+      expect(await store.sidecar(id1)).toEqual({ status: 'missing' })
+      expect(await store.putSidecar(id1, { blob: f1.blob, key: null })).toBe('stored')
+      expect(await store.putSidecar(id1, { blob: f1.blob, key: null })).toBe('duplicate')
+      // A sidecar with the key replaces one without; not the other way round.
+      expect(await store.putSidecar(id1, { blob: f1.blob, key: f1.key })).toBe('stored')
+      expect(await store.putSidecar(id1, { blob: f1.blob, key: null })).toBe('duplicate')
+      expect(await store.putSidecar(id2, { blob: f2.blob, key: f2.key })).toBe('stored')
+      expect(await store.sidecar(id1)).toEqual({ status: 'stored', sidecar: { blob: f1.blob, key: f1.key } })
+      const root = toHex(store.head.logRoot)
+
+      // An erase by a stranger in an open namespace is ignored; the author's erases s1.
+      const ignored = eraseEntry(stranger, chainId, 'org/notes', s2)
+      const erase = eraseEntry(author, chainId, 'org/notes', s1)
+      chain.add([ignored, erase])
+      await store.commit(commitOf(chain, 1, 2))
+      expect(await store.sidecar(id1)).toEqual({ status: 'erased', erase: entryId(erase) })
+      expect((await store.sidecar(id2)).status).toBe('stored')
+      expect(await store.putSidecar(id1, { blob: f1.blob, key: f1.key })).toBe('erased')
+      // The log is untouched: the sealed entry, its receipt and the root before the erase.
+      expect(toHex((await store.entryById(id1))!.id)).toBe(toHex(id1))
+      expect(await store.receipt(id1)).not.toBeNull()
+      expect(toHex((await store.headerAt(1))!.logRoot)).toBe(root)
+
+      // A sealed entry and its erase in one commit: nothing to delete, the tombstone stays.
+      const f3 = sealFixture('store/3', '{"c":3}')
+      const s3 = sealedEntry(author, chainId, 'org/notes', f3)
+      chain.add([s3])
+      chain.add([eraseEntry(author, chainId, 'org/notes', s3)])
+      await store.commit(commitOf(chain, 2, 4))
+      expect((await store.sidecar(entryId(s3))).status).toBe('erased')
+      expect(await store.putSidecar(entryId(s3), { blob: f3.blob, key: null })).toBe('erased')
+      if (fixture.reopen !== null) {
+        await store.close()
+        store = await fixture.reopen(store)
+        await store.open(governed.genesis)
+        expect((await store.sidecar(id1)).status).toBe('erased')
+        expect(await store.putSidecar(id1, { blob: f1.blob, key: null })).toBe('erased')
+        expect(await store.sidecar(id2)).toEqual({ status: 'stored', sidecar: { blob: f2.blob, key: f2.key } })
+      }
       await store.close()
     })
 

@@ -5,7 +5,7 @@
 // appear as they would on a live chain. No consensus runs here.
 import { createApiServer, type ApiServer } from '../../node/api/server.ts'
 import type { CorsOrigins } from '../../node/api/cors.ts'
-import type { EntryLookup, LogPage, LogQuery, LogRecord, NodeBackend, NodeHealth, SubmitResult, SubscribeOptions } from '../../node/api/backend.ts'
+import type { EntryLookup, LogPage, LogQuery, LogRecord, NodeBackend, NodeHealth, SidecarSource, SubmitResult, SubscribeOptions } from '../../node/api/backend.ts'
 import { TestMemoryBackend } from '../support/memory-backend.ts'
 import { NodeMetrics } from '../../node/metrics/metrics.ts'
 import { signMessage } from '../../src/crypto/ed25519.ts'
@@ -33,6 +33,8 @@ export type Lie =
   | 'tamper-records'
   /** Refuses every entry with 403 policy-denied. */
   | 'deny'
+  /** Serves sealed entries' sidecars with one bit of the blob flipped. */
+  | 'tamper-sidecar'
 
 /** A NodeBackend that lies in one way and otherwise forwards to the honest ledger. */
 export class LyingBackend implements NodeBackend {
@@ -44,6 +46,22 @@ export class LyingBackend implements NodeBackend {
     this.#inner = inner
     this.#lie = lie
     this.#net = net
+  }
+
+  /** Only the sidecar-tampering liar keeps sidecars (its honest ledger's, served altered). */
+  get sidecars(): SidecarSource | undefined {
+    if (this.#lie !== 'tamper-sidecar') return undefined
+    const inner = this.#inner.sidecars
+    return {
+      put: (id, sidecar) => inner.put(id, sidecar),
+      async get(id) {
+        const held = await inner.get(id)
+        if (held.status !== 'stored') return held
+        const blob = Uint8Array.from(held.sidecar.blob)
+        blob[blob.length - 1]! ^= 0x01
+        return { status: 'stored', sidecar: { blob, key: held.sidecar.key } }
+      },
+    }
   }
 
   async submitEntry(entry: Entry, signal: AbortSignal): Promise<SubmitResult> {
@@ -150,6 +168,17 @@ function signForeignCc(cc: CommitCertificate, net: TestNet): CommitCertificate {
   return { ...cc, signers: bitmapOf(who, n), sigs: who.map((i) => signMessage(seedOf(`impostor/${i}`), message)) }
 }
 
+/** The ledger as one more node: the same log, its own sidecars. */
+function withSidecars(ledger: TestMemoryBackend, sidecars: SidecarSource): NodeBackend {
+  return new Proxy(ledger, {
+    get(target, property) {
+      if (property === 'sidecars') return sidecars
+      const value: unknown = Reflect.get(target, property, target)
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+    },
+  })
+}
+
 export interface ClusterNode {
   readonly url: string
   readonly server: ApiServer
@@ -193,7 +222,8 @@ export async function startCluster(options: ClusterOptions): Promise<TestCluster
     const { url } = await server.listen()
     nodes.push({ url, server, lie, closed: false })
   }
-  for (let i = 0; i < options.honest; i++) await make(ledger, null)
+  // Each honest node has sidecars of its own over the one ledger (an erase reaches all).
+  for (let i = 0; i < options.honest; i++) await make(i === 0 ? ledger : withSidecars(ledger, ledger.sidecarNode()), null)
   for (const lie of options.liars ?? []) await make(new LyingBackend(ledger, lie, net), lie)
   let paused = false
   const timer = setInterval(() => {

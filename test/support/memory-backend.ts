@@ -32,6 +32,9 @@ import {
   StaleSequenceError,
 } from '../../node/api/errors.ts'
 import { encodeChainItem } from '../../src/log/export.ts'
+import { judgeErase } from '../../src/sealed/erasure.ts'
+import { readSealedPayload } from '../../src/sealed/payload.ts'
+import { MemorySidecars } from './memory-sidecars.ts'
 
 export interface TestMemoryBackendOptions {
   readonly genesis: Genesis
@@ -88,6 +91,34 @@ export class TestMemoryBackend implements NodeBackend {
     this.#agentPendingMax = options.agentPendingMax ?? 1000
     const block = genesisBlock(options.genesis)
     this.#blocks.push({ block, hash: blockHash(block.header), cc: null })
+  }
+
+  /** This ledger's own sidecars (what a backend used directly serves). */
+  readonly sidecars = new MemorySidecars()
+  /** Every node's sidecars over this ledger: each erase committed reaches all of them. */
+  readonly #sidecarNodes: MemorySidecars[] = [this.sidecars]
+  /** Sealed entries erased so far, id hex (the same on every node). */
+  readonly #erased = new Set<string>()
+
+  /** The sidecars of one more node over this ledger (test/support-sdk/cluster.ts). */
+  sidecarNode(): MemorySidecars {
+    const node = new MemorySidecars()
+    this.#sidecarNodes.push(node)
+    return node
+  }
+
+  /** The erasures of a committed block, by the core's rule (src/sealed/erasure.ts). */
+  #applyErasures(entries: readonly Entry[]): void {
+    for (const entry of entries) {
+      const read = readSealedPayload(entry)
+      if (read.type !== 'erase') continue
+      const index = this.#indexById.get(toHex(read.target))
+      const earlier = index === undefined || index >= this.#indexById.get(toHex(entryId(entry)))! ? undefined : this.#log[index]!.entry
+      const target = earlier === undefined ? undefined : { entry: earlier, erased: this.#erased.has(toHex(read.target)) }
+      if (judgeErase(entry, target, this.genesis.policy) !== null) continue
+      this.#erased.add(toHex(read.target))
+      for (const node of this.#sidecarNodes) node.erase(read.target, entryId(entry))
+    }
   }
 
   /** Witness keys whose cosignatures the C2SP routes keep (set by a test). */
@@ -200,6 +231,7 @@ export class TestMemoryBackend implements NodeBackend {
       this.#indexById.set(idHex, firstIndex + i)
       this.#log.push({ id: entryId(entry), entry, height, index: firstIndex + i })
     })
+    this.#applyErasures(entries)
     if (options.certify ?? true) this.certify()
     else this.#wake()
     return block

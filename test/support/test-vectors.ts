@@ -15,6 +15,7 @@ import { buildC2spVectors } from './c2sp-vectors.ts'
 import { buildConformanceVectors } from './conformance-vectors.ts'
 import { buildDecisionVectors } from './decision-vectors.ts'
 import { buildGovernanceVectors } from './governance-vectors.ts'
+import { buildSealedVectors } from './sealed-vectors.ts'
 import { buildEpochVectors } from './epoch-vectors.ts'
 
 export function buildTestVectors() {
@@ -82,6 +83,7 @@ export function buildTestVectors() {
     conformance: buildConformanceVectors(net),
     decisions: buildDecisionVectors(),
     governance: buildGovernanceVectors(),
+    sealed: buildSealedVectors(chainId),
     epochs: buildEpochVectors(),
   }
 }

@@ -1,0 +1,62 @@
+// The store check's sidecar layer (full mode; docs/formats.md section 14): every kept
+// sidecar decodes, belongs to a committed sealed entry and matches its commitments, and
+// none is kept for an entry whose erase is committed (that would be an erasure that did
+// not happen: the tombstone and the delete are written in one batch); every tombstone
+// names its erase by a 32-byte id.
+import { decodeCanonical } from '../../src/codec/cbor.ts'
+import { toHex } from '../../src/crypto/hash.ts'
+import { decodeEntry } from '../../src/log/entry.ts'
+import { readSealedPayload } from '../../src/sealed/payload.ts'
+import { checkSidecar, sidecarFromCbor } from '../../src/sealed/sidecar.ts'
+import { NODE_LIMITS } from '../limits.ts'
+import { keys, prefixEnd, readU64, TAG } from './keys.ts'
+import { type CheckContext } from './store-check-context.ts'
+
+export async function checkSidecars(ctx: CheckContext, logSize: number): Promise<void> {
+  for (const tag of [TAG.sidecar, TAG.erased]) {
+    let from: Uint8Array = Uint8Array.of(tag)
+    const end = Uint8Array.of(tag + 1)
+    for (;;) {
+      const rows = await ctx.kv.scan({ gte: from, lt: end, limit: NODE_LIMITS.storeCheckPageMax })
+      for (const [k, v] of rows) {
+        const id = k.subarray(1)
+        if (tag === TAG.erased) {
+          if (id.length !== 32 || v.length !== 32) ctx.add('tombstone-corrupt', `the erasure tombstone under key ${toHex(k).slice(0, 80)} is not a 32-byte id naming a 32-byte erase id`)
+          continue
+        }
+        await checkOne(ctx, id, v, logSize)
+      }
+      if (rows.length < NODE_LIMITS.storeCheckPageMax) break
+      from = prefixEnd(rows.at(-1)![0])
+    }
+  }
+}
+
+async function checkOne(ctx: CheckContext, id: Uint8Array, value: Uint8Array, logSize: number): Promise<void> {
+  const idHex = toHex(id)
+  let sidecar
+  try {
+    sidecar = sidecarFromCbor(decodeCanonical(value))
+  } catch (err) {
+    ctx.add('sidecar-corrupt', `the sidecar of ${idHex} does not decode: ${(err as Error).message}`)
+    return
+  }
+  if ((await ctx.kv.get(keys.erased(id))) !== undefined) {
+    ctx.add('sidecar-not-erased', `a sidecar is kept for ${idHex}, whose erase is committed`)
+    return
+  }
+  const location = id.length === 32 ? await ctx.kv.get(keys.entry(id)) : undefined
+  const index = location === undefined ? undefined : readU64(location, 0)
+  const data = index === undefined || index >= logSize ? undefined : await ctx.kv.get(keys.data(index))
+  if (data === undefined) {
+    ctx.add('sidecar-orphan', `a sidecar is kept for ${idHex}, which is no committed entry`)
+    return
+  }
+  const read = readSealedPayload(decodeEntry(data.subarray(8)))
+  if (read.type !== 'sealed') {
+    ctx.add('sidecar-orphan', `a sidecar is kept for ${idHex}, which is not a sealed entry`)
+    return
+  }
+  const problem = checkSidecar(read.spec, sidecar)
+  if (problem !== null) ctx.add('sidecar-mismatch', `the sidecar of ${idHex}: ${problem.reason}`)
+}
