@@ -112,9 +112,10 @@ function toolJson(result: unknown, tool: string): Record<string, unknown> {
   const r = result as CallToolResult
   const text = r.content.find((c) => c.type === 'text')
   if (text === undefined || text.type !== 'text') throw new Error(`MCP tool ${tool} answered without text content`)
-  const json = JSON.parse(text.text) as Record<string, unknown>
-  if (r.isError === true) throw new Error(`MCP tool ${tool} failed: ${text.text}`)
-  return json
+  if (r.isError === true) throw new Error(`MCP tool ${tool} failed: ${text.text.slice(0, 1000)}`)
+  const json: unknown = JSON.parse(text.text)
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error(`MCP tool ${tool} answered ${text.text.slice(0, 200)}, not a JSON object`)
+  return json as Record<string, unknown>
 }
 
 /** Runs the synod CLI as a child process; its stdout, or an error with its stderr. */
