@@ -6,6 +6,7 @@
 // value), and every other payload is simply not a decision or a vote.
 import { LIMITS } from '../limits.ts'
 import type { Entry, Hash } from '../log/entry-types.ts'
+import { isJsonObject as isObject, ownMember as member, unknownMember } from '../codec/json-members.ts'
 
 /** What a decision asks for: `threshold` of the named `approvers`, by height `deadline`. */
 export interface DecisionSpec {
@@ -40,19 +41,6 @@ const VOTE_MEMBERS = new Set([RESERVED_MEMBER, 'note'])
 const KEY_HEX = /^[0-9a-f]{64}$/
 const NONE: DecisionPayload = { type: 'none' }
 
-function isObject(value: unknown): value is { readonly [key: string]: unknown } {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
-
-/** Own members only: a payload's member names come from outside. */
-function member(object: { readonly [key: string]: unknown }, name: string): unknown {
-  return Object.hasOwn(object, name) ? object[name] : undefined
-}
-
-function unknownMember(object: object, allowed: ReadonlySet<string>): string | null {
-  for (const name of Object.keys(object)) if (!allowed.has(name)) return name
-  return null
-}
 
 function isUintIn(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max

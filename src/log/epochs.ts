@@ -14,6 +14,7 @@ import { checkQuorumSignatures, describeCertificateProblem, type CertificateProb
 import type { Entry } from './entry-types.ts'
 import type { Genesis } from './genesis.ts'
 import { ValidatorSet, type ValidatorInfo } from './validator-set.ts'
+import { isJsonObject as isObject, ownMember as member, unknownMember } from '../codec/json-members.ts'
 
 /** The value of the reserved payload member `synod` that claims a reconfiguration. */
 export const RECONFIGURE = 'reconfigure'
@@ -77,19 +78,6 @@ const SIG_HEX = /^[0-9a-f]{128}$/
 const BYTES_HEX = /^(?:[0-9a-f]{2})*$/
 const utf8 = new TextEncoder()
 
-function isObject(value: unknown): value is { readonly [key: string]: unknown } {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
-
-/** Own members only: member names come from outside. */
-function member(object: { readonly [key: string]: unknown }, name: string): unknown {
-  return Object.hasOwn(object, name) ? object[name] : undefined
-}
-
-function unknownMember(object: object, allowed: ReadonlySet<string>): string | null {
-  for (const name of Object.keys(object)) if (!allowed.has(name)) return name
-  return null
-}
 
 function isLabel(value: unknown): value is string {
   if (typeof value !== 'string') return false

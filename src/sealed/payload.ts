@@ -8,6 +8,7 @@
 // matter; a payload that claims a reserved value and breaks its shape is malformed.
 import { LIMITS } from '../limits.ts'
 import type { Entry, Hash } from '../log/entry-types.ts'
+import { isJsonObject as isObject, ownMember as member, unknownMember } from '../codec/json-members.ts'
 
 /** The one AEAD a sealed entry may name: AES-256-GCM (NIST SP 800-38D), 12-byte nonce,
  * 16-byte tag, no associated data. Available in Node's crypto and in every browser's
@@ -43,19 +44,6 @@ const ERASE_MEMBERS = new Set([RESERVED_MEMBER, 'reason'])
 const HASH_HEX = /^[0-9a-f]{64}$/
 const NONE: SealedPayload = { type: 'none' }
 
-function isObject(value: unknown): value is { readonly [key: string]: unknown } {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
-
-/** Own members only: a payload's member names come from outside. */
-function member(object: { readonly [key: string]: unknown }, name: string): unknown {
-  return Object.hasOwn(object, name) ? object[name] : undefined
-}
-
-function unknownMember(object: object, allowed: ReadonlySet<string>): string | null {
-  for (const name of Object.keys(object)) if (!allowed.has(name)) return name
-  return null
-}
 
 function hashFromHex(hex: string): Hash {
   const out = new Uint8Array(32)
