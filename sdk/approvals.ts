@@ -14,8 +14,9 @@ import { decisionPayloadText, readDecisionPayload, votePayloadText, type Decisio
 import { approvalProofFromJson, verifyApprovalProof, type ApprovalProof } from '../src/decisions/proof.ts'
 import type { DecisionStatus } from '../src/decisions/state.ts'
 import type { CommitOptions, NodeFault, SynodClient } from './client.ts'
-import { ConfigurationError, InvalidEntryError, InvalidProofError, MalformedResponseError, NodeError, NodeResponseError, NodeUnreachableError, NoQuorumReachableError, SynodError } from './errors.ts'
+import { ConfigurationError, InvalidEntryError, InvalidProofError, MalformedResponseError, NodeResponseError, NoQuorumReachableError, SynodError, type NodeError } from './errors.ts'
 import type { FetchLike } from './node-api.ts'
+import { asNodeError, getNodeJson } from './node-json.ts'
 import type { CommittedDecision, JsonData } from './types.ts'
 import { anySignal, isAbortOf, sleep } from './util.ts'
 
@@ -326,30 +327,11 @@ export class SynodDecisions {
     return { node, status: body.status as DecisionStatus, height: body.height, proof }
   }
 
-  async #getJson(node: string, path: string, signal: AbortSignal | undefined): Promise<unknown> {
-    let res: Response
-    try {
-      res = await this.#fetch(`${node}${path}`, { signal: anySignal([signal], this.#requestTimeoutMs) })
-    } catch (err) {
-      if (isAbortOf(err, signal)) throw err
-      throw new NodeUnreachableError(node, `GET ${path}: ${(err as Error).message}`, { cause: err })
-    }
-    let body: unknown
-    try {
-      body = await res.json()
-    } catch {
-      throw new MalformedResponseError(node, `GET ${path}: the answer is not JSON`)
-    }
-    if (!res.ok) {
-      const error = isObject(body) && isObject(body.error) ? body.error : {}
-      throw new NodeResponseError(node, res.status, typeof error.code === 'string' ? error.code : 'unknown', typeof error.message === 'string' ? error.message : '', null)
-    }
-    return body
+  #getJson(node: string, path: string, signal: AbortSignal | undefined): Promise<unknown> {
+    return getNodeJson(this.#fetch, node, path, signal, this.#requestTimeoutMs)
   }
 
   #nodeError(node: string, err: unknown): NodeError {
-    if (err instanceof InvalidProofError || err instanceof MalformedResponseError) this.#onFault?.(err)
-    if (err instanceof NodeError) return err
-    return new MalformedResponseError(node, (err as Error).message)
+    return asNodeError(node, err, this.#onFault)
   }
 }
