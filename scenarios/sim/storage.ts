@@ -8,6 +8,7 @@ import type { MerkleAccumulatorState } from '../../src/log/merkle.ts'
 import type { SyncStore } from '../../src/consensus/sync.ts'
 import type { RestoredState, SafetyState } from '../../src/consensus/types.ts'
 import { governanceAfterBlocks } from '../../src/governance/ledger.ts'
+import { initialSafetyState } from '../../src/consensus/safety-rules.ts'
 
 export class SimStorage implements SyncStore {
   safety: SafetyState | null = null
@@ -84,7 +85,10 @@ export class SimStorage implements SyncStore {
     const head = this.committed[this.committed.length - 1]!
     const headHeight = head.header.height
     return {
-      safety: this.safety ?? { lastVotedRound: 0, preferredRound: 0, oneChainRound: 0, highestTimeoutRound: 0, lastVote: null, lastTimeout: null, highQc: this.headQc!, highTc: null },
+      // As the node restores (node/runtime/restore.ts): a replica that never wrote a safety
+      // state starts from the initial one, whose high QC is the genesis QC. The head's QC
+      // is no substitute: a head committed through a commit certificate (sync) has none.
+      safety: this.safety ?? initialSafetyState(genesisQc(this.#genesis)),
       committedHead: head,
       committedQc: this.headQc,
       committedLog: this.log,
