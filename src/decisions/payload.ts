@@ -6,7 +6,7 @@
 // value), and every other payload is simply not a decision or a vote.
 import { LIMITS } from '../limits.ts'
 import type { Entry, Hash } from '../log/entry-types.ts'
-import { isJsonObject as isObject, ownMember as member, unknownMember } from '../codec/json-members.ts'
+import { ownMember as member, RESERVED_MEMBER, reservedPayload, unknownMember } from '../codec/json-members.ts'
 
 /** What a decision asks for: `threshold` of the named `approvers`, by height `deadline`. */
 export interface DecisionSpec {
@@ -35,7 +35,7 @@ export type DecisionPayload =
   | { readonly type: 'vote', readonly vote: Vote }
   | { readonly type: 'malformed', readonly reserved: string, readonly problem: string }
 
-export const RESERVED_MEMBER = 'synod'
+export { RESERVED_MEMBER }
 const DECISION_MEMBERS = new Set([RESERVED_MEMBER, 'approvers', 'threshold', 'deadline', 'subject'])
 const VOTE_MEMBERS = new Set([RESERVED_MEMBER, 'note'])
 const KEY_HEX = /^[0-9a-f]{64}$/
@@ -75,18 +75,9 @@ function readVote(kind: VoteKind, payload: { readonly [key: string]: unknown }, 
 
 /** Reads an entry as a decision, a vote or neither. Total: never throws. */
 export function readDecisionPayload(entry: Pick<Entry, 'payload' | 'refs'>): DecisionPayload {
-  // Cheap filter: a payload that neither spells the reserved name out nor has a \u
-  // escape cannot be either (no other JSON escape stands for a letter, so the name can
-  // only be written as "synod" or with \u escapes, e.g. "\u0073ynod").
-  if (!entry.payload.includes(`"${RESERVED_MEMBER}"`) && !entry.payload.includes('\\u')) return NONE
-  let value: unknown
-  try {
-    value = JSON.parse(entry.payload)
-  } catch {
-    return NONE // not reachable for a committed entry (section 4), harmless otherwise
-  }
-  if (!isObject(value)) return NONE
-  const reserved = member(value, RESERVED_MEMBER)
+  const read = reservedPayload(entry.payload)
+  if (read === null) return NONE
+  const { object: value, reserved } = read
   if (reserved === 'decision') {
     const spec = readSpec(value)
     return typeof spec === 'string' ? { type: 'malformed', reserved, problem: spec } : { type: 'decision', spec }

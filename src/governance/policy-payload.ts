@@ -4,8 +4,8 @@
 // namespace it governs. Read from the parsed value, so every reader sees the same shape.
 import { LIMITS } from '../limits.ts'
 import type { Entry } from '../log/entry-types.ts'
-import { RESERVED_MEMBER } from '../decisions/payload.ts'
 import { readSchema, type Schema } from './schema.ts'
+import { mayHoldReservedMember, ownMember, RESERVED_MEMBER, reservedPayload, type JsonObject } from '../codec/json-members.ts'
 
 export const POLICY_KIND = 'policy'
 
@@ -31,15 +31,7 @@ const MEMBERS = new Set([RESERVED_MEMBER, 'writers', 'admins', 'approvers', 'thr
 const KEY_HEX = /^[0-9a-f]{64}$/
 const NONE: PolicyPayload = { type: 'none' }
 
-type JsonObject = { readonly [key: string]: unknown }
-
-function isObject(value: unknown): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
-
-function own(object: JsonObject, name: string): unknown {
-  return Object.hasOwn(object, name) ? object[name] : undefined
-}
+const own = ownMember
 
 /** A list of distinct hex keys of `min` to `max` items, or the problem. */
 export function readKeyList(value: unknown, what: string, min: number, max: number): string[] | string {
@@ -95,20 +87,14 @@ function readSpec(value: JsonObject): PolicySpec | string {
 /** Whether the payload text may hold the reserved member at all: it spells "synod" out
  * or has a \u escape (the only other way to write the name). Cheap, before any parse. */
 export function mayBeReserved(payload: string): boolean {
-  return payload.includes(`"${RESERVED_MEMBER}"`) || payload.includes('\\u')
+  return mayHoldReservedMember(payload)
 }
 
 /** Reads an entry as a policy entry, or not one, or a malformed claim. Total: never throws. */
 export function readPolicyPayload(entry: Pick<Entry, 'payload'>): PolicyPayload {
-  if (!mayBeReserved(entry.payload)) return NONE
-  let value: unknown
-  try {
-    value = JSON.parse(entry.payload)
-  } catch {
-    return NONE // not reachable for a valid entry (the payload grammar), harmless otherwise
-  }
-  if (!isObject(value) || own(value, RESERVED_MEMBER) !== POLICY_KIND) return NONE
-  const spec = readSpec(value)
+  const read = reservedPayload(entry.payload)
+  if (read === null || read.reserved !== POLICY_KIND) return NONE
+  const spec = readSpec(read.object)
   return typeof spec === 'string' ? { type: 'malformed', problem: spec } : { type: 'policy', spec }
 }
 

@@ -8,7 +8,7 @@
 // matter; a payload that claims a reserved value and breaks its shape is malformed.
 import { LIMITS } from '../limits.ts'
 import type { Entry, Hash } from '../log/entry-types.ts'
-import { isJsonObject as isObject, ownMember as member, unknownMember } from '../codec/json-members.ts'
+import { ownMember as member, RESERVED_MEMBER, reservedPayload, unknownMember } from '../codec/json-members.ts'
 
 /** The one AEAD a sealed entry may name: AES-256-GCM (NIST SP 800-38D), 12-byte nonce,
  * 16-byte tag, no associated data. Available in Node's crypto and in every browser's
@@ -38,7 +38,6 @@ export type SealedPayload =
   | { readonly type: 'erase', readonly target: Hash }
   | { readonly type: 'malformed', readonly reserved: string, readonly problem: string }
 
-const RESERVED_MEMBER = 'synod'
 const SEALED_MEMBERS = new Set([RESERVED_MEMBER, 'aead', 'commitment', 'keyCommitment', 'size'])
 const ERASE_MEMBERS = new Set([RESERVED_MEMBER, 'reason'])
 const HASH_HEX = /^[0-9a-f]{64}$/
@@ -76,17 +75,9 @@ function readErase(payload: { readonly [key: string]: unknown }, refs: readonly 
 
 /** Reads an entry as a sealed entry, an erase or neither. Total: never throws. */
 export function readSealedPayload(entry: Pick<Entry, 'payload' | 'refs'>): SealedPayload {
-  // Cheap filter, as for decisions: without the name spelled out or a \u escape the
-  // reserved member cannot be there.
-  if (!entry.payload.includes(`"${RESERVED_MEMBER}"`) && !entry.payload.includes('\\u')) return NONE
-  let value: unknown
-  try {
-    value = JSON.parse(entry.payload)
-  } catch {
-    return NONE // not reachable for a committed entry (section 4), harmless otherwise
-  }
-  if (!isObject(value)) return NONE
-  const reserved = member(value, RESERVED_MEMBER)
+  const read = reservedPayload(entry.payload)
+  if (read === null) return NONE
+  const { object: value, reserved } = read
   if (reserved === 'sealed') {
     const spec = readSpec(value)
     return typeof spec === 'string' ? { type: 'malformed', reserved, problem: spec } : { type: 'sealed', spec }
