@@ -14,6 +14,7 @@ import { approvalProofToJson, type ApprovalProof } from '../../../src/decisions/
 import type { NodeBackend } from '../backend.ts'
 import type { BackendCall } from '../backend-call.ts'
 import { ApiError } from '../errors.ts'
+import { LogFollower } from '../log-follower.ts'
 import { onlyKnown, requiredHash } from '../params.ts'
 
 export interface DecisionRouteDependencies {
@@ -22,8 +23,6 @@ export interface DecisionRouteDependencies {
   readonly call: BackendCall
 }
 
-/** Entries read per query page while the ledger catches up: the API's own page cap. */
-const CATCH_UP_PAGE_ENTRIES = 500
 /** Most blocks read looking for the proof's cutoff certificate: a directly committed
  * block follows within a few heights unless rounds time out back to back. */
 export const CUTOFF_SCAN_BLOCKS_MAX = 64
@@ -33,40 +32,19 @@ export type ProofUnavailable = 'uncertified' | 'no-cutoff'
 
 /** The ledger over this node's committed log, caught up on demand, one catch-up at a time. */
 export class DecisionIndex {
-  readonly #backend: NodeBackend
   readonly #ledger = new DecisionLedger()
-  /** First height not yet read. */
-  #nextHeight = 1
-  #running: Promise<void> = Promise.resolve()
+  readonly #follower: LogFollower
 
   constructor(backend: NodeBackend) {
-    this.#backend = backend
+    this.#follower = new LogFollower(backend, this.#ledger)
   }
 
   /** Reads what was committed since the last call, then answers the decision's state. */
   async state(id: string, signal: AbortSignal): Promise<{ state: DecisionState | null, height: number }> {
-    const run = this.#running.then(() => this.#catchUp(signal))
-    this.#running = run.catch(() => undefined)
-    await run
+    await this.#follower.catchUp(signal)
     return { state: this.#ledger.state(id), height: this.#ledger.height }
   }
 
-  async #catchUp(signal: AbortSignal): Promise<void> {
-    const target = this.#backend.health().height
-    if (target < this.#nextHeight) return
-    let cursor: string | undefined
-    for (;;) {
-      const page = await this.#backend.query({ fromHeight: this.#nextHeight, toHeight: target, cursor, limit: CATCH_UP_PAGE_ENTRIES }, signal)
-      for (const r of page.items) {
-        if (r.index < this.#ledger.logSize) continue // read by an earlier catch-up that stopped mid-height
-        this.#ledger.append({ entry: r.entry, index: r.index, height: r.height })
-      }
-      if (page.nextCursor === null) break
-      cursor = page.nextCursor
-    }
-    this.#ledger.advanceTo(target)
-    this.#nextHeight = target + 1
-  }
 }
 
 function voteJson(v: CountedVote): JsonValue {

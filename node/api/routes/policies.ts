@@ -11,6 +11,7 @@ import type { GovernanceState, PolicyRecord } from '../../../src/governance/stat
 import type { NodeBackend } from '../backend.ts'
 import type { BackendCall } from '../backend-call.ts'
 import { ApiError } from '../errors.ts'
+import { LogFollower } from '../log-follower.ts'
 import { onlyKnown, optionalHash, optionalNamespace } from '../params.ts'
 
 export interface PolicyRouteDependencies {
@@ -21,46 +22,22 @@ export interface PolicyRouteDependencies {
   readonly genesis: Genesis | undefined
 }
 
-/** Entries read per query page while the ledger catches up: the API's own page cap. */
-const CATCH_UP_PAGE_ENTRIES = 500
-
 /** The ledger over this node's committed log, caught up on demand, one catch-up at a time. */
 export class PolicyIndex {
-  readonly #backend: NodeBackend
   readonly #ledger: PolicyLedger
-  #nextHeight = 1
-  #running: Promise<void> = Promise.resolve()
+  readonly #follower: LogFollower
 
   constructor(backend: NodeBackend, genesis: Genesis) {
-    this.#backend = backend
     this.#ledger = new PolicyLedger(genesis)
+    this.#follower = new LogFollower(backend, this.#ledger)
   }
 
   /** Reads what was committed since the last call; the state after the committed head. */
   async state(signal: AbortSignal): Promise<GovernanceState> {
-    const run = this.#running.then(() => this.#catchUp(signal))
-    this.#running = run.catch(() => undefined)
-    await run
+    await this.#follower.catchUp(signal)
     return this.#ledger.state
   }
 
-  async #catchUp(signal: AbortSignal): Promise<void> {
-    const target = this.#backend.health().height
-    if (target < this.#nextHeight) return
-    let cursor: string | undefined
-    for (;;) {
-      const page = await this.#backend.query({ fromHeight: this.#nextHeight, toHeight: target, cursor, limit: CATCH_UP_PAGE_ENTRIES }, signal)
-      for (const r of page.items) {
-        if (r.index < this.#ledger.logSize) continue // read by an earlier catch-up that stopped mid-height
-        // A committed entry the rules refuse is counted by the ledger and changes nothing.
-        this.#ledger.append({ entry: r.entry, index: r.index, height: r.height })
-      }
-      if (page.nextCursor === null) break
-      cursor = page.nextCursor
-    }
-    this.#ledger.advanceTo(target)
-    this.#nextHeight = target + 1
-  }
 }
 
 function recordJson(r: PolicyRecord): { [key: string]: JsonValue } {
