@@ -3,7 +3,7 @@
 // with R: the cofactorless equation that impl-noble.ts reproduces. Where the optional
 // sodium-native package loads and passes its canaries (impl-sodium.ts), libsodium's
 // verify, about 2.4x faster and with the same verdicts, takes the equation's place.
-import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto'
+import { createPrivateKey, createPublicKey, hash, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto'
 import type { CryptoImpl } from './impl.ts'
 import { loadSodiumVerifier, type SodiumLoad } from './impl-sodium.ts'
 
@@ -60,7 +60,9 @@ function toBytes(buffer: Buffer): Uint8Array {
 export const nodeCrypto: CryptoImpl = {
   name: 'node',
   sha256(data) {
-    return toBytes(createHash('sha256').update(data).digest())
+    // The one-shot hash (Node >= 21.7) skips the Hash object a createHash() call builds:
+    // about a third less CPU per call here, and the log hashes every leaf, node and id.
+    return toBytes(hash('sha256', data, 'buffer'))
   },
   publicKeyFromSeed(seed) {
     const spki = createPublicKey(privateKeyObject(seed)).export({ format: 'der', type: 'spki' })

@@ -2,7 +2,7 @@
 // byte string is refused with a CodecError (never another kind of error).
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { bytesEqual, decodeCanonical, encodeCanonical, type CborValue } from '../../src/codec/cbor.ts'
+import { bytesEqual, decodeCanonical, encodeCanonical, encodeCanonicalReference, type CborValue } from '../../src/codec/cbor.ts'
 import { CodecError } from '../../src/codec/errors.ts'
 import { LIMITS } from '../../src/limits.ts'
 import { fromHex, toHex } from '../../src/crypto/hash.ts'
@@ -250,6 +250,30 @@ describe('decoding refuses every non-canonical or foreign byte string', () => {
 })
 
 describe('properties', () => {
+  it('the canonical writer gives exactly the bytes of cborg, the reference encoder', () => {
+    const textArb = fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ unit: 'grapheme', maxLength: 80 }), fc.string({ minLength: 60, maxLength: 70 }))
+    const wideArb = fc.oneof(valueArb, textArb, fc.uint8Array({ minLength: 250, maxLength: 70_000 }).map((b) => [b] as CborValue),
+      fc.dictionary(textArb, valueArb, { maxKeys: 30 }), fc.array(fc.maxSafeInteger(), { maxLength: 40 }))
+    fc.assert(
+      fc.property(wideArb, (value) => {
+        expect(toHex(encodeCanonical(value))).toBe(toHex(encodeCanonicalReference(value)))
+      }),
+      fcParams(1500),
+    )
+  })
+
+  it('the canonical writer and the reference refuse the same values, with CodecError', () => {
+    const badLeafArb = fc.constantFrom<unknown>(undefined, NaN, 1.5, 2 ** 53, -(2 ** 53), 1n, new Date(0), new Map(), '\ud800', { '\udc00': 1 }, new Uint16Array(1))
+    const badArb = fc.tuple(valueArb, badLeafArb, fc.boolean()).map(([v, bad, inMap]) => (inMap ? { v, bad } : [v, bad]))
+    fc.assert(
+      fc.property(badArb, (value) => {
+        codecError(() => encodeCanonical(value as CborValue))
+        codecError(() => encodeCanonicalReference(value as CborValue))
+      }),
+      fcParams(300),
+    )
+  })
+
   it('round trip: decode(encode(v)) equals v and re-encodes to the same bytes', () => {
     fc.assert(
       fc.property(valueArb, (value) => {
