@@ -14,13 +14,11 @@
 //   npm run example:agents                       (the devnet.json of a running `npm run devnet`)
 //   npm run example:agents -- --devnet <devnet dir>
 //   npm run example:agents -- --nodes http://127.0.0.1:8000,http://127.0.0.1:8001 --genesis genesis.json
-import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
-import { genesisFromJson, type Genesis } from '../../src/log/genesis.ts'
+import type { Genesis } from '../../src/log/genesis.ts'
 import { AgentIdentity, SynodClient, type CommittedDecision, type Decision, type Receipt } from '../index.ts'
-import { findDevnetFile } from '../devnet-file.ts'
+import { clusterFromFlags } from './cluster-flags.ts'
 
 export const schemas = {
   'demo/plans': z.object({
@@ -179,59 +177,6 @@ export async function runAgentsDemo(options: DemoOptions): Promise<DemoResult> {
   }
 }
 
-// --- finding the nodes of a devnet ---
-
-function readJson(path: string): unknown {
-  return JSON.parse(readFileSync(path, 'utf8'))
-}
-
-/**
- * Node URLs and genesis of a devnet directory: node config files (the JSON that
- * `synod start --config` reads: "http" and "genesisFile") anywhere two levels deep, or a
- * manifest with "nodes" (URLs or { http }) and "genesis"/"genesisFile".
- */
-export function discoverDevnet(dir: string): { nodes: string[], genesis: Genesis } {
-  const configs: string[] = []
-  const walk = (d: string, depth: number): void => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name)
-      const stat = statSync(path)
-      if (stat.isDirectory() && depth < 2) walk(path, depth + 1)
-      else if (stat.isFile() && name.endsWith('.json') && stat.size < 1 << 20) configs.push(path)
-    }
-  }
-  walk(resolve(dir), 0)
-  const nodes = new Set<string>()
-  let genesisPath: string | null = null
-  for (const path of configs.sort()) {
-    let json: Record<string, unknown>
-    try {
-      json = readJson(path) as Record<string, unknown>
-    } catch {
-      continue
-    }
-    if (json === null || typeof json !== 'object') continue
-    const http = json.http as { host?: string, port?: number } | string | null | undefined
-    if (typeof json.genesisFile === 'string' && http !== null && typeof http === 'object' && typeof http.port === 'number') {
-      const host = http.host === undefined || http.host === '0.0.0.0' || http.host === '::' ? '127.0.0.1' : http.host
-      nodes.add(`http://${host.includes(':') ? `[${host}]` : host}:${http.port}`)
-      genesisPath ??= resolve(dirname(path), json.genesisFile)
-    }
-    if (Array.isArray(json.nodes)) {
-      for (const n of json.nodes) {
-        const url = typeof n === 'string' ? n : typeof (n as { http?: unknown })?.http === 'string' ? (n as { http: string }).http : null
-        if (url !== null) nodes.add(url.replace(/\/+$/, ''))
-      }
-      const g = json.genesisFile ?? json.genesis
-      if (typeof g === 'string') genesisPath ??= resolve(dirname(path), g)
-    }
-    if (genesisPath === null && path.endsWith('genesis.json')) genesisPath = path
-  }
-  if (nodes.size === 0) throw new Error(`found no node configs (with "http" and "genesisFile") or manifest under '${dir}'; pass --nodes and --genesis`)
-  if (genesisPath === null) throw new Error(`found no genesis under '${dir}'; pass --genesis`)
-  return { nodes: [...nodes], genesis: genesisFromJson(readJson(genesisPath)) }
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -241,23 +186,7 @@ async function main(): Promise<void> {
       plans: { type: 'string', default: '3' },
     },
   })
-  let nodes: string[]
-  let genesis: Genesis
-  if (values.nodes !== undefined) {
-    if (values.genesis === undefined) throw new Error('--nodes needs --genesis FILE')
-    nodes = values.nodes.split(',').map((s) => s.trim()).filter(Boolean)
-    genesis = genesisFromJson(readJson(values.genesis))
-  } else if (values.devnet !== undefined) {
-    ;({ nodes, genesis } = discoverDevnet(values.devnet))
-    if (values.genesis !== undefined) genesis = genesisFromJson(readJson(values.genesis))
-  } else {
-    // No flags: a running devnet's devnet.json ($SYNOD_DEVNET_DIR, ./devnet.json, the newest ./devnet-data/*/).
-    const devnet = findDevnetFile()
-    if (devnet === null) throw new Error('no running devnet found (no devnet.json in $SYNOD_DEVNET_DIR, ./devnet.json or ./devnet-data/*/): start `npm run devnet`, or give --devnet DIR or --nodes URL,URL --genesis FILE')
-    process.stdout.write(`using the devnet of ${devnet.path}\n`)
-    nodes = [...devnet.nodes]
-    genesis = genesisFromJson(readJson(values.genesis ?? devnet.genesisFile))
-  }
+  const { nodes, genesis } = clusterFromFlags(values, (line) => process.stdout.write(`${line}\n`))
   process.stdout.write(`chain '${genesis.chainId}', ${genesis.validators.length} validators, nodes ${nodes.join(', ')}\n`)
   const controller = new AbortController()
   process.once('SIGINT', () => controller.abort(new Error('interrupted')))

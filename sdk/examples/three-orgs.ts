@@ -27,7 +27,7 @@
 //   npm run example:three-orgs -- --devnet <devnet dir>
 //   npm run example:three-orgs -- --nodes http://127.0.0.1:8000,http://127.0.0.1:8001 --genesis genesis.json
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -39,9 +39,8 @@ import { SIDECAR_FAULTS, type SidecarVerdict } from '../../audit/sidecars.ts'
 import { approvalProofFromJson, approvalProofToJson, verifyApprovalProof } from '../../src/decisions/proof.ts'
 import { genesisFromJson, genesisToJson, type Genesis } from '../../src/log/genesis.ts'
 import { AgentIdentity, SealedUnavailableError, SynodClient, SynodDecisions, type CommittedDecision } from '../index.ts'
-import { findDevnetFile } from '../devnet-file.ts'
 import { saveIdentity } from '../identity-file.ts'
-import { discoverDevnet } from './agents.ts'
+import { clusterFromFlags } from './cluster-flags.ts'
 
 /** The CLI entry point that a human, `synod mcp` and the auditor run. */
 const SYNOD_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/synod.js')
@@ -328,10 +327,6 @@ export async function runThreeOrgs(options: ThreeOrgsOptions): Promise<ThreeOrgs
   }
 }
 
-function readJson(path: string): unknown {
-  return JSON.parse(readFileSync(path, 'utf8'))
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -340,22 +335,7 @@ async function main(): Promise<void> {
       genesis: { type: 'string' },
     },
   })
-  let nodes: string[]
-  let genesis: Genesis
-  if (values.nodes !== undefined) {
-    if (values.genesis === undefined) throw new Error('--nodes needs --genesis FILE')
-    nodes = values.nodes.split(',').map((s) => s.trim()).filter(Boolean)
-    genesis = genesisFromJson(readJson(values.genesis))
-  } else if (values.devnet !== undefined) {
-    ;({ nodes, genesis } = discoverDevnet(values.devnet))
-    if (values.genesis !== undefined) genesis = genesisFromJson(readJson(values.genesis))
-  } else {
-    const devnet = findDevnetFile()
-    if (devnet === null) throw new Error('no running devnet found (no devnet.json in $SYNOD_DEVNET_DIR, ./devnet.json or ./devnet-data/*/): start `npm run devnet`, or give --devnet DIR or --nodes URL,URL --genesis FILE')
-    process.stdout.write(`using the devnet of ${devnet.path}\n`)
-    nodes = [...devnet.nodes]
-    genesis = genesisFromJson(readJson(values.genesis ?? devnet.genesisFile))
-  }
+  const { nodes, genesis } = clusterFromFlags(values, (line) => process.stdout.write(`${line}\n`))
   const controller = new AbortController()
   process.once('SIGINT', () => controller.abort(new Error('interrupted')))
   const r = await runThreeOrgs({ nodes, genesis, signal: controller.signal })

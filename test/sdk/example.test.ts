@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { genesisToJson } from '../../src/log/genesis.ts'
-import { discoverDevnet, runAgentsDemo } from '../../sdk/examples/agents.ts'
+import { runAgentsDemo } from '../../sdk/examples/agents.ts'
+import { discoverDevnet } from '../../sdk/examples/cluster-flags.ts'
 import { startCluster, type TestCluster } from '../support-sdk/cluster.ts'
 
 describe('agents example', () => {
