@@ -15,6 +15,7 @@ import { approvalProofFromJson, verifyApprovalProof, type ApprovalProof } from '
 import type { DecisionStatus } from '../src/decisions/state.ts'
 import type { CommitOptions, NodeFault, SynodClient } from './client.ts'
 import { ConfigurationError, InvalidEntryError, InvalidProofError, MalformedResponseError, NodeResponseError, NoQuorumReachableError, SynodError, type NodeError } from './errors.ts'
+import { SynodGovernance } from './governance.ts'
 import type { FetchLike } from './node-api.ts'
 import { asNodeError, getNodeJson } from './node-json.ts'
 import type { CommittedDecision, JsonData } from './types.ts'
@@ -41,10 +42,12 @@ export interface DecisionsOptions {
 }
 
 export interface ProposeOptions extends CommitOptions {
-  /** Approver public keys (hex or bytes): 1 to 64, distinct. */
-  readonly approvers: readonly (string | Uint8Array)[]
-  /** k: approvals that decide. */
-  readonly threshold: number
+  /** Approver public keys (hex or bytes): 1 to 64, distinct. Omitted (with threshold):
+   * the namespace's default approvers, from the policy in force (docs/formats.md
+   * section 13, "Who approves by default"). */
+  readonly approvers?: readonly (string | Uint8Array)[]
+  /** k: approvals that decide; given with approvers, or omitted with them. */
+  readonly threshold?: number
   /** The last block height at which a vote counts... */
   readonly deadline?: number
   /** ...or that many heights above the chain's latest certified height (asked of the nodes). */
@@ -171,9 +174,11 @@ export class SynodDecisions {
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DECISION_DEFAULTS.requestTimeoutMs
   }
 
-  /** Commits a decision asking `threshold` of `approvers` to approve by the deadline. */
+  /** Commits a decision asking `threshold` of `approvers` to approve by the deadline;
+   * without approvers, the namespace's default approvers and threshold (its policy in
+   * force, as f+1 nodes agree on it). */
   async propose(namespace: string, options: ProposeOptions): Promise<CommittedDecision> {
-    const approvers = options.approvers.map(keyHex)
+    const { approvers, threshold } = await this.#approversFor(namespace, options)
     let deadline = options.deadline
     if ((deadline === undefined) === (options.deadlineHeights === undefined)) throw new ConfigurationError('give exactly one of deadline and deadlineHeights')
     if (deadline === undefined) {
@@ -181,12 +186,27 @@ export class SynodDecisions {
       if (!Number.isSafeInteger(heights) || heights < 1) throw new InvalidEntryError('deadlineHeights must be a positive integer')
       deadline = await this.certifiedHeight(options.signal) + heights
     }
-    const spec: DecisionSpec = { approvers, threshold: options.threshold, deadline }
+    const spec: DecisionSpec = { approvers, threshold, deadline }
     const payload = decisionPayloadText(spec, options.subject)
     // The core's reader decides what a decision is: refuse here what it would call malformed.
     const read = readDecisionPayload({ payload, refs: [] })
     if (read.type !== 'decision') throw new InvalidEntryError(`not a valid decision: ${read.type === 'malformed' ? read.problem : read.type}`)
     return this.client.commit(namespace, JSON.parse(payload) as JsonData, options)
+  }
+
+  /** The approvers a proposal names: the caller's, or the namespace's default. */
+  async #approversFor(namespace: string, options: ProposeOptions): Promise<{ approvers: string[], threshold: number }> {
+    if ((options.approvers === undefined) !== (options.threshold === undefined)) throw new ConfigurationError('give approvers and threshold together, or neither (the namespace\'s default approvers)')
+    if (options.approvers !== undefined) return { approvers: options.approvers.map(keyHex), threshold: options.threshold! }
+    if (this.client.genesis.governance === undefined) {
+      throw new ConfigurationError(`chain '${this.client.genesis.chainId}' has no namespace governance, so no default approvers: give approvers and threshold`)
+    }
+    const inForce = await new SynodGovernance(this.client, { fetch: this.#fetch, onNodeFault: this.#onFault, requestTimeoutMs: this.#requestTimeoutMs }).policy(namespace, { signal: options.signal })
+    const defaults = inForce.policy?.approvers ?? null
+    if (defaults === null) {
+      throw new ConfigurationError(`namespace '${namespace}' has no default approvers (${inForce.policy === null ? 'no policy governs it' : `the policy of '${inForce.policy.namespace}' names none`}): give approvers and threshold`)
+    }
+    return { approvers: [...defaults.keys], threshold: defaults.threshold }
   }
 
   /** Commits this client's approval of the decision (after checking it is one, and that

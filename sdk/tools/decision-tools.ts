@@ -40,17 +40,20 @@ export function decisionTools<S extends NamespaceSchemas>(client: SynodClient<S>
       description: `Commit a decision that named approvers (agent public keys) must approve: it is approved once threshold of them approve before the deadline (block heights from now), rejected once too many reject for the threshold to be reached, expired after the deadline. Returns its id once committed; follow it with decision_status.${me === null ? '' : ` Signed as agent ${me}.`}`,
       inputShape: {
         namespace: NAMESPACE.describe("Where the decision goes, e.g. 'acme/plans'"),
-        approvers: z.array(KEY).min(1).max(64).describe('Public keys of the agents (or humans) who approve'),
-        threshold: z.number().int().min(1).max(64).describe('How many approvals decide'),
+        approvers: z.array(KEY).min(1).max(64).optional().describe("Public keys of the agents (or humans) who approve; omit (with threshold) for the namespace policy's default approvers"),
+        threshold: z.number().int().min(1).max(64).optional().describe('How many approvals decide; given with approvers, or omitted with them'),
         deadlineHeights: z.number().int().min(1).max(1_000_000).describe('Votes count for this many block heights from now'),
         subject: ANY_JSON.optional().describe('What is decided (any JSON)'),
       },
       annotations: WRITE,
       run: async (input) => {
-        const { namespace, approvers, threshold, deadlineHeights, subject } = input as { namespace: string, approvers: string[], threshold: number, deadlineHeights: number, subject?: JsonData }
-        const d = await decisions.propose(namespace, { approvers, threshold, deadlineHeights, timeoutMs: commitTimeoutMs, ...(subject === undefined ? {} : { subject }) })
-        const deadline = (JSON.parse(d.payloadText) as { deadline: number }).deadline
-        return { ...committed('decision', d), approvers, threshold, deadline }
+        const { namespace, approvers, threshold, deadlineHeights, subject } = input as { namespace: string, approvers?: string[], threshold?: number, deadlineHeights: number, subject?: JsonData }
+        // One without the other is refused by propose() (ConfigurationError), not guessed at.
+        const named = { ...(approvers === undefined ? {} : { approvers }), ...(threshold === undefined ? {} : { threshold }) }
+        const d = await decisions.propose(namespace, { ...named, deadlineHeights, timeoutMs: commitTimeoutMs, ...(subject === undefined ? {} : { subject }) })
+        // The decision as committed names its approvers (the caller's or the default).
+        const spec = JSON.parse(d.payloadText) as { approvers: string[], threshold: number, deadline: number }
+        return { ...committed('decision', d), approvers: spec.approvers, threshold: spec.threshold, deadline: spec.deadline }
       },
     }),
     tool({
