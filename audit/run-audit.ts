@@ -96,10 +96,13 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
   let verifier = new ChainVerifier(genesis)
   const decisions: LogAuditors = { decisions: new DecisionAuditor(), sealed: new SealedAuditor(genesis.policy) }
   /** The verifier's verdict on a block; a block it accepts goes on to the decision and erasure ledgers. */
-  const judged = (item: ChainItem, failure: Failure | null): Failure | null => {
+  const judged = (item: ChainItem, push: () => Failure | null): Failure | null => {
+    // The governance in force for the block (the state after its parent), for the erasures.
+    const inForce = verifier.governance
+    const failure = push()
     if (failure === null) {
       decisions.decisions.accept(item)
-      decisions.sealed.accept(item)
+      decisions.sealed.accept(item, inForce)
     }
     return failure
   }
@@ -113,9 +116,9 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
     const head = inFlight.shift()!
     const result = (await head.results)[0] ?? null
     // A worker that could not decode bytes the main thread decoded: do the work here.
-    if (result === null) return judged(head.item, verifier.push(head.item))
+    if (result === null) return judged(head.item, () => verifier.push(head.item))
     const count = result.valid.length
-    return judged(head.item, verifier.push(head.item, {
+    return judged(head.item, () => verifier.push(head.item, {
       signaturesValid: Array.from(result.valid, (v) => v === 1),
       leaves: Array.from({ length: count }, (_, i) => result.leaves.subarray(32 * i, 32 * i + 32)),
     }))
@@ -151,7 +154,10 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
           const startProblem = exportStartProblem(header)
           if (startProblem !== null) return failed(verifier, { code: 'bad-export-header', reason: startProblem }, start, genesis, decisions)
           if (header.from > 1) {
-            verifier = new ChainVerifier(genesis, header.start ?? undefined)
+            // A partial export carries no policies: on a chain with governance its rules
+            // are not re-checked from a mid-chain start, and the report says so.
+            const partial = header.start === null ? undefined : genesis.governance === undefined ? header.start : { ...header.start, governance: 'unknown' as const }
+            verifier = new ChainVerifier(genesis, partial)
             if (header.start !== null) {
               decisions.decisions.startAfter(header.start.header)
               decisions.sealed.startAfter(header.start.header)
@@ -167,7 +173,7 @@ export async function runAudit(source: AsyncIterable<Uint8Array>, options: Audit
           break
         }
         if (options.pool === undefined) {
-          const failure = judged(item, verifier.push(item))
+          const failure = judged(item, () => verifier.push(item))
           if (failure !== null) return failed(verifier, failure, start, genesis, decisions)
         } else {
           // slice(): post only this record's bytes, not the whole chunk buffer it views.

@@ -7,6 +7,7 @@
 // question for the nodes (GET /v1/sealed/:id), and the report says so.
 import { toHex } from '../src/crypto/hash.ts'
 import type { BlockHeader } from '../src/log/block.ts'
+import type { GovernanceState } from '../src/governance/state.ts'
 import type { WritePolicy } from '../src/log/genesis.ts'
 import type { ChainItem } from '../src/log/verify.ts'
 import { ErasureLedger, type SealedAnomaly, type SealedAnomalyCode } from '../src/sealed/erasure.ts'
@@ -26,11 +27,15 @@ export interface AuditedSealed {
   /** The entry's commitments, hex (what a sidecar must match: audit/sidecars.ts). */
   readonly commitment: string
   readonly keyCommitment: string
-  /** 'erased': an erase entry that the rules accept is committed (its id in erasedBy);
+  /** 'erased': an erase entry that the rules accept is committed (its id in erasedBy),
+   * or its namespace's retention ended (erasedBy null, erasure 'retention');
    * 'sealed': not erased (its content is held, or not, by the nodes: not in an export). */
   readonly status: 'sealed' | 'erased'
+  readonly erasure: 'erase' | 'retention' | null
   readonly erasedBy: string | null
   readonly erasedAtHeight: number | null
+  /** The height its retention erases it at, or null (kept until an erase). */
+  readonly expiresAt: number | null
 }
 
 export interface SealedAudit {
@@ -58,9 +63,12 @@ export class SealedAuditor {
     this.#ledger = new ErasureLedger(this.#policy, header.logSize)
   }
 
-  accept(item: ChainItem): void {
+  /** The next verified block; `governance`: the state in force for it (the state after
+   * its parent), null on a chain without governance or where it is unknown. */
+  accept(item: ChainItem, governance: GovernanceState | null = null): void {
     const height = item.block.header.height
-    for (const entry of item.block.entries) this.#ledger.append({ entry, index: this.#ledger.logSize, height })
+    this.#ledger.advanceTo(height)
+    for (const entry of item.block.entries) this.#ledger.append({ entry, index: this.#ledger.logSize, height }, governance)
   }
 
   report(): SealedAudit {
@@ -74,7 +82,8 @@ export class SealedAuditor {
       entries.push({
         id: s.id, agent: s.agent, namespace: s.namespace, height: s.height, index: s.index, size: s.spec.size,
         commitment: toHex(s.spec.commitment), keyCommitment: toHex(s.spec.keyCommitment),
-        status: s.erasedBy === null ? 'sealed' : 'erased', erasedBy: s.erasedBy?.id ?? null, erasedAtHeight: s.erasedBy?.height ?? null,
+        status: s.erasedBy === null ? 'sealed' : 'erased', erasure: s.erasedBy?.by ?? null, erasedBy: s.erasedBy?.id ?? null,
+        erasedAtHeight: s.erasedBy?.height ?? null, expiresAt: s.expiresAt,
       })
     }
     const { counts, examples } = this.#ledger.anomalies()

@@ -50,6 +50,11 @@ export interface SidecarReport {
   readonly probed: number
 }
 
+/** What erased an audited entry, in words. */
+export function erasedByText(entry: AuditedSealed): string {
+  return entry.erasure === 'retention' ? `erased by its namespace's retention at height ${entry.erasedAtHeight}` : `erased by ${entry.erasedBy} at height ${entry.erasedAtHeight}`
+}
+
 /** Judges one answer for one audited sealed entry. */
 export function judgeSidecar(entry: AuditedSealed, answer: SidecarAnswer): SidecarFinding {
   const id = entry.id
@@ -57,10 +62,10 @@ export function judgeSidecar(entry: AuditedSealed, answer: SidecarAnswer): Sidec
   if (answer.status === 'missing') return { id, verdict: entry.status === 'erased' ? 'erased' : 'missing', detail: entry.status === 'erased' ? 'erased; the node holds nothing' : 'the node holds no sidecar' }
   if (answer.status === 'erased') {
     return entry.status === 'erased'
-      ? { id, verdict: 'erased', detail: `erased by ${entry.erasedBy}` }
+      ? { id, verdict: 'erased', detail: erasedByText(entry) }
       : { id, verdict: 'erased-without-erase', detail: 'the node says erased, but no erase of the entry that the rules accept is in the log' }
   }
-  if (entry.status === 'erased') return { id, verdict: 'kept-after-erasure', detail: `the log erased it by ${entry.erasedBy} at height ${entry.erasedAtHeight}, and the node still serves its sidecar` }
+  if (entry.status === 'erased') return { id, verdict: 'kept-after-erasure', detail: `the log erased it (${erasedByText(entry)}), and the node still serves its sidecar` }
   const spec: SealSpec = { aead: SEALED_AEAD, commitment: fromHex(entry.commitment), keyCommitment: fromHex(entry.keyCommitment), size: entry.size }
   const problem = checkSidecar(spec, answer.sidecar)
   if (problem !== null) return { id, verdict: 'tampered', detail: `${problem.code}: ${problem.reason}` }

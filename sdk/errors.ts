@@ -246,14 +246,17 @@ export class SealedUnavailableError extends SynodError {
   readonly id: string
   readonly reason: 'erased' | 'unavailable' | 'no-key'
   readonly erase: string | null
+  /** When its namespace's retention erased it: the height, as the nodes report it. */
+  readonly expiredAt: number | null
   readonly errors: readonly NodeError[]
-  constructor(id: string, reason: 'erased' | 'unavailable' | 'no-key', erase: string | null, errors: readonly NodeError[]) {
+  constructor(id: string, reason: 'erased' | 'unavailable' | 'no-key', erase: string | null, errors: readonly NodeError[], expiredAt: number | null = null) {
     super(reason === 'erased'
-      ? `sealed entry ${id} is erased${erase === null ? '' : ` (erase ${erase})`}`
+      ? `sealed entry ${id} is erased${erase !== null ? ` (erase ${erase})` : expiredAt !== null ? ` (by retention at height ${expiredAt})` : ''}`
       : reason === 'no-key' ? `sealed entry ${id}: the nodes hold its blob but not its key, and no key was given` : `no node asked holds the sidecar of sealed entry ${id}`)
     this.id = id
     this.reason = reason
     this.erase = erase
+    this.expiredAt = expiredAt
     this.errors = errors
   }
 }

@@ -37,6 +37,9 @@ export interface PolicyInput {
   readonly approvers?: { readonly keys: readonly (string | Uint8Array)[], readonly threshold: number }
   /** A payload schema (the subset of docs/formats.md section 13). */
   readonly schema?: JsonData
+  /** How long the namespace's sealed payloads are kept, in heights (docs/formats.md
+   * section 14, "Retention"); omitted: until erased. */
+  readonly retention?: { readonly heights: number }
   readonly note?: JsonData
 }
 
@@ -57,6 +60,8 @@ export interface PolicyInForce {
     readonly admins: readonly string[]
     readonly approvers: { readonly keys: readonly string[], readonly threshold: number } | null
     readonly schema: JsonData | null
+    /** Sealed payloads committed under this record are erased this many heights later. */
+    readonly retention: { readonly heights: number } | null
   } | null
 }
 
@@ -111,11 +116,18 @@ function readAnswer(node: string, namespace: string, body: unknown): PolicyInFor
     if (typeof threshold !== 'number' || !Number.isSafeInteger(threshold)) bad('policy.approvers.threshold is not an integer')
     approvers = { keys: keys(own(a, 'keys'), 'approvers', node), threshold: threshold as number }
   }
+  const retentionValue = own(r, 'retention') ?? null
+  let retention: { heights: number } | null = null
+  if (retentionValue !== null) {
+    const heights = isObject(retentionValue) ? own(retentionValue, 'heights') : undefined
+    if (typeof heights !== 'number' || !Number.isSafeInteger(heights) || heights < 1) bad('policy.retention is neither null nor {heights}')
+    retention = { heights: heights as number }
+  }
   return {
     namespace, height: height as number, admins,
     policy: {
       namespace: governing as string, entry: own(r, 'entry') as string, agent: own(r, 'agent') as string, height: recordHeight as number,
-      writers, admins: keys(own(r, 'admins'), 'admins', node), approvers, schema: (own(r, 'schema') ?? null) as JsonData | null,
+      writers, admins: keys(own(r, 'admins'), 'admins', node), approvers, schema: (own(r, 'schema') ?? null) as JsonData | null, retention,
     },
   }
 }
@@ -152,6 +164,7 @@ export class SynodGovernance {
       ...(policy.admins === undefined ? {} : { admins: policy.admins.map(keyHex) }),
       ...(policy.approvers === undefined ? {} : { approvers: { keys: policy.approvers.keys.map(keyHex), threshold: policy.approvers.threshold } }),
       ...(policy.schema === undefined ? {} : { schema: policy.schema }),
+      ...(policy.retention === undefined ? {} : { retention: policy.retention }),
       ...(policy.note === undefined ? {} : { note: policy.note }),
     })
     // The core's reader decides what a policy is: refuse here what the validators would call malformed.
@@ -198,6 +211,7 @@ export class SynodGovernance {
     const same = read.type === 'policy' && committed.namespace === p.namespace
       && JSON.stringify(read.spec.writers) === JSON.stringify(p.writers) && JSON.stringify(read.spec.admins) === JSON.stringify(p.admins)
       && JSON.stringify(read.spec.approvers) === JSON.stringify(p.approvers) && JSON.stringify(read.spec.schemaJson) === JSON.stringify(p.schema)
+      && JSON.stringify(read.spec.retention) === JSON.stringify(p.retention)
     // f+1 agreeing nodes include an honest one: a mismatch means more than f are faulty.
     if (!same) throw new SynodError(`entry ${p.entry} is not the policy of '${p.namespace}' that f+1 nodes report`)
   }

@@ -128,13 +128,17 @@ export class NodeApi {
 
   /** GET /v1/sealed/:id: the sidecar as this node holds it, decoded for form only (the
    * caller checks it against the entry's commitments), or that the entry is erased. */
-  async sidecar(idHex: string, signal?: AbortSignal): Promise<{ status: 'stored', blob: Uint8Array, key: Uint8Array | null } | { status: 'erased', erase: string | null }> {
+  async sidecar(idHex: string, signal?: AbortSignal): Promise<{ status: 'stored', blob: Uint8Array, key: Uint8Array | null } | { status: 'erased', erase: string | null, expiredAt: number | null }> {
     const res = await this.#http.request(`/v1/sealed/${idHex}`, {}, signal)
     if (res.status === 410) {
       const err = await this.#http.error(res, signal)
       if (err.code !== 'erased') throw err
       const erase = err.details.erase
-      return { status: 'erased', erase: typeof erase === 'string' && HASH_HEX.test(erase) ? erase : null }
+      const expiredAt = err.details.expiredAt
+      return {
+        status: 'erased', erase: typeof erase === 'string' && HASH_HEX.test(erase) ? erase : null,
+        expiredAt: typeof expiredAt === 'number' && Number.isSafeInteger(expiredAt) && expiredAt > 0 ? expiredAt : null,
+      }
     }
     if (res.status !== 200) throw await this.#http.error(res, signal)
     const body = await this.#http.json(res, signal)

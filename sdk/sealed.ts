@@ -4,6 +4,7 @@
 // sidecar from any node that has it and opens it, checking blob and key against the
 // entry (a node can withhold a sidecar, never change one unnoticed); erase() commits the
 // erase entry, after which every honest node deletes the sidecar. Browser-safe.
+import { validatorSetOf } from '../src/log/genesis.ts'
 import { fromHex, toHex } from '../src/crypto/hash.ts'
 import { judgeErase } from '../src/sealed/erasure.ts'
 import { erasePayloadText, readSealedPayload, type SealSpec } from '../src/sealed/payload.ts'
@@ -135,13 +136,16 @@ export async function uploadSealed(deps: SealedDependencies, id: string, blob: U
 }
 
 /** Whether the node's word that `id` is erased holds: the erase entry it names has a
- * verified receipt and erases `sealed` under the rule (src/sealed/erasure.ts). */
+ * verified receipt and erases `sealed` under the rule (src/sealed/erasure.ts) as far as
+ * the genesis decides it. On a chain with namespace governance the rule also reads the
+ * policies in force (an admin may erase, a policy's writers may, retention does), which
+ * a client does not replay: there the word of f+1 nodes decides (getSealed). */
 async function erasureHolds(deps: SealedDependencies, sealed: CommittedDecision, eraseId: string, options: ReadOptions): Promise<boolean> {
   try {
     const erase = await getDecision(deps.reads, eraseId, { signal: options.signal })
     const read = readSealedPayload(erase.entry)
     if (read.type !== 'erase' || toHex(read.target) !== sealed.id || erase.index <= sealed.index) return false
-    return judgeErase(erase.entry, { entry: sealed.entry, erased: false }, deps.reads.pool.genesis.policy) === null
+    return judgeErase(erase.entry, { entry: sealed.entry, erased: false }, deps.reads.pool.genesis.policy, null) === null
   } catch (err) {
     if (isAbortOf(err, options.signal)) throw err
     return false
@@ -157,12 +161,17 @@ export async function getSealed(deps: SealedDependencies, id: string, options: R
   const { pool } = deps.reads
   const attempt = new Attempt()
   const erasures = new Set<string>()
+  /** Nodes that answered 'erased' (by an erase or by retention). */
+  let erasedAnswers = 0
+  let expiredAt: number | null = null
   let blobWithoutKey = false
   for (const node of pool.ordered()) {
     const got = await askSidecar(node, id, attempt, deps, options.signal)
     if (got === null) continue
     if (got.status === 'erased') {
+      erasedAnswers += 1
       if (got.erase !== null) erasures.add(got.erase)
+      if (got.expiredAt !== null) expiredAt = got.expiredAt
       continue
     }
     const key = given ?? got.key
@@ -192,6 +201,11 @@ export async function getSealed(deps: SealedDependencies, id: string, options: R
   for (const eraseId of erasures) {
     if (await erasureHolds(deps, decision, eraseId, options)) throw new SealedUnavailableError(id, 'erased', eraseId, attempt.list())
   }
+  // f+1 nodes saying so include an honest one: the log erased it (by an erase the
+  // governance allowed, or by retention), whatever a client can check itself.
+  if (erasedAnswers >= validatorSetOf(pool.genesis).f + 1) {
+    throw new SealedUnavailableError(id, 'erased', erasures.size === 1 ? [...erasures][0]! : null, attempt.list(), expiredAt)
+  }
   throw new SealedUnavailableError(id, blobWithoutKey ? 'no-key' : 'unavailable', null, attempt.list())
 }
 
@@ -215,8 +229,13 @@ export async function eraseSealed(deps: SealedDependencies, id: string, options:
   // entry's namespace (all the rule reads of the erase itself), so a refused erase is
   // never committed.
   const standIn = { ...sealed.entry, agent: identity.publicKey, payload: erasePayloadText(options.reason), refs: [fromHex(id)] }
-  const problem = judgeErase(standIn, { entry: sealed.entry, erased: false }, policy)
-  if (problem !== null) throw new InvalidEntryError(`this agent cannot erase ${id}: ${problem} (only its author, or any writer of a namespace the write policy governs)`)
+  const problem = judgeErase(standIn, { entry: sealed.entry, erased: false }, policy, null)
+  // With governance on, an admin of the namespace or a writer its policy names may erase
+  // too: the policies in force are the validators' to judge (rule 3), not refused here.
+  const governed = deps.reads.pool.genesis.governance !== undefined
+  if (problem !== null && !(governed && problem === 'erase-not-allowed')) {
+    throw new InvalidEntryError(`this agent cannot erase ${id}: ${problem} (only its author, any writer of a closed namespace, or an admin of the namespace)`)
+  }
   const { refs: _refs, ...rest } = options
   const erase = await deps.committer.commitText(identity, sealed.namespace, erasePayloadText(options.reason), { ...rest, refs: [id] })
   return { erase, sealed }

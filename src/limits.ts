@@ -44,6 +44,11 @@ export const LIMITS = {
    * each block node may share or copy the map (copied only when a block holds a policy
    * entry), so the bound caps both. */
   policyRecordsMax: 1024,
+  /** Longest retention a policy may set, in heights (docs/formats.md section 14,
+   * "Retention"): 2^40 blocks is over 30 years at one block a millisecond, and keeps a
+   * sealed entry's expiry height (its height plus this) a safe integer for every height
+   * below 2^52. */
+  retentionHeightsMax: 2 ** 40,
   /** Most schema objects in one payload schema, and their deepest nesting: a schema is a
    * shape check run on every entry of its namespace, so its cost must stay a few
    * microseconds; the depth bound also bounds the checker's recursion. */
@@ -86,4 +91,5 @@ assert(LIMITS.blockBytesMax < LIMITS.messageBytesMax, 'a block\'s entries fit in
 assert(LIMITS.namespaceBytesMax < LIMITS.payloadBytesMax, 'a namespace is a short key, not data')
 assert(LIMITS.noteSignaturesMax >= LIMITS.validatorsMax + LIMITS.cosignaturesPerCheckpointMax, 'a checkpoint note holds every validator and the kept cosignatures')
 assert(LIMITS.policyKeysMax <= LIMITS.decisionApproversMax, 'a policy\'s key lists are no longer than a decision\'s approvers')
+assert(Number.isSafeInteger(2 ** 52 + LIMITS.retentionHeightsMax), 'an expiry height (a height plus a retention) is a safe integer')
 assert(LIMITS.noteSignaturesMax >= 16, 'signed-note verifiers accept at least 16 signatures')

@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander'
 import { toHex } from '../../src/crypto/hash.ts'
 import { availableParallelism } from 'node:os'
 import { runAudit, type AuditReport } from '../../audit/run-audit.ts'
-import { probeSidecars, SIDECAR_FAULTS, type SidecarReport } from '../../audit/sidecars.ts'
+import { erasedByText, probeSidecars, SIDECAR_FAULTS, type SidecarReport } from '../../audit/sidecars.ts'
 import { sidecarProbe } from '../sidecar-probe.ts'
 import { SignaturePool } from '../../node/workers/signature-pool.ts'
 import { loadGenesis } from '../load.ts'
@@ -64,7 +64,7 @@ function sealedLines(r: AuditReport): string[] {
   const erased = r.sealed.entries.filter((e) => e.status === 'erased')
   return [
     `  sealed entries   ${c.sealed}: ${c.erased} erased, ${c.sealed - c.erased} not erased (their content is with the nodes, not in the export)`,
-    ...erased.slice(0, 20).map((e) => `    erased         ${e.id} (namespace ${e.namespace}, height ${e.height}, ${e.size} bytes) by ${e.erasedBy} at height ${e.erasedAtHeight}`),
+    ...erased.slice(0, 20).map((e) => `    erased         ${e.id} (namespace ${e.namespace}, height ${e.height}, ${e.size} bytes) ${erasedByText(e)}`),
     ...(erased.length > 20 ? [`    erased         ... ${erased.length - 20} more (--json lists up to ${r.sealed.entries.length})`] : []),
     ...(ignored === '' ? [] : [`  ignored erases   ${ignored}`]),
   ]
@@ -87,6 +87,9 @@ function printReport(r: AuditReport, sidecars: SidecarReport | null = null): voi
     `  entries          ${r.entries}`,
     `  log              size ${r.logSize}, root ${toHex(r.logRoot)}`,
     `  speed            ${r.entriesPerSec} entries/s in ${(r.durationMs / 1000).toFixed(1)} s`,
+    ...(r.governance === 'not-checked'
+      ? ['  governance       NOT re-checked: a partial export carries no policies in force at its start (audit from height 1 to check them); erasures are judged by the genesis alone']
+      : r.governance === 'checked' ? ['  governance       policies re-checked on every block'] : []),
     ...decisionLines(r),
     ...sealedLines(r),
     ...(sidecars === null ? [] : sidecarLines(sidecars)),

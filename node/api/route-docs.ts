@@ -367,7 +367,7 @@ export const ROUTE_DOCS: ReadonlyMap<string, RouteDoc> = new Map<string, RouteDo
           admins: { type: 'array', items: hex32, description: 'genesis and policy admins of the namespace and its ancestors, nearest first' },
           policy: nullable({
             type: 'object',
-            required: ['namespace', 'entry', 'agent', 'height', 'writers', 'admins', 'approvers', 'schema'],
+            required: ['namespace', 'entry', 'agent', 'height', 'writers', 'admins', 'approvers', 'schema', 'retention'],
             additionalProperties: false,
             properties: {
               namespace: { type: 'string', description: 'the governed namespace whose record is in force (the nearest with one)' },
@@ -376,6 +376,10 @@ export const ROUTE_DOCS: ReadonlyMap<string, RouteDoc> = new Map<string, RouteDo
               admins: { type: 'array', items: hex32 },
               approvers: nullable({ type: 'object', required: ['keys', 'threshold'], additionalProperties: false, properties: { keys: { type: 'array', items: hex32 }, threshold: uint } }),
               schema: { description: 'the payload schema as written, or null' },
+              retention: nullable({
+                type: 'object', required: ['heights'], additionalProperties: false, properties: { heights: uint },
+                description: 'how long sealed payloads committed under this record are kept, in heights; null: until erased',
+              }),
             },
           }),
           agent: { type: 'object', required: ['key', 'admin', 'writer'], additionalProperties: false, properties: { key: hex32, admin: { type: 'boolean' }, writer: { type: 'boolean' } } },

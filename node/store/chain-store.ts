@@ -15,12 +15,14 @@ import { blockHash, decodeBlock, encodeBlock, genesisBlock, type Block, type Blo
 import { ccFromCbor, ccToCbor, qcFromCbor, type CommitCertificate, type QuorumCertificate } from '../../src/log/certificates.ts'
 import { decodeEntry, type Hash } from '../../src/log/entry.ts'
 import { genesisHash, type Genesis } from '../../src/log/genesis.ts'
+import type { GovernanceState } from '../../src/governance/state.ts'
 import type { MerkleAccumulatorState } from '../../src/log/merkle.ts'
 import type { Receipt } from '../../src/log/receipt.ts'
 import { encodeSidecar, sidecarFromCbor, type Sidecar, type SidecarLookup } from '../../src/sealed/sidecar.ts'
 import { NODE_LIMITS } from '../limits.ts'
 import { appendBlockOps, certificateOps, checkContinues, checkLogState, checkRecommitted, CommitSeqs, pruneOps } from './commit-ops.ts'
 import { erasureOps } from './erasure-ops.ts'
+import { replayGovernance, stepGovernance } from './governance-replay.ts'
 import { StoreError } from './errors.ts'
 import { indexed, keys, prefixEnd, readU64, TAG, u64 } from './keys.ts'
 import type { KvBackend, KvOp } from './kv.ts'
@@ -40,10 +42,16 @@ function checkIndexRange(range: IndexRange): void {
   if (!Number.isSafeInteger(range.limit) || range.limit < 1) throw new RangeError(`limit ${range.limit} is not a positive integer`)
 }
 
+/** Expiry keys read per scan. */
+const EXPIRY_SCAN_PAGE = 4096
+
 export class ChainStore implements Store {
   readonly #kv: KvBackend
   #head: Head | null = null
   #genesis: Genesis | null = null
+  /** The governance state after the head (governance-replay.ts): undefined until first
+   * needed, null on a chain without governance. */
+  #governance: GovernanceState | null | undefined = undefined
   /** Serialises writers: commits and certificate writes read-modify-write the head. */
   #writing: Promise<void> = Promise.resolve()
 
@@ -91,6 +99,7 @@ export class ChainStore implements Store {
   async close(): Promise<void> {
     await this.#writing
     this.#head = null
+    this.#governance = undefined
     await this.#kv.close()
   }
 
@@ -151,10 +160,18 @@ export class ChainStore implements Store {
       appended = true
     }
     if (appended) checkLogState(batch.log, state, head)
+    // The governance in force for each appended block: the state after its parent.
+    let governance = await this.#governanceAtHead()
+    const inForce: (GovernanceState | null)[] = []
+    for (const block of appendedBlocks) {
+      inForce.push(governance)
+      if (governance !== null) governance = stepGovernance(governance, block)
+    }
     // Reads below the old head: this commit is not published until its batch is written.
-    const erased = await erasureOps(appendedBlocks, this.#genesis!.policy, {
+    const erased = await erasureOps(appendedBlocks, this.#genesis!.policy, inForce, {
       entry: async (id) => (await this.entryById(id))?.entry,
       erased: async (id) => (await this.#kv.get(keys.erased(id))) !== undefined,
+      expiringAt: (height) => this.#expiringAt(height),
     }, ops)
     seqs.ops(await this.#kv.getMany(seqs.agents.map((a) => keys.seq(a))), ops)
     certificateOps(batch, head, ops)
@@ -163,11 +180,41 @@ export class ChainStore implements Store {
     await this.#kv.write(ops, true)
     // Publishes the commit to readers (see the file comment).
     this.#head = head
+    this.#governance = governance
     // The erased sidecars are gone for every reader now; compacting their key range also
     // drops the deleted bytes from the store's files (LevelDB keeps a deleted value in its
     // log and tables until compaction). In the writer chain, so that close() waits for it;
     // the range holds sidecars only, so it is small next to the log.
     if (erased.length > 0) await this.#kv.compact?.(Uint8Array.of(TAG.sidecar), Uint8Array.of(TAG.sidecar + 1))
+  }
+
+  /** The governance state after the committed head (docs/formats.md section 13), null
+   * on a chain without governance: replayed from the log when first asked, then kept up
+   * to date by every commit. */
+  governance(): Promise<GovernanceState | null> {
+    return this.#serialised(() => this.#governanceAtHead())
+  }
+
+  /** The sealed entries whose retention ends at `height` ('Y' keys), in pages: how many
+   * share a height is bounded only by the sealed entries in the log. */
+  async #expiringAt(height: number): Promise<Hash[]> {
+    const out: Hash[] = []
+    let from = keys.expiryAt(height)
+    const end = keys.expiryAt(height + 1)
+    for (;;) {
+      const rows = await this.#kv.scan({ gte: from, lt: end, limit: EXPIRY_SCAN_PAGE })
+      for (const [k] of rows) out.push(k.subarray(9))
+      if (rows.length < EXPIRY_SCAN_PAGE) return out
+      from = prefixEnd(rows.at(-1)![0])
+    }
+  }
+
+  async #governanceAtHead(): Promise<GovernanceState | null> {
+    if (this.#governance === undefined) {
+      const head = this.head
+      this.#governance = await replayGovernance((range) => this.entries(range), this.#genesis!, head.height, head.logSize)
+    }
+    return this.#governance
   }
 
   saveCommitCertificate(cc: CommitCertificate): Promise<void> {
@@ -409,7 +456,7 @@ export class ChainStore implements Store {
   async sidecar(id: Hash): Promise<SidecarLookup> {
     if (id.length !== 32) return { status: 'missing' }
     const [erased, kept] = await this.#kv.getMany([keys.erased(id), keys.sidecar(id)])
-    if (erased !== undefined) return { status: 'erased', erase: erased }
+    if (erased !== undefined) return erased.length === 8 ? { status: 'erased', erase: null, expiredAt: readU64(erased, 0) } : { status: 'erased', erase: erased, expiredAt: null }
     if (kept === undefined) return { status: 'missing' }
     return { status: 'stored', sidecar: sidecarFromCbor(decodeCanonical(kept)) }
   }

@@ -18,8 +18,12 @@
 //   'R' hash                  -> height of a pending block
 //   'X' entry id              -> the sidecar of a committed sealed entry: CBOR { blob, key }
 //                                (docs/formats.md section 14; not part of the log)
-//   'Z' entry id              -> the id of the erase entry that erased this sealed entry
-//                                (written in the erase's commit batch, with the 'X' delete)
+//   'Z' entry id              -> the tombstone of an erased sealed entry: the id of the
+//                                erase entry (32 bytes), or the height its retention
+//                                erased it at (8 bytes); written in the commit batch that
+//                                erases it, with the 'X' delete
+//   'Y' height entry id       -> empty: the sealed entry's retention erases it at height
+//                                (docs/formats.md section 14, "Retention"); deleted then
 import { writeUint64BE } from '../../src/codec/big-endian.ts'
 
 export const TAG = {
@@ -39,6 +43,7 @@ export const TAG = {
   pendingHash: 0x52, // 'R'
   sidecar: 0x58, // 'X'
   erased: 0x5a, // 'Z'
+  expiry: 0x59, // 'Y'
 } as const
 
 const TWO_32 = 2 ** 32
@@ -111,6 +116,8 @@ export const keys = {
   pendingHash: (hash: Uint8Array) => key(TAG.pendingHash, hash),
   sidecar: (id: Uint8Array) => key(TAG.sidecar, id),
   erased: (id: Uint8Array) => key(TAG.erased, id),
+  expiry: (height: number, id: Uint8Array) => key(TAG.expiry, u64(height), id),
+  expiryAt: (height: number) => key(TAG.expiry, u64(height)),
 } as const
 
 /** A key under `prefix` ending with an 8-byte index. */

@@ -2,6 +2,7 @@
 // backend, sync and proofs read. One implementation (ChainStore, chain-store.ts) over
 // two key-value backends: LevelStore on disk, MemoryStore in memory. Both pass the
 // compliance suite in test/node/store-compliance.ts.
+import type { GovernanceState } from '../../src/governance/state.ts'
 import type { Block, BlockHeader } from '../../src/log/block.ts'
 import type { CommitCertificate, QuorumCertificate } from '../../src/log/certificates.ts'
 import type { Entry, Hash } from '../../src/log/entry.ts'
@@ -81,6 +82,9 @@ export interface Store {
   /** Stores a commit certificate for an already committed height. */
   saveCommitCertificate(cc: CommitCertificate): Promise<void>
   restoreParts(pendingMax: number): Promise<RestoreParts>
+  /** The governance state after the committed head (docs/formats.md section 13); null
+   * on a chain without governance. */
+  governance(): Promise<GovernanceState | null>
 
   // --- reads ---
   headerAt(height: number): Promise<BlockHeader | undefined>

@@ -20,6 +20,10 @@ export interface PolicySpec {
   readonly schema: Schema | null
   /** The schema as written (its JSON value), for reads; null without one. */
   readonly schemaJson: unknown
+  /** How long the sidecars of the namespace's sealed entries are kept: a sealed entry
+   * committed at height h while this record is in force is erased at height h +
+   * `heights` (docs/formats.md section 14, "Retention"). Null: kept until erased. */
+  readonly retention: { readonly heights: number } | null
 }
 
 export type PolicyPayload =
@@ -27,7 +31,7 @@ export type PolicyPayload =
   | { readonly type: 'policy', readonly spec: PolicySpec }
   | { readonly type: 'malformed', readonly problem: string }
 
-const MEMBERS = new Set([RESERVED_MEMBER, 'writers', 'admins', 'approvers', 'threshold', 'schema', 'note'])
+const MEMBERS = new Set([RESERVED_MEMBER, 'writers', 'admins', 'approvers', 'threshold', 'schema', 'retention', 'note'])
 const KEY_HEX = /^[0-9a-f]{64}$/
 const NONE: PolicyPayload = { type: 'none' }
 
@@ -81,7 +85,24 @@ function readSpec(value: JsonObject): PolicySpec | string {
     if (typeof read === 'string') return read
     schema = read
   }
-  return { writers, admins, approvers, schema, schemaJson }
+  let retention: PolicySpec['retention'] = null
+  if (own(value, 'retention') !== undefined) {
+    const read = readRetention(own(value, 'retention'))
+    if (typeof read === 'string') return read
+    retention = read
+  }
+  return { writers, admins, approvers, schema, schemaJson, retention }
+}
+
+/** `{ "heights": n }`, 1 <= n <= LIMITS.retentionHeightsMax, nothing else. */
+function readRetention(value: unknown): { readonly heights: number } | string {
+  const problem = `"retention" must be {"heights": n} with n an integer from 1 to ${LIMITS.retentionHeightsMax}`
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return problem
+  const object = value as JsonObject
+  for (const name of Object.keys(object)) if (name !== 'heights') return `${problem}; unknown member ${JSON.stringify(name.slice(0, 40))}`
+  const heights = own(object, 'heights')
+  if (typeof heights !== 'number' || !Number.isSafeInteger(heights) || heights < 1 || heights > LIMITS.retentionHeightsMax) return problem
+  return { heights }
 }
 
 /** Whether the payload text may hold the reserved member at all: it spells "synod" out
@@ -104,6 +125,7 @@ export function policyPayloadText(policy: {
   readonly admins?: readonly string[]
   readonly approvers?: { readonly keys: readonly string[], readonly threshold: number }
   readonly schema?: unknown
+  readonly retention?: { readonly heights: number }
   readonly note?: unknown
 }): string {
   const value: { [key: string]: unknown } = { synod: POLICY_KIND, writers: policy.writers === 'any' ? 'any' : [...policy.writers] }
@@ -113,6 +135,7 @@ export function policyPayloadText(policy: {
     value.threshold = policy.approvers.threshold
   }
   if (policy.schema !== undefined) value.schema = policy.schema
+  if (policy.retention !== undefined) value.retention = { heights: policy.retention.heights }
   if (policy.note !== undefined) value.note = policy.note
   return JSON.stringify(value)
 }

@@ -177,8 +177,10 @@ export interface ChainStart {
   readonly agentSeqs?: ReadonlyMap<string, number>
   /** The governance state after the start header (docs/formats.md section 13). Required
    * when the genesis has governance: without it the policies in force are unknown, and
-   * the verifier fails with `bad-start`. */
-  readonly governance?: GovernanceState
+   * the verifier fails with `bad-start`; `'unknown'` says so on purpose (a partial
+   * export carries no policies): the governance rules are then not checked, and the
+   * report says so (`governance: 'not-checked'`). */
+  readonly governance?: GovernanceState | 'unknown'
   /** The epoch changes at or below the start header (docs/formats.md section 15.4), when
    * the start is past the genesis epoch: verified like a receipt's, they give the set the
    * first block is checked against. */
@@ -215,6 +217,10 @@ export interface ChainReport {
   /** Reconfiguration claims that changed nothing (malformed, wrong epoch, not approved,
    * after the epoch's effective one): ordinary entries, counted for the audit report. */
   readonly inertReconfigurations: number
+  /** The governance rules (docs/formats.md section 13): 'checked' on every verified
+   * block, 'none' on a chain without governance, 'not-checked' from a start whose
+   * governance state is unknown (a partial export). */
+  readonly governance: 'checked' | 'none' | 'not-checked'
 }
 
 /**
@@ -240,8 +246,9 @@ export class ChainVerifier {
   #prev: BlockHeader
   #prevHash: Uint8Array
   #accumulator: MerkleAccumulator
-  /** The governance state after #prev; null when the chain has none. */
+  /** The governance state after #prev; null when the chain has none (or it is unknown). */
   #governance: GovernanceState | null
+  readonly #governanceMode: ChainReport['governance']
   readonly #agentSeqs: Map<string, number>
   #failure: Failure | null = null
   #certifiedHeight: number
@@ -270,8 +277,10 @@ export class ChainVerifier {
     this.#prevHash = blockHash(first)
     this.#certifiedHeight = first.height
     this.#agentSeqs = new Map(start?.agentSeqs ?? [])
-    this.#governance = start === undefined ? GovernanceState.initial(genesis) : (start.governance ?? null)
-    if (genesis.governance !== undefined && start !== undefined && (start.governance === undefined || start.governance.height !== first.height)) {
+    const startGovernance = start?.governance
+    this.#governanceMode = genesis.governance === undefined ? 'none' : startGovernance === 'unknown' ? 'not-checked' : 'checked'
+    this.#governance = start === undefined ? GovernanceState.initial(genesis) : (startGovernance === 'unknown' ? null : startGovernance ?? null)
+    if (this.#governanceMode === 'checked' && start !== undefined && (startGovernance === undefined || startGovernance === 'unknown' || startGovernance.height !== first.height)) {
       this.#failure = { code: 'bad-start', reason: `the chain has governance: a start at height ${first.height} needs the governance state after it`, height: first.height }
     }
     this.#position = genesisPosition(genesis, this.#set)
@@ -297,7 +306,7 @@ export class ChainVerifier {
       this.#failure = { code: 'bad-start', reason: `the starting accumulator is malformed: ${(err as Error).message}`, height: first.height }
     }
     this.#accumulator = accumulator
-    if (this.#failure === null && genesis.governance === undefined && start?.governance !== undefined) {
+    if (this.#failure === null && genesis.governance === undefined && startGovernance !== undefined && startGovernance !== 'unknown') {
       this.#failure = { code: 'bad-start', reason: 'a governance state is given for a chain without governance', height: first.height }
     }
     if (this.#failure === null && (accumulator.size !== first.logSize || !bytesEqual(accumulator.root(), first.logRoot))) {
@@ -490,6 +499,7 @@ export class ChainVerifier {
       epoch: this.#position.epoch.number,
       epochs: [...this.#epochs],
       inertReconfigurations: this.#inertReconfigurations,
+      governance: this.#governanceMode,
     }
   }
 }

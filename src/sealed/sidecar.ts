@@ -32,9 +32,10 @@ export interface Sidecar {
 /** What a node holds of a sealed entry's sidecar. */
 export type SidecarLookup =
   | { readonly status: 'stored', readonly sidecar: Sidecar }
-  /** An erase of the entry is committed: the sidecar is deleted and never stored again.
-   * `erase` is the erase entry's id. */
-  | { readonly status: 'erased', readonly erase: Hash }
+  /** The entry is erased: the sidecar is deleted and never stored again. `erase` is the
+   * erase entry's id, or null when its namespace's retention erased it at `expiredAt`. */
+  | { readonly status: 'erased', readonly erase: Hash, readonly expiredAt: null }
+  | { readonly status: 'erased', readonly erase: null, readonly expiredAt: number }
   /** Never uploaded to this node (or the entry is not a committed sealed entry). */
   | { readonly status: 'missing' }
 

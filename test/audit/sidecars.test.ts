@@ -9,9 +9,9 @@ import { sealFixture } from '../support/sealed-entries.ts'
 const f = sealFixture('audit/sidecars', '{"x":1}')
 const sealed: AuditedSealed = {
   id: 'aa'.repeat(32), agent: 'bb'.repeat(32), namespace: 'org/notes', height: 3, index: 5, size: f.spec.size,
-  commitment: toHex(f.spec.commitment), keyCommitment: toHex(f.spec.keyCommitment), status: 'sealed', erasedBy: null, erasedAtHeight: null,
+  commitment: toHex(f.spec.commitment), keyCommitment: toHex(f.spec.keyCommitment), status: 'sealed', erasure: null, erasedBy: null, erasedAtHeight: null, expiresAt: null,
 }
-const erased: AuditedSealed = { ...sealed, id: 'cc'.repeat(32), status: 'erased', erasedBy: 'dd'.repeat(32), erasedAtHeight: 9 }
+const erased: AuditedSealed = { ...sealed, id: 'cc'.repeat(32), status: 'erased', erasure: 'erase', erasedBy: 'dd'.repeat(32), erasedAtHeight: 9 }
 const flipped = Uint8Array.from(f.blob)
 flipped[0]! ^= 1
 

@@ -246,7 +246,7 @@ export function storeComplianceSuite(name: string, fixture: StoreFixture): void 
       const erase = eraseEntry(author, chainId, 'org/notes', s1)
       chain.add([ignored, erase])
       await store.commit(commitOf(chain, 1, 2))
-      expect(await store.sidecar(id1)).toEqual({ status: 'erased', erase: entryId(erase) })
+      expect(await store.sidecar(id1)).toEqual({ status: 'erased', erase: entryId(erase), expiredAt: null })
       expect((await store.sidecar(id2)).status).toBe('stored')
       expect(await store.putSidecar(id1, { blob: f1.blob, key: f1.key })).toBe('erased')
       // The log is untouched: the sealed entry, its receipt and the root before the erase.

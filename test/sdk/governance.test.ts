@@ -3,7 +3,7 @@
 // its namespace's policy, neither can set the other's, and what the policies say is
 // enforced on commits and read back as f+1 nodes agree, with a node that tampers with records.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AgentIdentity, SynodClient, SynodGovernance, seededRandom, type NodeFault } from '../../sdk/index.ts'
+import { AgentIdentity, SynodClient, SynodDecisions, SynodGovernance, seededRandom, type NodeFault } from '../../sdk/index.ts'
 import { startCluster, type TestCluster } from '../support-sdk/cluster.ts'
 import { testNet } from '../support/chain-builder.ts'
 
@@ -58,6 +58,27 @@ describe('two organisations govern their namespaces through the SDK', () => {
     // acme's policy admin governs below acme: a sub-namespace of its own.
     await governance(acmeLead).setPolicy('acme/desk', { writers: 'any' })
     expect((await governance(globexAgent).policy('acme/desk/eu')).policy).toMatchObject({ namespace: 'acme/desk', writers: 'any', agent: acmeLead.publicKeyHex })
+  })
+
+  it('bug: propose() needed approvers even where a policy names default ones; it now names the policy\'s default approvers', async () => {
+    // After the first test: acme's record names approvers (acme-lead, globex-agent; 1 of 2), acme/desk's names none.
+    const decisions = new SynodDecisions(client(acmeAgent), { onNodeFault: (f) => faults.push(f) })
+    const d = await decisions.propose('acme/plans', { deadlineHeights: 50, subject: { plan: 'default approvers' } })
+    const spec = JSON.parse(d.payloadText) as { approvers: string[], threshold: number }
+    expect(spec).toMatchObject({ approvers: [acmeLead.publicKeyHex, globexAgent.publicKeyHex], threshold: 1 })
+    await expect(decisions.propose('acme/desk', { deadlineHeights: 5 })).rejects.toThrow(/the policy of 'acme\/desk' names none/)
+    await expect(decisions.propose('initech', { deadlineHeights: 5 })).rejects.toThrow(/no policy governs it/)
+    await expect(decisions.propose('acme/plans', { approvers: [acmeLead.publicKeyHex], deadlineHeights: 5 })).rejects.toMatchObject({ name: 'ConfigurationError' })
+    // Named approvers still win over the default.
+    const named = await decisions.propose('acme/plans', { approvers: [globexAgent.publicKeyHex], threshold: 1, deadlineHeights: 50 })
+    expect(JSON.parse(named.payloadText)).toMatchObject({ approvers: [globexAgent.publicKeyHex], threshold: 1 })
+  })
+
+  it('sets a retention and reads it back', async () => {
+    await governance(globexAdmin).setPolicy('globex/vault', { writers: 'any', retention: { heights: 40 } })
+    expect((await governance(acmeAgent).policy('globex/vault/x')).policy).toMatchObject({ namespace: 'globex/vault', retention: { heights: 40 } })
+    expect((await governance(acmeAgent).policy('globex')).policy).toMatchObject({ retention: null })
+    await expect(governance(globexAdmin).setPolicy('globex/vault', { writers: 'any', retention: { heights: 0 } })).rejects.toMatchObject({ name: 'InvalidEntryError' })
   })
 
   it('refuses before sending a policy the validators would call malformed, and on a chain without governance', async () => {

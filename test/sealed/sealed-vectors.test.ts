@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest'
 import { fromHex, toHex } from '../../src/crypto/hash.ts'
 import { entryFromCbor, entryId } from '../../src/log/entry.ts'
 import { fromJson } from '../../src/log/json.ts'
+import { PolicyLedger } from '../../src/governance/ledger.ts'
+import type { Genesis } from '../../src/log/genesis.ts'
 import { ErasureLedger } from '../../src/sealed/erasure.ts'
 import { readSealedPayload } from '../../src/sealed/payload.ts'
 import { checkSidecar } from '../../src/sealed/sidecar.ts'
@@ -68,5 +70,31 @@ describe('sealed vectors (docs/test-vectors.json)', () => {
     // Every rule is exercised: an erased entry, one left sealed, each ignored code.
     expect(new Set(vectors.ignored.map((a: any) => a.code))).toEqual(new Set(['erase-of-unknown-entry', 'erase-not-allowed', 'erase-wrong-namespace', 'repeated-erase', 'malformed-sealed']))
     expect(vectors.sealed.filter((s: any) => s.erasedBy === null)).toHaveLength(1)
+  })
+
+  it('the governed log: admins and a closed namespace\'s writers erase, retention erases at its height, strangers do not', () => {
+    const g = vectors.governed
+    const governance = { admins: new Map(Object.entries(g.governance.admins as Record<string, string[]>).map(([ns, keys]) => [ns, keys.map(fromHex)])) }
+    // The policy ledger reads the genesis's governance member only.
+    const policies = new PolicyLedger({ chainId: 'vectors', governance } as unknown as Genesis)
+    const ledger = new ErasureLedger({ open: g.policy.open, namespaces: {} })
+    let height = 0
+    for (const r of g.log) {
+      const entry = entryFromCbor(fromJson(r.entry))
+      expect(toHex(entryId(entry))).toBe(r.id)
+      if (r.height !== height) {
+        policies.advanceTo(r.height - 1)
+        height = r.height
+      }
+      ledger.append({ entry, index: r.index, height: r.height }, policies.state)
+      expect(policies.append({ entry, index: r.index, height: r.height })).toBeNull()
+    }
+    ledger.advanceTo(g.heights)
+    expect([...ledger.states()].map((s) => ({
+      id: s.id, expiresAt: s.expiresAt,
+      erasedBy: s.erasedBy === null ? null : s.erasedBy.by === 'erase' ? { by: 'erase', id: s.erasedBy.id, height: s.erasedBy.height } : { by: 'retention', height: s.erasedBy.height },
+    }))).toEqual(g.sealed)
+    expect(ledger.anomalies().examples.map((a) => ({ entry: a.entry, code: a.code }))).toEqual(g.ignored)
+    expect(g.sealed.map((s: any) => s.erasedBy?.by ?? 'kept').sort()).toEqual(['erase', 'erase', 'kept', 'retention', 'retention'])
   })
 })

@@ -7,7 +7,7 @@
 import { domainMessage } from '../../src/crypto/domain.ts'
 import { signMessage } from '../../src/crypto/ed25519.ts'
 import { commitNoteMessage } from '../../src/log/checkpoint-note.ts'
-import { toHex } from '../../src/crypto/hash.ts'
+import { fromHex, toHex } from '../../src/crypto/hash.ts'
 import { blockHash, entriesRootOf, genesisBlock, genesisQc, type Block, type BlockHeader } from '../../src/log/block.ts'
 import { voteDataToCbor, type CommitCertificate, type QuorumCertificate } from '../../src/log/certificates.ts'
 import { encodeEntry, entryId, entryLeaf, verifyEntrySignature, type Entry, type Hash } from '../../src/log/entry.ts'
@@ -32,8 +32,7 @@ import {
   StaleSequenceError,
 } from '../../node/api/errors.ts'
 import { encodeChainItem } from '../../src/log/export.ts'
-import { judgeErase } from '../../src/sealed/erasure.ts'
-import { readSealedPayload } from '../../src/sealed/payload.ts'
+import { ErasureLedger } from '../../src/sealed/erasure.ts'
 import { MemorySidecars } from './memory-sidecars.ts'
 
 export interface TestMemoryBackendOptions {
@@ -82,6 +81,7 @@ export class TestMemoryBackend implements NodeBackend {
   constructor(options: TestMemoryBackendOptions) {
     this.genesis = options.genesis
     this.#governance = GovernanceState.initial(options.genesis)
+    this.#erasures = new ErasureLedger(options.genesis.policy)
     this.#set = validatorSetOf(options.genesis)
     if (options.validatorSeeds.length !== this.#set.n) {
       throw new RangeError(`${options.validatorSeeds.length} validator seeds for ${this.#set.n} validators`)
@@ -99,6 +99,8 @@ export class TestMemoryBackend implements NodeBackend {
   readonly #sidecarNodes: MemorySidecars[] = [this.sidecars]
   /** Sealed entries erased so far, id hex (the same on every node). */
   readonly #erased = new Set<string>()
+  /** Sealed entries and their erasure over the committed log. */
+  readonly #erasures: ErasureLedger
 
   /** The sidecars of one more node over this ledger (test/support-sdk/cluster.ts). */
   sidecarNode(): MemorySidecars {
@@ -107,17 +109,16 @@ export class TestMemoryBackend implements NodeBackend {
     return node
   }
 
-  /** The erasures of a committed block, by the core's rule (src/sealed/erasure.ts). */
-  #applyErasures(entries: readonly Entry[]): void {
-    for (const entry of entries) {
-      const read = readSealedPayload(entry)
-      if (read.type !== 'erase') continue
-      const index = this.#indexById.get(toHex(read.target))
-      const earlier = index === undefined || index >= this.#indexById.get(toHex(entryId(entry)))! ? undefined : this.#log[index]!.entry
-      const target = earlier === undefined ? undefined : { entry: earlier, erased: this.#erased.has(toHex(read.target)) }
-      if (judgeErase(entry, target, this.genesis.policy) !== null) continue
-      this.#erased.add(toHex(read.target))
-      for (const node of this.#sidecarNodes) node.erase(read.target, entryId(entry))
+  /** The erasures of a committed block, by the core's rules (src/sealed/erasure.ts: the
+   * ErasureLedger the auditor uses), under the governance in force for the block. */
+  #applyErasures(height: number, firstIndex: number, entries: readonly Entry[], inForce: GovernanceState | null): void {
+    this.#erasures.advanceTo(height)
+    entries.forEach((entry, i) => this.#erasures.append({ entry, index: firstIndex + i, height }, inForce))
+    for (const s of this.#erasures.states()) {
+      if (s.erasedBy === null || this.#erased.has(s.id)) continue
+      this.#erased.add(s.id)
+      const id = fromHex(s.id)
+      for (const node of this.#sidecarNodes) node.erase(id, s.erasedBy.by === 'erase' ? fromHex(s.erasedBy.id) : s.erasedBy.height)
     }
   }
 
@@ -178,6 +179,7 @@ export class TestMemoryBackend implements NodeBackend {
     const seqs = new Map<string, number>()
     // As a validator's proposer does: entries the governance in force refuses are dropped.
     const judge = this.#governance?.blockJudge() ?? null
+    const inForce = this.#governance
     for (const entry of chosen) {
       if (take.length >= (options.entriesMax ?? this.#mempool.size)) break
       const idHex = toHex(entryId(entry))
@@ -231,7 +233,7 @@ export class TestMemoryBackend implements NodeBackend {
       this.#indexById.set(idHex, firstIndex + i)
       this.#log.push({ id: entryId(entry), entry, height, index: firstIndex + i })
     })
-    this.#applyErasures(entries)
+    this.#applyErasures(height, firstIndex, entries, inForce)
     if (options.certify ?? true) this.certify()
     else this.#wake()
     return block

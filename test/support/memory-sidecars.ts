@@ -9,7 +9,7 @@ import type { SidecarSource } from '../../node/api/backend.ts'
 
 export class MemorySidecars implements SidecarSource {
   readonly #kept = new Map<string, Sidecar>()
-  readonly #erased = new Map<string, Hash>()
+  readonly #erased = new Map<string, SidecarLookup & { status: 'erased' }>()
 
   /** Sidecars held now (for tests that look inside). */
   get size(): number {
@@ -17,8 +17,8 @@ export class MemorySidecars implements SidecarSource {
   }
 
   async get(id: Hash): Promise<SidecarLookup> {
-    const erase = this.#erased.get(toHex(id))
-    if (erase !== undefined) return { status: 'erased', erase }
+    const erased = this.#erased.get(toHex(id))
+    if (erased !== undefined) return erased
     const kept = this.#kept.get(toHex(id))
     return kept === undefined ? { status: 'missing' } : { status: 'stored', sidecar: kept }
   }
@@ -32,9 +32,10 @@ export class MemorySidecars implements SidecarSource {
     return 'stored'
   }
 
-  /** The commit of an effective erase of `id` by the erase entry `erase`. */
-  erase(id: Hash, erase: Hash): void {
+  /** The commit of an erasure of `id`: by the erase entry `by`, or by its namespace's
+   * retention at height `by`. */
+  erase(id: Hash, by: Hash | number): void {
     this.#kept.delete(toHex(id))
-    this.#erased.set(toHex(id), erase)
+    this.#erased.set(toHex(id), typeof by === 'number' ? { status: 'erased', erase: null, expiredAt: by } : { status: 'erased', erase: by, expiredAt: null })
   }
 }

@@ -8,6 +8,9 @@ import { toHex } from '../../src/crypto/hash.ts'
 import { entryId, entryToCbor, type Entry } from '../../src/log/entry.ts'
 import type { WritePolicy } from '../../src/log/genesis.ts'
 import { toJson } from '../../src/log/json.ts'
+import { PolicyLedger } from '../../src/governance/ledger.ts'
+import { policyPayloadText } from '../../src/governance/policy-payload.ts'
+import type { Genesis } from '../../src/log/genesis.ts'
 import { ErasureLedger } from '../../src/sealed/erasure.ts'
 import { readSealedPayload } from '../../src/sealed/payload.ts'
 import { checkSidecar, type Sidecar } from '../../src/sealed/sidecar.ts'
@@ -99,6 +102,70 @@ export function buildSealedVectors(chainId: string) {
     policy: { open: policy.open, namespaces: { 'acme/hr': [toHex(author.publicKey), toHex(colleague.publicKey)] } },
     log: log.map((entry, index) => ({ index, height: index + 1, id: toHex(entryId(entry)), entry: entryJson(entry) })),
     sealed: [...ledger.states()].map((s) => ({ id: s.id, erasedBy: s.erasedBy?.id ?? null })),
+    ignored: ledger.anomalies().examples.map((a) => ({ entry: a.entry, code: a.code })),
+    governed: buildGovernedErasure(chainId),
+  }
+}
+
+/** The erasure rules on a chain with governance (docs/formats.md sections 13 and 14):
+ * an admin's erase, a writer of a namespace a policy closes, retention at its height
+ * (fixed when the entry commits), an erase after the expiry, and a stranger's erase. */
+function buildGovernedErasure(chainId: string) {
+  const root = new TestAgent(`${chainId}/governed-root`)
+  const author = new TestAgent(`${chainId}/governed-author`)
+  const admin = new TestAgent(`${chainId}/governed-admin`)
+  const writer = new TestAgent(`${chainId}/governed-writer`)
+  const stranger = new TestAgent(`${chainId}/governed-stranger`)
+  const hex = (...agents: TestAgent[]) => agents.map((a) => toHex(a.publicKey))
+  const governance = { admins: new Map([['clinic', [root.publicKey]]]) }
+  const policy: WritePolicy = { open: true, namespaces: {} }
+  const open1 = sealedEntry(author, chainId, 'clinic/notes', sealFixture('vectors/governed-1', '{"note":"one"}'))
+  const open2 = sealedEntry(author, chainId, 'clinic/notes', sealFixture('vectors/governed-2', '{"note":"two"}'))
+  const kept = sealedEntry(author, chainId, 'clinic/triage', sealFixture('vectors/governed-3', '{"triage":3}'))
+  const short = sealedEntry(author, chainId, 'clinic/triage', sealFixture('vectors/governed-4', '{"triage":4}'))
+  const closed = sealedEntry(author, chainId, 'clinic/staff', sealFixture('vectors/governed-5', '{"staff":5}'))
+  const blocks: Entry[][] = [
+    [
+      root.entryText(chainId, 'clinic/notes', policyPayloadText({ writers: 'any', admins: hex(admin) })),
+      root.entryText(chainId, 'clinic/triage', policyPayloadText({ writers: 'any', retention: { heights: 4 } })),
+      root.entryText(chainId, 'clinic/staff', policyPayloadText({ writers: hex(author, writer) })),
+    ],
+    [open1, open2, kept, closed],
+    [
+      eraseEntry(admin, chainId, 'clinic/notes', open1, 'request'),
+      eraseEntry(stranger, chainId, 'clinic/notes', open2),
+      eraseEntry(writer, chainId, 'clinic/staff', closed),
+      root.entryText(chainId, 'clinic/triage', policyPayloadText({ writers: 'any', retention: { heights: 1 } })),
+    ],
+    [short],
+    [],
+    [eraseEntry(author, chainId, 'clinic/triage', kept, 'again')],
+  ]
+  const genesisPart = { chainId, governance } as unknown as Genesis
+  const policies = new PolicyLedger(genesisPart)
+  const ledger = new ErasureLedger(policy)
+  let index = 0
+  const log: { index: number, height: number, id: string, entry: unknown }[] = []
+  blocks.forEach((entries, b) => {
+    const height = b + 1
+    policies.advanceTo(height - 1)
+    const inForce = policies.state
+    ledger.advanceTo(height)
+    for (const entry of entries) {
+      ledger.append({ entry, index, height }, inForce)
+      const problem = policies.append({ entry, index, height })
+      if (problem !== null) throw new Error(`governed erasure vector: entry ${index} breaks ${problem.rule}`)
+      log.push({ index, height, id: toHex(entryId(entry)), entry: entryJson(entry) })
+      index += 1
+    }
+  })
+  return {
+    description: 'docs/formats.md sections 13 and 14 on a chain with governance: genesis admins, a log by height (each block\'s entries judged under the governance after the block before), each sealed entry\'s expiry height and what erased it (an erase by its id, or retention at a height), and the erases the rules ignore. Replay it through a policy ledger and the erasure rules.',
+    governance: { admins: { clinic: hex(root) } },
+    policy: { open: policy.open, namespaces: {} },
+    heights: blocks.length,
+    log,
+    sealed: [...ledger.states()].map((s) => ({ id: s.id, expiresAt: s.expiresAt, erasedBy: s.erasedBy === null ? null : s.erasedBy.by === 'erase' ? { by: 'erase', id: s.erasedBy.id, height: s.erasedBy.height } : { by: 'retention', height: s.erasedBy.height } })),
     ignored: ledger.anomalies().examples.map((a) => ({ entry: a.entry, code: a.code })),
   }
 }

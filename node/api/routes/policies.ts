@@ -47,6 +47,7 @@ function recordJson(r: PolicyRecord): { [key: string]: JsonValue } {
     admins: [...r.spec.admins],
     approvers: r.spec.approvers === null ? null : { keys: [...r.spec.approvers.keys], threshold: r.spec.approvers.threshold },
     schema: r.spec.schemaJson as JsonValue,
+    retention: r.spec.retention === null ? null : { heights: r.spec.retention.heights },
   }
 }
 

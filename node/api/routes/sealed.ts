@@ -8,7 +8,7 @@ import { fromBase64, toBase64 } from '../../../src/codec/base64.ts'
 import { fromHex, toHex } from '../../../src/crypto/hash.ts'
 import type { Hash } from '../../../src/log/entry.ts'
 import { readSealedPayload, SEALED_KEY_BYTES, type SealSpec } from '../../../src/sealed/payload.ts'
-import { checkSidecar, SEALED_OVERHEAD_BYTES, type Sidecar } from '../../../src/sealed/sidecar.ts'
+import { checkSidecar, SEALED_OVERHEAD_BYTES, type Sidecar, type SidecarLookup } from '../../../src/sealed/sidecar.ts'
 import { LIMITS } from '../../../src/limits.ts'
 import type { NodeBackend, SidecarSource } from '../backend.ts'
 import type { BackendCall } from '../backend-call.ts'
@@ -65,9 +65,12 @@ async function sealedSpec(backend: NodeBackend, id: Hash, request: FastifyReques
   return read.spec
 }
 
-function erasedReply(reply: FastifyReply, id: Hash, erase: Hash | null): FastifyReply {
-  const message = `sealed entry ${toHex(id)} is erased${erase === null ? '' : ` by the committed erase ${toHex(erase)}`}: its sidecar is deleted and never kept again`
-  return reply.code(410).send(errorBody('erased', message, erase === null ? {} : { erase: toHex(erase) }))
+function erasedReply(reply: FastifyReply, id: Hash, held: SidecarLookup | null): FastifyReply {
+  const erase = held?.status === 'erased' ? held.erase : null
+  const expiredAt = held?.status === 'erased' ? held.expiredAt : null
+  const by = erase !== null ? ` by the committed erase ${toHex(erase)}` : expiredAt !== null ? ` by its namespace's retention at height ${expiredAt}` : ''
+  const message = `sealed entry ${toHex(id)} is erased${by}: its sidecar is deleted and never kept again`
+  return reply.code(410).send(errorBody('erased', message, erase !== null ? { erase: toHex(erase) } : expiredAt !== null ? { expiredAt } : {}))
 }
 
 export function registerSealedRoutes(app: FastifyInstance, deps: SealedRouteDependencies): void {
@@ -84,7 +87,7 @@ export function registerSealedRoutes(app: FastifyInstance, deps: SealedRouteDepe
     const result = await call(request, (signal) => sidecars.put(id, sidecar, signal))
     if (result === 'erased') {
       const held = await call(request, (signal) => sidecars.get(id, signal))
-      return erasedReply(reply, id, held.status === 'erased' ? held.erase : null)
+      return erasedReply(reply, id, held)
     }
     return reply.code(result === 'stored' ? 201 : 200).send({ id: toHex(id), status: result })
   })
@@ -94,7 +97,7 @@ export function registerSealedRoutes(app: FastifyInstance, deps: SealedRouteDepe
     const id = requiredHash((request.params as { id?: unknown }).id, 'id')
     const sidecars = sidecarsOf(backend)
     const held = await call(request, (signal) => sidecars.get(id, signal))
-    if (held.status === 'erased') return erasedReply(reply, id, held.erase)
+    if (held.status === 'erased') return erasedReply(reply, id, held)
     if (held.status === 'stored') {
       return { id: toHex(id), blob: toBase64(held.sidecar.blob), key: held.sidecar.key === null ? null : toHex(held.sidecar.key) }
     }
