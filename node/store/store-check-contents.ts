@@ -68,7 +68,7 @@ async function run(ctx: CheckContext): Promise<void> {
   if (ctx.full) {
     await checkIndexCounts(ctx, head.logSize)
     await checkSeqs(ctx)
-    await checkSidecars(ctx, head.logSize)
+    await checkSidecars(ctx, head.logSize, head.height)
   } else {
     await checkSamples(ctx, head)
   }

@@ -2,7 +2,8 @@
 // sidecar decodes, belongs to a committed sealed entry and matches its commitments, and
 // none is kept for an entry whose erase is committed (that would be an erasure that did
 // not happen: the tombstone and the delete are written in one batch); every tombstone
-// names its erase by a 32-byte id.
+// names its erase by a 32-byte id or the height its retention ended at (8 bytes); every
+// pending expiry is above the head (one at or below it was due and not applied).
 import { decodeCanonical } from '../../src/codec/cbor.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import { decodeEntry } from '../../src/log/entry.ts'
@@ -12,8 +13,8 @@ import { NODE_LIMITS } from '../limits.ts'
 import { keys, prefixEnd, readU64, TAG } from './keys.ts'
 import { type CheckContext } from './store-check-context.ts'
 
-export async function checkSidecars(ctx: CheckContext, logSize: number): Promise<void> {
-  for (const tag of [TAG.sidecar, TAG.erased]) {
+export async function checkSidecars(ctx: CheckContext, logSize: number, headHeight: number): Promise<void> {
+  for (const tag of [TAG.sidecar, TAG.erased, TAG.expiry]) {
     let from: Uint8Array = Uint8Array.of(tag)
     const end = Uint8Array.of(tag + 1)
     for (;;) {
@@ -21,7 +22,12 @@ export async function checkSidecars(ctx: CheckContext, logSize: number): Promise
       for (const [k, v] of rows) {
         const id = k.subarray(1)
         if (tag === TAG.erased) {
-          if (id.length !== 32 || v.length !== 32) ctx.add('tombstone-corrupt', `the erasure tombstone under key ${toHex(k).slice(0, 80)} is not a 32-byte id naming a 32-byte erase id`)
+          if (id.length !== 32 || (v.length !== 32 && v.length !== 8)) ctx.add('tombstone-corrupt', `the erasure tombstone under key ${toHex(k).slice(0, 80)} is not a 32-byte id naming a 32-byte erase id or an 8-byte height`)
+          continue
+        }
+        if (tag === TAG.expiry) {
+          if (k.length !== 41 || v.length !== 0) ctx.add('expiry-corrupt', `the retention expiry under key ${toHex(k).slice(0, 90)} is not a height and a 32-byte id with no value`)
+          else if (readU64(k, 1) <= headHeight) ctx.add('expiry-not-applied', `the retention of ${toHex(k.subarray(9))} ended at height ${readU64(k, 1)}, at or below the head ${headHeight}, and is still pending`)
           continue
         }
         await checkOne(ctx, id, v, logSize)

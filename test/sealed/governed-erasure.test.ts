@@ -15,7 +15,10 @@ import { leafHash, MerkleAccumulator } from '../../src/log/merkle.ts'
 import { ErasureLedger } from '../../src/sealed/erasure.ts'
 import { PolicyLedger } from '../../src/governance/ledger.ts'
 import { runAudit } from '../../audit/run-audit.ts'
-import { MemoryStore } from '../../node/store/index.ts'
+import { ChainStore, MemoryStore } from '../../node/store/index.ts'
+import { keys } from '../../node/store/keys.ts'
+import { MemoryKv } from '../../node/store/kv.ts'
+import { checkStoreContents } from '../../node/store/store-check.ts'
 import { SignaturePool } from '../../node/workers/signature-pool.ts'
 import { ChainBuilder } from '../support/chain-builder.ts'
 import { concatBytes } from '../support/bytes.ts'
@@ -106,7 +109,8 @@ describe('erasure on a governed chain', () => {
   })
 
   it.each([[[6]], [[1, 1, 1, 1, 1, 1]], [[2, 4]], [[3, 3]], [[1, 4, 1]]])('the store deletes what the ledger erases, committed in batches of %j', async (splits) => {
-    const store = new MemoryStore()
+    const kv = new MemoryKv()
+    const store = new ChainStore(kv)
     await store.open(g.genesis)
     const log = new MerkleAccumulator()
     let at = 0
@@ -120,6 +124,8 @@ describe('erasure on a governed chain', () => {
       for (const [i, entry] of sealed.entries()) {
         if ((await store.entryById(entryId(entry))) !== undefined) await store.putSidecar(entryId(entry), { blob: fixtures[i]!.blob, key: fixtures[i]!.key })
       }
+      // The full store check after every batch: tombstones, pending expiries above the head, no sidecar kept past its erasure.
+      expect((await checkStoreContents(kv, 'full')).findings).toEqual([])
     }
     const ledger = ledgerOf(chain)
     for (const entry of sealed) {
@@ -131,6 +137,10 @@ describe('erasure on a governed chain', () => {
     }
     // A tombstone of retention refuses every later upload, as an erase's does.
     expect(await store.putSidecar(entryId(s2), { blob: fixtures[2]!.blob, key: null })).toBe('erased')
+    // An expiry left pending at or below the head is an erasure that did not happen: the check says so.
+    await kv.write([{ type: 'put', key: keys.expiry(2, entryId(s3)), value: new Uint8Array(0) }], true)
+    expect((await checkStoreContents(kv, 'full')).findings.map((f) => f.code)).toEqual(['expiry-not-applied'])
+    await kv.write([{ type: 'del', key: keys.expiry(2, entryId(s3)) }], true)
     // The store's governance state is the one the log gives (what a restart hands the replica).
     expect((await store.governance())?.recordInForce('acme/hr/x')?.spec.retention).toEqual({ heights: 1 })
     await store.close()
