@@ -41,7 +41,7 @@ async function fromKeyOptions(keys: readonly string[]): Promise<ValidatorSpec[]>
   return out
 }
 
-async function fromValidatorsFile(file: string): Promise<ValidatorSpec[]> {
+export async function fromValidatorsFile(file: string): Promise<ValidatorSpec[]> {
   let json: unknown
   try {
     json = JSON.parse(await readFile(file, 'utf8'))
@@ -72,7 +72,7 @@ function parseParams(pairs: readonly string[]): Record<string, number> {
   for (const pair of pairs) {
     const m = /^([A-Za-z]+)=([0-9]+)$/.exec(pair)
     if (m === null) throw new ConfigError(`--param '${pair}': expected name=<positive integer>`)
-    if (!(m[1]! in DEFAULT_PARAMS)) throw new ConfigError(`--param '${m[1]}' is not a protocol parameter (${Object.keys(DEFAULT_PARAMS).join(', ')})`)
+    if (!Object.hasOwn(DEFAULT_PARAMS, m[1]!)) throw new ConfigError(`--param '${m[1]}' is not a protocol parameter (${Object.keys(DEFAULT_PARAMS).join(', ')})`)
     params[m[1]!] = Number(m[2])
   }
   return params

@@ -13,6 +13,7 @@ import { registerScenario } from './scenario.ts'
 import { registerStore } from './store.ts'
 import { registerDecisions } from './decisions.ts'
 import { registerSealed } from './sealed.ts'
+import { registerReconfigure } from './reconfigure.ts'
 
 export type RegisterCommand = (program: Command) => void
 
@@ -30,4 +31,5 @@ export const commands: RegisterCommand[] = [
   registerStore,
   registerDecisions,
   registerSealed,
+  registerReconfigure,
 ]
