@@ -20,6 +20,9 @@
 //                                (docs/formats.md section 14; not part of the log)
 //   'Z' entry id              -> the id of the erase entry that erased this sealed entry
 //                                (written in the erase's commit batch, with the 'X' delete)
+//   'W' entry id              -> empty: a committed sealed entry whose sidecar this node
+//                                lacks (written in its commit batch; deleted with the 'X'
+//                                put or the 'Z' tombstone): what sidecar replication pulls
 import { writeUint64BE } from '../../src/codec/big-endian.ts'
 
 export const TAG = {
@@ -39,6 +42,7 @@ export const TAG = {
   pendingHash: 0x52, // 'R'
   sidecar: 0x58, // 'X'
   erased: 0x5a, // 'Z'
+  wanted: 0x57, // 'W'
 } as const
 
 const TWO_32 = 2 ** 32
@@ -111,6 +115,7 @@ export const keys = {
   pendingHash: (hash: Uint8Array) => key(TAG.pendingHash, hash),
   sidecar: (id: Uint8Array) => key(TAG.sidecar, id),
   erased: (id: Uint8Array) => key(TAG.erased, id),
+  wanted: (id: Uint8Array) => key(TAG.wanted, id),
 } as const
 
 /** A key under `prefix` ending with an 8-byte index. */
