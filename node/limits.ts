@@ -47,8 +47,8 @@ export const NODE_LIMITS = {
    * the burst it may spend at once. A frame over the rate is ignored (not answered, not
    * checked): an honest peer sends one 'have' per upload and one 'want' per sidecar it
    * lacks, so 32 a second leaves room for a burst of uploads while a flooding peer costs
-   * at most 32 * 64 KiB = 2 MiB/s of checks. Revisit if `sidecar_ignored` counts
-   * 'rate-limited' from honest peers. */
+   * at most 32 * 64 KiB = 2 MiB/s of checks. Revisit if
+   * `synod_sidecar_frames_refused_total{code="rate-limited"}` grows on a healthy chain. */
   sidecarFramesPerPeerPerSecond: 32,
   sidecarFramesPerPeerBurst: 64,
   /** Inbound sidecar streams of one connection open at once (one frame each). */
@@ -57,10 +57,12 @@ export const NODE_LIMITS = {
    * a frame is ignored (the peer asks again, or another peer answers). */
   sidecarInboundMax: 16,
   /** 'have' announcements waiting to be sent, over all peers; beyond it the oldest go (the
-   * peers that miss one pull the sidecar from their wanted list instead). */
+   * peers that miss one pull the sidecar from their wanted list instead). Revisit with
+   * `synod_sidecar_replication_total{event="announce-dropped"}`. */
   sidecarAnnounceQueueMax: 1024,
   /** Wanted sidecars (committed sealed entries without one here) held in memory; the rest
-   * wait in the store's wanted index and are loaded as these are settled. */
+   * wait in the store's wanted index and are loaded as these are settled. Revisit if
+   * `synod_sidecars_wanted` sits at this bound. */
   sidecarWantedMax: 512,
   /** Wanted sidecars loaded from the store's index per read. */
   sidecarWantedPageMax: 128,
