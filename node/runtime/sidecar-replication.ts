@@ -189,7 +189,8 @@ export class SidecarReplication {
           return this.#reject(from, 'invalid', 'unsolicited', `a '${frame.t}' frame answers a 'want'; it opened a stream`)
       }
     } catch (err) {
-      this.#d.logger.warn({ err, from }, 'sidecar frame not handled')
+      // A store read failing while the node stops (the store closes) is no news.
+      if (!this.#stopped) this.#d.logger.warn({ err, from }, 'sidecar frame not handled')
       return null
     } finally {
       this.#inbound--
@@ -310,7 +311,7 @@ export class SidecarReplication {
       const outcome = await this.#answer(peer, want.id, bytes)
       if (outcome === 'settled') this.#wanted.delete(hex)
     } catch (err) {
-      this.#d.logger.warn({ err, peer, id: hex }, 'sidecar request not handled')
+      if (!this.#stopped) this.#d.logger.warn({ err, peer, id: hex }, 'sidecar request not handled')
     } finally {
       want.inFlight = false
       this.#requests--
@@ -365,7 +366,7 @@ export class SidecarReplication {
         this.#cursor = ids.at(-1)!
       }
     } catch (err) {
-      this.#d.logger.warn({ err }, 'reading the wanted sidecars failed')
+      if (!this.#stopped) this.#d.logger.warn({ err }, 'reading the wanted sidecars failed')
     } finally {
       this.#reading = false
     }
