@@ -106,11 +106,20 @@ describe('sidecar replication between validators', () => {
     await commit(sealed)
     await nodes[3]!.stop()
     expect(await nodes[1]!.keepSidecar(entryId(sealed), sidecarOf(f, false))).toBe('stored')
-    await waitFor('the running validators hold the sidecar', async () => (await Promise.all([0, 2].map((i) => held(i, sealed)))).every((h) => h.status === 'stored'))
-    // Back with the same store: the wanted index says what it lacks.
+    // And one committed while it is down, uploaded to another validator.
+    const g = sealFixture('replication/2b', JSON.stringify({ note: 'committed while a validator was down' }))
+    const later = sealedEntry(agent, genesis.chainId, 'clinic/notes', g)
+    await commit(later)
+    expect(await nodes[2]!.keepSidecar(entryId(later), sidecarOf(g))).toBe('stored')
+    await waitFor('the running validators hold both sidecars', async () =>
+      (await Promise.all([0, 1, 2].flatMap((i) => [held(i, sealed), held(i, later)]))).every((h) => h.status === 'stored'))
+    // Back with the same store: the wanted index says what it lacks, and its catch-up
+    // commits the later entry (marked wanted then).
     const restarted = await startNode(3)
-    await waitFor('the restarted validator holds the sidecar', async () => (await restarted.store.sidecar(entryId(sealed))).status === 'stored')
+    await waitFor('the restarted validator holds both sidecars', async () =>
+      (await restarted.store.sidecar(entryId(sealed))).status === 'stored' && (await restarted.store.sidecar(entryId(later))).status === 'stored')
     expect(await restarted.store.sidecar(entryId(sealed))).toEqual({ status: 'stored', sidecar: { blob: f.blob, key: null } })
+    expect(await restarted.store.sidecar(entryId(later))).toEqual({ status: 'stored', sidecar: { blob: g.blob, key: g.key } })
     expect(await restarted.store.wantedSidecars(null, 100)).toEqual([])
   }, 60_000)
 
