@@ -124,9 +124,12 @@ async function write(stream: Stream, frame: Uint8Array, signal: AbortSignal): Pr
   if (!stream.send(lp.encode.single(frame, { maxDataLength: NODE_LIMITS.sidecarFrameBytesMax }))) await stream.onDrain({ signal })
 }
 
+/** Framing that proves the sender wrong: a length over the bound or not a varint. A
+ * stream cut inside a frame (UnexpectedEOFError) is not: an honest peer that crashes or
+ * times out mid-frame does that. */
 function isFramingError(err: unknown): boolean {
   const name = (err as Error | null)?.name
-  return name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError' || name === 'InvalidMessageLengthError' || name === 'UnexpectedEOFError'
+  return name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError' || name === 'InvalidMessageLengthError'
 }
 
 function framingCause(err: unknown): PenaltyCause {
