@@ -113,6 +113,18 @@ describe('sidecar frames', () => {
     }
   })
 
+  it('are the bytes of docs/formats.md section 14\'s examples', () => {
+    // The doc's bytes with its reading spaces removed; 07…07 is the id, bb…bb the blob.
+    const doc = (text: string): string => text.replaceAll(' ', '').replace('07…07', '07'.repeat(32)).replace('bb…bb', 'bb'.repeat(28))
+    const hex = (frame: SidecarFrame): string => Buffer.from(encodeSidecarFrame(frame)).toString('hex')
+    expect(hex({ t: 'have', id })).toBe(doc('a2 6174 64 68617665 62 6964 5820 07…07'))
+    expect(encodeSidecarFrame({ t: 'have', id }).length).toBe(45)
+    expect(hex({ t: 'want', id })).toBe(doc('a2 6174 64 77616e74 62 6964 5820 07…07'))
+    expect(hex({ t: 'none', id, held: 'erased' })).toBe(doc('a3 6174 64 6e6f6e65 62 6964 5820 07…07 64 68656c64 66 657261736564'))
+    expect(hex({ t: 'sidecar', id, sidecar: { blob: new Uint8Array(28).fill(0xbb), key: null } }))
+      .toBe(doc('a4 6174 67 73696465636172 62 6964 5820 07…07 63 6b6579 f6 64 626c6f62 581c bb…bb'))
+  })
+
   it('refuse any other shape or bound', () => {
     const bad: [string, unknown][] = [
       ['not a map', ['have', id]],
