@@ -212,7 +212,9 @@ export class SidecarReplication {
     }
     const want = this.#wanted.get(toHex(id))
     if (want !== undefined) {
+      // It holds it now, whatever it answered before: ask it first, this round.
       want.prefer = from
+      want.asked.delete(from)
       want.dueMs = Math.min(want.dueMs, this.#d.timers.monotonicMs())
       return
     }

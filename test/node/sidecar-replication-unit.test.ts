@@ -143,6 +143,23 @@ describe('sidecar replication on one node', () => {
     replication.stop()
   })
 
+  it('a have from a peer that answered none earlier in the round has it asked again at once', async () => {
+    const { store, wire, timers, replication, serve, f, id } = await setup()
+    let holds = false
+    wire.answer = (to) => to === 1 && holds ? sidecarAnswer(id, f.blob, null) : encodeSidecarFrame({ t: 'none', id, held: 'missing' })
+    replication.start()
+    // Announced by 1, asked of 1 first, which says none (it announced before keeping it).
+    await serve(1, { t: 'have', id })
+    await timers.advance(NODE_LIMITS.sidecarPullTickMs)
+    expect(wire.requests.map((r) => r.to)).toEqual([1])
+    holds = true
+    await serve(1, { t: 'have', id })
+    await timers.advance(NODE_LIMITS.sidecarPullTickMs)
+    expect(wire.requests.map((r) => r.to)).toEqual([1, 1])
+    expect((await store.sidecar(id)).status).toBe('stored')
+    replication.stop()
+  })
+
   it('a have of an unsealed entry is refused with a penalty; of an entry not committed here, ignored', async () => {
     const { penalties, replication, serve, plain } = await setup()
     await serve(1, { t: 'have', id: entryId(plain) })
