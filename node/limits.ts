@@ -4,9 +4,11 @@
 // when to revisit it.
 import { assert } from '../src/assert.ts'
 import { LIMITS } from '../src/limits.ts'
+import { SEALED_KEY_BYTES } from '../src/sealed/payload.ts'
+import { SEALED_OVERHEAD_BYTES } from '../src/sealed/sidecar.ts'
 
 /** Bytes of the largest sealed blob: the largest plaintext, its nonce (12) and tag (16). */
-const SEALED_BLOB_BYTES_MAX = LIMITS.sealedPlaintextBytesMax + 28
+const SEALED_BLOB_BYTES_MAX = LIMITS.sealedPlaintextBytesMax + SEALED_OVERHEAD_BYTES
 
 export const NODE_LIMITS = {
   // --- transport (node/net) ---
@@ -41,8 +43,8 @@ export const NODE_LIMITS = {
   // --- sidecar replication (node/net/sidecar-exchange.ts, node/runtime/sidecar-replication.ts) ---
   /** The largest sidecar frame: a 'sidecar' frame with the largest blob (64 KiB + 28), a
    * 32-byte key and a 32-byte id, plus 256 bytes for the CBOR map around them (its member
-   * names and length headers take 37). A frame over it is refused as oversized. */
-  sidecarFrameBytesMax: SEALED_BLOB_BYTES_MAX + 32 + 32 + 256,
+   * names and length headers take 32). A frame over it is refused as oversized. */
+  sidecarFrameBytesMax: SEALED_BLOB_BYTES_MAX + SEALED_KEY_BYTES + 32 + 256,
   /** Sidecar frames one peer may send us per second (token bucket, refilled evenly), and
    * the burst it may spend at once. A frame over the rate is ignored (not answered, not
    * checked): an honest peer sends one 'have' per upload and one 'want' per sidecar it
@@ -131,7 +133,12 @@ export const NODE_LIMITS = {
   shutdownMsMax: 10_000,
 } as const
 
-assert(NODE_LIMITS.sidecarFrameBytesMax >= SEALED_BLOB_BYTES_MAX + 32 + 32 + 64, 'the largest sidecar (blob, key, id and its CBOR map) fits in a sidecar frame')
+assert(SEALED_BLOB_BYTES_MAX === 65_536 + 28, 'the largest blob is 64 KiB + 28 (docs/formats.md section 14)')
+// The CBOR map of the largest 'sidecar' frame: its header (1), four member names (t, id,
+// key, blob: 2 + 3 + 4 + 5 bytes), the value of t (8), the id's and the key's 2-byte
+// headers and the blob's 5-byte one: 32 bytes around blob, key and id (65,660 in all,
+// test/node/sidecar-checks.test.ts); 64 leaves room.
+assert(NODE_LIMITS.sidecarFrameBytesMax >= SEALED_BLOB_BYTES_MAX + SEALED_KEY_BYTES + 32 + 64, 'the largest sidecar (blob, key, id and its CBOR map) fits in a sidecar frame')
 assert(NODE_LIMITS.sidecarFrameBytesMax <= LIMITS.messageBytesMax, 'a sidecar frame is no larger than a consensus message')
 assert(NODE_LIMITS.sidecarFramesPerPeerBurst >= NODE_LIMITS.sidecarFramesPerPeerPerSecond, 'the burst holds at least one second of frames')
 assert(NODE_LIMITS.sidecarWantedPageMax <= NODE_LIMITS.sidecarWantedMax, 'one read of the wanted index fits in memory')

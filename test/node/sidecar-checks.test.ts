@@ -106,6 +106,8 @@ describe('sidecar frames', () => {
       { t: 'none', id, held: 'missing' },
       { t: 'none', id, held: 'erased' },
     ]
+    // The largest frame: the blob, the key, the id and 32 bytes of map (node/limits.ts).
+    expect(encodeSidecarFrame(frames[2]!).length).toBe(FRAME_BLOB_BYTES_MAX + 32 + 32 + 32)
     for (const frame of frames) {
       const bytes = encodeSidecarFrame(frame)
       expect(bytes.length).toBeLessThanOrEqual(NODE_LIMITS.sidecarFrameBytesMax)
