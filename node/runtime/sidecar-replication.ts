@@ -216,9 +216,12 @@ export class SidecarReplication {
       want.prefer = from
       want.asked.delete(from)
       want.dueMs = Math.min(want.dueMs, this.#d.timers.monotonicMs())
-      return
+    } else {
+      this.#want(id, this.#d.timers.monotonicMs(), from)
     }
-    this.#want(id, this.#d.timers.monotonicMs(), from)
+    // Asked now rather than at the next tick: an announcement is the one moment a peer is
+    // known to hold it (the requests in flight stay bounded: #tick counts them).
+    if (!this.#stopped) this.#tick()
   }
 
   /** Takes a frame's token from the sender's bucket; false when it has none left. */

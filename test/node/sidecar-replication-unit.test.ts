@@ -131,7 +131,9 @@ describe('sidecar replication on one node', () => {
     forged[15] = forged[15]! ^ 0x80
     wire.answer = (to) => to === 2 ? sidecarAnswer(id, forged, null) : sidecarAnswer(id, f.blob, f.key)
     expect(await serve(2, { t: 'have', id })).toBeNull()
-    await timers.advance(NODE_LIMITS.sidecarPullTickMs)
+    await settle()
+    // Asked of the announcer at once, before any tick.
+    expect(timers.now).toBe(0)
     expect(wire.requests[0]).toEqual({ to: 2, frame: { t: 'want', id } })
     expect(penalties).toEqual([{ peer: 2, cause: 'invalid' }])
     expect(replication.stats.rejected.get('sidecar-blob-commitment')).toBe(1)
@@ -144,17 +146,17 @@ describe('sidecar replication on one node', () => {
   })
 
   it('a have from a peer that answered none earlier in the round has it asked again at once', async () => {
-    const { store, wire, timers, replication, serve, f, id } = await setup()
+    const { store, wire, replication, serve, f, id } = await setup()
     let holds = false
     wire.answer = (to) => to === 1 && holds ? sidecarAnswer(id, f.blob, null) : encodeSidecarFrame({ t: 'none', id, held: 'missing' })
     replication.start()
-    // Announced by 1, asked of 1 first, which says none (it announced before keeping it).
+    // Announced by 1, asked of 1 at once, which says none (it announced before keeping it).
     await serve(1, { t: 'have', id })
-    await timers.advance(NODE_LIMITS.sidecarPullTickMs)
+    await settle()
     expect(wire.requests.map((r) => r.to)).toEqual([1])
     holds = true
     await serve(1, { t: 'have', id })
-    await timers.advance(NODE_LIMITS.sidecarPullTickMs)
+    await settle()
     expect(wire.requests.map((r) => r.to)).toEqual([1, 1])
     expect((await store.sidecar(id)).status).toBe('stored')
     replication.stop()
