@@ -15,7 +15,7 @@ import { SidecarReplication } from '../../node/runtime/sidecar-replication.ts'
 import type { RuntimeTimers } from '../../node/runtime/timers.ts'
 import { MemoryStore } from '../../node/store/index.ts'
 import { ChainBuilder, TestAgent, testNet } from '../support/chain-builder.ts'
-import { sealedEntry, sealFixture } from '../support/sealed-entries.ts'
+import { eraseEntry, sealedEntry, sealFixture } from '../support/sealed-entries.ts'
 
 class ManualTimers implements RuntimeTimers {
   now = 0
@@ -78,6 +78,7 @@ async function setup() {
   const plain = author.entry(net.genesis.chainId, 'org/notes', { b: 2 })
   const chain = new ChainBuilder(net)
   chain.add([sealed, plain])
+  chain.add([eraseEntry(author, net.genesis.chainId, 'org/notes', sealed)])
   const store = new MemoryStore()
   await store.open(net.genesis)
   const log = new MerkleAccumulator()
@@ -93,7 +94,13 @@ async function setup() {
   })
   const serve = (from: number, frame: SidecarFrame | Uint8Array): Promise<Uint8Array | null> =>
     wire.server!(from, frame instanceof Uint8Array ? frame : encodeSidecarFrame(frame))
-  return { store, wire, timers, penalties, replication, serve, f, sealed, plain, id: entryId(sealed), block }
+  /** Commits the second block: the erase of the sealed entry. */
+  const commitErase = async (): Promise<void> => {
+    const erase = chain.items[1]!.block
+    for (const e of erase.entries) log.append(leafHash(encodeEntry(e)))
+    await store.commit({ blocks: [erase], hashes: [blockHash(erase.header)], qc: null, cc: chain.items[1]!.cc ?? null, log: log.toState() })
+  }
+  return { store, wire, timers, penalties, replication, serve, commitErase, f, sealed, plain, id: entryId(sealed), block }
 }
 
 const sidecarAnswer = (id: Hash, blob: Uint8Array, key: Uint8Array | null): Uint8Array => encodeSidecarFrame({ t: 'sidecar', id, sidecar: { blob, key } })
@@ -109,6 +116,22 @@ describe('sidecar replication on one node', () => {
     expect(await serve(2, Uint8Array.of(0xa1, 0x61))).toBeNull()
     expect(penalties).toEqual([{ peer: 2, cause: 'invalid' }, { peer: 2, cause: 'malformed' }])
     expect(Object.fromEntries(replication.stats.rejected)).toEqual({ unsolicited: 1, malformed: 1 })
+  })
+
+  it('never serves nor keeps the sidecar of an erased entry', async () => {
+    const { store, wire, penalties, replication, serve, commitErase, f, id } = await setup()
+    await store.putSidecar(id, { blob: f.blob, key: f.key })
+    await commitErase()
+    expect(decodeSidecarFrame((await serve(1, { t: 'want', id }))!)).toEqual({ t: 'none', id, held: 'erased' })
+    // Announced by a peer that has not committed the erase yet: not asked for, not kept.
+    replication.start()
+    wire.answer = () => sidecarAnswer(id, f.blob, f.key)
+    await serve(2, { t: 'have', id })
+    await settle()
+    expect(wire.requests).toEqual([])
+    expect((await store.sidecar(id)).status).toBe('erased')
+    expect(penalties).toEqual([])
+    replication.stop()
   })
 
   it('ignores, without a penalty, frames over a peer\'s rate; the rate comes back with time', async () => {
