@@ -1,6 +1,6 @@
 // The frames of the sidecar protocol (/synod/sidecar/1, docs/protocol.md "Sidecar
 // replication"): one canonical CBOR map per frame, told apart by its member `t`.
-//   have    { t: "have", id }                        I hold the sidecar of sealed entry `id`
+//   have    { t: "have", id, key }                   I hold the sidecar of sealed entry `id` (`key`: with its key)
 //   want    { t: "want", id }                        send me the sidecar of `id` (answered on the stream)
 //   sidecar { t: "sidecar", id, blob, key }          the answer: what the sender holds (`key` null if none)
 //   none    { t: "none", id, held: "missing" | "erased" }  the answer: nothing to send, and why
@@ -9,7 +9,7 @@
 // receiver's check (node/runtime/sidecar-checks.ts).
 import { decodeCanonical, encodeCanonical, type CborValue } from '../../src/codec/cbor.ts'
 import { CodecError } from '../../src/codec/errors.ts'
-import { readBytes, readMap, readText } from '../../src/codec/schema.ts'
+import { readBool, readBytes, readMap, readText } from '../../src/codec/schema.ts'
 import type { Hash } from '../../src/log/entry.ts'
 import { LIMITS } from '../../src/limits.ts'
 import { SEALED_KEY_BYTES } from '../../src/sealed/payload.ts'
@@ -17,7 +17,7 @@ import { SEALED_OVERHEAD_BYTES, type Sidecar } from '../../src/sealed/sidecar.ts
 import { NODE_LIMITS } from '../limits.ts'
 
 export type SidecarFrame =
-  | { readonly t: 'have', readonly id: Hash }
+  | { readonly t: 'have', readonly id: Hash, readonly key: boolean }
   | { readonly t: 'want', readonly id: Hash }
   | { readonly t: 'sidecar', readonly id: Hash, readonly sidecar: Sidecar }
   | { readonly t: 'none', readonly id: Hash, readonly held: 'missing' | 'erased' }
@@ -28,8 +28,9 @@ export const FRAME_BLOB_BYTES_MAX = LIMITS.sealedPlaintextBytesMax + SEALED_OVER
 export function encodeSidecarFrame(frame: SidecarFrame): Uint8Array {
   switch (frame.t) {
     case 'have':
+      return encodeCanonical({ t: 'have', id: frame.id, key: frame.key })
     case 'want':
-      return encodeCanonical({ t: frame.t, id: frame.id })
+      return encodeCanonical({ t: 'want', id: frame.id })
     case 'sidecar':
       return encodeCanonical({ t: 'sidecar', id: frame.id, blob: frame.sidecar.blob, key: frame.sidecar.key })
     case 'none':
@@ -47,10 +48,13 @@ export function decodeSidecarFrame(bytes: Uint8Array): SidecarFrame {
   }
   const t = (value as { readonly t: CborValue }).t
   switch (t) {
-    case 'have':
+    case 'have': {
+      const m = readMap(value, 'sidecar frame \'have\'', ['t', 'id', 'key'])
+      return { t, id: readBytes(m.id, 'have.id', 32), key: readBool(m.key, 'have.key') }
+    }
     case 'want': {
-      const m = readMap(value, `sidecar frame '${t}'`, ['t', 'id'])
-      return { t, id: readBytes(m.id, `${t}.id`, 32) }
+      const m = readMap(value, 'sidecar frame \'want\'', ['t', 'id'])
+      return { t, id: readBytes(m.id, 'want.id', 32) }
     }
     case 'sidecar': {
       const m = readMap(value, 'sidecar frame \'sidecar\'', ['t', 'id', 'blob', 'key'])

@@ -1,6 +1,8 @@
 // Sidecar replication between validators (docs/protocol.md, "Sidecar replication"):
 //  - announce: when this node keeps a sidecar uploaded to it, it tells every other
-//    validator `have id` (a small frame: most peers got the same upload from the writer);
+//    validator `have id` and whether it holds the key (a small frame: most peers got the
+//    same upload from the writer); a peer that lacks it, or holds it without a key this
+//    node has, asks for it;
 //  - pull: a committed sealed entry whose sidecar this node lacks (the store's wanted
 //    index, fed by every commit and read again at start) is asked for, `want id`, from
 //    one connected peer at a time, a peer that announced it first; every peer once per
@@ -60,6 +62,8 @@ interface Want {
   readonly asked: Set<number>
   /** A peer that announced it: asked first. */
   prefer: number | null
+  /** Held here without its key, wanted for the key a peer announced. */
+  readonly forKey: boolean
   inFlight: boolean
 }
 
@@ -73,7 +77,7 @@ export class SidecarReplication {
   readonly #d: SidecarReplicationDependencies
   /** Wanted sidecars by id hex, in the order they were found (the order they are asked for). */
   readonly #wanted = new Map<string, Want>()
-  readonly #announcements = new BoundedQueue<{ readonly to: number, readonly id: Hash }>({ itemsMax: NODE_LIMITS.sidecarAnnounceQueueMax, overflow: 'drop-oldest' })
+  readonly #announcements = new BoundedQueue<{ readonly to: number, readonly id: Hash, readonly key: boolean }>({ itemsMax: NODE_LIMITS.sidecarAnnounceQueueMax, overflow: 'drop-oldest' })
   readonly #buckets: Bucket[]
   readonly #stop = new AbortController()
   #inbound = 0
@@ -113,13 +117,13 @@ export class SidecarReplication {
     return this.#wanted.size
   }
 
-  /** A sidecar uploaded here was kept: tell every other validator. */
-  announce(id: Hash): void {
+  /** A sidecar uploaded here was kept (`key`: with its key): tell every other validator. */
+  announce(id: Hash, key: boolean): void {
     if (this.#stopped) return
     for (let to = 0; to < this.#d.validators; to++) {
       if (to === this.#d.selfIndex) continue
       const before = this.#announcements.dropped
-      this.#announcements.push({ to, id })
+      this.#announcements.push({ to, id, key })
       this.stats.announceDropped += this.#announcements.dropped - before
     }
     this.#sendAnnouncements()
@@ -134,7 +138,7 @@ export class SidecarReplication {
       for (const entry of block.entries) {
         if (readSealedPayload(entry).type !== 'sealed') continue
         // Beyond the bound it waits in the index: read again once memory has room.
-        if (!this.#want(entryId(entry), due, null)) {
+        if (!this.#want(entryId(entry), due, null, false)) {
           this.#indexAhead = true
           this.#rescan = true
         }
@@ -151,7 +155,7 @@ export class SidecarReplication {
       if (!this.#d.connectedPeers().includes(next.to)) continue // it pulls when it is back
       this.#sends++
       this.stats.announced++
-      this.#d.wire.send(next.to, encodeSidecarFrame({ t: 'have', id: next.id }), this.#signal()).catch((err: unknown) => {
+      this.#d.wire.send(next.to, encodeSidecarFrame({ t: 'have', id: next.id, key: next.key }), this.#signal()).catch((err: unknown) => {
         this.#d.logger.debug({ to: next.to, err: (err as Error).message }, 'sidecar announcement not sent')
       }).finally(() => {
         this.#sends--
@@ -182,7 +186,7 @@ export class SidecarReplication {
           return encodeSidecarFrame({ t: 'none', id: frame.id, held: held.status })
         }
         case 'have':
-          await this.#onHave(from, frame.id)
+          await this.#onHave(from, frame.id, frame.key)
           return null
         case 'sidecar':
         case 'none':
@@ -197,9 +201,12 @@ export class SidecarReplication {
     }
   }
 
-  async #onHave(from: number, id: Hash): Promise<void> {
+  async #onHave(from: number, id: Hash, key: boolean): Promise<void> {
     const held = await this.#d.store.sidecar(id)
-    if (held.status !== 'missing') return
+    if (held.status === 'erased') return
+    // Held already: wanted again only for a key the peer holds and this node does not.
+    const forKey = held.status === 'stored'
+    if (forKey && (!key || held.sidecar.key !== null)) return
     const stored = await this.#d.store.entryById(id)
     if (stored === undefined) {
       // Not committed here yet: its commit marks it wanted, and then it is pulled.
@@ -217,7 +224,7 @@ export class SidecarReplication {
       want.asked.delete(from)
       want.dueMs = Math.min(want.dueMs, this.#d.timers.monotonicMs())
     } else {
-      this.#want(id, this.#d.timers.monotonicMs(), from)
+      this.#want(id, this.#d.timers.monotonicMs(), from, forKey)
     }
     // Asked now rather than at the next tick: an announcement is the one moment a peer is
     // known to hold it (the requests in flight stay bounded: #tick counts them).
@@ -240,11 +247,11 @@ export class SidecarReplication {
   // --- pull ---
 
   /** Adds a wanted sidecar; false when memory holds as many as it may. */
-  #want(id: Hash, dueMs: number, prefer: number | null): boolean {
+  #want(id: Hash, dueMs: number, prefer: number | null, forKey: boolean): boolean {
     const hex = toHex(id)
     if (this.#wanted.has(hex)) return true
     if (this.#wanted.size >= NODE_LIMITS.sidecarWantedMax) return false
-    this.#wanted.set(hex, { id, round: 0, dueMs, asked: new Set(), prefer, inFlight: false })
+    this.#wanted.set(hex, { id, round: 0, dueMs, asked: new Set(), prefer, forKey, inFlight: false })
     return true
   }
 
@@ -299,8 +306,10 @@ export class SidecarReplication {
     want.asked.add(peer)
     this.#requests++
     try {
-      // Kept or erased here since it was wanted (an upload, another peer, an erase): done.
-      if ((await this.#d.store.sidecar(want.id)).status !== 'missing') {
+      // Kept (with the key, if that is what is wanted) or erased here since it was wanted
+      // (an upload, another peer, an erase): done.
+      const held = await this.#d.store.sidecar(want.id)
+      if (held.status === 'erased' || (held.status === 'stored' && (!want.forKey || held.sidecar.key !== null))) {
         this.#wanted.delete(hex)
         return
       }
@@ -360,7 +369,7 @@ export class SidecarReplication {
       const ids = await this.#d.store.wantedSidecars(this.#cursor, NODE_LIMITS.sidecarWantedPageMax)
       if (this.#stopped) return
       const now = this.#d.timers.monotonicMs()
-      for (const id of ids) this.#want(id, now, null)
+      for (const id of ids) this.#want(id, now, null, false)
       if (ids.length < NODE_LIMITS.sidecarWantedPageMax) {
         // Read to its end. Ids marked since then were added by committed(); if one did not
         // fit, the next pass starts over from the first id.

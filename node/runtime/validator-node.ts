@@ -294,7 +294,7 @@ export class ValidatorNode {
    */
   async keepSidecar(id: Hash, sidecar: Sidecar): Promise<'stored' | 'duplicate' | 'erased'> {
     const result = await this.#store.putSidecar(id, sidecar)
-    if (result === 'stored') this.#sidecars?.announce(id)
+    if (result === 'stored') this.#sidecars?.announce(id, sidecar.key !== null)
     return result
   }
 

@@ -99,7 +99,8 @@ describe('sidecar frames', () => {
   const id = new Uint8Array(32).fill(7)
   it('round-trip in each shape', () => {
     const frames: SidecarFrame[] = [
-      { t: 'have', id },
+      { t: 'have', id, key: false },
+      { t: 'have', id, key: true },
       { t: 'want', id },
       { t: 'sidecar', id, sidecar: { blob: new Uint8Array(FRAME_BLOB_BYTES_MAX).fill(1), key: new Uint8Array(32).fill(2) } },
       { t: 'sidecar', id, sidecar: { blob: new Uint8Array(28), key: null } },
@@ -107,7 +108,7 @@ describe('sidecar frames', () => {
       { t: 'none', id, held: 'erased' },
     ]
     // The largest frame: the blob, the key, the id and 32 bytes of map (node/limits.ts).
-    expect(encodeSidecarFrame(frames[2]!).length).toBe(FRAME_BLOB_BYTES_MAX + 32 + 32 + 32)
+    expect(encodeSidecarFrame(frames[3]!).length).toBe(FRAME_BLOB_BYTES_MAX + 32 + 32 + 32)
     for (const frame of frames) {
       const bytes = encodeSidecarFrame(frame)
       expect(bytes.length).toBeLessThanOrEqual(NODE_LIMITS.sidecarFrameBytesMax)
@@ -119,9 +120,10 @@ describe('sidecar frames', () => {
     // The doc's bytes with its reading spaces removed; 07…07 is the id, bb…bb the blob.
     const doc = (text: string): string => text.replaceAll(' ', '').replace('07…07', '07'.repeat(32)).replace('bb…bb', 'bb'.repeat(28))
     const hex = (frame: SidecarFrame): string => Buffer.from(encodeSidecarFrame(frame)).toString('hex')
-    expect(hex({ t: 'have', id })).toBe(doc('a2 6174 64 68617665 62 6964 5820 07…07'))
-    expect(encodeSidecarFrame({ t: 'have', id }).length).toBe(45)
+    expect(hex({ t: 'have', id, key: true })).toBe(doc('a3 6174 64 68617665 62 6964 5820 07…07 63 6b6579 f5'))
+    expect(encodeSidecarFrame({ t: 'have', id, key: true }).length).toBe(50)
     expect(hex({ t: 'want', id })).toBe(doc('a2 6174 64 77616e74 62 6964 5820 07…07'))
+    expect(encodeSidecarFrame({ t: 'want', id }).length).toBe(45)
     expect(hex({ t: 'none', id, held: 'erased' })).toBe(doc('a3 6174 64 6e6f6e65 62 6964 5820 07…07 64 68656c64 66 657261736564'))
     expect(hex({ t: 'sidecar', id, sidecar: { blob: new Uint8Array(28).fill(0xbb), key: null } }))
       .toBe(doc('a4 6174 67 73696465636172 62 6964 5820 07…07 63 6b6579 f6 64 626c6f62 581c bb…bb'))
@@ -132,7 +134,9 @@ describe('sidecar frames', () => {
       ['not a map', ['have', id]],
       ['no t', { id }],
       ['unknown t', { t: 'push', id }],
-      ['extra member', { t: 'have', id, more: 1 }],
+      ['extra member', { t: 'want', id, more: 1 }],
+      ['have without key', { t: 'have', id }],
+      ['have key not a boolean', { t: 'have', id, key: 1 }],
       ['short id', { t: 'want', id: id.subarray(1) }],
       ['blob over the largest', { t: 'sidecar', id, blob: new Uint8Array(FRAME_BLOB_BYTES_MAX + 1), key: null }],
       ['key over 32 bytes', { t: 'sidecar', id, blob: new Uint8Array(28), key: new Uint8Array(33) }],

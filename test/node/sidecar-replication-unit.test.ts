@@ -126,7 +126,7 @@ describe('sidecar replication on one node', () => {
     // Announced by a peer that has not committed the erase yet: not asked for, not kept.
     replication.start()
     wire.answer = () => sidecarAnswer(id, f.blob, f.key)
-    await serve(2, { t: 'have', id })
+    await serve(2, { t: 'have', id, key: false })
     await settle()
     expect(wire.requests).toEqual([])
     expect((await store.sidecar(id)).status).toBe('erased')
@@ -153,7 +153,7 @@ describe('sidecar replication on one node', () => {
     const forged = new Uint8Array(f.blob)
     forged[15] = forged[15]! ^ 0x80
     wire.answer = (to) => to === 2 ? sidecarAnswer(id, forged, null) : sidecarAnswer(id, f.blob, f.key)
-    expect(await serve(2, { t: 'have', id })).toBeNull()
+    expect(await serve(2, { t: 'have', id, key: false })).toBeNull()
     await settle()
     // Asked of the announcer at once, before any tick.
     expect(timers.now).toBe(0)
@@ -174,21 +174,40 @@ describe('sidecar replication on one node', () => {
     wire.answer = (to) => to === 1 && holds ? sidecarAnswer(id, f.blob, null) : encodeSidecarFrame({ t: 'none', id, held: 'missing' })
     replication.start()
     // Announced by 1, asked of 1 at once, which says none (it announced before keeping it).
-    await serve(1, { t: 'have', id })
+    await serve(1, { t: 'have', id, key: false })
     await settle()
     expect(wire.requests.map((r) => r.to)).toEqual([1])
     holds = true
-    await serve(1, { t: 'have', id })
+    await serve(1, { t: 'have', id, key: false })
     await settle()
     expect(wire.requests.map((r) => r.to)).toEqual([1, 1])
     expect((await store.sidecar(id)).status).toBe('stored')
     replication.stop()
   })
 
+  it('a sidecar held without its key is asked for again when a peer announces one with it, and not otherwise', async () => {
+    const { store, wire, replication, serve, f, id } = await setup()
+    await store.putSidecar(id, { blob: f.blob, key: null })
+    wire.answer = (to) => to === 3 ? sidecarAnswer(id, f.blob, f.key) : sidecarAnswer(id, f.blob, null)
+    replication.start()
+    await serve(1, { t: 'have', id, key: false })
+    await settle()
+    expect(wire.requests).toEqual([])
+    await serve(3, { t: 'have', id, key: true })
+    await settle()
+    expect(wire.requests.map((r) => r.to)).toEqual([3])
+    expect(await store.sidecar(id)).toEqual({ status: 'stored', sidecar: { blob: f.blob, key: f.key } })
+    // Held with the key now: a further announcement asks nobody.
+    await serve(2, { t: 'have', id, key: true })
+    await settle()
+    expect(wire.requests).toHaveLength(1)
+    replication.stop()
+  })
+
   it('a have of an unsealed entry is refused with a penalty; of an entry not committed here, ignored', async () => {
     const { penalties, replication, serve, plain } = await setup()
-    await serve(1, { t: 'have', id: entryId(plain) })
-    await serve(1, { t: 'have', id: new Uint8Array(32).fill(9) })
+    await serve(1, { t: 'have', id: entryId(plain), key: false })
+    await serve(1, { t: 'have', id: new Uint8Array(32).fill(9), key: false })
     expect(penalties).toEqual([{ peer: 1, cause: 'invalid' }])
     expect(replication.stats.ignored.get('entry-not-committed')).toBe(1)
     expect(replication.wantedCount).toBe(0)
@@ -218,7 +237,7 @@ describe('sidecar replication on one node', () => {
 
   it('announces a kept sidecar to every connected validator but itself', async () => {
     const { wire, replication, id } = await setup()
-    replication.announce(id)
+    replication.announce(id, true)
     await settle()
     expect(wire.sent.map((s) => s.to).sort()).toEqual([1, 2, 3])
     expect(wire.sent.every((s) => s.frame.t === 'have')).toBe(true)

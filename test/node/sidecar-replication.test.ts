@@ -97,7 +97,7 @@ describe('sidecar replication between validators', () => {
     await commit(erase)
     for (const i of [0, 1, 2, 3]) expect(await held(i, sealed)).toEqual({ status: 'erased', erase: entryId(erase) })
     // Nobody serves it again: an announcement of it now is ignored everywhere.
-    nodes[0]!.sidecarReplication!.announce(entryId(sealed))
+    nodes[0]!.sidecarReplication!.announce(entryId(sealed), true)
     await new Promise((r) => setTimeout(r, 500))
     for (const i of [0, 1, 2, 3]) expect((await held(i, sealed)).status).toBe('erased')
   }, 60_000)
@@ -124,6 +124,10 @@ describe('sidecar replication between validators', () => {
     expect(await restarted.store.sidecar(entryId(sealed))).toEqual({ status: 'stored', sidecar: { blob: f.blob, key: null } })
     expect(await restarted.store.sidecar(entryId(later))).toEqual({ status: 'stored', sidecar: { blob: g.blob, key: g.key } })
     expect(await restarted.store.wantedSidecars(null, 100)).toEqual([])
+    // The writer deposits the key later, with one validator: it completes every copy.
+    expect(await nodes[0]!.keepSidecar(entryId(sealed), sidecarOf(f))).toBe('stored')
+    await waitFor('every validator holds the key too', async () =>
+      (await Promise.all([0, 1, 2, 3].map((i) => held(i, sealed)))).every((h) => h.status === 'stored' && h.sidecar.key !== null))
   }, 60_000)
 
   it('a forged sidecar served by a peer is refused by every other node: nothing is kept, the peer is penalised', async () => {
@@ -136,7 +140,7 @@ describe('sidecar replication between validators', () => {
     forged[20] = forged[20]! ^ 0xff
     expect(await nodes[1]!.store.putSidecar(entryId(sealed), { blob: forged, key: null })).toBe('stored')
     const before = events.length
-    nodes[1]!.sidecarReplication!.announce(entryId(sealed))
+    nodes[1]!.sidecarReplication!.announce(entryId(sealed), false)
     await waitFor('every other node refused the forged sidecar', async () =>
       [0, 2, 3].every((i) => (nodes[i]!.sidecarReplication!.stats.rejected.get('sidecar-blob-commitment') ?? 0) >= 1))
     for (const i of [0, 2, 3]) expect((await held(i, sealed)).status).toBe('missing')
