@@ -2,6 +2,14 @@
 // limits (message bytes, block size...) are in src/limits.ts; these bound the node's own
 // queues, retries and caches. Each says why it has its value and which metric tells
 // when to revisit it.
+import { assert } from '../src/assert.ts'
+import { LIMITS } from '../src/limits.ts'
+import { SEALED_KEY_BYTES } from '../src/sealed/payload.ts'
+import { SEALED_OVERHEAD_BYTES } from '../src/sealed/sidecar.ts'
+
+/** Bytes of the largest sealed blob: the largest plaintext, its nonce (12) and tag (16). */
+const SEALED_BLOB_BYTES_MAX = LIMITS.sealedPlaintextBytesMax + SEALED_OVERHEAD_BYTES
+
 export const NODE_LIMITS = {
   // --- transport (node/net) ---
   /** Frames queued for one peer's consensus stream before the oldest is dropped. Votes
@@ -31,6 +39,49 @@ export const NODE_LIMITS = {
   /** How long a disconnected misbehaving peer is refused. Short: it is still a validator
    * whose votes liveness may need. */
   peerCooloffMs: 15_000,
+
+  // --- sidecar replication (node/net/sidecar-exchange.ts, node/runtime/sidecar-replication.ts) ---
+  /** The largest sidecar frame: a 'sidecar' frame with the largest blob (64 KiB + 28), a
+   * 32-byte key and a 32-byte id, plus 256 bytes for the CBOR map around them (its member
+   * names and length headers take 32). A frame over it is refused as oversized. */
+  sidecarFrameBytesMax: SEALED_BLOB_BYTES_MAX + SEALED_KEY_BYTES + 32 + 256,
+  /** Sidecar frames one peer may send us per second (token bucket, refilled evenly), and
+   * the burst it may spend at once. A frame over the rate is ignored (not answered, not
+   * checked): an honest peer sends one 'have' per upload and one 'want' per sidecar it
+   * lacks, so 32 a second leaves room for a burst of uploads while a flooding peer costs
+   * at most 32 * 64 KiB = 2 MiB/s of checks. Revisit if
+   * `synod_sidecar_frames_refused_total{code="rate-limited"}` grows on a healthy chain. */
+  sidecarFramesPerPeerPerSecond: 32,
+  sidecarFramesPerPeerBurst: 64,
+  /** Inbound sidecar streams of one connection open at once (one frame each). */
+  sidecarStreamsPerConnectionMax: 8,
+  /** Received sidecar frames being checked or answered at once, over all peers; beyond it
+   * a frame is ignored (the peer asks again, or another peer answers). */
+  sidecarInboundMax: 16,
+  /** 'have' announcements waiting to be sent, over all peers; beyond it the oldest go (the
+   * peers that miss one pull the sidecar from their wanted list instead). Revisit with
+   * `synod_sidecar_replication_total{event="announce-dropped"}`. */
+  sidecarAnnounceQueueMax: 1024,
+  /** Wanted sidecars (committed sealed entries without one here) held in memory; the rest
+   * wait in the store's wanted index and are loaded as these are settled. Revisit if
+   * `synod_sidecars_wanted` sits at this bound. */
+  sidecarWantedMax: 512,
+  /** Wanted sidecars loaded from the store's index per read. */
+  sidecarWantedPageMax: 128,
+  /** Requests for sidecars in flight at once (each to one peer, one sidecar). */
+  sidecarRequestsInFlightMax: 4,
+  /** Time one request (stream open, frame out, answer in) may take before it fails. */
+  sidecarRequestTimeoutMs: 5_000,
+  /** Rounds of asking every connected peer for one wanted sidecar before this node stops
+   * asking (until it restarts, or a peer announces it): with the delays below, about two
+   * minutes, long enough for a writer that uploads a moment after the commit. */
+  sidecarPullRoundsMax: 8,
+  /** Delay before the first round (a fresh commit: let the uploader's announcement come
+   * first) and between rounds, doubling up to the largest. */
+  sidecarPullDelayMsMin: 1_000,
+  sidecarPullDelayMsMax: 30_000,
+  /** How often the pull tick runs (due requests, index reads). */
+  sidecarPullTickMs: 250,
 
   // --- storage (node/store) ---
   /** Most items one paged query returns. */
@@ -81,3 +132,16 @@ export const NODE_LIMITS = {
   /** Time allowed for a clean shutdown before the process exits anyway. */
   shutdownMsMax: 10_000,
 } as const
+
+assert(SEALED_BLOB_BYTES_MAX === 65_536 + 28, 'the largest blob is 64 KiB + 28 (docs/formats.md section 14)')
+// The CBOR map of the largest 'sidecar' frame: its header (1), four member names (t, id,
+// key, blob: 2 + 3 + 4 + 5 bytes), the value of t (8), the id's and the key's 2-byte
+// headers and the blob's 5-byte one: 32 bytes around blob, key and id (65,660 in all,
+// test/node/sidecar-checks.test.ts); 64 leaves room.
+assert(NODE_LIMITS.sidecarFrameBytesMax >= SEALED_BLOB_BYTES_MAX + SEALED_KEY_BYTES + 32 + 64, 'the largest sidecar (blob, key, id and its CBOR map) fits in a sidecar frame')
+assert(NODE_LIMITS.sidecarFrameBytesMax <= LIMITS.messageBytesMax, 'a sidecar frame is no larger than a consensus message')
+assert(NODE_LIMITS.sidecarFramesPerPeerBurst >= NODE_LIMITS.sidecarFramesPerPeerPerSecond, 'the burst holds at least one second of frames')
+assert(NODE_LIMITS.sidecarWantedPageMax <= NODE_LIMITS.sidecarWantedMax, 'one read of the wanted index fits in memory')
+assert(NODE_LIMITS.sidecarPullDelayMsMin <= NODE_LIMITS.sidecarPullDelayMsMax, 'the pull delay grows up to its largest')
+assert(NODE_LIMITS.sidecarPullTickMs < NODE_LIMITS.sidecarPullDelayMsMin, 'the pull tick is finer than the shortest pull delay')
+assert(NODE_LIMITS.sidecarRequestsInFlightMax <= NODE_LIMITS.sidecarInboundMax, 'a peer as busy as this node can answer all its requests at once')

@@ -6,6 +6,10 @@ import type { NodeEvent, ValidatorNode } from '../runtime/validator-node.ts'
 export function bridgeMetrics(node: ValidatorNode, metrics: NodeMetricsRecorder): () => void {
   metrics.syncLagFrom(() => node.syncLagHeights)
   metrics.transportFrom(() => node.transportStats)
+  metrics.sidecarsFrom(() => {
+    const replication = node.sidecarReplication
+    return replication === null ? null : { ...replication.stats, wanted: replication.wantedCount }
+  })
   return node.onEvent((event: NodeEvent) => {
     switch (event.type) {
       case 'commit':

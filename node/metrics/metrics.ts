@@ -29,6 +29,21 @@ export interface TransportCounters {
   readonly receivedBytes: number
 }
 
+/** Sidecar replication's counters the metrics read (node/runtime/sidecar-replication.ts
+ * SidecarReplicationStats); the codes of `ignored` and `rejected` are a closed set. */
+export interface SidecarCounters {
+  readonly announced: number
+  readonly announceDropped: number
+  readonly requested: number
+  readonly stored: number
+  readonly served: number
+  readonly givenUp: number
+  readonly ignored: ReadonlyMap<string, number>
+  readonly rejected: ReadonlyMap<string, number>
+  /** Wanted sidecars held in memory now. */
+  readonly wanted: number
+}
+
 /** What the node driver calls. Every method is cheap and synchronous. */
 export interface NodeMetricsRecorder {
   /** A block was committed: its height, its number of entries, and the seconds from when
@@ -43,6 +58,8 @@ export interface NodeMetricsRecorder {
   /** Where the validator-to-validator message and byte counters are read, at each scrape
    * (null before the transport started). */
   transportFrom(read: () => TransportCounters | null): void
+  /** Where sidecar replication's counters are read, at each scrape (null without it). */
+  sidecarsFrom(read: () => SidecarCounters | null): void
   /** The node entered a new round. */
   roundEntered(round: number): void
   /** This node's round timer expired. */
@@ -86,6 +103,7 @@ export class NodeMetrics implements NodeMetricsRecorder {
   readonly #submitToCommit: Histogram
   #syncLagRead: (() => number) | null = null
   #transportRead: (() => TransportCounters | null) | null = null
+  #sidecarsRead: (() => SidecarCounters | null) | null = null
   readonly #timeouts: Counter
   readonly #viewChanges: Counter
   readonly #peers: Gauge
@@ -142,6 +160,38 @@ export class NodeMetrics implements NodeMetricsRecorder {
     }
     directionCounter('synod_p2p_messages_total', 'Messages to and from other validators (one frame each), by direction', (stats) => [stats.sentFrames, stats.receivedFrames])
     directionCounter('synod_p2p_bytes_total', 'Encoded message bytes to and from other validators (without transport framing and encryption), by direction', (stats) => [stats.sentBytes, stats.receivedBytes])
+    const sidecars = (): SidecarCounters | null => this.#sidecarsRead?.() ?? null
+    new Counter({
+      name: 'synod_sidecar_replication_total',
+      help: 'Sidecar replication between validators, by event: announced (have sent), announce-dropped, requested (want sent), pulled (a peer\'s sidecar kept), served (want answered), given-up',
+      labelNames: ['event'], registers,
+      collect() {
+        const stats = sidecars()
+        if (stats === null) return
+        this.reset()
+        const events = [['announced', stats.announced], ['announce-dropped', stats.announceDropped], ['requested', stats.requested], ['pulled', stats.stored], ['served', stats.served], ['given-up', stats.givenUp]] as const
+        for (const [event, count] of events) this.inc({ event }, count)
+      },
+    })
+    new Counter({
+      name: 'synod_sidecar_frames_refused_total',
+      help: 'Sidecar frames and answers not acted on, by verdict (ignore, reject: the sender penalised) and code',
+      labelNames: ['verdict', 'code'], registers,
+      collect() {
+        const stats = sidecars()
+        if (stats === null) return
+        this.reset()
+        for (const [code, count] of stats.ignored) this.inc({ verdict: 'ignore', code }, count)
+        for (const [code, count] of stats.rejected) this.inc({ verdict: 'reject', code }, count)
+      },
+    })
+    new Gauge({
+      name: 'synod_sidecars_wanted', help: 'Committed sealed entries whose sidecar this node is asking its peers for (in memory)', registers,
+      collect() {
+        const stats = sidecars()
+        if (stats !== null) this.set(stats.wanted)
+      },
+    })
     new Gauge({
       name: 'synod_build_info',
       help: 'Always 1; labels: Synod version, Node.js version, chain id and validator index',
@@ -196,6 +246,10 @@ export class NodeMetrics implements NodeMetricsRecorder {
 
   transportFrom(read: () => TransportCounters | null): void {
     this.#transportRead = read
+  }
+
+  sidecarsFrom(read: () => SidecarCounters | null): void {
+    this.#sidecarsRead = read
   }
 
   roundEntered(round: number): void {

@@ -13,7 +13,8 @@
 //
 // The pieces: the libp2p node and its gater (libp2p-node.ts), the peer links
 // (peer-link.ts), the send path (link-sender.ts), the receive path (frame-receiver.ts),
-// penalties (peer-penalties.ts) and the redial tick (link-maintenance.ts).
+// penalties (peer-penalties.ts) and the redial tick (link-maintenance.ts). The sidecar
+// protocol (sidecar-exchange.ts) shares the connections, on streams of its own.
 import type { Libp2p } from 'libp2p'
 import type { PeerId } from '@libp2p/interface'
 import { LIMITS } from '../../src/limits.ts'
@@ -27,6 +28,7 @@ import { maintainLinks } from './link-maintenance.ts'
 import { LinkSender } from './link-sender.ts'
 import { newPeerLink, type PeerLink } from './peer-link.ts'
 import { PeerPenalties } from './peer-penalties.ts'
+import { SidecarExchange } from './sidecar-exchange.ts'
 import {
   CONSENSUS_PROTOCOL, emptyTransportStats,
   type Inspect, type PenaltyCause, type Received, type Transport, type TransportEvent, type TransportStats,
@@ -56,6 +58,7 @@ const MAINTENANCE_INTERVAL_MS = 250
 export class Libp2pTransport<M> implements Transport<M> {
   readonly selfIndex: number
   readonly stats: TransportStats = emptyTransportStats()
+  readonly sidecars: SidecarExchange
 
   readonly #options: Libp2pTransportOptions
   readonly #onEvent: (event: TransportEvent) => void
@@ -93,6 +96,10 @@ export class Libp2pTransport<M> implements Transport<M> {
       selfIndex: this.selfIndex, directory: this.#directory, inspect: dependencies.inspect, inbox: this.#inbox, stats: this.stats,
       penalise: (peer, cause, reason) => this.#penalties.penalise(peer, cause, reason), stopped,
     })
+    this.sidecars = new SidecarExchange({
+      selfIndex: this.selfIndex, directory: this.#directory, node: () => this.#node,
+      penalise: (peer, cause, reason) => this.penalise(peer, cause, reason), stopped,
+    })
   }
 
   get received(): AsyncIterable<Received<M>> {
@@ -119,6 +126,7 @@ export class Libp2pTransport<M> implements Transport<M> {
       maxInboundStreams: NODE_LIMITS.streamsPerConnectionMax,
       maxOutboundStreams: NODE_LIMITS.streamsPerConnectionMax,
     })
+    await this.sidecars.handle(node)
     for (const link of this.#links) {
       if (link === null) continue
       const addresses = this.#options.validators[link.index]!.addresses

@@ -3,6 +3,7 @@
 // per peer and direction (no gossip, no relays: docs/protocol.md, "Dissemination"), so a
 // received message's sender is the validator whose connection it came on. The libp2p
 // implementation is in libp2p-transport.ts; tests may supply others.
+import type { SidecarWire } from './sidecar-wire.ts'
 
 /** The consensus stream protocol: one long-lived stream per peer and direction, frames
  * with an unsigned-varint length prefix, each frame one encoded consensus message. */
@@ -83,4 +84,7 @@ export interface Transport<M> {
   /** Replaces the dial addresses of a validator (tests start on port 0). */
   setPeerAddresses(index: number, addresses: readonly string[]): Promise<void>
   readonly stats: Readonly<TransportStats>
+  /** The sidecar protocol's streams (sidecar-wire.ts), on the same connections; a
+   * transport without it (the simulator's) leaves sidecars unreplicated. */
+  readonly sidecars?: SidecarWire
 }

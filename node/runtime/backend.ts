@@ -54,7 +54,8 @@ export class ValidatorBackend implements NodeBackend {
     }
     this.sidecars = {
       get: (id) => store().sidecar(id),
-      put: (id, sidecar) => store().putSidecar(id, sidecar),
+      // Kept, then announced to the other validators (node/runtime/sidecar-replication.ts).
+      put: (id, sidecar) => node.keepSidecar(id, sidecar),
     }
     this.#receipts = new ReceiptWaiters(node)
   }

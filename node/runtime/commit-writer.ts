@@ -22,6 +22,8 @@ export interface CommitWriterDependencies {
   readonly pending: PendingSubmissions
   readonly sightings: ProposalSightings
   readonly commits: CommitSignal
+  /** Told of the blocks of each commit once it is written (sidecar replication). */
+  readonly committed?: (blocks: Extract<Action, { type: 'commit' }>['blocks']) => void
 }
 
 export class CommitWriter {
@@ -50,6 +52,7 @@ export class CommitWriter {
   async commit(action: Extract<Action, { type: 'commit' }>): Promise<void> {
     await this.#d.store.commit({ blocks: action.blocks, hashes: action.hashes, qc: action.qc, cc: action.cc, log: action.log })
     this.#d.traceHop('commit-written', { height: action.blocks[action.blocks.length - 1]?.header.height, cc: action.cc?.height ?? null })
+    this.#d.committed?.(action.blocks)
     const now = this.#d.now()
     for (let i = 0; i < action.blocks.length; i++) {
       const block = action.blocks[i]!

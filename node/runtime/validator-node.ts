@@ -7,7 +7,8 @@
 // Around the loop, each its own module: the network pump (network-pump.ts), sending
 // (outbound.ts), timers (replica-timers.ts), commit writes (commit-writer.ts), sync
 // serving (sync-serves.ts), input checks (message-inspection.ts), transport events
-// (transport-events.ts) and tracing (step-trace.ts).
+// (transport-events.ts), tracing (step-trace.ts) and the replication of sealed entries'
+// sidecars (sidecar-replication.ts).
 import type { Logger } from 'pino'
 import { bytesEqual } from '../../src/codec/cbor.ts'
 import { toHex } from '../../src/crypto/hash.ts'
@@ -16,6 +17,7 @@ import { describe as describeRejection, type Rejection } from '../../src/consens
 import type { Action, Event, Message } from '../../src/consensus/types.ts'
 import type { Entry, Hash } from '../../src/log/entry.ts'
 import type { Genesis } from '../../src/log/genesis.ts'
+import type { Sidecar } from '../../src/sealed/sidecar.ts'
 import { publicKeyFromSeed } from '../../src/crypto/ed25519.ts'
 import { NODE_LIMITS } from '../limits.ts'
 import { Libp2pTransport } from '../net/libp2p-transport.ts'
@@ -39,6 +41,7 @@ import { ReplicaTimers } from './replica-timers.ts'
 import { restoreReplicaState } from './restore.ts'
 import { settleSubmissions } from './settle-submissions.ts'
 import { StepTracer } from './step-trace.ts'
+import { SidecarReplication } from './sidecar-replication.ts'
 import { SyncServes } from './sync-serves.ts'
 import { SyncSignatureChecker } from './sync-signatures.ts'
 import { REAL_TIMERS, type RuntimeTimers } from './timers.ts'
@@ -77,6 +80,8 @@ export class ValidatorNode {
   /** Verifies the entry signatures of sync responses on worker threads (from start). */
   #syncSignatures: SyncSignatureChecker | null = null
   #transport: Transport<Message> | null = null
+  /** Sidecar replication, when the transport has the sidecar protocol (from start). */
+  #sidecars: SidecarReplication | null = null
   #loop: Promise<void> | null = null
   #pump: Promise<void> | null = null
   /** Entries on their way to the next leaders, batched per peer. */
@@ -105,6 +110,7 @@ export class ValidatorNode {
     this.#writer = new CommitWriter({
       store: this.#store, logger: this.#logger, now: this.#now, emit, traceHop: (hop, fields) => this.traceHop(hop, fields),
       pending: this.#pending, sightings: this.#sightings, commits: this.commits,
+      committed: (blocks) => this.#sidecars?.committed(blocks),
     })
     this.#syncServes = new SyncServes({ store: this.#store, logger: this.#logger, blockBytesMax: options.genesis.params.blockBytesMax, send, stopping: () => this.stopping })
     this.#transportEvents = new TransportEvents({ logger: this.#logger, emit, send, running: () => this.running, connectedPeers: () => this.#transport?.connectedPeers().length ?? 0 })
@@ -174,6 +180,12 @@ export class ValidatorNode {
     return this.#transport?.stats ?? null
   }
 
+  /** Sidecar replication's counters (null without it: before start, or a transport
+   * without the sidecar protocol). */
+  get sidecarReplication(): SidecarReplication | null {
+    return this.#sidecars
+  }
+
   listenAddresses(): string[] {
     return this.#transport?.listenAddresses() ?? []
   }
@@ -213,8 +225,17 @@ export class ValidatorNode {
       (bytes) => inspectMessage(bytes, this.genesis.params.payloadBytesMax, this.#replica, () => this.#store.head.height),
       (event) => this.#transportEvents.handle(event),
     )
-    await this.#transport.start()
-    this.#logger.info({ listen: this.#transport.listenAddresses() }, 'transport started')
+    const transport = this.#transport
+    if (transport.sidecars !== undefined) {
+      this.#sidecars = new SidecarReplication({
+        selfIndex: this.index, validators: this.genesis.validators.length, store: this.#store, wire: transport.sidecars,
+        connectedPeers: () => transport.connectedPeers(), penalise: (peer, cause, reason) => transport.penalise(peer, cause, reason),
+        logger: this.#logger, timers: this.#clock,
+      })
+    }
+    await transport.start()
+    this.#sidecars?.start()
+    this.#logger.info({ listen: transport.listenAddresses() }, 'transport started')
     await this.#execute(this.#replica.step({ type: 'start', now: this.#now() }), null, [])
     this.#state = 'running'
     this.#pump = pumpNetwork({
@@ -236,6 +257,7 @@ export class ValidatorNode {
     // Ends the checks the loop and the pump may be waiting for.
     await this.#syncSignatures?.close()
     if (wasRunning) await this.#loop
+    this.#sidecars?.stop()
     await this.#transport?.stop()
     await this.#pump
     await this.#store.close().catch((err: unknown) => this.#logger.error({ err }, 'store close failed'))
@@ -261,6 +283,19 @@ export class ValidatorNode {
       }
       if (!this.#mailbox.pushSubmit({ type: 'submit', entries, settle })) reject(new QueueFullError('the node\'s submission queue is full'))
     })
+  }
+
+  // --- sidecars of sealed entries ---
+
+  /**
+   * Keeps a sidecar uploaded to this node, which the caller has checked against the
+   * committed sealed entry (node/api/routes/sealed.ts), and, when it is new here,
+   * announces it to the other validators so that those without it pull it.
+   */
+  async keepSidecar(id: Hash, sidecar: Sidecar): Promise<'stored' | 'duplicate' | 'erased'> {
+    const result = await this.#store.putSidecar(id, sidecar)
+    if (result === 'stored') this.#sidecars?.announce(id, sidecar.key !== null)
+    return result
   }
 
   hasPending(id: Hash): boolean {

@@ -23,6 +23,7 @@ import { NODE_LIMITS } from '../limits.ts'
 import { appendBlockOps, certificateOps, checkContinues, checkLogState, checkRecommitted, CommitSeqs, pruneOps } from './commit-ops.ts'
 import { erasureOps } from './erasure-ops.ts'
 import { replayGovernance, stepGovernance } from './governance-replay.ts'
+import { wantedSidecarOps } from './sidecar-wants.ts'
 import { StoreError } from './errors.ts'
 import { indexed, keys, prefixEnd, readU64, TAG, u64 } from './keys.ts'
 import type { KvBackend, KvOp } from './kv.ts'
@@ -173,6 +174,7 @@ export class ChainStore implements Store {
       erased: async (id) => (await this.#kv.get(keys.erased(id))) !== undefined,
       expiringAt: (height) => this.#expiringAt(height),
     }, ops)
+    wantedSidecarOps(appendedBlocks, erased, ops)
     seqs.ops(await this.#kv.getMany(seqs.agents.map((a) => keys.seq(a))), ops)
     certificateOps(batch, head, ops)
     // Pending blocks at or below the new head are committed or abandoned forks.
@@ -448,9 +450,16 @@ export class ChainStore implements Store {
       const [erased, kept] = await this.#kv.getMany([keys.erased(id), keys.sidecar(id)])
       if (erased !== undefined) return 'erased'
       if (kept !== undefined && (sidecar.key === null || sidecarFromCbor(decodeCanonical(kept)).key !== null)) return 'duplicate'
-      await this.#kv.write([{ type: 'put', key: keys.sidecar(id), value: encodeSidecar(sidecar) }], true)
+      await this.#kv.write([{ type: 'put', key: keys.sidecar(id), value: encodeSidecar(sidecar) }, { type: 'del', key: keys.wanted(id) }], true)
       return 'stored'
     })
+  }
+
+  async wantedSidecars(after: Hash | null, limit: number): Promise<Hash[]> {
+    if (!(Number.isSafeInteger(limit) && limit >= 1 && limit <= NODE_LIMITS.queryPageMax)) throw new RangeError(`limit ${limit} is not within 1..${NODE_LIMITS.queryPageMax}`)
+    const gte = after === null ? Uint8Array.of(TAG.wanted) : prefixEnd(keys.wanted(after))
+    const rows = await this.#kv.scan({ gte, lt: Uint8Array.of(TAG.wanted + 1), limit })
+    return rows.map(([k]) => k.slice(1))
   }
 
   async sidecar(id: Hash): Promise<SidecarLookup> {

@@ -24,6 +24,9 @@
 //                                erases it, with the 'X' delete
 //   'Y' height entry id       -> empty: the sealed entry's retention erases it at height
 //                                (docs/formats.md section 14, "Retention"); deleted then
+//   'W' entry id              -> empty: a committed sealed entry whose sidecar this node
+//                                lacks (written in its commit batch; deleted with the 'X'
+//                                put or the 'Z' tombstone): what sidecar replication pulls
 import { writeUint64BE } from '../../src/codec/big-endian.ts'
 
 export const TAG = {
@@ -44,6 +47,7 @@ export const TAG = {
   sidecar: 0x58, // 'X'
   erased: 0x5a, // 'Z'
   expiry: 0x59, // 'Y'
+  wanted: 0x57, // 'W'
 } as const
 
 const TWO_32 = 2 ** 32
@@ -118,6 +122,7 @@ export const keys = {
   erased: (id: Uint8Array) => key(TAG.erased, id),
   expiry: (height: number, id: Uint8Array) => key(TAG.expiry, u64(height), id),
   expiryAt: (height: number) => key(TAG.expiry, u64(height)),
+  wanted: (id: Uint8Array) => key(TAG.wanted, id),
 } as const
 
 /** A key under `prefix` ending with an 8-byte index. */

@@ -3,7 +3,9 @@
 // none is kept for an entry whose erase is committed (that would be an erasure that did
 // not happen: the tombstone and the delete are written in one batch); every tombstone
 // names its erase by a 32-byte id or the height its retention ended at (8 bytes); every
-// pending expiry is above the head (one at or below it was due and not applied).
+// pending expiry is above the head (one at or below it was due and not applied); every
+// wanted mark (sidecar replication) names a committed sealed entry that has neither a
+// sidecar nor a tombstone here.
 import { decodeCanonical } from '../../src/codec/cbor.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import { decodeEntry } from '../../src/log/entry.ts'
@@ -14,7 +16,7 @@ import { keys, prefixEnd, readU64, TAG } from './keys.ts'
 import { type CheckContext } from './store-check-context.ts'
 
 export async function checkSidecars(ctx: CheckContext, logSize: number, headHeight: number): Promise<void> {
-  for (const tag of [TAG.sidecar, TAG.erased, TAG.expiry]) {
+  for (const tag of [TAG.sidecar, TAG.erased, TAG.expiry, TAG.wanted]) {
     let from: Uint8Array = Uint8Array.of(tag)
     const end = Uint8Array.of(tag + 1)
     for (;;) {
@@ -30,12 +32,35 @@ export async function checkSidecars(ctx: CheckContext, logSize: number, headHeig
           else if (readU64(k, 1) <= headHeight) ctx.add('expiry-not-applied', `the retention of ${toHex(k.subarray(9))} ended at height ${readU64(k, 1)}, at or below the head ${headHeight}, and is still pending`)
           continue
         }
+        if (tag === TAG.wanted) {
+          await checkWanted(ctx, id, v, logSize)
+          continue
+        }
         await checkOne(ctx, id, v, logSize)
       }
       if (rows.length < NODE_LIMITS.storeCheckPageMax) break
       from = prefixEnd(rows.at(-1)![0])
     }
   }
+}
+
+/** The committed sealed entry with this id, or the reason it is none. */
+async function committedSealed(ctx: CheckContext, id: Uint8Array, logSize: number): Promise<ReturnType<typeof readSealedPayload> | 'no committed entry'> {
+  const location = id.length === 32 ? await ctx.kv.get(keys.entry(id)) : undefined
+  const index = location === undefined ? undefined : readU64(location, 0)
+  const data = index === undefined || index >= logSize ? undefined : await ctx.kv.get(keys.data(index))
+  return data === undefined ? 'no committed entry' : readSealedPayload(decodeEntry(data.subarray(8)))
+}
+
+async function checkWanted(ctx: CheckContext, id: Uint8Array, value: Uint8Array, logSize: number): Promise<void> {
+  const idHex = toHex(id)
+  const read = await committedSealed(ctx, id, logSize)
+  if (value.length !== 0 || read === 'no committed entry' || read.type !== 'sealed') {
+    ctx.add('wanted-orphan', `the wanted mark of ${idHex.slice(0, 80)} names no committed sealed entry (or holds a value)`)
+    return
+  }
+  const [erased, kept] = await ctx.kv.getMany([keys.erased(id), keys.sidecar(id)])
+  if (erased !== undefined || kept !== undefined) ctx.add('wanted-stale', `${idHex} is marked wanted although its ${erased !== undefined ? 'erase is committed' : 'sidecar is kept'}`)
 }
 
 async function checkOne(ctx: CheckContext, id: Uint8Array, value: Uint8Array, logSize: number): Promise<void> {
@@ -51,14 +76,11 @@ async function checkOne(ctx: CheckContext, id: Uint8Array, value: Uint8Array, lo
     ctx.add('sidecar-not-erased', `a sidecar is kept for ${idHex}, whose erase is committed`)
     return
   }
-  const location = id.length === 32 ? await ctx.kv.get(keys.entry(id)) : undefined
-  const index = location === undefined ? undefined : readU64(location, 0)
-  const data = index === undefined || index >= logSize ? undefined : await ctx.kv.get(keys.data(index))
-  if (data === undefined) {
+  const read = await committedSealed(ctx, id, logSize)
+  if (read === 'no committed entry') {
     ctx.add('sidecar-orphan', `a sidecar is kept for ${idHex}, which is no committed entry`)
     return
   }
-  const read = readSealedPayload(decodeEntry(data.subarray(8)))
   if (read.type !== 'sealed') {
     ctx.add('sidecar-orphan', `a sidecar is kept for ${idHex}, which is not a sealed entry`)
     return

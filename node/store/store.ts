@@ -127,4 +127,8 @@ export interface Store {
    * is either deleted by it or refused after it. */
   putSidecar(id: Hash, sidecar: Sidecar): Promise<'stored' | 'duplicate' | 'erased'>
   sidecar(id: Hash): Promise<SidecarLookup>
+  /** Ids of committed sealed entries this node holds no sidecar of and no erase of
+   * (the 'W' index), in id order, after `after` (from the first when null): at most
+   * `limit` (1..queryPageMax). */
+  wantedSidecars(after: Hash | null, limit: number): Promise<Hash[]>
 }

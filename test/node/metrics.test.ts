@@ -113,6 +113,9 @@ describe('node metrics and logs', () => {
     const count = Number(/^synod_submit_to_commit_seconds_count (\d+)$/m.exec(body)?.[1])
     expect(count).toBe(300)
     expect(body).toMatch(/^synod_sync_lag_heights \d+$/m)
+    // Sidecar replication runs (no sealed entry here: nothing wanted, nothing refused).
+    expect(body).toMatch(/^synod_sidecar_replication_total\{event="requested"\} 0$/m)
+    expect(body).toMatch(/^synod_sidecars_wanted 0$/m)
     expect(body).toContain(`synod_build_info{version="${SYNOD_VERSION}",node="${process.version}",chain="${genesis.chainId}",validator="0"} 1`)
     expect(warnings).toEqual([])
   })

@@ -17,6 +17,8 @@ import { LIMITS } from '../../src/limits.ts'
 import { Libp2pTransport } from '../../node/net/libp2p-transport.ts'
 import { CONSENSUS_PROTOCOL, type Inspection, type Received, type TransportEvent } from '../../node/net/transport.ts'
 import { ValidatorDirectory } from '../../node/net/validator-directory.ts'
+import { NODE_LIMITS } from '../../node/limits.ts'
+import { SIDECAR_PROTOCOL } from '../../node/net/sidecar-wire.ts'
 
 const CHAIN = 'test-net'
 const seeds = [0, 1, 2, 3].map((i) => sha256(new TextEncoder().encode(`net-test-seed-${i}`)))
@@ -150,6 +152,24 @@ describe('libp2p transport', () => {
     expect(got).toMatchObject({ from: 0, message: { text: 'while you were away' } })
   })
 
+  it('carries a sidecar request and its answer on a stream of its own, and a one-way frame', async () => {
+    const heard: { from: number, frame: Uint8Array }[] = []
+    nodes[2]!.sidecars.serve(async (from, frame) => {
+      heard.push({ from, frame })
+      return frame[0] === 1 ? new Uint8Array(NODE_LIMITS.sidecarFrameBytesMax).fill(7) : null
+    })
+    const answer = await nodes[0]!.sidecars.request(2, Uint8Array.of(1, 2, 3), AbortSignal.timeout(5000))
+    expect(answer.length).toBe(NODE_LIMITS.sidecarFrameBytesMax)
+    expect(answer.every((b) => b === 7)).toBe(true)
+    await nodes[1]!.sidecars.send(2, Uint8Array.of(9), AbortSignal.timeout(5000))
+    await waitFor(() => heard.length === 2)
+    expect(heard.map((h) => [h.from, [...h.frame]])).toEqual([[0, [1, 2, 3]], [1, [9]]])
+    // A request answered with nothing fails; the consensus stream is untouched.
+    await expect(nodes[0]!.sidecars.request(2, Uint8Array.of(0), AbortSignal.timeout(5000))).rejects.toThrow(/without an answer/)
+    nodes[0]!.send(2, encode('after sidecars'))
+    expect(await nextMessage(nodes[2]!)).toMatchObject({ from: 0, message: { text: 'after sidecars' } })
+  })
+
   it('refuses to send oversized messages locally', () => {
     expect(() => nodes[0]!.send(1, new Uint8Array(LIMITS.messageBytesMax + 1))).toThrow(RangeError)
     expect(() => nodes[0]!.send(0, encode('self'))).toThrow(RangeError)
@@ -208,6 +228,26 @@ describe('libp2p transport against a rogue validator and an outsider', () => {
     // Honest traffic still flows.
     honest[1]!.send(0, encode('still alive'))
     expect(await nextMessage(honest[0]!)).toMatchObject({ from: 1, message: { text: 'still alive' } })
+  })
+
+  it('penalises an oversized sidecar frame, and a sidecar stream from it is still served after', async () => {
+    const target = multiaddr(honest[0]!.listenAddresses()[0]!)
+    const stream = await rogue.dialProtocol(target, SIDECAR_PROTOCOL)
+    stream.send(encodeVarint(NODE_LIMITS.sidecarFrameBytesMax + 1))
+    stream.send(new Uint8Array(1024))
+    await waitFor(() => events.some((e) => e.type === 'penalty' && e.peer === 3 && e.cause === 'oversized' && e.reason.startsWith('bad sidecar frame')))
+    let served = 0
+    honest[0]!.sidecars.serve(async () => {
+      served++
+      return Uint8Array.of(42)
+    })
+    const again = await rogue.dialProtocol(target, SIDECAR_PROTOCOL)
+    again.send(lp.encode.single(Uint8Array.of(1)))
+    for await (const frame of lp.decode(again)) {
+      expect([...frame.slice()]).toEqual([42])
+      break
+    }
+    expect(served).toBe(1)
   })
 
   it('speaks no gossip: a gossipsub stream is refused, and direct traffic goes on', async () => {

@@ -4,7 +4,8 @@
 // down; every running validator deletes the sidecar in the erase's commit, and the stopped
 // one does so when it restarts and catches up. Then every node refuses a re-upload, the
 // entry's receipt still verifies, and the audit of the export passes and lists the entry
-// as erased. Every spawned process is stopped by its pid in afterAll.
+// as erased. Then a sidecar uploaded to one validator only is read from another (the
+// validators replicate it). Every spawned process is stopped by its pid in afterAll.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -83,4 +84,22 @@ describe('crypto-erasure on a cluster of validator processes', () => {
     expect(report.sealed.counts).toEqual({ sealed: 1, erased: 1 })
     expect(report.sealed.entries).toEqual([expect.objectContaining({ id, status: 'erased', erasedBy: erased.erase.id })])
   }, 180_000)
+
+  it('a sidecar uploaded to one validator over HTTP is read from another: the validators replicate it', async () => {
+    const urls = nodes.map((n) => n.httpUrl)
+    const writer = new SynodClient({ nodes: [urls[0]!], genesis: files.genesis, identity: AgentIdentity.fromSeed(files.agents[0]!.seed) })
+    const sealed = await writer.commitSealed('clinic/notes', { patient: 'B. Jones', finding: 'positive' }, { depositKey: true })
+    expect(sealed.storedOn).toEqual([urls[0]])
+    const id = sealed.decision.id
+    const deadline = Date.now() + CATCH_UP_MS_MAX
+    let answers = await Promise.all(urls.map((url) => sidecarStatus(url, id)))
+    while (answers.some((a) => a.status !== 200) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      answers = await Promise.all(urls.map((url) => sidecarStatus(url, id)))
+    }
+    expect(answers.map((a) => a.status)).toEqual(urls.map(() => 200))
+    // A reader that asks only validator 2 opens it with the deposited key that came along.
+    const reader = new SynodClient({ nodes: [urls[2]!], genesis: files.genesis })
+    expect((await reader.getSealed(id)).payload).toEqual({ patient: 'B. Jones', finding: 'positive' })
+  }, 120_000)
 })

@@ -232,7 +232,11 @@ export function storeComplianceSuite(name: string, fixture: StoreFixture): void 
       const id1 = entryId(s1)
       const id2 = entryId(s2)
       expect(await store.sidecar(id1)).toEqual({ status: 'missing' })
+      // Both committed sealed entries are wanted (sidecar replication), in id order.
+      const hexes = (ids: Uint8Array[]): string[] => ids.map(toHex)
+      expect(hexes(await store.wantedSidecars(null, 10))).toEqual([toHex(id1), toHex(id2)].sort())
       expect(await store.putSidecar(id1, { blob: f1.blob, key: null })).toBe('stored')
+      expect(hexes(await store.wantedSidecars(null, 10))).toEqual([toHex(id2)])
       expect(await store.putSidecar(id1, { blob: f1.blob, key: null })).toBe('duplicate')
       // A sidecar with the key replaces one without; not the other way round.
       expect(await store.putSidecar(id1, { blob: f1.blob, key: f1.key })).toBe('stored')
@@ -262,6 +266,12 @@ export function storeComplianceSuite(name: string, fixture: StoreFixture): void 
       await store.commit(commitOf(chain, 2, 4))
       expect((await store.sidecar(entryId(s3))).status).toBe('erased')
       expect(await store.putSidecar(entryId(s3), { blob: f3.blob, key: null })).toBe('erased')
+      // Kept or erased: nothing is wanted (s3 was marked and unmarked in one batch).
+      expect(await store.wantedSidecars(null, 10)).toEqual([])
+      const f4 = sealFixture('store/4', '{"d":4}')
+      const s4 = sealedEntry(author, chainId, 'org/notes', f4)
+      chain.add([s4])
+      await store.commit(commitOf(chain, 4, 5))
       if (fixture.reopen !== null) {
         await store.close()
         store = await fixture.reopen(store)
@@ -270,6 +280,7 @@ export function storeComplianceSuite(name: string, fixture: StoreFixture): void 
         expect(await store.putSidecar(id1, { blob: f1.blob, key: null })).toBe('erased')
         expect(await store.sidecar(id2)).toEqual({ status: 'stored', sidecar: { blob: f2.blob, key: f2.key } })
       }
+      expect(hexes(await store.wantedSidecars(null, 10))).toEqual([toHex(entryId(s4))])
       await store.close()
     })
 

@@ -62,7 +62,7 @@ describe('erasure on disk (LevelStore)', () => {
     expect(onDisk(dir, f.key)).toBe(false)
   })
 
-  it('the full store check passes sidecars that match, and reports kept sidecars of erased, unsealed or other entries', async () => {
+  it('the full store check passes sidecars that match, and reports kept sidecars of erased, unsealed or other entries, and stray wanted marks', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'synod-erasure-check-'))
     dirs.push(dir)
     const net = testNet(4, 'erasure-check')
@@ -90,10 +90,13 @@ describe('erasure on disk (LevelStore)', () => {
       { type: 'put', key: keys.sidecar(entryId(s1)), value: encodeSidecar({ blob: f1.blob, key: null }) },
       { type: 'put', key: keys.sidecar(entryId(s2)), value: encodeSidecar({ blob: f1.blob, key: null }) },
       { type: 'put', key: keys.sidecar(entryId(plain)), value: encodeSidecar({ blob: f1.blob, key: null }) },
+      // Wanted marks (sidecar replication) of an unsealed entry, and of one with a sidecar kept.
+      { type: 'put', key: keys.wanted(entryId(plain)), value: new Uint8Array(0) },
+      { type: 'put', key: keys.wanted(entryId(s2)), value: new Uint8Array(0) },
     ], true)
     await kv.close()
     const report = await checkLevelStore(dir, { mode: 'full' })
     expect(report.ok).toBe(false)
-    expect(report.findings.map((x) => x.code).sort()).toEqual(['sidecar-mismatch', 'sidecar-not-erased', 'sidecar-orphan'])
+    expect(report.findings.map((x) => x.code).sort()).toEqual(['sidecar-mismatch', 'sidecar-not-erased', 'sidecar-orphan', 'wanted-orphan', 'wanted-stale'])
   })
 })
