@@ -50,6 +50,9 @@ export class CommitWriter {
   async commit(action: Extract<Action, { type: 'commit' }>): Promise<void> {
     await this.#d.store.commit({ blocks: action.blocks, hashes: action.hashes, qc: action.qc, cc: action.cc, log: action.log })
     this.#d.traceHop('commit-written', { height: action.blocks[action.blocks.length - 1]?.header.height, cc: action.cc?.height ?? null })
+    // The batch stored this certificate: the same one handed over again while the commit
+    // was on its way (a store-commit-certificate action of the same step) is not written twice.
+    if (action.cc !== null) this.#earlyCertificates.delete(action.cc.height)
     const now = this.#d.now()
     for (let i = 0; i < action.blocks.length; i++) {
       const block = action.blocks[i]!

@@ -4,6 +4,7 @@
 // is on disk.
 import { encodeSafetyState } from '../../src/consensus/messages.ts'
 import type { Action } from '../../src/consensus/types.ts'
+import { bytesEqual } from '../../src/codec/cbor.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import type { Block } from '../../src/log/block.ts'
 import type { Hash } from '../../src/log/entry.ts'
@@ -45,6 +46,7 @@ export async function executeActions(actions: readonly Action[], d: ExecuteDepen
   // the commit lands it is fetched again.
   const committedHere = new Set<string>()
   for (const action of actions) if (action.type === 'commit') for (const hash of action.hashes) committedHere.add(toHex(hash))
+  const certified = certificatesForCommits(actions)
   // A step that votes writes its commits after the vote has left: the store writes in
   // order, so a commit queued first would put its fsync in front of the vote's (a
   // follower's step for a proposal whose QC commits the block before: two disk flushes
@@ -72,10 +74,11 @@ export async function executeActions(actions: readonly Action[], d: ExecuteDepen
     }
     await flush()
     if (action.type === 'commit') {
+      const commit = certified.get(action) ?? action
       // Started now (or, in a step that votes, after the vote), so the store queues its
       // write before any later one of this step.
-      if (votes) deferred.push(action)
-      else startCommit(action)
+      if (votes) deferred.push(commit)
+      else startCommit(commit)
       continue
     }
     await d.perform(action)
@@ -84,4 +87,29 @@ export async function executeActions(actions: readonly Action[], d: ExecuteDepen
   await flush()
   for (const commit of deferred.splice(0)) startCommit(commit)
   await committing
+}
+
+/** Commits of a step that carry no certificate while a later action of the same step
+ * stores the certificate of the commit's last block (a replica that learns of QC(B+1)
+ * and CC(B) together, from a sync-info, commits B and stores CC(B)): the commit, with
+ * that certificate in its batch. One fsync'd write instead of two in a row; the
+ * certificate's own action then finds it stored (CommitWriter). */
+function certificatesForCommits(actions: readonly Action[]): Map<CommitAction, CommitAction> {
+  const out = new Map<CommitAction, CommitAction>()
+  for (let i = 0; i < actions.length; i++) {
+    const commit = actions[i]!
+    if (commit.type !== 'commit' || commit.cc !== null) continue
+    const last = commit.blocks.length - 1
+    if (last < 0) continue
+    const height = commit.blocks[last]!.header.height
+    const hash = commit.hashes[last]!
+    for (let j = i + 1; j < actions.length; j++) {
+      const later = actions[j]!
+      if (later.type === 'store-commit-certificate' && later.cc.height === height && bytesEqual(later.cc.block, hash)) {
+        out.set(commit, { ...commit, cc: later.cc })
+        break
+      }
+    }
+  }
+  return out
 }
