@@ -163,15 +163,7 @@ export class ChainStore implements Store {
 
   persist(write: DurableWrite): Promise<void> {
     const ops: KvOp[] = []
-    const pendingKeys: Uint8Array[] = []
-    if (write.safety !== undefined) ops.push({ type: 'put', key: keys.meta('safety'), value: write.safety })
-    for (const { hash, block } of write.blocks ?? []) {
-      if (block.header.height <= this.head.height) continue // committed already: nothing to keep
-      const key = keys.pending(block.header.height, hash)
-      pendingKeys.push(key)
-      ops.push({ type: 'put', key, value: encodeBlock(block) })
-      ops.push({ type: 'put', key: keys.pendingHash(hash), value: u64(block.header.height) })
-    }
+    const pendingKeys = durableOps(write, this.head.height, ops)
     return this.#serialised(async () => {
       await this.#kv.write(ops, true)
       // Noted once written: a commit queued after this write prunes what it wrote.
@@ -179,8 +171,8 @@ export class ChainStore implements Store {
     })
   }
 
-  commit(batch: CommitBatch): Promise<void> {
-    return this.#serialised(() => this.#commit(batch))
+  commit(batch: CommitBatch, durable?: DurableWrite): Promise<void> {
+    return this.#serialised(() => this.#commit(batch, durable))
   }
 
   // The store trusts what the consensus core validated: a committed block passed the one
@@ -189,7 +181,7 @@ export class ChainStore implements Store {
   // the node's own state: the batch continues the store's head (height, parent hash), the
   // store's own accumulator reaches the header's log root, and the core's log state agrees
   // with the store's; a failure is a bug or a corrupt store, never a bad peer.
-  async #commit(batch: CommitBatch): Promise<void> {
+  async #commit(batch: CommitBatch, durable: DurableWrite | undefined): Promise<void> {
     if (batch.blocks.length !== batch.hashes.length) {
       throw new StoreError('bad-commit', `${batch.blocks.length} blocks but ${batch.hashes.length} hashes`)
     }
@@ -227,8 +219,12 @@ export class ChainStore implements Store {
     // Pending blocks at or below the new head are committed or abandoned forks.
     const pruned = this.#stalePendingKeys(head.height)
     pruneOps(pruned, ops)
+    // A persist asked for with this commit (a step's safety state and pending blocks):
+    // in the same fsync'd batch, against the new head.
+    const pendingKeys = durable === undefined ? [] : durableOps(durable, head.height, ops)
     await this.#kv.write(ops, true)
     this.#forgetPendingKeys(pruned)
+    for (const key of pendingKeys) this.#notePendingKey(key)
     // Publishes the commit to readers (see the file comment).
     this.#head = head
     this.#headAccumulator = state
@@ -495,4 +491,20 @@ export class ChainStore implements Store {
     const proof = await this.inclusionProof(stored.index, checkpoint.logSize)
     return { entry: stored.entry, index: stored.index, proof, checkpoint }
   }
+}
+
+/** The writes of a persist (safety state, pending blocks) against a head at `headHeight`
+ * (a block at or below it is committed already: nothing to keep); answers the keys of
+ * the pending rows it writes. */
+function durableOps(write: DurableWrite, headHeight: number, ops: KvOp[]): Uint8Array[] {
+  const pendingKeys: Uint8Array[] = []
+  if (write.safety !== undefined) ops.push({ type: 'put', key: keys.meta('safety'), value: write.safety })
+  for (const { hash, block } of write.blocks ?? []) {
+    if (block.header.height <= headHeight) continue
+    const key = keys.pending(block.header.height, hash)
+    pendingKeys.push(key)
+    ops.push({ type: 'put', key, value: encodeBlock(block) })
+    ops.push({ type: 'put', key: keys.pendingHash(hash), value: u64(block.header.height) })
+  }
+  return pendingKeys
 }

@@ -215,6 +215,23 @@ export function storeComplianceSuite(name: string, fixture: StoreFixture): void 
       await store.close()
     })
 
+    it('writes a persist given with a commit in its batch, leaving out the blocks it commits', async () => {
+      const store = await fixture.create()
+      await store.open(net.genesis)
+      const { chain } = buildChain(net, 3, 1)
+      const blocks: Block[] = chain.items.map((i) => i.block)
+      await store.commit(commitOf(chain, 0, 2), { safety: Uint8Array.of(4, 2), blocks: blocks.map((block) => ({ hash: blockHash(block.header), block })) })
+      expect(store.head.height).toBe(2)
+      const parts = await store.restoreParts(100)
+      expect(parts.safety).toEqual(Uint8Array.of(4, 2))
+      expect(parts.pendingBlocks.map((b) => b.header.height)).toEqual([3])
+      expect(await store.pendingBlock(blockHash(blocks[1]!.header))).toBeUndefined()
+      // Pruned by the commit that passes it, like any pending block.
+      await store.commit(commitOf(chain, 2, 3))
+      expect((await store.restoreParts(100)).pendingBlocks).toEqual([])
+      await store.close()
+    })
+
     it('prunes a pending block persisted while a commit past its height was being written, at the next commit', async () => {
       const store = await fixture.create()
       await store.open(net.genesis)
