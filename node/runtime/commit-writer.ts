@@ -7,7 +7,7 @@ import type { Action } from '../../src/consensus/types.ts'
 import type { CommitCertificate } from '../../src/log/certificates.ts'
 import { entryId } from '../../src/log/entry.ts'
 import { NODE_LIMITS } from '../limits.ts'
-import type { Store } from '../store/store.ts'
+import type { DurableWrite, Store } from '../store/store.ts'
 import type { CommitSignal } from './commit-signal.ts'
 import type { EmitNodeEvent } from './node-events.ts'
 import type { PendingSubmissions } from './pending-submissions.ts'
@@ -49,10 +49,14 @@ export class CommitWriter {
     this.#ccHeight = height
   }
 
-  async commit(action: Extract<Action, { type: 'commit' }>): Promise<void> {
-    await this.#d.store.commit({ blocks: action.blocks, hashes: action.hashes, qc: action.qc, cc: action.cc, log: action.log })
+  /** Writes a commit; with `durable`, that persist in the same batch (executeActions). */
+  async commit(action: Extract<Action, { type: 'commit' }>, durable?: DurableWrite): Promise<void> {
+    await this.#d.store.commit({ blocks: action.blocks, hashes: action.hashes, qc: action.qc, cc: action.cc, log: action.log }, durable)
     this.#d.traceHop('commit-written', { height: action.blocks[action.blocks.length - 1]?.header.height, cc: action.cc?.height ?? null })
     this.#d.committed?.(action.blocks)
+    // The batch stored this certificate: the same one handed over again while the commit
+    // was on its way (a store-commit-certificate action of the same step) is not written twice.
+    if (action.cc !== null) this.#earlyCertificates.delete(action.cc.height)
     const now = this.#d.now()
     for (let i = 0; i < action.blocks.length; i++) {
       const block = action.blocks[i]!

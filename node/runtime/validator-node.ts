@@ -390,7 +390,7 @@ export class ValidatorNode {
   #execute(actions: readonly Action[], input: Input<Message> | null, submits: readonly SubmitInput[]): Promise<void> {
     return executeActions(actions, {
       persist: (write) => this.#store.persist(write),
-      commit: (action) => this.#writer.commit(action),
+      commit: (action, durable) => this.#writer.commit(action, durable),
       perform: (action) => this.#perform(action, input, submits),
     })
   }

@@ -125,9 +125,9 @@ export function certificateOps(batch: CommitBatch, head: Head, ops: KvOp[]): voi
   }
 }
 
-/** Deletes of pending blocks (their rows and hash index) the commit made stale. */
-export function pruneOps(stale: readonly (readonly [Uint8Array, Uint8Array])[], ops: KvOp[]): void {
-  for (const [k] of stale) {
+/** Deletes of pending blocks (their rows, by key, and hash index) the commit made stale. */
+export function pruneOps(stale: readonly Uint8Array[], ops: KvOp[]): void {
+  for (const k of stale) {
     ops.push({ type: 'del', key: k })
     ops.push({ type: 'del', key: keys.pendingHash(k.subarray(9)) })
   }

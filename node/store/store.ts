@@ -77,8 +77,10 @@ export interface Store {
   // --- consensus persistence (durable: fsync'd before the promise resolves) ---
   persist(write: DurableWrite): Promise<void>
   /** Appends committed blocks atomically (all or nothing), with every index; the
-   * effective erases among their entries delete their sidecars in the same batch. */
-  commit(batch: CommitBatch): Promise<void>
+   * effective erases among their entries delete their sidecars in the same batch. With
+   * `durable`, that persist goes into the same atomic, fsync'd batch (its pending blocks
+   * at or below the new head are left out: they are committed). */
+  commit(batch: CommitBatch, durable?: DurableWrite): Promise<void>
   /** Stores a commit certificate for an already committed height. */
   saveCommitCertificate(cc: CommitCertificate): Promise<void>
   restoreParts(pendingMax: number): Promise<RestoreParts>

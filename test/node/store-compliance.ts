@@ -215,6 +215,71 @@ export function storeComplianceSuite(name: string, fixture: StoreFixture): void 
       await store.close()
     })
 
+    it('writes a persist given with a commit in its batch, leaving out the blocks it commits', async () => {
+      const store = await fixture.create()
+      await store.open(net.genesis)
+      const { chain } = buildChain(net, 3, 1)
+      const blocks: Block[] = chain.items.map((i) => i.block)
+      await store.commit(commitOf(chain, 0, 2), { safety: Uint8Array.of(4, 2), blocks: blocks.map((block) => ({ hash: blockHash(block.header), block })) })
+      expect(store.head.height).toBe(2)
+      const parts = await store.restoreParts(100)
+      expect(parts.safety).toEqual(Uint8Array.of(4, 2))
+      expect(parts.pendingBlocks.map((b) => b.header.height)).toEqual([3])
+      expect(await store.pendingBlock(blockHash(blocks[1]!.header))).toBeUndefined()
+      // Pruned by the commit that passes it, like any pending block.
+      await store.commit(commitOf(chain, 2, 3))
+      expect((await store.restoreParts(100)).pendingBlocks).toEqual([])
+      await store.close()
+    })
+
+    it('prunes a pending block persisted while a commit past its height was being written, at the next commit', async () => {
+      const store = await fixture.create()
+      await store.open(net.genesis)
+      const { chain } = buildChain(net, 4, 1)
+      const blocks: Block[] = chain.items.map((i) => i.block)
+      const late = blocks[1]!
+      // Asked for before the commit lands: the head is still 0, so the store takes it.
+      const committing = store.commit(commitOf(chain, 0, 2))
+      const persisting = store.persist({ blocks: [{ hash: blockHash(late.header), block: late }] })
+      await Promise.all([committing, persisting])
+      expect(store.head.height).toBe(2)
+      expect(await store.pendingBlock(blockHash(late.header))).toBeDefined()
+      await store.commit(commitOf(chain, 2, 3))
+      expect(await store.pendingBlock(blockHash(late.header))).toBeUndefined()
+      expect((await store.restoreParts(100)).pendingBlocks).toEqual([])
+      await store.close()
+    })
+
+    if (fixture.reopen !== null) {
+      it('prunes pending blocks and forks written before a restart at the commit that passes them', async () => {
+        let store = await fixture.create()
+        await store.open(net.genesis)
+        const { chain } = buildChain(net, 3, 1)
+        const blocks: Block[] = chain.items.map((i) => i.block)
+        // A fork at height 2: another block on the same parent.
+        const fork = new ChainBuilder(net)
+        fork.add(blocks[0]!.entries)
+        const forkBlock = fork.add([new TestAgent('fork').entry(net.genesis.chainId, 'team/plans', { fork: true })])
+        expect(forkBlock.header.height).toBe(2)
+        const all = [...blocks, forkBlock]
+        await store.persist({ safety: Uint8Array.of(7), blocks: all.map((block) => ({ hash: blockHash(block.header), block })) })
+        await store.close()
+        store = await fixture.reopen!(store)
+        await store.open(net.genesis)
+        expect((await store.restoreParts(100)).pendingBlocks.map((b) => b.header.height).sort()).toEqual([1, 2, 2, 3])
+        await store.commit(commitOf(chain, 0, 2))
+        for (const gone of [blocks[0]!, blocks[1]!, forkBlock]) expect(await store.pendingBlock(blockHash(gone.header))).toBeUndefined()
+        expect(await store.pendingBlock(blockHash(blocks[2]!.header))).toBeDefined()
+        await store.close()
+        store = await fixture.reopen!(store)
+        await store.open(net.genesis)
+        expect((await store.restoreParts(100)).pendingBlocks.map((b) => b.header.height)).toEqual([3])
+        await store.commit(commitOf(chain, 2, 3))
+        expect((await store.restoreParts(100)).pendingBlocks).toEqual([])
+        await store.close()
+      })
+    }
+
     it('keeps sidecars beside the log and deletes them in the commit of their erase, for good', async () => {
       let store = await fixture.create()
       const governed = testNet(4, 'store-sealed', { policy: { open: true, namespaces: {} } })
