@@ -112,7 +112,7 @@ export class Simulation {
     if (this.signatures instanceof StandinSignatures) for (const a of agents) this.signatures.register(a.seed, a.key)
     const assigned = assignBehaviours(rng, options, sched)
     const sides = twinSides(rng, n, assigned)
-    this.instances = createInstances(rng, n, assigned, this.genesis)
+    this.instances = createInstances(rng, n, assigned, this.genesis, this.signatures)
     this.watch = new RunWatch(this.genesis, options.seed, this.leaders, this.signatures)
     const clock = this.#clock
     const parts = { options, schedule: sched, rng, clock, instances: this.instances }

@@ -9,6 +9,8 @@ import type { SyncStore } from '../../src/consensus/sync.ts'
 import type { RestoredState, SafetyState } from '../../src/consensus/types.ts'
 import { governanceAfterBlocks } from '../../src/governance/ledger.ts'
 import { initialSafetyState } from '../../src/consensus/safety-rules.ts'
+import { positionAfterBlocks } from '../../src/log/epochs.ts'
+import { ED25519, type SignatureScheme } from '../../src/crypto/signature-scheme.ts'
 
 export class SimStorage implements SyncStore {
   safety: SafetyState | null = null
@@ -23,9 +25,12 @@ export class SimStorage implements SyncStore {
   /** Hash -> height of committed blocks. */
   readonly committedIndex = new Map<string, number>()
   readonly #genesis: Genesis
+  /** The scheme the run's replicas sign with: the epoch replay checks approvals with it. */
+  readonly #signatures: SignatureScheme
 
-  constructor(genesis: Genesis) {
+  constructor(genesis: Genesis, signatures: SignatureScheme = ED25519) {
     this.#genesis = genesis
+    this.#signatures = signatures
     const g = genesisBlock(genesis)
     this.committed = [g]
     this.committedHashes = [toHex(blockHash(g.header))]
@@ -96,6 +101,9 @@ export class SimStorage implements SyncStore {
       pendingBlocks: [...this.blocks.values()].filter((b) => b.header.height > headHeight),
       // Replayed from the committed blocks, as the node replays its store (node/runtime/restore.ts).
       governance: governanceAfterBlocks(this.#genesis, this.committed),
+      // Replayed likewise: the head's epoch and, when it is its epoch's reconfiguration
+      // block, the epoch it starts.
+      position: positionAfterBlocks(this.#genesis, this.committed, this.#signatures),
     }
   }
 }

@@ -15,7 +15,7 @@ import {
   tcHighQcRound, type CommitCertificate, type QuorumCertificate, type TimeoutCertificate,
 } from '../log/certificates.ts'
 import { entryId, type Entry, type Hash } from '../log/entry.ts'
-import { genesisPosition } from '../log/epochs.ts'
+import { genesisPosition, type EpochPosition } from '../log/epochs.ts'
 import { validatorSetOf, type Genesis } from '../log/genesis.ts'
 import { MerkleAccumulator, merkleRoot } from '../log/merkle.ts'
 import type { ValidatorSet } from '../log/validator-set.ts'
@@ -126,8 +126,7 @@ export class Replica {
       log: restored === undefined ? new MerkleAccumulator() : MerkleAccumulator.fromState(restored.committedLog),
       governance: restoredGovernance(genesis, headBlock.header.height, restored),
       agentSeqs: new Map(), entryIds: new Set(),
-      // Epoch 0: this replica never leaves it yet (block-validation.ts).
-      position: genesisPosition(genesis, this.set), suffix: false, qc: null, children: [],
+      position: restoredPosition(genesis, this.set, headBlock, restored), suffix: false, qc: null, children: [],
     }
     if (head.log.size !== head.header.logSize || !bytesEqual(head.log.root(), head.header.logRoot)) {
       throw new Error('restored log state does not match the committed head')
@@ -912,4 +911,25 @@ function restoredGovernance(genesis: Genesis, headHeight: number, restored: Rest
   if (state === undefined || state === null) throw new Error(`the chain has governance: restoring at height ${headHeight} needs the governance state after it (RestoredState.governance)`)
   if (state.height !== headHeight) throw new Error(`the restored governance state is after height ${state.height}, not the committed head's ${headHeight}`)
   return state
+}
+
+/** The epoch position after the committed head: the genesis position at genesis or when
+ * the driver gives none, else the one it replayed from the committed log
+ * (RestoredState.position), checked against the head's header. */
+function restoredPosition(genesis: Genesis, set: ValidatorSet, head: Block, restored: RestoredState | undefined): EpochPosition {
+  const position = restored?.position ?? genesisPosition(genesis, set)
+  const height = head.header.height
+  const headEpoch = head.header.epoch ?? 0
+  if (position.epoch.number !== headEpoch) throw new Error(`the restored epoch position is in epoch ${position.epoch.number}, the committed head at height ${height} in epoch ${headEpoch}`)
+  // In a committed chain the block after a reconfiguration block starts the next epoch:
+  // an epoch that ended below the head is a position from another chain.
+  if (position.ending !== null && position.ending.height !== height) {
+    throw new Error(`the restored epoch position ends epoch ${position.epoch.number} at height ${position.ending.height}, not at the committed head's ${height}`)
+  }
+  // This replica does not switch validator sets yet (docs/protocol.md, "The replica at the
+  // boundary"): it runs only where its genesis set is the set in charge.
+  if (position.epoch.number !== 0 || position.ending !== null) {
+    throw new Error(`the committed head at height ${height} is ${position.ending === null ? `in epoch ${position.epoch.number}` : `the reconfiguration block of epoch ${position.epoch.number}`}, and this replica does not switch validator sets yet`)
+  }
+  return position
 }

@@ -27,6 +27,7 @@ import type { CommitCertificate, QuorumCertificate, TimeoutCertificate } from '.
 import type { Entry, Hash } from '../log/entry.ts'
 import type { Genesis } from '../log/genesis.ts'
 import type { GovernanceState } from '../governance/state.ts'
+import type { EpochPosition } from '../log/epochs.ts'
 import type { MerkleAccumulatorState } from '../log/merkle.ts'
 import type { LeaderElection } from '../log/leader-election.ts'
 import type { Rejection } from './rejections.ts'
@@ -262,6 +263,12 @@ export interface RestoredState {
    * when the genesis has governance and the head is above 0, rebuilt from the committed
    * log (PolicyLedger); not read otherwise. */
   readonly governance?: GovernanceState | null
+  /** The epoch position after the committed head (docs/formats.md section 15.3): its
+   * epoch, and that epoch's reconfiguration block when the head is it. Not persisted:
+   * replayed from the committed log (EpochReplay, positionAfterBlocks in
+   * src/log/epochs.ts). Absent: the genesis position (epoch 0, no reconfiguration),
+   * right for every chain a replica refusing reconfigurations has built. */
+  readonly position?: EpochPosition
 }
 
 // ---------------------------------------------------------------------------------

@@ -273,24 +273,82 @@ export function positionAfterBlock(
   let position: EpochPosition = ruling.first ? { epoch: ruling.epoch, ending: null } : parent
   const inert: InertReconfiguration[] = []
   for (let i = 0; i < entries.length; i++) {
-    const read = readReconfigurationPayload(entries[i]!)
-    if (read.type === 'none') continue
-    if (read.type === 'malformed') {
-      inert.push({ position: i, code: 'reconfiguration-malformed', reason: read.problem })
-      continue
-    }
-    if (position.ending !== null) {
-      inert.push({ position: i, code: 'reconfiguration-superseded', reason: `epoch ${position.epoch.number} already ended at height ${position.ending.height}` })
-      continue
-    }
-    const problem = checkReconfiguration(read.reconfiguration, chainId, position.epoch, height, scheme)
-    if (problem !== null) {
-      inert.push({ position: i, code: problem.code, reason: describeReconfigurationProblem(problem) })
-      continue
-    }
-    position = { epoch: position.epoch, ending: { height, next: nextEpoch(read.reconfiguration, height + 1) } }
+    const after = positionAfterEntry(position, entries[i]!, height, chainId, scheme)
+    if (typeof after === 'string') continue
+    if ('code' in after) inert.push({ position: i, code: after.code, reason: after.reason })
+    else position = after
   }
   return { position, inert }
+}
+
+/** The position after one entry of a block at `height` (its block's ruling already
+ * applied): a new position when the entry is the epoch's effective reconfiguration, its
+ * inertness when it only claims to be one, 'none' when it is an ordinary entry. */
+function positionAfterEntry(
+  position: EpochPosition, entry: Pick<Entry, 'payload'>, height: number, chainId: string, scheme: SignatureScheme,
+): EpochPosition | 'none' | { readonly code: InertReconfiguration['code'], readonly reason: string } {
+  const read = readReconfigurationPayload(entry)
+  if (read.type === 'none') return 'none'
+  if (read.type === 'malformed') return { code: 'reconfiguration-malformed', reason: read.problem }
+  if (position.ending !== null) {
+    return { code: 'reconfiguration-superseded', reason: `epoch ${position.epoch.number} already ended at height ${position.ending.height}` }
+  }
+  const problem = checkReconfiguration(read.reconfiguration, chainId, position.epoch, height, scheme)
+  if (problem !== null) return { code: problem.code, reason: describeReconfigurationProblem(problem) }
+  return { epoch: position.epoch, ending: { height, next: nextEpoch(read.reconfiguration, height + 1) } }
+}
+
+/**
+ * Follows the epoch position along a committed chain from its entries alone, in log
+ * order, each with its block's height: in a committed chain the block after an epoch's
+ * reconfiguration block is the first block of the next epoch (section 15.3), so the
+ * headers add nothing. What a restart rebuilds the committed head's position from (the
+ * position is not persisted; the committed log was validated when it committed).
+ */
+export class EpochReplay {
+  readonly #chainId: string
+  readonly #scheme: SignatureScheme
+  #position: EpochPosition
+  #height = 0
+
+  constructor(genesis: Genesis, scheme: SignatureScheme = ED25519, set?: ValidatorSet) {
+    this.#chainId = genesis.chainId
+    this.#scheme = scheme
+    this.#position = genesisPosition(genesis, set)
+  }
+
+  /** The position after the last height given (append or advanceTo). */
+  get position(): EpochPosition {
+    return this.#position
+  }
+
+  /** The next committed entry, in a block at `height` (not below the last one's). */
+  append(entry: Pick<Entry, 'payload'>, height: number): void {
+    this.advanceTo(height)
+    const after = positionAfterEntry(this.#position, entry, height, this.#chainId, this.#scheme)
+    if (typeof after !== 'string' && !('code' in after)) this.#position = after
+  }
+
+  /** The chain has committed up to `height`: past a reconfiguration block, the next epoch. */
+  advanceTo(height: number): void {
+    if (height < this.#height) throw new RangeError(`the replay is at height ${this.#height}, not back at ${height}`)
+    this.#height = height
+    const ending = this.#position.ending
+    if (ending !== null && height > ending.height) this.#position = { epoch: ending.next, ending: null }
+  }
+}
+
+/** The position after the last of `blocks`, a committed chain from height 0 or 1 up. */
+export function positionAfterBlocks(
+  genesis: Genesis, blocks: Iterable<{ readonly header: { readonly height: number }, readonly entries: readonly Pick<Entry, 'payload'>[] }>, scheme: SignatureScheme = ED25519,
+): EpochPosition {
+  const replay = new EpochReplay(genesis, scheme)
+  for (const block of blocks) {
+    const height = block.header.height
+    for (const entry of block.entries) replay.append(entry, height)
+    replay.advanceTo(height)
+  }
+  return replay.position
 }
 
 export function describeReconfigurationProblem(problem: ReconfigurationProblem): string {
@@ -308,3 +366,4 @@ export function wouldReconfigure(entry: Pick<Entry, 'payload'>, chainId: string,
   const read = readReconfigurationPayload(entry)
   return read.type === 'reconfiguration' && checkReconfiguration(read.reconfiguration, chainId, epoch, null, scheme) === null
 }
+
