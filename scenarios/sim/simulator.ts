@@ -316,6 +316,9 @@ export class Simulation {
       case 'store-commit-certificate':
         if (!s.storeCommitCertificate(a.cc) && inst.honest) this.protocolErrors.push(`node ${inst.label}: store-commit-certificate for height ${a.cc.height} does not match its committed block`)
         return
+      case 'store-boundary-certificate':
+        if (!s.storeBoundaryCertificate(a.height, a.boundary) && inst.honest) this.protocolErrors.push(`node ${inst.label}: store-boundary-certificate for height ${a.height} is not one for its committed block`)
+        return
       case 'serve-sync': {
         const response = serveSyncRequest(a.request, s, syncResponseBytesMax(this.genesis.params.blockBytesMax))
         if (response !== null) this.#network.send(inst, a.to, response)

@@ -6,10 +6,10 @@ import type { CommitCertificate, QuorumCertificate } from '../../src/log/certifi
 import type { Genesis } from '../../src/log/genesis.ts'
 import type { MerkleAccumulatorState } from '../../src/log/merkle.ts'
 import type { SyncStore } from '../../src/consensus/sync.ts'
-import type { RestoredState, SafetyState } from '../../src/consensus/types.ts'
+import type { BoundaryCertificate, RestoredState, SafetyState } from '../../src/consensus/types.ts'
 import { governanceAfterBlocks } from '../../src/governance/ledger.ts'
 import { initialSafetyState } from '../../src/consensus/safety-rules.ts'
-import { positionAfterBlocks } from '../../src/log/epochs.ts'
+import { boundaryShapeProblem, positionAfterBlocks } from '../../src/log/epochs.ts'
 import { ED25519, type SignatureScheme } from '../../src/crypto/signature-scheme.ts'
 
 export class SimStorage implements SyncStore {
@@ -19,6 +19,8 @@ export class SimStorage implements SyncStore {
   readonly committed: Block[]
   readonly committedHashes: string[]
   readonly ccs = new Map<number, CommitCertificate>()
+  /** Boundary certificates by the height of their reconfiguration block. */
+  readonly boundaries = new Map<number, BoundaryCertificate>()
   headQc: QuorumCertificate | null
   log: MerkleAccumulatorState = { size: 0, frontier: [] }
   readonly agentSeqs = new Map<string, number>()
@@ -82,6 +84,21 @@ export class SimStorage implements SyncStore {
     const block = this.committed[cc.height]
     if (block === undefined || toHex(blockHash(block.header)) !== toHex(cc.block)) return false
     this.ccs.set(cc.height, cc)
+    return true
+  }
+
+  boundaryCertificate(height: number): BoundaryCertificate | undefined {
+    return this.boundaries.get(height)
+  }
+
+  /** Keeps the boundary certificate of the committed block at `height`, unless one with
+   * fewer links is kept; false when it is not one for that block (by its shape: the
+   * replica verified its signatures). */
+  storeBoundaryCertificate(height: number, boundary: BoundaryCertificate): boolean {
+    const block = this.committed[height]
+    if (block === undefined || boundaryShapeProblem(boundary.cc, boundary.links, blockHash(block.header), block.header) !== null) return false
+    const kept = this.boundaries.get(height)
+    if (kept === undefined || boundary.links.length < kept.links.length) this.boundaries.set(height, boundary)
     return true
   }
 

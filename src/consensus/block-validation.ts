@@ -44,9 +44,10 @@ export function validateBlock(ctx: ValidationContext, parent: BlockNode, block: 
   const result = checkBlockAfterParent<CheckedEntry, Rejection>({
     genesis: ctx.genesis,
     // The parent's position: a validator's tree may hold suffix blocks. The replica does
-    // not switch sets yet (docs/protocol.md, "The replica at the boundary"), and its
-    // verifier refuses every entry that would be an effective reconfiguration, so every
-    // position it reaches is in epoch 0 with no reconfiguration block.
+    // not switch sets yet (docs/protocol.md, "The replica at the boundary"): its verifier
+    // refuses every entry that would be an effective reconfiguration, or (halting at the
+    // boundary) it never validates a block of the next epoch (its first block needs the
+    // switch: the parent's set certifies it, the next epoch's leader proposes it).
     epochs: { parent: parent.position, suffixAllowed: true, boundaryCertified: true },
     signatures: ctx.verifier.signatures,
     leadersOf: () => ctx.leaders,
@@ -66,8 +67,12 @@ export function validateBlock(ctx: ValidationContext, parent: BlockNode, block: 
   }, parent, block)
   if (!result.ok) return rejectionOf(result, block, qcRejection)
   // Unreachable while the verifier refuses reconfigurations (verifier.ts): a block that
-  // ended the epoch would need the switch this replica does not make.
-  if (result.position.ending !== null) return { code: 'block-reconfiguration-unsupported', height: block.header.height }
+  // ended the epoch would need the switch this replica does not make. A replica told to
+  // halt at the boundary follows the epoch to its end (ReplicaOptions.reconfigurations).
+  if (result.position.ending !== null && ctx.verifier.refusesReconfigurations) return { code: 'block-reconfiguration-unsupported', height: block.header.height }
+  // The next epoch's first block: its proposer and later certificates are the next set's,
+  // which this replica does not hold yet (judged above by its genesis set's leaders).
+  if (result.epoch.number !== parent.position.epoch.number) return { code: 'block-reconfiguration-unsupported', height: block.header.height }
   const h = block.header
   const entryIds = new Set(result.entries.map((e) => e.idHex))
   return {

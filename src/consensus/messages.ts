@@ -43,6 +43,19 @@ const FIELDS: { readonly [T in MessageType]: readonly string[] } = {
   'status-request': ['type'],
 }
 
+/** Fields present only when they carry something (absent, the message encodes as it did
+ * before they existed). */
+const OPTIONAL_FIELDS: { readonly [T in MessageType]?: readonly string[] } = {
+  'sync-info': ['links'],
+}
+
+/** The fields to read of a message: its type's, and those of its optional ones it has. */
+function withOptional(value: CborValue, fields: readonly string[], optional: readonly string[] | undefined): readonly string[] {
+  if (optional === undefined) return fields
+  const present = optional.filter((f) => Object.hasOwn(value as CborMap, f))
+  return present.length === 0 ? fields : [...fields, ...present]
+}
+
 const orNull = <T>(value: T | null, to: (v: T) => CborValue): CborValue => (value === null ? null : to(value))
 
 function commitVoteToCbor(c: CommitVote): CborValue {
@@ -65,8 +78,11 @@ export function messageToCbor(m: Message): CborValue {
       return voteToCbor(m)
     case 'timeout':
       return timeoutToCbor(m)
-    case 'sync-info':
-      return { type: m.type, highQc: qcToCbor(m.highQc), highTc: orNull(m.highTc, tcToCbor), highCc: orNull(m.highCc, ccToCbor) }
+    case 'sync-info': {
+      // `links` only with a boundary certificate's links: a sync-info without is encoded as before.
+      const links = m.links ?? []
+      return { type: m.type, highQc: qcToCbor(m.highQc), highTc: orNull(m.highTc, tcToCbor), highCc: orNull(m.highCc, ccToCbor), ...(links.length === 0 ? {} : { links: links.map(headerToCbor) }) }
+    }
     case 'entries':
       return { type: m.type, entries: m.entries.map(entryToCbor) }
     case 'block-request':
@@ -161,7 +177,7 @@ function typeOf(value: CborValue): MessageType {
 /** Reads a message from its decoded form, checking every field. Throws CodecError. */
 export function messageFromCbor(value: CborValue, payloadBytesMax?: number): Message {
   const type = typeOf(value)
-  const m = readMap(value, type, FIELDS[type])
+  const m = readMap(value, type, withOptional(value, FIELDS[type], OPTIONAL_FIELDS[type]))
   switch (type) {
     case 'proposal':
       return {
@@ -175,8 +191,14 @@ export function messageFromCbor(value: CborValue, payloadBytesMax?: number): Mes
       return readVote(m)
     case 'timeout':
       return readTimeout(m)
-    case 'sync-info':
-      return { type, highQc: readQc(m.highQc, 'sync-info.highQc'), highTc: readTc(m.highTc, 'sync-info.highTc'), highCc: readCc(m.highCc, 'sync-info.highCc') }
+    case 'sync-info': {
+      const info = { type, highQc: readQc(m.highQc, 'sync-info.highQc'), highTc: readTc(m.highTc, 'sync-info.highTc'), highCc: readCc(m.highCc, 'sync-info.highCc') }
+      if (!Object.hasOwn(m, 'links')) return info
+      const links = readArray(m.links, 'sync-info.links', SYNC_LINKS_MAX).map((h) => headerFromCbor(h))
+      if (links.length === 0) throw new CodecError('sync-info.links: a sync-info without links is written by leaving the field out')
+      if (info.highCc === null) throw new CodecError('sync-info.links: links without a commit certificate')
+      return { ...info, links }
+    }
     case 'entries':
       return { type, entries: readArray(m.entries, 'entries.entries', LIMITS.blockEntriesMax).map((e) => entryFromCbor(e, payloadBytesMax)) }
     case 'block-request':

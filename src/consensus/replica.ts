@@ -11,11 +11,13 @@ import { signDomain } from '../crypto/domain.ts'
 import { ED25519, type SignatureScheme } from '../crypto/signature-scheme.ts'
 import { toHex } from '../crypto/hash.ts'
 import { blockHash, genesisBlock, genesisQc, type Block, type BlockHeader } from '../log/block.ts'
+import { LIMITS } from '../limits.ts'
+import { SYNC_LINKS_MAX } from './messages.ts'
 import {
   tcHighQcRound, type CommitCertificate, type QuorumCertificate, type TimeoutCertificate,
 } from '../log/certificates.ts'
 import { entryId, type Entry, type Hash } from '../log/entry.ts'
-import { genesisPosition, type EpochPosition } from '../log/epochs.ts'
+import { boundaryShapeProblem, genesisPosition, type EpochPosition } from '../log/epochs.ts'
 import { validatorSetOf, type Genesis } from '../log/genesis.ts'
 import { MerkleAccumulator, merkleRoot } from '../log/merkle.ts'
 import type { ValidatorSet } from '../log/validator-set.ts'
@@ -31,7 +33,7 @@ import { Pacemaker } from './pacemaker.ts'
 import { DEFAULT_REPLICA_LIMITS } from './replica-limits.ts'
 import { initialSafetyState, SafetyRules } from './safety-rules.ts'
 import type {
-  Action, EntriesMessage, Event, Message, ProposalMessage,
+  Action, BoundaryCertificate, EntriesMessage, Event, Message, ProposalMessage,
   ReplicaLimits, ReplicaOptions, RestoredState, SubmitResult, SyncInfoMessage, TimeoutMessage, TimerKind, VoteMessage,
 } from './types.ts'
 import { Verifier, type CheckedEntry } from './verifier.ts'
@@ -83,6 +85,9 @@ export class Replica {
   readonly #pendingCcs = new Map<string, CommitCertificate>()
   /** A CC this replica formed as leader, to attach to its next proposal. */
   #ccToAttach: CommitCertificate | null = null
+  /** The lowest boundary certificate known (the fewest links) of the latest
+   * reconfiguration block it holds, with that block; whether the driver has stored it. */
+  #boundary: { readonly reconfiguration: BlockNode, readonly boundary: BoundaryCertificate, stored: boolean } | null = null
   #proposedRound = 0
   /** The round whose timer is set (0: none). */
   #timerRound = 0
@@ -110,6 +115,7 @@ export class Replica {
     this.#signatures = signatures
     this.verifier = new Verifier(genesis, this.set, this.limits.verifiedEntriesMax, this.limits.verifiedCertificatesMax, {
       unsafeSkipEntrySignatures: options.unsafeSkipEntrySignatures === true, signatures,
+      refuseReconfigurations: (options.reconfigurations ?? 'refuse') === 'refuse',
     })
     this.#mempool = new Mempool({ entriesMax: this.limits.mempoolEntriesMax, bytesMax: this.limits.mempoolBytesMax })
     this.#votes = new VoteAggregator(this.set.n, this.set.quorum)
@@ -141,6 +147,7 @@ export class Replica {
       insertAndVote: (from, parent, block, proposal) => this.#insertAndVote(from, parent, block, proposal),
       acceptCc: (from, cc, type, blockInHand) => this.#acceptCc(from, cc, type, blockInHand),
       applyCommit: (result) => this.#applyCommit(result), ensureRoundTimer: () => this.#ensureTimer(),
+      boundaryLinks: (cc) => this.#boundaryLinks(cc), keepBoundary: (node, boundary) => this.#keepBoundary(node, boundary),
     })
     if (restored !== undefined) this.#restorePending(restored, safetyState.highQc)
     const highQcRound = this.#tree.highQc?.round ?? 0
@@ -335,6 +342,7 @@ export class Replica {
       this.#certify(waiting)
     }
     const cc = this.#pendingCcs.get(node.hashHex)
+    if (cc !== undefined) this.#noteBoundary(cc)
     if (cc !== undefined && node.header.height > this.#tree.head.header.height) this.#applyCommit(this.#tree.commitTo(node))
     if (proposal !== null) this.#maybeVote(node, proposal)
     this.#ensureTimer()
@@ -375,10 +383,11 @@ export class Replica {
       this.stats.ccsFormed++
       this.#ccToAttach = cc
       this.#noteCc(cc)
+      this.#noteBoundary(cc)
       if (cc.height > this.#tree.head.header.height) this.#pendingCcs.set(toHex(cc.block), cc)
       // Formed after our proposal went out: send it on its own.
       if (this.#proposedRound >= v.round + 1 && this.#tree.highQc !== null) {
-        this.#emit({ type: 'broadcast', message: { type: 'sync-info', highQc: this.#tree.highQc, highTc: this.#highTc, highCc: cc } })
+        this.#emit({ type: 'broadcast', message: this.#syncInfo(this.#tree.highQc, cc) })
         this.#ccToAttach = null
       }
     }
@@ -394,7 +403,7 @@ export class Replica {
     // commit certificate would otherwise wait at this replica until new entries arrive:
     // the other replicas would lag one block behind. Send them on their own.
     if (this.#ccToAttach !== null && this.#idleLeaderRound === this.round && this.#proposedRound < this.round && this.#tree.highQc !== null) {
-      this.#emit({ type: 'broadcast', message: { type: 'sync-info', highQc: this.#tree.highQc, highTc: this.#highTc, highCc: this.#ccToAttach } })
+      this.#emit({ type: 'broadcast', message: this.#syncInfo(this.#tree.highQc, this.#ccToAttach) })
       this.#ccToAttach = null
     }
   }
@@ -411,7 +420,7 @@ export class Replica {
     if (t.round < this.round || (highQc !== null && t.highQc.round < highQc.round)) {
       // The sender is behind: help it catch up (once per signed timeout).
       if (highQc !== null && from !== SELF) {
-        this.#emit({ type: 'send', to: from, message: { type: 'sync-info', highQc, highTc: this.#highTc, highCc: this.#latestCc } })
+        this.#emit({ type: 'send', to: from, message: this.#syncInfo(highQc, this.#latestCc) })
       }
       if (t.round < this.round) return
     }
@@ -437,7 +446,37 @@ export class Replica {
   #onSyncInfo(from: number, m: SyncInfoMessage): void {
     if (!this.#acceptQc(from, m.highQc, m.type)) return
     if (m.highTc !== null && !this.#acceptTc(from, m.highTc, m.type)) return
-    if (m.highCc !== null) this.#acceptCc(from, m.highCc, m.type)
+    if (m.highCc === null) return
+    const links = m.links ?? []
+    if (links.length > 0) {
+      // A boundary certificate for a suffix block: the links are that suffix (empty
+      // blocks, so each header is its whole block), inserted as blocks (validated like
+      // any) so that the certificate's block is at hand when it is accepted.
+      const problem = this.verifier.cc(m.highCc)
+      if (problem !== null) return this.#reject(from, m.type, { code: 'certificate-rejected', certificate: 'CC', problem })
+      for (const header of links) {
+        if (header.height <= this.#tree.head.header.height || this.#tree.get(toHex(blockHash(header))) !== undefined) continue
+        const parent = this.#tree.get(toHex(header.parent))
+        if (parent === undefined) break
+        this.#insertAndVote(from, parent, { header, entries: [] }, null)
+      }
+    }
+    this.#acceptCc(from, m.highCc, m.type)
+  }
+
+  /** A sync-info with this replica's certificates; with the links when `highCc` is the
+   * boundary certificate it keeps for a suffix block. */
+  #syncInfo(highQc: QuorumCertificate, highCc: CommitCertificate | null): SyncInfoMessage {
+    const links = highCc === null ? [] : this.#boundaryLinks(highCc)
+    return { type: 'sync-info', highQc, highTc: this.#highTc, highCc, ...(links.length === 0 ? {} : { links }) }
+  }
+
+  /** The links of the boundary certificate kept, when `cc` is its certificate and they fit
+   * in a message; none otherwise. */
+  #boundaryLinks(cc: CommitCertificate): readonly BlockHeader[] {
+    const kept = this.#boundary
+    if (kept === null || kept.boundary.cc !== cc || kept.boundary.links.length > SYNC_LINKS_MAX) return []
+    return kept.boundary.links
   }
 
   #onEntries(from: number, m: EntriesMessage): void {
@@ -569,6 +608,7 @@ export class Replica {
       return false
     }
     this.#noteCc(cc)
+    this.#noteBoundary(cc)
     const hashHex = toHex(cc.block)
     if (cc.height === this.#tree.head.header.height) {
       return true
@@ -595,6 +635,39 @@ export class Replica {
     if (cc.height === this.#tree.head.header.height && bytesEqual(cc.block, this.#tree.head.hash)) {
       this.#emit({ type: 'store-commit-certificate', cc })
     }
+  }
+
+  /** A verified CC: when its block is in the tree and is a reconfiguration block or one
+   * of its suffix blocks, it is (with the links) that epoch's boundary certificate. */
+  #noteBoundary(cc: CommitCertificate): void {
+    const node = this.#tree.get(toHex(cc.block))
+    if (node === undefined) return
+    const found = this.#tree.boundaryOf(node)
+    if (found !== null) this.#keepBoundary(found.reconfiguration, { cc, links: found.links })
+  }
+
+  /** Keeps `boundary`, a verified CC with links for the reconfiguration block `node`
+   * (shape checked here), if it is the first for a reconfiguration block this high or has
+   * fewer links than the one kept; the driver stores it once that block is committed. */
+  #keepBoundary(node: BlockNode, boundary: BoundaryCertificate): void {
+    if (node.position.ending?.height !== node.header.height) return
+    if (boundary.links.length > LIMITS.boundaryHeadersMax - 1) return
+    if (boundaryShapeProblem(boundary.cc, boundary.links, node.hash, node.header) !== null) return
+    const kept = this.#boundary
+    if (kept !== null) {
+      if (kept.reconfiguration.header.height > node.header.height) return
+      if (kept.reconfiguration.hashHex === node.hashHex && kept.boundary.links.length <= boundary.links.length) return
+    }
+    this.#boundary = { reconfiguration: node, boundary, stored: false }
+    this.#storeBoundary()
+  }
+
+  /** Has the driver store the kept boundary certificate once its block is committed. */
+  #storeBoundary(): void {
+    const kept = this.#boundary
+    if (kept === null || kept.stored || kept.reconfiguration !== this.#tree.head) return
+    kept.stored = true
+    this.#emit({ type: 'store-boundary-certificate', height: kept.reconfiguration.header.height, boundary: kept.boundary })
   }
 
   #certify(qc: QuorumCertificate): void {
@@ -638,6 +711,7 @@ export class Replica {
     const headHeight = last.header.height
     for (const [key, c] of this.#pendingCcs) if (c.height <= headHeight) this.#pendingCcs.delete(key)
     this.#sync.prune(headHeight)
+    this.#storeBoundary()
   }
 
   // ---------------------------------------------------------------------------------
@@ -758,10 +832,20 @@ export class Replica {
     // (the timeouts carried it; its block is being fetched).
     if (highQc.round + 1 !== round && highQc.round < tcHighQcRound(this.#highTc!)) return
     const parent = this.#tree.highQcNode
+    // After the epoch's reconfiguration block only empty suffix blocks, and only until
+    // its boundary certificate is stored: then this replica, which cannot switch sets
+    // yet, has nothing left to propose in the epoch (docs/protocol.md, "The replica at
+    // the boundary"). The suffix is work of its own: it gives the reconfiguration block
+    // its commit.
+    const suffix = parent.position.ending !== null
+    if (suffix && this.#boundary !== null && this.#boundary.stored) {
+      this.#idleLeaderRound = round
+      return
+    }
     const lastSeqOf = (agent: string): number => this.#tree.lastSeqInChain(parent, agent)
     const skip = (id: string): boolean => this.#tree.inChain(parent, id)
-    const candidates = this.#mempool.hasCandidates(lastSeqOf, skip)
-    if (!candidates && !viaTc && !this.#chainNeedsBlocks(parent)) {
+    const candidates = !suffix && this.#mempool.hasCandidates(lastSeqOf, skip)
+    if (!candidates && !viaTc && !suffix && !this.#chainNeedsBlocks(parent)) {
       this.#idleLeaderRound = round
       return
     }
@@ -773,7 +857,7 @@ export class Replica {
       this.#emit({ type: 'set-timer', kind: 'propose', round, delayMs: delay })
       return
     }
-    const batch = this.#governed(parent, this.#mempool.select(this.genesis.params.blockEntriesMax, this.genesis.params.blockBytesMax, lastSeqOf, skip))
+    const batch = suffix ? [] : this.#governed(parent, this.#mempool.select(this.genesis.params.blockEntriesMax, this.genesis.params.blockBytesMax, lastSeqOf, skip))
     const block = this.#buildBlock(round, parent, highQc, batch)
     const hash = blockHash(block.header)
     const sig = signDomain(this.#seed, 'proposal', this.genesis.chainId, { block: hash }, this.#signatures)

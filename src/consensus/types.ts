@@ -86,6 +86,19 @@ export interface SyncInfoMessage {
   readonly highQc: QuorumCertificate
   readonly highTc: TimeoutCertificate | null
   readonly highCc: CommitCertificate | null
+  /** When `highCc` is an epoch's boundary certificate for a suffix block: the suffix
+   * headers from the reconfiguration block's child to its block (BoundaryCertificate).
+   * Absent otherwise (and on the wire: a sync-info without links encodes as before). */
+  readonly links?: readonly BlockHeader[]
+}
+
+/** An epoch's boundary certificate (docs/formats.md section 15.3): a commit certificate
+ * of the epoch's set for its reconfiguration block (`links` empty), or for a suffix
+ * block, with `links` the suffix headers from the reconfiguration block's child to that
+ * block, each the parent of the next. It proves the reconfiguration block committed. */
+export interface BoundaryCertificate {
+  readonly cc: CommitCertificate
+  readonly links: readonly BlockHeader[]
 }
 
 /** Client entries forwarded by the node that accepted them to the next f+1 leaders
@@ -211,6 +224,12 @@ export type Action =
   }
   /** A verified commit certificate for an already committed height: store by height. */
   | { readonly type: 'store-commit-certificate', readonly cc: CommitCertificate }
+  /** The boundary certificate of the committed reconfiguration block at `height` (its
+   * epoch's last committed block): store it with that block, replacing one with more
+   * links, and serve it in range responses (SyncStore.boundaryCertificate). Its `cc` may
+   * be for a suffix block above `height`, which is never committed: not a certificate
+   * to store by its own height. */
+  | { readonly type: 'store-boundary-certificate', readonly height: number, readonly boundary: BoundaryCertificate }
   /** Answer `request` from the driver's store with serveSyncRequest() and send it to `to`. */
   | { readonly type: 'serve-sync', readonly to: number, readonly request: SyncRequest }
   /** A provably invalid message (penalise the sender). Never acted upon. */
@@ -320,6 +339,15 @@ export interface ReplicaOptions {
   /** UNSAFE, benchmark chains only (consensus/unsafe-bench.ts): entry signatures are not
    * verified. Refused (RangeError) on any chain without the benchmark marker. */
   readonly unsafeSkipEntrySignatures?: boolean
+  /** What the replica does with an entry that would be an effective reconfiguration.
+   * 'refuse' (the default, and the node's): refused at submit and in blocks
+   * (`entry-reconfiguration-unsupported`), so its chain never leaves epoch 0.
+   * 'halt-at-boundary': accepted; the replica follows its epoch up to the reconfiguration
+   * block, proposes empty suffix blocks, keeps and stores the boundary certificate, and
+   * then stops proposing: it cannot switch sets yet (docs/protocol.md, "The replica at
+   * the boundary"), so nothing commits after the boundary. Safe (the capped commit), not
+   * live: for the core's tests of the steps before the switch. */
+  readonly reconfigurations?: 'refuse' | 'halt-at-boundary'
   /** The scheme the replica signs and verifies with: ED25519 unless given. Only the
    * simulator passes another (its stand-in, scenarios/sim/standin-signatures.ts); the node
    * never does, and no configuration or message can select one. */

@@ -98,6 +98,10 @@ class BoundedCache<V> {
 export interface VerifierOptions {
   /** UNSAFE, benchmark chains only (unsafe-bench.ts): entry signatures are not verified. */
   readonly unsafeSkipEntrySignatures?: boolean
+  /** Whether an entry that would be an effective reconfiguration is refused
+   * (`entry-reconfiguration-unsupported`): true unless false is given
+   * (ReplicaOptions.reconfigurations). */
+  readonly refuseReconfigurations?: boolean
   /** The scheme every signature is checked with: ED25519 unless given (a simulation's
    * stand-in, signature-scheme.ts). */
   readonly signatures?: SignatureScheme
@@ -131,6 +135,8 @@ export class Verifier {
   /** Entry-signature checks off: benchmark chains only (unsafe-bench.ts). */
   readonly #skipEntrySignatures: boolean
   readonly #scheme: SignatureScheme
+  /** Whether effective reconfigurations are refused (VerifierOptions.refuseReconfigurations). */
+  readonly refusesReconfigurations: boolean
 
   constructor(genesis: Genesis, set: ValidatorSet, entriesMax: number, certificatesMax: number, options: VerifierOptions = {}) {
     const skipEntrySignatures = options.unsafeSkipEntrySignatures === true
@@ -139,6 +145,7 @@ export class Verifier {
       if (refusal !== null) throw new RangeError(refusal)
     }
     this.#skipEntrySignatures = skipEntrySignatures
+    this.refusesReconfigurations = options.refuseReconfigurations !== false
     this.#scheme = options.signatures ?? ED25519
     this.#genesis = genesis
     this.#set = set
@@ -217,7 +224,7 @@ export class Verifier {
     }
     // An approved reconfiguration would end the epoch, and this replica cannot follow a
     // chain into the next one yet: refused at the door, so no leader proposes it.
-    if (wouldReconfigure(entry, this.#genesis.chainId, this.#epoch, this.#scheme)) return { code: 'entry-reconfiguration-unsupported', epoch: this.#epoch.number + 1 }
+    if (this.refusesReconfigurations && wouldReconfigure(entry, this.#genesis.chainId, this.#epoch, this.#scheme)) return { code: 'entry-reconfiguration-unsupported', epoch: this.#epoch.number + 1 }
     const checked: CheckedEntry = { entry, idHex, agentHex: toHex(entry.agent), leaf: entryLeaf(entry), bytes: encoded.length }
     this.#entries.set(idHex, { leaf: checked.leaf, bytes: checked.bytes })
     return checked

@@ -5,12 +5,14 @@
 // block. The block rule (block-rule.ts), the auditor's ChainVerifier and receipt
 // verification (verify.ts) all ask it; it is pure (no state of its own: positions are
 // values a caller keeps per block).
-import { encodeCanonical, type CborValue } from '../codec/cbor.ts'
+import { bytesEqual, encodeCanonical, type CborValue } from '../codec/cbor.ts'
 import { domainMessage, signDomain } from '../crypto/domain.ts'
 import { ED25519, type SignatureScheme } from '../crypto/signature-scheme.ts'
 import { fromHex, sha256, toHex } from '../crypto/hash.ts'
 import { LIMITS } from '../limits.ts'
 import { checkQuorumSignatures, describeCertificateProblem, type CertificateProblem, type Signatures } from './certificates.ts'
+import { blockHash, type BlockHeader } from './block.ts'
+import type { CommitCertificate } from './certificates.ts'
 import type { Entry } from './entry-types.ts'
 import type { Genesis } from './genesis.ts'
 import { ValidatorSet, type ValidatorInfo } from './validator-set.ts'
@@ -367,3 +369,33 @@ export function wouldReconfigure(entry: Pick<Entry, 'payload'>, chainId: string,
   return read.type === 'reconfiguration' && checkReconfiguration(read.reconfiguration, chainId, epoch, null, scheme) === null
 }
 
+// ---------------------------------------------------------------------------------
+// Boundary certificates (section 15.3)
+// ---------------------------------------------------------------------------------
+
+/** Why `links` are not the suffix of the reconfiguration block `header` (hash `hash`, of
+ * epoch `epoch`), or null: empty blocks of that epoch stating its log, each the child of
+ * the one before, the first the reconfiguration block's child. */
+export function suffixLinksProblem(links: readonly BlockHeader[], hash: Uint8Array, header: BlockHeader, epoch: number): string | null {
+  let parent = { height: header.height, hash }
+  for (const [i, link] of links.entries()) {
+    if (link.height !== parent.height + 1 || !bytesEqual(link.parent, parent.hash)) return `link ${i} is not the child of the block before it`
+    if ((link.epoch ?? 0) !== epoch || link.entryCount !== 0) return `link ${i} is not an empty block of epoch ${epoch}`
+    if (link.logSize !== header.logSize || !bytesEqual(link.logRoot, header.logRoot)) return `link ${i} states another log than the reconfiguration block's`
+    parent = { height: link.height, hash: blockHash(link) }
+  }
+  return null
+}
+
+/** Why `cc` with `links` is not a boundary certificate's shape for the reconfiguration
+ * block `header` (hash `hash`), or null: the links are its suffix (suffixLinksProblem)
+ * and the CC is for the last of them (the block itself without links) and states its log.
+ * The CC's signatures are the caller's to check, against the set of `header`'s epoch. */
+export function boundaryShapeProblem(cc: CommitCertificate, links: readonly BlockHeader[], hash: Uint8Array, header: BlockHeader): string | null {
+  const linked = suffixLinksProblem(links, hash, header, header.epoch ?? 0)
+  if (linked !== null) return linked
+  const last = links.length === 0 ? { height: header.height, hash } : { height: links[links.length - 1]!.height, hash: blockHash(links[links.length - 1]!) }
+  if (cc.height !== last.height || !bytesEqual(cc.block, last.hash)) return `the certificate is for height ${cc.height}, not for the last link's ${last.height}`
+  if (cc.logSize !== header.logSize || !bytesEqual(cc.logRoot, header.logRoot)) return 'the certificate states another log than the reconfiguration block\'s'
+  return null
+}
