@@ -29,6 +29,7 @@ const CAUSES: Readonly<Record<RejectionCode, PenaltyCause>> = {
   'qc-differs-from-block': 'invalid',
   'cc-differs-from-block': 'invalid',
   'voter-unknown': 'unknown-sender',
+  'epoch-unknown': 'invalid',
   'vote-bad-signature': 'bad-signature',
   'commit-bad-signature': 'bad-signature',
   'timeout-high-qc-not-below': 'invalid',

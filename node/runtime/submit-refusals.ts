@@ -32,6 +32,7 @@ export const SUBMIT_REFUSALS: Readonly<Record<RejectionCode, SubmitRefusal>> = {
   'qc-differs-from-block': 'invalid-entry',
   'cc-differs-from-block': 'invalid-entry',
   'voter-unknown': 'invalid-entry',
+  'epoch-unknown': 'invalid-entry',
   'vote-bad-signature': 'invalid-entry',
   'commit-bad-signature': 'invalid-entry',
   'timeout-high-qc-not-below': 'invalid-entry',

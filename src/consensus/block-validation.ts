@@ -9,7 +9,8 @@ import { checkBlockAfterParent, type BlockRuleFailure } from '../log/block-rule.
 import { encodeEntry } from '../log/entry.ts'
 import type { Genesis } from '../log/genesis.ts'
 import type { BlockNode, BlockTree } from './block-tree.ts'
-import type { LeaderElection } from './leader-election.ts'
+import { RoundRobinLeaderElection, type LeaderElection } from './leader-election.ts'
+import type { Epoch } from '../log/epochs.ts'
 import { describe, isRejection, type Rejection } from './rejections.ts'
 import type { CheckedEntry, Verifier } from './verifier.ts'
 
@@ -17,6 +18,7 @@ export interface ValidationContext {
   readonly genesis: Genesis
   readonly tree: BlockTree
   readonly verifier: Verifier
+  /** Epoch 0's leader election (later epochs': round-robin over their sets). */
   readonly leaders: LeaderElection
 }
 
@@ -50,9 +52,10 @@ export function validateBlock(ctx: ValidationContext, parent: BlockNode, block: 
     // switch: the parent's set certifies it, the next epoch's leader proposes it).
     epochs: { parent: parent.position, suffixAllowed: true, boundaryCertified: true },
     signatures: ctx.verifier.signatures,
-    leadersOf: () => ctx.leaders,
+    leadersOf: (epoch) => leadersOf(ctx, epoch),
+    // The justify QC certifies the parent: the parent's epoch's set signed it.
     qcProblem: (qc) => {
-      qcRejection = ctx.verifier.qc(qc)
+      qcRejection = ctx.verifier.qc(qc, parent.position.epoch)
       return qcRejection === null ? null : describe(qcRejection)
     },
     entryBytes: (entry, position) => {
@@ -79,6 +82,21 @@ export function validateBlock(ctx: ValidationContext, parent: BlockNode, block: 
     block, header: h, hash: result.hash, hashHex: toHex(result.hash), parentHex: parent.hashHex, log: result.log, governance: result.governance,
     agentSeqs: result.agentSeqs, entryIds, position: result.position, suffix: result.suffix, qc: null, children: [],
   }
+}
+
+/** Later epochs' elections (round-robin over their sets), by epoch object. */
+const epochLeaders = new WeakMap<Epoch, LeaderElection>()
+
+/** The leader election of `epoch`: the chain's (possibly injected) for epoch 0, then
+ * round-robin over each epoch's set (docs/formats.md section 15.3), as the auditor's. */
+function leadersOf(ctx: ValidationContext, epoch: Epoch): LeaderElection {
+  if (epoch.number === 0) return ctx.leaders
+  let leaders = epochLeaders.get(epoch)
+  if (leaders === undefined) {
+    leaders = new RoundRobinLeaderElection(epoch.set.n)
+    epochLeaders.set(epoch, leaders)
+  }
+  return leaders
 }
 
 /** The core's rejection for a failure of the block rule. */

@@ -46,7 +46,22 @@ const FIELDS: { readonly [T in MessageType]: readonly string[] } = {
 /** Fields present only when they carry something (absent, the message encodes as it did
  * before they existed). */
 const OPTIONAL_FIELDS: { readonly [T in MessageType]?: readonly string[] } = {
-  'sync-info': ['links'],
+  'vote': ['epoch'],
+  'timeout': ['epoch'],
+  'sync-info': ['epoch', 'links'],
+}
+
+/** The `epoch` member of a message of epoch `epoch`: none for epoch 0. */
+function epochField(epoch: number | undefined): { epoch?: number } {
+  return epoch === undefined || epoch === 0 ? {} : { epoch }
+}
+
+/** A message's `epoch` field when present: at least 1 (epoch 0 is written by leaving it out). */
+function readEpoch(m: CborMap, what: string): { epoch?: number } {
+  if (!Object.hasOwn(m, 'epoch')) return {}
+  const epoch = readUint(m.epoch, `${what}.epoch`)
+  if (epoch === 0) throw new CodecError(`${what}.epoch: epoch 0 is written by leaving the field out`)
+  return { epoch }
 }
 
 /** The fields to read of a message: its type's, and those of its optional ones it has. */
@@ -63,11 +78,11 @@ function commitVoteToCbor(c: CommitVote): CborValue {
 }
 
 export function voteToCbor(m: VoteMessage): CborValue {
-  return { type: 'vote', voter: m.voter, round: m.round, height: m.height, block: m.block, sig: m.sig, commit: orNull(m.commit, commitVoteToCbor) }
+  return { type: 'vote', ...epochField(m.epoch), voter: m.voter, round: m.round, height: m.height, block: m.block, sig: m.sig, commit: orNull(m.commit, commitVoteToCbor) }
 }
 
 export function timeoutToCbor(m: TimeoutMessage): CborValue {
-  return { type: 'timeout', voter: m.voter, round: m.round, highQc: qcToCbor(m.highQc), highTc: orNull(m.highTc, tcToCbor), sig: m.sig }
+  return { type: 'timeout', ...epochField(m.epoch), voter: m.voter, round: m.round, highQc: qcToCbor(m.highQc), highTc: orNull(m.highTc, tcToCbor), sig: m.sig }
 }
 
 export function messageToCbor(m: Message): CborValue {
@@ -81,7 +96,7 @@ export function messageToCbor(m: Message): CborValue {
     case 'sync-info': {
       // `links` only with a boundary certificate's links: a sync-info without is encoded as before.
       const links = m.links ?? []
-      return { type: m.type, highQc: qcToCbor(m.highQc), highTc: orNull(m.highTc, tcToCbor), highCc: orNull(m.highCc, ccToCbor), ...(links.length === 0 ? {} : { links: links.map(headerToCbor) }) }
+      return { type: m.type, ...epochField(m.epoch), highQc: qcToCbor(m.highQc), highTc: orNull(m.highTc, tcToCbor), highCc: orNull(m.highCc, ccToCbor), ...(links.length === 0 ? {} : { links: links.map(headerToCbor) }) }
     }
     case 'entries':
       return { type: m.type, entries: m.entries.map(entryToCbor) }
@@ -144,6 +159,7 @@ function readVote(m: CborMap): VoteMessage {
   if (m.type !== 'vote') throw new CodecError('vote: type is not \'vote\'')
   return {
     type: 'vote',
+    ...readEpoch(m, 'vote'),
     voter: readUint(m.voter, 'vote.voter', LIMITS.validatorsMax - 1),
     round: readUint(m.round, 'vote.round'),
     height: readUint(m.height, 'vote.height'),
@@ -157,6 +173,7 @@ function readTimeout(m: CborMap): TimeoutMessage {
   if (m.type !== 'timeout') throw new CodecError('timeout: type is not \'timeout\'')
   return {
     type: 'timeout',
+    ...readEpoch(m, 'timeout'),
     voter: readUint(m.voter, 'timeout.voter', LIMITS.validatorsMax - 1),
     round: readUint(m.round, 'timeout.round'),
     highQc: readQc(m.highQc, 'timeout.highQc'),
@@ -192,7 +209,7 @@ export function messageFromCbor(value: CborValue, payloadBytesMax?: number): Mes
     case 'timeout':
       return readTimeout(m)
     case 'sync-info': {
-      const info = { type, highQc: readQc(m.highQc, 'sync-info.highQc'), highTc: readTc(m.highTc, 'sync-info.highTc'), highCc: readCc(m.highCc, 'sync-info.highCc') }
+      const info = { type, ...readEpoch(m, 'sync-info'), highQc: readQc(m.highQc, 'sync-info.highQc'), highTc: readTc(m.highTc, 'sync-info.highTc'), highCc: readCc(m.highCc, 'sync-info.highCc') }
       if (!Object.hasOwn(m, 'links')) return info
       const links = readArray(m.links, 'sync-info.links', SYNC_LINKS_MAX).map((h) => headerFromCbor(h))
       if (links.length === 0) throw new CodecError('sync-info.links: a sync-info without links is written by leaving the field out')
@@ -263,8 +280,8 @@ export function decodeSafetyState(bytes: Uint8Array): SafetyState {
     preferredRound: readUint(m.preferredRound, 'safety.preferredRound'),
     oneChainRound: readUint(m.oneChainRound, 'safety.oneChainRound'),
     highestTimeoutRound: readUint(m.highestTimeoutRound, 'safety.highestTimeoutRound'),
-    lastVote: nullable(m.lastVote, (v) => readVote(readMap(v, 'vote', FIELDS.vote))),
-    lastTimeout: nullable(m.lastTimeout, (v) => readTimeout(readMap(v, 'timeout', FIELDS.timeout))),
+    lastVote: nullable(m.lastVote, (v) => readVote(readMap(v, 'vote', withOptional(v, FIELDS.vote, OPTIONAL_FIELDS.vote)))),
+    lastTimeout: nullable(m.lastTimeout, (v) => readTimeout(readMap(v, 'timeout', withOptional(v, FIELDS.timeout, OPTIONAL_FIELDS.timeout)))),
     highQc: readQc(m.highQc, 'safety.highQc'),
     highTc: readTc(m.highTc, 'safety.highTc'),
   }

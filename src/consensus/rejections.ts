@@ -38,6 +38,8 @@ export type Rejection =
   | { readonly code: 'cc-differs-from-block' }
   // Votes and timeouts: verifier.vote() / timeout()
   | { readonly code: 'voter-unknown', readonly voter: number }
+  /** A vote or timeout of an epoch this replica does not know the set of. */
+  | { readonly code: 'epoch-unknown', readonly epoch: number }
   | { readonly code: 'vote-bad-signature', readonly voter: number }
   | { readonly code: 'commit-bad-signature', readonly voter: number }
   | { readonly code: 'timeout-high-qc-not-below', readonly highQcRound: number, readonly round: number }
@@ -135,6 +137,7 @@ const DESCRIBE: Describers = {
   'qc-differs-from-block': () => 'QC round or height differs from its block',
   'cc-differs-from-block': () => 'CC log size or root differs from its block',
   'voter-unknown': (r) => `voter ${r.voter} is not a validator`,
+  'epoch-unknown': (r) => `the message is of epoch ${r.epoch}, whose validator set this validator does not know`,
   'vote-bad-signature': (r) => `vote signature of validator ${r.voter} does not verify`,
   'commit-bad-signature': (r) => `commit signature of validator ${r.voter} does not verify`,
   'timeout-high-qc-not-below': (r) => `high QC round ${r.highQcRound} is not below the timeout round ${r.round}`,

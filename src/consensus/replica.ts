@@ -17,7 +17,7 @@ import {
   tcHighQcRound, type CommitCertificate, type QuorumCertificate, type TimeoutCertificate,
 } from '../log/certificates.ts'
 import { entryId, type Entry, type Hash } from '../log/entry.ts'
-import { boundaryShapeProblem, genesisPosition, type EpochPosition } from '../log/epochs.ts'
+import { boundaryShapeProblem, genesisPosition, type Epoch, type EpochPosition } from '../log/epochs.ts'
 import { validatorSetOf, type Genesis } from '../log/genesis.ts'
 import { MerkleAccumulator, merkleRoot } from '../log/merkle.ts'
 import type { ValidatorSet } from '../log/validator-set.ts'
@@ -26,7 +26,7 @@ import { TimeoutAggregator, VoteAggregator } from './aggregators.ts'
 import { BlockSync, hexToBytes, SELF } from './block-sync.ts'
 import { BlockTree, type BlockNode, type CommitResult } from './block-tree.ts'
 import { validateBlock, type ValidationContext } from './block-validation.ts'
-import { isLeaderOf, leaderElectionFor, upcomingLeaders, type LeaderElection } from './leader-election.ts'
+import { isLeaderOf, leaderElectionFor, RoundRobinLeaderElection, upcomingLeaders, type LeaderElection } from './leader-election.ts'
 import { isRejection, type Rejection } from './rejections.ts'
 import { Mempool, type AddResult } from './mempool.ts'
 import { Pacemaker } from './pacemaker.ts'
@@ -60,9 +60,7 @@ export interface ReplicaStats {
 export class Replica {
   readonly genesis: Genesis
   readonly index: number
-  readonly set: ValidatorSet
   readonly limits: ReplicaLimits
-  readonly leaders: LeaderElection
   readonly verifier: Verifier
   readonly stats: ReplicaStats = {
     proposals: 0, votes: 0, timeouts: 0, qcsFormed: 0, tcsFormed: 0, ccsFormed: 0,
@@ -75,8 +73,14 @@ export class Replica {
   readonly #pacemaker: Pacemaker
   readonly #tree: BlockTree
   readonly #mempool: Mempool
-  readonly #votes: VoteAggregator
-  readonly #timeouts: TimeoutAggregator
+  /** The epoch the replica is in, and what follows from it (#enterEpoch). */
+  #epoch!: Epoch
+  #set!: ValidatorSet
+  #leaders!: LeaderElection
+  #votes!: VoteAggregator
+  #timeouts!: TimeoutAggregator
+  /** Epoch 0's leader election: the chain's, or the one given (ReplicaOptions.leaders). */
+  readonly #genesisLeaders: LeaderElection
   readonly #ctx: ValidationContext
   #highTc: TimeoutCertificate | null
   /** Newest verified CC (sent in sync-info to peers that are behind). */
@@ -103,23 +107,21 @@ export class Replica {
   constructor(options: ReplicaOptions, restored?: RestoredState) {
     const { genesis, validatorIndex, seed } = options
     this.genesis = genesis
-    this.set = validatorSetOf(genesis)
-    if (!Number.isSafeInteger(validatorIndex) || validatorIndex < 0 || validatorIndex >= this.set.n) {
-      throw new RangeError(`validator index ${validatorIndex} is not in 0..${this.set.n - 1}`)
+    const genesisSet = validatorSetOf(genesis)
+    if (!Number.isSafeInteger(validatorIndex) || validatorIndex < 0 || validatorIndex >= genesisSet.n) {
+      throw new RangeError(`validator index ${validatorIndex} is not in 0..${genesisSet.n - 1}`)
     }
     this.index = validatorIndex
     this.#seed = seed
     this.limits = { ...DEFAULT_REPLICA_LIMITS, ...options.limits }
-    this.leaders = options.leaders ?? leaderElectionFor(genesis)
+    this.#genesisLeaders = options.leaders ?? leaderElectionFor(genesis)
     const signatures = options.signatures ?? ED25519
     this.#signatures = signatures
-    this.verifier = new Verifier(genesis, this.set, this.limits.verifiedEntriesMax, this.limits.verifiedCertificatesMax, {
+    this.verifier = new Verifier(genesis, genesisSet, this.limits.verifiedEntriesMax, this.limits.verifiedCertificatesMax, {
       unsafeSkipEntrySignatures: options.unsafeSkipEntrySignatures === true, signatures,
       refuseReconfigurations: (options.reconfigurations ?? 'refuse') === 'refuse',
     })
     this.#mempool = new Mempool({ entriesMax: this.limits.mempoolEntriesMax, bytesMax: this.limits.mempoolBytesMax })
-    this.#votes = new VoteAggregator(this.set.n, this.set.quorum)
-    this.#timeouts = new TimeoutAggregator(this.set.n, this.set.quorum)
     const gQc = genesisQc(genesis)
     const safetyState = restored?.safety ?? initialSafetyState(gQc)
     this.#safety = new SafetyRules({ chainId: genesis.chainId, validatorIndex, seed, signatures }, safetyState)
@@ -132,22 +134,28 @@ export class Replica {
       log: restored === undefined ? new MerkleAccumulator() : MerkleAccumulator.fromState(restored.committedLog),
       governance: restoredGovernance(genesis, headBlock.header.height, restored),
       agentSeqs: new Map(), entryIds: new Set(),
-      position: restoredPosition(genesis, this.set, headBlock, restored), suffix: false, qc: null, children: [],
+      position: restoredPosition(genesis, genesisSet, headBlock, restored), suffix: false, qc: null, children: [],
     }
+    this.#enterEpoch(head.position.epoch)
     if (head.log.size !== head.header.logSize || !bytesEqual(head.log.root(), head.header.logRoot)) {
       throw new Error('restored log state does not match the committed head')
     }
     const headQc = restored === undefined ? gQc : restored.committedQc
     this.#tree = new BlockTree(head, headQc, restored?.agentSeqs ?? new Map())
-    this.#ctx = { genesis, tree: this.#tree, verifier: this.verifier, leaders: this.leaders }
+    this.#ctx = { genesis, tree: this.#tree, verifier: this.verifier, leaders: this.#genesisLeaders }
+    // The set changes with the epoch (#enterEpoch): block sync reads the current one.
+    const currentSet = (): ValidatorSet => this.#set
     this.#sync = new BlockSync({
-      tree: this.#tree, verifier: this.verifier, limits: this.limits, index: this.index, set: this.set, stats: this.stats, pendingCcs: this.#pendingCcs,
+      tree: this.#tree, verifier: this.verifier, limits: this.limits, index: this.index, stats: this.stats, pendingCcs: this.#pendingCcs,
+      get set() {
+        return currentSet()
+      },
       latestCc: () => this.#latestCc, highTc: () => this.#highTc, now: () => this.#now, started: () => this.#started,
       emit: (action) => this.#emit(action), reject: (from, type, reason) => this.#reject(from, type, reason), ignore: () => this.#ignore(),
       insertAndVote: (from, parent, block, proposal) => this.#insertAndVote(from, parent, block, proposal),
       acceptCc: (from, cc, type, blockInHand) => this.#acceptCc(from, cc, type, blockInHand),
       applyCommit: (result) => this.#applyCommit(result), ensureRoundTimer: () => this.#ensureTimer(),
-      boundaryLinks: (cc) => this.#boundaryLinks(cc), keepBoundary: (node, boundary) => this.#keepBoundary(node, boundary),
+      syncInfo: (highQc) => this.#syncInfo(highQc, this.#latestCc), keepBoundary: (node, boundary) => this.#keepBoundary(node, boundary),
     })
     if (restored !== undefined) this.#restorePending(restored, safetyState.highQc)
     const highQcRound = this.#tree.highQc?.round ?? 0
@@ -156,6 +164,19 @@ export class Replica {
   }
 
   // --- read-only views (drivers, tests, checkers) ---
+
+  /** The validator set of the epoch the replica is in. */
+  get set(): ValidatorSet {
+    return this.#set
+  }
+  /** Who leads each round of the epoch the replica is in. */
+  get leaders(): LeaderElection {
+    return this.#leaders
+  }
+  /** The epoch the replica is in. */
+  get epoch(): Epoch {
+    return this.#epoch
+  }
 
   get round(): number {
     return this.#pacemaker.round
@@ -234,6 +255,38 @@ export class Replica {
   }
 
   // ---------------------------------------------------------------------------------
+  // Epochs
+  // ---------------------------------------------------------------------------------
+
+  /** Makes `epoch` the replica's, in one place: its set, its leader election (round-robin
+   * over its set; epoch 0's is the chain's or the one given), fresh aggregators for its n
+   * and quorum (nothing of another epoch counts in them), and the verifier's default set.
+   * The switch at the boundary calls it (docs/protocol.md, "The replica at the boundary",
+   * step 5); the constructor enters the committed head's epoch. */
+  #enterEpoch(epoch: Epoch): void {
+    this.#epoch = epoch
+    this.#set = epoch.set
+    this.#leaders = epoch.number === 0 ? this.#genesisLeaders : new RoundRobinLeaderElection(epoch.set.n)
+    this.#votes = new VoteAggregator(epoch.set.n, epoch.set.quorum)
+    this.#timeouts = new TimeoutAggregator(epoch.set.n, epoch.set.quorum)
+    this.verifier.enterEpoch(epoch)
+  }
+
+  /** Where a message of epoch `epoch` (absent: 0) stands: of the replica's epoch, or one it
+   * has left (stale: ignored, not penalised, docs/protocol.md), or one it has not reached
+   * (ignored until it gets there by the chain: the switch comes with the boundary
+   * certificate, not with a peer's word). */
+  #ofThisEpoch(epoch: number | undefined): boolean {
+    return (epoch ?? 0) === this.#epoch.number
+  }
+
+  /** The epoch whose set signed a certificate for the block `hashHex`: that block's, when
+   * it is in the tree (the committed head too: a new epoch's root), else the replica's. */
+  #epochOfBlock(hashHex: string): Epoch {
+    return this.#tree.get(hashHex)?.position.epoch ?? this.#epoch
+  }
+
+  // ---------------------------------------------------------------------------------
   // Start and restart
   // ---------------------------------------------------------------------------------
 
@@ -297,6 +350,7 @@ export class Replica {
   #onProposal(from: number, m: ProposalMessage): void {
     const h = m.block.header
     if (h.round > this.round + this.limits.futureRoundsMax) return this.#ignore()
+    if (!this.#ofThisEpoch(h.epoch)) return this.#ignore()
     if (!isLeaderOf(this.leaders, h.proposer, h.round)) return this.#reject(from, m.type, { code: 'proposer-not-leader', proposer: h.proposer, round: h.round })
     const hash = blockHash(h)
     const hashHex = toHex(hash)
@@ -370,6 +424,7 @@ export class Replica {
   }
 
   #onVote(from: number, v: VoteMessage): void {
+    if (!this.#ofThisEpoch(v.epoch)) return this.#ignore()
     if (this.leaders.leaderOf(v.round + 1) !== this.index) return this.#ignore()
     if (v.round + 1 < this.round || v.round > this.round + VOTE_ROUNDS_AHEAD_MAX) return this.#ignore()
     if (from !== SELF) {
@@ -410,6 +465,7 @@ export class Replica {
 
   #onTimeout(from: number, t: TimeoutMessage): void {
     if (t.round > this.round + this.limits.futureRoundsMax) return this.#ignore()
+    if (!this.#ofThisEpoch(t.epoch)) return this.#ignore()
     if (from !== SELF) {
       const problem = this.verifier.timeout(t)
       if (problem !== null) return this.#reject(from, t.type, problem)
@@ -444,6 +500,8 @@ export class Replica {
   }
 
   #onSyncInfo(from: number, m: SyncInfoMessage): void {
+    // Its QC and TC are signed by the sender's epoch's set: judged only in that epoch.
+    if (!this.#ofThisEpoch(m.epoch)) return this.#ignore()
     if (!this.#acceptQc(from, m.highQc, m.type)) return
     if (m.highTc !== null && !this.#acceptTc(from, m.highTc, m.type)) return
     if (m.highCc === null) return
@@ -452,7 +510,7 @@ export class Replica {
       // A boundary certificate for a suffix block: the links are that suffix (empty
       // blocks, so each header is its whole block), inserted as blocks (validated like
       // any) so that the certificate's block is at hand when it is accepted.
-      const problem = this.verifier.cc(m.highCc)
+      const problem = this.verifier.cc(m.highCc, this.#epochOfBlock(toHex(m.highCc.block)))
       if (problem !== null) return this.#reject(from, m.type, { code: 'certificate-rejected', certificate: 'CC', problem })
       for (const header of links) {
         if (header.height <= this.#tree.head.header.height || this.#tree.get(toHex(blockHash(header))) !== undefined) continue
@@ -468,7 +526,8 @@ export class Replica {
    * boundary certificate it keeps for a suffix block. */
   #syncInfo(highQc: QuorumCertificate, highCc: CommitCertificate | null): SyncInfoMessage {
     const links = highCc === null ? [] : this.#boundaryLinks(highCc)
-    return { type: 'sync-info', highQc, highTc: this.#highTc, highCc, ...(links.length === 0 ? {} : { links }) }
+    const epoch = this.#epoch.number
+    return { type: 'sync-info', ...(epoch === 0 ? {} : { epoch }), highQc, highTc: this.#highTc, highCc, ...(links.length === 0 ? {} : { links }) }
   }
 
   /** The links of the boundary certificate kept, when `cc` is its certificate and they fit
@@ -567,7 +626,7 @@ export class Replica {
 
   /** Verifies a QC and acts on it (waits for its block if needed). False when invalid. */
   #acceptQc(from: number, qc: QuorumCertificate, messageType: string): boolean {
-    const problem = this.verifier.qc(qc)
+    const problem = this.verifier.qc(qc, this.#epochOfBlock(toHex(qc.block)))
     if (problem !== null) {
       this.#reject(from, messageType, { code: 'certificate-rejected', certificate: 'QC', problem })
       return false
@@ -602,7 +661,7 @@ export class Replica {
    * response carries it). False when invalid. */
   #acceptCc(from: number, cc: CommitCertificate, messageType: string, blockInHand = false): boolean {
     if (cc.height <= this.#tree.head.header.height && !bytesEqual(cc.block, this.#tree.head.hash)) return true // old news
-    const problem = this.verifier.cc(cc)
+    const problem = this.verifier.cc(cc, this.#epochOfBlock(toHex(cc.block)))
     if (problem !== null) {
       this.#reject(from, messageType, { code: 'certificate-rejected', certificate: 'CC', problem })
       return false
@@ -796,7 +855,7 @@ export class Replica {
     const highQc = this.#tree.highQc
     if (highQc === null) return
     const firstTime = this.#safety.state.highestTimeoutRound < this.round
-    const signed = this.#safety.signTimeout(this.round, highQc, this.#highTc)
+    const signed = this.#safety.signTimeout(this.round, highQc, this.#highTc, this.#epoch.number)
     if (!signed.ok) return
     if (signed.persist !== null) this.#emit({ type: 'persist-safety-state', state: signed.persist })
     this.stats.timeouts++

@@ -102,7 +102,9 @@ export class SafetyRules {
       const data = { height: parent.height, block: parentHash, logSize: parent.logSize, logRoot: parent.logRoot }
       commit = { ...data, sig: this.#scheme.sign(this.#seed, commitNoteMessage(this.#chainId, data)) }
     }
-    const vote: VoteMessage = { type: 'vote', voter: this.#index, round, height: header.height, block: hash, sig, commit }
+    // The voted block's epoch names the set the vote counts in (absent in epoch 0).
+    const epoch = header.epoch ?? 0
+    const vote: VoteMessage = { type: 'vote', ...(epoch === 0 ? {} : { epoch }), voter: this.#index, round, height: header.height, block: hash, sig, commit }
     this.#state = {
       ...s,
       lastVotedRound: round,
@@ -117,11 +119,12 @@ export class SafetyRules {
     return { ok: true, message: vote, persist: this.#state }
   }
 
-  /** Signs (or repeats) the timeout for `round`. */
-  signTimeout(round: number, highQc: QuorumCertificate, highTc: TimeoutCertificate | null): Signed<TimeoutMessage> {
+  /** Signs (or repeats) the timeout for `round` of `epoch` (0 unless given; from epoch 1
+   * on the signed body names it, docs/formats.md section 15.3). */
+  signTimeout(round: number, highQc: QuorumCertificate, highTc: TimeoutCertificate | null, epoch = 0): Signed<TimeoutMessage> {
     const s = this.#state
     const last = s.lastTimeout
-    if (last !== null && last.round === round) return { ok: true, message: last, persist: null }
+    if (last !== null && last.round === round && (last.epoch ?? 0) === epoch) return { ok: true, message: last, persist: null }
     if (round < s.lastVotedRound) return { ok: false, reason: { code: 'timeout-round-below-last-voted', round, lastVoted: s.lastVotedRound } }
     if (round <= s.highestTimeoutRound) return { ok: false, reason: { code: 'timeout-round-not-above-highest', round, highestTimeout: s.highestTimeoutRound } }
     const tcRound = highTc === null ? -1 : highTc.round
@@ -129,8 +132,8 @@ export class SafetyRules {
       return { ok: false, reason: { code: 'timeout-round-not-following', round, highQcRound: highQc.round, highTcRound: tcRound } }
     }
     if (highQc.round < s.oneChainRound) return { ok: false, reason: { code: 'timeout-high-qc-below-observed', highQcRound: highQc.round, observed: s.oneChainRound } }
-    const sig = signDomain(this.#seed, 'timeout', this.#chainId, timeoutDataToCbor(round, highQc.round), this.#scheme)
-    const timeout: TimeoutMessage = { type: 'timeout', voter: this.#index, round, highQc, highTc, sig }
+    const sig = signDomain(this.#seed, 'timeout', this.#chainId, timeoutDataToCbor(round, highQc.round, epoch), this.#scheme)
+    const timeout: TimeoutMessage = { type: 'timeout', ...(epoch === 0 ? {} : { epoch }), voter: this.#index, round, highQc, highTc, sig }
     this.#state = {
       ...s,
       lastVotedRound: Math.max(s.lastVotedRound, round),

@@ -58,9 +58,13 @@ export interface CommitVote {
   readonly sig: Uint8Array
 }
 
-/** A vote (kind 'vote' over VoteData {round, height, block}); sent to leader(round+1). */
+/** A vote (kind 'vote' over VoteData {round, height, block}); sent to leader(round+1).
+ * `epoch`: the voted block's epoch, absent for epoch 0 (and then absent on the wire). It
+ * is not signed as such: it selects the set whose key must verify the signature, and the
+ * block hash the signature covers names the epoch. */
 export interface VoteMessage {
   readonly type: 'vote'
+  readonly epoch?: number
   readonly voter: number
   readonly round: number
   readonly height: number
@@ -69,9 +73,11 @@ export interface VoteMessage {
   readonly commit: CommitVote | null
 }
 
-/** A timeout (kind 'timeout' over {round, highQcRound: highQc.round}); broadcast. */
+/** A timeout (kind 'timeout' over {round, highQcRound: highQc.round}, and from epoch 1 on
+ * `epoch`: docs/formats.md section 15.3); broadcast. `epoch` absent for epoch 0. */
 export interface TimeoutMessage {
   readonly type: 'timeout'
+  readonly epoch?: number
   readonly voter: number
   readonly round: number
   readonly highQc: QuorumCertificate
@@ -83,6 +89,9 @@ export interface TimeoutMessage {
  * certificate forms after the leader already proposed. */
 export interface SyncInfoMessage {
   readonly type: 'sync-info'
+  /** The sender's epoch, whose set signed `highQc` (unless it certifies the epoch's root,
+   * the reconfiguration block before it) and `highTc`; absent for epoch 0. */
+  readonly epoch?: number
   readonly highQc: QuorumCertificate
   readonly highTc: TimeoutCertificate | null
   readonly highCc: CommitCertificate | null
