@@ -60,6 +60,8 @@ const CAUSES: Readonly<Record<RejectionCode, PenaltyCause>> = {
   'block-suffix-not-empty': 'invalid',
   'block-reconfiguration-unsupported': 'invalid',
   'vote-round-not-above-last-voted': 'invalid',
+  'sign-epoch-not-current': 'invalid',
+  'epoch-not-after': 'invalid',
   'vote-justify-not-parent': 'invalid',
   'vote-round-unjustified': 'invalid',
   'timeout-round-below-last-voted': 'invalid',

@@ -63,6 +63,8 @@ export const SUBMIT_REFUSALS: Readonly<Record<RejectionCode, SubmitRefusal>> = {
   'block-suffix-not-empty': 'invalid-entry',
   'block-reconfiguration-unsupported': 'invalid-entry',
   'vote-round-not-above-last-voted': 'invalid-entry',
+  'sign-epoch-not-current': 'invalid-entry',
+  'epoch-not-after': 'invalid-entry',
   'vote-justify-not-parent': 'invalid-entry',
   'vote-round-unjustified': 'invalid-entry',
   'timeout-round-below-last-voted': 'invalid-entry',

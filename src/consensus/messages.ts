@@ -261,7 +261,10 @@ export function decodeMessage(bytes: Uint8Array, payloadBytesMax?: number): Mess
 // --- The persisted safety state: the driver stores these bytes. ---
 
 export function encodeSafetyState(s: SafetyState): Uint8Array {
+  // `epoch` and `epochRoot` only from epoch 1 on: an epoch-0 state encodes as before.
+  const epoch = s.epoch ?? 0
   return encodeCanonical({
+    ...(epoch === 0 ? {} : { epoch, epochRoot: s.epochRoot ?? new Uint8Array(HASH_BYTES) }),
     lastVotedRound: s.lastVotedRound,
     preferredRound: s.preferredRound,
     oneChainRound: s.oneChainRound,
@@ -273,9 +276,16 @@ export function encodeSafetyState(s: SafetyState): Uint8Array {
   })
 }
 
+const SAFETY_FIELDS = ['lastVotedRound', 'preferredRound', 'oneChainRound', 'highestTimeoutRound', 'lastVote', 'lastTimeout', 'highQc', 'highTc']
+
 export function decodeSafetyState(bytes: Uint8Array): SafetyState {
-  const m = readMap(decodeCanonical(bytes), 'safety', ['lastVotedRound', 'preferredRound', 'oneChainRound', 'highestTimeoutRound', 'lastVote', 'lastTimeout', 'highQc', 'highTc'])
+  const value = decodeCanonical(bytes)
+  const ofEpoch = value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array) && Object.hasOwn(value, 'epoch')
+  const m = readMap(value, 'safety', ofEpoch ? [...SAFETY_FIELDS, 'epoch', 'epochRoot'] : SAFETY_FIELDS)
+  const epoch = readEpoch(m, 'safety')
   return {
+    ...epoch,
+    ...(epoch.epoch === undefined ? {} : { epochRoot: readBytes(m.epochRoot, 'safety.epochRoot', HASH_BYTES) }),
     lastVotedRound: readUint(m.lastVotedRound, 'safety.lastVotedRound'),
     preferredRound: readUint(m.preferredRound, 'safety.preferredRound'),
     oneChainRound: readUint(m.oneChainRound, 'safety.oneChainRound'),

@@ -74,6 +74,11 @@ export type Rejection =
   | { readonly code: 'block-reconfiguration-unsupported', readonly height: number }
   // Safety rules: signVote() / signTimeout() (this replica refusing to sign)
   | { readonly code: 'vote-round-not-above-last-voted', readonly round: number, readonly lastVoted: number }
+  /** The safety rules sign only for the epoch their state is of (docs/protocol.md,
+   * "Safety at the boundary" 3): never again for an epoch left, not yet for a later one. */
+  | { readonly code: 'sign-epoch-not-current', readonly epoch: number, readonly current: number }
+  /** A fresh safety state only for a later epoch. */
+  | { readonly code: 'epoch-not-after', readonly epoch: number, readonly current: number }
   | { readonly code: 'vote-justify-not-parent' }
   | { readonly code: 'vote-round-unjustified', readonly round: number, readonly qcRound: number }
   | { readonly code: 'timeout-round-below-last-voted', readonly round: number, readonly lastVoted: number }
@@ -168,6 +173,8 @@ const DESCRIBE: Describers = {
   'block-suffix-not-empty': (r) => `a block after the epoch's reconfiguration block carries ${r.entries} entries`,
   'block-reconfiguration-unsupported': (r) => `the block at height ${r.height} ends its epoch or starts the next, and this validator cannot switch validator sets yet`,
   'vote-round-not-above-last-voted': (r) => `round ${r.round} is not above last voted round ${r.lastVoted}`,
+  'sign-epoch-not-current': (r) => `a signature for epoch ${r.epoch}, and this validator signs for epoch ${r.current} only`,
+  'epoch-not-after': (r) => `epoch ${r.epoch} does not follow epoch ${r.current}`,
   'vote-justify-not-parent': () => 'the justify QC is not for the parent',
   'vote-round-unjustified': (r) => `round ${r.round} is neither justify round ${r.qcRound} + 1 nor justified by a TC whose high QC round is at most ${r.qcRound}`,
   'timeout-round-below-last-voted': (r) => `round ${r.round} is below last voted round ${r.lastVoted}`,

@@ -269,6 +269,13 @@ export interface SafetyState {
   /** The highest QC and TC known when the state was written (restart resumes from them). */
   readonly highQc: QuorumCertificate
   readonly highTc: TimeoutCertificate | null
+  /** The epoch this state is of, absent for epoch 0 (and then absent in its encoding):
+   * votes and timeouts are signed for it only. A later epoch starts a fresh state
+   * (SafetyRules.startEpoch; docs/protocol.md, "Safety at the boundary" 3). */
+  readonly epoch?: number
+  /** From epoch 1 on: the hash of the epoch's root, the reconfiguration block its first
+   * block extends, whose QC counts as the epoch's round 0. Absent in epoch 0. */
+  readonly epochRoot?: Hash
 }
 
 /**

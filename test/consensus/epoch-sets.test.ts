@@ -135,6 +135,9 @@ describe('the epoch on the wire', () => {
 describe('the safety rules sign the epoch', () => {
   it('a vote names its block\'s epoch; a timeout of epoch 1 signs it', () => {
     const rules = new SafetyRules({ chainId: CHAIN, validatorIndex: 2, seed: seeds1[2]! }, initialSafetyState(genesisQc(genesis)))
+    // A state of epoch 1 (epoch-safety.test.ts has the rules of the switch), rooted here
+    // at the genesis block: its round-1 block is the epoch's first.
+    expect(rules.startEpoch(1, genesisQc(genesis)).ok).toBe(true)
     const parent = genesisBlock(genesis)
     const block = child(parent, genesisQc(genesis), 1, [], new MerkleAccumulator(), 5)
     const h: BlockHeader = { ...block.header, epoch: 1 }
