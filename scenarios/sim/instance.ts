@@ -1,5 +1,6 @@
 // The simulated instances: one per validator identity (two for a twin), each with its
 // durable storage, its replica while it runs, and what the report samples of it.
+import type { SignatureScheme } from '../../src/crypto/signature-scheme.ts'
 import type { Genesis } from '../../src/log/genesis.ts'
 import type { ReplicaStats } from '../../src/consensus/replica.ts'
 import type { Behaviour, SimReplica } from '../behaviours/types.ts'
@@ -65,7 +66,7 @@ export function assignBehaviours(rng: Prng, options: SimOptions, sched: SimSched
 }
 
 /** Every identity's instances, in identity order (a twin's two copies side by side). */
-export function createInstances(rng: Prng, nodes: number, assigned: Assignments, genesis: Genesis): Instance[] {
+export function createInstances(rng: Prng, nodes: number, assigned: Assignments, genesis: Genesis, signatures?: SignatureScheme): Instance[] {
   const instances: Instance[] = []
   for (let identity = 0; identity < nodes; identity++) {
     const a = assigned.get(identity)
@@ -75,7 +76,7 @@ export function createInstances(rng: Prng, nodes: number, assigned: Assignments,
       instances.push({
         id: instances.length, identity, honest: a === undefined, behaviour, params: a?.params ?? {}, copy, replica: null,
         label: instanceName({ node: identity, copy: copy === 0 ? 0 : 1 }),
-        storage: new SimStorage(genesis), timers: new Map(), rng: rng.fork(), commitTimes: [0], ids: new Set(),
+        storage: new SimStorage(genesis, signatures), timers: new Map(), rng: rng.fork(), commitTimes: [0], ids: new Set(),
         permanentlyDown: false, heldDown: false, carried: zeroStats(), timerRate: 1, heights: [], rounds: [], crashMark: null,
       })
     }

@@ -112,7 +112,7 @@ export class Simulation {
     if (this.signatures instanceof StandinSignatures) for (const a of agents) this.signatures.register(a.seed, a.key)
     const assigned = assignBehaviours(rng, options, sched)
     const sides = twinSides(rng, n, assigned)
-    this.instances = createInstances(rng, n, assigned, this.genesis)
+    this.instances = createInstances(rng, n, assigned, this.genesis, this.signatures)
     this.watch = new RunWatch(this.genesis, options.seed, this.leaders, this.signatures)
     const clock = this.#clock
     const parts = { options, schedule: sched, rng, clock, instances: this.instances }
@@ -315,6 +315,9 @@ export class Simulation {
         return this.#commit(inst, a)
       case 'store-commit-certificate':
         if (!s.storeCommitCertificate(a.cc) && inst.honest) this.protocolErrors.push(`node ${inst.label}: store-commit-certificate for height ${a.cc.height} does not match its committed block`)
+        return
+      case 'store-boundary-certificate':
+        if (!s.storeBoundaryCertificate(a.height, a.boundary) && inst.honest) this.protocolErrors.push(`node ${inst.label}: store-boundary-certificate for height ${a.height} is not one for its committed block`)
         return
       case 'serve-sync': {
         const response = serveSyncRequest(a.request, s, syncResponseBytesMax(this.genesis.params.blockBytesMax))

@@ -6,9 +6,11 @@ import type { CommitCertificate, QuorumCertificate } from '../../src/log/certifi
 import type { Genesis } from '../../src/log/genesis.ts'
 import type { MerkleAccumulatorState } from '../../src/log/merkle.ts'
 import type { SyncStore } from '../../src/consensus/sync.ts'
-import type { RestoredState, SafetyState } from '../../src/consensus/types.ts'
+import type { BoundaryCertificate, RestoredState, SafetyState } from '../../src/consensus/types.ts'
 import { governanceAfterBlocks } from '../../src/governance/ledger.ts'
 import { initialSafetyState } from '../../src/consensus/safety-rules.ts'
+import { boundaryShapeProblem, positionAfterBlocks } from '../../src/log/epochs.ts'
+import { ED25519, type SignatureScheme } from '../../src/crypto/signature-scheme.ts'
 
 export class SimStorage implements SyncStore {
   safety: SafetyState | null = null
@@ -17,15 +19,20 @@ export class SimStorage implements SyncStore {
   readonly committed: Block[]
   readonly committedHashes: string[]
   readonly ccs = new Map<number, CommitCertificate>()
+  /** Boundary certificates by the height of their reconfiguration block. */
+  readonly boundaries = new Map<number, BoundaryCertificate>()
   headQc: QuorumCertificate | null
   log: MerkleAccumulatorState = { size: 0, frontier: [] }
   readonly agentSeqs = new Map<string, number>()
   /** Hash -> height of committed blocks. */
   readonly committedIndex = new Map<string, number>()
   readonly #genesis: Genesis
+  /** The scheme the run's replicas sign with: the epoch replay checks approvals with it. */
+  readonly #signatures: SignatureScheme
 
-  constructor(genesis: Genesis) {
+  constructor(genesis: Genesis, signatures: SignatureScheme = ED25519) {
     this.#genesis = genesis
+    this.#signatures = signatures
     const g = genesisBlock(genesis)
     this.committed = [g]
     this.committedHashes = [toHex(blockHash(g.header))]
@@ -80,6 +87,21 @@ export class SimStorage implements SyncStore {
     return true
   }
 
+  boundaryCertificate(height: number): BoundaryCertificate | undefined {
+    return this.boundaries.get(height)
+  }
+
+  /** Keeps the boundary certificate of the committed block at `height`, unless one with
+   * fewer links is kept; false when it is not one for that block (by its shape: the
+   * replica verified its signatures). */
+  storeBoundaryCertificate(height: number, boundary: BoundaryCertificate): boolean {
+    const block = this.committed[height]
+    if (block === undefined || boundaryShapeProblem(boundary.cc, boundary.links, blockHash(block.header), block.header) !== null) return false
+    const kept = this.boundaries.get(height)
+    if (kept === undefined || boundary.links.length < kept.links.length) this.boundaries.set(height, boundary)
+    return true
+  }
+
   restoredState(): RestoredState | undefined {
     if (this.safety === null && this.committed.length === 1) return undefined
     const head = this.committed[this.committed.length - 1]!
@@ -96,6 +118,9 @@ export class SimStorage implements SyncStore {
       pendingBlocks: [...this.blocks.values()].filter((b) => b.header.height > headHeight),
       // Replayed from the committed blocks, as the node replays its store (node/runtime/restore.ts).
       governance: governanceAfterBlocks(this.#genesis, this.committed),
+      // Replayed likewise: the head's epoch and, when it is its epoch's reconfiguration
+      // block, the epoch it starts.
+      position: positionAfterBlocks(this.#genesis, this.committed, this.#signatures),
     }
   }
 }

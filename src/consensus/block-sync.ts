@@ -238,7 +238,7 @@ export class BlockSync implements HashFetch {
     const last = this.#statusAnswered.get(from)
     if (highQc === null || (last !== undefined && this.#host.now() - last < STATUS_ANSWER_INTERVAL_MS)) return this.#host.ignore()
     this.#statusAnswered.set(from, this.#host.now())
-    this.#host.emit({ type: 'send', to: from, message: { type: 'sync-info', highQc, highTc: this.#host.highTc(), highCc: this.#host.latestCc() } })
+    this.#host.emit({ type: 'send', to: from, message: this.#host.syncInfo(highQc) })
   }
 
   verifyJustify(from: number, block: Block): boolean {

@@ -169,6 +169,25 @@ export class BlockTree {
     return at
   }
 
+  /** For a block after which its epoch has ended, when it is the reconfiguration block
+   * or one of its suffix blocks: that reconfiguration block and the suffix headers from
+   * its child up to `node` (none for the reconfiguration block itself), which make a CC
+   * for `node` the epoch's boundary certificate (docs/formats.md section 15.3). Null for
+   * any other block, and when the reconfiguration block has left the tree. */
+  boundaryOf(node: BlockNode): { readonly reconfiguration: BlockNode, readonly links: readonly BlockHeader[] } | null {
+    const ending = node.position.ending
+    if (ending === null || (!node.suffix && node.header.height !== ending.height)) return null
+    const links: BlockHeader[] = []
+    let at: BlockNode | undefined = node
+    while (at !== undefined && at.header.height > ending.height) {
+      links.push(at.header)
+      at = this.#nodes.get(at.parentHex)
+    }
+    if (at === undefined) return null
+    assert(at.header.height === ending.height && at.position.ending?.height === ending.height, 'a suffix block descends from its reconfiguration block')
+    return { reconfiguration: at, links: links.reverse() }
+  }
+
   /** Commits `target` (in the tree, above the head) and its uncommitted ancestors; for a
    * suffix block, only up to its reconfiguration block (commitTarget). */
   commitTo(requested: BlockNode): CommitResult {

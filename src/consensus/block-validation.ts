@@ -9,7 +9,8 @@ import { checkBlockAfterParent, type BlockRuleFailure } from '../log/block-rule.
 import { encodeEntry } from '../log/entry.ts'
 import type { Genesis } from '../log/genesis.ts'
 import type { BlockNode, BlockTree } from './block-tree.ts'
-import type { LeaderElection } from './leader-election.ts'
+import { RoundRobinLeaderElection, type LeaderElection } from './leader-election.ts'
+import type { Epoch } from '../log/epochs.ts'
 import { describe, isRejection, type Rejection } from './rejections.ts'
 import type { CheckedEntry, Verifier } from './verifier.ts'
 
@@ -17,6 +18,7 @@ export interface ValidationContext {
   readonly genesis: Genesis
   readonly tree: BlockTree
   readonly verifier: Verifier
+  /** Epoch 0's leader election (later epochs': round-robin over their sets). */
   readonly leaders: LeaderElection
 }
 
@@ -44,14 +46,16 @@ export function validateBlock(ctx: ValidationContext, parent: BlockNode, block: 
   const result = checkBlockAfterParent<CheckedEntry, Rejection>({
     genesis: ctx.genesis,
     // The parent's position: a validator's tree may hold suffix blocks. The replica does
-    // not switch sets yet (docs/protocol.md, "The replica at the boundary"), and its
-    // verifier refuses every entry that would be an effective reconfiguration, so every
-    // position it reaches is in epoch 0 with no reconfiguration block.
+    // not switch sets yet (docs/protocol.md, "The replica at the boundary"): its verifier
+    // refuses every entry that would be an effective reconfiguration, or (halting at the
+    // boundary) it never validates a block of the next epoch (its first block needs the
+    // switch: the parent's set certifies it, the next epoch's leader proposes it).
     epochs: { parent: parent.position, suffixAllowed: true, boundaryCertified: true },
     signatures: ctx.verifier.signatures,
-    leadersOf: () => ctx.leaders,
+    leadersOf: (epoch) => leadersOf(ctx, epoch),
+    // The justify QC certifies the parent: the parent's epoch's set signed it.
     qcProblem: (qc) => {
-      qcRejection = ctx.verifier.qc(qc)
+      qcRejection = ctx.verifier.qc(qc, parent.position.epoch)
       return qcRejection === null ? null : describe(qcRejection)
     },
     entryBytes: (entry, position) => {
@@ -66,14 +70,33 @@ export function validateBlock(ctx: ValidationContext, parent: BlockNode, block: 
   }, parent, block)
   if (!result.ok) return rejectionOf(result, block, qcRejection)
   // Unreachable while the verifier refuses reconfigurations (verifier.ts): a block that
-  // ended the epoch would need the switch this replica does not make.
-  if (result.position.ending !== null) return { code: 'block-reconfiguration-unsupported', height: block.header.height }
+  // ended the epoch would need the switch this replica does not make. A replica told to
+  // halt at the boundary follows the epoch to its end (ReplicaOptions.reconfigurations).
+  if (result.position.ending !== null && ctx.verifier.refusesReconfigurations) return { code: 'block-reconfiguration-unsupported', height: block.header.height }
+  // The next epoch's first block: its proposer and later certificates are the next set's,
+  // which this replica does not hold yet (judged above by its genesis set's leaders).
+  if (result.epoch.number !== parent.position.epoch.number) return { code: 'block-reconfiguration-unsupported', height: block.header.height }
   const h = block.header
   const entryIds = new Set(result.entries.map((e) => e.idHex))
   return {
     block, header: h, hash: result.hash, hashHex: toHex(result.hash), parentHex: parent.hashHex, log: result.log, governance: result.governance,
     agentSeqs: result.agentSeqs, entryIds, position: result.position, suffix: result.suffix, qc: null, children: [],
   }
+}
+
+/** Later epochs' elections (round-robin over their sets), by epoch object. */
+const epochLeaders = new WeakMap<Epoch, LeaderElection>()
+
+/** The leader election of `epoch`: the chain's (possibly injected) for epoch 0, then
+ * round-robin over each epoch's set (docs/formats.md section 15.3), as the auditor's. */
+function leadersOf(ctx: ValidationContext, epoch: Epoch): LeaderElection {
+  if (epoch.number === 0) return ctx.leaders
+  let leaders = epochLeaders.get(epoch)
+  if (leaders === undefined) {
+    leaders = new RoundRobinLeaderElection(epoch.set.n)
+    epochLeaders.set(epoch, leaders)
+  }
+  return leaders
 }
 
 /** The core's rejection for a failure of the block rule. */

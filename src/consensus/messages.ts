@@ -43,6 +43,34 @@ const FIELDS: { readonly [T in MessageType]: readonly string[] } = {
   'status-request': ['type'],
 }
 
+/** Fields present only when they carry something (absent, the message encodes as it did
+ * before they existed). */
+const OPTIONAL_FIELDS: { readonly [T in MessageType]?: readonly string[] } = {
+  'vote': ['epoch'],
+  'timeout': ['epoch'],
+  'sync-info': ['epoch', 'links'],
+}
+
+/** The `epoch` member of a message of epoch `epoch`: none for epoch 0. */
+function epochField(epoch: number | undefined): { epoch?: number } {
+  return epoch === undefined || epoch === 0 ? {} : { epoch }
+}
+
+/** A message's `epoch` field when present: at least 1 (epoch 0 is written by leaving it out). */
+function readEpoch(m: CborMap, what: string): { epoch?: number } {
+  if (!Object.hasOwn(m, 'epoch')) return {}
+  const epoch = readUint(m.epoch, `${what}.epoch`)
+  if (epoch === 0) throw new CodecError(`${what}.epoch: epoch 0 is written by leaving the field out`)
+  return { epoch }
+}
+
+/** The fields to read of a message: its type's, and those of its optional ones it has. */
+function withOptional(value: CborValue, fields: readonly string[], optional: readonly string[] | undefined): readonly string[] {
+  if (optional === undefined) return fields
+  const present = optional.filter((f) => Object.hasOwn(value as CborMap, f))
+  return present.length === 0 ? fields : [...fields, ...present]
+}
+
 const orNull = <T>(value: T | null, to: (v: T) => CborValue): CborValue => (value === null ? null : to(value))
 
 function commitVoteToCbor(c: CommitVote): CborValue {
@@ -50,11 +78,11 @@ function commitVoteToCbor(c: CommitVote): CborValue {
 }
 
 export function voteToCbor(m: VoteMessage): CborValue {
-  return { type: 'vote', voter: m.voter, round: m.round, height: m.height, block: m.block, sig: m.sig, commit: orNull(m.commit, commitVoteToCbor) }
+  return { type: 'vote', ...epochField(m.epoch), voter: m.voter, round: m.round, height: m.height, block: m.block, sig: m.sig, commit: orNull(m.commit, commitVoteToCbor) }
 }
 
 export function timeoutToCbor(m: TimeoutMessage): CborValue {
-  return { type: 'timeout', voter: m.voter, round: m.round, highQc: qcToCbor(m.highQc), highTc: orNull(m.highTc, tcToCbor), sig: m.sig }
+  return { type: 'timeout', ...epochField(m.epoch), voter: m.voter, round: m.round, highQc: qcToCbor(m.highQc), highTc: orNull(m.highTc, tcToCbor), sig: m.sig }
 }
 
 export function messageToCbor(m: Message): CborValue {
@@ -65,8 +93,11 @@ export function messageToCbor(m: Message): CborValue {
       return voteToCbor(m)
     case 'timeout':
       return timeoutToCbor(m)
-    case 'sync-info':
-      return { type: m.type, highQc: qcToCbor(m.highQc), highTc: orNull(m.highTc, tcToCbor), highCc: orNull(m.highCc, ccToCbor) }
+    case 'sync-info': {
+      // `links` only with a boundary certificate's links: a sync-info without is encoded as before.
+      const links = m.links ?? []
+      return { type: m.type, ...epochField(m.epoch), highQc: qcToCbor(m.highQc), highTc: orNull(m.highTc, tcToCbor), highCc: orNull(m.highCc, ccToCbor), ...(links.length === 0 ? {} : { links: links.map(headerToCbor) }) }
+    }
     case 'entries':
       return { type: m.type, entries: m.entries.map(entryToCbor) }
     case 'block-request':
@@ -128,6 +159,7 @@ function readVote(m: CborMap): VoteMessage {
   if (m.type !== 'vote') throw new CodecError('vote: type is not \'vote\'')
   return {
     type: 'vote',
+    ...readEpoch(m, 'vote'),
     voter: readUint(m.voter, 'vote.voter', LIMITS.validatorsMax - 1),
     round: readUint(m.round, 'vote.round'),
     height: readUint(m.height, 'vote.height'),
@@ -141,6 +173,7 @@ function readTimeout(m: CborMap): TimeoutMessage {
   if (m.type !== 'timeout') throw new CodecError('timeout: type is not \'timeout\'')
   return {
     type: 'timeout',
+    ...readEpoch(m, 'timeout'),
     voter: readUint(m.voter, 'timeout.voter', LIMITS.validatorsMax - 1),
     round: readUint(m.round, 'timeout.round'),
     highQc: readQc(m.highQc, 'timeout.highQc'),
@@ -161,7 +194,7 @@ function typeOf(value: CborValue): MessageType {
 /** Reads a message from its decoded form, checking every field. Throws CodecError. */
 export function messageFromCbor(value: CborValue, payloadBytesMax?: number): Message {
   const type = typeOf(value)
-  const m = readMap(value, type, FIELDS[type])
+  const m = readMap(value, type, withOptional(value, FIELDS[type], OPTIONAL_FIELDS[type]))
   switch (type) {
     case 'proposal':
       return {
@@ -175,8 +208,14 @@ export function messageFromCbor(value: CborValue, payloadBytesMax?: number): Mes
       return readVote(m)
     case 'timeout':
       return readTimeout(m)
-    case 'sync-info':
-      return { type, highQc: readQc(m.highQc, 'sync-info.highQc'), highTc: readTc(m.highTc, 'sync-info.highTc'), highCc: readCc(m.highCc, 'sync-info.highCc') }
+    case 'sync-info': {
+      const info = { type, ...readEpoch(m, 'sync-info'), highQc: readQc(m.highQc, 'sync-info.highQc'), highTc: readTc(m.highTc, 'sync-info.highTc'), highCc: readCc(m.highCc, 'sync-info.highCc') }
+      if (!Object.hasOwn(m, 'links')) return info
+      const links = readArray(m.links, 'sync-info.links', SYNC_LINKS_MAX).map((h) => headerFromCbor(h))
+      if (links.length === 0) throw new CodecError('sync-info.links: a sync-info without links is written by leaving the field out')
+      if (info.highCc === null) throw new CodecError('sync-info.links: links without a commit certificate')
+      return { ...info, links }
+    }
     case 'entries':
       return { type, entries: readArray(m.entries, 'entries.entries', LIMITS.blockEntriesMax).map((e) => entryFromCbor(e, payloadBytesMax)) }
     case 'block-request':
@@ -222,7 +261,10 @@ export function decodeMessage(bytes: Uint8Array, payloadBytesMax?: number): Mess
 // --- The persisted safety state: the driver stores these bytes. ---
 
 export function encodeSafetyState(s: SafetyState): Uint8Array {
+  // `epoch` and `epochRoot` only from epoch 1 on: an epoch-0 state encodes as before.
+  const epoch = s.epoch ?? 0
   return encodeCanonical({
+    ...(epoch === 0 ? {} : { epoch, epochRoot: s.epochRoot ?? new Uint8Array(HASH_BYTES) }),
     lastVotedRound: s.lastVotedRound,
     preferredRound: s.preferredRound,
     oneChainRound: s.oneChainRound,
@@ -234,15 +276,22 @@ export function encodeSafetyState(s: SafetyState): Uint8Array {
   })
 }
 
+const SAFETY_FIELDS = ['lastVotedRound', 'preferredRound', 'oneChainRound', 'highestTimeoutRound', 'lastVote', 'lastTimeout', 'highQc', 'highTc']
+
 export function decodeSafetyState(bytes: Uint8Array): SafetyState {
-  const m = readMap(decodeCanonical(bytes), 'safety', ['lastVotedRound', 'preferredRound', 'oneChainRound', 'highestTimeoutRound', 'lastVote', 'lastTimeout', 'highQc', 'highTc'])
+  const value = decodeCanonical(bytes)
+  const ofEpoch = value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array) && Object.hasOwn(value, 'epoch')
+  const m = readMap(value, 'safety', ofEpoch ? [...SAFETY_FIELDS, 'epoch', 'epochRoot'] : SAFETY_FIELDS)
+  const epoch = readEpoch(m, 'safety')
   return {
+    ...epoch,
+    ...(epoch.epoch === undefined ? {} : { epochRoot: readBytes(m.epochRoot, 'safety.epochRoot', HASH_BYTES) }),
     lastVotedRound: readUint(m.lastVotedRound, 'safety.lastVotedRound'),
     preferredRound: readUint(m.preferredRound, 'safety.preferredRound'),
     oneChainRound: readUint(m.oneChainRound, 'safety.oneChainRound'),
     highestTimeoutRound: readUint(m.highestTimeoutRound, 'safety.highestTimeoutRound'),
-    lastVote: nullable(m.lastVote, (v) => readVote(readMap(v, 'vote', FIELDS.vote))),
-    lastTimeout: nullable(m.lastTimeout, (v) => readTimeout(readMap(v, 'timeout', FIELDS.timeout))),
+    lastVote: nullable(m.lastVote, (v) => readVote(readMap(v, 'vote', withOptional(v, FIELDS.vote, OPTIONAL_FIELDS.vote)))),
+    lastTimeout: nullable(m.lastTimeout, (v) => readTimeout(readMap(v, 'timeout', withOptional(v, FIELDS.timeout, OPTIONAL_FIELDS.timeout)))),
     highQc: readQc(m.highQc, 'safety.highQc'),
     highTc: readTc(m.highTc, 'safety.highTc'),
   }

@@ -150,6 +150,11 @@ export class RangeSync {
     if (proven && lastInserted !== null && lastInserted.header.height > head.header.height && this.#host.tree.extends(lastInserted, head.hashHex)) {
       this.#host.applyCommit(this.#host.tree.commitTo(lastInserted))
     }
+    // A response that ends at an epoch's reconfiguration block carries its boundary
+    // certificate (sync.ts): kept, when all of it verified, for the epoch that follows.
+    if (proven && !refused && lastInserted !== null && lastInserted === this.#host.tree.head) {
+      this.#host.keepBoundary(lastInserted, { cc: m.cc!, links: m.links })
+    }
     const headHeight = this.#host.tree.head.header.height
     const advanced = headHeight > headBefore
     if (advanced) this.#fetch.noteProgress()

@@ -38,6 +38,8 @@ export type Rejection =
   | { readonly code: 'cc-differs-from-block' }
   // Votes and timeouts: verifier.vote() / timeout()
   | { readonly code: 'voter-unknown', readonly voter: number }
+  /** A vote or timeout of an epoch this replica does not know the set of. */
+  | { readonly code: 'epoch-unknown', readonly epoch: number }
   | { readonly code: 'vote-bad-signature', readonly voter: number }
   | { readonly code: 'commit-bad-signature', readonly voter: number }
   | { readonly code: 'timeout-high-qc-not-below', readonly highQcRound: number, readonly round: number }
@@ -72,6 +74,11 @@ export type Rejection =
   | { readonly code: 'block-reconfiguration-unsupported', readonly height: number }
   // Safety rules: signVote() / signTimeout() (this replica refusing to sign)
   | { readonly code: 'vote-round-not-above-last-voted', readonly round: number, readonly lastVoted: number }
+  /** The safety rules sign only for the epoch their state is of (docs/protocol.md,
+   * "Safety at the boundary" 3): never again for an epoch left, not yet for a later one. */
+  | { readonly code: 'sign-epoch-not-current', readonly epoch: number, readonly current: number }
+  /** A fresh safety state only for a later epoch. */
+  | { readonly code: 'epoch-not-after', readonly epoch: number, readonly current: number }
   | { readonly code: 'vote-justify-not-parent' }
   | { readonly code: 'vote-round-unjustified', readonly round: number, readonly qcRound: number }
   | { readonly code: 'timeout-round-below-last-voted', readonly round: number, readonly lastVoted: number }
@@ -135,6 +142,7 @@ const DESCRIBE: Describers = {
   'qc-differs-from-block': () => 'QC round or height differs from its block',
   'cc-differs-from-block': () => 'CC log size or root differs from its block',
   'voter-unknown': (r) => `voter ${r.voter} is not a validator`,
+  'epoch-unknown': (r) => `the message is of epoch ${r.epoch}, whose validator set this validator does not know`,
   'vote-bad-signature': (r) => `vote signature of validator ${r.voter} does not verify`,
   'commit-bad-signature': (r) => `commit signature of validator ${r.voter} does not verify`,
   'timeout-high-qc-not-below': (r) => `high QC round ${r.highQcRound} is not below the timeout round ${r.round}`,
@@ -163,8 +171,10 @@ const DESCRIBE: Describers = {
   'block-epoch-mismatch': (r) => `the header names epoch ${r.epoch}, the chain is in epoch ${r.expected}`,
   'block-epoch-uncertified': (r) => `the first block of epoch ${r.epoch} follows height ${r.boundary}, whose commit certificate is not at hand`,
   'block-suffix-not-empty': (r) => `a block after the epoch's reconfiguration block carries ${r.entries} entries`,
-  'block-reconfiguration-unsupported': (r) => `the block at height ${r.height} ends the epoch, and this validator cannot switch validator sets yet`,
+  'block-reconfiguration-unsupported': (r) => `the block at height ${r.height} ends its epoch or starts the next, and this validator cannot switch validator sets yet`,
   'vote-round-not-above-last-voted': (r) => `round ${r.round} is not above last voted round ${r.lastVoted}`,
+  'sign-epoch-not-current': (r) => `a signature for epoch ${r.epoch}, and this validator signs for epoch ${r.current} only`,
+  'epoch-not-after': (r) => `epoch ${r.epoch} does not follow epoch ${r.current}`,
   'vote-justify-not-parent': () => 'the justify QC is not for the parent',
   'vote-round-unjustified': (r) => `round ${r.round} is neither justify round ${r.qcRound} + 1 nor justified by a TC whose high QC round is at most ${r.qcRound}`,
   'timeout-round-below-last-voted': (r) => `round ${r.round} is below last voted round ${r.lastVoted}`,

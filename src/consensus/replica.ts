@@ -11,11 +11,13 @@ import { signDomain } from '../crypto/domain.ts'
 import { ED25519, type SignatureScheme } from '../crypto/signature-scheme.ts'
 import { toHex } from '../crypto/hash.ts'
 import { blockHash, genesisBlock, genesisQc, type Block, type BlockHeader } from '../log/block.ts'
+import { LIMITS } from '../limits.ts'
+import { SYNC_LINKS_MAX } from './messages.ts'
 import {
   tcHighQcRound, type CommitCertificate, type QuorumCertificate, type TimeoutCertificate,
 } from '../log/certificates.ts'
 import { entryId, type Entry, type Hash } from '../log/entry.ts'
-import { genesisPosition } from '../log/epochs.ts'
+import { boundaryShapeProblem, genesisPosition, type Epoch, type EpochPosition } from '../log/epochs.ts'
 import { validatorSetOf, type Genesis } from '../log/genesis.ts'
 import { MerkleAccumulator, merkleRoot } from '../log/merkle.ts'
 import type { ValidatorSet } from '../log/validator-set.ts'
@@ -24,14 +26,14 @@ import { TimeoutAggregator, VoteAggregator } from './aggregators.ts'
 import { BlockSync, hexToBytes, SELF } from './block-sync.ts'
 import { BlockTree, type BlockNode, type CommitResult } from './block-tree.ts'
 import { validateBlock, type ValidationContext } from './block-validation.ts'
-import { isLeaderOf, leaderElectionFor, upcomingLeaders, type LeaderElection } from './leader-election.ts'
+import { isLeaderOf, leaderElectionFor, RoundRobinLeaderElection, upcomingLeaders, type LeaderElection } from './leader-election.ts'
 import { isRejection, type Rejection } from './rejections.ts'
 import { Mempool, type AddResult } from './mempool.ts'
 import { Pacemaker } from './pacemaker.ts'
 import { DEFAULT_REPLICA_LIMITS } from './replica-limits.ts'
 import { initialSafetyState, SafetyRules } from './safety-rules.ts'
 import type {
-  Action, EntriesMessage, Event, Message, ProposalMessage,
+  Action, BoundaryCertificate, EntriesMessage, Event, Message, ProposalMessage,
   ReplicaLimits, ReplicaOptions, RestoredState, SubmitResult, SyncInfoMessage, TimeoutMessage, TimerKind, VoteMessage,
 } from './types.ts'
 import { Verifier, type CheckedEntry } from './verifier.ts'
@@ -58,9 +60,7 @@ export interface ReplicaStats {
 export class Replica {
   readonly genesis: Genesis
   readonly index: number
-  readonly set: ValidatorSet
   readonly limits: ReplicaLimits
-  readonly leaders: LeaderElection
   readonly verifier: Verifier
   readonly stats: ReplicaStats = {
     proposals: 0, votes: 0, timeouts: 0, qcsFormed: 0, tcsFormed: 0, ccsFormed: 0,
@@ -73,8 +73,14 @@ export class Replica {
   readonly #pacemaker: Pacemaker
   readonly #tree: BlockTree
   readonly #mempool: Mempool
-  readonly #votes: VoteAggregator
-  readonly #timeouts: TimeoutAggregator
+  /** The epoch the replica is in, and what follows from it (#enterEpoch). */
+  #epoch!: Epoch
+  #set!: ValidatorSet
+  #leaders!: LeaderElection
+  #votes!: VoteAggregator
+  #timeouts!: TimeoutAggregator
+  /** Epoch 0's leader election: the chain's, or the one given (ReplicaOptions.leaders). */
+  readonly #genesisLeaders: LeaderElection
   readonly #ctx: ValidationContext
   #highTc: TimeoutCertificate | null
   /** Newest verified CC (sent in sync-info to peers that are behind). */
@@ -83,6 +89,9 @@ export class Replica {
   readonly #pendingCcs = new Map<string, CommitCertificate>()
   /** A CC this replica formed as leader, to attach to its next proposal. */
   #ccToAttach: CommitCertificate | null = null
+  /** The lowest boundary certificate known (the fewest links) of the latest
+   * reconfiguration block it holds, with that block; whether the driver has stored it. */
+  #boundary: { readonly reconfiguration: BlockNode, readonly boundary: BoundaryCertificate, stored: boolean } | null = null
   #proposedRound = 0
   /** The round whose timer is set (0: none). */
   #timerRound = 0
@@ -98,22 +107,21 @@ export class Replica {
   constructor(options: ReplicaOptions, restored?: RestoredState) {
     const { genesis, validatorIndex, seed } = options
     this.genesis = genesis
-    this.set = validatorSetOf(genesis)
-    if (!Number.isSafeInteger(validatorIndex) || validatorIndex < 0 || validatorIndex >= this.set.n) {
-      throw new RangeError(`validator index ${validatorIndex} is not in 0..${this.set.n - 1}`)
+    const genesisSet = validatorSetOf(genesis)
+    if (!Number.isSafeInteger(validatorIndex) || validatorIndex < 0 || validatorIndex >= genesisSet.n) {
+      throw new RangeError(`validator index ${validatorIndex} is not in 0..${genesisSet.n - 1}`)
     }
     this.index = validatorIndex
     this.#seed = seed
     this.limits = { ...DEFAULT_REPLICA_LIMITS, ...options.limits }
-    this.leaders = options.leaders ?? leaderElectionFor(genesis)
+    this.#genesisLeaders = options.leaders ?? leaderElectionFor(genesis)
     const signatures = options.signatures ?? ED25519
     this.#signatures = signatures
-    this.verifier = new Verifier(genesis, this.set, this.limits.verifiedEntriesMax, this.limits.verifiedCertificatesMax, {
+    this.verifier = new Verifier(genesis, genesisSet, this.limits.verifiedEntriesMax, this.limits.verifiedCertificatesMax, {
       unsafeSkipEntrySignatures: options.unsafeSkipEntrySignatures === true, signatures,
+      refuseReconfigurations: (options.reconfigurations ?? 'refuse') === 'refuse',
     })
     this.#mempool = new Mempool({ entriesMax: this.limits.mempoolEntriesMax, bytesMax: this.limits.mempoolBytesMax })
-    this.#votes = new VoteAggregator(this.set.n, this.set.quorum)
-    this.#timeouts = new TimeoutAggregator(this.set.n, this.set.quorum)
     const gQc = genesisQc(genesis)
     const safetyState = restored?.safety ?? initialSafetyState(gQc)
     this.#safety = new SafetyRules({ chainId: genesis.chainId, validatorIndex, seed, signatures }, safetyState)
@@ -126,22 +134,28 @@ export class Replica {
       log: restored === undefined ? new MerkleAccumulator() : MerkleAccumulator.fromState(restored.committedLog),
       governance: restoredGovernance(genesis, headBlock.header.height, restored),
       agentSeqs: new Map(), entryIds: new Set(),
-      // Epoch 0: this replica never leaves it yet (block-validation.ts).
-      position: genesisPosition(genesis, this.set), suffix: false, qc: null, children: [],
+      position: restoredPosition(genesis, genesisSet, headBlock, restored), suffix: false, qc: null, children: [],
     }
+    this.#enterEpoch(head.position.epoch)
     if (head.log.size !== head.header.logSize || !bytesEqual(head.log.root(), head.header.logRoot)) {
       throw new Error('restored log state does not match the committed head')
     }
     const headQc = restored === undefined ? gQc : restored.committedQc
     this.#tree = new BlockTree(head, headQc, restored?.agentSeqs ?? new Map())
-    this.#ctx = { genesis, tree: this.#tree, verifier: this.verifier, leaders: this.leaders }
+    this.#ctx = { genesis, tree: this.#tree, verifier: this.verifier, leaders: this.#genesisLeaders }
+    // The set changes with the epoch (#enterEpoch): block sync reads the current one.
+    const currentSet = (): ValidatorSet => this.#set
     this.#sync = new BlockSync({
-      tree: this.#tree, verifier: this.verifier, limits: this.limits, index: this.index, set: this.set, stats: this.stats, pendingCcs: this.#pendingCcs,
+      tree: this.#tree, verifier: this.verifier, limits: this.limits, index: this.index, stats: this.stats, pendingCcs: this.#pendingCcs,
+      get set() {
+        return currentSet()
+      },
       latestCc: () => this.#latestCc, highTc: () => this.#highTc, now: () => this.#now, started: () => this.#started,
       emit: (action) => this.#emit(action), reject: (from, type, reason) => this.#reject(from, type, reason), ignore: () => this.#ignore(),
       insertAndVote: (from, parent, block, proposal) => this.#insertAndVote(from, parent, block, proposal),
       acceptCc: (from, cc, type, blockInHand) => this.#acceptCc(from, cc, type, blockInHand),
       applyCommit: (result) => this.#applyCommit(result), ensureRoundTimer: () => this.#ensureTimer(),
+      syncInfo: (highQc) => this.#syncInfo(highQc, this.#latestCc), keepBoundary: (node, boundary) => this.#keepBoundary(node, boundary),
     })
     if (restored !== undefined) this.#restorePending(restored, safetyState.highQc)
     const highQcRound = this.#tree.highQc?.round ?? 0
@@ -150,6 +164,19 @@ export class Replica {
   }
 
   // --- read-only views (drivers, tests, checkers) ---
+
+  /** The validator set of the epoch the replica is in. */
+  get set(): ValidatorSet {
+    return this.#set
+  }
+  /** Who leads each round of the epoch the replica is in. */
+  get leaders(): LeaderElection {
+    return this.#leaders
+  }
+  /** The epoch the replica is in. */
+  get epoch(): Epoch {
+    return this.#epoch
+  }
 
   get round(): number {
     return this.#pacemaker.round
@@ -228,6 +255,38 @@ export class Replica {
   }
 
   // ---------------------------------------------------------------------------------
+  // Epochs
+  // ---------------------------------------------------------------------------------
+
+  /** Makes `epoch` the replica's, in one place: its set, its leader election (round-robin
+   * over its set; epoch 0's is the chain's or the one given), fresh aggregators for its n
+   * and quorum (nothing of another epoch counts in them), and the verifier's default set.
+   * The switch at the boundary calls it (docs/protocol.md, "The replica at the boundary",
+   * step 5); the constructor enters the committed head's epoch. */
+  #enterEpoch(epoch: Epoch): void {
+    this.#epoch = epoch
+    this.#set = epoch.set
+    this.#leaders = epoch.number === 0 ? this.#genesisLeaders : new RoundRobinLeaderElection(epoch.set.n)
+    this.#votes = new VoteAggregator(epoch.set.n, epoch.set.quorum)
+    this.#timeouts = new TimeoutAggregator(epoch.set.n, epoch.set.quorum)
+    this.verifier.enterEpoch(epoch)
+  }
+
+  /** Where a message of epoch `epoch` (absent: 0) stands: of the replica's epoch, or one it
+   * has left (stale: ignored, not penalised, docs/protocol.md), or one it has not reached
+   * (ignored until it gets there by the chain: the switch comes with the boundary
+   * certificate, not with a peer's word). */
+  #ofThisEpoch(epoch: number | undefined): boolean {
+    return (epoch ?? 0) === this.#epoch.number
+  }
+
+  /** The epoch whose set signed a certificate for the block `hashHex`: that block's, when
+   * it is in the tree (the committed head too: a new epoch's root), else the replica's. */
+  #epochOfBlock(hashHex: string): Epoch {
+    return this.#tree.get(hashHex)?.position.epoch ?? this.#epoch
+  }
+
+  // ---------------------------------------------------------------------------------
   // Start and restart
   // ---------------------------------------------------------------------------------
 
@@ -291,6 +350,7 @@ export class Replica {
   #onProposal(from: number, m: ProposalMessage): void {
     const h = m.block.header
     if (h.round > this.round + this.limits.futureRoundsMax) return this.#ignore()
+    if (!this.#ofThisEpoch(h.epoch)) return this.#ignore()
     if (!isLeaderOf(this.leaders, h.proposer, h.round)) return this.#reject(from, m.type, { code: 'proposer-not-leader', proposer: h.proposer, round: h.round })
     const hash = blockHash(h)
     const hashHex = toHex(hash)
@@ -336,6 +396,7 @@ export class Replica {
       this.#certify(waiting)
     }
     const cc = this.#pendingCcs.get(node.hashHex)
+    if (cc !== undefined) this.#noteBoundary(cc)
     if (cc !== undefined && node.header.height > this.#tree.head.header.height) this.#applyCommit(this.#tree.commitTo(node))
     if (proposal !== null) this.#maybeVote(node, proposal)
     this.#ensureTimer()
@@ -363,6 +424,7 @@ export class Replica {
   }
 
   #onVote(from: number, v: VoteMessage): void {
+    if (!this.#ofThisEpoch(v.epoch)) return this.#ignore()
     if (this.leaders.leaderOf(v.round + 1) !== this.index) return this.#ignore()
     if (v.round + 1 < this.round || v.round > this.round + VOTE_ROUNDS_AHEAD_MAX) return this.#ignore()
     if (from !== SELF) {
@@ -376,10 +438,11 @@ export class Replica {
       this.stats.ccsFormed++
       this.#ccToAttach = cc
       this.#noteCc(cc)
+      this.#noteBoundary(cc)
       if (cc.height > this.#tree.head.header.height) this.#pendingCcs.set(toHex(cc.block), cc)
       // Formed after our proposal went out: send it on its own.
       if (this.#proposedRound >= v.round + 1 && this.#tree.highQc !== null) {
-        this.#emit({ type: 'broadcast', message: { type: 'sync-info', highQc: this.#tree.highQc, highTc: this.#highTc, highCc: cc } })
+        this.#emit({ type: 'broadcast', message: this.#syncInfo(this.#tree.highQc, cc) })
         this.#ccToAttach = null
       }
     }
@@ -395,13 +458,14 @@ export class Replica {
     // commit certificate would otherwise wait at this replica until new entries arrive:
     // the other replicas would lag one block behind. Send them on their own.
     if (this.#ccToAttach !== null && this.#idleLeaderRound === this.round && this.#proposedRound < this.round && this.#tree.highQc !== null) {
-      this.#emit({ type: 'broadcast', message: { type: 'sync-info', highQc: this.#tree.highQc, highTc: this.#highTc, highCc: this.#ccToAttach } })
+      this.#emit({ type: 'broadcast', message: this.#syncInfo(this.#tree.highQc, this.#ccToAttach) })
       this.#ccToAttach = null
     }
   }
 
   #onTimeout(from: number, t: TimeoutMessage): void {
     if (t.round > this.round + this.limits.futureRoundsMax) return this.#ignore()
+    if (!this.#ofThisEpoch(t.epoch)) return this.#ignore()
     if (from !== SELF) {
       const problem = this.verifier.timeout(t)
       if (problem !== null) return this.#reject(from, t.type, problem)
@@ -412,7 +476,7 @@ export class Replica {
     if (t.round < this.round || (highQc !== null && t.highQc.round < highQc.round)) {
       // The sender is behind: help it catch up (once per signed timeout).
       if (highQc !== null && from !== SELF) {
-        this.#emit({ type: 'send', to: from, message: { type: 'sync-info', highQc, highTc: this.#highTc, highCc: this.#latestCc } })
+        this.#emit({ type: 'send', to: from, message: this.#syncInfo(highQc, this.#latestCc) })
       }
       if (t.round < this.round) return
     }
@@ -436,9 +500,42 @@ export class Replica {
   }
 
   #onSyncInfo(from: number, m: SyncInfoMessage): void {
+    // Its QC and TC are signed by the sender's epoch's set: judged only in that epoch.
+    if (!this.#ofThisEpoch(m.epoch)) return this.#ignore()
     if (!this.#acceptQc(from, m.highQc, m.type)) return
     if (m.highTc !== null && !this.#acceptTc(from, m.highTc, m.type)) return
-    if (m.highCc !== null) this.#acceptCc(from, m.highCc, m.type)
+    if (m.highCc === null) return
+    const links = m.links ?? []
+    if (links.length > 0) {
+      // A boundary certificate for a suffix block: the links are that suffix (empty
+      // blocks, so each header is its whole block), inserted as blocks (validated like
+      // any) so that the certificate's block is at hand when it is accepted.
+      const problem = this.verifier.cc(m.highCc, this.#epochOfBlock(toHex(m.highCc.block)))
+      if (problem !== null) return this.#reject(from, m.type, { code: 'certificate-rejected', certificate: 'CC', problem })
+      for (const header of links) {
+        if (header.height <= this.#tree.head.header.height || this.#tree.get(toHex(blockHash(header))) !== undefined) continue
+        const parent = this.#tree.get(toHex(header.parent))
+        if (parent === undefined) break
+        this.#insertAndVote(from, parent, { header, entries: [] }, null)
+      }
+    }
+    this.#acceptCc(from, m.highCc, m.type)
+  }
+
+  /** A sync-info with this replica's certificates; with the links when `highCc` is the
+   * boundary certificate it keeps for a suffix block. */
+  #syncInfo(highQc: QuorumCertificate, highCc: CommitCertificate | null): SyncInfoMessage {
+    const links = highCc === null ? [] : this.#boundaryLinks(highCc)
+    const epoch = this.#epoch.number
+    return { type: 'sync-info', ...(epoch === 0 ? {} : { epoch }), highQc, highTc: this.#highTc, highCc, ...(links.length === 0 ? {} : { links }) }
+  }
+
+  /** The links of the boundary certificate kept, when `cc` is its certificate and they fit
+   * in a message; none otherwise. */
+  #boundaryLinks(cc: CommitCertificate): readonly BlockHeader[] {
+    const kept = this.#boundary
+    if (kept === null || kept.boundary.cc !== cc || kept.boundary.links.length > SYNC_LINKS_MAX) return []
+    return kept.boundary.links
   }
 
   #onEntries(from: number, m: EntriesMessage): void {
@@ -529,7 +626,7 @@ export class Replica {
 
   /** Verifies a QC and acts on it (waits for its block if needed). False when invalid. */
   #acceptQc(from: number, qc: QuorumCertificate, messageType: string): boolean {
-    const problem = this.verifier.qc(qc)
+    const problem = this.verifier.qc(qc, this.#epochOfBlock(toHex(qc.block)))
     if (problem !== null) {
       this.#reject(from, messageType, { code: 'certificate-rejected', certificate: 'QC', problem })
       return false
@@ -564,12 +661,13 @@ export class Replica {
    * response carries it). False when invalid. */
   #acceptCc(from: number, cc: CommitCertificate, messageType: string, blockInHand = false): boolean {
     if (cc.height <= this.#tree.head.header.height && !bytesEqual(cc.block, this.#tree.head.hash)) return true // old news
-    const problem = this.verifier.cc(cc)
+    const problem = this.verifier.cc(cc, this.#epochOfBlock(toHex(cc.block)))
     if (problem !== null) {
       this.#reject(from, messageType, { code: 'certificate-rejected', certificate: 'CC', problem })
       return false
     }
     this.#noteCc(cc)
+    this.#noteBoundary(cc)
     const hashHex = toHex(cc.block)
     if (cc.height === this.#tree.head.header.height) {
       return true
@@ -596,6 +694,39 @@ export class Replica {
     if (cc.height === this.#tree.head.header.height && bytesEqual(cc.block, this.#tree.head.hash)) {
       this.#emit({ type: 'store-commit-certificate', cc })
     }
+  }
+
+  /** A verified CC: when its block is in the tree and is a reconfiguration block or one
+   * of its suffix blocks, it is (with the links) that epoch's boundary certificate. */
+  #noteBoundary(cc: CommitCertificate): void {
+    const node = this.#tree.get(toHex(cc.block))
+    if (node === undefined) return
+    const found = this.#tree.boundaryOf(node)
+    if (found !== null) this.#keepBoundary(found.reconfiguration, { cc, links: found.links })
+  }
+
+  /** Keeps `boundary`, a verified CC with links for the reconfiguration block `node`
+   * (shape checked here), if it is the first for a reconfiguration block this high or has
+   * fewer links than the one kept; the driver stores it once that block is committed. */
+  #keepBoundary(node: BlockNode, boundary: BoundaryCertificate): void {
+    if (node.position.ending?.height !== node.header.height) return
+    if (boundary.links.length > LIMITS.boundaryHeadersMax - 1) return
+    if (boundaryShapeProblem(boundary.cc, boundary.links, node.hash, node.header) !== null) return
+    const kept = this.#boundary
+    if (kept !== null) {
+      if (kept.reconfiguration.header.height > node.header.height) return
+      if (kept.reconfiguration.hashHex === node.hashHex && kept.boundary.links.length <= boundary.links.length) return
+    }
+    this.#boundary = { reconfiguration: node, boundary, stored: false }
+    this.#storeBoundary()
+  }
+
+  /** Has the driver store the kept boundary certificate once its block is committed. */
+  #storeBoundary(): void {
+    const kept = this.#boundary
+    if (kept === null || kept.stored || kept.reconfiguration !== this.#tree.head) return
+    kept.stored = true
+    this.#emit({ type: 'store-boundary-certificate', height: kept.reconfiguration.header.height, boundary: kept.boundary })
   }
 
   #certify(qc: QuorumCertificate): void {
@@ -639,6 +770,7 @@ export class Replica {
     const headHeight = last.header.height
     for (const [key, c] of this.#pendingCcs) if (c.height <= headHeight) this.#pendingCcs.delete(key)
     this.#sync.prune(headHeight)
+    this.#storeBoundary()
   }
 
   // ---------------------------------------------------------------------------------
@@ -723,7 +855,7 @@ export class Replica {
     const highQc = this.#tree.highQc
     if (highQc === null) return
     const firstTime = this.#safety.state.highestTimeoutRound < this.round
-    const signed = this.#safety.signTimeout(this.round, highQc, this.#highTc)
+    const signed = this.#safety.signTimeout(this.round, highQc, this.#highTc, this.#epoch.number)
     if (!signed.ok) return
     if (signed.persist !== null) this.#emit({ type: 'persist-safety-state', state: signed.persist })
     this.stats.timeouts++
@@ -759,10 +891,20 @@ export class Replica {
     // (the timeouts carried it; its block is being fetched).
     if (highQc.round + 1 !== round && highQc.round < tcHighQcRound(this.#highTc!)) return
     const parent = this.#tree.highQcNode
+    // After the epoch's reconfiguration block only empty suffix blocks, and only until
+    // its boundary certificate is stored: then this replica, which cannot switch sets
+    // yet, has nothing left to propose in the epoch (docs/protocol.md, "The replica at
+    // the boundary"). The suffix is work of its own: it gives the reconfiguration block
+    // its commit.
+    const suffix = parent.position.ending !== null
+    if (suffix && this.#boundary !== null && this.#boundary.stored) {
+      this.#idleLeaderRound = round
+      return
+    }
     const lastSeqOf = (agent: string): number => this.#tree.lastSeqInChain(parent, agent)
     const skip = (id: string): boolean => this.#tree.inChain(parent, id)
-    const candidates = this.#mempool.hasCandidates(lastSeqOf, skip)
-    if (!candidates && !viaTc && !this.#chainNeedsBlocks(parent)) {
+    const candidates = !suffix && this.#mempool.hasCandidates(lastSeqOf, skip)
+    if (!candidates && !viaTc && !suffix && !this.#chainNeedsBlocks(parent)) {
       this.#idleLeaderRound = round
       return
     }
@@ -774,7 +916,7 @@ export class Replica {
       this.#emit({ type: 'set-timer', kind: 'propose', round, delayMs: delay })
       return
     }
-    const batch = this.#governed(parent, this.#mempool.select(this.genesis.params.blockEntriesMax, this.genesis.params.blockBytesMax, lastSeqOf, skip))
+    const batch = suffix ? [] : this.#governed(parent, this.#mempool.select(this.genesis.params.blockEntriesMax, this.genesis.params.blockBytesMax, lastSeqOf, skip))
     const block = this.#buildBlock(round, parent, highQc, batch)
     const hash = blockHash(block.header)
     const sig = signDomain(this.#seed, 'proposal', this.genesis.chainId, { block: hash }, this.#signatures)
@@ -912,4 +1054,25 @@ function restoredGovernance(genesis: Genesis, headHeight: number, restored: Rest
   if (state === undefined || state === null) throw new Error(`the chain has governance: restoring at height ${headHeight} needs the governance state after it (RestoredState.governance)`)
   if (state.height !== headHeight) throw new Error(`the restored governance state is after height ${state.height}, not the committed head's ${headHeight}`)
   return state
+}
+
+/** The epoch position after the committed head: the genesis position at genesis or when
+ * the driver gives none, else the one it replayed from the committed log
+ * (RestoredState.position), checked against the head's header. */
+function restoredPosition(genesis: Genesis, set: ValidatorSet, head: Block, restored: RestoredState | undefined): EpochPosition {
+  const position = restored?.position ?? genesisPosition(genesis, set)
+  const height = head.header.height
+  const headEpoch = head.header.epoch ?? 0
+  if (position.epoch.number !== headEpoch) throw new Error(`the restored epoch position is in epoch ${position.epoch.number}, the committed head at height ${height} in epoch ${headEpoch}`)
+  // In a committed chain the block after a reconfiguration block starts the next epoch:
+  // an epoch that ended below the head is a position from another chain.
+  if (position.ending !== null && position.ending.height !== height) {
+    throw new Error(`the restored epoch position ends epoch ${position.epoch.number} at height ${position.ending.height}, not at the committed head's ${height}`)
+  }
+  // This replica does not switch validator sets yet (docs/protocol.md, "The replica at the
+  // boundary"): it runs only where its genesis set is the set in charge.
+  if (position.epoch.number !== 0 || position.ending !== null) {
+    throw new Error(`the committed head at height ${height} is ${position.ending === null ? `in epoch ${position.epoch.number}` : `the reconfiguration block of epoch ${position.epoch.number}`}, and this replica does not switch validator sets yet`)
+  }
+  return position
 }

@@ -3,11 +3,11 @@
 // a commit certificate, committing), as callbacks. Its own file so that both sync modules
 // can name it without importing each other.
 import type { Block } from '../log/block.ts'
-import type { CommitCertificate, TimeoutCertificate } from '../log/certificates.ts'
+import type { CommitCertificate, QuorumCertificate, TimeoutCertificate } from '../log/certificates.ts'
 import type { ValidatorSet } from '../log/validator-set.ts'
 import type { BlockNode, BlockTree, CommitResult } from './block-tree.ts'
 import type { Rejection } from './rejections.ts'
-import type { Action, ProposalMessage, ReplicaLimits } from './types.ts'
+import type { Action, BoundaryCertificate, ProposalMessage, ReplicaLimits, SyncInfoMessage } from './types.ts'
 import type { Verifier } from './verifier.ts'
 
 /** What block sync needs of its replica. */
@@ -34,4 +34,10 @@ export interface SyncHost {
   applyCommit(result: CommitResult): void
   /** Arms the round timer if there is work. */
   ensureRoundTimer(): void
+  /** The replica's sync-info with `highQc`: its epoch, high TC, newest CC (with the links
+   * when that is the boundary certificate it keeps). */
+  syncInfo(highQc: QuorumCertificate): SyncInfoMessage
+  /** A verified CC with links that a range response ended at `node` with: kept as the
+   * boundary certificate when `node` is its epoch's reconfiguration block. */
+  keepBoundary(node: BlockNode, boundary: BoundaryCertificate): void
 }

@@ -10,7 +10,7 @@ import type { Hash } from '../log/entry.ts'
 import { LIMITS } from '../limits.ts'
 import { SYNC_BLOCKS_WIRE_MAX, SYNC_LINKS_MAX } from './messages.ts'
 import { CERTIFICATE_BYTES_MAX, HEADER_BYTES_MAX, SYNC_RESPONSE_BYTES_MAX } from './replica-limits.ts'
-import type { BlockResponse, RangeEmpty, RangeResponse, SyncRequest } from './types.ts'
+import type { BlockResponse, BoundaryCertificate, RangeEmpty, RangeResponse, SyncRequest } from './types.ts'
 
 /** CBOR framing of a range response: a map of four pairs and its arrays' heads. */
 const RANGE_RESPONSE_FRAMING_BYTES_MAX = 64 + 2 * 9
@@ -31,6 +31,10 @@ export interface SyncStore {
   committedHeader(height: number): BlockHeader | undefined
   commitCertificate(height: number): CommitCertificate | undefined
   committedHeight(): number
+  /** The boundary certificate stored with the committed reconfiguration block at `height`
+   * ('store-boundary-certificate'), if that height is one. A store that never held one
+   * (no effective reconfiguration) may leave it out. */
+  boundaryCertificate?(height: number): BoundaryCertificate | undefined
 }
 
 /**
@@ -74,7 +78,13 @@ function serveRange(fromHeight: number, toHeight: number, store: SyncStore, byte
     bytes += encodedBlockLength(block)
     if (bytes > bytesMax && blocks.length > 0) break
     blocks.push(block)
-    const cc = certificateFor(store, height, blockHash(block.header))
+    const hash = blockHash(block.header)
+    // An epoch's reconfiguration block ends the response, with its boundary certificate:
+    // the blocks after it are checked against the next epoch's set, which the requester
+    // learns from this one (docs/protocol.md, "The replica at the boundary").
+    const boundary = boundaryFor(store, height, hash)
+    if (boundary !== null) return { type: 'range-response', blocks, links: boundary.links, cc: boundary.cc }
+    const cc = certificateFor(store, height, hash)
     if (cc !== null) {
       certifiedCount = blocks.length
       certified = cc
@@ -100,6 +110,15 @@ function serveRange(fromHeight: number, toHeight: number, store: SyncStore, byte
   // uncertified, for the requester to verify through their QCs.
   if (certified !== null) return { type: 'range-response', blocks: blocks.slice(0, certifiedCount), links: [], cc: certified }
   return { type: 'range-response', blocks, links: [], cc: null }
+}
+
+/** The boundary certificate stored with the reconfiguration block at `height` when that
+ * block is `hash` and it fits in a response. */
+function boundaryFor(store: SyncStore, height: number, hash: Hash): BoundaryCertificate | null {
+  const boundary = store.boundaryCertificate?.(height)
+  if (boundary === undefined || boundary.links.length > SYNC_LINKS_MAX) return null
+  const first = boundary.links[0]
+  return bytesEqual(first === undefined ? boundary.cc.block : first.parent, hash) ? boundary : null
 }
 
 /** The stored certificate of `height` when it is for `hash`. */

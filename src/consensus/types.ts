@@ -27,6 +27,7 @@ import type { CommitCertificate, QuorumCertificate, TimeoutCertificate } from '.
 import type { Entry, Hash } from '../log/entry.ts'
 import type { Genesis } from '../log/genesis.ts'
 import type { GovernanceState } from '../governance/state.ts'
+import type { EpochPosition } from '../log/epochs.ts'
 import type { MerkleAccumulatorState } from '../log/merkle.ts'
 import type { LeaderElection } from '../log/leader-election.ts'
 import type { Rejection } from './rejections.ts'
@@ -57,9 +58,13 @@ export interface CommitVote {
   readonly sig: Uint8Array
 }
 
-/** A vote (kind 'vote' over VoteData {round, height, block}); sent to leader(round+1). */
+/** A vote (kind 'vote' over VoteData {round, height, block}); sent to leader(round+1).
+ * `epoch`: the voted block's epoch, absent for epoch 0 (and then absent on the wire). It
+ * is not signed as such: it selects the set whose key must verify the signature, and the
+ * block hash the signature covers names the epoch. */
 export interface VoteMessage {
   readonly type: 'vote'
+  readonly epoch?: number
   readonly voter: number
   readonly round: number
   readonly height: number
@@ -68,9 +73,11 @@ export interface VoteMessage {
   readonly commit: CommitVote | null
 }
 
-/** A timeout (kind 'timeout' over {round, highQcRound: highQc.round}); broadcast. */
+/** A timeout (kind 'timeout' over {round, highQcRound: highQc.round}, and from epoch 1 on
+ * `epoch`: docs/formats.md section 15.3); broadcast. `epoch` absent for epoch 0. */
 export interface TimeoutMessage {
   readonly type: 'timeout'
+  readonly epoch?: number
   readonly voter: number
   readonly round: number
   readonly highQc: QuorumCertificate
@@ -82,9 +89,25 @@ export interface TimeoutMessage {
  * certificate forms after the leader already proposed. */
 export interface SyncInfoMessage {
   readonly type: 'sync-info'
+  /** The sender's epoch, whose set signed `highQc` (unless it certifies the epoch's root,
+   * the reconfiguration block before it) and `highTc`; absent for epoch 0. */
+  readonly epoch?: number
   readonly highQc: QuorumCertificate
   readonly highTc: TimeoutCertificate | null
   readonly highCc: CommitCertificate | null
+  /** When `highCc` is an epoch's boundary certificate for a suffix block: the suffix
+   * headers from the reconfiguration block's child to its block (BoundaryCertificate).
+   * Absent otherwise (and on the wire: a sync-info without links encodes as before). */
+  readonly links?: readonly BlockHeader[]
+}
+
+/** An epoch's boundary certificate (docs/formats.md section 15.3): a commit certificate
+ * of the epoch's set for its reconfiguration block (`links` empty), or for a suffix
+ * block, with `links` the suffix headers from the reconfiguration block's child to that
+ * block, each the parent of the next. It proves the reconfiguration block committed. */
+export interface BoundaryCertificate {
+  readonly cc: CommitCertificate
+  readonly links: readonly BlockHeader[]
 }
 
 /** Client entries forwarded by the node that accepted them to the next f+1 leaders
@@ -210,6 +233,12 @@ export type Action =
   }
   /** A verified commit certificate for an already committed height: store by height. */
   | { readonly type: 'store-commit-certificate', readonly cc: CommitCertificate }
+  /** The boundary certificate of the committed reconfiguration block at `height` (its
+   * epoch's last committed block): store it with that block, replacing one with more
+   * links, and serve it in range responses (SyncStore.boundaryCertificate). Its `cc` may
+   * be for a suffix block above `height`, which is never committed: not a certificate
+   * to store by its own height. */
+  | { readonly type: 'store-boundary-certificate', readonly height: number, readonly boundary: BoundaryCertificate }
   /** Answer `request` from the driver's store with serveSyncRequest() and send it to `to`. */
   | { readonly type: 'serve-sync', readonly to: number, readonly request: SyncRequest }
   /** A provably invalid message (penalise the sender). Never acted upon. */
@@ -240,6 +269,13 @@ export interface SafetyState {
   /** The highest QC and TC known when the state was written (restart resumes from them). */
   readonly highQc: QuorumCertificate
   readonly highTc: TimeoutCertificate | null
+  /** The epoch this state is of, absent for epoch 0 (and then absent in its encoding):
+   * votes and timeouts are signed for it only. A later epoch starts a fresh state
+   * (SafetyRules.startEpoch; docs/protocol.md, "Safety at the boundary" 3). */
+  readonly epoch?: number
+  /** From epoch 1 on: the hash of the epoch's root, the reconfiguration block its first
+   * block extends, whose QC counts as the epoch's round 0. Absent in epoch 0. */
+  readonly epochRoot?: Hash
 }
 
 /**
@@ -262,6 +298,12 @@ export interface RestoredState {
    * when the genesis has governance and the head is above 0, rebuilt from the committed
    * log (PolicyLedger); not read otherwise. */
   readonly governance?: GovernanceState | null
+  /** The epoch position after the committed head (docs/formats.md section 15.3): its
+   * epoch, and that epoch's reconfiguration block when the head is it. Not persisted:
+   * replayed from the committed log (EpochReplay, positionAfterBlocks in
+   * src/log/epochs.ts). Absent: the genesis position (epoch 0, no reconfiguration),
+   * right for every chain a replica refusing reconfigurations has built. */
+  readonly position?: EpochPosition
 }
 
 // ---------------------------------------------------------------------------------
@@ -313,6 +355,15 @@ export interface ReplicaOptions {
   /** UNSAFE, benchmark chains only (consensus/unsafe-bench.ts): entry signatures are not
    * verified. Refused (RangeError) on any chain without the benchmark marker. */
   readonly unsafeSkipEntrySignatures?: boolean
+  /** What the replica does with an entry that would be an effective reconfiguration.
+   * 'refuse' (the default, and the node's): refused at submit and in blocks
+   * (`entry-reconfiguration-unsupported`), so its chain never leaves epoch 0.
+   * 'halt-at-boundary': accepted; the replica follows its epoch up to the reconfiguration
+   * block, proposes empty suffix blocks, keeps and stores the boundary certificate, and
+   * then stops proposing: it cannot switch sets yet (docs/protocol.md, "The replica at
+   * the boundary"), so nothing commits after the boundary. Safe (the capped commit), not
+   * live: for the core's tests of the steps before the switch. */
+  readonly reconfigurations?: 'refuse' | 'halt-at-boundary'
   /** The scheme the replica signs and verifies with: ED25519 unless given. Only the
    * simulator passes another (its stand-in, scenarios/sim/standin-signatures.ts); the node
    * never does, and no configuration or message can select one. */

@@ -1,6 +1,7 @@
 // Signature and certificate checks with caches, so that each entry and each
 // certificate is verified once per replica however often it is seen (proposal, sync,
 // timeout, entry batch). Caches are bounded and forget oldest-first.
+import { bytesEqual } from '../codec/cbor.ts'
 import { sha256, toHex } from '../crypto/hash.ts'
 import { verifyDomain } from '../crypto/domain.ts'
 import { ED25519, type SignatureScheme } from '../crypto/signature-scheme.ts'
@@ -98,6 +99,10 @@ class BoundedCache<V> {
 export interface VerifierOptions {
   /** UNSAFE, benchmark chains only (unsafe-bench.ts): entry signatures are not verified. */
   readonly unsafeSkipEntrySignatures?: boolean
+  /** Whether an entry that would be an effective reconfiguration is refused
+   * (`entry-reconfiguration-unsupported`): true unless false is given
+   * (ReplicaOptions.reconfigurations). */
+  readonly refuseReconfigurations?: boolean
   /** The scheme every signature is checked with: ED25519 unless given (a simulation's
    * stand-in, signature-scheme.ts). */
   readonly signatures?: SignatureScheme
@@ -114,10 +119,15 @@ export interface VerifierCounters {
 
 export class Verifier {
   readonly #genesis: Genesis
-  readonly #set: ValidatorSet
   readonly #genesisQc: QuorumCertificate
-  /** The epoch this replica stays in (it cannot switch sets yet, block-validation.ts). */
-  readonly #epoch: Epoch
+  /** The epoch the replica is in: the default set of every check, and the epoch whose
+   * effective reconfiguration an entry would be. */
+  #epoch: Epoch
+  /** Every epoch entered, by number: votes and timeouts name theirs. */
+  readonly #epochs = new Map<number, Epoch>()
+  /** The tag of each epoch's set in the certificate cache: a certificate valid for one
+   * set says nothing of another. Epoch 0's is empty. */
+  readonly #setTags = new WeakMap<Epoch, string>()
   /** entry id (hex) -> what checking it found. Holds no entry: under a flood of large
    * entries from fresh keys, caching the entries themselves (payload, encoding) kept
    * hundreds of MB alive long after they had committed. */
@@ -131,6 +141,8 @@ export class Verifier {
   /** Entry-signature checks off: benchmark chains only (unsafe-bench.ts). */
   readonly #skipEntrySignatures: boolean
   readonly #scheme: SignatureScheme
+  /** Whether effective reconfigurations are refused (VerifierOptions.refuseReconfigurations). */
+  readonly refusesReconfigurations: boolean
 
   constructor(genesis: Genesis, set: ValidatorSet, entriesMax: number, certificatesMax: number, options: VerifierOptions = {}) {
     const skipEntrySignatures = options.unsafeSkipEntrySignatures === true
@@ -139,13 +151,48 @@ export class Verifier {
       if (refusal !== null) throw new RangeError(refusal)
     }
     this.#skipEntrySignatures = skipEntrySignatures
+    this.refusesReconfigurations = options.refuseReconfigurations !== false
     this.#scheme = options.signatures ?? ED25519
     this.#genesis = genesis
-    this.#set = set
     this.#genesisQc = genesisQc(genesis)
     this.#epoch = genesisEpoch(genesis, set)
+    this.#epochs.set(0, this.#epoch)
+    this.#setTags.set(this.#epoch, '')
     this.#entries = new BoundedCache(entriesMax)
     this.#certificates = new BoundedCache(certificatesMax)
+  }
+
+  /** The epoch the replica is in (enterEpoch). */
+  get epoch(): Epoch {
+    return this.#epoch
+  }
+
+  /** An epoch entered before (or the current one), by number. */
+  knownEpoch(number: number): Epoch | undefined {
+    return this.#epochs.get(number)
+  }
+
+  /** The replica enters `epoch` (the next one: epochs only go forward): the default set
+   * of every check from now on. The sets of earlier epochs stay known (a QC of the epoch
+   * before certifies the new epoch's root; stale messages name theirs). */
+  enterEpoch(epoch: Epoch): void {
+    if (epoch === this.#epoch) return
+    // The replica's own epoch again (the constructor enters the head's): nothing changes.
+    if (epoch.number === this.#epoch.number && bytesEqual(epoch.setHash, this.#epoch.setHash)) return
+    if (epoch.number !== this.#epoch.number + 1) throw new RangeError(`the verifier is in epoch ${this.#epoch.number}, it cannot enter epoch ${epoch.number}`)
+    this.#epochs.set(epoch.number, epoch)
+    this.#setTags.set(epoch, `@${epoch.number}/${toHex(epoch.setHash)}`)
+    this.#epoch = epoch
+  }
+
+  #tag(epoch: Epoch): string {
+    let tag = this.#setTags.get(epoch)
+    if (tag === undefined) {
+      // An epoch object not entered here (a block's position computed elsewhere): tagged by its set.
+      tag = `@${epoch.number}/${toHex(epoch.setHash)}`
+      this.#setTags.set(epoch, tag)
+    }
+    return tag
   }
 
   /** The scheme this verifier checks signatures with. */
@@ -217,28 +264,33 @@ export class Verifier {
     }
     // An approved reconfiguration would end the epoch, and this replica cannot follow a
     // chain into the next one yet: refused at the door, so no leader proposes it.
-    if (wouldReconfigure(entry, this.#genesis.chainId, this.#epoch, this.#scheme)) return { code: 'entry-reconfiguration-unsupported', epoch: this.#epoch.number + 1 }
+    if (this.refusesReconfigurations && wouldReconfigure(entry, this.#genesis.chainId, this.#epoch, this.#scheme)) return { code: 'entry-reconfiguration-unsupported', epoch: this.#epoch.number + 1 }
     const checked: CheckedEntry = { entry, idHex, agentHex: toHex(entry.agent), leaf: entryLeaf(entry), bytes: encoded.length }
     this.#entries.set(idHex, { leaf: checked.leaf, bytes: checked.bytes })
     return checked
   }
 
-  /** A QC: the genesis QC is valid by definition (no signers); any other needs a quorum. */
-  qc(qc: QuorumCertificate): Rejection | null {
+  /** A QC signed by `epoch`'s set (the epoch of the block it certifies; the current one
+   * unless given): the genesis QC is valid by definition (no signers); any other needs a
+   * quorum. */
+  qc(qc: QuorumCertificate, epoch: Epoch = this.#epoch): Rejection | null {
     if (qc.round === 0 || qc.height === 0) {
       return this.isGenesisQc(qc) ? null : { code: 'qc-not-genesis' }
     }
-    return this.#cached('q', 'QC', qc, () => checkQc(this.#set, this.#genesis.chainId, qc, this.#scheme))
+    return this.#cached('q', 'QC', qc, epoch, () => checkQc(epoch.set, this.#genesis.chainId, qc, this.#scheme))
   }
 
-  tc(tc: TimeoutCertificate): Rejection | null {
+  /** A TC of `epoch` (the current one unless given): its signatures are over that epoch's
+   * timeout bodies, by its set. */
+  tc(tc: TimeoutCertificate, epoch: Epoch = this.#epoch): Rejection | null {
     if (tc.round === 0) return { code: 'tc-round-zero' }
-    return this.#cached('t', 'TC', tc, () => checkTc(this.#set, this.#genesis.chainId, tc, this.#scheme), tc.highQcRounds.join(','))
+    return this.#cached('t', 'TC', tc, epoch, () => checkTc(epoch.set, this.#genesis.chainId, tc, this.#scheme, epoch.number), tc.highQcRounds.join(','))
   }
 
-  cc(cc: CommitCertificate): Rejection | null {
+  /** A CC by `epoch`'s set (its block's epoch; the current one unless given). */
+  cc(cc: CommitCertificate, epoch: Epoch = this.#epoch): Rejection | null {
     if (cc.height === 0) return { code: 'cc-height-zero' }
-    return this.#cached('c', 'CC', cc, () => checkCc(this.#set, this.#genesis.chainId, cc, this.#scheme), ccExtra(cc))
+    return this.#cached('c', 'CC', cc, epoch, () => checkCc(epoch.set, this.#genesis.chainId, cc, this.#scheme), ccExtra(cc))
   }
 
   /**
@@ -250,36 +302,49 @@ export class Verifier {
    * from this replica's own aggregators: never for one that came in a message.
    */
   formed(cert: { readonly kind: 'qc', readonly qc: QuorumCertificate } | { readonly kind: 'cc', readonly cc: CommitCertificate } | { readonly kind: 'tc', readonly tc: TimeoutCertificate }): void {
-    if (cert.kind === 'qc') this.#certificates.set(certificateDigest('q', cert.qc), true)
-    else if (cert.kind === 'cc') this.#certificates.set(certificateDigest('c', cert.cc, ccExtra(cert.cc)), true)
-    else this.#certificates.set(certificateDigest('t', cert.tc, cert.tc.highQcRounds.join(',')), true)
+    // Aggregated from messages of the current epoch (the replica's aggregators hold no other).
+    const tag = this.#tag(this.#epoch)
+    if (cert.kind === 'qc') this.#certificates.set(certificateDigest('q', cert.qc) + tag, true)
+    else if (cert.kind === 'cc') this.#certificates.set(certificateDigest('c', cert.cc, ccExtra(cert.cc)) + tag, true)
+    else this.#certificates.set(certificateDigest('t', cert.tc, cert.tc.highQcRounds.join(',')) + tag, true)
   }
 
   /** A proposal's signature by `proposer` over the block hash, verified once per
    * (block, signature): the node checks it before it queues the proposal, and the
    * replica checks it again when the proposal is delivered. */
-  proposal(proposer: number, block: Uint8Array, sig: Uint8Array): boolean {
-    if (proposer >= this.#set.n) return false
-    const key = `${proposer}|${toHex(block)}|${toHex(sig)}`
+  proposal(proposer: number, block: Uint8Array, sig: Uint8Array, epoch: Epoch = this.#epoch): boolean {
+    const set = epoch.set
+    if (proposer >= set.n) return false
+    const key = `${proposer}|${toHex(block)}|${toHex(sig)}${this.#tag(epoch)}`
     if (this.#proposals.get(key) !== undefined) {
       this.counters.certificateCacheHits++
       return true
     }
     this.counters.signatures++
-    if (!verifyDomain(this.#set.key(proposer), 'proposal', this.#genesis.chainId, { block }, sig, this.#scheme)) return false
+    if (!verifyDomain(set.key(proposer), 'proposal', this.#genesis.chainId, { block }, sig, this.#scheme)) return false
     this.#proposals.set(key, true)
     return true
   }
 
   /** Records this replica's own signed proposal as verified. */
   signedProposal(proposer: number, block: Uint8Array, sig: Uint8Array): void {
-    this.#proposals.set(`${proposer}|${toHex(block)}|${toHex(sig)}`, true)
+    this.#proposals.set(`${proposer}|${toHex(block)}|${toHex(sig)}${this.#tag(this.#epoch)}`, true)
   }
 
-  /** A single vote: voter index in range, signature (and the commit signature if present). */
+  /** The set a vote or timeout names by its `epoch` (absent: 0). */
+  #setOf(m: { readonly epoch?: number }): ValidatorSet | Rejection {
+    const number = m.epoch ?? 0
+    const epoch = this.#epochs.get(number)
+    return epoch === undefined ? { code: 'epoch-unknown', epoch: number } : epoch.set
+  }
+
+  /** A single vote, by the set of the epoch it names: voter index in range, signature
+   * (and the commit signature if present). */
   vote(vote: VoteMessage): Rejection | null {
-    if (vote.voter >= this.#set.n) return { code: 'voter-unknown', voter: vote.voter }
-    const key = this.#set.key(vote.voter)
+    const set = this.#setOf(vote)
+    if (isRejection(set)) return set
+    if (vote.voter >= set.n) return { code: 'voter-unknown', voter: vote.voter }
+    const key = set.key(vote.voter)
     const chainId = this.#genesis.chainId
     this.counters.signatures++
     if (!verifyDomain(key, 'vote', chainId, voteDataToCbor(vote), vote.sig, this.#scheme)) return { code: 'vote-bad-signature', voter: vote.voter }
@@ -290,18 +355,21 @@ export class Verifier {
     return null
   }
 
+  /** A single timeout, by the set of the epoch it names, over that epoch's body. */
   timeout(t: TimeoutMessage): Rejection | null {
-    if (t.voter >= this.#set.n) return { code: 'voter-unknown', voter: t.voter }
+    const set = this.#setOf(t)
+    if (isRejection(set)) return set
+    if (t.voter >= set.n) return { code: 'voter-unknown', voter: t.voter }
     if (t.highQc.round >= t.round) return { code: 'timeout-high-qc-not-below', highQcRound: t.highQc.round, round: t.round }
     this.counters.signatures++
-    if (!verifyDomain(this.#set.key(t.voter), 'timeout', this.#genesis.chainId, timeoutDataToCbor(t.round, t.highQc.round), t.sig, this.#scheme)) {
+    if (!verifyDomain(set.key(t.voter), 'timeout', this.#genesis.chainId, timeoutDataToCbor(t.round, t.highQc.round, t.epoch ?? 0), t.sig, this.#scheme)) {
       return { code: 'timeout-bad-signature', voter: t.voter }
     }
     return null
   }
 
-  #cached(kind: string, certificate: CertificateKind, cert: CertificateLike, check: () => CertificateProblem | null, extra = ''): Rejection | null {
-    const digest = certificateDigest(kind, cert, extra)
+  #cached(kind: string, certificate: CertificateKind, cert: CertificateLike, epoch: Epoch, check: () => CertificateProblem | null, extra = ''): Rejection | null {
+    const digest = certificateDigest(kind, cert, extra) + this.#tag(epoch)
     if (this.#certificates.get(digest) !== undefined) {
       this.counters.certificateCacheHits++
       return null

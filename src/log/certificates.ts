@@ -56,8 +56,10 @@ export function commitDataToCbor(c: CommitData): CborValue {
   return { height: c.height, block: c.block, logSize: c.logSize, logRoot: c.logRoot }
 }
 
-export function timeoutDataToCbor(round: number, highQcRound: number): CborValue {
-  return { round, highQcRound }
+/** A timeout's signed body; from epoch 1 on it names its epoch (docs/formats.md section
+ * 15.3), so that no timeout of one epoch joins a TC of another. Epoch 0's is unchanged. */
+export function timeoutDataToCbor(round: number, highQcRound: number, epoch = 0): CborValue {
+  return epoch === 0 ? { round, highQcRound } : { round, highQcRound, epoch }
 }
 
 export function qcToCbor(qc: QuorumCertificate): CborValue {
@@ -200,10 +202,11 @@ export function checkCc(set: ValidatorSet, chainId: string, cc: CommitCertificat
   return checkQuorumSignatures(set, cc, () => message, scheme)
 }
 
-export function checkTc(set: ValidatorSet, chainId: string, tc: TimeoutCertificate, scheme: SignatureScheme = ED25519): CertificateProblem | null {
+/** A TC of `epoch` (0 unless given), whose signatures are over that epoch's timeout bodies. */
+export function checkTc(set: ValidatorSet, chainId: string, tc: TimeoutCertificate, scheme: SignatureScheme = ED25519, epoch = 0): CertificateProblem | null {
   if (tc.highQcRounds.length !== tc.sigs.length) return { code: 'certificate-high-qc-round-count', rounds: tc.highQcRounds.length, sigs: tc.sigs.length }
   for (const r of tc.highQcRounds) if (r >= tc.round) return { code: 'certificate-high-qc-round-not-below', highQcRound: r, round: tc.round }
-  return checkQuorumSignatures(set, tc, (_signer, p) => domainMessage('timeout', chainId, timeoutDataToCbor(tc.round, tc.highQcRounds[p]!)), scheme)
+  return checkQuorumSignatures(set, tc, (_signer, p) => domainMessage('timeout', chainId, timeoutDataToCbor(tc.round, tc.highQcRounds[p]!, epoch)), scheme)
 }
 
 /** The highest QC round among a TC's signers: the QC a proposal after this TC must extend at least. */

@@ -5,12 +5,14 @@
 // block. The block rule (block-rule.ts), the auditor's ChainVerifier and receipt
 // verification (verify.ts) all ask it; it is pure (no state of its own: positions are
 // values a caller keeps per block).
-import { encodeCanonical, type CborValue } from '../codec/cbor.ts'
+import { bytesEqual, encodeCanonical, type CborValue } from '../codec/cbor.ts'
 import { domainMessage, signDomain } from '../crypto/domain.ts'
 import { ED25519, type SignatureScheme } from '../crypto/signature-scheme.ts'
 import { fromHex, sha256, toHex } from '../crypto/hash.ts'
 import { LIMITS } from '../limits.ts'
 import { checkQuorumSignatures, describeCertificateProblem, type CertificateProblem, type Signatures } from './certificates.ts'
+import { blockHash, type BlockHeader } from './block.ts'
+import type { CommitCertificate } from './certificates.ts'
 import type { Entry } from './entry-types.ts'
 import type { Genesis } from './genesis.ts'
 import { ValidatorSet, type ValidatorInfo } from './validator-set.ts'
@@ -273,24 +275,82 @@ export function positionAfterBlock(
   let position: EpochPosition = ruling.first ? { epoch: ruling.epoch, ending: null } : parent
   const inert: InertReconfiguration[] = []
   for (let i = 0; i < entries.length; i++) {
-    const read = readReconfigurationPayload(entries[i]!)
-    if (read.type === 'none') continue
-    if (read.type === 'malformed') {
-      inert.push({ position: i, code: 'reconfiguration-malformed', reason: read.problem })
-      continue
-    }
-    if (position.ending !== null) {
-      inert.push({ position: i, code: 'reconfiguration-superseded', reason: `epoch ${position.epoch.number} already ended at height ${position.ending.height}` })
-      continue
-    }
-    const problem = checkReconfiguration(read.reconfiguration, chainId, position.epoch, height, scheme)
-    if (problem !== null) {
-      inert.push({ position: i, code: problem.code, reason: describeReconfigurationProblem(problem) })
-      continue
-    }
-    position = { epoch: position.epoch, ending: { height, next: nextEpoch(read.reconfiguration, height + 1) } }
+    const after = positionAfterEntry(position, entries[i]!, height, chainId, scheme)
+    if (typeof after === 'string') continue
+    if ('code' in after) inert.push({ position: i, code: after.code, reason: after.reason })
+    else position = after
   }
   return { position, inert }
+}
+
+/** The position after one entry of a block at `height` (its block's ruling already
+ * applied): a new position when the entry is the epoch's effective reconfiguration, its
+ * inertness when it only claims to be one, 'none' when it is an ordinary entry. */
+function positionAfterEntry(
+  position: EpochPosition, entry: Pick<Entry, 'payload'>, height: number, chainId: string, scheme: SignatureScheme,
+): EpochPosition | 'none' | { readonly code: InertReconfiguration['code'], readonly reason: string } {
+  const read = readReconfigurationPayload(entry)
+  if (read.type === 'none') return 'none'
+  if (read.type === 'malformed') return { code: 'reconfiguration-malformed', reason: read.problem }
+  if (position.ending !== null) {
+    return { code: 'reconfiguration-superseded', reason: `epoch ${position.epoch.number} already ended at height ${position.ending.height}` }
+  }
+  const problem = checkReconfiguration(read.reconfiguration, chainId, position.epoch, height, scheme)
+  if (problem !== null) return { code: problem.code, reason: describeReconfigurationProblem(problem) }
+  return { epoch: position.epoch, ending: { height, next: nextEpoch(read.reconfiguration, height + 1) } }
+}
+
+/**
+ * Follows the epoch position along a committed chain from its entries alone, in log
+ * order, each with its block's height: in a committed chain the block after an epoch's
+ * reconfiguration block is the first block of the next epoch (section 15.3), so the
+ * headers add nothing. What a restart rebuilds the committed head's position from (the
+ * position is not persisted; the committed log was validated when it committed).
+ */
+export class EpochReplay {
+  readonly #chainId: string
+  readonly #scheme: SignatureScheme
+  #position: EpochPosition
+  #height = 0
+
+  constructor(genesis: Genesis, scheme: SignatureScheme = ED25519, set?: ValidatorSet) {
+    this.#chainId = genesis.chainId
+    this.#scheme = scheme
+    this.#position = genesisPosition(genesis, set)
+  }
+
+  /** The position after the last height given (append or advanceTo). */
+  get position(): EpochPosition {
+    return this.#position
+  }
+
+  /** The next committed entry, in a block at `height` (not below the last one's). */
+  append(entry: Pick<Entry, 'payload'>, height: number): void {
+    this.advanceTo(height)
+    const after = positionAfterEntry(this.#position, entry, height, this.#chainId, this.#scheme)
+    if (typeof after !== 'string' && !('code' in after)) this.#position = after
+  }
+
+  /** The chain has committed up to `height`: past a reconfiguration block, the next epoch. */
+  advanceTo(height: number): void {
+    if (height < this.#height) throw new RangeError(`the replay is at height ${this.#height}, not back at ${height}`)
+    this.#height = height
+    const ending = this.#position.ending
+    if (ending !== null && height > ending.height) this.#position = { epoch: ending.next, ending: null }
+  }
+}
+
+/** The position after the last of `blocks`, a committed chain from height 0 or 1 up. */
+export function positionAfterBlocks(
+  genesis: Genesis, blocks: Iterable<{ readonly header: { readonly height: number }, readonly entries: readonly Pick<Entry, 'payload'>[] }>, scheme: SignatureScheme = ED25519,
+): EpochPosition {
+  const replay = new EpochReplay(genesis, scheme)
+  for (const block of blocks) {
+    const height = block.header.height
+    for (const entry of block.entries) replay.append(entry, height)
+    replay.advanceTo(height)
+  }
+  return replay.position
 }
 
 export function describeReconfigurationProblem(problem: ReconfigurationProblem): string {
@@ -307,4 +367,35 @@ export function describeReconfigurationProblem(problem: ReconfigurationProblem):
 export function wouldReconfigure(entry: Pick<Entry, 'payload'>, chainId: string, epoch: Epoch, scheme: SignatureScheme = ED25519): boolean {
   const read = readReconfigurationPayload(entry)
   return read.type === 'reconfiguration' && checkReconfiguration(read.reconfiguration, chainId, epoch, null, scheme) === null
+}
+
+// ---------------------------------------------------------------------------------
+// Boundary certificates (section 15.3)
+// ---------------------------------------------------------------------------------
+
+/** Why `links` are not the suffix of the reconfiguration block `header` (hash `hash`, of
+ * epoch `epoch`), or null: empty blocks of that epoch stating its log, each the child of
+ * the one before, the first the reconfiguration block's child. */
+export function suffixLinksProblem(links: readonly BlockHeader[], hash: Uint8Array, header: BlockHeader, epoch: number): string | null {
+  let parent = { height: header.height, hash }
+  for (const [i, link] of links.entries()) {
+    if (link.height !== parent.height + 1 || !bytesEqual(link.parent, parent.hash)) return `link ${i} is not the child of the block before it`
+    if ((link.epoch ?? 0) !== epoch || link.entryCount !== 0) return `link ${i} is not an empty block of epoch ${epoch}`
+    if (link.logSize !== header.logSize || !bytesEqual(link.logRoot, header.logRoot)) return `link ${i} states another log than the reconfiguration block's`
+    parent = { height: link.height, hash: blockHash(link) }
+  }
+  return null
+}
+
+/** Why `cc` with `links` is not a boundary certificate's shape for the reconfiguration
+ * block `header` (hash `hash`), or null: the links are its suffix (suffixLinksProblem)
+ * and the CC is for the last of them (the block itself without links) and states its log.
+ * The CC's signatures are the caller's to check, against the set of `header`'s epoch. */
+export function boundaryShapeProblem(cc: CommitCertificate, links: readonly BlockHeader[], hash: Uint8Array, header: BlockHeader): string | null {
+  const linked = suffixLinksProblem(links, hash, header, header.epoch ?? 0)
+  if (linked !== null) return linked
+  const last = links.length === 0 ? { height: header.height, hash } : { height: links[links.length - 1]!.height, hash: blockHash(links[links.length - 1]!) }
+  if (cc.height !== last.height || !bytesEqual(cc.block, last.hash)) return `the certificate is for height ${cc.height}, not for the last link's ${last.height}`
+  if (cc.logSize !== header.logSize || !bytesEqual(cc.logRoot, header.logRoot)) return 'the certificate states another log than the reconfiguration block\'s'
+  return null
 }

@@ -9,7 +9,7 @@ import { checkBlockAfterParent, type JudgedEntry } from './block-rule.ts'
 import { checkCc, checkQc, describeCertificateProblem, type CommitCertificate, type QuorumCertificate } from './certificates.ts'
 import { encodeEntry, entryLeaf, verifyEntrySignature, type Entry } from './entry.ts'
 import {
-  checkReconfiguration, describeReconfigurationProblem, genesisEpoch, genesisPosition, nextEpoch, readReconfigurationPayload,
+  checkReconfiguration, describeReconfigurationProblem, genesisEpoch, genesisPosition, nextEpoch, readReconfigurationPayload, suffixLinksProblem,
   type Epoch, type EpochPosition,
 } from './epochs.ts'
 import { genesisHash, policyAllows, validatorSetOf, type Genesis } from './genesis.ts'
@@ -348,14 +348,7 @@ export class ChainVerifier {
   #linksProblem(links: readonly BlockHeader[], hash: Uint8Array, header: BlockHeader, epoch: number, reconfiguration: boolean, cc: CommitCertificate | null): string | null {
     if (!reconfiguration) return 'only a reconfiguration block comes with links (its boundary certificate is for a suffix block)'
     if (cc === null) return 'links come with the certificate of the last of them'
-    let parent = { height: header.height, hash }
-    for (const [i, link] of links.entries()) {
-      if (link.height !== parent.height + 1 || !bytesEqual(link.parent, parent.hash)) return `link ${i} is not the child of the block before it`
-      if ((link.epoch ?? 0) !== epoch || link.entryCount !== 0) return `link ${i} is not an empty block of epoch ${epoch}`
-      if (link.logSize !== header.logSize || !bytesEqual(link.logRoot, header.logRoot)) return `link ${i} states another log than the reconfiguration block's`
-      parent = { height: link.height, hash: blockHash(link) }
-    }
-    return null
+    return suffixLinksProblem(links, hash, header, epoch)
   }
 
   #leadersOf(epoch: Epoch): LeaderElection {
