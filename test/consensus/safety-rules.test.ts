@@ -259,6 +259,7 @@ describe('safety rules, rule by rule', () => {
     const base = initialSafetyState(gQc)
     const broken = [
       { ...base, lastVotedRound: -1 },
+      { ...base, lastVotedRound: -1, highestTimeoutRound: -1, oneChainRound: -1, preferredRound: -1 },
       { ...base, lastVotedRound: 1.5 },
       { ...base, lastVotedRound: 2, highestTimeoutRound: 3 },
       { ...base, lastVotedRound: 2, oneChainRound: 3 },
