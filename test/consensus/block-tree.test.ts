@@ -1,4 +1,5 @@
 import { genesisPosition } from '../../src/log/epochs.ts'
+import { AssertionError } from '../../src/assert.ts'
 import { describe, expect, it } from 'vitest'
 import { describe as describeRejection, isRejection } from '../../src/consensus/rejections.ts'
 import { BlockTree, type BlockNode } from '../../src/consensus/block-tree.ts'
@@ -217,24 +218,71 @@ describe('block tree queries and bookkeeping', () => {
   })
 
   it('after a commit that prunes the high QC\'s block, the high QC is the highest one left in the tree', () => {
-    // genesis <- a1 (round 1) <- a3 (round 3), and genesis <- x6 (round 6): x6's QC is the
-    // high QC until a commit of a1 (by certificate) prunes x6.
+    // genesis <- a1 (round 1) <- a3 (round 3) <- {a4, a5}, and genesis <- x6 (round 6): x6's
+    // QC is the high QC until a commit of a1 (by certificate) prunes x6.
     const { g, tree, add } = setup()
     const log = new MerkleAccumulator()
     const a1 = child(g, genesisQc(genesis), 1, [], log, n)
     const nodeA1 = add(a1)
     const qcA1 = qcFor(a1.header, seeds, [0, 1, 2], n)
     const a3 = child(a1, qcA1, 3, [], log, n)
-    const nodeA3 = add(a3)
+    add(a3)
     const x6 = child(g, genesisQc(genesis), 6, [], new MerkleAccumulator(), n)
-    add(x6)
+    const nodeX6 = add(x6)
     const qcA3 = qcFor(a3.header, seeds, [0, 1, 2], n)
-    for (const qc of [qcA1, qcA3, qcFor(x6.header, seeds, [0, 1, 2], n)]) expect(tree.certify(qc).nodes).toEqual([])
+    // a4 (round 4, on a3) is never certified; a1 is committed by certificate without a QC of its own here.
+    add(child(a3, qcA3, 4, [], log.clone(), n))
+    // a5 (round 5, on a3, inserted after a4 and x6) is certified: the highest QC left.
+    const a5 = child(a3, qcA3, 5, [], log.clone(), n)
+    const nodeA5 = add(a5)
+    const qcA5 = qcFor(a5.header, seeds, [0, 1, 2], n)
+    for (const qc of [qcA3, qcFor(x6.header, seeds, [0, 1, 2], n), qcA5]) expect(tree.certify(qc)).toEqual({ nodes: [], pruned: [] })
     expect(tree.highQc!.round).toBe(6)
     const result = tree.commitTo(nodeA1)
     expect(result.nodes).toEqual([nodeA1])
     expect(result.pruned.map((x) => x.hashHex)).toEqual([hex(x6)])
-    expect(tree.highQc).toBe(qcA3)
-    expect(tree.highQcNode).toBe(nodeA3)
+    expect(tree.highQc).toBe(qcA5)
+    expect(tree.highQcNode).toBe(nodeA5)
+    // A pruned block extends nothing in the tree any more.
+    expect(tree.extends(nodeX6, tree.head.hashHex)).toBe(false)
+  })
+
+  it('committing the head again commits and prunes nothing', () => {
+    const { g, tree, add } = setup()
+    add(child(g, genesisQc(genesis), 1, [], new MerkleAccumulator(), n))
+    expect(tree.commitTo(tree.head)).toEqual({ nodes: [], pruned: [] })
+    expect(tree.pendingCount).toBe(1)
+  })
+
+  it('a commit by certificate before any QC leaves the high QC unset', () => {
+    const { tree: bare, g } = setup()
+    const restored = new BlockTree({ ...bare.head, qc: null, children: [] }, null, new Map())
+    const ctx = { genesis, tree: restored, verifier: new Verifier(genesis, validatorSetOf(genesis), 100, 100), leaders: new RoundRobinLeaderElection(n) }
+    const node = validateBlock(ctx, restored.head, child(g, genesisQc(genesis), 1, [], new MerkleAccumulator(), n))
+    if (isRejection(node)) throw new Error(describeRejection(node))
+    restored.insert(node)
+    expect(restored.commitTo(node).nodes).toEqual([node])
+    expect(restored.highQc).toBeNull()
+    expect(restored.highQcNode).toBe(node)
+  })
+
+  it('refuses a head QC for another block, and blocks or QCs that break the tree\'s shape', () => {
+    const { g, tree, add } = setup()
+    const b1 = child(g, genesisQc(genesis), 1, [], new MerkleAccumulator(), n)
+    const node1 = add(b1)
+    const qc1 = qcFor(b1.header, seeds, [0, 1, 2], n)
+    const head = { ...tree.head, children: [] }
+    expect(() => new BlockTree(head, qc1, new Map())).toThrow(AssertionError)
+    expect(() => new BlockTree(head, { ...genesisQc(genesis), block: qc1.block }, new Map())).toThrow(AssertionError)
+    // insert: the parent must be in the tree, one height below, at a lower round.
+    expect(() => tree.insert({ ...node1, hashHex: 'aa', parentHex: 'bb' })).toThrow(AssertionError)
+    expect(() => tree.insert({ ...node1, hashHex: 'aa', header: { ...node1.header, height: 2 } })).toThrow(AssertionError)
+    expect(() => tree.insert({ ...node1, hashHex: 'aa', header: { ...node1.header, round: 0 } })).toThrow(AssertionError)
+    expect(tree.pendingCount).toBe(1)
+    // certify: the QC's block is in the tree, at the QC's round and height.
+    expect(() => tree.certify({ ...qc1, block: new Uint8Array(32).fill(3) })).toThrow(AssertionError)
+    expect(() => tree.certify({ ...qc1, round: 2 })).toThrow(AssertionError)
+    expect(() => tree.certify({ ...qc1, height: 2 })).toThrow(AssertionError)
+    expect(node1.qc).toBeNull()
   })
 })
