@@ -22,8 +22,9 @@ export default {
     // The noble fallback is not the implementation Node runs (package.json "imports").
     '!src/crypto/impl-noble.ts',
   ],
-  // The sandbox needs the sources, the tests, the simulator and the configs, not the rest.
-  ignorePatterns: ['bench', 'devnet', 'docs/*.md', 'docs/*.svg', 'audit', 'patches', 'coverage', 'dist', 'reports', '.stryker-tmp', 'test/package', 'test/chaos', 'test/cli', 'test/sdk', 'test/node', 'test/bench'],
+  // The sandbox needs the sources, the tests, the simulator, the auditor (test/log imports
+  // audit/run-audit.ts) and the configs, not the rest.
+  ignorePatterns: ['bench', 'devnet', 'docs/*.md', 'docs/*.svg', 'patches', 'coverage', 'dist', 'reports', '.stryker-tmp', 'test/package', 'test/chaos', 'test/cli', 'test/sdk', 'test/node', 'test/bench'],
   concurrency: 1,
   timeoutMS: 60_000,
   timeoutFactor: 2,
