@@ -38,11 +38,19 @@ export class Receipts {
   /** The longest epoch chain verified so far: a checkpoint of an epoch known to have
    * ended before its height is refused (src/log/known-epochs.ts). */
   readonly #epochs: KnownEpochs
+  /** The node that served the last receipt a wait verified: asked first by the next
+   * commit (it answered, and answered first). */
+  #preferred: string | null = null
 
   constructor(pool: NodePool, batchers: ReadonlyMap<string, ReceiptBatcher>) {
     this.#pool = pool
     this.#batchers = batchers
     this.#epochs = new KnownEpochs(pool.genesis, pool.set)
+  }
+
+  /** The url of the node that served the last receipt a wait verified, if any. */
+  get preferred(): string | null {
+    return this.#preferred
   }
 
   /** HTTP requests sent for receipt waits so far. */
@@ -69,9 +77,10 @@ export class Receipts {
    * as soon as one ends without the receipt; polling with growing intervals for a node that
    * does not support waiting. Answers the receipt once it verified (and, with `expected`,
    * is for exactly that entry), or null when the node proved faulty or `background`
-   * aborted. Other errors are recorded and retried with backoff.
+   * aborted. Other errors are recorded and retried with backoff. `onSlow` hears of each
+   * error and of an answer that came without waiting: the caller may ask other nodes.
    */
-  async poll(node: NodeApi, idHex: string, expected: Uint8Array | null, attempt: Attempt, background: AbortSignal, signal: AbortSignal | undefined, onSuperseded: (answer: SupersededAnswer) => void): Promise<Receipt | null> {
+  async poll(node: NodeApi, idHex: string, expected: Uint8Array | null, attempt: Attempt, background: AbortSignal, signal: AbortSignal | undefined, onSuperseded: (answer: SupersededAnswer) => void, onSlow: () => void = () => {}): Promise<Receipt | null> {
     const pool = this.#pool
     const settings = pool.settings
     let waitMs = settings.receiptWaitMs
@@ -84,6 +93,7 @@ export class Receipts {
         failures = 0
         if (answer.status === 'certified') {
           this.check(node.url, answer.receipt, idHex, expected)
+          this.#preferred = node.url
           return answer.receipt
         }
         if (answer.status === 'superseded') {
@@ -94,6 +104,7 @@ export class Receipts {
         // A batch that ended early because another id settled: ask again at once.
         if (answer.early !== true && (waitMs === 0 || Date.now() - asked < waitMs / 2)) {
           // Answered without waiting: poll this node at growing intervals instead.
+          onSlow()
           await sleep(Math.floor(pollMs * (0.5 + pool.random())), background)
           pollMs = Math.min(settings.receiptPollMaxMs, Math.ceil(pollMs * 1.5))
         }
@@ -105,6 +116,7 @@ export class Receipts {
         }
         pool.noteError(attempt, err, signal)
         if (attempt.faulty.has(node.url)) return null
+        onSlow()
         failures += 1
         await sleep(pool.backoffMs(failures), background)
       }
