@@ -30,6 +30,15 @@ export const SDK_LIMITS = {
   /** Uploads to a node that does not answer at all: a down node would otherwise hold
    * commitSealed() to its deadline. The writer can upload again (uploadSealed). */
   sidecarUnreachableTriesMax: 2,
+  /** The bound after which commit() waits for its receipt on every node is
+   * receiptWidenFactor times the median of the last receiptWidenSamples receipt waits of
+   * the client (from the entry's first acceptance to its verified receipt), within
+   * [receiptWidenFloorMs, receiptWidenMs]: a node slower than twice the usual costs a
+   * commit little, and most commits (those near the median) need one request. The
+   * floor keeps a fast chain's jitter (a few ms) from widening every commit. */
+  receiptWidenFactor: 2,
+  receiptWidenSamples: 32,
+  receiptWidenFloorMs: 25,
 } as const
 
 /** Timing defaults: each overridable per client (SynodClientOptions) or per call. */
@@ -59,12 +68,13 @@ export const SDK_DEFAULTS = {
   receiptRequestTimeoutMs: 2_000,
   /** commit() waits for its receipt with one long poll on one node (the node that served
    * this client's last receipt, else the first that took the entry), and on every other
-   * node only after this long without one, or at once when that node errs, answers
+   * node only after a bound without one, or at once when that node errs, answers
    * without waiting or proves faulty. Any honest node has the receipt within a frame and
    * a write of the first (the commit certificate's former sends it on at once), so one
    * node is enough on the common path: 1 receipt request per commit instead of one per
-   * node, none aborted. The bound is what a hung or slow node can add to a commit: above a
-   * light-load commit's p99 on a loaded 2-core machine (150-190 ms), well below resubmitMs. */
+   * node, none aborted. The bound is what a hung or slow node can add to a commit: twice
+   * the median of the client's recent receipt waits (SDK_LIMITS.receiptWiden*), at most
+   * this: a light-load commit's p99 on a loaded 2-core machine is 80-230 ms. */
   receiptWidenMs: 200,
   /** An accepted entry with no receipt after this long is submitted again (same signed
    * entry, so the same id: a node that has it answers 'duplicate'). Covers a node that

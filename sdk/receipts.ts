@@ -8,6 +8,7 @@ import { describeKnownEpochsProblem, KnownEpochs } from '../src/log/known-epochs
 import type { Receipt } from '../src/log/receipt.ts'
 import { verifyReceipt } from '../src/log/verify.ts'
 import { InvalidProofError, NodeResponseError, NoQuorumReachableError, SeqSupersededError } from './errors.ts'
+import { SDK_LIMITS } from './limits.ts'
 import type { ReceiptBatcher } from './batching.ts'
 import type { NodeApi, RawRecord, ReceiptAnswer } from './node-api.ts'
 import { Attempt, type NodePool } from './node-pool.ts'
@@ -41,6 +42,9 @@ export class Receipts {
   /** The node that served the last receipt a wait verified: asked first by the next
    * commit (it answered, and answered first). */
   #preferred: string | null = null
+  /** The last SDK_LIMITS.receiptWidenSamples receipt waits of commits, in ms (a ring). */
+  readonly #waitMs: number[] = []
+  #waitNext = 0
 
   constructor(pool: NodePool, batchers: ReadonlyMap<string, ReceiptBatcher>) {
     this.#pool = pool
@@ -51,6 +55,22 @@ export class Receipts {
   /** The url of the node that served the last receipt a wait verified, if any. */
   get preferred(): string | null {
     return this.#preferred
+  }
+
+  /** Records how long a commit waited for its verified receipt. */
+  noteWait(ms: number): void {
+    if (this.#waitMs.length < SDK_LIMITS.receiptWidenSamples) this.#waitMs.push(ms)
+    else this.#waitMs[this.#waitNext] = ms
+    this.#waitNext = (this.#waitNext + 1) % SDK_LIMITS.receiptWidenSamples
+  }
+
+  /** How long a commit waits on one node before it asks every node (SDK_LIMITS.receiptWiden*):
+   * `maxMs` until enough waits were seen, 0 when `maxMs` is 0. */
+  widenMs(maxMs: number): number {
+    if (maxMs === 0 || this.#waitMs.length < SDK_LIMITS.receiptWidenSamples / 4) return maxMs
+    const sorted = [...this.#waitMs].sort((a, b) => a - b)
+    const median = sorted[Math.floor(sorted.length / 2)]!
+    return Math.min(maxMs, Math.max(SDK_LIMITS.receiptWidenFloorMs, Math.ceil(SDK_LIMITS.receiptWidenFactor * median)))
   }
 
   /** HTTP requests sent for receipt waits so far. */

@@ -312,6 +312,19 @@ describe('commit waits for the receipt with long polls', () => {
     expect(c.requestCounts).toEqual({ submit: 2 * commits, receipt: commits })
   })
 
+  it('concurrent commits wait on one node, in shared requests', async () => {
+    const counts = countingFetch()
+    const c = new SynodClient({ nodes: cluster.urls, genesis: cluster.net.genesis, identity: AgentIdentity.generate(), fetch: counts.fetch, random: seededRandom(SEED) })
+    await c.commit('acme/plans', { warm: true })
+    const before = total(counts.receipts)
+    const commits = 16
+    const all = await Promise.all(Array.from({ length: commits }, (_, i) => c.commit('acme/concurrent', { shared: i })))
+    for (const d of all) expect(verifyReceipt(d.receipt, cluster.net.genesis).ok).toBe(true)
+    expect(counts.receipts.size).toBe(1)
+    expect(total(counts.receipts) - before).toBeLessThan(commits)
+    expect(counts.aborted).toBe(0)
+  })
+
   it('a node that never answers the receipt wait delays a commit by receiptWidenMs at most, and is not asked first again', async () => {
     // Submission order as given (random 0.99): the hung node takes the entry first, so
     // it is the one waited on first.
@@ -336,6 +349,24 @@ describe('commit waits for the receipt with long polls', () => {
     expect(performance.now() - again).toBeLessThan(widenMs)
     expect(total(counts.receipts) - before).toBe(1)
     expect(counts.receipts.get(hungUrl)).toBe(1)
+  })
+
+  it('once it has seen a few commits, a client asks every node after twice their median wait, not after receiptWidenMs', async () => {
+    const preferredUrl = cluster.urls[0]!
+    let hang = false
+    const counts = countingFetch((url) => hang && url.startsWith(preferredUrl) && url.includes('/v1/receipts/'))
+    const widenMs = 3_000
+    const c = new SynodClient({ nodes: cluster.urls, genesis: cluster.net.genesis, identity: AgentIdentity.generate(), fetch: counts.fetch, random: () => 0.99, receiptWidenMs: widenMs })
+    // The test ledger commits every 5 ms: a receipt wait of a few ms, so the bound falls
+    // to its floor (25 ms) or a little above.
+    for (let i = 0; i < 12; i++) await c.commit('acme/plans', { warm: i })
+    expect([...counts.receipts.keys()]).toEqual([new URL(preferredUrl).origin])
+    hang = true
+    const began = performance.now()
+    const d = await c.commit('acme/plans', { hung: 'adaptive' })
+    expect(verifyReceipt(d.receipt, cluster.net.genesis).ok).toBe(true)
+    expect(performance.now() - began).toBeLessThan(widenMs / 3)
+    expect(counts.receipts.size).toBe(2)
   })
 
   it('polls a node that does not support waiting (400 to ?wait=) and still commits', async () => {
