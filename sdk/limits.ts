@@ -39,6 +39,12 @@ export const SDK_LIMITS = {
   receiptWidenFactor: 2,
   receiptWidenSamples: 32,
   receiptWidenFloorMs: 25,
+  /** A receipt request whose askers have all gone (their commit got its receipt from
+   * another node) is left to finish for this long before it is aborted: that node's
+   * answer usually follows within a frame and a write, and an answered request keeps
+   * its keep-alive connection, where an abort closes it (the next request then opens a
+   * new one). Its answer is dropped. A hung node's request is cut off after it. */
+  receiptLingerMs: 250,
 } as const
 
 /** Timing defaults: each overridable per client (SynodClientOptions) or per call. */

@@ -325,6 +325,22 @@ describe('commit waits for the receipt with long polls', () => {
     expect(counts.aborted).toBe(0)
   })
 
+  it('lets a losing receipt request finish instead of aborting it when its answer comes soon', async () => {
+    const slowUrl = cluster.urls[1]!
+    const counts = countingFetch()
+    // Every node is waited on at once (receiptWidenMs 0); one answers 60 ms late, after
+    // the commit took the other's receipt: its request ends on its own, unaborted.
+    const delayed = (url: string, init?: RequestInit): Promise<Response> =>
+      url.startsWith(slowUrl) && url.includes('/v1/receipts/') ? new Promise((r) => setTimeout(r, 60)).then(() => counts.fetch(url, init)) : counts.fetch(url, init)
+    const c = new SynodClient({ nodes: cluster.urls, genesis: cluster.net.genesis, identity: AgentIdentity.generate(), fetch: delayed, random: seededRandom(SEED), receiptWidenMs: 0 })
+    const d = await c.commit('acme/plans', { linger: true })
+    expect(verifyReceipt(d.receipt, cluster.net.genesis).ok).toBe(true)
+    await new Promise((r) => setTimeout(r, 200))
+    expect(total(counts.receipts)).toBe(2)
+    expect(counts.open).toBe(0)
+    expect(counts.aborted).toBe(0)
+  })
+
   it('a node that never answers the receipt wait delays a commit by receiptWidenMs at most, and is not asked first again', async () => {
     // Submission order as given (random 0.99): the hung node takes the entry first, so
     // it is the one waited on first.
@@ -339,9 +355,12 @@ describe('commit waits for the receipt with long polls', () => {
     expect(took).toBeGreaterThanOrEqual(widenMs - 5)
     expect(took).toBeLessThan(widenMs + 2_000)
     expect(counts.receipts.get(hungUrl)).toBe(1)
-    // The hung wait is ended when the commit ends (nothing left open).
-    await new Promise((r) => setTimeout(r, 50))
+    // The hung wait is left receiptLingerMs (250 ms) after the commit ended, then cut off.
+    await new Promise((r) => setTimeout(r, 100))
+    expect(counts.open).toBe(1)
+    await new Promise((r) => setTimeout(r, 400))
     expect(counts.open).toBe(0)
+    expect(counts.aborted).toBe(1)
     // The next commit waits on the node that answered: at once, one request.
     const before = total(counts.receipts)
     const again = performance.now()
