@@ -63,10 +63,11 @@ export const SDK_DEFAULTS = {
    * Watch the commit latency: polls should rarely exceed one per block. */
   receiptPollMs: 20,
   receiptPollMaxMs: 500,
-  /** commit() and awaitReceipt() wait for a receipt with one long poll per node
-   * (GET /v1/receipts/:id?wait=MS, at most 10 s on the server), asking again at once when
-   * a wait ends without one: the receipt arrives when the node has it, with no polling
-   * delay, in about one request per node per commit. 0 turns long polls off (polling
+  /** commit() and awaitReceipt() wait for a receipt with long polls (commit() on one
+   * node first, see receiptWidenMs; awaitReceipt() on every node) (GET
+   * /v1/receipts/:id?wait=MS, at most 10 s on the server), asking again at once when a
+   * wait ends without one: the receipt arrives when the node has it, with no polling
+   * delay, in about one request per node asked. 0 turns long polls off (polling
    * with receiptPollMs). A node that does not support waiting is polled. */
   receiptWaitMs: 5_000,
   /** One receipt request in a polling round: short, so one hung node does not hold up a
