@@ -298,7 +298,8 @@ describe('commit waits for the receipt with long polls', () => {
 
   it('one receipt request per commit, none aborted, when the node asked first answers', async () => {
     const counts = countingFetch()
-    const c = new SynodClient({ nodes: cluster.urls, genesis: cluster.net.genesis, identity: AgentIdentity.generate(), fetch: counts.fetch, random: seededRandom(SEED) })
+    // A far bound: on a loaded machine a commit past 200 ms would widen (and count more).
+    const c = new SynodClient({ nodes: cluster.urls, genesis: cluster.net.genesis, identity: AgentIdentity.generate(), fetch: counts.fetch, random: seededRandom(SEED), receiptWidenMs: 5_000 })
     const commits = 8
     for (let i = 0; i < commits; i++) {
       const d = await c.commit('acme/plans', { one: i })
@@ -314,7 +315,7 @@ describe('commit waits for the receipt with long polls', () => {
 
   it('concurrent commits wait on one node, in shared requests', async () => {
     const counts = countingFetch()
-    const c = new SynodClient({ nodes: cluster.urls, genesis: cluster.net.genesis, identity: AgentIdentity.generate(), fetch: counts.fetch, random: seededRandom(SEED) })
+    const c = new SynodClient({ nodes: cluster.urls, genesis: cluster.net.genesis, identity: AgentIdentity.generate(), fetch: counts.fetch, random: seededRandom(SEED), receiptWidenMs: 5_000 })
     await c.commit('acme/plans', { warm: true })
     const before = total(counts.receipts)
     const commits = 16
