@@ -174,7 +174,7 @@ async function waitPeers(): Promise<void> {
 }
 
 /** HTTP requests the SDK makes, by kind: count and total ms (diagnostics per step). */
-const http = { submit: { count: 0, ms: 0 }, receipt: { count: 0, ms: 0 }, other: { count: 0, ms: 0 } }
+const http = { submit: { count: 0, ms: 0 }, receipt: { count: 0, ms: 0 }, other: { count: 0, ms: 0 }, aborted: { count: 0, ms: 0 } }
 function httpSnapshot(): typeof http {
   return JSON.parse(JSON.stringify(http)) as typeof http
 }
@@ -184,6 +184,10 @@ const timedFetch: typeof fetch = async (input, init) => {
   const s = performance.now()
   try {
     return await fetch(input, init)
+  } catch (err) {
+    // Ended by the client before the answer came: the connection is closed, not reused.
+    if (init?.signal?.aborted === true) http.aborted.count++
+    throw err
   } finally {
     kind.count++
     kind.ms += performance.now() - s
@@ -302,16 +306,19 @@ async function measure(): Promise<Record<string, unknown>> {
   const light: number[] = []
   const lightMessages0 = await readMessageCounters(urls)
   const lightStart = sampleNodes()
+  const lightHttp0 = httpSnapshot()
   for (let i = 0; i < LIGHT_COMMITS; i++) {
     const s = performance.now()
     await probe.commit('bench/light', payloadOf(256, seqPayload++))
     light.push(performance.now() - s)
   }
   const lightEnd = sampleNodes()
+  const lightHttpPer = (k: keyof typeof http): number => Math.round(((http[k].count - lightHttp0[k].count) / Math.max(1, light.length)) * 100) / 100
+  const lightHttp = { submit: lightHttpPer('submit'), receipt: lightHttpPer('receipt'), other: lightHttpPer('other'), aborted: lightHttpPer('aborted') }
   const lightMessages = messagesPer(lightMessages0, await readMessageCounters(urls), light.length)
   light.sort((a, b) => a - b)
-  const lightResult = { commits: light.length, p50Ms: percentile(light, 0.5), p99Ms: percentile(light, 0.99), meanMs: Math.round(light.reduce((s, v) => s + v, 0) / light.length), nodeCpuCores: lightStart.map((s, i) => cpuCores(s, lightEnd[i]!)), nodeCpuMsPerCommit: perCommit(cpuMsSpent(lightStart, lightEnd), light.length), messages: lightMessages }
-  log(`light load (1 agent, 1 in flight): p50 ${lightResult.p50Ms} ms, p99 ${lightResult.p99Ms} ms over ${light.length} commits; validators' CPU ${lightResult.nodeCpuMsPerCommit} ms per commit (all ${NODES} together); ${describeMessages(lightMessages)}`)
+  const lightResult = { commits: light.length, p50Ms: percentile(light, 0.5), p99Ms: percentile(light, 0.99), meanMs: Math.round(light.reduce((s, v) => s + v, 0) / light.length), nodeCpuCores: lightStart.map((s, i) => cpuCores(s, lightEnd[i]!)), nodeCpuMsPerCommit: perCommit(cpuMsSpent(lightStart, lightEnd), light.length), messages: lightMessages, httpPerCommit: lightHttp }
+  log(`light load (1 agent, 1 in flight): p50 ${lightResult.p50Ms} ms, p99 ${lightResult.p99Ms} ms over ${light.length} commits; validators' CPU ${lightResult.nodeCpuMsPerCommit} ms per commit (all ${NODES} together); ${describeMessages(lightMessages)}; SDK requests per commit ${JSON.stringify(lightHttp)}`)
 
   async function step(rate: number, payloadBytes: number): Promise<StepResult> {
     const latencies: number[] = []

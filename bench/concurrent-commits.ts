@@ -113,6 +113,8 @@ async function measure(): Promise<Record<string, unknown>> {
     seconds: SECONDS, nodes: NODES, clients: CLIENTS, inFlight: IN_FLIGHT, resign: !values['no-resign'],
     commits: total, outcomes: Object.fromEntries(outcomes), notCommittedPercent: total === 0 ? 0 : Math.round(10_000 * (total - (outcomes.get('committed') ?? 0)) / total) / 100,
     superseded410Answers: superseded410, mempoolsAfterDrain: mempools, lookupsOfLost: Object.fromEntries(answers),
+    // The clients' submit and receipt requests (batches count once), per commit.
+    requestsPerCommit: Object.fromEntries((['submit', 'receipt'] as const).map((k) => [k, Math.round((100 * clients.reduce((sum, c) => sum + c.requestCounts[k], 0)) / Math.max(1, total)) / 100])),
   }
   log(JSON.stringify(result))
   return result

@@ -13,6 +13,7 @@
 import type { Entry } from '../src/log/entry.ts'
 import { NodeError, NodeResponseError } from './errors.ts'
 import { entryBody, type BatchReceiptAnswer, type BatchSubmitAnswer, type NodeApi, type ReceiptAnswer, type SubmitAnswer } from './node-api.ts'
+import { SDK_LIMITS } from './limits.ts'
 import { sleep } from './util.ts'
 
 export interface BatchBounds {
@@ -206,6 +207,29 @@ export interface ReceiptBatchBounds {
   readonly requestsMax: number
 }
 
+/** The signal for a request asked by `items`: once every one of them has gone (their
+ * signals aborted: their commits ended), the request is of no use, and it is aborted
+ * SDK_LIMITS.receiptLingerMs later unless it ended first (see there). `done()` when the
+ * request ended. */
+function lingerAfter(items: readonly QueuedReceipt[]): { signal: AbortSignal, done: () => void } {
+  const unused = new AbortController()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let ended = false
+  const onAbort = (): void => {
+    if (ended || timer !== undefined || !items.every((i) => i.settled)) return
+    timer = setTimeout(() => unused.abort(), SDK_LIMITS.receiptLingerMs)
+  }
+  for (const item of items) item.signal?.addEventListener('abort', onAbort, { once: true })
+  return {
+    signal: unused.signal,
+    done: () => {
+      ended = true
+      clearTimeout(timer)
+      for (const item of items) item.signal?.removeEventListener('abort', onAbort)
+    },
+  }
+}
+
 /** One node's receipt requests: those asked while the node's request slots are busy go
  * together in the next POST /v1/receipts/batch. */
 export class ReceiptBatcher {
@@ -271,22 +295,20 @@ export class ReceiptBatcher {
     const first = items[0]!
     if (items.length === 1 || this.#noBatch) {
       await Promise.all(items.map(async (item) => {
+        const linger = lingerAfter([item])
         try {
           this.requests++
-          item.resolve(await this.#node.receipt(item.idHex, item.signal, item.timeoutMs, item.waitMs))
+          item.resolve(await this.#node.receipt(item.idHex, linger.signal, item.timeoutMs, item.waitMs))
         } catch (err) {
           item.reject(err)
+        } finally {
+          linger.done()
         }
       }))
       return
     }
     const timeoutMs = items.reduce<number | undefined>((max, i) => (i.timeoutMs === undefined || max === undefined ? undefined : Math.max(max, i.timeoutMs)), first.timeoutMs)
-    // Once every asker has gone (their commits ended), the request is of no use: end it.
-    const unused = new AbortController()
-    const onAbort = (): void => {
-      if (items.every((i) => i.settled)) unused.abort()
-    }
-    for (const item of items) item.signal?.addEventListener('abort', onAbort, { once: true })
+    const unused = lingerAfter(items)
     let answers: BatchReceiptAnswer[]
     try {
       this.requests++
@@ -301,7 +323,7 @@ export class ReceiptBatcher {
       for (const item of items) item.reject(err)
       return
     } finally {
-      for (const item of items) item.signal?.removeEventListener('abort', onAbort)
+      unused.done()
     }
     answers.forEach((a, i) => (a instanceof NodeError ? items[i]!.reject(a) : items[i]!.resolve(a)))
   }

@@ -1,6 +1,6 @@
 // Phase 2 of a commit: the signed entry is in at least one node; spread it to f+1 nodes
-// (so a censoring minority cannot hold it back), wait on every node for its receipt,
-// resubmit now and then, and notice when f+1 nodes say it can never commit (a later seq
+// (so a censoring minority cannot hold it back), wait for its receipt on one node, then
+// on every node if that one is slow or fails, resubmit now and then, and notice when f+1 nodes say it can never commit (a later seq
 // of its agent committed first). Browser-safe.
 import { toHex } from '../src/crypto/hash.ts'
 import { encodeEntry, entryId, type Entry } from '../src/log/entry.ts'
@@ -48,7 +48,11 @@ export class CommitWait {
   /** Nodes that said this entry can never commit (final, so they are not asked again). */
   readonly #verdicts = new Map<string, { lastSeq: number, error: NodeResponseError }>()
   readonly #waits: ReceiptWaits
-  #lastSubmit = Date.now()
+  readonly #began = Date.now()
+  #lastSubmit = this.#began
+  /** When the receipt waits go to every node, unless the first node's wait ended or
+   * failed before; Infinity once they did. */
+  #widenAt: number
   #confirming: Promise<void> | null = null
   #spreading: Promise<void> = Promise.resolve()
 
@@ -58,7 +62,14 @@ export class CommitWait {
     this.#idHex = toHex(entryId(op.entry))
     this.#background = anySignal([op.deadline, this.#done.signal])
     const encoded = encodeEntry(op.entry)
-    this.#waits = new ReceiptWaits(op.attempt, this.#background, op.signal, (node) => deps.receipts.poll(node, this.#idHex, encoded, op.attempt, this.#background, op.signal, (answer) => this.#onVerdict(node.url, answer.lastSeq, answer.error)))
+    const widenMs = deps.receipts.widenMs(deps.pool.settings.receiptWidenMs)
+    this.#widenAt = widenMs === 0 ? 0 : this.#began + widenMs
+    const onSlow = (): void => {
+      if (this.#widenAt === Infinity) return
+      this.#widenAt = 0
+      this.#waits.wake()
+    }
+    this.#waits = new ReceiptWaits(op.attempt, this.#background, op.signal, (node) => deps.receipts.poll(node, this.#idHex, encoded, op.attempt, this.#background, op.signal, (answer) => this.#onVerdict(node.url, answer.lastSeq, answer.error), onSlow))
   }
 
   /** Waits for a verified receipt, or f+1 verdicts of 'superseded'. Throws
@@ -78,32 +89,57 @@ export class CommitWait {
 
   async #loop(): Promise<CommitOutcome> {
     const { pool } = this.#deps
-    const { attempt, accepted, deadline } = this.#op
+    const { attempt, deadline } = this.#op
     const waits = this.#waits
-    // One long poll per node (each asks again when its wait ends), started as each node
-    // takes the entry, and on the others once f+1 took it: any honest node can serve
-    // the receipt, and the first to hold the commit certificate is the leader that
-    // formed it, which is often not a node that took the entry (waiting only on those
-    // cost one more network hop per commit). After resubmitMs without a receipt, every
-    // node is asked again.
-    for (const node of pool.nodes) if (accepted.has(node.url)) waits.start(node)
-    this.#spreading = this.#spread().then(() => {
-      if (accepted.size >= this.#deps.submitTo) for (const node of pool.ordered(attempt.faulty)) waits.start(node)
-    }).catch(() => {})
+    // One long poll on one node (asked again when its wait ends): any honest node can
+    // serve the receipt, each within a frame and a write of the first to have it (the
+    // commit certificate's former sends it on at once). Every other node gets a long
+    // poll too once receiptWidenMs passed without a receipt, or at once when that
+    // node's wait ends or fails (a wrong receipt, an error, an answer without waiting,
+    // a verdict): so a slow, hung or lying node adds at most receiptWidenMs (less once
+    // the client has seen a few commits: twice their median wait). Waiting on
+    // every node from the start answered a few ms sooner at times, at the cost of one
+    // request per node per commit and an aborted connection for each but the first.
+    const first = this.#firstNode()
+    if (first !== undefined) waits.start(first)
+    this.#spreading = this.#spread().catch(() => {})
     for (;;) {
       if (this.#verdicts.size >= pool.agreeing) {
         const found = [...this.#verdicts.values()]
         return { receipt: null, superseded: { lastSeq: Math.min(...found.map((v) => v.lastSeq)), errors: found.map((v) => v.error) } }
       }
       if (this.#verdicts.size > 0) this.#confirm()
-      if (waits.active === 0) for (const node of pool.ordered(attempt.faulty)) waits.start(node)
+      if (waits.active === 0 || Date.now() >= this.#widenAt) this.#widen()
       if (attempt.faulty.size >= pool.nodes.length) throw new NoQuorumReachableError(`commit of entry ${this.#idHex}`, attempt.list())
       const now = Date.now()
       if (now - this.#lastSubmit >= pool.settings.resubmitMs) await this.#resubmit(now)
-      const receipt = await waits.next(Math.max(1, this.#lastSubmit + pool.settings.resubmitMs - Date.now()))
-      if (receipt !== null) return { receipt, superseded: null }
+      const receipt = await waits.next(Math.max(1, Math.min(this.#widenAt, this.#lastSubmit + pool.settings.resubmitMs) - Date.now()))
+      if (receipt !== null) {
+        this.#deps.receipts.noteWait(Date.now() - this.#began)
+        return { receipt, superseded: null }
+      }
       deadline.throwIfAborted()
     }
+  }
+
+  /** The node to wait on first: the one that served this client's last receipt, unless
+   * it proved faulty lately; else the first in submission order that took the entry. */
+  #firstNode(): NodeApi | undefined {
+    const { pool, receipts } = this.#deps
+    const { attempt, accepted } = this.#op
+    const preferred = receipts.preferred
+    if (preferred !== null && !attempt.faulty.has(preferred) && !pool.suspected(preferred)) {
+      const node = pool.nodes.find((n) => n.url === preferred)
+      if (node !== undefined) return node
+    }
+    const order = pool.submissionOrder(attempt.faulty)
+    return order.find((n) => accepted.has(n.url)) ?? order[0]
+  }
+
+  /** Receipt waits on every node not proven faulty, from now on. */
+  #widen(): void {
+    this.#widenAt = Infinity
+    for (const node of this.#deps.pool.ordered(this.#op.attempt.faulty)) this.#waits.start(node)
   }
 
   /** The same signed entry again (a node that restarted may have lost its mempool); a
@@ -114,7 +150,7 @@ export class CommitWait {
     const { attempt, accepted } = this.#op
     this.#lastSubmit = now
     this.#confirming = null
-    for (const node of pool.ordered(attempt.faulty)) this.#waits.start(node)
+    this.#widen()
     await this.#spreading
     const again = pool.nodes.filter((n) => accepted.has(n.url) && !attempt.faulty.has(n.url) && !this.#verdicts.has(n.url))
     this.#spreading = Promise.all(again.map((node) => this.#submitTo(node))).then(() => this.#spread()).catch(() => {})
@@ -130,7 +166,7 @@ export class CommitWait {
     try {
       await this.#deps.pipeline.submit(node, this.#op.entry, this.#background)
       this.#op.accepted.add(node.url)
-      this.#waits.start(node)
+      if (this.#widenAt === Infinity) this.#waits.start(node)
     } catch (err) {
       if (this.#background.aborted) return
       const lastSeq = err instanceof NodeResponseError && err.code === 'stale-seq' && err.details.reason === 'committed' ? err.details.lastSeq : undefined

@@ -64,6 +64,11 @@ export class NodePool {
     return this.#submitOrder.filter((n) => !exclude.has(n.url)).sort((a, b) => suspect(a) - suspect(b))
   }
 
+  /** Whether `url` is asked last for now (it proved faulty not long ago). */
+  suspected(url: string): boolean {
+    return (this.#suspectUntil.get(url) ?? 0) > Date.now()
+  }
+
   /** Nodes in the order to ask them: shuffled (spreads load), suspects last. */
   ordered(exclude: ReadonlySet<string> = new Set()): NodeApi[] {
     const now = Date.now()

@@ -40,6 +40,9 @@ export interface SynodClientOptions<S extends NamespaceSchemas = NamespaceSchema
   /** Long-poll wait per receipt request (see SDK_DEFAULTS.receiptWaitMs); 0: poll instead. */
   readonly receiptWaitMs?: number
   readonly receiptRequestTimeoutMs?: number
+  /** commit() waits for its receipt on one node first, on every node after this long
+   * (see SDK_DEFAULTS.receiptWidenMs); 0 waits on every node at once. */
+  readonly receiptWidenMs?: number
   readonly resubmitMs?: number
   readonly faultCooldownMs?: number
   readonly reconnectMs?: number
@@ -110,6 +113,7 @@ export interface Settings {
   readonly receiptPollMaxMs: number
   readonly receiptWaitMs: number
   readonly receiptRequestTimeoutMs: number
+  readonly receiptWidenMs: number
   readonly resubmitMs: number
   readonly faultCooldownMs: number
   readonly reconnectMs: number
@@ -125,6 +129,7 @@ export function settingsOf(options: SynodClientOptions<NamespaceSchemas>): Setti
     receiptPollMaxMs: options.receiptPollMaxMs ?? SDK_DEFAULTS.receiptPollMaxMs,
     receiptWaitMs: Math.max(0, Math.min(options.receiptWaitMs ?? SDK_DEFAULTS.receiptWaitMs, 10_000)),
     receiptRequestTimeoutMs: options.receiptRequestTimeoutMs ?? SDK_DEFAULTS.receiptRequestTimeoutMs,
+    receiptWidenMs: Math.max(0, options.receiptWidenMs ?? SDK_DEFAULTS.receiptWidenMs),
     resubmitMs: options.resubmitMs ?? SDK_DEFAULTS.resubmitMs,
     faultCooldownMs: options.faultCooldownMs ?? SDK_DEFAULTS.faultCooldownMs,
     reconnectMs: options.reconnectMs ?? SDK_DEFAULTS.reconnectMs,

@@ -8,6 +8,7 @@ import { describeKnownEpochsProblem, KnownEpochs } from '../src/log/known-epochs
 import type { Receipt } from '../src/log/receipt.ts'
 import { verifyReceipt } from '../src/log/verify.ts'
 import { InvalidProofError, NodeResponseError, NoQuorumReachableError, SeqSupersededError } from './errors.ts'
+import { SDK_LIMITS } from './limits.ts'
 import type { ReceiptBatcher } from './batching.ts'
 import type { NodeApi, RawRecord, ReceiptAnswer } from './node-api.ts'
 import { Attempt, type NodePool } from './node-pool.ts'
@@ -38,11 +39,38 @@ export class Receipts {
   /** The longest epoch chain verified so far: a checkpoint of an epoch known to have
    * ended before its height is refused (src/log/known-epochs.ts). */
   readonly #epochs: KnownEpochs
+  /** The node that served the last receipt a wait verified: asked first by the next
+   * commit (it answered, and answered first). */
+  #preferred: string | null = null
+  /** The last SDK_LIMITS.receiptWidenSamples receipt waits of commits, in ms (a ring). */
+  readonly #waitMs: number[] = []
+  #waitNext = 0
 
   constructor(pool: NodePool, batchers: ReadonlyMap<string, ReceiptBatcher>) {
     this.#pool = pool
     this.#batchers = batchers
     this.#epochs = new KnownEpochs(pool.genesis, pool.set)
+  }
+
+  /** The url of the node that served the last receipt a wait verified, if any. */
+  get preferred(): string | null {
+    return this.#preferred
+  }
+
+  /** Records how long a commit waited for its verified receipt. */
+  noteWait(ms: number): void {
+    if (this.#waitMs.length < SDK_LIMITS.receiptWidenSamples) this.#waitMs.push(ms)
+    else this.#waitMs[this.#waitNext] = ms
+    this.#waitNext = (this.#waitNext + 1) % SDK_LIMITS.receiptWidenSamples
+  }
+
+  /** How long a commit waits on one node before it asks every node (SDK_LIMITS.receiptWiden*):
+   * `maxMs` until enough waits were seen, 0 when `maxMs` is 0. */
+  widenMs(maxMs: number): number {
+    if (maxMs === 0 || this.#waitMs.length < SDK_LIMITS.receiptWidenSamples / 4) return maxMs
+    const sorted = [...this.#waitMs].sort((a, b) => a - b)
+    const median = sorted[Math.floor(sorted.length / 2)]!
+    return Math.min(maxMs, Math.max(SDK_LIMITS.receiptWidenFloorMs, Math.ceil(SDK_LIMITS.receiptWidenFactor * median)))
   }
 
   /** HTTP requests sent for receipt waits so far. */
@@ -69,9 +97,10 @@ export class Receipts {
    * as soon as one ends without the receipt; polling with growing intervals for a node that
    * does not support waiting. Answers the receipt once it verified (and, with `expected`,
    * is for exactly that entry), or null when the node proved faulty or `background`
-   * aborted. Other errors are recorded and retried with backoff.
+   * aborted. Other errors are recorded and retried with backoff. `onSlow` hears of each
+   * error and of an answer that came without waiting: the caller may ask other nodes.
    */
-  async poll(node: NodeApi, idHex: string, expected: Uint8Array | null, attempt: Attempt, background: AbortSignal, signal: AbortSignal | undefined, onSuperseded: (answer: SupersededAnswer) => void): Promise<Receipt | null> {
+  async poll(node: NodeApi, idHex: string, expected: Uint8Array | null, attempt: Attempt, background: AbortSignal, signal: AbortSignal | undefined, onSuperseded: (answer: SupersededAnswer) => void, onSlow: () => void = () => {}): Promise<Receipt | null> {
     const pool = this.#pool
     const settings = pool.settings
     let waitMs = settings.receiptWaitMs
@@ -84,6 +113,7 @@ export class Receipts {
         failures = 0
         if (answer.status === 'certified') {
           this.check(node.url, answer.receipt, idHex, expected)
+          this.#preferred = node.url
           return answer.receipt
         }
         if (answer.status === 'superseded') {
@@ -94,6 +124,7 @@ export class Receipts {
         // A batch that ended early because another id settled: ask again at once.
         if (answer.early !== true && (waitMs === 0 || Date.now() - asked < waitMs / 2)) {
           // Answered without waiting: poll this node at growing intervals instead.
+          onSlow()
           await sleep(Math.floor(pollMs * (0.5 + pool.random())), background)
           pollMs = Math.min(settings.receiptPollMaxMs, Math.ceil(pollMs * 1.5))
         }
@@ -105,6 +136,7 @@ export class Receipts {
         }
         pool.noteError(attempt, err, signal)
         if (attempt.faulty.has(node.url)) return null
+        onSlow()
         failures += 1
         await sleep(pool.backoffMs(failures), background)
       }

@@ -41,7 +41,7 @@ describe('commit with honest and lying nodes', () => {
   })
 
   for (const lie of LIES) {
-    it(`rejects a node that lies with '${lie}' and succeeds via an honest node`, async () => {
+    it(`rejects a node that lies with '${lie}' and succeeds via an honest node (every node asked at once)`, async () => {
       const liar = cluster.nodes.find((n) => n.lie === lie)!.url
       const honest = cluster.nodes.find((n) => n.lie === null)!.url
       const faults: NodeFault[] = []
@@ -49,11 +49,32 @@ describe('commit with honest and lying nodes', () => {
       // always seen (and must be rejected) before the honest receipt wins.
       const slowHonest = (url: string, init?: RequestInit): Promise<Response> =>
         url.startsWith(honest) && url.includes('/v1/receipts/') ? new Promise((r) => setTimeout(r, 100)).then(() => fetch(url, init)) : fetch(url, init)
-      const c = client([liar, honest], { fetch: slowHonest }, faults)
+      const c = client([liar, honest], { fetch: slowHonest, receiptWidenMs: 0 }, faults)
       const d = await c.commit('acme/plans', { lie })
       expect(verifyReceipt(d.receipt, cluster.net.genesis).ok).toBe(true)
       expect(faults.map((f) => f.node)).toEqual([liar])
       expect(faults[0]!.name).toBe('InvalidProofError')
+    })
+
+    it(`asks the other nodes at once when the node asked first lies with '${lie}'`, async () => {
+      const liar = cluster.nodes.find((n) => n.lie === lie)!.url
+      const honest = cluster.nodes.find((n) => n.lie === null)!.url
+      const faults: NodeFault[] = []
+      const asked: string[] = []
+      const recording = (url: string, init?: RequestInit): Promise<Response> => {
+        if (url.includes('/v1/receipts/')) asked.push(url.startsWith(liar) ? 'liar' : 'honest')
+        return fetch(url, init)
+      }
+      // A random of 0.99 keeps the node order as given: the liar is first to submit to,
+      // so first to wait on. The widening bound is far: only the fault can end the wait.
+      const c = client([liar, honest], { fetch: recording, random: () => 0.99, receiptWidenMs: 20_000 }, faults)
+      const began = performance.now()
+      const d = await c.commit('acme/plans', { lie, first: true })
+      expect(performance.now() - began).toBeLessThan(5_000)
+      expect(verifyReceipt(d.receipt, cluster.net.genesis).ok).toBe(true)
+      expect(asked[0]).toBe('liar')
+      expect(asked).toContain('honest')
+      expect(faults.map((f) => f.node)).toEqual([liar])
     })
   }
 
@@ -237,6 +258,135 @@ describe('commit waits for the receipt with long polls', () => {
     expect(receiptRequests.length).toBeGreaterThan(0)
     expect(receiptRequests.length).toBeLessThanOrEqual(cluster.urls.length)
     for (const url of receiptRequests) expect(url).toMatch(/\/v1\/receipts\/[0-9a-f]{64}\?wait=\d+$/)
+  })
+
+  /** A fetch that counts a client's requests by kind, and those it aborted before an answer. */
+  function countingFetch(hang: (url: string) => boolean = () => false): { fetch: (url: string, init?: RequestInit) => Promise<Response>, submits: number, receipts: Map<string, number>, aborted: number, open: number } {
+    const counts = {
+      submits: 0,
+      receipts: new Map<string, number>(),
+      aborted: 0,
+      open: 0,
+      fetch: async (url: string, init?: RequestInit): Promise<Response> => {
+        if (url.includes('/v1/entries')) counts.submits++
+        if (url.includes('/v1/receipts/')) {
+          const node = new URL(url).origin
+          counts.receipts.set(node, (counts.receipts.get(node) ?? 0) + 1)
+        }
+        counts.open++
+        try {
+          if (hang(url)) {
+            // Never answers: only the client's abort ends it.
+            await new Promise<never>((_, reject) => {
+              const signal = init?.signal
+              if (signal === undefined || signal === null) return
+              signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true })
+            })
+          }
+          return await fetch(url, init)
+        } catch (err) {
+          if (init?.signal?.aborted === true) counts.aborted++
+          throw err
+        } finally {
+          counts.open--
+        }
+      },
+    }
+    return counts
+  }
+  const total = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0)
+
+  it('one receipt request per commit, none aborted, when the node asked first answers', async () => {
+    const counts = countingFetch()
+    // A far bound: on a loaded machine a commit past 200 ms would widen (and count more).
+    const c = new SynodClient({ nodes: cluster.urls, genesis: cluster.net.genesis, identity: AgentIdentity.generate(), fetch: counts.fetch, random: seededRandom(SEED), receiptWidenMs: 5_000 })
+    const commits = 8
+    for (let i = 0; i < commits; i++) {
+      const d = await c.commit('acme/plans', { one: i })
+      expect(verifyReceipt(d.receipt, cluster.net.genesis).ok).toBe(true)
+    }
+    // f+1 = 2 submits per commit (4 validators), one receipt long poll, nothing cut off.
+    expect(counts.submits).toBe(2 * commits)
+    expect(total(counts.receipts)).toBe(commits)
+    expect(counts.receipts.size).toBe(1)
+    expect(counts.aborted).toBe(0)
+    expect(c.requestCounts).toEqual({ submit: 2 * commits, receipt: commits })
+  })
+
+  it('concurrent commits wait on one node, in shared requests', async () => {
+    const counts = countingFetch()
+    const c = new SynodClient({ nodes: cluster.urls, genesis: cluster.net.genesis, identity: AgentIdentity.generate(), fetch: counts.fetch, random: seededRandom(SEED), receiptWidenMs: 5_000 })
+    await c.commit('acme/plans', { warm: true })
+    const before = total(counts.receipts)
+    const commits = 16
+    const all = await Promise.all(Array.from({ length: commits }, (_, i) => c.commit('acme/concurrent', { shared: i })))
+    for (const d of all) expect(verifyReceipt(d.receipt, cluster.net.genesis).ok).toBe(true)
+    expect(counts.receipts.size).toBe(1)
+    expect(total(counts.receipts) - before).toBeLessThan(commits)
+    expect(counts.aborted).toBe(0)
+  })
+
+  it('lets a losing receipt request finish instead of aborting it when its answer comes soon', async () => {
+    const slowUrl = cluster.urls[1]!
+    const counts = countingFetch()
+    // Every node is waited on at once (receiptWidenMs 0); one answers 60 ms late, after
+    // the commit took the other's receipt: its request ends on its own, unaborted.
+    const delayed = (url: string, init?: RequestInit): Promise<Response> =>
+      url.startsWith(slowUrl) && url.includes('/v1/receipts/') ? new Promise((r) => setTimeout(r, 60)).then(() => counts.fetch(url, init)) : counts.fetch(url, init)
+    const c = new SynodClient({ nodes: cluster.urls, genesis: cluster.net.genesis, identity: AgentIdentity.generate(), fetch: delayed, random: seededRandom(SEED), receiptWidenMs: 0 })
+    const d = await c.commit('acme/plans', { linger: true })
+    expect(verifyReceipt(d.receipt, cluster.net.genesis).ok).toBe(true)
+    await new Promise((r) => setTimeout(r, 200))
+    expect(total(counts.receipts)).toBe(2)
+    expect(counts.open).toBe(0)
+    expect(counts.aborted).toBe(0)
+  })
+
+  it('a node that never answers the receipt wait delays a commit by receiptWidenMs at most, and is not asked first again', async () => {
+    // Submission order as given (random 0.99): the hung node takes the entry first, so
+    // it is the one waited on first.
+    const hungUrl = cluster.urls[0]!
+    const counts = countingFetch((url) => url.startsWith(hungUrl) && url.includes('/v1/receipts/'))
+    const widenMs = 300
+    const c = new SynodClient({ nodes: cluster.urls, genesis: cluster.net.genesis, identity: AgentIdentity.generate(), fetch: counts.fetch, random: () => 0.99, receiptWidenMs: widenMs })
+    const began = performance.now()
+    const d = await c.commit('acme/plans', { hung: true })
+    const took = performance.now() - began
+    expect(verifyReceipt(d.receipt, cluster.net.genesis).ok).toBe(true)
+    expect(took).toBeGreaterThanOrEqual(widenMs - 5)
+    expect(took).toBeLessThan(widenMs + 2_000)
+    expect(counts.receipts.get(hungUrl)).toBe(1)
+    // The hung wait is left receiptLingerMs (250 ms) after the commit ended, then cut off.
+    await new Promise((r) => setTimeout(r, 100))
+    expect(counts.open).toBe(1)
+    await new Promise((r) => setTimeout(r, 400))
+    expect(counts.open).toBe(0)
+    expect(counts.aborted).toBe(1)
+    // The next commit waits on the node that answered: at once, one request.
+    const before = total(counts.receipts)
+    const again = performance.now()
+    await c.commit('acme/plans', { hung: 'again' })
+    expect(performance.now() - again).toBeLessThan(widenMs)
+    expect(total(counts.receipts) - before).toBe(1)
+    expect(counts.receipts.get(hungUrl)).toBe(1)
+  })
+
+  it('once it has seen a few commits, a client asks every node after twice their median wait, not after receiptWidenMs', async () => {
+    const preferredUrl = cluster.urls[0]!
+    let hang = false
+    const counts = countingFetch((url) => hang && url.startsWith(preferredUrl) && url.includes('/v1/receipts/'))
+    const widenMs = 3_000
+    const c = new SynodClient({ nodes: cluster.urls, genesis: cluster.net.genesis, identity: AgentIdentity.generate(), fetch: counts.fetch, random: () => 0.99, receiptWidenMs: widenMs })
+    // The test ledger commits every 5 ms: a receipt wait of a few ms, so the bound falls
+    // to its floor (25 ms) or a little above.
+    for (let i = 0; i < 12; i++) await c.commit('acme/plans', { warm: i })
+    expect([...counts.receipts.keys()]).toEqual([new URL(preferredUrl).origin])
+    hang = true
+    const began = performance.now()
+    const d = await c.commit('acme/plans', { hung: 'adaptive' })
+    expect(verifyReceipt(d.receipt, cluster.net.genesis).ok).toBe(true)
+    expect(performance.now() - began).toBeLessThan(widenMs / 3)
+    expect(counts.receipts.size).toBe(2)
   })
 
   it('polls a node that does not support waiting (400 to ?wait=) and still commits', async () => {
