@@ -81,14 +81,14 @@ export const BUGS: readonly InjectedBug[] = [
     id: 'cc-accepted-unchecked',
     description: 'replica: a CC is acted on (commits) without verifying it',
     file: 'src/consensus/replica.ts',
-    search: '    const problem = this.verifier.cc(cc)\n',
+    search: '    const problem = this.verifier.cc(cc, this.#epochOfBlock(toHex(cc.block)))\n',
     replace: '    const problem = null as Rejection | null\n',
   },
   {
     id: 'qc-accepted-unchecked',
     description: 'replica: a QC in a message is acted on without verifying it',
     file: 'src/consensus/replica.ts',
-    search: '    const problem = this.verifier.qc(qc)\n',
+    search: '    const problem = this.verifier.qc(qc, this.#epochOfBlock(toHex(qc.block)))\n',
     replace: '    const problem = null as Rejection | null\n',
   },
   {
