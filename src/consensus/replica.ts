@@ -359,10 +359,21 @@ export class Replica {
     return (epoch ?? 0) === this.#epoch.number
   }
 
-  /** The epoch whose set signed a certificate for the block `hashHex`: that block's, when
-   * it is in the tree (the committed head too: a new epoch's root), else the replica's. */
-  #epochOfBlock(hashHex: string): Epoch {
-    return this.#tree.get(hashHex)?.position.epoch ?? this.#epoch
+  /** The epoch whose set signed a certificate for the block `hashHex` at `height`: that
+   * block's, when it is in the tree (the committed head too: a new epoch's root); else,
+   * below the replica's epoch's first height, the latest epoch entered that starts at or
+   * below it (a peer just past the boundary still names the root's QC); else the
+   * replica's. */
+  #epochOfBlock(hashHex: string, height: number): Epoch {
+    const node = this.#tree.get(hashHex)
+    if (node !== undefined) return node.position.epoch
+    let epoch = this.#epoch
+    while (height < epoch.firstHeight && epoch.number > 0) {
+      const before = this.verifier.knownEpoch(epoch.number - 1)
+      if (before === undefined) break
+      epoch = before
+    }
+    return epoch
   }
 
   // ---------------------------------------------------------------------------------
@@ -602,7 +613,7 @@ export class Replica {
       // A boundary certificate for a suffix block: the links are that suffix (empty
       // blocks, so each header is its whole block), inserted as blocks (validated like
       // any) so that the certificate's block is at hand when it is accepted.
-      const problem = this.verifier.cc(m.highCc, this.#epochOfBlock(toHex(m.highCc.block)))
+      const problem = this.verifier.cc(m.highCc, this.#epochOfBlock(toHex(m.highCc.block), m.highCc.height))
       if (problem !== null) return this.#reject(from, m.type, { code: 'certificate-rejected', certificate: 'CC', problem })
       for (const header of links) {
         if (header.height <= this.#tree.head.header.height || this.#tree.get(toHex(blockHash(header))) !== undefined) continue
@@ -718,7 +729,7 @@ export class Replica {
 
   /** Verifies a QC and acts on it (waits for its block if needed). False when invalid. */
   #acceptQc(from: number, qc: QuorumCertificate, messageType: string): boolean {
-    const problem = this.verifier.qc(qc, this.#epochOfBlock(toHex(qc.block)))
+    const problem = this.verifier.qc(qc, this.#epochOfBlock(toHex(qc.block), qc.height))
     if (problem !== null) {
       this.#reject(from, messageType, { code: 'certificate-rejected', certificate: 'QC', problem })
       return false
@@ -753,7 +764,7 @@ export class Replica {
    * response carries it). False when invalid. */
   #acceptCc(from: number, cc: CommitCertificate, messageType: string, blockInHand = false): boolean {
     if (cc.height <= this.#tree.head.header.height && !bytesEqual(cc.block, this.#tree.head.hash)) return true // old news
-    const problem = this.verifier.cc(cc, this.#epochOfBlock(toHex(cc.block)))
+    const problem = this.verifier.cc(cc, this.#epochOfBlock(toHex(cc.block), cc.height))
     if (problem !== null) {
       this.#reject(from, messageType, { code: 'certificate-rejected', certificate: 'CC', problem })
       return false
