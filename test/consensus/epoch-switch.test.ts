@@ -45,8 +45,11 @@ function switching(node: number): Replica {
 /** FIFO delivery until quiet. A message to index 3 reaches both of its holders (the
  * network addresses validators by index); `from` is the sender's index. Each node's
  * commits, blocks, safety state and boundary certificates go to its simulator storage. */
-function cluster(nodes: Replica[]) {
+function cluster(nodes: Replica[], held: (to: number) => boolean = () => false) {
   const queue: { to: number, from: number, message: Message }[] = []
+  /** Messages kept from the nodes `held` names, in order, for the test to deliver. */
+  const heldFor: { to: number, from: number, message: Message }[] = []
+  const enqueue = (d: { to: number, from: number, message: Message }) => (held(d.to) ? heldFor : queue).push(d)
   const storages = nodes.map(() => new SimStorage(genesis))
   const rejected: { node: number, reason: string }[] = []
   /** Every message each node sent, in order. */
@@ -56,11 +59,11 @@ function cluster(nodes: Replica[]) {
       const s = storages[node]!
       if (a.type === 'send') {
         sent[node]!.push(a.message)
-        for (let to = 0; to < nodes.length; to++) if (to !== node && indexOf(to) === a.to) queue.push({ to, from: indexOf(node), message: a.message })
+        for (let to = 0; to < nodes.length; to++) if (to !== node && indexOf(to) === a.to) enqueue({ to, from: indexOf(node), message: a.message })
       }
       if (a.type === 'broadcast') {
         sent[node]!.push(a.message)
-        for (let to = 0; to < nodes.length; to++) if (to !== node) queue.push({ to, from: indexOf(node), message: a.message })
+        for (let to = 0; to < nodes.length; to++) if (to !== node) enqueue({ to, from: indexOf(node), message: a.message })
       }
       if (a.type === 'commit') {
         a.blocks.forEach((b, i) => s.appendCommitted(b, toHex(a.hashes[i]!)))
@@ -81,7 +84,7 @@ function cluster(nodes: Replica[]) {
       if (until()) return
     }
   }
-  return { run, drain, storages, rejected, sent, queue }
+  return { run, drain, storages, rejected, sent, queue, heldFor }
 }
 
 /** No two nodes committed different blocks at a height. */
@@ -190,6 +193,40 @@ describe('the switch at the boundary (one validator replaced)', () => {
     expect(c.rejected).toEqual([])
     for (const i of members1) expect(c.storages[i]!.committedHeight(), `node ${i}`).toBeGreaterThanOrEqual(3)
     expect(nodes[0]!.epoch.number).toBe(1)
+    expectAgreement(c.storages)
+  })
+
+  it('a replica without the boundary certificate does not vote for the next epoch\'s first block; with it, it switches and catches up', () => {
+    const nodes = [0, 1, 2, OLD3, NEW3].map(switching)
+    let holding = true
+    const c = cluster(nodes, (to) => holding && to === 0)
+    nodes.forEach((r, i) => c.run(i, r.step({ type: 'start', now: 0 })))
+    c.run(1, nodes[1]!.step({ type: 'submit', now: 0, entries: [reconfiguration(1)] }))
+    c.drain()
+    // The others (a quorum of both sets without node 0, which leads none of the rounds
+    // used) crossed the boundary.
+    for (const i of [1, 2, NEW3]) expect(nodes[i]!.epoch.number, `node ${i}`).toBe(1)
+    expect(c.storages[1]!.committedHeight()).toBeGreaterThanOrEqual(2)
+    const late = nodes[0]!
+    expect(late.epoch.number).toBe(0)
+    const first = c.heldFor.find((d) => d.message.type === 'proposal' && d.message.block.header.epoch === 1)
+    expect(first).toBeDefined()
+    const out = late.step({ type: 'message', now: 0, from: first!.from, message: first!.message })
+    expect(out.filter((a) => a.type === 'send' || a.type === 'broadcast' || a.type === 'rejected')).toEqual([])
+    expect(late.epoch.number).toBe(0)
+    expect(late.safetyState.lastVotedRound).toBe(0)
+    // Everything held, in order: it commits the reconfiguration block, takes the boundary
+    // certificate, switches, and catches up in epoch 1.
+    holding = false
+    c.queue.push(...c.heldFor.splice(0))
+    c.drain()
+    expect(c.rejected).toEqual([])
+    expect(late.epoch.number).toBe(1)
+    c.run(1, nodes[1]!.step({ type: 'submit', now: 0, entries: [entry(2)] }))
+    c.drain()
+    expect(c.rejected).toEqual([])
+    expect(late.committedHeight).toBe(nodes[1]!.committedHeight)
+    expect(c.sent[0]!.some((m) => m.type === 'vote' && m.epoch === 1)).toBe(true)
     expectAgreement(c.storages)
   })
 
