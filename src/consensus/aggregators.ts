@@ -108,10 +108,13 @@ export class TimeoutAggregator {
   readonly #n: number
   readonly #quorum: number
   readonly #rounds = new Map<number, { timeouts: Map<number, TimeoutMessage>, tc: TimeoutCertificate | null }>()
+  /** The round a timeout's high QC was signed as: its own, or 0 for the epoch's root QC. */
+  readonly #qcRound: (qc: QuorumCertificate) => number
 
-  constructor(n: number, quorum: number) {
+  constructor(n: number, quorum: number, qcRound: (qc: QuorumCertificate) => number = (qc) => qc.round) {
     this.#n = n
     this.#quorum = quorum
+    this.#qcRound = qcRound
   }
 
   /** Adds a verified timeout. Returns the TC the first time its round reaches a quorum. */
@@ -125,7 +128,7 @@ export class TimeoutAggregator {
     bucket.timeouts.set(timeout.voter, timeout)
     if (bucket.tc !== null || bucket.timeouts.size < this.#quorum) return null
     const { signers, sigs, order } = assemble(this.#n, new Map([...bucket.timeouts].map(([i, t]) => [i, t.sig])))
-    bucket.tc = { round: timeout.round, signers, sigs, highQcRounds: order.map((i) => bucket.timeouts.get(i)!.highQc.round) }
+    bucket.tc = { round: timeout.round, signers, sigs, highQcRounds: order.map((i) => this.#qcRound(bucket.timeouts.get(i)!.highQc)) }
     return bucket.tc
   }
 

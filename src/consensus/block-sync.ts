@@ -242,7 +242,11 @@ export class BlockSync implements HashFetch {
   }
 
   verifyJustify(from: number, block: Block): boolean {
-    const problem = this.#host.verifier.qc(block.header.justify)
+    // The justify QC certifies the parent: its epoch's set signed it (an epoch's first
+    // block is justified by the epoch before's), when the parent is at hand; else the
+    // replica's own epoch's.
+    const parent = this.#host.tree.get(toHex(block.header.parent))
+    const problem = this.#host.verifier.qc(block.header.justify, parent?.position.epoch)
     if (problem === null) return true
     this.#host.reject(from, 'block', { code: 'certificate-rejected', certificate: 'justify QC', problem })
     return false

@@ -51,6 +51,9 @@ export class BlockTree {
   readonly #nodes = new Map<string, BlockNode>()
   #head: BlockNode
   #highQc: QuorumCertificate | null
+  /** The block whose QC is the current epoch's round 0 (its root: the reconfiguration
+   * block before it), once the replica has switched epochs; null in epoch 0. */
+  #rootHex: string | null = null
   /** Hex agent -> highest committed seq. */
   readonly #committedSeqs: Map<string, number>
 
@@ -76,6 +79,25 @@ export class BlockTree {
    * every QC for the head (the next QC from a peer sets it). */
   get highQc(): QuorumCertificate | null {
     return this.#highQc
+  }
+
+  /** The round `qc` counts as in the current epoch: 0 for the epoch's root QC (its round
+   * is the epoch before's, docs/protocol.md "Rounds restart in each epoch"), else its own. */
+  roundOf(qc: QuorumCertificate): number {
+    return this.#rootHex !== null && toHex(qc.block) === this.#rootHex ? 0 : qc.round
+  }
+
+  /** The switch to the next epoch, at the committed head (the reconfiguration block, whose
+   * QC `rootQc` is the new epoch's round 0): the suffix blocks leave the tree (nothing of
+   * the old epoch is committed above the head, and the kept boundary certificate holds
+   * their headers), and the high QC is the root's. */
+  enterEpoch(rootQc: QuorumCertificate): void {
+    assert(bytesEqual(rootQc.block, this.#head.hash) && rootQc.height === this.#head.header.height, 'the new epoch\'s root QC certifies the committed head')
+    for (const key of [...this.#nodes.keys()]) if (key !== this.#head.hashHex) this.#nodes.delete(key)
+    this.#head.children.length = 0
+    if (this.#head.qc === null) this.#head.qc = rootQc
+    this.#highQc = rootQc
+    this.#rootHex = this.#head.hashHex
   }
 
   /** The block the highest QC certifies (always in the tree). */
@@ -130,7 +152,8 @@ export class BlockTree {
     const parent = this.#nodes.get(node.parentHex)
     assert(parent !== undefined, `block ${node.hashHex.slice(0, 12)}: parent in the tree`)
     assert(node.header.height === parent.header.height + 1, 'height is the parent\'s height + 1')
-    assert(node.header.round > parent.header.round, 'round is above the parent\'s round')
+    // Rounds restart in each epoch: they rise only along a chain within one.
+    assert((node.header.epoch ?? 0) !== (parent.header.epoch ?? 0) || node.header.round > parent.header.round, 'round is above the parent\'s round within an epoch')
     assert(node.header.height > this.#head.header.height, 'an inserted block is above the committed head')
     if (this.#nodes.has(node.hashHex)) return
     this.#nodes.set(node.hashHex, node)
@@ -147,7 +170,7 @@ export class BlockTree {
     assert(node.header.round === qc.round, 'certify: the QC round is the block\'s')
     assert(node.header.height === qc.height, 'certify: the QC height is the block\'s')
     if (node.qc === null) node.qc = qc
-    if (this.#highQc === null || qc.round > this.#highQc.round) this.#highQc = qc
+    if (this.#highQc === null || this.roundOf(qc) > this.roundOf(this.#highQc)) this.#highQc = qc
     const parent = this.#nodes.get(node.parentHex)
     if (parent === undefined || parent.header.height <= this.#head.header.height) return { nodes: [], pruned: [] }
     if (node.header.round !== parent.header.round + 1) return { nodes: [], pruned: [] }
@@ -232,7 +255,7 @@ export class BlockTree {
       // Only possible when more than f validators are faulty (a QC on a fork below the
       // commit), or on a commit by certificate. Keep the high QC's block in the tree.
       let best: QuorumCertificate | null = target.qc
-      for (const node of this.#nodes.values()) if (node.qc !== null && (best === null || node.qc.round > best.round)) best = node.qc
+      for (const node of this.#nodes.values()) if (node.qc !== null && (best === null || this.roundOf(node.qc) > this.roundOf(best))) best = node.qc
       this.#highQc = best
     }
     return { nodes: chain, pruned }

@@ -20,6 +20,10 @@ export interface ValidationContext {
   readonly verifier: Verifier
   /** Epoch 0's leader election (later epochs': round-robin over their sets). */
   readonly leaders: LeaderElection
+  /** The epoch the replica is in, when it switches epochs (ReplicaOptions.reconfigurations
+   * 'switch'): the next epoch's first block is valid only once it is there (it holds the
+   * boundary certificate). Absent: the replica never switches. */
+  readonly switchedEpoch?: () => number
 }
 
 /**
@@ -75,7 +79,7 @@ export function validateBlock(ctx: ValidationContext, parent: BlockNode, block: 
   if (result.position.ending !== null && ctx.verifier.refusesReconfigurations) return { code: 'block-reconfiguration-unsupported', height: block.header.height }
   // The next epoch's first block: its proposer and later certificates are the next set's,
   // which this replica does not hold yet (judged above by its genesis set's leaders).
-  if (result.epoch.number !== parent.position.epoch.number) return { code: 'block-reconfiguration-unsupported', height: block.header.height }
+  if (result.epoch.number !== parent.position.epoch.number && ctx.switchedEpoch?.() !== result.epoch.number) return { code: 'block-reconfiguration-unsupported', height: block.header.height }
   const h = block.header
   const entryIds = new Set(result.entries.map((e) => e.idHex))
   return {

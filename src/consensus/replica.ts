@@ -6,6 +6,7 @@
 // one concern: SafetyRules (the only signer of votes and timeouts), Pacemaker (rounds
 // and backoff), BlockTree (blocks, QCs, commit rule), Mempool, Verifier (signature
 // checks with caches), aggregators (votes -> QC/CC, timeouts -> TC).
+import { assert } from '../assert.ts'
 import { bytesEqual } from '../codec/cbor.ts'
 import { signDomain } from '../crypto/domain.ts'
 import { ED25519, type SignatureScheme } from '../crypto/signature-scheme.ts'
@@ -70,7 +71,7 @@ export class Replica {
   readonly #seed: Uint8Array
   readonly #signatures: SignatureScheme
   readonly #safety: SafetyRules
-  readonly #pacemaker: Pacemaker
+  #pacemaker: Pacemaker
   readonly #tree: BlockTree
   readonly #mempool: Mempool
   /** The epoch the replica is in, and what follows from it (#enterEpoch). */
@@ -79,6 +80,11 @@ export class Replica {
   #leaders!: LeaderElection
   #votes!: VoteAggregator
   #timeouts!: TimeoutAggregator
+  /** Whether this replica's key is at its index in the epoch's set: otherwise it proposes,
+   * votes and times out in none of its rounds (ReplicaOptions.reconfigurations 'switch'). */
+  #member = true
+  /** Whether the replica enters the next epoch at the boundary (ReplicaOptions.reconfigurations). */
+  readonly #switches: boolean
   /** Epoch 0's leader election: the chain's, or the one given (ReplicaOptions.leaders). */
   readonly #genesisLeaders: LeaderElection
   readonly #ctx: ValidationContext
@@ -113,6 +119,7 @@ export class Replica {
     }
     this.index = validatorIndex
     this.#seed = seed
+    this.#switches = options.reconfigurations === 'switch'
     this.limits = { ...DEFAULT_REPLICA_LIMITS, ...options.limits }
     this.#genesisLeaders = options.leaders ?? leaderElectionFor(genesis)
     const signatures = options.signatures ?? ED25519
@@ -134,7 +141,7 @@ export class Replica {
       log: restored === undefined ? new MerkleAccumulator() : MerkleAccumulator.fromState(restored.committedLog),
       governance: restoredGovernance(genesis, headBlock.header.height, restored),
       agentSeqs: new Map(), entryIds: new Set(),
-      position: restoredPosition(genesis, genesisSet, headBlock, restored), suffix: false, qc: null, children: [],
+      position: restoredPosition(genesis, genesisSet, headBlock, restored, this.#switches), suffix: false, qc: null, children: [],
     }
     this.#enterEpoch(head.position.epoch)
     if (head.log.size !== head.header.logSize || !bytesEqual(head.log.root(), head.header.logRoot)) {
@@ -142,7 +149,10 @@ export class Replica {
     }
     const headQc = restored === undefined ? gQc : restored.committedQc
     this.#tree = new BlockTree(head, headQc, restored?.agentSeqs ?? new Map())
-    this.#ctx = { genesis, tree: this.#tree, verifier: this.verifier, leaders: this.#genesisLeaders }
+    this.#ctx = {
+      genesis, tree: this.#tree, verifier: this.verifier, leaders: this.#genesisLeaders,
+      ...(this.#switches ? { switchedEpoch: () => this.#epoch.number } : {}),
+    }
     // The set changes with the epoch (#enterEpoch): block sync reads the current one.
     const currentSet = (): ValidatorSet => this.#set
     this.#sync = new BlockSync({
@@ -157,8 +167,19 @@ export class Replica {
       applyCommit: (result) => this.#applyCommit(result), ensureRoundTimer: () => this.#ensureTimer(),
       syncInfo: (highQc) => this.#syncInfo(highQc, this.#latestCc), keepBoundary: (node, boundary) => this.#keepBoundary(node, boundary),
     })
+    // Restarted after the switch, at the reconfiguration block: the safety state is the
+    // next epoch's already (persisted before anything of it was signed), so enter it.
+    const ending = head.position.ending
+    if (this.#switches && ending !== null && this.#safety.epoch === ending.next.number) {
+      const root = [restored?.committedQc ?? null, safetyState.highQc].find((qc) => qc !== null && bytesEqual(qc.block, headHash))
+      if (root === undefined || root === null) throw new Error(`the safety state is of epoch ${ending.next.number}, rooted at the committed head, but no QC for the head was restored`)
+      this.#enterNextEpoch(ending.next, root)
+      this.#highTc = safetyState.highTc
+    } else if (this.#safety.epoch !== head.position.epoch.number) {
+      throw new Error(`the safety state is of epoch ${this.#safety.epoch}, the committed head at height ${headBlock.header.height} in epoch ${head.position.epoch.number}`)
+    }
     if (restored !== undefined) this.#restorePending(restored, safetyState.highQc)
-    const highQcRound = this.#tree.highQc?.round ?? 0
+    const highQcRound = this.#tree.highQc === null ? 0 : this.#tree.roundOf(this.#tree.highQc)
     const startRound = Math.max(highQcRound + 1, (this.#highTc?.round ?? 0) + 1, safetyState.lastVotedRound)
     this.#pacemaker = new Pacemaker(genesis.params, startRound)
   }
@@ -248,6 +269,9 @@ export class Replica {
         this.#sync.range.onRangeArriving(event.from, event.message)
         break
     }
+    // The switch happens between events, never inside one: what the event's handling did
+    // after the commit (a round advance, a vote) is of the epoch it began in.
+    this.#maybeSwitch()
     this.#sync.ensureSyncTimer()
     const out = this.#actions
     this.#actions = []
@@ -263,13 +287,68 @@ export class Replica {
    * and quorum (nothing of another epoch counts in them), and the verifier's default set.
    * The switch at the boundary calls it (docs/protocol.md, "The replica at the boundary",
    * step 5); the constructor enters the committed head's epoch. */
-  #enterEpoch(epoch: Epoch): void {
+  #enterEpoch(epoch: Epoch, root?: Uint8Array): void {
     this.#epoch = epoch
     this.#set = epoch.set
     this.#leaders = epoch.number === 0 ? this.#genesisLeaders : new RoundRobinLeaderElection(epoch.set.n)
     this.#votes = new VoteAggregator(epoch.set.n, epoch.set.quorum)
-    this.#timeouts = new TimeoutAggregator(epoch.set.n, epoch.set.quorum)
-    this.verifier.enterEpoch(epoch)
+    // A timeout's high QC counts as round 0 when it is the epoch's root QC (the tree's rule).
+    this.#timeouts = new TimeoutAggregator(epoch.set.n, epoch.set.quorum, (qc) => this.#tree.roundOf(qc))
+    this.verifier.enterEpoch(epoch, root)
+    this.#member = !this.#switches || signsAs(epoch.set, this.index, this.#seed, this.#signatures)
+  }
+
+  /** The switch at the boundary (docs/protocol.md, "The replica at the boundary", step 5):
+   * once the kept boundary certificate's reconfiguration block is the committed head and
+   * stored with it, tells the peers still in the ending epoch (its sync-info), starts the
+   * next epoch's safety state (persisted before anything of the epoch is signed), enters
+   * the epoch and its round 1 with the head's QC as round 0. */
+  #maybeSwitch(): void {
+    const kept = this.#boundary
+    if (!this.#switches || kept === null || !kept.stored || kept.reconfiguration !== this.#tree.head) return
+    const ending = kept.reconfiguration.position.ending
+    const root = kept.reconfiguration.qc
+    // Without the head's QC (committed by a CC alone) the epoch has no round 0 to build
+    // on: the switch waits for it.
+    if (ending === null || root === null || ending.next.number !== this.#epoch.number + 1) return
+    this.#emit({ type: 'broadcast', message: this.#boundarySyncInfo() })
+    const started = this.#safety.startEpoch(ending.next.number, root)
+    assert(started.ok, 'the next epoch\'s safety state starts after the current one')
+    this.#emit({ type: 'persist-safety-state', state: started.persist })
+    this.#enterNextEpoch(ending.next, root)
+    if (this.#started) this.#enterRound()
+  }
+
+  /** Enters `next`, rooted at the committed head (its QC `root`): its set, a tree without
+   * the suffix, no certificates of the epoch before (none counts in this one), round 1. */
+  #enterNextEpoch(next: Epoch, root: QuorumCertificate): void {
+    this.#enterEpoch(next, root.block)
+    this.#tree.enterEpoch(root)
+    this.#highTc = null
+    this.#latestCc = null
+    this.#pendingCcs.clear()
+    this.#ccToAttach = null
+    this.#sync.wants.clear()
+    this.#sync.orphans.clear()
+    this.#sync.waitingQcs.clear()
+    // Its rounds count from 1 (the constructor makes the pacemaker after this on a restart).
+    if (this.#pacemaker !== undefined) this.#pacemaker = new Pacemaker(this.genesis.params, 1)
+    this.#proposedRound = 0
+    this.#timerRound = 0
+    this.#idleLeaderRound = 0
+    this.#proposalSeenRound = 0
+  }
+
+  /** The kept boundary certificate as a sync-info of the epoch it ends (its peers still
+   * there accept only that epoch's), with the reconfiguration block's QC. */
+  #boundarySyncInfo(): SyncInfoMessage {
+    const kept = this.#boundary!
+    const epoch = kept.reconfiguration.position.epoch.number
+    const links = kept.boundary.links.length > SYNC_LINKS_MAX ? [] : kept.boundary.links
+    return {
+      type: 'sync-info', ...(epoch === 0 ? {} : { epoch }), highQc: kept.reconfiguration.qc!, highTc: null, highCc: kept.boundary.cc,
+      ...(links.length === 0 ? {} : { links }),
+    }
   }
 
   /** Where a message of epoch `epoch` (absent: 0) stands: of the replica's epoch, or one it
@@ -280,10 +359,21 @@ export class Replica {
     return (epoch ?? 0) === this.#epoch.number
   }
 
-  /** The epoch whose set signed a certificate for the block `hashHex`: that block's, when
-   * it is in the tree (the committed head too: a new epoch's root), else the replica's. */
-  #epochOfBlock(hashHex: string): Epoch {
-    return this.#tree.get(hashHex)?.position.epoch ?? this.#epoch
+  /** The epoch whose set signed a certificate for the block `hashHex` at `height`: that
+   * block's, when it is in the tree (the committed head too: a new epoch's root); else,
+   * below the replica's epoch's first height, the latest epoch entered that starts at or
+   * below it (a peer just past the boundary still names the root's QC); else the
+   * replica's. */
+  #epochOfBlock(hashHex: string, height: number): Epoch {
+    const node = this.#tree.get(hashHex)
+    if (node !== undefined) return node.position.epoch
+    let epoch = this.#epoch
+    while (height < epoch.firstHeight && epoch.number > 0) {
+      const before = this.verifier.knownEpoch(epoch.number - 1)
+      if (before === undefined) break
+      epoch = before
+    }
+    return epoch
   }
 
   // ---------------------------------------------------------------------------------
@@ -297,6 +387,7 @@ export class Replica {
       const parent = this.#tree.get(toHex(block.header.parent))
       if (parent === undefined || block.header.height <= this.#tree.head.header.height) continue
       if (this.#tree.get(toHex(blockHash(block.header))) !== undefined) continue
+      if ((block.header.epoch ?? 0) < this.#epoch.number) continue // the suffix of the epoch left
       const node = validateBlock(this.#ctx, parent, block)
       if (isRejection(node)) continue // corrupt storage: drop, sync will refetch
       this.#tree.insert(node)
@@ -359,9 +450,11 @@ export class Replica {
       return this.#reject(from, m.type, { code: 'proposal-bad-signature', proposer: h.proposer })
     }
     // Round justification: by the parent's QC, or by a TC for the previous round.
-    if (h.round !== h.justify.round + 1) {
-      if (m.tc === null || m.tc.round + 1 !== h.round) return this.#reject(from, m.type, { code: 'proposal-round-unjustified', round: h.round, qcRound: h.justify.round })
-      if (h.justify.round < tcHighQcRound(m.tc)) return this.#reject(from, m.type, { code: 'proposal-qc-below-tc', qcRound: h.justify.round, tcHighQcRound: tcHighQcRound(m.tc) })
+    // The epoch's root QC counts as its round 0.
+    const justifyRound = this.#tree.roundOf(h.justify)
+    if (h.round !== justifyRound + 1) {
+      if (m.tc === null || m.tc.round + 1 !== h.round) return this.#reject(from, m.type, { code: 'proposal-round-unjustified', round: h.round, qcRound: justifyRound })
+      if (justifyRound < tcHighQcRound(m.tc)) return this.#reject(from, m.type, { code: 'proposal-qc-below-tc', qcRound: justifyRound, tcHighQcRound: tcHighQcRound(m.tc) })
     }
     // Certificates first: they move the round and may commit, whatever the block is.
     if (m.tc !== null && !this.#acceptTc(from, m.tc, m.type)) return
@@ -381,6 +474,9 @@ export class Replica {
    * proposal for the current round; then resolves orphans that waited for it. */
   #insertAndVote(from: number, parent: BlockNode, block: Block, proposal: ProposalMessage | null): void {
     if (this.#tree.pendingCount >= this.limits.pendingBlocksMax) return this.#ignore()
+    // A suffix block of the epoch this replica left: never committed, and its QCs'
+    // rounds are of that epoch.
+    if ((block.header.epoch ?? 0) < this.#epoch.number) return this.#ignore()
     const node = validateBlock(this.#ctx, parent, block)
     if (isRejection(node)) return this.#reject(from, proposal === null ? 'block' : 'proposal', node)
     this.#tree.insert(node)
@@ -411,7 +507,7 @@ export class Replica {
 
   #maybeVote(node: BlockNode, proposal: ProposalMessage): void {
     const h = node.header
-    if (h.round !== this.round) return
+    if (h.round !== this.round || !this.#member) return
     const parent = this.#tree.get(node.parentHex)
     if (parent === undefined) return
     const signed = this.#safety.signVote(h, node.hash, parent.header, parent.hash, proposal.tc, this.#tree.highQc ?? h.justify, this.#highTc)
@@ -424,7 +520,8 @@ export class Replica {
   }
 
   #onVote(from: number, v: VoteMessage): void {
-    if (!this.#ofThisEpoch(v.epoch)) return this.#ignore()
+    // Outside the epoch's set this replica leads no round: another holds its index.
+    if (!this.#ofThisEpoch(v.epoch) || !this.#member) return this.#ignore()
     if (this.leaders.leaderOf(v.round + 1) !== this.index) return this.#ignore()
     if (v.round + 1 < this.round || v.round > this.round + VOTE_ROUNDS_AHEAD_MAX) return this.#ignore()
     if (from !== SELF) {
@@ -464,8 +561,14 @@ export class Replica {
   }
 
   #onTimeout(from: number, t: TimeoutMessage): void {
+    if (!this.#ofThisEpoch(t.epoch)) {
+      // A peer still timing out in the epoch this replica left: it lacks the boundary.
+      if ((t.epoch ?? 0) < this.#epoch.number && this.#boundary?.reconfiguration === this.#tree.head && from !== SELF) {
+        this.#emit({ type: 'send', to: from, message: this.#boundarySyncInfo() })
+      }
+      return this.#ignore()
+    }
     if (t.round > this.round + this.limits.futureRoundsMax) return this.#ignore()
-    if (!this.#ofThisEpoch(t.epoch)) return this.#ignore()
     if (from !== SELF) {
       const problem = this.verifier.timeout(t)
       if (problem !== null) return this.#reject(from, t.type, problem)
@@ -473,7 +576,7 @@ export class Replica {
     if (!this.#acceptQc(from, t.highQc, t.type)) return
     if (t.highTc !== null && !this.#acceptTc(from, t.highTc, t.type)) return
     const highQc = this.#tree.highQc
-    if (t.round < this.round || (highQc !== null && t.highQc.round < highQc.round)) {
+    if (t.round < this.round || (highQc !== null && this.#tree.roundOf(t.highQc) < this.#tree.roundOf(highQc))) {
       // The sender is behind: help it catch up (once per signed timeout).
       if (highQc !== null && from !== SELF) {
         this.#emit({ type: 'send', to: from, message: this.#syncInfo(highQc, this.#latestCc) })
@@ -510,7 +613,7 @@ export class Replica {
       // A boundary certificate for a suffix block: the links are that suffix (empty
       // blocks, so each header is its whole block), inserted as blocks (validated like
       // any) so that the certificate's block is at hand when it is accepted.
-      const problem = this.verifier.cc(m.highCc, this.#epochOfBlock(toHex(m.highCc.block)))
+      const problem = this.verifier.cc(m.highCc, this.#epochOfBlock(toHex(m.highCc.block), m.highCc.height))
       if (problem !== null) return this.#reject(from, m.type, { code: 'certificate-rejected', certificate: 'CC', problem })
       for (const header of links) {
         if (header.height <= this.#tree.head.header.height || this.#tree.get(toHex(blockHash(header))) !== undefined) continue
@@ -626,7 +729,7 @@ export class Replica {
 
   /** Verifies a QC and acts on it (waits for its block if needed). False when invalid. */
   #acceptQc(from: number, qc: QuorumCertificate, messageType: string): boolean {
-    const problem = this.verifier.qc(qc, this.#epochOfBlock(toHex(qc.block)))
+    const problem = this.verifier.qc(qc, this.#epochOfBlock(toHex(qc.block), qc.height))
     if (problem !== null) {
       this.#reject(from, messageType, { code: 'certificate-rejected', certificate: 'QC', problem })
       return false
@@ -661,7 +764,7 @@ export class Replica {
    * response carries it). False when invalid. */
   #acceptCc(from: number, cc: CommitCertificate, messageType: string, blockInHand = false): boolean {
     if (cc.height <= this.#tree.head.header.height && !bytesEqual(cc.block, this.#tree.head.hash)) return true // old news
-    const problem = this.verifier.cc(cc, this.#epochOfBlock(toHex(cc.block)))
+    const problem = this.verifier.cc(cc, this.#epochOfBlock(toHex(cc.block), cc.height))
     if (problem !== null) {
       this.#reject(from, messageType, { code: 'certificate-rejected', certificate: 'CC', problem })
       return false
@@ -733,7 +836,7 @@ export class Replica {
     if (this.#tree.get(toHex(qc.block)) === undefined) return
     const before = this.#tree.highQc
     this.#applyCommit(this.#tree.certify(qc))
-    if (!this.#advance(qc.round + 1, false) && this.#tree.highQc !== before) this.#maybePropose(false)
+    if (!this.#advance(this.#tree.roundOf(qc) + 1, false) && this.#tree.highQc !== before) this.#maybePropose(false)
   }
 
   #applyTc(tc: TimeoutCertificate): void {
@@ -853,7 +956,7 @@ export class Replica {
 
   #localTimeout(): void {
     const highQc = this.#tree.highQc
-    if (highQc === null) return
+    if (highQc === null || !this.#member) return
     const firstTime = this.#safety.state.highestTimeoutRound < this.round
     const signed = this.#safety.signTimeout(this.round, highQc, this.#highTc, this.#epoch.number)
     if (!signed.ok) return
@@ -882,21 +985,24 @@ export class Replica {
    * entries, unless `now` is set. */
   #maybePropose(now: boolean): void {
     const round = this.round
-    if (!this.#started || this.leaders.leaderOf(round) !== this.index || this.#proposedRound >= round) return
+    if (!this.#started || !this.#member || this.leaders.leaderOf(round) !== this.index || this.#proposedRound >= round) return
     const highQc = this.#tree.highQc
     if (highQc === null) return
     const viaTc = this.#highTc !== null && this.#highTc.round + 1 === round
-    if (highQc.round + 1 !== round && !viaTc) return
+    const highQcRound = this.#tree.roundOf(highQc)
+    if (highQcRound + 1 !== round && !viaTc) return
     // After a TC, extend a QC at least as high as any signer's: wait until we have it
     // (the timeouts carried it; its block is being fetched).
-    if (highQc.round + 1 !== round && highQc.round < tcHighQcRound(this.#highTc!)) return
+    if (highQcRound + 1 !== round && highQcRound < tcHighQcRound(this.#highTc!)) return
     const parent = this.#tree.highQcNode
     // After the epoch's reconfiguration block only empty suffix blocks, and only until
     // its boundary certificate is stored: then this replica, which cannot switch sets
     // yet, has nothing left to propose in the epoch (docs/protocol.md, "The replica at
     // the boundary"). The suffix is work of its own: it gives the reconfiguration block
     // its commit.
-    const suffix = parent.position.ending !== null
+    // (The reconfiguration block of the epoch before is this epoch's root: its child is
+    // the first block.)
+    const suffix = parent.position.ending !== null && parent.position.epoch.number === this.#epoch.number
     if (suffix && this.#boundary !== null && this.#boundary.stored) {
       this.#idleLeaderRound = round
       return
@@ -925,7 +1031,7 @@ export class Replica {
       type: 'proposal',
       block,
       sig,
-      tc: highQc.round + 1 === round ? null : this.#highTc,
+      tc: highQcRound + 1 === round ? null : this.#highTc,
       cc: this.#ccToAttach,
     }
     this.#ccToAttach = null
@@ -989,6 +1095,8 @@ export class Replica {
       logRoot: log.root(),
       proposer: this.index,
       justify,
+      // Epoch 0 leaves the field out (its headers encode as before epochs existed).
+      ...(this.#epoch.number === 0 ? {} : { epoch: this.#epoch.number }),
     }
     return { header, entries: batch.map((item) => item.entry) }
   }
@@ -1059,7 +1167,7 @@ function restoredGovernance(genesis: Genesis, headHeight: number, restored: Rest
 /** The epoch position after the committed head: the genesis position at genesis or when
  * the driver gives none, else the one it replayed from the committed log
  * (RestoredState.position), checked against the head's header. */
-function restoredPosition(genesis: Genesis, set: ValidatorSet, head: Block, restored: RestoredState | undefined): EpochPosition {
+function restoredPosition(genesis: Genesis, set: ValidatorSet, head: Block, restored: RestoredState | undefined, switches: boolean): EpochPosition {
   const position = restored?.position ?? genesisPosition(genesis, set)
   const height = head.header.height
   const headEpoch = head.header.epoch ?? 0
@@ -1071,8 +1179,16 @@ function restoredPosition(genesis: Genesis, set: ValidatorSet, head: Block, rest
   }
   // This replica does not switch validator sets yet (docs/protocol.md, "The replica at the
   // boundary"): it runs only where its genesis set is the set in charge.
-  if (position.epoch.number !== 0 || position.ending !== null) {
+  if (!switches && (position.epoch.number !== 0 || position.ending !== null)) {
     throw new Error(`the committed head at height ${height} is ${position.ending === null ? `in epoch ${position.epoch.number}` : `the reconfiguration block of epoch ${position.epoch.number}`}, and this replica does not switch validator sets yet`)
   }
   return position
+}
+
+/** Whether the holder of `seed` is validator `index` of `set` (its signature verifies
+ * against the key there): a replica outside an epoch's set takes no part in its rounds. */
+function signsAs(set: ValidatorSet, index: number, seed: Uint8Array, signatures: SignatureScheme): boolean {
+  if (index >= set.n) return false
+  const probe = new TextEncoder().encode('synod/membership-probe')
+  return signatures.verify(set.key(index), probe, signatures.sign(seed, probe))
 }

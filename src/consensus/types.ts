@@ -362,8 +362,15 @@ export interface ReplicaOptions {
    * block, proposes empty suffix blocks, keeps and stores the boundary certificate, and
    * then stops proposing: it cannot switch sets yet (docs/protocol.md, "The replica at
    * the boundary"), so nothing commits after the boundary. Safe (the capped commit), not
-   * live: for the core's tests of the steps before the switch. */
-  readonly reconfigurations?: 'refuse' | 'halt-at-boundary'
+   * live: for the core's tests of the steps before the switch.
+   * 'switch': as 'halt-at-boundary' up to the boundary; then, holding the boundary
+   * certificate for its committed head, the replica enters the next epoch (fresh safety
+   * state, its set, round 1, the root QC as round 0) and, if it is a member of the epoch's
+   * set (its key at its index), proposes, votes and times out in it; a replica outside
+   * the set does none of these and follows the chain. Not the node's yet: the daemon
+   * neither replays epochs at restore nor stores boundary certificates, and `from` is an
+   * index into the genesis set (docs/protocol.md, "The replica at the boundary"). */
+  readonly reconfigurations?: 'refuse' | 'halt-at-boundary' | 'switch'
   /** The scheme the replica signs and verifies with: ED25519 unless given. Only the
    * simulator passes another (its stand-in, scenarios/sim/standin-signatures.ts); the node
    * never does, and no configuration or message can select one. */

@@ -125,6 +125,8 @@ export class Verifier {
   #epoch: Epoch
   /** Every epoch entered, by number: votes and timeouts name theirs. */
   readonly #epochs = new Map<number, Epoch>()
+  /** Each later epoch's root block (hex), whose QC counts as its round 0. */
+  readonly #roots = new Map<number, string>()
   /** The tag of each epoch's set in the certificate cache: a certificate valid for one
    * set says nothing of another. Epoch 0's is empty. */
   readonly #setTags = new WeakMap<Epoch, string>()
@@ -175,7 +177,9 @@ export class Verifier {
   /** The replica enters `epoch` (the next one: epochs only go forward): the default set
    * of every check from now on. The sets of earlier epochs stay known (a QC of the epoch
    * before certifies the new epoch's root; stale messages name theirs). */
-  enterEpoch(epoch: Epoch): void {
+  enterEpoch(epoch: Epoch, root?: Uint8Array): void {
+    // Its root block: a timeout whose high QC certifies it signed that QC's round as 0.
+    if (root !== undefined) this.#roots.set(epoch.number, toHex(root))
     if (epoch === this.#epoch) return
     // The replica's own epoch again (the constructor enters the head's): nothing changes.
     if (epoch.number === this.#epoch.number && bytesEqual(epoch.setHash, this.#epoch.setHash)) return
@@ -183,6 +187,12 @@ export class Verifier {
     this.#epochs.set(epoch.number, epoch)
     this.#setTags.set(epoch, `@${epoch.number}/${toHex(epoch.setHash)}`)
     this.#epoch = epoch
+  }
+
+  /** The round a timeout of `epoch` signed for its high QC: 0 for the epoch's root QC. */
+  #timeoutQcRound(epoch: number, qc: QuorumCertificate): number {
+    const root = this.#roots.get(epoch)
+    return root !== undefined && root === toHex(qc.block) ? 0 : qc.round
   }
 
   #tag(epoch: Epoch): string {
@@ -360,9 +370,10 @@ export class Verifier {
     const set = this.#setOf(t)
     if (isRejection(set)) return set
     if (t.voter >= set.n) return { code: 'voter-unknown', voter: t.voter }
-    if (t.highQc.round >= t.round) return { code: 'timeout-high-qc-not-below', highQcRound: t.highQc.round, round: t.round }
+    const highQcRound = this.#timeoutQcRound(t.epoch ?? 0, t.highQc)
+    if (highQcRound >= t.round) return { code: 'timeout-high-qc-not-below', highQcRound, round: t.round }
     this.counters.signatures++
-    if (!verifyDomain(set.key(t.voter), 'timeout', this.#genesis.chainId, timeoutDataToCbor(t.round, t.highQc.round, t.epoch ?? 0), t.sig, this.#scheme)) {
+    if (!verifyDomain(set.key(t.voter), 'timeout', this.#genesis.chainId, timeoutDataToCbor(t.round, highQcRound, t.epoch ?? 0), t.sig, this.#scheme)) {
       return { code: 'timeout-bad-signature', voter: t.voter }
     }
     return null
