@@ -81,14 +81,14 @@ export const BUGS: readonly InjectedBug[] = [
     id: 'cc-accepted-unchecked',
     description: 'replica: a CC is acted on (commits) without verifying it',
     file: 'src/consensus/replica.ts',
-    search: '    const problem = this.verifier.cc(cc, this.#epochOfBlock(toHex(cc.block)))\n',
+    search: '    const problem = this.verifier.cc(cc, this.#epochOfBlock(toHex(cc.block), cc.height))\n',
     replace: '    const problem = null as Rejection | null\n',
   },
   {
     id: 'qc-accepted-unchecked',
     description: 'replica: a QC in a message is acted on without verifying it',
     file: 'src/consensus/replica.ts',
-    search: '    const problem = this.verifier.qc(qc, this.#epochOfBlock(toHex(qc.block)))\n',
+    search: '    const problem = this.verifier.qc(qc, this.#epochOfBlock(toHex(qc.block), qc.height))\n',
     replace: '    const problem = null as Rejection | null\n',
   },
   {
@@ -102,7 +102,7 @@ export const BUGS: readonly InjectedBug[] = [
     id: 'proposal-tc-high-qc-ignored',
     description: 'replica: a proposal after a TC need not extend the TC\'s highest QC',
     file: 'src/consensus/replica.ts',
-    search: "if (h.justify.round < tcHighQcRound(m.tc)) return",
+    search: "if (justifyRound < tcHighQcRound(m.tc)) return",
     replace: "if (false) return",
   },
   {
