@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander'
 import { toHex } from '../../src/crypto/hash.ts'
 import { availableParallelism } from 'node:os'
 import { runAudit, type AuditReport } from '../../audit/run-audit.ts'
+import { committedHeightOf } from '../node-height.ts'
 import { erasedByText, probeSidecars, SIDECAR_FAULTS, type SidecarReport } from '../../audit/sidecars.ts'
 import { sidecarProbe } from '../sidecar-probe.ts'
 import { SignaturePool } from '../../node/workers/signature-pool.ts'
@@ -12,26 +13,11 @@ import { parseHeight, parseIntInRange, parseUrl } from '../parse.ts'
 import { Progress } from '../progress.ts'
 import { devnetFor, flagOrDevnet } from '../devnet-defaults.ts'
 
-/** Deadline of the head look-up that sizes the progress bar: the audit does not wait on
- * it longer (without it, the bar runs without a total). */
-const HEAD_LOOKUP_TIMEOUT_MS = 3_000
-
 function exportSize(file: string): number {
   try {
     return statSync(file).size
   } catch (err) {
     throw new Error(`--export ${file}: cannot read it (${(err as Error).message})`, { cause: err })
-  }
-}
-
-/** The node's committed height (GET /healthz), or null if it does not say in time. */
-async function headHeight(base: URL): Promise<number | null> {
-  try {
-    const res = await fetch(new URL('/healthz', base), { signal: AbortSignal.timeout(HEAD_LOOKUP_TIMEOUT_MS) })
-    const body = await res.json() as { height?: unknown }
-    return Number.isSafeInteger(body.height) ? body.height as number : null
-  } catch {
-    return null
   }
 }
 
@@ -132,7 +118,7 @@ export function registerAudit(program: Command): void {
       // Progress with a total: the heights to verify (up to --to, or the node's head when
       // the audit starts), or an export file's size in bytes.
       const fileBytes = opts.export === undefined ? 0 : exportSize(opts.export)
-      const last = opts.node === undefined ? null : to ?? await headHeight(parseUrl(opts.node, '--node'))
+      const last = opts.node === undefined ? null : to ?? await committedHeightOf(parseUrl(opts.node, '--node'))
       const progress = opts.node !== undefined
         ? new Progress({ label: 'synod audit', unit: 'heights', total: last === null ? null : Math.max(0, last - from + 1) })
         : new Progress({ label: 'synod audit', unit: 'bytes', total: fileBytes })

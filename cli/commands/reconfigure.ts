@@ -20,15 +20,13 @@ import { SynodClient } from '../../sdk/client.ts'
 import { loadIdentity } from '../../sdk/identity-file.ts'
 import { devnetFor, flagOrDevnet } from '../devnet-defaults.ts'
 import { loadGenesis, readJsonFile } from '../load.ts'
+import { committedHeightOf } from '../node-height.ts'
 import { parseHeight, parseUrl } from '../parse.ts'
 import {
   approvalFromJson, approvalBlocked, approvalToJson, approverIndex, assemble, makeStatement, recordFromJson, recordToJson, recordWith,
   statementFromJson, statementHash, statementOf, statementToJson, type ApprovalRecord,
 } from '../reconfiguration-files.ts'
 import { fromValidatorsFile } from './genesis.ts'
-
-/** How long the committed height lookup of `approve --node` may take. */
-const HEIGHT_LOOKUP_TIMEOUT_MS = 5000
 
 interface Flags {
   genesis?: string
@@ -60,11 +58,9 @@ function writeDurably(path: string, text: string): void {
 }
 
 async function committedHeight(node: string): Promise<number> {
-  const url = new URL('/healthz', parseUrl(node, '--node'))
-  const res = await fetch(url, { signal: AbortSignal.timeout(HEIGHT_LOOKUP_TIMEOUT_MS) })
-  const body = await res.json() as { height?: unknown }
-  if (!res.ok || typeof body.height !== 'number' || !Number.isSafeInteger(body.height)) throw new Error(`GET ${url} gave no committed height (HTTP ${res.status})`)
-  return body.height
+  const height = await committedHeightOf(parseUrl(node, '--node'))
+  if (height === null) throw new Error(`${node} gave no committed height (GET /healthz)`)
+  return height
 }
 
 export function registerReconfigure(program: Command): void {

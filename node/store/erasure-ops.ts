@@ -5,7 +5,7 @@
 // the commit's own atomic, fsync'd batch. So erasure is as durable as the commit,
 // deterministic across honest nodes (the same log gives the same deletes), and a crash
 // leaves either both the block committed and the sidecar gone, or neither.
-import { toHex, fromHex } from '../../src/crypto/hash.ts'
+import { toHex } from '../../src/crypto/hash.ts'
 import type { GovernanceState } from '../../src/governance/state.ts'
 import type { Block } from '../../src/log/block.ts'
 import { entryId, type Entry, type Hash } from '../../src/log/entry.ts'
@@ -34,8 +34,8 @@ export async function erasureOps(
 ): Promise<string[]> {
   /** Sealed entries appended earlier in this batch: id hex -> entry. */
   const sealedHere = new Map<string, Entry>()
-  /** Expiries set earlier in this batch: height -> ids hex. */
-  const expiringHere = new Map<number, string[]>()
+  /** Expiries set earlier in this batch: height -> ids. */
+  const expiringHere = new Map<number, Hash[]>()
   const erasedHere = new Set<string>()
   const isErased = async (idHex: string, id: Hash): Promise<boolean> => erasedHere.has(idHex) || await reads.erased(id)
   for (const [b, block] of blocks.entries()) {
@@ -44,9 +44,8 @@ export async function erasureOps(
     // A block's expiries come before its entries (an erase in it of an expired entry is
     // a repeated erase), as in the ErasureLedger.
     if (inForce !== null) {
-      const due = [...(await reads.expiringAt(height)).map(toHex), ...expiringHere.get(height) ?? []]
-      for (const idHex of due) {
-        const id = fromHex(idHex)
+      for (const id of [...await reads.expiringAt(height), ...expiringHere.get(height) ?? []]) {
+        const idHex = toHex(id)
         ops.push({ type: 'del', key: keys.expiry(height, id) })
         if (await isErased(idHex, id)) continue // erased before it expired
         ops.push({ type: 'del', key: keys.sidecar(id) })
@@ -57,15 +56,15 @@ export async function erasureOps(
     for (const entry of block.entries) {
       const read = readSealedPayload(entry)
       if (read.type === 'sealed') {
-        const idHex = toHex(entryId(entry))
-        sealedHere.set(idHex, entry)
+        const id = entryId(entry)
+        sealedHere.set(toHex(id), entry)
         const retention = retentionOf(entry, inForce)
         if (retention !== null) {
           const at = height + retention
-          ops.push({ type: 'put', key: keys.expiry(at, entryId(entry)), value: new Uint8Array(0) })
+          ops.push({ type: 'put', key: keys.expiry(at, id), value: new Uint8Array(0) })
           const list = expiringHere.get(at)
-          if (list === undefined) expiringHere.set(at, [idHex])
-          else list.push(idHex)
+          if (list === undefined) expiringHere.set(at, [id])
+          else list.push(id)
         }
       }
       if (read.type !== 'erase') continue
