@@ -3,7 +3,7 @@
 // arrive before their block's commit has landed.
 import type { Logger } from 'pino'
 import { toHex } from '../../src/crypto/hash.ts'
-import type { Action } from '../../src/consensus/types.ts'
+import type { Action, BoundaryCertificate } from '../../src/consensus/types.ts'
 import type { CommitCertificate } from '../../src/log/certificates.ts'
 import { entryId } from '../../src/log/entry.ts'
 import { NODE_LIMITS } from '../limits.ts'
@@ -88,6 +88,14 @@ export class CommitWriter {
     await this.#d.store.saveCommitCertificate(cc)
     this.#d.traceHop('cc-written', { height: cc.height })
     this.#certified(cc.height)
+  }
+
+  /** Stores the boundary certificate of the reconfiguration block at `height`, which the
+   * replica hands over once that block is committed (its commit is ahead of this in the
+   * store's queue, so the block is there when this runs). */
+  async storeBoundary(height: number, boundary: BoundaryCertificate): Promise<void> {
+    const outcome = await this.#d.store.saveBoundaryCertificate(height, boundary)
+    this.#d.logger.info({ height, links: boundary.links.length, outcome }, 'boundary certificate of an epoch change')
   }
 
   #keepEarlyCertificate(cc: CommitCertificate): void {

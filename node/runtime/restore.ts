@@ -19,5 +19,6 @@ export async function restoreReplicaState(store: Store, genesis: Genesis, pendin
     agentSeqs: parts.agentSeqs,
     pendingBlocks: parts.pendingBlocks,
     governance: await store.governance(),
+    position: await store.epochPosition(),
   }
 }

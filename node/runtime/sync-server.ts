@@ -8,7 +8,7 @@ import type { CommitCertificate } from '../../src/log/certificates.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import { SYNC_BLOCKS_WIRE_MAX, SYNC_LINKS_MAX } from '../../src/consensus/messages.ts'
 import { serveSyncRequest, type SyncStore } from '../../src/consensus/sync.ts'
-import type { BlockResponse, RangeEmpty, RangeResponse, SyncRequest } from '../../src/consensus/types.ts'
+import type { BlockResponse, BoundaryCertificate, RangeEmpty, RangeResponse, SyncRequest } from '../../src/consensus/types.ts'
 import type { Store } from '../store/store.ts'
 
 /** `bytesMax`: syncResponseBytesMax of the chain (src/consensus/replica-limits.ts). */
@@ -17,6 +17,7 @@ export async function answerSyncRequest(request: SyncRequest, store: Store, byte
   const byHeight = new Map<number, Block>()
   const headers = new Map<number, BlockHeader>()
   const certificates = new Map<number, CommitCertificate>()
+  const boundaries = new Map<number, BoundaryCertificate>()
   const committedHeight = store.head.height
   if (request.type === 'block-request') {
     let hash = request.block
@@ -67,6 +68,14 @@ export async function answerSyncRequest(request: SyncRequest, store: Store, byte
       const cc = await store.commitCertificate(committedHeight)
       if (cc !== undefined) certificates.set(committedHeight, cc)
     }
+    // A range ends at a reconfiguration block with its boundary certificate (a joining
+    // validator verifies the next epoch's blocks against the set it names): the heights
+    // that have one are known in memory, so only those are read.
+    for (const height of store.boundaryHeights()) {
+      if (height < request.fromHeight || height > top) continue
+      const boundary = await store.boundaryCertificateAt(height)
+      if (boundary !== undefined) boundaries.set(height, boundary)
+    }
   }
   const snapshot: SyncStore = {
     blockByHash: (hash) => byHash.get(toHex(hash)),
@@ -74,6 +83,7 @@ export async function answerSyncRequest(request: SyncRequest, store: Store, byte
     committedHeader: (height) => headers.get(height) ?? byHeight.get(height)?.header,
     commitCertificate: (height) => certificates.get(height),
     committedHeight: () => committedHeight,
+    boundaryCertificate: (height) => boundaries.get(height),
   }
   return serveSyncRequest(request, snapshot, bytesMax)
 }

@@ -417,9 +417,7 @@ export class ValidatorNode {
         await this.#writer.storeCertificate(action.cc)
         return
       case 'store-boundary-certificate':
-        // Unreachable while this node's replica refuses reconfigurations (its chain never
-        // ends an epoch); the store has no place for boundary certificates yet.
-        this.#logger.error({ height: action.height }, 'a boundary certificate was not stored: this node keeps none yet')
+        await this.#writer.storeBoundary(action.height, action.boundary)
         return
       case 'serve-sync':
         this.#syncServes.serve(action.to, action.request)

@@ -14,7 +14,9 @@ import { sha256, toHex } from '../../src/crypto/hash.ts'
 import { blockHash, decodeBlock, encodeBlock, genesisBlock, type Block, type BlockHeader } from '../../src/log/block.ts'
 import { ccFromCbor, ccToCbor, qcFromCbor, type CommitCertificate, type QuorumCertificate } from '../../src/log/certificates.ts'
 import { decodeEntry, type Hash } from '../../src/log/entry.ts'
+import { boundaryShapeProblem, type EpochPosition } from '../../src/log/epochs.ts'
 import { genesisHash, type Genesis } from '../../src/log/genesis.ts'
+import type { BoundaryCertificate } from '../../src/consensus/types.ts'
 import type { GovernanceState } from '../../src/governance/state.ts'
 import type { MerkleAccumulatorState } from '../../src/log/merkle.ts'
 import type { Receipt } from '../../src/log/receipt.ts'
@@ -22,13 +24,14 @@ import { encodeSidecar, sidecarFromCbor, type Sidecar, type SidecarLookup } from
 import { NODE_LIMITS } from '../limits.ts'
 import { appendBlockOps, certificateOps, checkContinues, checkLogState, checkRecommitted, CommitSeqs, pruneOps } from './commit-ops.ts'
 import { erasureOps } from './erasure-ops.ts'
+import { positionInGenesisEpoch, replayEpochPosition, stepEpochPosition } from './epoch-replay.ts'
 import { replayGovernance, stepGovernance } from './governance-replay.ts'
 import { wantedSidecarOps } from './sidecar-wants.ts'
 import { StoreError } from './errors.ts'
 import { indexed, keys, prefixEnd, readU64, TAG, u64 } from './keys.ts'
 import type { KvBackend, KvOp } from './kv.ts'
 import { consistencyProof, inclusionProof } from './merkle-index.ts'
-import { decodeStoredAccumulator, decodeStoredHeader, encodeStoredAccumulator, encodeStoredHeader } from './store-records.ts'
+import { decodeStoredAccumulator, decodeStoredBoundary, decodeStoredHeader, encodeStoredAccumulator, encodeStoredBoundary, encodeStoredHeader } from './store-records.ts'
 import type { CommitBatch, DurableWrite, Head, IndexRange, RestoreParts, Store, StoredEntry } from './store.ts'
 
 /** Bumped when the key layout changes; a store of another version refuses to open. */
@@ -38,6 +41,8 @@ const SCHEMA_VERSION = 1
 const PENDING_PRUNE_MAX = 4096
 /** Pending rows read per page when the store opens (see #pendingKeys). */
 const PENDING_PAGE = 4096
+/** Boundary-certificate rows read per page when the store opens: one per epoch change. */
+const BOUNDARY_PAGE = 4096
 
 function checkIndexRange(range: IndexRange): void {
   if (!Number.isSafeInteger(range.fromIndex) || range.fromIndex < 0) throw new RangeError(`fromIndex ${range.fromIndex} is not a non-negative integer`)
@@ -55,6 +60,11 @@ export class ChainStore implements Store {
   /** The governance state after the head (governance-replay.ts): undefined until first
    * needed, null on a chain without governance. */
   #governance: GovernanceState | null | undefined = undefined
+  /** The epoch position after the head (epoch-replay.ts): undefined until first needed. */
+  #epochPosition: EpochPosition | undefined = undefined
+  /** Heights with a stored boundary certificate ('K' rows): read once at open, so that
+   * serving a range asks the backend only for heights that have one. */
+  readonly #boundaryHeights = new Set<number>()
   /** Serialises writers: commits and certificate writes read-modify-write the head. */
   #writing: Promise<void> = Promise.resolve()
   /** The keys of the pending-block rows on disk, by height: read once at open, then kept
@@ -106,7 +116,21 @@ export class ChainStore implements Store {
     this.#head = { height: header.height, hash: blockHash(header), logSize: header.logSize, logRoot: header.logRoot }
     this.#genesis = genesis
     this.#headAccumulator = null
+    this.#epochPosition = undefined
     await this.#loadPendingKeys()
+    await this.#loadBoundaryHeights()
+  }
+
+  async #loadBoundaryHeights(): Promise<void> {
+    this.#boundaryHeights.clear()
+    let from: Uint8Array = Uint8Array.of(TAG.boundary)
+    const end = Uint8Array.of(TAG.boundary + 1)
+    for (let page = 0; page < 1_000_000; page++) {
+      const rows = await this.#kv.scan({ gte: from, lt: end, limit: BOUNDARY_PAGE })
+      for (const [k] of rows) this.#boundaryHeights.add(readU64(k, 1))
+      if (rows.length < BOUNDARY_PAGE) break
+      from = prefixEnd(rows.at(-1)![0])
+    }
   }
 
   /** Reads the keys of every pending-block row (bounded pages; a store holds at most a
@@ -158,8 +182,10 @@ export class ChainStore implements Store {
     await this.#writing
     this.#head = null
     this.#governance = undefined
+    this.#epochPosition = undefined
     this.#headAccumulator = null
     this.#pendingKeys.clear()
+    this.#boundaryHeights.clear()
     await this.#kv.close()
   }
 
@@ -226,6 +252,9 @@ export class ChainStore implements Store {
       inForce.push(governance)
       if (governance !== null) governance = stepGovernance(governance, block)
     }
+    // The epoch position, once anyone has asked for it, follows every commit.
+    let position = this.#epochPosition
+    if (position !== undefined) for (const block of appendedBlocks) position = stepEpochPosition(position, block, this.#genesis!.chainId)
     // Reads below the old head: this commit is not published until its batch is written.
     const erased = await erasureOps(appendedBlocks, this.#genesis!.policy, inForce, {
       entry: async (id) => (await this.entryById(id))?.entry,
@@ -247,6 +276,7 @@ export class ChainStore implements Store {
     // Publishes the commit to readers (see the file comment).
     this.#head = head
     this.#governance = governance
+    this.#epochPosition = position
     this.#headAccumulator = state
     // The erased sidecars are gone for every reader now; compacting their key range also
     // drops the deleted bytes from the store's files (LevelDB keeps a deleted value in its
@@ -282,6 +312,55 @@ export class ChainStore implements Store {
       this.#governance = await replayGovernance((range) => this.entries(range), this.#genesis!, head.height, head.logSize)
     }
     return this.#governance
+  }
+
+  /** The epoch position after the committed head (docs/formats.md section 15.3):
+   * replayed from the log when first asked, then kept up to date by every commit. */
+  epochPosition(): Promise<EpochPosition> {
+    return this.#serialised(async () => {
+      if (this.#epochPosition === undefined) {
+        const head = this.head
+        const block = await this.blockAt(head.height)
+        if (block === undefined) throw new StoreError('corrupt', `the head block at height ${head.height} is missing`)
+        this.#epochPosition = (block.header.epoch ?? 0) === 0
+          ? positionInGenesisEpoch(this.#genesis!, block)
+          : await replayEpochPosition((range) => this.entries(range), this.#genesis!, head.height, head.logSize)
+      }
+      return this.#epochPosition
+    })
+  }
+
+  saveBoundaryCertificate(height: number, boundary: BoundaryCertificate): Promise<'stored' | 'kept'> {
+    return this.#serialised(async () => {
+      if (!Number.isSafeInteger(height) || height < 1 || height > this.head.height) {
+        throw new StoreError('out-of-range', `boundary certificate for height ${height}: the committed heights are 1..${this.head.height}`)
+      }
+      const header = await this.#header(height)
+      if (header === undefined) throw new StoreError('corrupt', `no header at committed height ${height}`)
+      const problem = boundaryShapeProblem(boundary.cc, boundary.links, blockHash(header), header)
+      if (problem !== null) throw new StoreError('bad-commit', `boundary certificate for height ${height} is not one for its committed block: ${problem}`)
+      // The shortest one is kept: it fits the most range responses (SYNC_LINKS_MAX).
+      const kept = await this.boundaryCertificateAt(height)
+      if (kept !== undefined && kept.links.length <= boundary.links.length) return 'kept'
+      await this.#kv.write([{ type: 'put', key: keys.boundary(height), value: encodeStoredBoundary(boundary) }], true)
+      this.#boundaryHeights.add(height)
+      return 'stored'
+    })
+  }
+
+  async boundaryCertificateAt(height: number): Promise<BoundaryCertificate | undefined> {
+    if (!this.#boundaryHeights.has(height)) return undefined
+    const bytes = await this.#kv.get(keys.boundary(height))
+    if (bytes === undefined) return undefined
+    try {
+      return decodeStoredBoundary(bytes)
+    } catch (err) {
+      throw new StoreError('corrupt', `the boundary certificate stored at height ${height} does not decode: ${(err as Error).message}`)
+    }
+  }
+
+  boundaryHeights(): readonly number[] {
+    return [...this.#boundaryHeights].sort((a, b) => a - b)
   }
 
   saveCommitCertificate(cc: CommitCertificate): Promise<void> {

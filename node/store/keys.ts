@@ -27,6 +27,9 @@
 //   'W' entry id              -> empty: a committed sealed entry whose sidecar this node
 //                                lacks (written in its commit batch; deleted with the 'X'
 //                                put or the 'Z' tombstone): what sidecar replication pulls
+//   'K' height                -> the boundary certificate of the committed reconfiguration
+//                                block at height: CBOR [cc, [link headers]] (docs/formats.md
+//                                section 15.3; what range sync serves across an epoch change)
 import { writeUint64BE } from '../../src/codec/big-endian.ts'
 
 export const TAG = {
@@ -48,6 +51,7 @@ export const TAG = {
   erased: 0x5a, // 'Z'
   expiry: 0x59, // 'Y'
   wanted: 0x57, // 'W'
+  boundary: 0x4b, // 'K'
 } as const
 
 const TWO_32 = 2 ** 32
@@ -123,6 +127,7 @@ export const keys = {
   expiry: (height: number, id: Uint8Array) => key(TAG.expiry, u64(height), id),
   expiryAt: (height: number) => key(TAG.expiry, u64(height)),
   wanted: (id: Uint8Array) => key(TAG.wanted, id),
+  boundary: (height: number) => key(TAG.boundary, u64(height)),
 } as const
 
 /** A key under `prefix` ending with an 8-byte index. */

@@ -11,7 +11,7 @@ import { type StoreFinding } from './errors.ts'
 import { keys, readU64, TAG } from './keys.ts'
 import { type KvBackend } from './kv.ts'
 import { BlockChecker } from './store-check-blocks.ts'
-import { checkCertificates } from './store-check-certificates.ts'
+import { checkBoundaryCertificates, checkCertificates } from './store-check-certificates.ts'
 import { CheckContext, type ContentSummary, Findings, FindingsFull } from './store-check-context.ts'
 import { checkIndexCounts, checkSamples, checkSeqs } from './store-check-indexes.ts'
 import { checkSidecars } from './store-check-sidecars.ts'
@@ -65,6 +65,7 @@ async function run(ctx: CheckContext): Promise<void> {
   const from = ctx.full ? 1 : await recentFrom(ctx, head)
   await new BlockChecker(ctx).checkBlocks(from, height)
   await checkCertificates(ctx, head)
+  await checkBoundaryCertificates(ctx, head)
   if (ctx.full) {
     await checkIndexCounts(ctx, head.logSize)
     await checkSeqs(ctx)

@@ -2,7 +2,10 @@
 // ChainStore writes and reads them, and so do readers that go under it (the store check).
 import { decodeCanonical, encodeCanonical } from '../../src/codec/cbor.ts'
 import { readArray, readBytes, readMap, readUint } from '../../src/codec/schema.ts'
+import { SYNC_LINKS_MAX } from '../../src/consensus/messages.ts'
+import type { BoundaryCertificate } from '../../src/consensus/types.ts'
 import { headerFromCbor, headerToCbor, type BlockHeader } from '../../src/log/block.ts'
+import { ccFromCbor, ccToCbor } from '../../src/log/certificates.ts'
 import type { MerkleAccumulatorState } from '../../src/log/merkle.ts'
 import { readU64 } from './keys.ts'
 
@@ -24,6 +27,17 @@ export function decodeStoredAccumulator(bytes: Uint8Array): MerkleAccumulatorSta
     size: readUint(m.size, 'accumulator.size'),
     frontier: readArray(m.frontier, 'accumulator.frontier', 64).map((h, i) => readBytes(h, `accumulator.frontier[${i}]`, 32)),
   }
+}
+
+/** A 'K' value: the boundary certificate of a reconfiguration block, [cc, [links]]. */
+export function encodeStoredBoundary(boundary: BoundaryCertificate): Uint8Array {
+  return encodeCanonical([ccToCbor(boundary.cc), boundary.links.map(headerToCbor)])
+}
+
+export function decodeStoredBoundary(bytes: Uint8Array): BoundaryCertificate {
+  const [cc, links] = readArray(decodeCanonical(bytes), 'boundary', 2)
+  if (cc === undefined || links === undefined) throw new RangeError('a stored boundary certificate is [cc, links]')
+  return { cc: ccFromCbor(cc, 'boundary.cc'), links: readArray(links, 'boundary.links', SYNC_LINKS_MAX).map(headerFromCbor) }
 }
 
 /** An 'E' value: where an entry id lives. */

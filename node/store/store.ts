@@ -2,7 +2,9 @@
 // backend, sync and proofs read. One implementation (ChainStore, chain-store.ts) over
 // two key-value backends: LevelStore on disk, MemoryStore in memory. Both pass the
 // compliance suite in test/node/store-compliance.ts.
+import type { BoundaryCertificate } from '../../src/consensus/types.ts'
 import type { GovernanceState } from '../../src/governance/state.ts'
+import type { EpochPosition } from '../../src/log/epochs.ts'
 import type { Block, BlockHeader } from '../../src/log/block.ts'
 import type { CommitCertificate, QuorumCertificate } from '../../src/log/certificates.ts'
 import type { Entry, Hash } from '../../src/log/entry.ts'
@@ -87,6 +89,15 @@ export interface Store {
   /** The governance state after the committed head (docs/formats.md section 13); null
    * on a chain without governance. */
   governance(): Promise<GovernanceState | null>
+  /** The epoch position after the committed head (docs/formats.md section 15.3). */
+  epochPosition(): Promise<EpochPosition>
+  /** Keeps the boundary certificate of the committed reconfiguration block at `height`
+   * (the replica's 'store-boundary-certificate'), durably, unless one with no more links
+   * is kept ('kept'). A StoreError 'bad-commit' when it is not one for that block. */
+  saveBoundaryCertificate(height: number, boundary: BoundaryCertificate): Promise<'stored' | 'kept'>
+  boundaryCertificateAt(height: number): Promise<BoundaryCertificate | undefined>
+  /** The heights with a stored boundary certificate, ascending (from memory). */
+  boundaryHeights(): readonly number[]
 
   // --- reads ---
   headerAt(height: number): Promise<BlockHeader | undefined>

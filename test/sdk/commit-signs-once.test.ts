@@ -4,10 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { AgentIdentity, SynodClient, seededRandom, verifyReceipt } from '../../sdk/index.ts'
 import { startCluster, type TestCluster } from '../support-sdk/cluster.ts'
+import type * as EntryModule from '../../src/log/entry.ts'
 
 const signs = vi.hoisted(() => ({ count: 0 }))
 vi.mock('../../src/log/entry.ts', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../src/log/entry.ts')>()
+  const original = await importOriginal<typeof EntryModule>()
   return {
     ...original,
     signEntry: (...args: Parameters<typeof original.signEntry>) => {
