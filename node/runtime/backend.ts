@@ -19,6 +19,7 @@ import {
   RangeUnavailableError, StaleSequenceError,
 } from '../api/errors.ts'
 import { encodeChainItem } from '../../src/log/export.ts'
+import { chainItemOf } from './chain-item.ts'
 import { checkSignal, rangeRead, record } from './backend-reads.ts'
 import { queryLog } from './log-query.ts'
 import { ReceiptWaiters } from './receipt-waiters.ts'
@@ -190,7 +191,7 @@ export class ValidatorBackend implements NodeBackend {
         if (signal.aborted) return
         const block = await store.blockAt(h)
         if (block === undefined) throw new RangeUnavailableError(`height ${h} is not stored`)
-        yield encodeChainItem({ block, cc: (await store.commitCertificate(h)) ?? null })
+        yield encodeChainItem(await chainItemOf(store, block))
       }
     })()
     return { header: { format: EXPORT_FORMAT, chainId: node.genesis.chainId, genesis: genesisHash(node.genesis), from: fromHeight, start }, records }

@@ -19,12 +19,12 @@ import { genesisHash, type Genesis } from '../../src/log/genesis.ts'
 import type { BoundaryCertificate } from '../../src/consensus/types.ts'
 import type { GovernanceState } from '../../src/governance/state.ts'
 import type { MerkleAccumulatorState } from '../../src/log/merkle.ts'
-import type { Receipt } from '../../src/log/receipt.ts'
+import type { EpochChange, Receipt } from '../../src/log/receipt.ts'
 import { encodeSidecar, sidecarFromCbor, type Sidecar, type SidecarLookup } from '../../src/sealed/sidecar.ts'
 import { NODE_LIMITS } from '../limits.ts'
 import { appendBlockOps, certificateOps, checkContinues, checkLogState, checkRecommitted, CommitSeqs, pruneOps } from './commit-ops.ts'
 import { erasureOps } from './erasure-ops.ts'
-import { positionInGenesisEpoch, replayEpochPosition, stepEpochPosition } from './epoch-replay.ts'
+import { epochChainInGenesisEpoch, replayEpochChain, stepEpochChain, type EpochChain } from './epoch-replay.ts'
 import { replayGovernance, stepGovernance } from './governance-replay.ts'
 import { wantedSidecarOps } from './sidecar-wants.ts'
 import { StoreError } from './errors.ts'
@@ -60,8 +60,10 @@ export class ChainStore implements Store {
   /** The governance state after the head (governance-replay.ts): undefined until first
    * needed, null on a chain without governance. */
   #governance: GovernanceState | null | undefined = undefined
-  /** The epoch position after the head (epoch-replay.ts): undefined until first needed. */
-  #epochPosition: EpochPosition | undefined = undefined
+  /** The epoch chain after the head (epoch-replay.ts): undefined until first needed. */
+  #epochs: EpochChain | undefined = undefined
+  /** The epoch the head block names: while 0, every receipt is an epoch-0 receipt. */
+  #headEpoch = 0
   /** Heights with a stored boundary certificate ('K' rows): read once at open, so that
    * serving a range asks the backend only for heights that have one. */
   readonly #boundaryHeights = new Set<number>()
@@ -114,9 +116,10 @@ export class ChainStore implements Store {
     if (last === undefined) throw new StoreError('corrupt', 'the store has no blocks, not even the genesis block')
     const header = decodeStoredHeader(last[1])
     this.#head = { height: header.height, hash: blockHash(header), logSize: header.logSize, logRoot: header.logRoot }
+    this.#headEpoch = header.epoch ?? 0
     this.#genesis = genesis
     this.#headAccumulator = null
-    this.#epochPosition = undefined
+    this.#epochs = undefined
     await this.#loadPendingKeys()
     await this.#loadBoundaryHeights()
   }
@@ -182,7 +185,7 @@ export class ChainStore implements Store {
     await this.#writing
     this.#head = null
     this.#governance = undefined
-    this.#epochPosition = undefined
+    this.#epochs = undefined
     this.#headAccumulator = null
     this.#pendingKeys.clear()
     this.#boundaryHeights.clear()
@@ -252,9 +255,9 @@ export class ChainStore implements Store {
       inForce.push(governance)
       if (governance !== null) governance = stepGovernance(governance, block)
     }
-    // The epoch position, once anyone has asked for it, follows every commit.
-    let position = this.#epochPosition
-    if (position !== undefined) for (const block of appendedBlocks) position = stepEpochPosition(position, block, this.#genesis!.chainId)
+    // The epoch chain, once anyone has asked for it, follows every commit.
+    let epochs = this.#epochs
+    if (epochs !== undefined) for (const block of appendedBlocks) epochs = stepEpochChain(epochs, block, this.#genesis!.chainId)
     // Reads below the old head: this commit is not published until its batch is written.
     const erased = await erasureOps(appendedBlocks, this.#genesis!.policy, inForce, {
       entry: async (id) => (await this.entryById(id))?.entry,
@@ -275,8 +278,9 @@ export class ChainStore implements Store {
     for (const key of pendingKeys) this.#notePendingKey(key)
     // Publishes the commit to readers (see the file comment).
     this.#head = head
+    if (appendedBlocks.length > 0) this.#headEpoch = appendedBlocks[appendedBlocks.length - 1]!.header.epoch ?? 0
     this.#governance = governance
-    this.#epochPosition = position
+    this.#epochs = epochs
     this.#headAccumulator = state
     // The erased sidecars are gone for every reader now; compacting their key range also
     // drops the deleted bytes from the store's files (LevelDB keeps a deleted value in its
@@ -317,17 +321,25 @@ export class ChainStore implements Store {
   /** The epoch position after the committed head (docs/formats.md section 15.3):
    * replayed from the log when first asked, then kept up to date by every commit. */
   epochPosition(): Promise<EpochPosition> {
-    return this.#serialised(async () => {
-      if (this.#epochPosition === undefined) {
-        const head = this.head
-        const block = await this.blockAt(head.height)
-        if (block === undefined) throw new StoreError('corrupt', `the head block at height ${head.height} is missing`)
-        this.#epochPosition = (block.header.epoch ?? 0) === 0
-          ? positionInGenesisEpoch(this.#genesis!, block)
-          : await replayEpochPosition((range) => this.entries(range), this.#genesis!, head.height, head.logSize)
-      }
-      return this.#epochPosition
-    })
+    return this.#serialised(async () => (await this.#epochChainAtHead()).position)
+  }
+
+  /** Not serialised: for callers inside the writer chain, or readers that accept the
+   * chain of the head they started from. */
+  async #epochChainAtHead(): Promise<EpochChain> {
+    if (this.#epochs === undefined) {
+      const head = this.head
+      const block = await this.blockAt(head.height)
+      if (block === undefined) throw new StoreError('corrupt', `the head block at height ${head.height} is missing`)
+      const epochs = (block.header.epoch ?? 0) === 0
+        ? epochChainInGenesisEpoch(this.#genesis!, block)
+        : await replayEpochChain((range) => this.entries(range), this.#genesis!, head.height, head.logSize)
+      // A commit that landed meanwhile stepped nothing (the chain was unknown): keep the
+      // replay only if the head is still the one it was made for.
+      if (this.head.height !== head.height) return this.#epochChainAtHead()
+      this.#epochs = epochs
+    }
+    return this.#epochs
   }
 
   saveBoundaryCertificate(height: number, boundary: BoundaryCertificate): Promise<'stored' | 'kept'> {
@@ -624,7 +636,33 @@ export class ChainStore implements Store {
     const checkpoint = await this.firstCommitCertificateFrom(stored.height)
     if (checkpoint === undefined) return null
     const proof = await this.inclusionProof(stored.index, checkpoint.logSize)
-    return { entry: stored.entry, index: stored.index, proof, checkpoint }
+    const receipt: Receipt = { entry: stored.entry, index: stored.index, proof, checkpoint }
+    // A head in epoch 0 (a chain that never changed its set) has only epoch-0 receipts:
+    // no header read on the hot path.
+    if (this.#headEpoch === 0) return receipt
+    const header = await this.#header(checkpoint.height)
+    const epoch = header?.epoch ?? 0
+    if (epoch === 0) return receipt
+    const epochs = await this.epochChanges(epoch)
+    return epochs === null ? null : { ...receipt, epochs }
+  }
+
+  /** The epoch changes of epochs 1..upTo (docs/formats.md section 15.5): each the receipt
+   * of its reconfiguration entry under the boundary certificate of the epoch it ends,
+   * with the boundary's headers. Null when this store lacks a boundary certificate (a
+   * receipt of a later epoch cannot be made without it). */
+  async epochChanges(upTo: number): Promise<EpochChange[] | null> {
+    const chain = await this.#epochChainAtHead()
+    if (chain.changes.length < upTo) return null
+    const out: EpochChange[] = []
+    for (const change of chain.changes.slice(0, upTo)) {
+      const [boundary, header, stored] = await Promise.all([this.boundaryCertificateAt(change.height), this.#header(change.height), this.entryAt(change.index)])
+      if (boundary === undefined) return null
+      if (header === undefined || stored === undefined) throw new StoreError('corrupt', `the reconfiguration block at height ${change.height} or its entry ${change.index} is missing`)
+      const proof = await this.inclusionProof(change.index, header.logSize)
+      out.push({ entry: stored.entry, index: change.index, proof, checkpoint: boundary.cc, boundary: [header, ...boundary.links] })
+    }
+    return out
   }
 }
 

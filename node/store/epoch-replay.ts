@@ -1,10 +1,12 @@
-// The epoch position after the store's committed head (docs/formats.md section 15.3): a
-// function of the committed log, replayed once from it and then stepped block by block
-// as blocks commit, as the governance state is (governance-replay.ts). Not persisted: the
-// log is its record, and only reconfiguration entries change it. A restarting replica
-// gets it from here (RestoredState.position).
+// The epoch chain after the store's committed head (docs/formats.md section 15.3): the
+// epoch position and where each epoch change happened, a function of the committed log,
+// replayed once from it and then stepped block by block as blocks commit, as the
+// governance state is (governance-replay.ts). Not persisted: the log is its record, and
+// only reconfiguration entries change it. A restarting replica gets the position from
+// here (RestoredState.position); receipts of a later epoch get their epoch changes.
 import type { Block } from '../../src/log/block.ts'
-import { EpochReplay, genesisPosition, positionAfterBlock, type EpochPosition } from '../../src/log/epochs.ts'
+import type { Entry } from '../../src/log/entry.ts'
+import { genesisPosition, positionAfterBlock, type EpochPosition } from '../../src/log/epochs.ts'
 import type { Genesis } from '../../src/log/genesis.ts'
 import { StoreError } from './errors.ts'
 import type { IndexRange, StoredEntry } from './store.ts'
@@ -12,42 +14,82 @@ import type { IndexRange, StoredEntry } from './store.ts'
 /** Entries read per store scan while replaying. */
 const REPLAY_BATCH = 1024
 
-/** The position after a head that is still in epoch 0, from the head block alone: no
- * block below it can be epoch 0's reconfiguration block (the block after that one is in
- * epoch 1), so only the head's own entries can have ended the epoch. What saves a chain
- * that never changed its set the scan of its whole log at every restart. */
-export function positionInGenesisEpoch(genesis: Genesis, head: Block): EpochPosition {
-  const start = genesisPosition(genesis)
-  if ((head.header.epoch ?? 0) !== 0) throw new RangeError(`block ${head.header.height} is in epoch ${head.header.epoch}, not epoch 0`)
-  if (head.header.height === 0) return start
-  return positionAfterBlock(start, { ok: true, epoch: start.epoch, suffix: false, first: false }, head.header.height, head.entries, genesis.chainId).position
+/** Where epoch `epoch` began: its effective reconfiguration entry, at log index `index`
+ * in the block at `height` (the last block of the epoch before). */
+export interface EpochChangePoint {
+  readonly epoch: number
+  readonly height: number
+  readonly index: number
 }
 
-/** The position after block `headHeight` (log size `logSize`), replayed from the log. */
-export async function replayEpochPosition(
+export interface EpochChain {
+  readonly position: EpochPosition
+  /** One per epoch change, in order (epoch 1 first). */
+  readonly changes: readonly EpochChangePoint[]
+}
+
+/** The chain at the genesis. */
+export function genesisEpochChain(genesis: Genesis): EpochChain {
+  return { position: genesisPosition(genesis), changes: [] }
+}
+
+/** The position a committed block at `height` starts from: past its epoch's
+ * reconfiguration block, the next epoch. */
+function enter(before: EpochPosition, height: number): EpochPosition {
+  const ending = before.ending
+  return ending !== null && height > ending.height ? { epoch: ending.next, ending: null } : before
+}
+
+/** The chain after one more committed entry, at log index `index` in a block at
+ * `height` whose epoch was entered already. */
+function afterEntry(chain: EpochChain, entry: Pick<Entry, 'payload'>, height: number, index: number, chainId: string): EpochChain {
+  const before = chain.position
+  const { position } = positionAfterBlock(before, { ok: true, epoch: before.epoch, suffix: false, first: false }, height, [entry], chainId)
+  if (position === before) return chain
+  if (before.ending !== null || position.ending === null) return { ...chain, position }
+  return { position, changes: [...chain.changes, { epoch: position.ending.next.number, height, index }] }
+}
+
+/** The chain after a head that is still in epoch 0, from the head block alone: no block
+ * below it can be epoch 0's reconfiguration block (the block after that one is in epoch
+ * 1), so only the head's own entries can have ended the epoch. What saves a chain that
+ * never changed its set the scan of its whole log at every restart. */
+export function epochChainInGenesisEpoch(genesis: Genesis, head: Block): EpochChain {
+  if ((head.header.epoch ?? 0) !== 0) throw new RangeError(`block ${head.header.height} is in epoch ${head.header.epoch}, not epoch 0`)
+  const start = genesisEpochChain(genesis)
+  return head.header.height === 0 ? start : stepEpochChain(start, head, genesis.chainId)
+}
+
+/** The chain after block `headHeight` (log size `logSize`), replayed from the log. */
+export async function replayEpochChain(
   entries: (range: IndexRange) => Promise<StoredEntry[]>, genesis: Genesis, headHeight: number, logSize: number,
-): Promise<EpochPosition> {
-  const replay = new EpochReplay(genesis)
+): Promise<EpochChain> {
+  let chain = genesisEpochChain(genesis)
   for (let from = 0; from < logSize;) {
     const batch = await entries({ fromIndex: from, toIndex: logSize, limit: REPLAY_BATCH })
     if (batch.length === 0) throw new StoreError('corrupt', `the store holds no entry at log index ${from}, below its log size ${logSize}`)
-    for (const stored of batch) replay.append(stored.entry, stored.height)
+    for (const stored of batch) {
+      const position = enter(chain.position, stored.height)
+      if (position !== chain.position) chain = { ...chain, position }
+      chain = afterEntry(chain, stored.entry, stored.height, stored.index, genesis.chainId)
+    }
     from += batch.length
   }
-  replay.advanceTo(headHeight)
-  return replay.position
+  const position = enter(chain.position, headHeight)
+  return position === chain.position ? chain : { ...chain, position }
 }
 
-/** The position after a committed `block`, from the position after its parent. In a
- * committed chain the block after a reconfiguration block is its epoch's first block,
- * and every block names the epoch it is in: a block that names another is not this
- * chain's (the replica validated it, so this is the store refusing a wrong commit). */
-export function stepEpochPosition(before: EpochPosition, block: Block, chainId: string): EpochPosition {
+/** The chain after a committed `block`, from the chain after its parent. In a committed
+ * chain the block after a reconfiguration block is its epoch's first block, and every
+ * block names the epoch it is in: a block that names another is not this chain's (the
+ * replica validated it, so this is the store refusing a wrong commit). */
+export function stepEpochChain(before: EpochChain, block: Block, chainId: string): EpochChain {
   const height = block.header.height
-  const ending = before.ending
-  const first = ending !== null && height > ending.height
-  const epoch = first ? ending.next : before.epoch
+  const position = enter(before.position, height)
   const named = block.header.epoch ?? 0
-  if (named !== epoch.number) throw new StoreError('bad-commit', `block ${height} names epoch ${named}; the committed chain is in epoch ${epoch.number} there`)
-  return positionAfterBlock(before, { ok: true, epoch, suffix: false, first }, height, block.entries, chainId).position
+  if (named !== position.epoch.number) throw new StoreError('bad-commit', `block ${height} names epoch ${named}; the committed chain is in epoch ${position.epoch.number} there`)
+  let chain = position === before.position ? before : { ...before, position }
+  const first = block.header.logSize - block.entries.length
+  for (let i = 0; i < block.entries.length; i++) chain = afterEntry(chain, block.entries[i]!, height, first + i, chainId)
+  return chain
 }

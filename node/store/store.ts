@@ -10,7 +10,7 @@ import type { CommitCertificate, QuorumCertificate } from '../../src/log/certifi
 import type { Entry, Hash } from '../../src/log/entry.ts'
 import type { Genesis } from '../../src/log/genesis.ts'
 import type { MerkleAccumulatorState } from '../../src/log/merkle.ts'
-import type { Receipt } from '../../src/log/receipt.ts'
+import type { EpochChange, Receipt } from '../../src/log/receipt.ts'
 import type { Sidecar, SidecarLookup } from '../../src/sealed/sidecar.ts'
 
 /** The committed head: the highest committed block and the log after it. */
@@ -98,6 +98,9 @@ export interface Store {
   boundaryCertificateAt(height: number): Promise<BoundaryCertificate | undefined>
   /** The heights with a stored boundary certificate, ascending (from memory). */
   boundaryHeights(): readonly number[]
+  /** The epoch changes of epochs 1..upTo, as a receipt of epoch upTo carries them; null
+   * when a boundary certificate is missing here. */
+  epochChanges(upTo: number): Promise<EpochChange[] | null>
 
   // --- reads ---
   headerAt(height: number): Promise<BlockHeader | undefined>

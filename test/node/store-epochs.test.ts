@@ -10,6 +10,8 @@ import { blockHash } from '../../src/log/block.ts'
 import { positionAfterBlocks, type EpochPosition } from '../../src/log/epochs.ts'
 import { encodeEntry } from '../../src/log/entry.ts'
 import { DEFAULT_PARAMS } from '../../src/log/genesis.ts'
+import { entryId } from '../../src/log/entry.ts'
+import { verifyReceipt } from '../../src/log/verify.ts'
 import { leafHash, MerkleAccumulator, type MerkleAccumulatorState } from '../../src/log/merkle.ts'
 import { toHex } from '../../src/crypto/hash.ts'
 import { ChainStore, StoreError } from '../../node/store/index.ts'
@@ -18,6 +20,9 @@ import { keys } from '../../node/store/keys.ts'
 import { checkStoreContents } from '../../node/store/store-check.ts'
 import { encodeStoredBoundary } from '../../node/store/store-records.ts'
 import { answerSyncRequest } from '../../node/runtime/sync-server.ts'
+import { chainItemOf } from '../../node/runtime/chain-item.ts'
+import { runAudit } from '../../audit/run-audit.ts'
+import { chunked, exportBytes } from '../support/export-file.ts'
 import { restoreReplicaState } from '../../node/runtime/restore.ts'
 import { TestAgent, testNet } from '../support/chain-builder.ts'
 import { EpochChainBuilder, seedsFor, validatorsOf } from '../support/epoch-chain.ts'
@@ -180,6 +185,62 @@ describe('the chain store across epoch changes', () => {
       expect(answer.cc).toEqual(wanted.get(end)!.cc)
       expect(answer.links).toEqual(wanted.get(end)!.links)
     }
+    await store.close()
+  })
+
+  it('answers receipts of a later epoch with their epoch changes, which verify from the genesis alone; none without the boundary certificates', async () => {
+    const b = epochChain()
+    const store = new ChainStore(new MemoryKv())
+    await store.open(b.net.genesis)
+    await commitAll(store, b)
+    const epochOfEntry = (index: number) => b.epochOfHeight(b.items.find((i) => i.block.header.logSize > index)!.block.header.height).number
+    // Before the boundary certificates are kept: epoch-0 receipts only (a receipt of a
+    // later epoch without its epoch changes would not verify).
+    let epochZero = 0
+    for (let index = 0; index < b.entries.length; index++) {
+      const receipt = await store.receipt(entryId(b.entries[index]!))
+      if (receipt === null) continue
+      expect(b.items[receipt.checkpoint.height - 1]!.block.header.epoch ?? 0).toBe(0)
+      expect(verifyReceipt(receipt, b.net.genesis)).toEqual({ ok: true })
+      epochZero += 1
+    }
+    expect(epochZero).toBe(b.epochs[1]!.changeIndex + 1)
+    for (const [height, boundary] of boundaries(b)) await store.saveBoundaryCertificate(height, boundary)
+    const seen = new Set<number>()
+    for (let index = 0; index < b.entries.length; index++) {
+      const receipt = await store.receipt(entryId(b.entries[index]!))
+      if (receipt === null) throw new Error(`no receipt for entry ${index}`)
+      const verdict = verifyReceipt(receipt, b.net.genesis)
+      expect(verdict, `entry ${index}`).toEqual({ ok: true })
+      const checkpointEpoch = b.items[receipt.checkpoint.height - 1]!.block.header.epoch ?? 0
+      expect(checkpointEpoch).toBeGreaterThanOrEqual(epochOfEntry(index))
+      expect(receipt.epochs?.length ?? 0).toBe(checkpointEpoch)
+      seen.add(checkpointEpoch)
+    }
+    expect([...seen].sort()).toEqual([0, 1, 2])
+    await store.close()
+  })
+
+  it('exports the chain with each reconfiguration block\'s boundary certificate, and the full audit passes across both epoch changes', async () => {
+    const b = epochChain()
+    const store = new ChainStore(new MemoryKv())
+    await store.open(b.net.genesis)
+    await commitAll(store, b)
+    const exportOf = async () => {
+      const items = []
+      for (let h = 1; h <= store.head.height; h++) items.push(await chainItemOf(store, (await store.blockAt(h))!))
+      return runAudit(chunked(exportBytes(b.net.genesis, items)), { genesis: b.net.genesis })
+    }
+    // Without the boundary certificates the export cannot cross the second change
+    // (its reconfiguration block has no certificate of its own).
+    const before = await exportOf()
+    expect(before.ok).toBe(false)
+    expect(before.failure).toMatchObject({ code: 'missing-boundary-certificate' })
+    for (const [height, boundary] of boundaries(b)) await store.saveBoundaryCertificate(height, boundary)
+    const report = await exportOf()
+    expect(report.failure).toBeNull()
+    expect(report.ok).toBe(true)
+    expect(report.epochs.map((e) => e.validators)).toEqual([4, 5, 4])
     await store.close()
   })
 })
