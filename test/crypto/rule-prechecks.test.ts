@@ -3,12 +3,16 @@
 // would answer. Against an equation that accepts everything, each refusal below is the
 // prechecks' alone (with a real implementation most of them are also refused by the
 // library, which is how weakened prechecks went unnoticed by every other test).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { numberToBytesLE } from '@noble/curves/utils.js'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { nodeCrypto } from '../../src/crypto/impl-node.ts'
 import type { CryptoImpl } from '../../src/crypto/impl.ts'
-import { failedCanary } from '../../src/crypto/impl-sodium.ts'
+import { failedCanary, loadSodiumVerifier } from '../../src/crypto/impl-sodium.ts'
 import {
   SMALL_ORDER_ENCODINGS, isCanonicalPointEncoding, passesStrictPrechecks, publicKeyFromSeed, signMessage, verifyWith,
 } from '../../src/crypto/ed25519.ts'
@@ -117,5 +121,36 @@ describe('the canaries a hot-path verifier must pass', () => {
       throw new Error('boom')
     })).toBe('RFC 8032 TEST 2: threw boom')
     expect(failedCanary((pk, msg, sig) => nodeCrypto.verifyEquation(pk, msg, sig))).toBeNull()
+  })
+})
+
+describe('a sodium-native that departs from the rule is not used', () => {
+  /** Loads a stand-in sodium-native package whose index.js is `source`. */
+  function loadFake(source: string): ReturnType<typeof loadSodiumVerifier> {
+    const dir = mkdtempSync(join(tmpdir(), 'synod-fake-sodium-'))
+    try {
+      mkdirSync(join(dir, 'node_modules', 'sodium-native'), { recursive: true })
+      writeFileSync(join(dir, 'node_modules', 'sodium-native', 'package.json'), JSON.stringify({ name: 'sodium-native', version: '0.0.0', main: 'index.js' }))
+      writeFileSync(join(dir, 'node_modules', 'sodium-native', 'index.js'), source)
+      return loadSodiumVerifier(pathToFileURL(join(dir, 'x.js')).href)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+
+  it('without the verify function', () => {
+    expect(loadFake('module.exports = {}')).toEqual({ ok: false, reason: 'sodium-native has no crypto_sign_verify_detached' })
+  })
+
+  it('accepting every signature', () => {
+    const load = loadFake('module.exports = { crypto_sign_verify_detached: () => true }')
+    expect(load.ok).toBe(false)
+    if (!load.ok) expect(load.reason).toMatch(/^sodium-native's Ed25519 verify departs from Synod's rule \(RFC 8032 TEST 2, other message: accepted, expected reject\)$/)
+  })
+
+  it('throwing on every call (taken as a refusal, so the valid canary fails)', () => {
+    const load = loadFake('module.exports = { crypto_sign_verify_detached: () => { throw new Error("assert") } }')
+    expect(load.ok).toBe(false)
+    if (!load.ok) expect(load.reason).toMatch(/\(RFC 8032 TEST 2: rejected, expected accept\)$/)
   })
 })
