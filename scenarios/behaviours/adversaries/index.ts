@@ -6,6 +6,7 @@ import { forgeryLedger, Tampered, type Tamper } from './tamper.ts'
 import {
   badSignatures, ccOffChain, duplicatedSigners, forgedTc, justifyOther, outOfSetSigner, quorumShort, replayForged, tcHighQcIgnored,
 } from './tampers.ts'
+import { justifySibling, seqRepeat } from './chain-tampers.ts'
 
 /** A behaviour's tampers are made per node (some keep state). */
 const TAMPERS = new Map<string, () => readonly Tamper[]>([
@@ -16,13 +17,18 @@ const TAMPERS = new Map<string, () => readonly Tamper[]>([
   ['cc-off-chain', () => [ccOffChain]],
   ['justify-other', () => [justifyOther]],
   ['tc-high-qc-ignored', () => [tcHighQcIgnored]],
+  ['justify-sibling', () => [justifySibling()]],
+  ['seq-repeat', () => [seqRepeat()]],
   ['bad-signatures', () => [badSignatures()]],
   ['replay-forged', () => [forgedTc, ccOffChain, duplicatedSigners, replayForged]],
-  ['adversaries', () => [forgedTc, duplicatedSigners, outOfSetSigner, quorumShort(), ccOffChain, justifyOther, tcHighQcIgnored, badSignatures(), replayForged]],
+  // The two that replace its proposal come last (the leader tampers before them see it),
+  // justify-sibling in a third of its rounds, seq-repeat in half of the others, so that
+  // the composition still proposes in some.
+  ['adversaries', () => [forgedTc, duplicatedSigners, outOfSetSigner, quorumShort(), ccOffChain, justifyOther, tcHighQcIgnored, badSignatures(), replayForged, justifySibling(1 / 3), seqRepeat(1 / 2)]],
 ])
 
 export const ADVERSARY_NAMES = [...TAMPERS.keys()] as readonly AdversaryName[]
-export type AdversaryName = 'forged-tc' | 'duplicated-signers' | 'out-of-set-signer' | 'quorum-short' | 'cc-off-chain' | 'justify-other' | 'tc-high-qc-ignored' | 'bad-signatures' | 'replay-forged' | 'adversaries'
+export type AdversaryName = 'forged-tc' | 'duplicated-signers' | 'out-of-set-signer' | 'quorum-short' | 'cc-off-chain' | 'justify-other' | 'tc-high-qc-ignored' | 'justify-sibling' | 'seq-repeat' | 'bad-signatures' | 'replay-forged' | 'adversaries'
 
 /** The rejection counter keys of `name`'s forgeries: a run in which one of them was made
  * must show that key (the forgery was refused); judge.ts. */

@@ -189,26 +189,43 @@ export const justifyOther: Tamper = {
   },
 }
 
-/** With its own proposal justified by a TC, a second block of that round on an older
- * certified block, below the TC's highest QC. Breaks: a proposal after a TC extends
- * the TC's highest QC. */
 const QC_BELOW_TC = 'proposal: proposal-qc-below-tc'
+/**
+ * With its own proposal for round r, a second block of round r on an older certified
+ * block, with a TC for round r - 1 whose highest QC round is above that block's QC.
+ * When its proposal follows a real TC, that TC, and a QC below its highest for a block
+ * honest replicas still hold (at or above its committed height). Otherwise (the common
+ * case: with round-robin leaders it cannot make the round before its own time out, since
+ * withholding that round's votes, which come to it, times out its own round) a TC for
+ * r - 1 with made-up signatures whose high-QC rounds are all r - 2, and a QC below r - 2:
+ * the replica checks a proposal's round justification before it verifies the TC, so the
+ * refusal is still proposal-qc-below-tc (were the order to change, it would be the TC's
+ * signature, and the judge would report the kind as never refused). Breaks: a proposal
+ * after a TC extends the TC's highest QC.
+ */
 export const tcHighQcIgnored: Tamper = {
   name: 'tc-high-qc-ignored',
-  description: 'as leader after a TC, also proposes a block extending a QC below the TC\'s highest',
+  description: 'as leader, also proposes a block after a TC (real, or else with made-up signatures) extending a QC below the TC\'s highest',
   expects: [QC_BELOW_TC],
   apply(ctx, event, actions) {
     const p = ownProposal(event, actions)
-    if (p === null || p.tc === null) return actions
-    const bound = tcHighQcRound(p.tc)
+    if (p === null) return actions
+    const round = p.block.header.round
+    let tc = p.tc
+    if (tc === null) {
+      if (round < 3) return actions
+      const { n, quorum } = ctx.inner.set
+      const signers = ctx.rng.shuffle([...Array(n).keys()]).slice(0, quorum).sort((a, b) => a - b)
+      tc = { round: round - 1, highQcRounds: signers.map(() => round - 2), ...madeUp(ctx.rng, signers, n) }
+    }
+    const bound = tcHighQcRound(tc)
     const head = ctx.inner.committedHeight
-    // A QC below the bound, for a block it knows and honest replicas still hold.
     for (const child of ctx.headers.values()) {
       const qc = child.justify
-      if (qc.round >= bound || qc.height < head) continue
+      if (qc.round >= bound || (p.tc !== null && qc.height < head)) continue
       const certified = headerOf(ctx, toHex(qc.block))
       if (certified === undefined) continue
-      return [emptyChild(ctx, QC_BELOW_TC, p.block.header.round, certified, qc, p.tc), ...actions]
+      return [emptyChild(ctx, QC_BELOW_TC, round, certified, qc, tc), ...actions]
     }
     return actions
   },
