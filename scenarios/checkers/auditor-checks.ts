@@ -1,7 +1,7 @@
 // The auditor's rules applied to single objects as honest replicas act on them, with the
 // verdicts cached by object, in the checker and independent of any replica: blocks by the
 // shared block rule (checkBlockAfterParent, src/log/block-rule.ts) against their parent,
-// certificates by checkQc / checkTc / checkCc (src/log/certificates.ts), entries by their
+// two of its rules also written apart (secondOpinion, below), certificates by checkQc / checkTc / checkCc (src/log/certificates.ts), entries by their
 // signature and the chain's entry rules (src/log/entry.ts, src/log/verify.ts). Nothing
 // here goes through the consensus core's Verifier, so a replica whose verifier caches a
 // failure as a success is judged by what the object is, not by what it remembered.
@@ -11,7 +11,7 @@
 // after it and the last seq of every agent along its chain. Blocks reach it in the order
 // honest replicas accept them, so the parent of a block an honest replica accepts has
 // been judged before, unless the replica accepted a block whose parent it never accepted.
-import { encodeCanonical } from '../../src/codec/cbor.ts'
+import { bytesEqual, encodeCanonical } from '../../src/codec/cbor.ts'
 import { verifyDomain } from '../../src/crypto/domain.ts'
 import { sha256, toHex } from '../../src/crypto/hash.ts'
 import { checkBlockAfterParent } from '../../src/log/block-rule.ts'
@@ -239,6 +239,8 @@ export class AuditorChecks {
         }
       }
     }
+    const second = secondOpinion(block, parent)
+    if (second !== null) return second
     if (!this.#points.has(hashHex)) {
       const seqs = new Map(parent.seqs)
       for (const [agent, seq] of result.agentSeqs) seqs.set(agent, seq)
@@ -246,4 +248,29 @@ export class AuditorChecks {
     }
     return null
   }
+}
+
+/**
+ * Two rules of the block rule checked again here, written apart from src/log/block-rule.ts:
+ * the justify QC names the parent (its hash, height and round), and each entry's seq is
+ * above its agent's last one along the chain (no entry twice). The checks above judge by
+ * the shared rule, so a weakened copy of it there would weaken them too; these two are the
+ * ones whose weakening a Byzantine leader can use without a quorum (a block on one block
+ * certified by a QC for its sibling; an entry committed twice). Null when both hold.
+ */
+function secondOpinion(block: Block, parent: ChainPoint): Failed {
+  const h = block.header
+  const qc = h.justify
+  if (!bytesEqual(qc.block, parent.hash) || qc.height !== parent.header.height || qc.round !== parent.header.round) {
+    return { check: 'justify-not-parent', detail: `the justify QC certifies height ${qc.height} round ${qc.round} block ${toHex(qc.block).slice(0, 16)}, not the parent` }
+  }
+  const seen = new Map<string, number>()
+  for (let i = 0; i < block.entries.length; i++) {
+    const e = block.entries[i]!
+    const agent = toHex(e.agent)
+    const last = seen.get(agent) ?? parent.seqs.get(agent)
+    if (last !== undefined && e.seq <= last) return { check: 'seq-repeated', detail: `entry ${i}: agent ${agent.slice(0, 8)} seq ${e.seq} after ${last}` }
+    seen.set(agent, e.seq)
+  }
+  return null
 }

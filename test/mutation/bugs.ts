@@ -168,4 +168,20 @@ export const BUGS: readonly InjectedBug[] = [
     search: '    if (voters.has(vote.voter)) return { qc, cc }\n',
     replace: '\n',
   },
+  // Added after the first 22 (docs/mutation.md reports the score with and without them):
+  // rules no bug above touches.
+  {
+    id: 'tc-formed-one-short',
+    description: 'aggregators: a TC forms from one timeout fewer than the quorum',
+    file: 'src/consensus/aggregators.ts',
+    search: 'if (bucket.tc !== null || bucket.timeouts.size < this.#quorum) return null',
+    replace: 'if (bucket.tc !== null || bucket.timeouts.size < this.#quorum - 1) return null',
+  },
+  {
+    id: 'range-cc-block-not-compared',
+    description: 'range sync: a commit certificate proves a range when it is for the range\'s last height, whatever block it names',
+    file: 'src/consensus/range-sync.ts',
+    search: 'if (cc.height !== height || !bytesEqual(cc.block, hash)) return',
+    replace: 'if (cc.height !== height) return',
+  },
 ]

@@ -2,10 +2,11 @@
 // all of them composed on one node. K such nodes in one run collude only in that each
 // attacks the same rules at once; they share no state.
 import type { Behaviour } from '../types.ts'
-import { Tampered, type Tamper } from './tamper.ts'
+import { forgeryLedger, Tampered, type Tamper } from './tamper.ts'
 import {
   badSignatures, ccOffChain, duplicatedSigners, forgedTc, justifyOther, outOfSetSigner, quorumShort, replayForged, tcHighQcIgnored,
 } from './tampers.ts'
+import { justifySibling, seqRepeat } from './chain-tampers.ts'
 
 /** A behaviour's tampers are made per node (some keep state). */
 const TAMPERS = new Map<string, () => readonly Tamper[]>([
@@ -16,22 +17,22 @@ const TAMPERS = new Map<string, () => readonly Tamper[]>([
   ['cc-off-chain', () => [ccOffChain]],
   ['justify-other', () => [justifyOther]],
   ['tc-high-qc-ignored', () => [tcHighQcIgnored]],
+  ['justify-sibling', () => [justifySibling()]],
+  ['seq-repeat', () => [seqRepeat()]],
   ['bad-signatures', () => [badSignatures()]],
   ['replay-forged', () => [forgedTc, ccOffChain, duplicatedSigners, replayForged]],
-  ['adversaries', () => [forgedTc, duplicatedSigners, outOfSetSigner, quorumShort(), ccOffChain, justifyOther, tcHighQcIgnored, badSignatures(), replayForged]],
+  // The two that replace its proposal come last (the leader tampers before them see it),
+  // justify-sibling in a third of its rounds, seq-repeat in half of the others, so that
+  // the composition still proposes in some.
+  ['adversaries', () => [forgedTc, duplicatedSigners, outOfSetSigner, quorumShort(), ccOffChain, justifyOther, tcHighQcIgnored, badSignatures(), replayForged, justifySibling(1 / 3), seqRepeat(1 / 2)]],
 ])
 
 export const ADVERSARY_NAMES = [...TAMPERS.keys()] as readonly AdversaryName[]
-export type AdversaryName = 'forged-tc' | 'duplicated-signers' | 'out-of-set-signer' | 'quorum-short' | 'cc-off-chain' | 'justify-other' | 'tc-high-qc-ignored' | 'bad-signatures' | 'replay-forged' | 'adversaries'
+export type AdversaryName = 'forged-tc' | 'duplicated-signers' | 'out-of-set-signer' | 'quorum-short' | 'cc-off-chain' | 'justify-other' | 'tc-high-qc-ignored' | 'justify-sibling' | 'seq-repeat' | 'bad-signatures' | 'replay-forged' | 'adversaries'
 
-/** Of the composition, a run must show only the certificate rejections: its leader
- * tampers act only in rounds it leads, and with seven tampers drawing on one random
- * stream some runs give one of them no chance. Each alone must show its own. */
-const COMPOSED_EXPECTS: readonly string[] = ['sync-info: certificate-rejected/certificate-bad-signature']
-
-/** The rejection counter keys a run of `name` must show (its forgeries were refused). */
+/** The rejection counter keys of `name`'s forgeries: a run in which one of them was made
+ * must show that key (the forgery was refused); judge.ts. */
 export function expectedRejections(name: AdversaryName): readonly string[] {
-  if (name === 'adversaries') return COMPOSED_EXPECTS
   return [...new Set(TAMPERS.get(name)!().flatMap((t) => t.expects))]
 }
 
@@ -41,7 +42,7 @@ function behaviourOf(name: AdversaryName): Behaviour {
   return {
     name,
     description: tampers.map((t) => t.description).join('; '),
-    create: (ctx) => new Tampered(ctx.honest(), ctx, ctx.rng.fork(), make()),
+    create: (ctx) => new Tampered(ctx.honest(), ctx, ctx.rng.fork(), make(), forgeryLedger(ctx.genesis)),
   }
 }
 

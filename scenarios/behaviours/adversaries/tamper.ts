@@ -1,15 +1,20 @@
 // Rule-targeting adversaries: each tamper makes an otherwise valid message that breaks
 // exactly one validation rule of the core, and names the typed rejection an honest
 // replica must answer it with (`expects`, a key of the simulator's rejection counters:
-// `message type: code path`). Tampers compose: one decorator runs several on a node,
-// in order, each seeing the actions the previous ones left.
+// `message type: code path`). Each tamper records, per key, the forgeries it actually
+// made (`ctx.made`): a run is judged only on forgeries made (judge.ts), since a tamper
+// may never meet the conditions of its forgery. Tampers compose: one decorator runs
+// several on a node, in order, each seeing the actions the previous ones left.
 import { signDomain } from '../../../src/crypto/domain.ts'
 import type { SignatureScheme } from '../../../src/crypto/signature-scheme.ts'
 import { toHex } from '../../../src/crypto/hash.ts'
 import { blockHash, type BlockHeader } from '../../../src/log/block.ts'
 import { timeoutDataToCbor, voteDataToCbor } from '../../../src/log/certificates.ts'
 import { bitmapOf } from '../../../src/log/signer-bitmap.ts'
+import type { Genesis } from '../../../src/log/genesis.ts'
+import type { MerkleAccumulatorState } from '../../../src/log/merkle.ts'
 import type { Replica } from '../../../src/consensus/replica.ts'
+import type { SyncStore } from '../../../src/consensus/sync.ts'
 import type { Action, Event, Message } from '../../../src/consensus/types.ts'
 import type { Prng } from '../../sim/prng.ts'
 import { Decorator } from '../types.ts'
@@ -25,6 +30,32 @@ export interface TamperContext {
   readonly rng: Prng
   /** Headers of blocks seen in proposals (its own and others'), by hex hash. */
   readonly headers: ReadonlyMap<string, BlockHeader>
+  /** The node's own store (what its honest replica persisted and committed), read-only. */
+  readonly store: SyncStore | null
+  /** The log after the node's committed head, as its last commit left it (null until
+   * the replica, since it was built, committed once). */
+  readonly committedLog: () => MerkleAccumulatorState | null
+  /** Records that a forgery drawing rejection `key` went out (to one or more peers). */
+  made(key: string, count?: number): void
+}
+
+/** Forgeries made in a run, by expected rejection key, over all its tampered nodes and
+ * their restarts: keyed by the run's genesis object (one per Simulation). */
+const ledgers = new WeakMap<Genesis, Map<string, number>>()
+export function forgeryLedger(genesis: Genesis): Map<string, number> {
+  let ledger = ledgers.get(genesis)
+  if (ledger === undefined) {
+    ledger = new Map()
+    ledgers.set(genesis, ledger)
+  }
+  return ledger
+}
+
+export interface TamperSigner {
+  readonly seed: Uint8Array
+  readonly signatures: SignatureScheme
+  /** The node's store (absent: tampers that need it make nothing). */
+  readonly store?: SyncStore
 }
 
 export interface Tamper {
@@ -41,14 +72,23 @@ export class Tampered extends Decorator {
   readonly #tampers: readonly Tamper[]
   readonly #ctx: TamperContext
   readonly #headers = new Map<string, BlockHeader>()
-  constructor(inner: Replica, signer: { readonly seed: Uint8Array, readonly signatures: SignatureScheme }, rng: Prng, tampers: readonly Tamper[]) {
+  #committedLog: MerkleAccumulatorState | null = null
+  /** `ledger` receives the forgeries made (forgeryLedger of the run, or the caller's). */
+  constructor(inner: Replica, signer: TamperSigner, rng: Prng, tampers: readonly Tamper[], ledger: Map<string, number> = new Map()) {
     super(inner)
     this.#tampers = tampers
-    this.#ctx = { inner, seed: signer.seed, signatures: signer.signatures, rng, headers: this.#headers }
+    this.#ctx = {
+      inner, seed: signer.seed, signatures: signer.signatures, rng, headers: this.#headers, store: signer.store ?? null,
+      committedLog: () => this.#committedLog,
+      made: (key, count = 1) => { ledger.set(key, (ledger.get(key) ?? 0) + count) },
+    }
   }
   protected override output(event: Event, actions: Action[]): Action[] {
     if (event.type === 'message') this.#see(event.message)
-    for (const a of actions) if (a.type === 'broadcast' || a.type === 'send') this.#see(a.message)
+    for (const a of actions) {
+      if (a.type === 'broadcast' || a.type === 'send') this.#see(a.message)
+      else if (a.type === 'commit') this.#committedLog = a.log
+    }
     let out = actions
     for (const t of this.#tampers) out = t.apply(this.#ctx, event, out)
     return out
@@ -111,4 +151,10 @@ export function isForged(m: Message): boolean {
 /** A broadcast of a tampered message. */
 export function broadcast(m: Message): Action {
   return { type: 'broadcast', message: forged(m) }
+}
+
+/** A broadcast of a tampered message whose forgery draws rejection `key`, recorded as made. */
+export function broadcastMade(ctx: TamperContext, key: string, m: Message): Action {
+  ctx.made(key)
+  return broadcast(m)
 }
