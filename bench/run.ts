@@ -35,13 +35,15 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const OUT = join(ROOT, 'bench', 'results')
 /** Each benchmark process is killed (by pid) after this long. */
 const BENCH_MS_MAX = QUICK ? 150_000 : 1_800_000
+/** What bin/synod.js gives `synod audit` (and `synod start`): V8's young generation capped. */
+const AUDIT_NODE_FLAG = '--max-semi-space-size=4'
 
 const log = (text: string): void => { process.stderr.write(text + '\n') }
 
 /** Runs `node bench/<file> args`, streams its stderr, returns its last stdout line as JSON. */
-function runBench(file: string, args: readonly string[]): Promise<Record<string, unknown>> {
+function runBench(file: string, args: readonly string[], nodeFlags: readonly string[] = []): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bench', file), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...nodeFlags, join(ROOT, 'bench', file), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout = (stdout + chunk).slice(-1_000_000) })
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => process.stderr.write(chunk.replace(/^/gm, `  [${file}] `).replace(/ {2}\[[^\]]+\] $/, '')))
@@ -83,7 +85,14 @@ if (want('cluster-n7')) results.clusterN7 = await runBench('cluster.ts', [...(QU
 // with implementations that run this way (libhotstuff).
 if (want('sig-off')) results.sigOff = await runBench('cluster.ts', [...(QUICK ? ['--quick', '--light', '10'] : []), '--unsafe-skip-entry-signatures', '--payloads', '256', '--start-rate', '400'])
 if (want('catch-up')) results.catchUp = await runBench('catch-up.ts', QUICK ? ['--entries', '10000', '--per-block', '500'] : ['--entries', '100000', '--per-block', '1000'])
-if (want('audit')) results.audit = await runBench('audit.ts', QUICK ? ['--entries', '20000'] : ['--entries', '100000'])
+if (want('audit')) {
+  // One process per mode, run as `synod audit` runs (bin/synod.js caps V8's young
+  // generation): in one process the second mode's RSS started from the first one's.
+  const entries = QUICK ? ['--entries', '20000'] : ['--entries', '100000']
+  const main = await runBench('audit.ts', [...entries, '--modes', 'main'], [AUDIT_NODE_FLAG])
+  const workers = await runBench('audit.ts', [...entries, '--modes', 'workers'], [AUDIT_NODE_FLAG])
+  results.audit = { ...main, results: { ...(main.results as object), ...(workers.results as object) } }
+}
 if (want('rss')) results.rss = await runBench('rss.ts', QUICK ? ['--quick'] : [])
 
 // --- the table ---
