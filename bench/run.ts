@@ -19,6 +19,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { clusterPlots, type Sweep } from './cluster-plots.ts'
 import { archiveSuperseded, runName } from './result-names.ts'
+import { VALIDATOR_MALLOC_ENV, VALIDATOR_NODE_FLAGS } from '../devnet/cluster.ts'
 
 const { values } = parseArgs({
   options: {
@@ -35,15 +36,17 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const OUT = join(ROOT, 'bench', 'results')
 /** Each benchmark process is killed (by pid) after this long. */
 const BENCH_MS_MAX = QUICK ? 150_000 : 1_800_000
-/** What bin/synod.js gives `synod audit` (and `synod start`): V8's young generation capped. */
-const AUDIT_NODE_FLAG = '--max-semi-space-size=4'
+/** What bin/synod.js gives `synod audit` (the devnet's validator settings: the young
+ * generation capped, glibc's allocator giving memory back). */
+const AUDIT_NODE_FLAGS = VALIDATOR_NODE_FLAGS
+const AUDIT_ENV = VALIDATOR_MALLOC_ENV
 
 const log = (text: string): void => { process.stderr.write(text + '\n') }
 
 /** Runs `node bench/<file> args`, streams its stderr, returns its last stdout line as JSON. */
-function runBench(file: string, args: readonly string[], nodeFlags: readonly string[] = []): Promise<Record<string, unknown>> {
+function runBench(file: string, args: readonly string[], nodeFlags: readonly string[] = [], env: Readonly<Record<string, string>> = {}): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeFlags, join(ROOT, 'bench', file), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...nodeFlags, join(ROOT, 'bench', file), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
     let stdout = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout = (stdout + chunk).slice(-1_000_000) })
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => process.stderr.write(chunk.replace(/^/gm, `  [${file}] `).replace(/ {2}\[[^\]]+\] $/, '')))
@@ -89,8 +92,8 @@ if (want('audit')) {
   // One process per mode, run as `synod audit` runs (bin/synod.js caps V8's young
   // generation): in one process the second mode's RSS started from the first one's.
   const entries = QUICK ? ['--entries', '20000'] : ['--entries', '100000']
-  const main = await runBench('audit.ts', [...entries, '--modes', 'main'], [AUDIT_NODE_FLAG])
-  const workers = await runBench('audit.ts', [...entries, '--modes', 'workers'], [AUDIT_NODE_FLAG])
+  const main = await runBench('audit.ts', [...entries, '--modes', 'main'], AUDIT_NODE_FLAGS, AUDIT_ENV)
+  const workers = await runBench('audit.ts', [...entries, '--modes', 'workers'], AUDIT_NODE_FLAGS, AUDIT_ENV)
   results.audit = { ...main, results: { ...(main.results as object), ...(workers.results as object) } }
 }
 if (want('rss')) results.rss = await runBench('rss.ts', QUICK ? ['--quick'] : [])

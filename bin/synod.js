@@ -19,11 +19,14 @@ const CLI_BUILT = new URL('../dist/cli/main.js', import.meta.url)
 const SOURCE_NODE_MAJOR_MIN = 24
 const BUILT_NODE_MAJOR_MIN = 22
 
-// The long-running commands run with V8's young generation capped (4 MB per semi-space):
-// by default it grows to tens of MB and stays resident, which made an audit's RSS climb
-// from 165 to 270 MB over 100,000 entries with 14 MB live after each GC, and a busy
-// validator keep ~45 MB more (docs/operations.md, docs/performance.md). A flag that must
-// be given at start, so these commands re-run themselves with it unless it is given.
+// `synod audit` runs with V8's young generation capped (4 MB per semi-space): by default
+// it grows to tens of MB and stays resident, which made an audit's RSS climb from 165 to
+// 270 MB over 100,000 entries with 14 MB live after each GC (docs/performance.md). A flag
+// that must be given at start, so the command re-runs itself with it unless it is given.
+// Not `synod start`: a validator is a process operators signal and kill by its pid, which
+// a wrapper process would stand between (a kill -9 of the wrapper would leave the node
+// running); it gets the same settings from its service file (docs/operations.md) or the
+// devnet.
 // With them, glibc's allocator settings (read at start too; other allocators ignore them)
 // that give freed buffers back: with the young generation capped but glibc's defaults,
 // the audit's RSS still climbed from 118 to 254 MB; with both it stayed at 118-161 MB.
@@ -31,7 +34,7 @@ const BUILT_NODE_MAJOR_MIN = 22
 // (test/cli/process-settings.test.ts).
 const SEMI_SPACE_FLAG = '--max-semi-space-size=4'
 const MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072', MALLOC_MMAP_THRESHOLD_: '65536', MALLOC_TOP_PAD_: '0' }
-const CAPPED_COMMANDS = new Set(['audit', 'start'])
+const CAPPED_COMMANDS = new Set(['audit'])
 
 /** Runs this file again under `node` with `flags` (and `env` added where unset), passing signals on. */
 function relaunch(node, flags, env = {}) {
