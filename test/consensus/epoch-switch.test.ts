@@ -3,8 +3,10 @@
 // committed reconfiguration block starts the next epoch's safety state, enters its set and
 // round 1 with the reconfiguration block's QC as round 0, and takes part only if its key
 // is in the new set. A 4-validator cluster replaces validator 3 (old key -> new key at
-// index 3): both holders of index 3 run, the old one a member of epoch 0 only, the new one
-// of epoch 1 only (it follows epoch 0 without voting).
+// position 3 of the set): the old key keeps directory index 3 and is a member of epoch 0
+// only, the new key gets directory index 4 (step 6) and is a member of epoch 1 only (it
+// follows epoch 0 without voting). Then 4 -> 5 (a new key joins, starting from the
+// genesis with its key alone) and 5 -> 4 (an original validator leaves).
 import { describe, expect, it } from 'vitest'
 import { describe as describeRejection } from '../../src/consensus/rejections.ts'
 import { Replica } from '../../src/consensus/replica.ts'
@@ -16,7 +18,9 @@ import { blockHash } from '../../src/log/block.ts'
 import { signEntry, type Entry } from '../../src/log/entry.ts'
 import { approveReconfiguration, reconfigurationPayloadText, setHashOf } from '../../src/log/epochs.ts'
 import { bitmapOf } from '../../src/log/signer-bitmap.ts'
+import { serveSyncRequest } from '../../src/consensus/sync.ts'
 import { SimStorage } from '../../scenarios/sim/storage.ts'
+import { DirectoryRouting } from './epoch-cluster.ts'
 import { AGENT_SEED, CHAIN, entry, makeGenesis, seeds as seedsOf } from './fixtures.ts'
 
 const n = 4
@@ -33,37 +37,52 @@ function reconfiguration(seq: number): Entry {
   return signEntry({ agent: publicKeyFromSeed(AGENT_SEED), namespace: 'ops/validators', seq, payload, refs: [], idempotencyKey: '' }, CHAIN, AGENT_SEED)
 }
 
-/** Nodes 0-3 hold genesis keys 0-3; node 4 holds the new key at index 3. */
+/** Nodes 0-3 hold genesis keys 0-3 (directory indexes 0-3); node 4 the new key that
+ * replaces validator 3's (directory index 4, position 3 of epoch 1's set). */
 const OLD3 = 3
 const NEW3 = 4
-const indexOf = (node: number): number => (node === NEW3 ? 3 : node)
+const nodeSeeds = [...seeds, newSeed]
 
-function switching(node: number): Replica {
-  return new Replica({ genesis, validatorIndex: indexOf(node), seed: node === NEW3 ? newSeed : seeds[node]!, reconfigurations: 'switch' })
+/** Node `node` in 'switch' mode; the new key is configured with its key alone (it finds
+ * its directory index once the reconfiguration naming it is committed). */
+function switching(node: number, g = genesis, keys: readonly Uint8Array[] = nodeSeeds): Replica {
+  const known = node < g.validators.length
+  return new Replica({ genesis: g, ...(known ? { validatorIndex: node } : {}), seed: keys[node]!, reconfigurations: 'switch' })
 }
 
-/** FIFO delivery until quiet. A message to index 3 reaches both of its holders (the
- * network addresses validators by index); `from` is the sender's index. Each node's
- * commits, blocks, safety state and boundary certificates go to its simulator storage. */
-function cluster(nodes: Replica[], held: (to: number) => boolean = () => false) {
-  const queue: { to: number, from: number, message: Message }[] = []
+interface Delivery { readonly to: number, readonly sender: number, readonly message: Message }
+
+/** FIFO delivery until quiet, routed by the validator directory (DirectoryRouting). Each
+ * node's commits, blocks, safety state and boundary certificates go to its simulator
+ * storage. */
+function cluster(nodes: Replica[], held: (to: number) => boolean = () => false, g = genesis, keys: readonly Uint8Array[] = nodeSeeds) {
+  const routing = new DirectoryRouting(keys, () => nodes)
+  const queue: Delivery[] = []
   /** Messages kept from the nodes `held` names, in order, for the test to deliver. */
-  const heldFor: { to: number, from: number, message: Message }[] = []
-  const enqueue = (d: { to: number, from: number, message: Message }) => (held(d.to) ? heldFor : queue).push(d)
-  const storages = nodes.map(() => new SimStorage(genesis))
+  const heldFor: Delivery[] = []
+  const enqueue = (d: Delivery) => (held(d.to) ? heldFor : queue).push(d)
+  const storages = nodes.map(() => new SimStorage(g))
   const rejected: { node: number, reason: string }[] = []
   /** Every message each node sent, in order. */
   const sent: Message[][] = nodes.map(() => [])
+  /** Messages dropped because the receiver's directory lacked the sender's key. */
+  let unknownSender = 0
   const run = (node: number, actions: Action[]) => {
     for (const a of actions) {
       const s = storages[node]!
       if (a.type === 'send') {
         sent[node]!.push(a.message)
-        for (let to = 0; to < nodes.length; to++) if (to !== node && indexOf(to) === a.to) enqueue({ to, from: indexOf(node), message: a.message })
+        const to = routing.nodeOf(node, a.to)
+        if (to !== undefined && to !== node) enqueue({ to, sender: node, message: a.message })
+      }
+      if (a.type === 'serve-sync') {
+        const response = serveSyncRequest(a.request, s)
+        const to = routing.nodeOf(node, a.to)
+        if (response !== null && to !== undefined) enqueue({ to, sender: node, message: response })
       }
       if (a.type === 'broadcast') {
         sent[node]!.push(a.message)
-        for (let to = 0; to < nodes.length; to++) if (to !== node) enqueue({ to, from: indexOf(node), message: a.message })
+        for (const to of routing.broadcastTargets(node)) enqueue({ to, sender: node, message: a.message })
       }
       if (a.type === 'commit') {
         a.blocks.forEach((b, i) => s.appendCommitted(b, toHex(a.hashes[i]!)))
@@ -80,11 +99,16 @@ function cluster(nodes: Replica[], held: (to: number) => boolean = () => false) 
   const drain = (until: () => boolean = () => false) => {
     for (let i = 0; queue.length > 0 && i < 100_000; i++) {
       const d = queue.shift()!
-      run(d.to, nodes[d.to]!.step({ type: 'message', now: 0, from: d.from, message: d.message }))
+      const from = routing.fromAt(d.to, d.sender)
+      if (from === undefined) {
+        unknownSender++
+        continue
+      }
+      run(d.to, nodes[d.to]!.step({ type: 'message', now: 0, from, message: d.message }))
       if (until()) return
     }
   }
-  return { run, drain, storages, rejected, sent, queue, heldFor }
+  return { run, drain, storages, rejected, sent, queue, heldFor, routing, unknownSender: () => unknownSender }
 }
 
 /** No two nodes committed different blocks at a height. */
@@ -100,7 +124,7 @@ const members1 = [0, 1, 2, NEW3]
 
 describe('the switch at the boundary (one validator replaced)', () => {
   it('the cluster commits the reconfiguration block, enters epoch 1 at round 1, and epoch 1 commits; the removed validator takes no part', () => {
-    const nodes = [0, 1, 2, OLD3, NEW3].map(switching)
+    const nodes = [0, 1, 2, OLD3, NEW3].map((node) => switching(node))
     const c = cluster(nodes)
     nodes.forEach((r, i) => c.run(i, r.step({ type: 'start', now: 0 })))
     c.run(1, nodes[1]!.step({ type: 'submit', now: 0, entries: [reconfiguration(1)] }))
@@ -141,7 +165,7 @@ describe('the switch at the boundary (one validator replaced)', () => {
   })
 
   it('after the boundary, the removed validator\'s messages are ignored (its epoch) or refused (signed for epoch 1 with its old key)', () => {
-    const nodes = [0, 1, 2, OLD3, NEW3].map(switching)
+    const nodes = [0, 1, 2, OLD3, NEW3].map((node) => switching(node))
     const c = cluster(nodes)
     nodes.forEach((r, i) => c.run(i, r.step({ type: 'start', now: 0 })))
     c.run(1, nodes[1]!.step({ type: 'submit', now: 0, entries: [reconfiguration(1)] }))
@@ -170,7 +194,7 @@ describe('the switch at the boundary (one validator replaced)', () => {
   })
 
   it('a replica restarted right after the boundary resumes in epoch 1 and commits with the others', () => {
-    const nodes = [0, 1, 2, OLD3, NEW3].map(switching)
+    const nodes = [0, 1, 2, OLD3, NEW3].map((node) => switching(node))
     const c = cluster(nodes)
     nodes.forEach((r, i) => c.run(i, r.step({ type: 'start', now: 0 })))
     c.run(1, nodes[1]!.step({ type: 'submit', now: 0, entries: [reconfiguration(1)] }))
@@ -197,7 +221,7 @@ describe('the switch at the boundary (one validator replaced)', () => {
   })
 
   it('a replica without the boundary certificate does not vote for the next epoch\'s first block; with it, it switches and catches up', () => {
-    const nodes = [0, 1, 2, OLD3, NEW3].map(switching)
+    const nodes = [0, 1, 2, OLD3, NEW3].map((node) => switching(node))
     let holding = true
     const c = cluster(nodes, (to) => holding && to === 0)
     nodes.forEach((r, i) => c.run(i, r.step({ type: 'start', now: 0 })))
@@ -211,7 +235,7 @@ describe('the switch at the boundary (one validator replaced)', () => {
     expect(late.epoch.number).toBe(0)
     const first = c.heldFor.find((d) => d.message.type === 'proposal' && d.message.block.header.epoch === 1)
     expect(first).toBeDefined()
-    const out = late.step({ type: 'message', now: 0, from: first!.from, message: first!.message })
+    const out = late.step({ type: 'message', now: 0, from: c.routing.fromAt(0, first!.sender)!, message: first!.message })
     expect(out.filter((a) => a.type === 'send' || a.type === 'broadcast' || a.type === 'rejected')).toEqual([])
     expect(late.epoch.number).toBe(0)
     expect(late.safetyState.lastVotedRound).toBe(0)

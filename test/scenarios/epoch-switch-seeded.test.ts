@@ -1,6 +1,8 @@
 // The switch at the boundary under seeded randomness: the shape of
-// test/consensus/epoch-switch.test.ts (4 validators, validator 3's key replaced, both keys
-// running at index 3, replicas in `reconfigurations: 'switch'`) driven in virtual time by
+// test/consensus/epoch-switch.test.ts (4 validators, validator 3's key replaced: the old
+// key keeps directory index 3, the new one gets index 4 at position 3 of epoch 1's set;
+// replicas in `reconfigurations: 'switch'`, messages routed by the validator directory)
+// driven in virtual time by
 // one seeded PRNG: random delays and reordering, message loss until `FAULTS_STOP_MS`,
 // round and sync timers, sync served from each node's simulator storage, a workload of
 // entries, and one replica restarted (from its storage) right after it switches. Not the
@@ -21,6 +23,7 @@ import { approveReconfiguration, reconfigurationPayloadText, setHashOf } from '.
 import { bitmapOf } from '../../src/log/signer-bitmap.ts'
 import { Prng } from '../../scenarios/sim/prng.ts'
 import { SimStorage } from '../../scenarios/sim/storage.ts'
+import { DirectoryRouting } from '../consensus/epoch-cluster.ts'
 import { AGENT_SEED, CHAIN, entry, makeGenesis, seeds as seedsOf } from '../consensus/fixtures.ts'
 
 const { genesis, seeds } = makeGenesis(4, { roundTimeoutMs: 400, roundTimeoutMaxMs: 3000, backoffPercent: 150, proposalDelayMs: 5 })
@@ -29,8 +32,7 @@ const newValidators = [...genesis.validators.slice(0, 3), { name: 'v3-new', publ
 const OLD3 = 3
 const NEW3 = 4
 const NODES = 5
-const indexOf = (node: number): number => (node === NEW3 ? 3 : node)
-const seedOf = (node: number): Uint8Array => (node === NEW3 ? newSeed : seeds[node]!)
+const nodeSeeds = [...seeds, newSeed]
 const FAULTS_STOP_MS = 3000
 const END_MS = 30_000
 const ENTRIES = 6
@@ -42,7 +44,10 @@ function reconfiguration(seq: number): Entry {
   return signEntry({ agent: publicKeyFromSeed(AGENT_SEED), namespace: 'ops/validators', seq, payload, refs: [], idempotencyKey: '' }, CHAIN, AGENT_SEED)
 }
 
-interface Pending { at: number, order: number, node: number, generation: number, event: Event }
+/** A message in flight carries its sender's node: `from` is the receiver's directory index
+ * of the sender's key when it arrives (DirectoryRouting), or it is dropped. */
+type Scheduled = Event | { readonly type: 'deliver', readonly sender: number, readonly message: Message }
+interface Pending { at: number, order: number, node: number, generation: number, event: Scheduled }
 
 /** One seeded run; returns what the checks need. */
 function run(seed: number) {
@@ -50,37 +55,38 @@ function run(seed: number) {
   const lossRate = rng.float() * 0.1
   const restartNode = rng.pick([0, 1, 2, NEW3])
   const storages = Array.from({ length: NODES }, () => new SimStorage(genesis))
-  const make = (node: number) => new Replica({ genesis, validatorIndex: indexOf(node), seed: seedOf(node), reconfigurations: 'switch' }, storages[node]!.restoredState())
+  // The new key is configured with its key alone (its directory index comes with the
+  // commit of the reconfiguration that names it).
+  const make = (node: number) => new Replica({ genesis, ...(node < 4 ? { validatorIndex: node } : {}), seed: nodeSeeds[node]!, reconfigurations: 'switch' }, storages[node]!.restoredState())
   const replicas = Array.from({ length: NODES }, (_, node) => make(node))
+  const routing = new DirectoryRouting(nodeSeeds, () => replicas)
   const generation = Array.from({ length: NODES }, () => 0)
   const sent: Message[][] = replicas.map(() => [])
   const rejected: string[] = []
   let restarted = false
   let order = 0
   const events: Pending[] = []
-  const schedule = (at: number, node: number, event: Event) => events.push({ at, order: order++, node, generation: generation[node]!, event })
-  const deliver = (now: number, from: number, toIndex: number, message: Message) => {
-    for (let to = 0; to < NODES; to++) {
-      if (indexOf(to) !== toIndex || to === from) continue
-      if (now < FAULTS_STOP_MS && rng.chance(lossRate)) continue
-      schedule(now + rng.range(1, 40), to, { type: 'message', now: 0, from: indexOf(from), message })
-    }
+  const schedule = (at: number, node: number, event: Scheduled) => events.push({ at, order: order++, node, generation: generation[node]!, event })
+  const deliver = (now: number, sender: number, to: number | undefined, message: Message) => {
+    if (to === undefined || to === sender) return
+    if (now < FAULTS_STOP_MS && rng.chance(lossRate)) return
+    schedule(now + rng.range(1, 40), to, { type: 'deliver', sender, message })
   }
   const apply = (node: number, now: number, actions: Action[]) => {
     const s = storages[node]!
     for (const a of actions) {
       if (a.type === 'send') {
         sent[node]!.push(a.message)
-        deliver(now, node, a.to, a.message)
+        deliver(now, node, routing.nodeOf(node, a.to), a.message)
       }
       if (a.type === 'broadcast') {
         sent[node]!.push(a.message)
-        for (let index = 0; index < 4; index++) deliver(now, node, index, a.message)
+        for (const to of routing.broadcastTargets(node)) deliver(now, node, to, a.message)
       }
       if (a.type === 'set-timer') schedule(now + a.delayMs, node, { type: 'timer', now: 0, kind: a.kind, round: a.round })
       if (a.type === 'serve-sync') {
         const response = serveSyncRequest(a.request, s)
-        if (response !== null) deliver(now, node, a.to, response)
+        if (response !== null) deliver(now, node, routing.nodeOf(node, a.to), response)
       }
       if (a.type === 'commit') {
         a.blocks.forEach((b, i) => s.appendCommitted(b, toHex(a.hashes[i]!)))
@@ -106,7 +112,15 @@ function run(seed: number) {
     if (next.event.type !== 'submit' && next.generation !== generation[next.node]) continue
     const replica = replicas[next.node]!
     const wasEpoch = replica.epoch.number
-    apply(next.node, next.at, replica.step({ ...next.event, now: next.at }))
+    let event: Event
+    if (next.event.type === 'deliver') {
+      const from = routing.fromAt(next.node, next.event.sender)
+      if (from === undefined) continue
+      event = { type: 'message', now: next.at, from, message: next.event.message }
+    } else {
+      event = { ...next.event, now: next.at }
+    }
+    apply(next.node, next.at, replica.step(event))
     if (!restarted && next.node === restartNode && wasEpoch === 0 && replica.epoch.number === 1) {
       // Right after its switch: crash and restart from what it persisted.
       restarted = true
