@@ -427,6 +427,27 @@ export class Replica {
     }
   }
 
+  /** Whether `from` (a directory index, or SELF) is a validator of the replica's epoch.
+   * Checked for proposals, votes and timeouts of the replica's epoch, and for entries;
+   * sync requests and responses are served and taken from any validator of the directory
+   * (a response is verified block by block, whoever sends it). */
+  #fromMember(from: number): boolean {
+    return from === SELF || this.#members.positionOf(from) >= 0
+  }
+
+  /** Whether `from` is in the set the committed head's reconfiguration starts. */
+  #inNextSet(from: number): boolean {
+    const ending = this.#tree.head.position.ending
+    if (ending === null || ending.next.number !== this.#epoch.number + 1 || !this.#directory.has(from)) return false
+    return ending.next.set.has(this.#directory.key(from))
+  }
+
+  /** A consensus message of the replica's epoch from a validator outside its set (a
+   * removed one after the boundary; docs/protocol.md, "The replica at the boundary" 6). */
+  #refuseSender(from: number, messageType: string): void {
+    this.#reject(from, messageType, { code: 'sender-not-in-epoch', sender: from, epoch: this.#epoch.number })
+  }
+
   /** Where a message of epoch `epoch` (absent: 0) stands: of the replica's epoch, or one it
    * has left (stale: ignored, not penalised, docs/protocol.md), or one it has not reached
    * (ignored until it gets there by the chain: the switch comes with the boundary
@@ -518,6 +539,7 @@ export class Replica {
     const h = m.block.header
     if (h.round > this.round + this.limits.futureRoundsMax) return this.#ignore()
     if (!this.#ofThisEpoch(h.epoch)) return this.#notThisEpoch(from, m, h.epoch)
+    if (!this.#fromMember(from)) return this.#refuseSender(from, m.type)
     if (!isLeaderOf(this.leaders, h.proposer, h.round)) return this.#reject(from, m.type, { code: 'proposer-not-leader', proposer: h.proposer, round: h.round })
     const hash = blockHash(h)
     const hashHex = toHex(hash)
@@ -599,6 +621,7 @@ export class Replica {
   #onVote(from: number, v: VoteMessage): void {
     // Outside the epoch's set this replica leads no round: another holds its index.
     if (!this.#ofThisEpoch(v.epoch)) return this.#notThisEpoch(from, v, v.epoch)
+    if (!this.#fromMember(from)) return this.#refuseSender(from, v.type)
     if (!this.#member) return this.#ignore()
     if (this.leaders.leaderOf(v.round + 1) !== this.#position) return this.#ignore()
     if (v.round + 1 < this.round || v.round > this.round + VOTE_ROUNDS_AHEAD_MAX) return this.#ignore()
@@ -652,6 +675,7 @@ export class Replica {
       }
       return this.#notThisEpoch(from, t, t.epoch)
     }
+    if (!this.#fromMember(from)) return this.#refuseSender(from, t.type)
     if (t.round > this.round + this.limits.futureRoundsMax) return this.#ignore()
     if (from !== SELF) {
       const problem = this.verifier.timeout(t)
@@ -726,6 +750,9 @@ export class Replica {
   }
 
   #onEntries(from: number, m: EntriesMessage): void {
+    // A member of the next epoch's set already forwards to that epoch's leaders when it
+    // switched before this replica did: its entries are a member's, a moment early.
+    if (!this.#fromMember(from) && !this.#inNextSet(from)) return this.#refuseSender(from, m.type)
     let added = 0
     for (const entry of m.entries) {
       const checked = this.verifier.entry(entry)

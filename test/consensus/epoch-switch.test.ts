@@ -164,7 +164,7 @@ describe('the switch at the boundary (one validator replaced)', () => {
     expect(c.sent[NEW3]!.some((m) => epochOf(m) === 1 && m.type === 'vote')).toBe(true)
   })
 
-  it('after the boundary, the removed validator\'s messages are ignored (its epoch) or refused (signed for epoch 1 with its old key)', () => {
+  it('after the boundary, the removed validator\'s messages are ignored (its epoch) or refused as from outside the epoch (signed for epoch 1 with its old key)', () => {
     const nodes = [0, 1, 2, OLD3, NEW3].map((node) => switching(node))
     const c = cluster(nodes)
     nodes.forEach((r, i) => c.run(i, r.step({ type: 'start', now: 0 })))
@@ -184,13 +184,21 @@ describe('the switch at the boundary (one validator replaced)', () => {
     const staleOut = r0.step({ type: 'message', now: 0, from: 3, message: (stale as Extract<typeof stale, { ok: true }>).message })
     expect(staleOut.filter((a) => a.type === 'rejected')).toEqual([])
     expect(r0.stats.ignored).toBe(ignoredBefore + 1)
-    // The same key signing for epoch 1 at index 3 (now the new key's): refused. (Its own
-    // safety state is epoch 1's since the switch: it follows the chain but signs nothing.)
+    // The same key signing for epoch 1 at position 3 (now the new key's): its sender,
+    // directory index 3, is not in epoch 1's set. (Its own safety state is epoch 1's since
+    // the switch: it follows the chain but signs nothing.)
     expect(old.epoch).toBe(1)
     const forged = old.signTimeout(1, rootQc, null, 1)
     expect(forged.ok).toBe(true)
     const out = r0.step({ type: 'message', now: 0, from: 3, message: (forged as Extract<typeof forged, { ok: true }>).message })
-    expect(out.filter((a) => a.type === 'rejected').map((a) => (a as Extract<Action, { type: 'rejected' }>).reason.code)).toEqual(['timeout-bad-signature'])
+    expect(out.filter((a) => a.type === 'rejected').map((a) => (a as Extract<Action, { type: 'rejected' }>).reason.code)).toEqual(['sender-not-in-epoch'])
+    expect(out.find((a) => a.type === 'rejected')).toMatchObject({ from: 3, reason: { code: 'sender-not-in-epoch', sender: 3, epoch: 1 } })
+    // The same timeout relayed by a member (its sender in the set): the signature is what fails.
+    const relayed = r0.step({ type: 'message', now: 0, from: 1, message: (forged as Extract<typeof forged, { ok: true }>).message })
+    expect(relayed.filter((a) => a.type === 'rejected').map((a) => (a as Extract<Action, { type: 'rejected' }>).reason.code)).toEqual(['timeout-bad-signature'])
+    // Sync is still served to it: it follows the chain.
+    const served = r0.step({ type: 'message', now: 0, from: 3, message: { type: 'range-request', fromHeight: 1, toHeight: 2 } })
+    expect(served).toContainEqual(expect.objectContaining({ type: 'serve-sync', to: 3 }))
   })
 
   it('a replica restarted right after the boundary resumes in epoch 1 and commits with the others', () => {
