@@ -112,6 +112,8 @@ export class Replica {
    * and then handled in it (a replica that switches after its peers would otherwise miss
    * the next epoch's first proposal). Unverifiable until then, so bounded: the oldest go. */
   readonly #heldBack: { readonly from: number, readonly message: ProposalMessage | VoteMessage | TimeoutMessage }[] = []
+  /** True while the constructor restores: the epoch it enters may be any later one. */
+  #restoring = true
   #proposedRound = 0
   /** The round whose timer is set (0: none). */
   #timerRound = 0
@@ -206,6 +208,7 @@ export class Replica {
     const highQcRound = this.#tree.highQc === null ? 0 : this.#tree.roundOf(this.#tree.highQc)
     const startRound = Math.max(highQcRound + 1, (this.#highTc?.round ?? 0) + 1, safetyState.lastVotedRound)
     this.#pacemaker = new Pacemaker(genesis.params, startRound)
+    this.#restoring = false
   }
 
   // --- read-only views (drivers, tests, checkers) ---
@@ -334,7 +337,7 @@ export class Replica {
     this.#votes = new VoteAggregator(epoch.set.n, epoch.set.quorum)
     // A timeout's high QC counts as round 0 when it is the epoch's root QC (the tree's rule).
     this.#timeouts = new TimeoutAggregator(epoch.set.n, epoch.set.quorum, (qc) => this.#tree.roundOf(qc))
-    this.verifier.enterEpoch(epoch, root)
+    this.verifier.enterEpoch(epoch, root, this.#restoring)
     this.#members = new EpochMembers(epoch.set, this.#directory)
     this.#position = this.#index < 0 ? -1 : this.#members.positionOf(this.#index)
     // Without the switch the replica never leaves the genesis set, whose positions are
@@ -1120,7 +1123,10 @@ export class Replica {
     // (The reconfiguration block of the epoch before is this epoch's root: its child is
     // the first block.)
     const suffix = parent.position.ending !== null && parent.position.epoch.number === this.#epoch.number
-    if (suffix && this.#boundary !== null && this.#boundary.stored) {
+    // The boundary certificate kept must be this epoch's: the one of the epoch before stays
+    // kept (stored) after the switch, until this epoch's replaces it.
+    const ended = this.#boundary !== null && this.#boundary.stored && this.#boundary.reconfiguration.position.epoch.number === this.#epoch.number
+    if (suffix && ended) {
       this.#idleLeaderRound = round
       return
     }

@@ -20,7 +20,7 @@ import { approveReconfiguration, reconfigurationPayloadText, setHashOf } from '.
 import { bitmapOf } from '../../src/log/signer-bitmap.ts'
 import { serveSyncRequest } from '../../src/consensus/sync.ts'
 import { SimStorage } from '../../scenarios/sim/storage.ts'
-import { DirectoryRouting } from './epoch-cluster.ts'
+import { DirectoryRouting, reconfigurationEntry, signerCount, validatorOf } from './epoch-cluster.ts'
 import { AGENT_SEED, CHAIN, entry, makeGenesis, seeds as seedsOf } from './fixtures.ts'
 
 const n = 4
@@ -266,5 +266,155 @@ describe('the switch at the boundary (one validator replaced)', () => {
     const r = new Replica({ genesis, validatorIndex: 0, seed: seeds[0]! })
     const out = r.step({ type: 'submit', now: 0, entries: [reconfiguration(1)] })
     expect(out).toContainEqual(expect.objectContaining({ type: 'submitted', results: [expect.objectContaining({ rejected: { code: 'entry-reconfiguration-unsupported', epoch: 1 } })] }))
+  })
+})
+
+/** A reconfiguration's submitter of its own (seqs are per agent: the entries' agent is another). */
+const GOVERNOR_SEED = new Uint8Array(32).fill(98)
+const joinerSeed = seedsOf(5)[4]!
+const v4 = validatorOf('v4', joinerSeed)
+/** 4 -> 5: the genesis set and a new key (directory index 4, position 4). */
+const set1 = [...genesis.validators, v4]
+/** 5 -> 4: validator 3 leaves (directory index 3 stays its; v4 moves to position 3). */
+const set2 = [genesis.validators[0]!, genesis.validators[1]!, genesis.validators[2]!, v4]
+const joinKeys = [...seeds, joinerSeed]
+const approver = (position: number, seed: Uint8Array) => ({ position, seed })
+
+/** The justify QCs of the committed blocks of `epoch` above its first (each certifies a
+ * block of the same epoch), and the first block's (its root, certified by the set before). */
+function epochQcs(s: SimStorage, epoch: number) {
+  const headers = Array.from({ length: s.committedHeight() }, (_, k) => s.committedHeader(k + 1)!).filter((h) => (h.epoch ?? 0) === epoch)
+  return { root: headers[0]!.justify, within: headers.slice(1).map((h) => h.justify) }
+}
+
+describe('a validator joins (4 -> 5), then an original one leaves (5 -> 4)', () => {
+  it('the new key starts from the genesis with its key alone, syncs, joins at the boundary and votes; then validator 3 leaves and its messages are refused', () => {
+    const nodes = [0, 1, 2, 3, 4].map((node) => switching(node, genesis, joinKeys))
+    const joiner = nodes[4]!
+    // It knows only its key: no index until a committed reconfiguration names it.
+    expect(joiner.index).toBe(-1)
+    expect(joiner.directory.size).toBe(4)
+    const c = cluster(nodes, () => false, genesis, joinKeys)
+    nodes.forEach((r, i) => c.run(i, r.step({ type: 'start', now: 0 })))
+    // Until the others commit the reconfiguration, nothing the joiner sends is taken (no
+    // directory holds its key) and nothing is sent to it.
+    c.drain()
+    expect(c.unknownSender()).toBeGreaterThan(0)
+    expect(c.storages[4]!.committedHeight()).toBe(0)
+    c.run(1, nodes[1]!.step({ type: 'submit', now: 0, entries: [reconfigurationEntry(1, 1, genesis.validators, set1, [0, 1, 2].map((p) => approver(p, seeds[p]!)), GOVERNOR_SEED)] }))
+    c.drain()
+    expect(c.rejected).toEqual([])
+    expect(nodes.map((r) => r.epoch.number)).toEqual([1, 1, 1, 1, 1])
+    expect(joiner.index).toBe(4)
+    expect(joiner.position).toBe(4)
+    for (const r of nodes) {
+      expect(r.directory.size).toBe(5)
+      expect(r.set.n).toBe(5)
+      expect(r.set.quorum).toBe(4)
+    }
+    // The joiner synced the epoch-0 chain: the reconfiguration block and its certificate.
+    expect(c.storages[4]!.committedHeight()).toBeGreaterThanOrEqual(2)
+    expect(c.storages[4]!.boundaryCertificate(1)).toBeDefined()
+
+    // Epoch 1 commits entries with a quorum of 4 of 5; the joiner votes and, in its round, proposes.
+    let submitted1 = 0
+    for (let i = 0; i < 8 && !c.sent[4]!.some((m) => m.type === 'proposal' && m.block.header.epoch === 1); i++) {
+      c.run(i % 5, nodes[i % 5]!.step({ type: 'submit', now: 0, entries: [entry(i + 1)] }))
+      submitted1++
+      c.drain()
+    }
+    expect(c.rejected).toEqual([])
+    expect(c.sent[4]!.some((m) => m.type === 'vote' && m.epoch === 1)).toBe(true)
+    expect(c.sent[4]!.some((m) => m.type === 'proposal' && m.block.header.epoch === 1 && m.block.header.proposer === 4)).toBe(true)
+    expectAgreement(c.storages)
+    const e1 = epochQcs(c.storages[0]!, 1)
+    expect(signerCount(e1.root.signers)).toBeGreaterThanOrEqual(3) // epoch 0's quorum certifies the root
+    expect(e1.within.length).toBeGreaterThan(0)
+    for (const qc of e1.within) expect(signerCount(qc.signers)).toBeGreaterThanOrEqual(4)
+    const entriesIn1 = c.storages[0]!.committed.filter((b) => b.header.epoch === 1).reduce((sum, b) => sum + b.entries.length, 0)
+    expect(entriesIn1).toBe(submitted1)
+
+    // 5 -> 4: approved by 4 of epoch 1's 5 (positions 0, 1, 2 and the joiner's 4).
+    const approvers1 = [approver(0, seeds[0]!), approver(1, seeds[1]!), approver(2, seeds[2]!), approver(4, joinerSeed)]
+    c.run(2, nodes[2]!.step({ type: 'submit', now: 0, entries: [reconfigurationEntry(2, 2, set1, set2, approvers1, GOVERNOR_SEED)] }))
+    c.drain()
+    expect(c.rejected).toEqual([])
+    expect(nodes.map((r) => r.epoch.number)).toEqual([2, 2, 2, 2, 2])
+    for (const r of nodes) {
+      expect(r.directory.size).toBe(5) // nobody new: the directory keeps the leaver's index
+      expect(r.set.n).toBe(4)
+      expect(r.set.quorum).toBe(3)
+    }
+    expect(nodes[3]!.position).toBe(-1)
+    expect(nodes[3]!.index).toBe(3)
+    expect(joiner.position).toBe(3)
+    for (let i = 0; i < 3; i++) {
+      c.run([0, 1, 2, 4][i]!, nodes[[0, 1, 2, 4][i]!]!.step({ type: 'submit', now: 0, entries: [entry(20 + i)] }))
+      c.drain()
+    }
+    expect(c.rejected).toEqual([])
+    expectAgreement(c.storages)
+    // Every entry submitted is committed everywhere: the two reconfigurations, those of
+    // epoch 1 (the second reconfiguration among them) and the 3 of epoch 2.
+    const e2 = epochQcs(c.storages[0]!, 2)
+    expect(signerCount(e2.root.signers)).toBeGreaterThanOrEqual(4) // epoch 1's quorum certifies the root
+    for (const qc of e2.within) expect(signerCount(qc.signers)).toBeGreaterThanOrEqual(3)
+    for (const qc of e2.within) expect(qc.signers.length).toBe(1) // a bitmap over the 4 of epoch 2
+    const entriesIn2 = c.storages[0]!.committed.filter((b) => b.header.epoch === 2).reduce((sum, b) => sum + b.entries.length, 0)
+    expect(entriesIn2).toBe(3)
+    for (const s of c.storages) {
+      const all = s.committed.reduce((sum, b) => sum + b.entries.length, 0)
+      expect(all).toBe(1 + submitted1 + 1 + 3)
+    }
+    // The leaver signed nothing of epoch 2.
+    const epochOf = (m: Message): number => m.type === 'proposal' ? m.block.header.epoch ?? 0 : m.type === 'vote' || m.type === 'timeout' ? m.epoch ?? 0 : -1
+    expect(c.sent[3]!.filter((m) => epochOf(m) === 2)).toEqual([])
+
+    // Its messages after the boundary: refused by their sender, whatever they carry.
+    const r0 = nodes[0]!
+    const rootQc = e2.root
+    const leaver = new SafetyRules({ chainId: CHAIN, validatorIndex: 3, seed: seeds[3]! }, { lastVotedRound: 0, preferredRound: 0, oneChainRound: 0, highestTimeoutRound: 0, lastVote: null, lastTimeout: null, highQc: rootQc, highTc: null, epoch: 2, epochRoot: rootQc.block })
+    const timeout = leaver.signTimeout(1, rootQc, null, 2)
+    expect(timeout.ok).toBe(true)
+    const proposal = c.sent[1]!.find((m) => m.type === 'proposal' && m.block.header.epoch === 2)!
+    const forged: Message[] = [
+      (timeout as Extract<typeof timeout, { ok: true }>).message,
+      proposal,
+      { type: 'vote', epoch: 2, voter: 3, round: r0.round, height: 1, block: rootQc.block, sig: new Uint8Array(64), commit: null },
+      { type: 'entries', entries: [entry(40)] },
+    ]
+    for (const message of forged) {
+      const out = r0.step({ type: 'message', now: 0, from: 3, message })
+      expect(out.filter((a) => a.type === 'rejected'), message.type).toEqual([{ type: 'rejected', from: 3, messageType: message.type, reason: { code: 'sender-not-in-epoch', sender: 3, epoch: 2 } }])
+    }
+    // Sync is still served to it.
+    const served = r0.step({ type: 'message', now: 0, from: 3, message: { type: 'range-request', fromHeight: 1, toHeight: 3 } })
+    expect(served).toContainEqual(expect.objectContaining({ type: 'serve-sync', to: 3 }))
+  })
+
+  it('a replica restarted in epoch 2 rebuilds the directory from its storage and resumes', () => {
+    const nodes = [0, 1, 2, 3, 4].map((node) => switching(node, genesis, joinKeys))
+    const c = cluster(nodes, () => false, genesis, joinKeys)
+    nodes.forEach((r, i) => c.run(i, r.step({ type: 'start', now: 0 })))
+    c.run(1, nodes[1]!.step({ type: 'submit', now: 0, entries: [reconfigurationEntry(1, 1, genesis.validators, set1, [0, 1, 2].map((p) => approver(p, seeds[p]!)), GOVERNOR_SEED)] }))
+    c.drain()
+    const approvers1 = [approver(0, seeds[0]!), approver(1, seeds[1]!), approver(2, seeds[2]!), approver(4, joinerSeed)]
+    c.run(2, nodes[2]!.step({ type: 'submit', now: 0, entries: [reconfigurationEntry(2, 2, set1, set2, approvers1, GOVERNOR_SEED)] }))
+    c.drain()
+    expect(nodes[4]!.epoch.number).toBe(2)
+    const restored = c.storages[4]!.restoredState()!
+    expect(restored.directory?.length).toBe(5)
+    const again = new Replica({ genesis, seed: joinerSeed, reconfigurations: 'switch' }, restored)
+    expect(again.index).toBe(4)
+    expect(again.epoch.number).toBe(2)
+    expect(again.position).toBe(3)
+    nodes[4] = again
+    c.run(4, again.step({ type: 'start', now: 0 }))
+    c.drain()
+    c.run(4, again.step({ type: 'submit', now: 0, entries: [entry(1)] }))
+    c.drain()
+    expect(c.rejected).toEqual([])
+    expectAgreement(c.storages)
+    for (const s of c.storages) expect(s.committed.some((b) => b.header.epoch === 2 && b.entries.length === 1 && b.entries[0]!.namespace === 'test/ns')).toBe(true)
   })
 })
