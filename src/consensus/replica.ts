@@ -386,6 +386,11 @@ export class Replica {
     this.#enterNextEpoch(ending.next, root)
     if (!this.#started) return
     this.#enterRound()
+    // Entries its clients gave it while it was outside the set waited in its pool (a
+    // non-member forwards none): a member now, it sends them on (one block's worth; the
+    // rest go with its local timeouts).
+    const waiting = this.#member ? this.#mempool.select(this.genesis.params.blockEntriesMax, this.genesis.params.blockBytesMax, () => -1, () => false) : []
+    if (waiting.length > 0) this.#forwardEntries(waiting, this.round, false)
     for (const held of this.#heldBack.splice(0)) this.#onMessage(held.from, held.message)
   }
 
@@ -727,10 +732,21 @@ export class Replica {
       const problem = this.verifier.cc(m.highCc, this.#epochOfBlock(toHex(m.highCc.block), m.highCc.height))
       if (problem !== null) return this.#reject(from, m.type, { code: 'certificate-rejected', certificate: 'CC', problem })
       for (const header of links) {
-        if (header.height <= this.#tree.head.header.height || this.#tree.get(toHex(blockHash(header))) !== undefined) continue
-        const parent = this.#tree.get(toHex(header.parent))
-        if (parent === undefined) break
-        this.#insertAndVote(from, parent, { header, entries: [] }, null)
+        const hashHex = toHex(blockHash(header))
+        if (header.height <= this.#tree.head.header.height || this.#tree.get(hashHex) !== undefined) continue
+        const parentHex = toHex(header.parent)
+        const parent = this.#tree.get(parentHex)
+        if (parent !== undefined) {
+          this.#insertAndVote(from, parent, { header, entries: [] }, null)
+          continue
+        }
+        // Its parent (the reconfiguration block, or a link before it) is not here yet: a
+        // replica behind, or joining. Kept as an orphan, inserted once the parent comes, so
+        // that the certificate's block is at hand then: peers past the boundary may have
+        // pruned the suffix, which nobody commits, and could not serve it by hash.
+        if (this.#sync.orphans.has(hashHex)) continue
+        this.#sync.addOrphan({ from, block: { header, entries: [] }, hashHex, proposal: null })
+        if (!this.#sync.orphans.has(parentHex)) this.#sync.want(parentHex, header.height - 1, from)
       }
     }
     this.#acceptCc(from, m.highCc, m.type)
