@@ -343,7 +343,7 @@ export class Replica {
     // Without the switch the replica never leaves the genesis set, whose positions are
     // the directory's first indexes: it is what it was configured as.
     if (!this.#switches) this.#position = this.#index
-    this.#member = !this.#switches || (this.#position >= 0 && signsAs(epoch.set, this.#position, this.#seed, this.#signatures))
+    this.#member = this.#position >= 0 && (!this.#switches || signsAs(epoch.set, this.#position, this.#seed, this.#signatures))
     if (this.#position >= 0) this.#safety.signAs(this.#position)
   }
 

@@ -262,6 +262,23 @@ describe('the switch at the boundary (one validator replaced)', () => {
     expectAgreement(c.storages)
   })
 
+  it('an index outside the directory is refused; a key alone finds its index, or none', () => {
+    expect(() => new Replica({ genesis, validatorIndex: 4, seed: seeds[0]! })).toThrow(/validator index 4 is not in 0..3/)
+    expect(new Replica({ genesis, seed: seeds[2]! }).index).toBe(2)
+    // Outside the genesis set and not switching: it never has a part (no index, no position).
+    const outsider = new Replica({ genesis, seed: newSeed })
+    expect([outsider.index, outsider.position]).toEqual([-1, -1])
+    outsider.step({ type: 'start', now: 0 })
+    // It takes a client's entry but forwards it to no leader (it would be refused).
+    const out = outsider.step({ type: 'submit', now: 0, entries: [entry(1)] })
+    expect(out).toContainEqual(expect.objectContaining({ type: 'submitted', results: [expect.objectContaining({ rejected: null })] }))
+    expect(out.filter((a) => a.type === 'send' || a.type === 'broadcast')).toEqual([])
+    // A genesis validator does forward it.
+    const member = new Replica({ genesis, validatorIndex: 0, seed: seeds[0]! })
+    member.step({ type: 'start', now: 0 })
+    expect(member.step({ type: 'submit', now: 0, entries: [entry(1)] }).some((a) => a.type === 'send' && a.message.type === 'entries')).toBe(true)
+  })
+
   it('the default replica is unchanged: it refuses the reconfiguration', () => {
     const r = new Replica({ genesis, validatorIndex: 0, seed: seeds[0]! })
     const out = r.step({ type: 'submit', now: 0, entries: [reconfiguration(1)] })
