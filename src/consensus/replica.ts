@@ -458,8 +458,8 @@ export class Replica {
 
   /** Where a message of epoch `epoch` (absent: 0) stands: of the replica's epoch, or one it
    * has left (stale: ignored, not penalised, docs/protocol.md), or one it has not reached
-   * (ignored until it gets there by the chain: the switch comes with the boundary
-   * certificate, not with a peer's word). */
+   * (not acted on until it gets there by the chain: the switch comes with the boundary
+   * certificate, not with a peer's word; the next epoch's are held back, #notThisEpoch). */
   #ofThisEpoch(epoch: number | undefined): boolean {
     return (epoch ?? 0) === this.#epoch.number
   }
@@ -627,7 +627,7 @@ export class Replica {
   }
 
   #onVote(from: number, v: VoteMessage): void {
-    // Outside the epoch's set this replica leads no round: another holds its index.
+    // Outside the epoch's set this replica leads no round (it has no position in it).
     if (!this.#ofThisEpoch(v.epoch)) return this.#notThisEpoch(from, v, v.epoch)
     if (!this.#fromMember(from)) return this.#refuseSender(from, v.type)
     if (!this.#member) return this.#ignore()

@@ -379,10 +379,11 @@ export interface ReplicaOptions {
    * 'switch': as 'halt-at-boundary' up to the boundary; then, holding the boundary
    * certificate for its committed head, the replica enters the next epoch (fresh safety
    * state, its set, round 1, the root QC as round 0) and, if it is a member of the epoch's
-   * set (its key at its index), proposes, votes and times out in it; a replica outside
-   * the set does none of these and follows the chain. Not the node's yet: the daemon
-   * neither replays epochs at restore nor stores boundary certificates, and `from` is an
-   * index into the genesis set (docs/protocol.md, "The replica at the boundary"). */
+   * set (its key in it), proposes, votes and times out in it; a replica outside the set
+   * does none of these and follows the chain. Not the node's yet: the daemon neither
+   * replays epochs (nor the validator directory) at restore nor stores boundary
+   * certificates, and its transport connects to the genesis set only (docs/protocol.md,
+   * "The replica at the boundary"). */
   readonly reconfigurations?: 'refuse' | 'halt-at-boundary' | 'switch'
   /** The scheme the replica signs and verifies with: ED25519 unless given. Only the
    * simulator passes another (its stand-in, scenarios/sim/standin-signatures.ts); the node
