@@ -33,7 +33,7 @@ export type PenaltyCause =
 export type Inspect<M> = (bytes: Uint8Array, from: number) => Inspection<M>
 
 export interface Received<M> {
-  /** Validator index of the sender: the peer of the connection it came on. */
+  /** Validator directory index of the sender: the peer of the connection it came on. */
   readonly from: number
   readonly message: M
   /** Encoded size, for accounting. */

@@ -1,4 +1,5 @@
-// Validator index <-> libp2p peer id. A validator's peer id is its Ed25519 validator key
+// Validator directory index (src/log/validator-directory.ts: the replica's, which `from`
+// and `to` index) <-> libp2p peer id. A validator's peer id is its Ed25519 validator key
 // (libp2p's identity multihash of the key), so a Noise-authenticated connection is bound
 // to exactly one validator.
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'

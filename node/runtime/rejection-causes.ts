@@ -35,6 +35,8 @@ const CAUSES: Readonly<Record<RejectionCode, PenaltyCause>> = {
   'timeout-high-qc-not-below': 'invalid',
   'timeout-bad-signature': 'bad-signature',
   'sender-unknown': 'unknown-sender',
+  // A validator, but not one of the epoch's: for its messages the chain has no such sender.
+  'sender-not-in-epoch': 'unknown-sender',
   'proposer-not-leader': 'invalid',
   'proposal-bad-signature': 'bad-signature',
   'proposal-round-unjustified': 'invalid',

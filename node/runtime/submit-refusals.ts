@@ -38,6 +38,7 @@ export const SUBMIT_REFUSALS: Readonly<Record<RejectionCode, SubmitRefusal>> = {
   'timeout-high-qc-not-below': 'invalid-entry',
   'timeout-bad-signature': 'invalid-entry',
   'sender-unknown': 'invalid-entry',
+  'sender-not-in-epoch': 'invalid-entry',
   'proposer-not-leader': 'invalid-entry',
   'proposal-bad-signature': 'invalid-entry',
   'proposal-round-unjustified': 'invalid-entry',

@@ -4,6 +4,7 @@
 import type { Logger } from 'pino'
 import type { Message, ReplicaLimits } from '../../src/consensus/types.ts'
 import type { Genesis } from '../../src/log/genesis.ts'
+import type { ValidatorInfo } from '../../src/log/validator-set.ts'
 import type { Inspection, Transport, TransportEvent } from '../net/transport.ts'
 import type { Store } from '../store/store.ts'
 import type { RuntimeTimers } from './timers.ts'
@@ -21,6 +22,10 @@ export interface ValidatorNodeOptions {
 
 export interface TransportFactoryOptions {
   readonly genesis: Genesis
+  /** The peers, at their validator directory indexes (Replica.directory): what a received
+   * message's `from` and a send's `to` index. The genesis set while the node refuses
+   * reconfigurations (transportValidators). */
+  readonly validators: readonly ValidatorInfo[]
   readonly selfIndex: number
   readonly seed: Uint8Array
   readonly listen: readonly string[]

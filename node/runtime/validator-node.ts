@@ -37,6 +37,7 @@ import { Outbound } from './outbound.ts'
 import { PendingSubmissions, type SupersededEntry } from './pending-submissions.ts'
 import { ProposalSightings } from './proposal-sightings.ts'
 import { penaltyCauseOf } from './rejection-causes.ts'
+import { transportValidators } from './transport-validators.ts'
 import { ReplicaTimers } from './replica-timers.ts'
 import { restoreReplicaState } from './restore.ts'
 import { settleSubmissions } from './settle-submissions.ts'
@@ -116,7 +117,7 @@ export class ValidatorNode {
     this.#transportEvents = new TransportEvents({ logger: this.#logger, emit, send, running: () => this.running, connectedPeers: () => this.#transport?.connectedPeers().length ?? 0 })
     this.#entryBatches = new EntryBatches(this.#clock, (to, entries) => send(to, { type: 'entries', entries }))
     this.#createTransport = dependencies.createTransport ?? ((o, inspect, onEvent) => new Libp2pTransport<Message>(
-      { chainId: o.genesis.chainId, validators: o.genesis.validators, selfIndex: o.selfIndex, seed: o.seed, listen: o.listen },
+      { chainId: o.genesis.chainId, validators: o.validators, selfIndex: o.selfIndex, seed: o.seed, listen: o.listen },
       { inspect, onEvent },
     ))
   }
@@ -221,7 +222,8 @@ export class ValidatorNode {
     this.#syncSignatures = new SyncSignatureChecker(this.genesis.chainId, this.#replica.verifier, this.#logger, skipEntrySignatures ? 0 : this.#signaturePoolSize)
     this.#logger.info({ index: this.index, height: this.#store.head.height, logSize: this.#store.head.logSize, round: this.#replica.round }, 'replica restored')
     this.#transport = this.#createTransport(
-      { genesis: this.genesis, selfIndex: this.index, seed: this.#options.seed, listen: this.#options.listen },
+      // The peers are the replica's directory: a connection's key is its `from`.
+      { genesis: this.genesis, validators: transportValidators(this.#replica.directory, this.genesis), selfIndex: this.index, seed: this.#options.seed, listen: this.#options.listen },
       (bytes) => inspectMessage(bytes, this.genesis.params.payloadBytesMax, this.#replica, () => this.#store.head.height),
       (event) => this.#transportEvents.handle(event),
     )

@@ -9,7 +9,7 @@ import type { SyncStore } from '../../src/consensus/sync.ts'
 import type { BoundaryCertificate, RestoredState, SafetyState } from '../../src/consensus/types.ts'
 import { governanceAfterBlocks } from '../../src/governance/ledger.ts'
 import { initialSafetyState } from '../../src/consensus/safety-rules.ts'
-import { boundaryShapeProblem, positionAfterBlocks } from '../../src/log/epochs.ts'
+import { boundaryShapeProblem, replayBlocks } from '../../src/log/epochs.ts'
 import { ED25519, type SignatureScheme } from '../../src/crypto/signature-scheme.ts'
 
 export class SimStorage implements SyncStore {
@@ -106,6 +106,7 @@ export class SimStorage implements SyncStore {
     if (this.safety === null && this.committed.length === 1) return undefined
     const head = this.committed[this.committed.length - 1]!
     const headHeight = head.header.height
+    const replay = replayBlocks(this.#genesis, this.committed, this.#signatures)
     return {
       // As the node restores (node/runtime/restore.ts): a replica that never wrote a safety
       // state starts from the initial one, whose high QC is the genesis QC. The head's QC
@@ -120,7 +121,9 @@ export class SimStorage implements SyncStore {
       governance: governanceAfterBlocks(this.#genesis, this.committed),
       // Replayed likewise: the head's epoch and, when it is its epoch's reconfiguration
       // block, the epoch it starts.
-      position: positionAfterBlocks(this.#genesis, this.committed, this.#signatures),
+      position: replay.position,
+      // And the validator directory, which the replay grows at each effective reconfiguration.
+      directory: replay.directory.keys,
     }
   }
 }

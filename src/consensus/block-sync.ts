@@ -166,10 +166,10 @@ export class BlockSync implements HashFetch {
     }
   }
 
-  /** `first`, then every other validator in index order (deterministic). */
+  /** `first`, then every other validator of the epoch in set order (deterministic). */
   #peerOrder(first: number): number[] {
     const peers = first === SELF || first === this.#host.index ? [] : [first]
-    for (let i = 0; i < this.#host.set.n; i++) if (i !== this.#host.index && i !== first) peers.push(i)
+    for (const i of this.#host.peers) if (i !== this.#host.index && i !== first) peers.push(i)
     return peers
   }
 

@@ -46,6 +46,10 @@ export type Rejection =
   | { readonly code: 'timeout-bad-signature', readonly voter: number }
   // Messages
   | { readonly code: 'sender-unknown', readonly sender: number }
+  /** A proposal, vote, timeout or entries from a validator of the directory outside the
+   * set of the replica's epoch (a removed validator after the boundary): `sender` its
+   * directory index (docs/protocol.md, "The replica at the boundary", step 6). */
+  | { readonly code: 'sender-not-in-epoch', readonly sender: number, readonly epoch: number }
   | { readonly code: 'proposer-not-leader', readonly proposer: number, readonly round: number }
   | { readonly code: 'proposal-bad-signature', readonly proposer: number }
   | { readonly code: 'proposal-round-unjustified', readonly round: number, readonly qcRound: number }
@@ -148,6 +152,7 @@ const DESCRIBE: Describers = {
   'timeout-high-qc-not-below': (r) => `high QC round ${r.highQcRound} is not below the timeout round ${r.round}`,
   'timeout-bad-signature': (r) => `timeout signature of validator ${r.voter} does not verify`,
   'sender-unknown': (r) => `sender ${r.sender} is not a validator`,
+  'sender-not-in-epoch': (r) => `sender ${r.sender} is not a validator of epoch ${r.epoch}`,
   'proposer-not-leader': (r) => `validator ${r.proposer} is not the leader of round ${r.round}`,
   'proposal-bad-signature': (r) => `proposal signature of validator ${r.proposer} does not verify`,
   'proposal-round-unjustified': (r) => `round ${r.round} follows neither its QC round ${r.qcRound} nor a TC`,

@@ -22,6 +22,7 @@ import { boundaryShapeProblem, genesisPosition, type Epoch, type EpochPosition }
 import { validatorSetOf, type Genesis } from '../log/genesis.ts'
 import { MerkleAccumulator, merkleRoot } from '../log/merkle.ts'
 import type { ValidatorSet } from '../log/validator-set.ts'
+import { EpochMembers, ValidatorDirectory } from '../log/validator-directory.ts'
 import { GovernanceState } from '../governance/state.ts'
 import { TimeoutAggregator, VoteAggregator } from './aggregators.ts'
 import { BlockSync, hexToBytes, SELF } from './block-sync.ts'
@@ -60,7 +61,6 @@ export interface ReplicaStats {
 
 export class Replica {
   readonly genesis: Genesis
-  readonly index: number
   readonly limits: ReplicaLimits
   readonly verifier: Verifier
   readonly stats: ReplicaStats = {
@@ -80,8 +80,18 @@ export class Replica {
   #leaders!: LeaderElection
   #votes!: VoteAggregator
   #timeouts!: TimeoutAggregator
-  /** Whether this replica's key is at its index in the epoch's set: otherwise it proposes,
-   * votes and times out in none of its rounds (ReplicaOptions.reconfigurations 'switch'). */
+  /** Every validator of every epoch this replica has committed the start of, in order of
+   * first appearance: what `from`, `to` and the replica's own index address. */
+  readonly #directory: ValidatorDirectory
+  /** The epoch's set against the directory (set positions <-> directory indexes). */
+  #members!: EpochMembers
+  /** This replica's directory index: -1 until the directory holds its key (a joining
+   * validator before the reconfiguration that names it commits). */
+  #index: number
+  /** Its position in the epoch's set (what it signs and proposes as), -1 outside it. */
+  #position = -1
+  /** Whether this replica's key is in the epoch's set: otherwise it proposes, votes, times
+   * out and forwards entries in none of its rounds (ReplicaOptions.reconfigurations 'switch'). */
   #member = true
   /** Whether the replica enters the next epoch at the boundary (ReplicaOptions.reconfigurations). */
   readonly #switches: boolean
@@ -98,6 +108,12 @@ export class Replica {
   /** The lowest boundary certificate known (the fewest links) of the latest
    * reconfiguration block it holds, with that block; whether the driver has stored it. */
   #boundary: { readonly reconfiguration: BlockNode, readonly boundary: BoundaryCertificate, stored: boolean } | null = null
+  /** Proposals, votes and timeouts of the epoch after this one, held back until the switch
+   * and then handled in it (a replica that switches after its peers would otherwise miss
+   * the next epoch's first proposal). Unverifiable until then, so bounded: the oldest go. */
+  readonly #heldBack: { readonly from: number, readonly message: ProposalMessage | VoteMessage | TimeoutMessage }[] = []
+  /** True while the constructor restores: the epoch it enters may be any later one. */
+  #restoring = true
   #proposedRound = 0
   /** The round whose timer is set (0: none). */
   #timerRound = 0
@@ -114,16 +130,21 @@ export class Replica {
     const { genesis, validatorIndex, seed } = options
     this.genesis = genesis
     const genesisSet = validatorSetOf(genesis)
-    if (!Number.isSafeInteger(validatorIndex) || validatorIndex < 0 || validatorIndex >= genesisSet.n) {
-      throw new RangeError(`validator index ${validatorIndex} is not in 0..${genesisSet.n - 1}`)
-    }
-    this.index = validatorIndex
     this.#seed = seed
     this.#switches = options.reconfigurations === 'switch'
+    const headBlock = restored?.committedHead ?? genesisBlock(genesis)
+    const position = restoredPosition(genesis, genesisSet, headBlock, restored, this.#switches)
+    this.#directory = restoredDirectory(genesis, position, restored)
+    if (validatorIndex !== undefined && !this.#directory.has(validatorIndex)) {
+      throw new RangeError(`validator index ${validatorIndex} is not in 0..${this.#directory.size - 1}`)
+    }
     this.limits = { ...DEFAULT_REPLICA_LIMITS, ...options.limits }
     this.#genesisLeaders = options.leaders ?? leaderElectionFor(genesis)
     const signatures = options.signatures ?? ED25519
     this.#signatures = signatures
+    // A joining validator is configured with its key alone: it finds its index in the
+    // directory (a probe signature, so any scheme works), once a commit names its key.
+    this.#index = validatorIndex ?? this.#findSelf(0)
     this.verifier = new Verifier(genesis, genesisSet, this.limits.verifiedEntriesMax, this.limits.verifiedCertificatesMax, {
       unsafeSkipEntrySignatures: options.unsafeSkipEntrySignatures === true, signatures,
       refuseReconfigurations: (options.reconfigurations ?? 'refuse') === 'refuse',
@@ -131,17 +152,17 @@ export class Replica {
     this.#mempool = new Mempool({ entriesMax: this.limits.mempoolEntriesMax, bytesMax: this.limits.mempoolBytesMax })
     const gQc = genesisQc(genesis)
     const safetyState = restored?.safety ?? initialSafetyState(gQc)
-    this.#safety = new SafetyRules({ chainId: genesis.chainId, validatorIndex, seed, signatures }, safetyState)
+    // It signs as its position in the epoch's set (#enterEpoch sets it).
+    this.#safety = new SafetyRules({ chainId: genesis.chainId, validatorIndex: Math.max(this.#index, 0), seed, signatures }, safetyState)
     this.#highTc = safetyState.highTc
 
-    const headBlock = restored?.committedHead ?? genesisBlock(genesis)
     const headHash = blockHash(headBlock.header)
     const head: BlockNode = {
       block: headBlock, header: headBlock.header, hash: headHash, hashHex: toHex(headHash), parentHex: toHex(headBlock.header.parent),
       log: restored === undefined ? new MerkleAccumulator() : MerkleAccumulator.fromState(restored.committedLog),
       governance: restoredGovernance(genesis, headBlock.header.height, restored),
       agentSeqs: new Map(), entryIds: new Set(),
-      position: restoredPosition(genesis, genesisSet, headBlock, restored, this.#switches), suffix: false, qc: null, children: [],
+      position, suffix: false, qc: null, children: [],
     }
     this.#enterEpoch(head.position.epoch)
     if (head.log.size !== head.header.logSize || !bytesEqual(head.log.root(), head.header.logRoot)) {
@@ -153,12 +174,17 @@ export class Replica {
       genesis, tree: this.#tree, verifier: this.verifier, leaders: this.#genesisLeaders,
       ...(this.#switches ? { switchedEpoch: () => this.#epoch.number } : {}),
     }
-    // The set changes with the epoch (#enterEpoch): block sync reads the current one.
-    const currentSet = (): ValidatorSet => this.#set
+    // The set changes with the epoch (#enterEpoch) and the index with the directory:
+    // block sync reads the current ones.
+    const peers = (): readonly number[] => this.#members.indexes
+    const self = (): number => this.#index
     this.#sync = new BlockSync({
-      tree: this.#tree, verifier: this.verifier, limits: this.limits, index: this.index, stats: this.stats, pendingCcs: this.#pendingCcs,
-      get set() {
-        return currentSet()
+      tree: this.#tree, verifier: this.verifier, limits: this.limits, stats: this.stats, pendingCcs: this.#pendingCcs,
+      get index() {
+        return self()
+      },
+      get peers() {
+        return peers()
       },
       latestCc: () => this.#latestCc, highTc: () => this.#highTc, now: () => this.#now, started: () => this.#started,
       emit: (action) => this.#emit(action), reject: (from, type, reason) => this.#reject(from, type, reason), ignore: () => this.#ignore(),
@@ -182,10 +208,27 @@ export class Replica {
     const highQcRound = this.#tree.highQc === null ? 0 : this.#tree.roundOf(this.#tree.highQc)
     const startRound = Math.max(highQcRound + 1, (this.#highTc?.round ?? 0) + 1, safetyState.lastVotedRound)
     this.#pacemaker = new Pacemaker(genesis.params, startRound)
+    this.#restoring = false
   }
 
   // --- read-only views (drivers, tests, checkers) ---
 
+  /** This replica's index in the validator directory (what drivers address it by), -1
+   * while the directory does not hold its key (a joining validator before the
+   * reconfiguration that names it is committed). */
+  get index(): number {
+    return this.#index
+  }
+  /** Every validator of every epoch the replica knows of, in order of first appearance:
+   * what `from` and `to` are indexes into. A driver maps peer keys to it (read only: it
+   * grows when a committed reconfiguration names new keys). */
+  get directory(): ValidatorDirectory {
+    return this.#directory
+  }
+  /** The replica's position in the epoch's set (its `voter` and `proposer`), -1 outside it. */
+  get position(): number {
+    return this.#position
+  }
   /** The validator set of the epoch the replica is in. */
   get set(): ValidatorSet {
     return this.#set
@@ -251,7 +294,7 @@ export class Replica {
         break
       case 'message':
         if (!this.#started) break
-        if (!Number.isSafeInteger(event.from) || event.from < 0 || event.from >= this.set.n) {
+        if (!this.#directory.has(event.from)) {
           this.#reject(-1, event.message.type, { code: 'sender-unknown', sender: event.from })
           break
         }
@@ -265,7 +308,7 @@ export class Replica {
         this.#onSubmit(event.entries)
         break
       case 'range-arriving':
-        if (!this.#started || !Number.isSafeInteger(event.from) || event.from < 0 || event.from >= this.set.n) break
+        if (!this.#started || !this.#directory.has(event.from)) break
         this.#sync.range.onRangeArriving(event.from, event.message)
         break
     }
@@ -294,8 +337,33 @@ export class Replica {
     this.#votes = new VoteAggregator(epoch.set.n, epoch.set.quorum)
     // A timeout's high QC counts as round 0 when it is the epoch's root QC (the tree's rule).
     this.#timeouts = new TimeoutAggregator(epoch.set.n, epoch.set.quorum, (qc) => this.#tree.roundOf(qc))
-    this.verifier.enterEpoch(epoch, root)
-    this.#member = !this.#switches || signsAs(epoch.set, this.index, this.#seed, this.#signatures)
+    this.verifier.enterEpoch(epoch, root, this.#restoring)
+    this.#members = new EpochMembers(epoch.set, this.#directory)
+    this.#position = this.#index < 0 ? -1 : this.#members.positionOf(this.#index)
+    // Without the switch the replica never leaves the genesis set, whose positions are
+    // the directory's first indexes: it is what it was configured as.
+    if (!this.#switches) this.#position = this.#index
+    this.#member = this.#position >= 0 && (!this.#switches || signsAs(epoch.set, this.#position, this.#seed, this.#signatures))
+    if (this.#position >= 0) this.#safety.signAs(this.#position)
+  }
+
+  /** The first directory index from `from` on whose key is this replica's (a probe
+   * signature verifies against it), or -1. */
+  #findSelf(from: number): number {
+    const probe = new TextEncoder().encode('synod/membership-probe')
+    const sig = this.#signatures.sign(this.#seed, probe)
+    for (let i = from; i < this.#directory.size; i++) if (this.#signatures.verify(this.#directory.key(i), probe, sig)) return i
+    return -1
+  }
+
+  /** A committed reconfiguration block names the next epoch's set: its new keys join the
+   * directory (the same indexes at every replica: the committed chain is one), and a
+   * joining replica may find its own among them. */
+  #learnValidators(node: BlockNode): void {
+    const ending = node.position.ending
+    if (ending === null || ending.height !== node.header.height) return
+    const added = this.#directory.learn(ending.next.validators)
+    if (this.#index < 0 && added.length > 0) this.#index = this.#findSelf(added[0]!)
   }
 
   /** The switch at the boundary (docs/protocol.md, "The replica at the boundary", step 5):
@@ -316,7 +384,23 @@ export class Replica {
     assert(started.ok, 'the next epoch\'s safety state starts after the current one')
     this.#emit({ type: 'persist-safety-state', state: started.persist })
     this.#enterNextEpoch(ending.next, root)
-    if (this.#started) this.#enterRound()
+    if (!this.#started) return
+    this.#enterRound()
+    // Entries its clients gave it while it was outside the set waited in its pool (a
+    // non-member forwards none): a member now, it sends them on (one block's worth; the
+    // rest go with its local timeouts).
+    const waiting = this.#member ? this.#mempool.select(this.genesis.params.blockEntriesMax, this.genesis.params.blockBytesMax, () => -1, () => false) : []
+    if (waiting.length > 0) this.#forwardEntries(waiting, this.round, false)
+    for (const held of this.#heldBack.splice(0)) this.#onMessage(held.from, held.message)
+  }
+
+  /** A proposal, vote or timeout not of the replica's epoch: held back when of the next
+   * (#heldBack), else ignored. */
+  #notThisEpoch(from: number, m: ProposalMessage | VoteMessage | TimeoutMessage, epoch: number | undefined): void {
+    this.#ignore()
+    if (!this.#switches || from === SELF || (epoch ?? 0) !== this.#epoch.number + 1) return
+    if (this.#heldBack.length >= this.limits.bufferedProposalsMax) this.#heldBack.shift()
+    this.#heldBack.push({ from, message: m })
   }
 
   /** Enters `next`, rooted at the committed head (its QC `root`): its set, a tree without
@@ -351,10 +435,31 @@ export class Replica {
     }
   }
 
+  /** Whether `from` (a directory index, or SELF) is a validator of the replica's epoch.
+   * Checked for proposals, votes and timeouts of the replica's epoch, and for entries;
+   * sync requests and responses are served and taken from any validator of the directory
+   * (a response is verified block by block, whoever sends it). */
+  #fromMember(from: number): boolean {
+    return from === SELF || this.#members.positionOf(from) >= 0
+  }
+
+  /** Whether `from` is in the set the committed head's reconfiguration starts. */
+  #inNextSet(from: number): boolean {
+    const ending = this.#tree.head.position.ending
+    if (ending === null || ending.next.number !== this.#epoch.number + 1 || !this.#directory.has(from)) return false
+    return ending.next.set.has(this.#directory.key(from))
+  }
+
+  /** A consensus message of the replica's epoch from a validator outside its set (a
+   * removed one after the boundary; docs/protocol.md, "The replica at the boundary" 6). */
+  #refuseSender(from: number, messageType: string): void {
+    this.#reject(from, messageType, { code: 'sender-not-in-epoch', sender: from, epoch: this.#epoch.number })
+  }
+
   /** Where a message of epoch `epoch` (absent: 0) stands: of the replica's epoch, or one it
    * has left (stale: ignored, not penalised, docs/protocol.md), or one it has not reached
-   * (ignored until it gets there by the chain: the switch comes with the boundary
-   * certificate, not with a peer's word). */
+   * (not acted on until it gets there by the chain: the switch comes with the boundary
+   * certificate, not with a peer's word; the next epoch's are held back, #notThisEpoch). */
   #ofThisEpoch(epoch: number | undefined): boolean {
     return (epoch ?? 0) === this.#epoch.number
   }
@@ -441,7 +546,8 @@ export class Replica {
   #onProposal(from: number, m: ProposalMessage): void {
     const h = m.block.header
     if (h.round > this.round + this.limits.futureRoundsMax) return this.#ignore()
-    if (!this.#ofThisEpoch(h.epoch)) return this.#ignore()
+    if (!this.#ofThisEpoch(h.epoch)) return this.#notThisEpoch(from, m, h.epoch)
+    if (!this.#fromMember(from)) return this.#refuseSender(from, m.type)
     if (!isLeaderOf(this.leaders, h.proposer, h.round)) return this.#reject(from, m.type, { code: 'proposer-not-leader', proposer: h.proposer, round: h.round })
     const hash = blockHash(h)
     const hashHex = toHex(hash)
@@ -490,6 +596,7 @@ export class Replica {
     if (waiting !== undefined) {
       this.#sync.waitingQcs.delete(node.hashHex)
       this.#certify(waiting)
+      this.#sendIdleCertificates()
     }
     const cc = this.#pendingCcs.get(node.hashHex)
     if (cc !== undefined) this.#noteBoundary(cc)
@@ -515,14 +622,16 @@ export class Replica {
     if (signed.persist !== null) this.#emit({ type: 'persist-safety-state', state: signed.persist })
     this.stats.votes++
     const next = this.leaders.leaderOf(h.round + 1)
-    if (next === this.index) this.#onVote(SELF, signed.message)
-    else this.#emit({ type: 'send', to: next, message: signed.message })
+    if (next === this.#position) this.#onVote(SELF, signed.message)
+    else this.#emit({ type: 'send', to: this.#members.indexOf(next), message: signed.message })
   }
 
   #onVote(from: number, v: VoteMessage): void {
-    // Outside the epoch's set this replica leads no round: another holds its index.
-    if (!this.#ofThisEpoch(v.epoch) || !this.#member) return this.#ignore()
-    if (this.leaders.leaderOf(v.round + 1) !== this.index) return this.#ignore()
+    // Outside the epoch's set this replica leads no round (it has no position in it).
+    if (!this.#ofThisEpoch(v.epoch)) return this.#notThisEpoch(from, v, v.epoch)
+    if (!this.#fromMember(from)) return this.#refuseSender(from, v.type)
+    if (!this.#member) return this.#ignore()
+    if (this.leaders.leaderOf(v.round + 1) !== this.#position) return this.#ignore()
     if (v.round + 1 < this.round || v.round > this.round + VOTE_ROUNDS_AHEAD_MAX) return this.#ignore()
     if (from !== SELF) {
       const problem = this.verifier.vote(v)
@@ -551,9 +660,15 @@ export class Replica {
       }
       this.#certify(qc)
     }
-    // An idle leader proposes nothing, so the QC that commits the last block and its
-    // commit certificate would otherwise wait at this replica until new entries arrive:
-    // the other replicas would lag one block behind. Send them on their own.
+    this.#sendIdleCertificates()
+  }
+
+  /** An idle leader proposes nothing, so the QC that commits the last block and its
+   * commit certificate would otherwise wait at this replica until new entries arrive: the
+   * other replicas would lag one block behind. Sends them on their own. Also when the QC
+   * formed before its block was here (a leader catching up): it certifies the block once
+   * the block arrives. */
+  #sendIdleCertificates(): void {
     if (this.#ccToAttach !== null && this.#idleLeaderRound === this.round && this.#proposedRound < this.round && this.#tree.highQc !== null) {
       this.#emit({ type: 'broadcast', message: this.#syncInfo(this.#tree.highQc, this.#ccToAttach) })
       this.#ccToAttach = null
@@ -566,8 +681,9 @@ export class Replica {
       if ((t.epoch ?? 0) < this.#epoch.number && this.#boundary?.reconfiguration === this.#tree.head && from !== SELF) {
         this.#emit({ type: 'send', to: from, message: this.#boundarySyncInfo() })
       }
-      return this.#ignore()
+      return this.#notThisEpoch(from, t, t.epoch)
     }
+    if (!this.#fromMember(from)) return this.#refuseSender(from, t.type)
     if (t.round > this.round + this.limits.futureRoundsMax) return this.#ignore()
     if (from !== SELF) {
       const problem = this.verifier.timeout(t)
@@ -616,10 +732,21 @@ export class Replica {
       const problem = this.verifier.cc(m.highCc, this.#epochOfBlock(toHex(m.highCc.block), m.highCc.height))
       if (problem !== null) return this.#reject(from, m.type, { code: 'certificate-rejected', certificate: 'CC', problem })
       for (const header of links) {
-        if (header.height <= this.#tree.head.header.height || this.#tree.get(toHex(blockHash(header))) !== undefined) continue
-        const parent = this.#tree.get(toHex(header.parent))
-        if (parent === undefined) break
-        this.#insertAndVote(from, parent, { header, entries: [] }, null)
+        const hashHex = toHex(blockHash(header))
+        if (header.height <= this.#tree.head.header.height || this.#tree.get(hashHex) !== undefined) continue
+        const parentHex = toHex(header.parent)
+        const parent = this.#tree.get(parentHex)
+        if (parent !== undefined) {
+          this.#insertAndVote(from, parent, { header, entries: [] }, null)
+          continue
+        }
+        // Its parent (the reconfiguration block, or a link before it) is not here yet: a
+        // replica behind, or joining. Kept as an orphan, inserted once the parent comes, so
+        // that the certificate's block is at hand then: peers past the boundary may have
+        // pruned the suffix, which nobody commits, and could not serve it by hash.
+        if (this.#sync.orphans.has(hashHex)) continue
+        this.#sync.addOrphan({ from, block: { header, entries: [] }, hashHex, proposal: null })
+        if (!this.#sync.orphans.has(parentHex)) this.#sync.want(parentHex, header.height - 1, from)
       }
     }
     this.#acceptCc(from, m.highCc, m.type)
@@ -642,6 +769,9 @@ export class Replica {
   }
 
   #onEntries(from: number, m: EntriesMessage): void {
+    // A member of the next epoch's set already forwards to that epoch's leaders when it
+    // switched before this replica did: its entries are a member's, a moment early.
+    if (!this.#fromMember(from) && !this.#inNextSet(from)) return this.#refuseSender(from, m.type)
     let added = 0
     for (const entry of m.entries) {
       const checked = this.verifier.entry(entry)
@@ -703,7 +833,11 @@ export class Replica {
     // Each agent's highest seq here: its pooled entries below it go first (one scan per agent).
     const highestSeq = new Map<string, number>()
     for (const item of entries) highestSeq.set(item.agentHex, Math.max(highestSeq.get(item.agentHex) ?? -1, item.entry.seq))
-    for (const to of upcomingLeaders(this.leaders, fromRound, this.set.f + 1, this.index, this.set.n)) {
+    // Outside the epoch's set: its members would refuse them (sender-not-in-epoch); they
+    // wait in the pool until this replica is a member, or for its own proposals.
+    if (!this.#member) return
+    const leaders = upcomingLeaders(this.leaders, fromRound, this.set.f + 1, this.#position, this.set.n).map((p) => this.#members.indexOf(p))
+    for (const to of leaders) {
       const out: CheckedEntry[] = []
       const added = new Set<string>()
       const push = (item: CheckedEntry): void => {
@@ -849,6 +983,7 @@ export class Replica {
     const nodes = result.nodes
     const last = nodes[nodes.length - 1]!
     for (const node of nodes) {
+      this.#learnValidators(node)
       for (const e of node.block.entries) {
         const checked = this.verifier.entry(e)
         if (!isRejection(checked)) this.#mempool.remove(checked.idHex)
@@ -903,9 +1038,10 @@ export class Replica {
    * that drops them is the local timeout's case (docs/protocol.md, "Dissemination"). */
   #resupplyLeaders(): void {
     // Cheap on most replicas: one that only received entries has nothing to resupply.
-    if (!this.#started || this.#mempool.forwardedCount === 0) return
-    const leader = this.leaders.leaderOf(this.round)
-    if (leader === this.index) return
+    if (!this.#started || !this.#member || this.#mempool.forwardedCount === 0) return
+    const position = this.leaders.leaderOf(this.round)
+    if (position === this.#position) return
+    const leader = this.#members.indexOf(position)
     const { blockEntriesMax, blockBytesMax } = this.genesis.params
     // Only what this replica forwarded before (it accepted it): receivers never forward.
     const stranded = this.#mempool.select(blockEntriesMax, blockBytesMax, () => -1, (idHex) =>
@@ -985,7 +1121,7 @@ export class Replica {
    * entries, unless `now` is set. */
   #maybePropose(now: boolean): void {
     const round = this.round
-    if (!this.#started || !this.#member || this.leaders.leaderOf(round) !== this.index || this.#proposedRound >= round) return
+    if (!this.#started || !this.#member || this.leaders.leaderOf(round) !== this.#position || this.#proposedRound >= round) return
     const highQc = this.#tree.highQc
     if (highQc === null) return
     const viaTc = this.#highTc !== null && this.#highTc.round + 1 === round
@@ -1003,7 +1139,10 @@ export class Replica {
     // (The reconfiguration block of the epoch before is this epoch's root: its child is
     // the first block.)
     const suffix = parent.position.ending !== null && parent.position.epoch.number === this.#epoch.number
-    if (suffix && this.#boundary !== null && this.#boundary.stored) {
+    // The boundary certificate kept must be this epoch's: the one of the epoch before stays
+    // kept (stored) after the switch, until this epoch's replaces it.
+    const ended = this.#boundary !== null && this.#boundary.stored && this.#boundary.reconfiguration.position.epoch.number === this.#epoch.number
+    if (suffix && ended) {
       this.#idleLeaderRound = round
       return
     }
@@ -1026,7 +1165,7 @@ export class Replica {
     const block = this.#buildBlock(round, parent, highQc, batch)
     const hash = blockHash(block.header)
     const sig = signDomain(this.#seed, 'proposal', this.genesis.chainId, { block: hash }, this.#signatures)
-    this.verifier.signedProposal(this.index, hash, sig)
+    this.verifier.signedProposal(this.#position, hash, sig)
     const proposal: ProposalMessage = {
       type: 'proposal',
       block,
@@ -1093,7 +1232,7 @@ export class Replica {
       entryCount: batch.length,
       logSize: log.size,
       logRoot: log.root(),
-      proposer: this.index,
+      proposer: this.#position,
       justify,
       // Epoch 0 leaves the field out (its headers encode as before epochs existed).
       ...(this.#epoch.number === 0 ? {} : { epoch: this.#epoch.number }),
@@ -1183,6 +1322,23 @@ function restoredPosition(genesis: Genesis, set: ValidatorSet, head: Block, rest
     throw new Error(`the committed head at height ${height} is ${position.ending === null ? `in epoch ${position.epoch.number}` : `the reconfiguration block of epoch ${position.epoch.number}`}, and this replica does not switch validator sets yet`)
   }
   return position
+}
+
+/** The validator directory after the committed head: the driver's (RestoredState.directory,
+ * replayed from the committed log with the position) when given, else the genesis set
+ * followed by the keys of the head's epoch and of the epoch it starts, if any (right for a
+ * chain with at most one epoch change). Either way it must hold those sets' keys. */
+function restoredDirectory(genesis: Genesis, position: EpochPosition, restored: RestoredState | undefined): ValidatorDirectory {
+  const genesisDirectory = new ValidatorDirectory(genesis.validators)
+  const given = restored?.directory
+  const directory = given === undefined ? genesisDirectory : ValidatorDirectory.fromKeys(given)
+  if (given !== undefined && !directory.extends(genesisDirectory)) throw new Error('the restored validator directory does not start with the genesis set')
+  const sets = [position.epoch.validators, ...(position.ending === null ? [] : [position.ending.next.validators])]
+  for (const validators of sets) {
+    if (given === undefined) directory.learn(validators)
+    else if (validators.some((v) => directory.indexOf(v.publicKey) === undefined)) throw new Error(`the restored validator directory lacks a validator of epoch ${position.epoch.number} or the epoch it starts`)
+  }
+  return directory
 }
 
 /** Whether the holder of `seed` is validator `index` of `set` (its signature verifies

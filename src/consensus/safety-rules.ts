@@ -59,7 +59,7 @@ export interface SafetyRulesOptions {
 
 export class SafetyRules {
   readonly #chainId: string
-  readonly #index: number
+  #index: number
   readonly #seed: Uint8Array
   readonly #scheme: SignatureScheme
   #state: SafetyState
@@ -71,6 +71,13 @@ export class SafetyRules {
     this.#scheme = options.signatures ?? ED25519
     assertSafetyState(state)
     this.#state = state
+  }
+
+  /** Signs from now on as validator `index` of the set of the epoch it signs for (a set
+   * change moves a validator's position; docs/protocol.md, "The replica at the boundary"
+   * step 6). */
+  signAs(index: number): void {
+    this.#index = index
   }
 
   get state(): SafetyState {

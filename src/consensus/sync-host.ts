@@ -4,7 +4,6 @@
 // can name it without importing each other.
 import type { Block } from '../log/block.ts'
 import type { CommitCertificate, QuorumCertificate, TimeoutCertificate } from '../log/certificates.ts'
-import type { ValidatorSet } from '../log/validator-set.ts'
 import type { BlockNode, BlockTree, CommitResult } from './block-tree.ts'
 import type { Rejection } from './rejections.ts'
 import type { Action, BoundaryCertificate, ProposalMessage, ReplicaLimits, SyncInfoMessage } from './types.ts'
@@ -15,8 +14,10 @@ export interface SyncHost {
   readonly tree: BlockTree
   readonly verifier: Verifier
   readonly limits: ReplicaLimits
+  /** The replica's directory index (-1 while the directory lacks its key). */
   readonly index: number
-  readonly set: ValidatorSet
+  /** The directory indexes of the epoch's validators: the peers sync asks. */
+  readonly peers: readonly number[]
   /** The replica's counters (block sync counts its requests). */
   readonly stats: { syncRequests: number }
   /** Verified CCs for blocks above the head, by block hash. */

@@ -17,8 +17,10 @@
 //     with the chain's syncResponseBytesMax(params.blockBytesMax), and send the result
 //     to `to`. The core keeps no committed blocks beyond its head.
 //  5. Deliver messages from the network as {type:'message', from, message}, where
-//     `from` is the authenticated validator index of the peer connection. The core
-//     never trusts a message for its sender: every signature and certificate is checked.
+//     `from` is the directory index (Replica.directory: every validator of every epoch,
+//     in order of first appearance) of the peer connection's authenticated key; 'send'
+//     actions' `to` is one too. The core never trusts a message for its sender: every
+//     signature and certificate is checked.
 //  6. On restart, construct the Replica with RestoredState (below) built from what
 //     the actions above persisted, then deliver {type:'start'}.
 import type { Block, BlockHeader } from '../log/block.ts'
@@ -304,6 +306,12 @@ export interface RestoredState {
    * src/log/epochs.ts). Absent: the genesis position (epoch 0, no reconfiguration),
    * right for every chain a replica refusing reconfigurations has built. */
   readonly position?: EpochPosition
+  /** The validator directory after the committed head, its keys in index order (the
+   * genesis set first, then each effective reconfiguration's new keys), replayed from the
+   * committed log like `position` (EpochReplay.directory). Absent: the genesis set, then
+   * the keys of the head's epoch and of the epoch it starts (right for a chain with at
+   * most one epoch change). */
+  readonly directory?: readonly Uint8Array[]
 }
 
 // ---------------------------------------------------------------------------------
@@ -345,7 +353,12 @@ export interface ReplicaLimits {
 
 export interface ReplicaOptions {
   readonly genesis: Genesis
-  readonly validatorIndex: number
+  /** The validator's index in the validator directory (every validator of every epoch,
+   * in order of first appearance; a genesis validator's is its genesis index). Absent:
+   * the replica finds its key in the directory, and until a committed reconfiguration
+   * names it (a joining validator) it has none and follows the chain without a part in
+   * it (docs/protocol.md, "The replica at the boundary", step 6). */
+  readonly validatorIndex?: number
   /** The validator's 32-byte Ed25519 seed. */
   readonly seed: Uint8Array
   readonly limits?: Partial<ReplicaLimits>
@@ -366,10 +379,11 @@ export interface ReplicaOptions {
    * 'switch': as 'halt-at-boundary' up to the boundary; then, holding the boundary
    * certificate for its committed head, the replica enters the next epoch (fresh safety
    * state, its set, round 1, the root QC as round 0) and, if it is a member of the epoch's
-   * set (its key at its index), proposes, votes and times out in it; a replica outside
-   * the set does none of these and follows the chain. Not the node's yet: the daemon
-   * neither replays epochs at restore nor stores boundary certificates, and `from` is an
-   * index into the genesis set (docs/protocol.md, "The replica at the boundary"). */
+   * set (its key in it), proposes, votes and times out in it; a replica outside the set
+   * does none of these and follows the chain. Not the node's yet: the daemon neither
+   * replays epochs (nor the validator directory) at restore nor stores boundary
+   * certificates, and its transport connects to the genesis set only (docs/protocol.md,
+   * "The replica at the boundary"). */
   readonly reconfigurations?: 'refuse' | 'halt-at-boundary' | 'switch'
   /** The scheme the replica signs and verifies with: ED25519 unless given. Only the
    * simulator passes another (its stand-in, scenarios/sim/standin-signatures.ts); the node

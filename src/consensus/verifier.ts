@@ -176,14 +176,18 @@ export class Verifier {
 
   /** The replica enters `epoch` (the next one: epochs only go forward): the default set
    * of every check from now on. The sets of earlier epochs stay known (a QC of the epoch
-   * before certifies the new epoch's root; stale messages name theirs). */
-  enterEpoch(epoch: Epoch, root?: Uint8Array): void {
+   * before certifies the new epoch's root; stale messages name theirs). `restart`: a
+   * replica restored in a later epoch enters it (or the one after, at its reconfiguration
+   * block) from the genesis at once; the sets in between stay unknown (a certificate is
+   * checked against its block's epoch, which the tree holds; messages naming them are
+   * stale). */
+  enterEpoch(epoch: Epoch, root?: Uint8Array, restart = false): void {
     // Its root block: a timeout whose high QC certifies it signed that QC's round as 0.
     if (root !== undefined) this.#roots.set(epoch.number, toHex(root))
     if (epoch === this.#epoch) return
     // The replica's own epoch again (the constructor enters the head's): nothing changes.
     if (epoch.number === this.#epoch.number && bytesEqual(epoch.setHash, this.#epoch.setHash)) return
-    if (epoch.number !== this.#epoch.number + 1) throw new RangeError(`the verifier is in epoch ${this.#epoch.number}, it cannot enter epoch ${epoch.number}`)
+    if (epoch.number !== this.#epoch.number + 1 && !(restart && epoch.number > this.#epoch.number)) throw new RangeError(`the verifier is in epoch ${this.#epoch.number}, it cannot enter epoch ${epoch.number}`)
     this.#epochs.set(epoch.number, epoch)
     this.#setTags.set(epoch, `@${epoch.number}/${toHex(epoch.setHash)}`)
     this.#epoch = epoch

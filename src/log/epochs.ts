@@ -16,6 +16,7 @@ import type { CommitCertificate } from './certificates.ts'
 import type { Entry } from './entry-types.ts'
 import type { Genesis } from './genesis.ts'
 import { ValidatorSet, type ValidatorInfo } from './validator-set.ts'
+import { ValidatorDirectory } from './validator-directory.ts'
 import { isJsonObject as isObject, ownMember as member, unknownMember } from '../codec/json-members.ts'
 
 /** The value of the reserved payload member `synod` that claims a reconfiguration. */
@@ -312,11 +313,13 @@ export class EpochReplay {
   readonly #scheme: SignatureScheme
   #position: EpochPosition
   #height = 0
+  readonly #directory: ValidatorDirectory
 
   constructor(genesis: Genesis, scheme: SignatureScheme = ED25519, set?: ValidatorSet) {
     this.#chainId = genesis.chainId
     this.#scheme = scheme
     this.#position = genesisPosition(genesis, set)
+    this.#directory = new ValidatorDirectory(genesis.validators)
   }
 
   /** The position after the last height given (append or advanceTo). */
@@ -324,11 +327,20 @@ export class EpochReplay {
     return this.#position
   }
 
+  /** The validator directory after the entries given: the genesis set, then each
+   * effective reconfiguration's new keys (a replica's, after the same commits). */
+  get directory(): ValidatorDirectory {
+    return this.#directory
+  }
+
   /** The next committed entry, in a block at `height` (not below the last one's). */
   append(entry: Pick<Entry, 'payload'>, height: number): void {
     this.advanceTo(height)
     const after = positionAfterEntry(this.#position, entry, height, this.#chainId, this.#scheme)
-    if (typeof after !== 'string' && !('code' in after)) this.#position = after
+    if (typeof after !== 'string' && !('code' in after)) {
+      this.#position = after
+      if (after.ending !== null) this.#directory.learn(after.ending.next.validators)
+    }
   }
 
   /** The chain has committed up to `height`: past a reconfiguration block, the next epoch. */
@@ -344,13 +356,21 @@ export class EpochReplay {
 export function positionAfterBlocks(
   genesis: Genesis, blocks: Iterable<{ readonly header: { readonly height: number }, readonly entries: readonly Pick<Entry, 'payload'>[] }>, scheme: SignatureScheme = ED25519,
 ): EpochPosition {
+  return replayBlocks(genesis, blocks, scheme).position
+}
+
+/** The replay after the last of `blocks` (its position and validator directory), a
+ * committed chain from height 0 or 1 up. */
+export function replayBlocks(
+  genesis: Genesis, blocks: Iterable<{ readonly header: { readonly height: number }, readonly entries: readonly Pick<Entry, 'payload'>[] }>, scheme: SignatureScheme = ED25519,
+): EpochReplay {
   const replay = new EpochReplay(genesis, scheme)
   for (const block of blocks) {
     const height = block.header.height
     for (const entry of block.entries) replay.append(entry, height)
     replay.advanceTo(height)
   }
-  return replay.position
+  return replay
 }
 
 export function describeReconfigurationProblem(problem: ReconfigurationProblem): string {
