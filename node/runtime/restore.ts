@@ -20,5 +20,6 @@ export async function restoreReplicaState(store: Store, genesis: Genesis, pendin
     pendingBlocks: parts.pendingBlocks,
     governance: await store.governance(),
     position: await store.epochPosition(),
+    directory: await store.validatorDirectory(),
   }
 }

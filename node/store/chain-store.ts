@@ -24,7 +24,7 @@ import { encodeSidecar, sidecarFromCbor, type Sidecar, type SidecarLookup } from
 import { NODE_LIMITS } from '../limits.ts'
 import { appendBlockOps, certificateOps, checkContinues, checkLogState, checkRecommitted, CommitSeqs, pruneOps } from './commit-ops.ts'
 import { erasureOps } from './erasure-ops.ts'
-import { epochChainInGenesisEpoch, replayEpochChain, stepEpochChain, type EpochChain } from './epoch-replay.ts'
+import { directoryKeys, epochChainInGenesisEpoch, replayEpochChain, stepEpochChain, type EpochChain } from './epoch-replay.ts'
 import { replayGovernance, stepGovernance } from './governance-replay.ts'
 import { wantedSidecarOps } from './sidecar-wants.ts'
 import { StoreError } from './errors.ts'
@@ -322,6 +322,11 @@ export class ChainStore implements Store {
    * replayed from the log when first asked, then kept up to date by every commit. */
   epochPosition(): Promise<EpochPosition> {
     return this.#serialised(async () => (await this.#epochChainAtHead()).position)
+  }
+
+  /** The validator directory after the committed head, its keys in index order. */
+  validatorDirectory(): Promise<readonly Uint8Array[]> {
+    return this.#serialised(async () => directoryKeys(this.#genesis!, await this.#epochChainAtHead()))
   }
 
   /** Not serialised: for callers inside the writer chain, or readers that accept the

@@ -8,6 +8,7 @@ import type { Block } from '../../src/log/block.ts'
 import type { Entry } from '../../src/log/entry.ts'
 import { genesisPosition, positionAfterBlock, type EpochPosition } from '../../src/log/epochs.ts'
 import type { Genesis } from '../../src/log/genesis.ts'
+import { ValidatorDirectory } from '../../src/log/validator-directory.ts'
 import { StoreError } from './errors.ts'
 import type { IndexRange, StoredEntry } from './store.ts'
 
@@ -15,17 +16,26 @@ import type { IndexRange, StoredEntry } from './store.ts'
 const REPLAY_BATCH = 1024
 
 /** Where epoch `epoch` began: its effective reconfiguration entry, at log index `index`
- * in the block at `height` (the last block of the epoch before). */
+ * in the block at `height` (the last block of the epoch before), and the keys of its set. */
 export interface EpochChangePoint {
   readonly epoch: number
   readonly height: number
   readonly index: number
+  readonly keys: readonly Uint8Array[]
 }
 
 export interface EpochChain {
   readonly position: EpochPosition
   /** One per epoch change, in order (epoch 1 first). */
   readonly changes: readonly EpochChangePoint[]
+}
+
+/** The validator directory after the chain (src/log/validator-directory.ts): the genesis
+ * keys, then each change's new keys in its set's order. */
+export function directoryKeys(genesis: Genesis, chain: EpochChain): readonly Uint8Array[] {
+  const directory = new ValidatorDirectory(genesis.validators)
+  for (const change of chain.changes) directory.learn(change.keys.map((publicKey) => ({ publicKey })))
+  return directory.keys
 }
 
 /** The chain at the genesis. */
@@ -47,7 +57,8 @@ function afterEntry(chain: EpochChain, entry: Pick<Entry, 'payload'>, height: nu
   const { position } = positionAfterBlock(before, { ok: true, epoch: before.epoch, suffix: false, first: false }, height, [entry], chainId)
   if (position === before) return chain
   if (before.ending !== null || position.ending === null) return { ...chain, position }
-  return { position, changes: [...chain.changes, { epoch: position.ending.next.number, height, index }] }
+  const next = position.ending.next
+  return { position, changes: [...chain.changes, { epoch: next.number, height, index, keys: next.validators.map((v) => v.publicKey) }] }
 }
 
 /** The chain after a head that is still in epoch 0, from the head block alone: no block

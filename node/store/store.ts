@@ -91,6 +91,9 @@ export interface Store {
   governance(): Promise<GovernanceState | null>
   /** The epoch position after the committed head (docs/formats.md section 15.3). */
   epochPosition(): Promise<EpochPosition>
+  /** The validator directory after the committed head (src/log/validator-directory.ts):
+   * the genesis keys, then each epoch change's new keys, in index order. */
+  validatorDirectory(): Promise<readonly Uint8Array[]>
   /** Keeps the boundary certificate of the committed reconfiguration block at `height`
    * (the replica's 'store-boundary-certificate'), durably, unless one with no more links
    * is kept ('kept'). A StoreError 'bad-commit' when it is not one for that block. */

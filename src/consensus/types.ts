@@ -380,10 +380,10 @@ export interface ReplicaOptions {
    * certificate for its committed head, the replica enters the next epoch (fresh safety
    * state, its set, round 1, the root QC as round 0) and, if it is a member of the epoch's
    * set (its key in it), proposes, votes and times out in it; a replica outside the set
-   * does none of these and follows the chain. Not the node's yet: the daemon neither
-   * replays epochs (nor the validator directory) at restore nor stores boundary
-   * certificates, and its transport connects to the genesis set only (docs/protocol.md,
-   * "The replica at the boundary"). */
+   * does none of these and follows the chain. Not the node's yet: the daemon restores the
+   * position and the directory and keeps boundary certificates (node/store), but its
+   * transport connects to the genesis set only (docs/protocol.md, "The replica at the
+   * boundary"). */
   readonly reconfigurations?: 'refuse' | 'halt-at-boundary' | 'switch'
   /** The scheme the replica signs and verifies with: ED25519 unless given. Only the
    * simulator passes another (its stand-in, scenarios/sim/standin-signatures.ts); the node

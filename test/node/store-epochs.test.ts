@@ -7,7 +7,7 @@ import { serveSyncRequest, type SyncStore } from '../../src/consensus/sync.ts'
 import { syncResponseBytesMax } from '../../src/consensus/replica-limits.ts'
 import type { BoundaryCertificate } from '../../src/consensus/types.ts'
 import { blockHash } from '../../src/log/block.ts'
-import { positionAfterBlocks, type EpochPosition } from '../../src/log/epochs.ts'
+import { positionAfterBlocks, replayBlocks, type EpochPosition } from '../../src/log/epochs.ts'
 import { encodeEntry } from '../../src/log/entry.ts'
 import { DEFAULT_PARAMS } from '../../src/log/genesis.ts'
 import { entryId } from '../../src/log/entry.ts'
@@ -81,16 +81,19 @@ async function commitAll(store: ChainStore, b: EpochChainBuilder, each?: (height
 }
 
 describe('the chain store across epoch changes', () => {
-  it('steps the epoch position with every commit, equal to a replay of the blocks, and a reopened store replays it from the log', async () => {
+  it('steps the epoch position and the validator directory with every commit, equal to a replay of the blocks, and a reopened store replays them from the log', async () => {
     const b = epochChain()
     const kv = new MemoryKv()
     const store = new ChainStore(kv)
     await store.open(b.net.genesis)
     expect(summary(await store.epochPosition())).toEqual(summary(positionAfterBlocks(b.net.genesis, [])))
     await commitAll(store, b, async (height) => {
-      const expected = positionAfterBlocks(b.net.genesis, b.items.slice(0, height).map((i) => i.block))
-      expect(summary(await store.epochPosition())).toEqual(summary(expected))
+      const blocks = b.items.slice(0, height).map((i) => i.block)
+      expect(summary(await store.epochPosition())).toEqual(summary(positionAfterBlocks(b.net.genesis, blocks)))
+      expect((await store.validatorDirectory()).map(toHex)).toEqual(replayBlocks(b.net.genesis, blocks).directory.keys.map(toHex))
     })
+    // 4 genesis keys and the joiner: the leaver keeps its index.
+    expect(await store.validatorDirectory()).toHaveLength(5)
     const last = summary(await store.epochPosition()) as { epoch: number }
     expect(last.epoch).toBe(2)
     await store.close()
@@ -100,6 +103,7 @@ describe('the chain store across epoch changes', () => {
     expect(summary(await reopened.epochPosition())).toEqual(last)
     const restored = await restoreReplicaState(reopened, b.net.genesis, 64)
     expect(summary(restored!.position!)).toEqual(last)
+    expect(restored!.directory!.map(toHex)).toEqual(replayBlocks(b.net.genesis, b.items.map((i) => i.block)).directory.keys.map(toHex))
     await reopened.close()
   })
 
