@@ -16,7 +16,9 @@ const saved = JSON.stringify(receiptToJson(decision.receipt))
 const verdict = verifyReceipt(receiptFromJson(JSON.parse(saved)), genesis)
 const read = await client.get(decision.id)
 if (receiptBodyFile !== undefined) {
-  const answer = await fetch(`${nodeList.split(',')[0]}/v1/receipts/${decision.id}`)
+  // The commit returned once one node served a verified receipt: the node asked here may
+  // not have the decision yet, so it is asked to wait for it (a long poll of up to 10 s).
+  const answer = await fetch(`${nodeList.split(',')[0]}/v1/receipts/${decision.id}?wait=10000`)
   if (answer.status !== 200) throw new Error(`GET /v1/receipts/${decision.id} answered ${answer.status}`)
   writeFileSync(receiptBodyFile, await answer.text())
 }
