@@ -81,12 +81,24 @@ export function headerFromCbor(value: CborValue): BlockHeader {
  * simulator, where receivers share the sender's objects) by every replica. Headers are
  * never mutated (readonly; a changed header is a new object). */
 const headerHashes = new WeakMap<BlockHeader, Hash>()
+/** The same for the header's canonical encoding: serving sync measures every block it
+ * sends by it (encodedBlockLength). Shared bytes, never written to. */
+const headerEncodings = new WeakMap<BlockHeader, Uint8Array>()
+
+function encodedHeader(header: BlockHeader): Uint8Array {
+  let bytes = headerEncodings.get(header)
+  if (bytes === undefined) {
+    bytes = encodeCanonical(headerToCbor(header))
+    headerEncodings.set(header, bytes)
+  }
+  return bytes
+}
 
 /** The block hash: SHA-256 of the header's canonical encoding. */
 export function blockHash(header: BlockHeader): Hash {
   let hash = headerHashes.get(header)
   if (hash === undefined) {
-    hash = sha256(encodeCanonical(headerToCbor(header)))
+    hash = sha256(encodedHeader(header))
     headerHashes.set(header, hash)
   }
   return hash
@@ -120,7 +132,7 @@ function headBytes(n: number): number {
 export function encodedBlockLength(b: Block): number {
   let entries = 0
   for (const e of b.entries) entries += encodeEntry(e).length
-  const header = encodeCanonical(headerToCbor(b.header)).length
+  const header = encodedHeader(b.header).length
   // A map of two pairs: "entries" -> an array of the entries, "header" -> the header.
   return headBytes(2) + headBytes(7) + 7 + headBytes(b.entries.length) + entries + headBytes(6) + 6 + header
 }
