@@ -11,7 +11,7 @@
 // event order changes the trace, so the digest.
 // Layouts: `sweep` is scripts/sim-sweep.ts's (60 configurations, runs split evenly, every
 // 50th run in real Ed25519); `n4` is n = 4 runs cycling through the 12 behaviours
-// (K = 1, K = 0 for honest), stand-in signatures, what bench/sim-throughput.ts runs.
+// (K = 1, K = 0 for honest), stand-in signatures, what scripts/sim-throughput.ts runs.
 import { createHash, type Hash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'

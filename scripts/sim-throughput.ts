@@ -3,7 +3,7 @@
 // through the sweep's 12 behaviours (K = 1, K = 0 for honest) unless one is given.
 // CPU time (process.cpuUsage, user + system), not wall time: on a shared machine wall
 // time measures the other work. Target: 50 runs per CPU-second (docs/mutation.md, "Volume").
-//   npx node bench/sim-throughput.ts [--runs 300] [--seed 500000] [--behaviour forge] [--nodes 4]
+//   npx node scripts/sim-throughput.ts [--runs 300] [--seed 500000] [--behaviour forge] [--nodes 4]
 import { parseArgs } from 'node:util'
 import { isBehaviourName, type BehaviourName } from '../scenarios/behaviours/index.ts'
 import { runTask, type SweepTask } from '../scenarios/run/sweep.ts'
