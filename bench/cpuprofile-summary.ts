@@ -8,6 +8,8 @@ interface Profile { nodes: ProfileNode[], samples: number[], timeDeltas: number[
 
 const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '25' }, callers: { type: 'string' } }, allowPositionals: true })
 const top = Number(values.top)
+/** This checkout's root, as profile URLs spell it (file:///.../), whichever directory it is in. */
+const ROOT = new URL('..', import.meta.url).href
 
 function where(url: string): string {
   if (url === '') return '(native/vm)'
@@ -17,8 +19,12 @@ function where(url: string): string {
     return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!
   }
   if (url.startsWith('node:')) return url
-  const m = /\/work\/main\/(.*)$/.exec(url)
-  return m === null ? url : m[1]!.split('/').slice(0, 2).join('/')
+  return url.startsWith(ROOT) ? url.slice(ROOT.length).split('/').slice(0, 2).join('/') : url
+}
+
+/** A function's file: its path in this checkout, or where() outside it. */
+function fileOf(url: string): string {
+  return url.startsWith(ROOT) ? url.slice(ROOT.length) : where(url)
 }
 
 for (const file of positionals) {
@@ -36,7 +42,7 @@ for (const file of positionals) {
   for (const [id, us] of self) {
     const n = byId.get(id)!
     const f = n.callFrame
-    const key = `${f.functionName || '(anonymous)'} ${f.url === '' ? '' : `${where(f.url)}:${f.lineNumber + 1}`}`
+    const key = `${f.functionName || '(anonymous)'} ${f.url === '' ? '' : `${fileOf(f.url)}:${f.lineNumber + 1}`}`
     byFn.set(key, (byFn.get(key) ?? 0) + us)
     const pkg = f.url === '' ? f.functionName.startsWith('(') ? f.functionName : '(native)' : where(f.url)
     byPkg.set(pkg, (byPkg.get(pkg) ?? 0) + us)

@@ -7,12 +7,9 @@ export function sha256(data: Uint8Array): Uint8Array {
   return impl.sha256(data)
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
-
+/** Lower-case hex, with this platform's implementation (a flat string: see impl-node.ts). */
 export function toHex(bytes: Uint8Array): string {
-  let out = ''
-  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!]
-  return out
+  return impl.toHex(bytes)
 }
 
 export function fromHex(hex: string): Uint8Array {

@@ -18,10 +18,17 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
 export const nobleCrypto: CryptoImpl = {
   name: 'noble',
   sha256(data) {
     return nobleSha256(data)
+  },
+  toHex(bytes) {
+    let out = ''
+    for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!]
+    return out
   },
   publicKeyFromSeed(seed) {
     return ed25519.getPublicKey(seed)

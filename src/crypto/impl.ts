@@ -8,6 +8,8 @@ export interface CryptoImpl {
   /** 'sodium': Node's crypto with libsodium's verify (impl-sodium.ts). */
   readonly name: 'node' | 'noble' | 'sodium'
   sha256(data: Uint8Array): Uint8Array
+  /** Lower-case hex of the bytes, as a flat string (hash.ts toHex: the key of most maps). */
+  toHex(bytes: Uint8Array): string
   /** Ed25519 public key of a 32-byte seed (RFC 8032 section 5.1.5). */
   publicKeyFromSeed(seed: Uint8Array): Uint8Array
   /** Ed25519 signature (RFC 8032 section 5.1.6); deterministic. */

@@ -140,6 +140,13 @@ export class MerkleAccumulator {
   clone(): MerkleAccumulator {
     return MerkleAccumulator.fromState(this.toState())
   }
+
+  /** Whether this accumulator holds exactly `state` (its size and frontier bytes). */
+  hasState(state: MerkleAccumulatorState): boolean {
+    if (state.size !== this.#size || state.frontier.length !== this.#frontier.length) return false
+    for (let i = 0; i < this.#frontier.length; i++) if (!bytesEqual(state.frontier[i]!, this.#frontier[i]!)) return false
+    return true
+  }
 }
 
 /**

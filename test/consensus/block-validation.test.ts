@@ -87,6 +87,26 @@ describe('validateBlock', () => {
     expect(validateBlock(ctx, head, { ...b1, header: { ...b1.header, logRoot: new Uint8Array(32) } })).toEqual({ code: 'block-log-root-mismatch' })
   })
 
+  it('judges one header object afresh against another parent log or other entries (the block rule keeps its roots per header)', () => {
+    const { genesis, ctx, head, g } = setup()
+    const b1 = child(g, genesisQc(genesis), 1, [entry(1), entry(2)], new MerkleAccumulator(), n)
+    expect(isRejection(validateBlock(ctx, head, b1))).toBe(false)
+    // The same header on a parent whose log holds one leaf more: the log after it is 3 long.
+    const longer = new MerkleAccumulator()
+    longer.append(new Uint8Array(32).fill(9))
+    expect(validateBlock(ctx, { ...head, log: longer }, b1)).toEqual({ code: 'block-log-size-mismatch', header: 2, actual: 3 })
+    // The same header with other (valid) entries: their root is not the header's.
+    expect(validateBlock(ctx, head, { ...b1, entries: [b1.entries[0]!, entry(3)] })).toEqual({ code: 'block-entries-root-mismatch' })
+    const again = validateBlock(ctx, head, b1)
+    if (isRejection(again)) throw new Error(again.code)
+    expect(again.log.size).toBe(2)
+    // The log handed out is the node's own: appending to it leaves the next check's alone.
+    again.log.append(new Uint8Array(32).fill(7))
+    const third = validateBlock(ctx, head, b1)
+    if (isRejection(third)) throw new Error(third.code)
+    expect(third.log.size).toBe(2)
+  })
+
   it('refuses a block with an invalid entry, naming its index and the entry\'s problem', () => {
     const { genesis, ctx, head, g } = setup()
     const good = entry(2)
