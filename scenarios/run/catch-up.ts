@@ -67,7 +67,8 @@ export function catchUpOptions(seed: number, config: CatchUpConfig): SimOptions 
   })
 }
 
-/** How a catch-up run is replayed (`synod simulate` has no flag for the schedule). */
+/** The command that replays a catch-up run. */
 export function catchUpReplay(seed: number, config: CatchUpConfig): string {
-  return `catch-up schedule (scenarios/run/catch-up.ts): catchUpOptions(${seed}, { nodes: ${config.nodes}, behaviour: '${config.behaviour}', signatures: '${config.signatures}' })`
+  const byzantine = config.behaviour === 'honest' ? 0 : 1
+  return `npx synod simulate --nodes ${config.nodes} --byzantine ${byzantine} --behaviour ${config.behaviour} --runs 1 --seed ${seed} --signatures ${config.signatures} --catch-up`
 }
