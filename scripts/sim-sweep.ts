@@ -2,8 +2,11 @@
 // worker threads, then the node runtime itself under simulation (scripts/node-sim.ts).
 //   npm run sim:sweep -- [--runs N] [--seed S] [--workers W] [--signatures standin|ed25519] [--ed25519-every K] [--node-runs M]
 //   npm run sim:sweep -- [runs-per-config] [first-seed]          (the older positional form)
-// --runs N is the sweep's total, split evenly over its configurations (5 sizes x 12
-// behaviours, K = f Byzantine); runs-per-config R gives each configuration R runs. The
+// --runs N is split evenly over the base configurations (5 sizes x 12 behaviours, K = f
+// Byzantine); runs-per-config R gives each configuration R runs. After them come as many
+// runs of each catch-up configuration (n = 4 on the catch-up schedule, scenarios/run/catch-up.ts:
+// a node falls far behind and range-syncs; honest, lying-sync and the two range
+// adversaries), so the base configurations keep the seeds they had before those were added. The
 // core runs use stand-in signatures with every 50th run of the sweep (so of each
 // configuration, when it has a multiple of 50 runs) in real Ed25519 (docs/scenarios.md, "Signatures in the simulator"). The node runtime then runs
 // M seeds per cluster size (default: runs per configuration / 4, at least 1), with real
@@ -20,6 +23,7 @@ import { faultTolerance } from '../src/log/validator-set.ts'
 
 const SIZES = [4, 7, 10, 13, 16] as const
 const BEHAVIOURS: readonly BehaviourName[] = ['honest', 'crash', 'silent', 'equivocate', 'double-vote', 'withhold', 'forge', 'replay', 'twins', 'flood', 'lying-sync', 'mixed']
+const CATCH_UP_BEHAVIOURS: readonly BehaviourName[] = ['honest', 'lying-sync', 'range-cc-sibling', 'range-unchained']
 const RUNS_PER_CONFIG_DEFAULT = 200
 const FIRST_SEED_DEFAULT = 100_000
 /** A sweep's runs at most: a million runs per configuration is days of CPU already. */
@@ -46,9 +50,10 @@ function parse(argv: readonly string[]) {
   if (positionals.length > 2) throw new UsageError(`at most two positional arguments (runs-per-config, first-seed), got ${positionals.length}`)
   if (values.runs !== undefined && positionals[0] !== undefined) throw new UsageError('give --runs (the total) or a runs-per-config positional argument, not both')
   if (values.seed !== undefined && positionals[1] !== undefined) throw new UsageError('give --seed or a first-seed positional argument, not both')
-  const configs: SweepConfig[] = SIZES.flatMap((nodes) => BEHAVIOURS.map((behaviour) => ({ nodes, byzantine: behaviour === 'honest' ? 0 : faultTolerance(nodes), behaviour })))
+  const base: SweepConfig[] = SIZES.flatMap((nodes) => BEHAVIOURS.map((behaviour) => ({ nodes, byzantine: behaviour === 'honest' ? 0 : faultTolerance(nodes), behaviour })))
+  const configs: SweepConfig[] = [...base, ...CATCH_UP_BEHAVIOURS.map((behaviour) => ({ nodes: 4, byzantine: behaviour === 'honest' ? 0 : 1, behaviour, catchUp: true }))]
   const perConfig = values.runs !== undefined
-    ? Math.ceil(whole('--runs', values.runs, 1, RUNS_MAX) / configs.length)
+    ? Math.ceil(whole('--runs', values.runs, 1, RUNS_MAX) / base.length)
     : positionals[0] !== undefined ? whole('runs-per-config', positionals[0], 1, RUNS_MAX / configs.length) : RUNS_PER_CONFIG_DEFAULT
   const seedText = values.seed ?? positionals[1]
   const first = seedText === undefined ? FIRST_SEED_DEFAULT : whole('--seed', seedText, 0, 2 ** 31)
@@ -101,7 +106,7 @@ progress.stop()
 const s = totals.summary()
 for (const [c, n] of [...perConfigFailures].sort((a, b) => a[0] - b[0])) {
   const k = configs[c]!
-  console.log(`== nodes=${k.nodes} byzantine=${k.byzantine} behaviour=${k.behaviour}: ${n} of ${perConfig} runs failed`)
+  console.log(`== nodes=${k.nodes} byzantine=${k.byzantine} behaviour=${k.behaviour}${k.catchUp === true ? ' catch-up' : ''}: ${n} of ${perConfig} runs failed`)
 }
 console.log(`core runs ${s.runs} (${s.ed25519Runs} with real Ed25519): safety violations ${s.safetyViolations}, liveness failures ${s.livenessFailures}, errors ${s.errors}`)
 for (const f of s.failures) console.log(`failing seed ${f.seed}: ${f.replay}`)

@@ -8,6 +8,10 @@
 // same verdicts on forgeries, a fraction of the cost), with every 50th run (--ed25519-every)
 // in real Ed25519 so that a sweep also exercises the real rule; --signatures ed25519 runs
 // every run with real Ed25519. Runs are spread over --workers threads.
+//
+// --catch-up runs the catch-up schedule instead (scenarios/run/catch-up.ts): node 0 down
+// long enough to range-sync on restart, node n - 1 the one Byzantine node (--byzantine 1,
+// or 0 with --behaviour honest).
 import { InvalidArgumentError, type Command } from 'commander'
 import { faultTolerance } from '../../src/log/validator-set.ts'
 import { BEHAVIOUR_NAMES, isBehaviourName, type BehaviourName } from '../../scenarios/behaviours/index.ts'
@@ -47,6 +51,7 @@ interface SimulateFlags {
   workers: number
   json?: boolean
   quiet?: boolean
+  catchUp?: boolean
 }
 
 function runLine(d: RunDigest): string {
@@ -71,19 +76,23 @@ export function registerSimulate(program: Command): void {
     .option('--signatures <mode>', `${SIGNATURE_MODES.join(' or ')}: stand-in keyed hashes (fast, same verdicts on forgeries) or real Ed25519`, signatureMode, 'standin' as SignatureMode)
     .option('--ed25519-every <k>', 'with stand-in signatures, run every k-th run with real Ed25519 (0: never)', integer('--ed25519-every', 0, RUNS_MAX), ED25519_EVERY_DEFAULT)
     .option('--workers <w>', 'worker threads, one per core by default', integer('--workers', 1, WORKERS_MAX), defaultWorkers())
+    .option('--catch-up', 'the catch-up schedule: node 0 falls far behind and range-syncs; node n-1 runs --behaviour (--byzantine must be 1, or 0 when honest)')
     .option('--json', 'print the summary as one JSON object on the last line')
     .option('--quiet', 'do not print a line per run')
     .action(async (flags: SimulateFlags) => {
       if (flags.byzantine >= flags.nodes) throw new RangeError(`--byzantine ${flags.byzantine} must be below --nodes ${flags.nodes}`)
       if (flags.seed + flags.runs - 1 > 2 ** 31) throw new RangeError(`--seed ${flags.seed} + --runs ${flags.runs} goes past the last seed 2^31`)
+      if (flags.catchUp === true && flags.byzantine !== (flags.behaviour === 'honest' ? 0 : 1)) {
+        throw new RangeError(`--catch-up runs one Byzantine node (none when honest): --byzantine must be ${flags.behaviour === 'honest' ? 0 : 1}, not ${flags.byzantine}`)
+      }
       const f = faultTolerance(flags.nodes)
       const beyond = flags.byzantine > f
       if (beyond) process.stderr.write(`note: ${flags.byzantine} Byzantine validators is more than f = ${f}: liveness is not checked and safety may fail\n`)
       const out = (line: string) => process.stdout.write(`${line}\n`)
-      const config = { nodes: flags.nodes, byzantine: flags.byzantine, behaviour: flags.behaviour }
+      const config = { nodes: flags.nodes, byzantine: flags.byzantine, behaviour: flags.behaviour, ...(flags.catchUp === true ? { catchUp: true } : {}) }
       const sample = flags.signatures === 'standin' && flags.ed25519Every > 0 ? `, every ${flags.ed25519Every}th run ed25519` : ''
       if (!flags.json) {
-        out(`simulate: nodes=${flags.nodes} byzantine=${flags.byzantine} behaviour=${flags.behaviour} runs=${flags.runs} seeds ${flags.seed}..${flags.seed + flags.runs - 1} signatures=${flags.signatures}${sample} workers=${Math.min(flags.workers, flags.runs)}`)
+        out(`simulate: nodes=${flags.nodes} byzantine=${flags.byzantine} behaviour=${flags.behaviour}${flags.catchUp === true ? ' catch-up' : ''} runs=${flags.runs} seeds ${flags.seed}..${flags.seed + flags.runs - 1} signatures=${flags.signatures}${sample} workers=${Math.min(flags.workers, flags.runs)}`)
       }
       const taskAt = (i: number): SweepTask => ({ seed: flags.seed + i, config, signatures: signaturesOfRun(flags.signatures, flags.ed25519Every, i), checkLive: !beyond })
       const totals = new SweepTotals()

@@ -15,7 +15,7 @@ import { censorVotes } from './censor-votes.ts'
 import { ADVERSARIES, type AdversaryName } from './adversaries/index.ts'
 
 export const BEHAVIOUR_NAMES = ['honest', 'crash', 'silent', 'equivocate', 'double-vote', 'withhold', 'forge', 'replay', 'twins', 'flood', 'lying-sync', 'censor-votes', 'mixed',
-  'forged-tc', 'duplicated-signers', 'out-of-set-signer', 'quorum-short', 'cc-off-chain', 'justify-other', 'tc-high-qc-ignored', 'justify-sibling', 'seq-repeat', 'bad-signatures', 'replay-forged', 'adversaries'] as const satisfies readonly (string | AdversaryName)[]
+  'forged-tc', 'duplicated-signers', 'out-of-set-signer', 'quorum-short', 'cc-off-chain', 'justify-other', 'tc-high-qc-ignored', 'justify-sibling', 'seq-repeat', 'bad-signatures', 'replay-forged', 'adversaries', 'range-cc-sibling', 'range-unchained'] as const satisfies readonly (string | AdversaryName)[]
 export type BehaviourName = (typeof BEHAVIOUR_NAMES)[number]
 
 const honest: Behaviour = { name: 'honest', description: 'the protocol as written', create: (ctx) => new Honest(ctx.honest()) }

@@ -6,13 +6,18 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { BehaviourName } from '../behaviours/index.ts'
-import { problemsOf, runOne } from '../runner.ts'
+import { judgeRun, problemsOf, runOne, type RunOutcome } from '../runner.ts'
+import { Simulation } from '../sim/simulator.ts'
+import { catchUpOptions, catchUpReplay } from './catch-up.ts'
 import type { SignatureMode } from '../sim/standin-signatures.ts'
 
 export interface SweepConfig {
   readonly nodes: number
   readonly byzantine: number
   readonly behaviour: BehaviourName
+  /** Run on the catch-up schedule (catch-up.ts: node n - 1 runs `behaviour`, `byzantine`
+   * is 1, or 0 when honest); the run must also deliver a range response. */
+  readonly catchUp?: boolean
 }
 
 export interface SweepTask {
@@ -66,15 +71,32 @@ export function defaultWorkers(): number {
 export function runTask(task: SweepTask): RunDigest {
   const given = { ...task.config, signatures: task.signatures }
   try {
-    const o = runOne(task.seed, given, task.checkLive)
-    const problems = problemsOf(o)
+    let o: RunOutcome
+    let problems: string[]
+    let replay: string
+    if (task.config.catchUp === true) {
+      const config = { nodes: task.config.nodes, behaviour: task.config.behaviour, signatures: task.signatures }
+      const sim = new Simulation(catchUpOptions(task.seed, config))
+      o = judgeRun(sim, sim.run(), task.checkLive)
+      problems = problemsOf(o)
+      // A catch-up run in which no replica range-synced tested nothing of what it is for.
+      if ((sim.messageCounts.get('range-response')?.delivered ?? 0) === 0) {
+        problems.push('catch-up: no range response delivered (no replica range-synced)')
+        o = { ...o, ok: false, errors: [...o.errors, 'catch-up: no range response delivered'] }
+      }
+      replay = catchUpReplay(task.seed, config)
+    } else {
+      o = runOne(task.seed, given, task.checkLive)
+      problems = problemsOf(o)
+      replay = o.replay
+    }
     return {
       seed: task.seed, config: task.config, signatures: task.signatures, ok: o.ok,
       safetyViolations: o.safetyViolations.length, livenessFailures: o.livenessFailures.length, errors: o.errors.length,
       misconduct: o.evidence.filter((e) => e.code !== 'replica-error').length,
       entriesCommitted: o.entriesCommitted, blocksCommitted: o.blocksCommitted, rounds: o.rounds, timeouts: o.timeouts, messages: o.messages,
       latencyP50: o.latencyP50, latencyP99: o.latencyP99, convergenceMs: o.convergenceMs, latencies: o.latencies,
-      problems: problems.slice(0, PROBLEMS_KEPT_MAX), replay: o.replay,
+      problems: problems.slice(0, PROBLEMS_KEPT_MAX), replay,
     }
   } catch (err) {
     const c = task.config
@@ -82,7 +104,7 @@ export function runTask(task: SweepTask): RunDigest {
       seed: task.seed, config: c, signatures: task.signatures, ok: false, safetyViolations: 0, livenessFailures: 0, errors: 1, misconduct: 0,
       entriesCommitted: 0, blocksCommitted: 0, rounds: 0, timeouts: 0, messages: 0, latencyP50: 0, latencyP99: 0, convergenceMs: -1, latencies: [],
       problems: [`error: the run threw: ${(err as Error).stack?.split('\n').slice(0, 3).join(' | ') ?? String(err)}`],
-      replay: `npx synod simulate --nodes ${c.nodes} --byzantine ${c.byzantine} --behaviour ${c.behaviour} --runs 1 --seed ${task.seed} --signatures ${task.signatures}`,
+      replay: `npx synod simulate --nodes ${c.nodes} --byzantine ${c.byzantine} --behaviour ${c.behaviour} --runs 1 --seed ${task.seed} --signatures ${task.signatures}${c.catchUp === true ? ' --catch-up' : ''}`,
     }
   }
 }

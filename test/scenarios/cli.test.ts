@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { runTask } from '../../scenarios/run/sweep.ts'
 
 const bin = fileURLToPath(new URL('../../bin/synod.js', import.meta.url))
 const synod = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 })
@@ -35,6 +36,7 @@ describe('synod simulate', () => {
       [['--nodes', '4', '--byzantine', '4'], /--byzantine 4 must be below --nodes 4/],
       [['--signatures', 'fast'], /unknown signature mode 'fast'; one of: standin, ed25519/],
       [['--workers', '0'], /--workers must be between 1 and 256/],
+      [['--catch-up', '--byzantine', '2', '--behaviour', 'forge'], /--catch-up runs one Byzantine node \(none when honest\): --byzantine must be 1, not 2/],
     ] as const
     for (const [args, message] of bad) {
       const r = synod('simulate', ...args)
@@ -42,4 +44,17 @@ describe('synod simulate', () => {
       expect(r.stderr).toMatch(message)
     }
   })
+
+  it('--catch-up replays the catch-up run the sweep ran (scenarios/run/catch-up.ts)', () => {
+    const seed = 4100
+    console.log(`cli catch-up seed ${seed}`)
+    const r = synod('simulate', '--nodes', '4', '--byzantine', '1', '--behaviour', 'range-cc-sibling', '--catch-up', '--runs', '1', '--seed', String(seed), '--json')
+    expect(r.status, r.stderr).toBe(0)
+    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!)
+    const d = runTask({ seed, config: { nodes: 4, byzantine: 1, behaviour: 'range-cc-sibling', catchUp: true }, signatures: 'standin', checkLive: true })
+    expect(d.ok, d.problems.join(' | ')).toBe(true)
+    expect(d.replay).toBe(`npx synod simulate --nodes 4 --byzantine 1 --behaviour range-cc-sibling --runs 1 --seed ${seed} --signatures standin --catch-up`)
+    expect(summary.blocks).toBe(d.blocksCommitted)
+    expect(summary.messages).toBe(d.messages)
+  }, 120_000)
 })

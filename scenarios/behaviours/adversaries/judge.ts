@@ -18,6 +18,8 @@ export interface AdversaryRun {
   /** Per expected rejection key, the forgeries of that kind made in the run. */
   readonly made: ReadonlyMap<string, number>
   readonly replay: string
+  /** Messages delivered, by type (e.g. 'range-response': whether a replica range-synced). */
+  readonly delivered: ReadonlyMap<string, number>
 }
 
 export function runAdversary(seed: number, behaviour: AdversaryName, given: Partial<SimOptions> = {}): AdversaryRun {
@@ -32,5 +34,6 @@ export function runAdversary(seed: number, behaviour: AdversaryName, given: Part
     ...SAFETY_CHECKERS.flatMap((check) => check(record)), ...checkLiveness(record), ...result.evidence.filter((e) => e.code !== 'replica-error').map(describeEvidence),
     ...result.errors.map((e) => `replica error: ${e.split('\n')[0]}`), ...unrefused,
   ]
-  return { seed, problems, rejections, made, replay: result.replay }
+  const delivered = new Map([...sim.messageCounts].map(([type, c]) => [type, c.delivered]))
+  return { seed, problems, rejections, made, replay: result.replay, delivered }
 }
