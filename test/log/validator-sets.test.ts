@@ -13,7 +13,8 @@ import { LIMITS } from '../../src/limits.ts'
 import { testNet } from '../support/chain-builder.ts'
 
 function validators(n: number): ValidatorInfo[] {
-  return Array.from({ length: n }, (_, i) => ({ name: `v${i}`, publicKey: Uint8Array.from({ length: 32 }, (_, j) => (i * 7 + j + 1) & 0xff), addresses: [] }))
+  // Distinct keys for any n: the index in the first two bytes.
+  return Array.from({ length: n }, (_, i) => ({ name: `v${i}`, publicKey: Uint8Array.from({ length: 32 }, (_, j) => (j === 0 ? i >> 8 : j === 1 ? i & 0xff : j)), addresses: [] }))
 }
 
 describe('fault tolerance and quorum for every n, not only n = 3f+1', () => {
@@ -38,7 +39,7 @@ describe('fault tolerance and quorum for every n, not only n = 3f+1', () => {
 describe('a validator set', () => {
   it('has 1 to validatorsMax members', () => {
     expect(() => new ValidatorSet([])).toThrow(new RangeError(`a validator set has 1 to ${LIMITS.validatorsMax} validators, got 0`))
-    expect(() => new ValidatorSet(validators(LIMITS.validatorsMax + 1))).toThrow(RangeError)
+    expect(() => new ValidatorSet(validators(LIMITS.validatorsMax + 1))).toThrow(new RangeError(`a validator set has 1 to ${LIMITS.validatorsMax} validators, got ${LIMITS.validatorsMax + 1}`))
     expect(new ValidatorSet(validators(1)).n).toBe(1)
     expect(new ValidatorSet(validators(LIMITS.validatorsMax)).n).toBe(LIMITS.validatorsMax)
   })
@@ -130,6 +131,8 @@ describe('the timeout a validator signs binds its round, its high QC round and i
 
 describe('leader elections', () => {
   it('round-robin: r mod n, for a set of at least one', () => {
+    expect(new RoundRobinLeaderElection(1).leaderOf(7)).toBe(0)
+    expect(new ScheduledLeaderElection(1, [0]).leaderOf(3)).toBe(0)
     const rr = new RoundRobinLeaderElection(5)
     expect([0, 1, 4, 5, 11].map((r) => rr.leaderOf(r))).toEqual([0, 1, 4, 0, 1])
     for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => new RoundRobinLeaderElection(bad), String(bad)).toThrow(new RangeError(`a validator set has at least 1 member, got ${bad}`))
