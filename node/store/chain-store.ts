@@ -126,26 +126,24 @@ export class ChainStore implements Store {
 
   async #loadBoundaryHeights(): Promise<void> {
     this.#boundaryHeights.clear()
-    let from: Uint8Array = Uint8Array.of(TAG.boundary)
-    const end = Uint8Array.of(TAG.boundary + 1)
-    for (let page = 0; page < 1_000_000; page++) {
-      const rows = await this.#kv.scan({ gte: from, lt: end, limit: BOUNDARY_PAGE })
-      for (const [k] of rows) this.#boundaryHeights.add(readU64(k, 1))
-      if (rows.length < BOUNDARY_PAGE) break
-      from = prefixEnd(rows.at(-1)![0])
-    }
+    await this.#eachKey(TAG.boundary, BOUNDARY_PAGE, (k) => this.#boundaryHeights.add(readU64(k, 1)))
   }
 
   /** Reads the keys of every pending-block row (bounded pages; a store holds at most a
    * few thousand, the replica's limit plus forks not yet pruned). */
   async #loadPendingKeys(): Promise<void> {
     this.#pendingKeys.clear()
-    let from: Uint8Array = Uint8Array.of(TAG.pending)
-    const end = Uint8Array.of(TAG.pending + 1)
-    for (let page = 0; page < 1_000_000; page++) {
-      const rows = await this.#kv.scan({ gte: from, lt: end, limit: PENDING_PAGE })
-      for (const [k] of rows) this.#notePendingKey(k)
-      if (rows.length < PENDING_PAGE) break
+    await this.#eachKey(TAG.pending, PENDING_PAGE, (k) => this.#notePendingKey(k))
+  }
+
+  /** Every key under one tag, in pages of `page` rows. */
+  async #eachKey(tag: number, page: number, each: (key: Uint8Array) => void): Promise<void> {
+    let from: Uint8Array = Uint8Array.of(tag)
+    const end = Uint8Array.of(tag + 1)
+    for (let pages = 0; pages < 1_000_000; pages++) {
+      const rows = await this.#kv.scan({ gte: from, lt: end, limit: page })
+      for (const [k] of rows) each(k)
+      if (rows.length < page) return
       from = prefixEnd(rows.at(-1)![0])
     }
   }
