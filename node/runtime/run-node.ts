@@ -35,7 +35,7 @@ export interface RunningNode {
 /**
  * Two small read routes for operators and the devnet's agreement check (candidates for
  * node/api/server.ts): GET /v1/head, the committed head; GET /v1/blocks/:height, the
- * hash and log of one committed block.
+ * hash, epoch, proposer (its position in the epoch's set) and log of one committed block.
  */
 function addHeadRoutes(server: ApiServer, node: ValidatorNode): void {
   server.app.get('/v1/head', async () => {
@@ -49,7 +49,7 @@ function addHeadRoutes(server: ApiServer, node: ValidatorNode): void {
     }
     const header = await node.store.headerAt(Number(text))
     if (header === undefined) return reply.code(404).send({ error: { code: 'not-found', message: `no committed block at height ${text}` } })
-    return { height: header.height, hash: toHex(blockHash(header)), round: header.round, entryCount: header.entryCount, logSize: header.logSize, logRoot: toHex(header.logRoot) }
+    return { height: header.height, hash: toHex(blockHash(header)), round: header.round, epoch: header.epoch ?? 0, proposer: header.proposer, entryCount: header.entryCount, logSize: header.logSize, logRoot: toHex(header.logRoot) }
   })
 }
 

@@ -360,7 +360,7 @@ export class ValidatorNode {
         const actions = replica.step(event)
         const executeStart = this.#clock.monotonicMs()
         await this.#execute(actions, input, submits)
-        if (replica.directory.size > this.#transportValidators) await this.#followDirectory()
+        this.#followDirectory()
         if (traceStart !== null) this.#tracer.step(input, actions, executeStart - stepStart, this.#clock.monotonicMs() - executeStart, traceStart)
       } catch (err) {
         for (const s of submits) s.settle({ ok: false, error: err as Error })
@@ -378,23 +378,32 @@ export class ValidatorNode {
 
   /** The transport follows the replica's directory: the validators a committed
    * reconfiguration added become peers, accepted and dialled at the addresses its
-   * validator list names (the store's epoch position after the commit holds that list). */
-  async #followDirectory(): Promise<void> {
-    const replica = this.#replica!
+   * validator list names. Run before any send of a step (the step that commits the
+   * reconfiguration block may send to them: the boundary sync-info at the switch, entries
+   * to the next epoch's leaders) and after it; synchronous up to the transport's new links,
+   * so that those sends are queued for the new peers, not refused. Addresses the
+   * replica's epoch does not give yet (its directory grows at the commit, its epoch at the
+   * switch) come from the store's epoch position once the commit is written. */
+  #followDirectory(): void {
+    const replica = this.#replica
     const transport = this.#transport
+    if (replica === null || transport === null || replica.directory.size <= this.#transportValidators) return
     const from = this.#transportValidators
     const size = replica.directory.size
     this.#transportValidators = size
     this.#peerBook.note(replica.epoch.validators)
-    this.#peerBook.notePosition(await this.#store.epochPosition())
     const added = transportValidators(replica.directory, this.#peerBook, from)
     this.#logger.info({ validators: added.map((v) => ({ name: v.name, addresses: v.addresses })), directory: size, index: replica.index }, 'validators added to the transport')
-    if (transport?.addValidators === undefined) return
-    try {
-      await transport.addValidators(added)
-    } catch (err) {
-      this.#logger.error({ err }, 'cannot add the validators to the transport')
-    }
+    if (transport.addValidators === undefined) return
+    const adding = transport.addValidators(added)
+    void (async () => {
+      await adding
+      if (added.every((v) => v.addresses.length > 0)) return
+      this.#peerBook.notePosition(await this.#store.epochPosition())
+      for (const [i, v] of transportValidators(replica.directory, this.#peerBook, from).slice(0, added.length).entries()) {
+        if (added[i]!.addresses.length === 0 && v.addresses.length > 0 && from + i !== transport.selfIndex) await transport.setPeerAddresses(from + i, v.addresses)
+      }
+    })().catch((err: unknown) => this.#logger.error({ err }, 'cannot add the validators to the transport'))
   }
 
   /** Waits for the check of a sync response's entries (see the pump); a range response
@@ -441,6 +450,7 @@ export class ValidatorNode {
   async #perform(action: PerformedAction, input: Input<Message> | null, submits: readonly SubmitInput[]): Promise<void> {
     switch (action.type) {
       case 'send':
+        this.#followDirectory()
         // The entries of the response will be checked on the signature pool: its workers
         // start now, while the peer serves the range.
         if (action.message.type === 'range-request') this.#syncSignatures?.prepare()
@@ -448,6 +458,7 @@ export class ValidatorNode {
         else this.#outbound.send(action.to, action.message)
         return
       case 'broadcast':
+        this.#followDirectory()
         this.#outbound.broadcast(action.message)
         return
       case 'set-timer':
