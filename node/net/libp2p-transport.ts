@@ -3,7 +3,7 @@
 // (/synod/consensus/1, length-prefixed frames, bounded by LIMITS.messageBytesMax): votes
 // and timeouts, proposals (the leader sends each validator its copy), entry batches (to
 // the next leaders) and sync. No gossip: every validator dials every other, so a relay
-// would only deliver a message again (docs/protocol.md, "Dissemination"). Only genesis
+// would only deliver a message again (docs/protocol.md, "Dissemination"). Only directory
 // validators may connect (connection gater), so every received message has a validator
 // index as its sender, and that sender is the one who wrote it. The validators grow with
 // the chain's directory (addValidators: a committed reconfiguration's new keys); a joining
