@@ -5,7 +5,9 @@
 // section 8). Then: the fifth node's head passes the boundary and equals the others', entries
 // commit before, across and after the change, the fifth proposes blocks of epoch 1 (position
 // 4 of its set: directory index 4), every receipt verifies from the genesis alone, and
-// `synod audit` passes on a node's export. Every process is stopped by its pid.
+// `synod audit` passes on a node's export. Then 5 -> 4: an original validator leaves,
+// epoch 2 commits, the leaver is stopped and the four commit on. Every process is stopped
+// by its pid.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
@@ -159,6 +161,58 @@ describe('a validator joining a running chain (4 -> 5)', () => {
 
     const exportFile = join(dir, 'chain.export')
     const exported = synod(['export', '--node', nodes[4]!.httpUrl, '--out', exportFile])
+    expect(exported.status, exported.stderr).toBe(0)
+    const audited = synod(['audit', '--export', exportFile, '--genesis', files.genesisFile])
+    expect(audited.status, audited.stdout + audited.stderr).toBe(0)
+  }, 400_000)
+
+  it('then removes an original validator (5 -> 4): epoch 2 commits without it, and it can be stopped', async () => {
+    const statement1 = join(dir, 'change.json')
+    const current = JSON.parse(readFileSync(statement1, 'utf8')) as { validators: { name: string, publicKey: string, addresses: string[] }[] }
+    const validatorsFile = join(dir, 'next2.json')
+    writeFileSync(validatorsFile, JSON.stringify(current.validators.filter((v) => v.name !== 'node-3')))
+    const head = (await getHead(nodes[0]!.httpUrl))!.height
+    const statement = join(dir, 'change2.json')
+    const proposed = synod(['reconfigure', 'propose', '--genesis', files.genesisFile, '--validators', validatorsFile, '--expires', String(head + 2000), '--after', statement1, '--out', statement])
+    expect(proposed.status, proposed.stderr).toBe(0)
+    const approvals: string[] = []
+    // A quorum of the five: four.
+    for (const keyFile of [files.nodes[0]!.keyFile, files.nodes[1]!.keyFile, files.nodes[2]!.keyFile, joinerFiles.keyFile]) {
+      const out = join(dir, `${approvals.length}.approval2.json`)
+      const approved = synod(['reconfigure', 'approve', statement, '--genesis', files.genesisFile, '--key', keyFile, '--out', out])
+      expect(approved.status, approved.stderr).toBe(0)
+      approvals.push(out)
+    }
+    const submitted = synod(['reconfigure', 'submit', statement, ...approvals, '--identity', join(files.dir, 'agents', 'agent-1.key.json'), '--namespace', 'ops/validators', '--nodes', nodes[4]!.httpUrl, '--genesis', files.genesisFile])
+    expect(submitted.status, submitted.stdout + submitted.stderr).toBe(0)
+
+    let firstOfEpoch2: number | null = null
+    let scanned = head
+    const after: Entry[] = []
+    await waitFor('a block of epoch 2 commits', async () => {
+      const e = entry({ step: 'epoch 2', i: after.length })
+      after.push(e)
+      await submit(nodes[[0, 1, 2, 4][after.length % 4]!]!, e)
+      const top = (await getHead(nodes[0]!.httpUrl))?.height ?? 0
+      for (; scanned <= top && firstOfEpoch2 === null; scanned++) {
+        const block = await blockAt(nodes[0]!.httpUrl, scanned)
+        if (block === null) break
+        if (block.epoch === 2) firstOfEpoch2 = scanned
+      }
+      return firstOfEpoch2 !== null
+    }, 120_000)
+    // The leaver has switched too (it follows the chain); then it stops, and the four commit on.
+    await waitFor('the leaver passes the boundary', async () => ((await getHead(nodes[3]!.httpUrl))?.height ?? 0) >= firstOfEpoch2!)
+    await nodes[3]!.stop()
+    const last = Array.from({ length: 3 }, (_, i) => entry({ step: 'without the leaver', i }))
+    for (const e of last) await submit(nodes[4]!, e)
+    for (const e of [...after, ...last]) {
+      let receipt: unknown = null
+      await waitFor(`a receipt of ${toHex(entryId(e))}`, async () => (receipt = await receiptOf(nodes[4]!, e)) !== null, 60_000)
+      expect(verifyReceipt(receiptFromJson(receipt), files.genesis)).toMatchObject({ ok: true })
+    }
+    const exportFile = join(dir, 'chain2.export')
+    const exported = synod(['export', '--node', nodes[0]!.httpUrl, '--out', exportFile])
     expect(exported.status, exported.stderr).toBe(0)
     const audited = synod(['audit', '--export', exportFile, '--genesis', files.genesisFile])
     expect(audited.status, audited.stdout + audited.stderr).toBe(0)
