@@ -291,9 +291,14 @@ export const ROUTE_DOCS: ReadonlyMap<string, RouteDoc> = new Map<string, RouteDo
     response: {
       200: {
         type: 'object',
-        required: ['height', 'hash', 'round', 'entryCount', 'logSize', 'logRoot'],
+        required: ['height', 'hash', 'round', 'epoch', 'proposer', 'entryCount', 'logSize', 'logRoot'],
         additionalProperties: false,
-        properties: { height: uint, hash: hex32, round: uint, entryCount: uint, logSize: uint, logRoot: hex32 },
+        properties: {
+          height: uint, hash: hex32, round: uint,
+          // The block's epoch (0 for the genesis set) and its proposer's position in that epoch's set.
+          epoch: uint, proposer: uint,
+          entryCount: uint, logSize: uint, logRoot: hex32,
+        },
       },
       '4xx': errorAnswer,
     },

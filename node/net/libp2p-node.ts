@@ -1,6 +1,6 @@
 // The libp2p node under the transport: TCP + Noise + Yamux, identified by the
-// validator's own Ed25519 key, with a connection gater that admits only genesis
-// validators (and none in a cool-off).
+// validator's own Ed25519 key, with a connection gater that admits only the validators of
+// the directory (and none in a cool-off).
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -27,7 +27,7 @@ export async function validatorPrivateKey(seed: Uint8Array, selfIndex: number, s
 export interface ValidatorLibp2pOptions {
   readonly privateKey: PrivateKey
   readonly listen: readonly string[]
-  /** How many validators the chain has. */
+  /** How many validators the chain may have (connection limits). */
   readonly n: number
   /** True for a peer that may not connect. */
   readonly isDenied: (peer: PeerId) => boolean

@@ -3,9 +3,12 @@
 // (/synod/consensus/1, length-prefixed frames, bounded by LIMITS.messageBytesMax): votes
 // and timeouts, proposals (the leader sends each validator its copy), entry batches (to
 // the next leaders) and sync. No gossip: every validator dials every other, so a relay
-// would only deliver a message again (docs/protocol.md, "Dissemination"). Only genesis
+// would only deliver a message again (docs/protocol.md, "Dissemination"). Only directory
 // validators may connect (connection gater), so every received message has a validator
-// index as its sender, and that sender is the one who wrote it.
+// index as its sender, and that sender is the one who wrote it. The validators grow with
+// the chain's directory (addValidators: a committed reconfiguration's new keys); a joining
+// validator starts with its own key outside them (selfIndex -1) and gets its index when
+// the directory names its key.
 //
 // Everything is bounded: per-peer send queues drop their oldest frames, per-peer receive
 // queues refuse new ones, redials back off. A peer that sends malformed frames collects
@@ -23,6 +26,8 @@ import { NODE_LIMITS } from '../limits.ts'
 import { FairInbox } from '../util/fair-inbox.ts'
 import { TransportError } from './errors.ts'
 import { FrameReceiver } from './frame-receiver.ts'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { publicKeyFromSeed } from '../../src/crypto/ed25519.ts'
 import { createValidatorLibp2p, peerMultiaddrs, validatorPrivateKey, type Services } from './libp2p-node.ts'
 import { maintainLinks } from './link-maintenance.ts'
 import { LinkSender } from './link-sender.ts'
@@ -38,6 +43,7 @@ import { ValidatorDirectory } from './validator-directory.ts'
 export interface Libp2pTransportOptions {
   readonly chainId: string
   readonly validators: readonly ValidatorInfo[]
+  /** -1: this node's key is not among `validators` yet (a joining validator). */
   readonly selfIndex: number
   /** The validator's 32-byte Ed25519 seed: its libp2p identity. */
   readonly seed: Uint8Array
@@ -56,7 +62,7 @@ export interface Libp2pTransportDependencies<M> {
 const MAINTENANCE_INTERVAL_MS = 250
 
 export class Libp2pTransport<M> implements Transport<M> {
-  readonly selfIndex: number
+  #selfIndex: number
   readonly stats: TransportStats = emptyTransportStats()
   readonly sidecars: SidecarExchange
 
@@ -65,6 +71,8 @@ export class Libp2pTransport<M> implements Transport<M> {
   readonly #now: () => number
   readonly #directory: ValidatorDirectory
   readonly #links: (PeerLink | null)[]
+  /** Dial addresses by index, for the validators added before start. */
+  readonly #addresses: (readonly string[])[]
   readonly #inbox: FairInbox<Received<M>>
   readonly #sender: LinkSender
   readonly #receiver: FrameReceiver<M>
@@ -75,31 +83,67 @@ export class Libp2pTransport<M> implements Transport<M> {
 
   constructor(options: Libp2pTransportOptions, dependencies: Libp2pTransportDependencies<M>) {
     const n = options.validators.length
-    if (!(Number.isSafeInteger(options.selfIndex) && options.selfIndex >= 0 && options.selfIndex < n)) {
+    if (!(Number.isSafeInteger(options.selfIndex) && options.selfIndex >= -1 && options.selfIndex < n)) {
       throw new RangeError(`selfIndex ${options.selfIndex} is not a validator index (n = ${n})`)
     }
     if (options.seed.length !== 32) throw new RangeError(`a validator seed is 32 bytes, got ${options.seed.length}`)
-    this.selfIndex = options.selfIndex
+    this.#selfIndex = options.selfIndex
     this.#options = options
     this.#onEvent = dependencies.onEvent ?? (() => {})
     this.#now = dependencies.now ?? Date.now
     this.#directory = new ValidatorDirectory(options.validators)
+    this.#addresses = options.validators.map((v) => v.addresses)
     this.#links = this.#directory.peerIds.map((peerId, index) => index === options.selfIndex ? null : newPeerLink(index, peerId))
-    this.#inbox = new FairInbox<Received<M>>(n, NODE_LIMITS.receiveQueueMessagesMax, NODE_LIMITS.receiveQueueBytesMax, (r) => r.bytes)
+    this.#inbox = new FairInbox<Received<M>>(Math.max(n, 1), NODE_LIMITS.receiveQueueMessagesMax, NODE_LIMITS.receiveQueueBytesMax, (r) => r.bytes)
     const stopped = (): boolean => this.#stopped
     this.#sender = new LinkSender({ stats: this.stats, onEvent: this.#onEvent, node: () => this.#node, stopped })
     this.#penalties = new PeerPenalties({
       links: this.#links, stats: this.stats, onEvent: this.#onEvent, now: this.#now,
       hangUp: (peerId) => { void this.#node?.hangUp(peerId).catch(() => {}) },
     })
+    const self = (): number => this.#selfIndex
     this.#receiver = new FrameReceiver<M>({
-      selfIndex: this.selfIndex, directory: this.#directory, inspect: dependencies.inspect, inbox: this.#inbox, stats: this.stats,
+      get selfIndex() {
+        return self()
+      },
+      directory: this.#directory, inspect: dependencies.inspect, inbox: this.#inbox, stats: this.stats,
       penalise: (peer, cause, reason) => this.#penalties.penalise(peer, cause, reason), stopped,
     })
     this.sidecars = new SidecarExchange({
-      selfIndex: this.selfIndex, directory: this.#directory, node: () => this.#node,
+      get selfIndex() {
+        return self()
+      },
+      directory: this.#directory, node: () => this.#node,
       penalise: (peer, cause, reason) => this.penalise(peer, cause, reason), stopped,
     })
+  }
+
+  /** This node's directory index, -1 while the directory does not hold its key. */
+  get selfIndex(): number {
+    return this.#selfIndex
+  }
+
+  /** The validators a committed reconfiguration added to the directory, at the next
+   * indexes (the replica's directory order): accepted as peers and dialled at their
+   * addresses. This node's own key among them gives it its index. */
+  async addValidators(validators: readonly ValidatorInfo[]): Promise<void> {
+    if (this.#stopped) return
+    const own = publicKeyFromSeed(this.#options.seed)
+    const first = this.#directory.n
+    const peerIds = this.#directory.add(validators)
+    for (const [i, peerId] of peerIds.entries()) {
+      const index = first + i
+      const isSelf = validators[i]!.publicKey.every((b, k) => b === own[k]) && validators[i]!.publicKey.length === own.length
+      if (isSelf) this.#selfIndex = index
+      this.#links.push(isSelf ? null : newPeerLink(index, peerId))
+      this.#addresses.push(validators[i]!.addresses)
+      this.#inbox.addSource(NODE_LIMITS.receiveQueueMessagesMax, NODE_LIMITS.receiveQueueBytesMax, (r) => r.bytes)
+    }
+    if (this.#node === null) return
+    for (const [i, v] of validators.entries()) {
+      const index = first + i
+      if (index !== this.#selfIndex && v.addresses.length > 0) await this.setPeerAddresses(index, v.addresses)
+    }
   }
 
   get received(): AsyncIterable<Received<M>> {
@@ -112,13 +156,16 @@ export class Libp2pTransport<M> implements Transport<M> {
 
   async start(): Promise<void> {
     if (this.#node !== null) throw new TransportError('already-started', 'the transport is already started')
-    const privateKey = await validatorPrivateKey(this.#options.seed, this.selfIndex, this.#directory.peerId(this.selfIndex))
+    const privateKey = this.#selfIndex < 0
+      ? await generateKeyPairFromSeed('Ed25519', this.#options.seed)
+      : await validatorPrivateKey(this.#options.seed, this.#selfIndex, this.#directory.peerId(this.#selfIndex))
     const isDenied = (peer: PeerId): boolean => {
       const index = this.#directory.indexOf(peer)
-      if (index === undefined || index === this.selfIndex) return true
+      if (index === undefined || index === this.#selfIndex) return true
       return this.#links[index]!.cooloffUntilMs > this.#now()
     }
-    const node = await createValidatorLibp2p({ privateKey, listen: this.#options.listen, n: this.#directory.n, isDenied })
+    // Connection limits for the largest set a reconfiguration may name.
+    const node = await createValidatorLibp2p({ privateKey, listen: this.#options.listen, n: Math.max(this.#directory.n, LIMITS.validatorsMax), isDenied })
     this.#node = node
     node.addEventListener('peer:connect', (event) => this.#onPeerConnect(event.detail))
     node.addEventListener('peer:disconnect', (event) => this.#onPeerDisconnect(event.detail))
@@ -129,7 +176,7 @@ export class Libp2pTransport<M> implements Transport<M> {
     await this.sidecars.handle(node)
     for (const link of this.#links) {
       if (link === null) continue
-      const addresses = this.#options.validators[link.index]!.addresses
+      const addresses = this.#addresses[link.index] ?? []
       if (addresses.length > 0) await this.setPeerAddresses(link.index, addresses)
     }
     this.#timer = setInterval(() => this.#maintain(), MAINTENANCE_INTERVAL_MS)
@@ -159,7 +206,7 @@ export class Libp2pTransport<M> implements Transport<M> {
   }
 
   penalise(peer: number, cause: PenaltyCause, reason: string): void {
-    if (peer === this.selfIndex || this.#links[peer] === undefined) return
+    if (peer === this.#selfIndex || this.#links[peer] === undefined) return
     this.#penalties.penalise(peer, cause, reason)
   }
 

@@ -3,6 +3,7 @@
 // per peer and direction (no gossip, no relays: docs/protocol.md, "Dissemination"), so a
 // received message's sender is the validator whose connection it came on. The libp2p
 // implementation is in libp2p-transport.ts; tests may supply others.
+import type { ValidatorInfo } from '../../src/log/validator-set.ts'
 import type { SidecarWire } from './sidecar-wire.ts'
 
 /** The consensus stream protocol: one long-lived stream per peer and direction, frames
@@ -81,6 +82,9 @@ export interface Transport<M> {
   /** Counts a provably invalid message against a peer (the owner found it invalid
    * after delivery); enough points cut the peer off for a cool-off. */
   penalise(peer: number, cause: PenaltyCause, reason: string): void
+  /** Adds the validators a committed reconfiguration named at the next directory indexes
+   * (accepted and dialled); a transport without it (the simulator's) keeps its set. */
+  addValidators?(validators: readonly ValidatorInfo[]): Promise<void>
   /** Replaces the dial addresses of a validator (tests start on port 0). */
   setPeerAddresses(index: number, addresses: readonly string[]): Promise<void>
   readonly stats: Readonly<TransportStats>

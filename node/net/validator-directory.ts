@@ -8,12 +8,28 @@ import type { PeerId } from '@libp2p/interface'
 import type { ValidatorInfo } from '../../src/log/validator-set.ts'
 
 export class ValidatorDirectory {
-  readonly peerIds: readonly PeerId[]
-  readonly #indexByPeer: Map<string, number>
+  readonly #peerIds: PeerId[] = []
+  readonly #indexByPeer = new Map<string, number>()
 
   constructor(validators: readonly ValidatorInfo[]) {
-    this.peerIds = validators.map((v) => peerIdFromPublicKey(publicKeyFromRaw(v.publicKey)))
-    this.#indexByPeer = new Map(this.peerIds.map((p, i) => [p.toString(), i]))
+    this.add(validators)
+  }
+
+  get peerIds(): readonly PeerId[] {
+    return this.#peerIds
+  }
+
+  /** Appends validators at the next indexes (a committed reconfiguration's new keys, as
+   * the replica's directory learns them); returns their peer ids. A repeated key is
+   * refused: an index names one key. */
+  add(validators: readonly ValidatorInfo[]): PeerId[] {
+    const added = validators.map((v) => peerIdFromPublicKey(publicKeyFromRaw(v.publicKey)))
+    for (const p of added) {
+      if (this.#indexByPeer.has(p.toString())) throw new RangeError(`peer ${p.toString()} is already at index ${this.#indexByPeer.get(p.toString())}`)
+      this.#indexByPeer.set(p.toString(), this.#peerIds.length)
+      this.#peerIds.push(p)
+    }
+    return added
   }
 
   get n(): number {

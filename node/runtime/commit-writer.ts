@@ -33,6 +33,9 @@ export class CommitWriter {
   /** Commit certificates above the store's head, by height: their blocks' commit is
    * still being written. Stored once it lands (#storeEarlyCertificates). */
   readonly #earlyCertificates = new Map<number, CommitCertificate>()
+  /** Boundary certificates whose reconfiguration block's commit is still being written
+   * (held or deferred behind the step's persist or vote, executeActions), by height. */
+  readonly #earlyBoundaries = new Map<number, BoundaryCertificate>()
 
   constructor(dependencies: CommitWriterDependencies) {
     this.#d = dependencies
@@ -72,6 +75,7 @@ export class CommitWriter {
     }
     if (action.cc !== null) this.#certified(action.cc.height)
     await this.#storeEarlyCertificates()
+    await this.#storeEarlyBoundaries()
     this.#d.commits.notify()
   }
 
@@ -91,9 +95,30 @@ export class CommitWriter {
   }
 
   /** Stores the boundary certificate of the reconfiguration block at `height`, which the
-   * replica hands over once that block is committed (its commit is ahead of this in the
-   * store's queue, so the block is there when this runs). */
+   * replica hands over once that block is committed. The commit may still be on its way
+   * (a commit held for the step's persist, or deferred after its vote, runs after the
+   * actions before it: executeActions): then it is kept and stored when that commit
+   * lands, before the step ends. */
   async storeBoundary(height: number, boundary: BoundaryCertificate): Promise<void> {
+    if (height > this.#d.store.head.height) {
+      // At most one per reconfiguration block, and one reconfiguration block at a time
+      // ahead of the head: the replica hands over the boundary of its own epoch only.
+      this.#earlyBoundaries.set(height, boundary)
+      return
+    }
+    await this.#saveBoundary(height, boundary)
+  }
+
+  async #storeEarlyBoundaries(): Promise<void> {
+    const head = this.#d.store.head.height
+    for (const [height, boundary] of [...this.#earlyBoundaries].sort((a, b) => a[0] - b[0])) {
+      if (height > head) continue
+      this.#earlyBoundaries.delete(height)
+      await this.#saveBoundary(height, boundary)
+    }
+  }
+
+  async #saveBoundary(height: number, boundary: BoundaryCertificate): Promise<void> {
     const outcome = await this.#d.store.saveBoundaryCertificate(height, boundary)
     this.#d.logger.info({ height, links: boundary.links.length, outcome }, 'boundary certificate of an epoch change')
   }

@@ -11,7 +11,8 @@
 //                                              // optional "corsOrigins": "*" or a list of
 //                                              // origins such as ["https://app.example.com"]
 //                                              // whose pages may call the API; default none
-//     "logLevel": "info"                      // optional: fatal|error|warn|info|debug|trace
+//     "logLevel": "info",                     // optional: fatal|error|warn|info|debug|trace
+//     "reconfigurations": "refuse"            // optional: refuse|switch (default refuse)
 //   }
 // Relative paths are relative to the config file's folder. Every field is checked, and
 // every problem names the file and field.
@@ -54,12 +55,20 @@ export interface NodeConfig {
     readonly witnesses?: readonly string[]
   } | null
   readonly logLevel: LogLevel
+  /** What the replica does with a reconfiguration (ReplicaOptions.reconfigurations):
+   * 'refuse' (the default) keeps the chain in the genesis set; 'switch' follows committed
+   * reconfigurations, and lets a node whose key is outside the genesis start as a joining
+   * validator (docs/operations.md section 8). */
+  readonly reconfigurations: NodeReconfigurations
 }
+
+export const NODE_RECONFIGURATIONS = ['refuse', 'switch'] as const
+export type NodeReconfigurations = (typeof NODE_RECONFIGURATIONS)[number]
 
 /** Config and genesis files are small; refuse anything larger before parsing. */
 const CONFIG_BYTES_MAX = 64 * 1024
 const GENESIS_BYTES_MAX = 4 * 1024 * 1024
-const CONFIG_FIELDS = ['dataDir', 'keyFile', 'genesisFile', 'listen', 'http', 'logLevel']
+const CONFIG_FIELDS = ['dataDir', 'keyFile', 'genesisFile', 'listen', 'http', 'logLevel', 'reconfigurations']
 const HTTP_FIELDS = ['host', 'port', 'rateLimits', 'corsOrigins', 'witnesses']
 /** Most witness keys in a config: more than anyone asks cosignatures of. */
 const WITNESSES_MAX = 64
@@ -128,7 +137,14 @@ export function parseConfig(json: unknown, file: string): NodeConfig {
   }
   const logLevel = j.logLevel ?? 'info'
   if (typeof logLevel !== 'string' || !(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`${file}: 'logLevel' must be one of ${LOG_LEVELS.join(', ')}`)
-  return { dataDir: path('dataDir'), keyFile: path('keyFile'), genesisFile: path('genesisFile'), listen, http, logLevel: logLevel as LogLevel }
+  const reconfigurations = j.reconfigurations ?? 'refuse'
+  if (typeof reconfigurations !== 'string' || !(NODE_RECONFIGURATIONS as readonly string[]).includes(reconfigurations)) {
+    throw new ConfigError(`${file}: 'reconfigurations' must be one of ${NODE_RECONFIGURATIONS.join(', ')}`)
+  }
+  return {
+    dataDir: path('dataDir'), keyFile: path('keyFile'), genesisFile: path('genesisFile'), listen, http, logLevel: logLevel as LogLevel,
+    reconfigurations: reconfigurations as NodeReconfigurations,
+  }
 }
 
 function parseWitnesses(value: unknown, file: string): string[] {

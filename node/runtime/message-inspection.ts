@@ -23,7 +23,10 @@ export function inspectMessage(bytes: Uint8Array, payloadBytesMax: number, repli
   // Proposals and entry batches are checked before they are queued, so that a peer's
   // invalid ones take no room in the mailbox (the checks are cached: the replica does
   // not verify them again).
-  if (message.type === 'proposal') {
+  if (message.type === 'proposal' && (message.block.header.epoch ?? 0) === replica.epoch.number) {
+    // Of the replica's epoch only: one of another epoch is the replica's to judge (held
+    // back when of the next, which a replica behind the boundary reaches by sync; stale
+    // when of one it left), against that epoch's set and election, not this one's.
     const h = message.block.header
     if (!isLeaderOf(replica.leaders, h.proposer, h.round)) return rejectWith({ code: 'proposer-not-leader', proposer: h.proposer, round: h.round })
     // Cached by the replica's verifier: delivered, the proposal is not verified again.

@@ -7,13 +7,16 @@ import type { Message } from '../../src/consensus/types.ts'
 import type { Transport } from '../net/transport.ts'
 
 export class Outbound {
-  readonly #selfIndex: number
-  readonly #validators: number
+  /** This node's directory index (-1 before a joining validator has one). */
+  readonly #selfIndex: () => number
+  /** The validator directory's size: a broadcast reaches every validator of every epoch
+   * the directory names (the replica's rule: those outside the epoch follow the chain). */
+  readonly #validators: () => number
   readonly #logger: Logger
   /** The transport once started (null before). */
   readonly #transport: () => Transport<Message> | null
 
-  constructor(selfIndex: number, validators: number, logger: Logger, transport: () => Transport<Message> | null) {
+  constructor(selfIndex: () => number, validators: () => number, logger: Logger, transport: () => Transport<Message> | null) {
     this.#selfIndex = selfIndex
     this.#validators = validators
     this.#logger = logger
@@ -21,7 +24,7 @@ export class Outbound {
   }
 
   send(to: number, message: Message): void {
-    if (to === this.#selfIndex) return
+    if (to === this.#selfIndex()) return
     try {
       this.#transport()?.send(to, encodeMessage(message))
     } catch (err) {
@@ -41,8 +44,10 @@ export class Outbound {
       this.#logger.warn({ err, type: message.type }, 'message not encoded')
       return
     }
-    for (let i = 0; i < this.#validators; i++) {
-      if (i === this.#selfIndex) continue
+    const self = this.#selfIndex()
+    const validators = this.#validators()
+    for (let i = 0; i < validators; i++) {
+      if (i === self) continue
       try {
         transport.send(i, bytes)
       } catch (err) {

@@ -35,7 +35,7 @@ export interface RunningNode {
 /**
  * Two small read routes for operators and the devnet's agreement check (candidates for
  * node/api/server.ts): GET /v1/head, the committed head; GET /v1/blocks/:height, the
- * hash and log of one committed block.
+ * hash, epoch, proposer (its position in the epoch's set) and log of one committed block.
  */
 function addHeadRoutes(server: ApiServer, node: ValidatorNode): void {
   server.app.get('/v1/head', async () => {
@@ -49,7 +49,7 @@ function addHeadRoutes(server: ApiServer, node: ValidatorNode): void {
     }
     const header = await node.store.headerAt(Number(text))
     if (header === undefined) return reply.code(404).send({ error: { code: 'not-found', message: `no committed block at height ${text}` } })
-    return { height: header.height, hash: toHex(blockHash(header)), round: header.round, entryCount: header.entryCount, logSize: header.logSize, logRoot: toHex(header.logRoot) }
+    return { height: header.height, hash: toHex(blockHash(header)), round: header.round, epoch: header.epoch ?? 0, proposer: header.proposer, entryCount: header.entryCount, logSize: header.logSize, logRoot: toHex(header.logRoot) }
   })
 }
 
@@ -84,7 +84,12 @@ export async function runNode(config: NodeConfig, options: RunOptions = {}): Pro
   if (key.kind !== 'validator') throw new ConfigError(`${config.keyFile} holds an ${key.kind} key, not a validator key`)
   const genesis = await readGenesis(config.genesisFile)
   const index = genesis.validators.findIndex((v) => bytesEqual(v.publicKey, key.publicKey))
-  if (index < 0) throw new ConfigError(`the key in ${config.keyFile} (${toHex(key.publicKey)}) is not a validator in ${config.genesisFile}`)
+  // Outside the genesis a key is a joining validator's, which only a node following
+  // reconfigurations can be: it has no index until a committed reconfiguration names it.
+  if (index < 0 && config.reconfigurations !== 'switch') {
+    throw new ConfigError(`the key in ${config.keyFile} (${toHex(key.publicKey)}) is not a validator in ${config.genesisFile} (a joining validator needs "reconfigurations": "switch" in the config)`)
+  }
+  if (index < 0 && config.listen === null) throw new ConfigError(`the key in ${config.keyFile} is not in the genesis, which gives it no addresses; set 'listen' in the config`)
   const listen = config.listen ?? genesis.validators[index]!.addresses
   if (listen.length === 0) throw new ConfigError(`validator ${index} has no addresses in the genesis; set 'listen' in the config`)
   const skipEntrySignatures = options.unsafeSkipEntrySignatures === true
@@ -96,7 +101,7 @@ export async function runNode(config: NodeConfig, options: RunOptions = {}): Pro
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   const logFile = join(config.dataDir, 'node.log')
   const destination = pino.destination({ dest: logFile, mkdir: true, sync: false })
-  const logger = pino({ level: config.logLevel, base: { validator: index } }, destination)
+  const logger = pino({ level: config.logLevel, base: { validator: index < 0 ? 'joining' : index } }, destination)
   const flushLog = () => flushDestination(destination)
   const layout = storeLayout(config.dataDir)
   const store = new LevelStore(layout.store)
@@ -105,7 +110,7 @@ export async function runNode(config: NodeConfig, options: RunOptions = {}): Pro
     logger.warn({ unsafeSkipEntrySignatures: true }, warning)
     options.warn?.(warning)
   }
-  const node = new ValidatorNode({ genesis, seed: key.seed, listen, unsafeSkipEntrySignatures: skipEntrySignatures }, { store, logger })
+  const node = new ValidatorNode({ genesis, seed: key.seed, listen, unsafeSkipEntrySignatures: skipEntrySignatures, reconfigurations: config.reconfigurations }, { store, logger })
   let fail!: (error: Error) => void
   const failed = new Promise<Error>((resolve) => { fail = resolve })
   node.onEvent((event) => { if (event.type === 'fatal') fail(event.error) })

@@ -27,9 +27,10 @@ import { receiveSidecar, type ReceivedSidecarOutcome } from './sidecar-checks.ts
 import type { RuntimeTimers, TimerHandle } from './timers.ts'
 
 export interface SidecarReplicationDependencies {
-  readonly selfIndex: number
-  /** Validators in the chain. */
-  readonly validators: number
+  /** This node's directory index (-1 before a joining validator has one). */
+  readonly selfIndex: () => number
+  /** Validators in the directory (it grows with committed reconfigurations). */
+  readonly validators: () => number
   readonly store: Store
   readonly wire: SidecarWire
   readonly connectedPeers: () => readonly number[]
@@ -96,7 +97,7 @@ export class SidecarReplication {
 
   constructor(dependencies: SidecarReplicationDependencies) {
     this.#d = dependencies
-    this.#buckets = Array.from({ length: dependencies.validators }, () => ({ tokens: NODE_LIMITS.sidecarFramesPerPeerBurst, atMs: 0 }))
+    this.#buckets = []
     dependencies.wire.serve((from, frame) => this.#serve(from, frame))
   }
 
@@ -120,8 +121,10 @@ export class SidecarReplication {
   /** A sidecar uploaded here was kept (`key`: with its key): tell every other validator. */
   announce(id: Hash, key: boolean): void {
     if (this.#stopped) return
-    for (let to = 0; to < this.#d.validators; to++) {
-      if (to === this.#d.selfIndex) continue
+    const validators = this.#d.validators()
+    const self = this.#d.selfIndex()
+    for (let to = 0; to < validators; to++) {
+      if (to === self) continue
       const before = this.#announcements.dropped
       this.#announcements.push({ to, id, key })
       this.stats.announceDropped += this.#announcements.dropped - before
@@ -233,8 +236,10 @@ export class SidecarReplication {
 
   /** Takes a frame's token from the sender's bucket; false when it has none left. */
   #take(from: number): boolean {
-    const bucket = this.#buckets[from]
-    if (bucket === undefined) return false
+    if (!(Number.isSafeInteger(from) && from >= 0 && from < this.#d.validators())) return false
+    // A bucket per sender, made when it first sends (the directory grows).
+    while (this.#buckets.length <= from) this.#buckets.push({ tokens: NODE_LIMITS.sidecarFramesPerPeerBurst, atMs: 0 })
+    const bucket = this.#buckets[from]!
     const now = this.#d.timers.monotonicMs()
     const refill = ((now - bucket.atMs) / 1000) * NODE_LIMITS.sidecarFramesPerPeerPerSecond
     bucket.tokens = Math.min(NODE_LIMITS.sidecarFramesPerPeerBurst, bucket.tokens + refill)
@@ -296,7 +301,7 @@ export class SidecarReplication {
     const start = want.id[0]! % Math.max(1, connected.length)
     for (let i = 0; i < connected.length; i++) {
       const peer = connected[(start + i) % connected.length]!
-      if (peer !== this.#d.selfIndex && !want.asked.has(peer)) return peer
+      if (peer !== this.#d.selfIndex() && !want.asked.has(peer)) return peer
     }
     return null
   }

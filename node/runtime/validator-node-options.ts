@@ -11,21 +11,25 @@ import type { RuntimeTimers } from './timers.ts'
 
 export interface ValidatorNodeOptions {
   readonly genesis: Genesis
-  /** This validator's 32-byte Ed25519 seed (its key must be in the genesis). */
+  /** This validator's 32-byte Ed25519 seed (its key must be in the genesis, unless the
+   * node follows reconfigurations: then a key outside it is a joining validator's). */
   readonly seed: Uint8Array
   /** Multiaddrs to listen on. */
   readonly listen: readonly string[]
   readonly replicaLimits?: Partial<ReplicaLimits>
   /** UNSAFE, benchmark chains only: entry signatures are not verified (src/consensus/unsafe-bench.ts). */
   readonly unsafeSkipEntrySignatures?: boolean
+  /** ReplicaOptions.reconfigurations; default 'refuse'. */
+  readonly reconfigurations?: 'refuse' | 'switch'
 }
 
 export interface TransportFactoryOptions {
   readonly genesis: Genesis
   /** The peers, at their validator directory indexes (Replica.directory): what a received
    * message's `from` and a send's `to` index. The genesis set while the node refuses
-   * reconfigurations (transportValidators). */
+   * reconfigurations (transportValidators); it grows with the directory (addValidators). */
   readonly validators: readonly ValidatorInfo[]
+  /** -1 for a joining validator whose key the directory does not hold yet. */
   readonly selfIndex: number
   readonly seed: Uint8Array
   readonly listen: readonly string[]

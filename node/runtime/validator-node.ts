@@ -37,7 +37,7 @@ import { Outbound } from './outbound.ts'
 import { PendingSubmissions, type SupersededEntry } from './pending-submissions.ts'
 import { ProposalSightings } from './proposal-sightings.ts'
 import { penaltyCauseOf } from './rejection-causes.ts'
-import { transportValidators } from './transport-validators.ts'
+import { PeerBook, transportValidators } from './transport-validators.ts'
 import { ReplicaTimers } from './replica-timers.ts'
 import { restoreReplicaState } from './restore.ts'
 import { settleSubmissions } from './settle-submissions.ts'
@@ -55,7 +55,10 @@ export { QueueFullError } from './errors.ts'
 
 export class ValidatorNode {
   readonly genesis: Genesis
-  readonly index: number
+  /** The genesis index of this node's key, -1 for a joining validator's. */
+  readonly #genesisIndex: number
+  /** Every validator info seen in the committed chain: the directory's addresses. */
+  readonly #peerBook: PeerBook
   readonly commits = new CommitSignal()
   readonly #options: ValidatorNodeOptions
   readonly #store: Store
@@ -89,13 +92,18 @@ export class ValidatorNode {
   readonly #entryBatches: EntryBatches
   #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new'
   #lastRound = 0
+  /** How many directory validators the transport has (it follows the directory). */
+  #transportValidators = 0
 
   constructor(options: ValidatorNodeOptions, dependencies: ValidatorNodeDependencies) {
     const key = publicKeyFromSeed(options.seed)
     const index = options.genesis.validators.findIndex((v) => bytesEqual(v.publicKey, key))
-    if (index < 0) throw new NodeFatalError(`key ${toHex(key)} is not a validator of chain '${options.genesis.chainId}'`)
+    // A key outside the genesis is a joining validator's: it needs the switch to follow the
+    // reconfiguration that names it.
+    if (index < 0 && options.reconfigurations !== 'switch') throw new NodeFatalError(`key ${toHex(key)} is not a validator of chain '${options.genesis.chainId}'`)
     this.genesis = options.genesis
-    this.index = index
+    this.#genesisIndex = index
+    this.#peerBook = new PeerBook(options.genesis)
     this.#options = options
     this.#store = dependencies.store
     this.#logger = dependencies.logger
@@ -104,7 +112,7 @@ export class ValidatorNode {
     this.#signaturePoolSize = dependencies.signaturePoolSize
     this.#listeners = new NodeEventListeners(this.#logger)
     const emit = (event: NodeEvent): void => this.#listeners.emit(event)
-    this.#outbound = new Outbound(index, options.genesis.validators.length, this.#logger, () => this.#transport)
+    this.#outbound = new Outbound(() => this.index, () => this.#replica?.directory.size ?? options.genesis.validators.length, this.#logger, () => this.#transport)
     const send = (to: number, message: Message): void => this.#outbound.send(to, message)
     this.#timers = new ReplicaTimers(this.#clock, () => this.stopping, (kind, round) => this.#mailbox.pushTimer({ type: 'timer', kind, round }))
     this.#tracer = new StepTracer(this.#logger, () => ({ round: this.round, headHeight: this.#store.head.height }))
@@ -123,6 +131,12 @@ export class ValidatorNode {
   }
 
   // --- views ---
+
+  /** This node's validator directory index: its genesis index, or for a joining
+   * validator -1 until a committed reconfiguration names its key. */
+  get index(): number {
+    return this.#replica?.index ?? this.#genesisIndex
+  }
 
   get store(): Store {
     return this.#store
@@ -217,20 +231,25 @@ export class ValidatorNode {
     const restored = await restoreReplicaState(this.#store, this.genesis, this.#options.replicaLimits?.pendingBlocksMax ?? 1024)
     this.#writer.ccHeight = (await this.#store.latestCommitCertificate())?.height ?? 0
     const skipEntrySignatures = this.#options.unsafeSkipEntrySignatures === true
-    this.#replica = new Replica({ genesis: this.genesis, validatorIndex: this.index, seed: this.#options.seed, limits: this.#options.replicaLimits, unsafeSkipEntrySignatures: skipEntrySignatures }, restored)
+    this.#replica = new Replica({
+      genesis: this.genesis, ...(this.#genesisIndex < 0 ? {} : { validatorIndex: this.#genesisIndex }), seed: this.#options.seed,
+      limits: this.#options.replicaLimits, unsafeSkipEntrySignatures: skipEntrySignatures, reconfigurations: this.#options.reconfigurations ?? 'refuse',
+    }, restored)
+    if (restored !== undefined) this.#peerBook.notePosition(restored.position ?? await this.#store.epochPosition())
     // Checks off: no worker pool verifying what the replica would not verify either.
     this.#syncSignatures = new SyncSignatureChecker(this.genesis.chainId, this.#replica.verifier, this.#logger, skipEntrySignatures ? 0 : this.#signaturePoolSize)
     this.#logger.info({ index: this.index, height: this.#store.head.height, logSize: this.#store.head.logSize, round: this.#replica.round }, 'replica restored')
     this.#transport = this.#createTransport(
       // The peers are the replica's directory: a connection's key is its `from`.
-      { genesis: this.genesis, validators: transportValidators(this.#replica.directory, this.genesis), selfIndex: this.index, seed: this.#options.seed, listen: this.#options.listen },
+      { genesis: this.genesis, validators: transportValidators(this.#replica.directory, this.#peerBook), selfIndex: this.#replica.index, seed: this.#options.seed, listen: this.#options.listen },
       (bytes) => inspectMessage(bytes, this.genesis.params.payloadBytesMax, this.#replica, () => this.#store.head.height),
       (event) => this.#transportEvents.handle(event),
     )
+    this.#transportValidators = this.#replica.directory.size
     const transport = this.#transport
     if (transport.sidecars !== undefined) {
       this.#sidecars = new SidecarReplication({
-        selfIndex: this.index, validators: this.genesis.validators.length, store: this.#store, wire: transport.sidecars,
+        selfIndex: () => this.index, validators: () => this.#replica?.directory.size ?? this.genesis.validators.length, store: this.#store, wire: transport.sidecars,
         connectedPeers: () => transport.connectedPeers(), penalise: (peer, cause, reason) => transport.penalise(peer, cause, reason),
         logger: this.#logger, timers: this.#clock,
       })
@@ -341,6 +360,7 @@ export class ValidatorNode {
         const actions = replica.step(event)
         const executeStart = this.#clock.monotonicMs()
         await this.#execute(actions, input, submits)
+        this.#followDirectory()
         if (traceStart !== null) this.#tracer.step(input, actions, executeStart - stepStart, this.#clock.monotonicMs() - executeStart, traceStart)
       } catch (err) {
         for (const s of submits) s.settle({ ok: false, error: err as Error })
@@ -354,6 +374,36 @@ export class ValidatorNode {
         this.#lastRound = round
       }
     }
+  }
+
+  /** The transport follows the replica's directory: the validators a committed
+   * reconfiguration added become peers, accepted and dialled at the addresses its
+   * validator list names. Run before any send of a step (the step that commits the
+   * reconfiguration block may send to them: the boundary sync-info at the switch, entries
+   * to the next epoch's leaders) and after it; synchronous up to the transport's new links,
+   * so that those sends are queued for the new peers, not refused. Addresses the
+   * replica's epoch does not give yet (its directory grows at the commit, its epoch at the
+   * switch) come from the store's epoch position once the commit is written. */
+  #followDirectory(): void {
+    const replica = this.#replica
+    const transport = this.#transport
+    if (replica === null || transport === null || replica.directory.size <= this.#transportValidators) return
+    const from = this.#transportValidators
+    const size = replica.directory.size
+    this.#transportValidators = size
+    this.#peerBook.note(replica.epoch.validators)
+    const added = transportValidators(replica.directory, this.#peerBook, from)
+    this.#logger.info({ validators: added.map((v) => ({ name: v.name, addresses: v.addresses })), directory: size, index: replica.index }, 'validators added to the transport')
+    if (transport.addValidators === undefined) return
+    const adding = transport.addValidators(added)
+    void (async () => {
+      await adding
+      if (added.every((v) => v.addresses.length > 0)) return
+      this.#peerBook.notePosition(await this.#store.epochPosition())
+      for (const [i, v] of transportValidators(replica.directory, this.#peerBook, from).slice(0, added.length).entries()) {
+        if (added[i]!.addresses.length === 0 && v.addresses.length > 0 && from + i !== transport.selfIndex) await transport.setPeerAddresses(from + i, v.addresses)
+      }
+    })().catch((err: unknown) => this.#logger.error({ err }, 'cannot add the validators to the transport'))
   }
 
   /** Waits for the check of a sync response's entries (see the pump); a range response
@@ -400,6 +450,7 @@ export class ValidatorNode {
   async #perform(action: PerformedAction, input: Input<Message> | null, submits: readonly SubmitInput[]): Promise<void> {
     switch (action.type) {
       case 'send':
+        this.#followDirectory()
         // The entries of the response will be checked on the signature pool: its workers
         // start now, while the peer serves the range.
         if (action.message.type === 'range-request') this.#syncSignatures?.prepare()
@@ -407,6 +458,7 @@ export class ValidatorNode {
         else this.#outbound.send(action.to, action.message)
         return
       case 'broadcast':
+        this.#followDirectory()
         this.#outbound.broadcast(action.message)
         return
       case 'set-timer':

@@ -15,6 +15,12 @@ export class FairInbox<T> {
     this.#queues = Array.from({ length: sources }, () => new BoundedQueue<T>({ itemsMax, sizeMax, overflow: 'reject-new' }, sizeOf))
   }
 
+  /** One more source, at the next index (a peer the transport learned). */
+  addSource(itemsMax: number, sizeMax: number, sizeOf: (item: T) => number): number {
+    this.#queues.push(new BoundedQueue<T>({ itemsMax, sizeMax, overflow: 'reject-new' }, sizeOf))
+    return this.#queues.length - 1
+  }
+
   get length(): number {
     return this.#length
   }

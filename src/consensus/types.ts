@@ -369,7 +369,7 @@ export interface ReplicaOptions {
    * verified. Refused (RangeError) on any chain without the benchmark marker. */
   readonly unsafeSkipEntrySignatures?: boolean
   /** What the replica does with an entry that would be an effective reconfiguration.
-   * 'refuse' (the default, and the node's): refused at submit and in blocks
+   * 'refuse' (the default, and the node's unless configured): refused at submit and in blocks
    * (`entry-reconfiguration-unsupported`), so its chain never leaves epoch 0.
    * 'halt-at-boundary': accepted; the replica follows its epoch up to the reconfiguration
    * block, proposes empty suffix blocks, keeps and stores the boundary certificate, and
@@ -380,10 +380,9 @@ export interface ReplicaOptions {
    * certificate for its committed head, the replica enters the next epoch (fresh safety
    * state, its set, round 1, the root QC as round 0) and, if it is a member of the epoch's
    * set (its key in it), proposes, votes and times out in it; a replica outside the set
-   * does none of these and follows the chain. Not the node's yet: the daemon restores the
-   * position and the directory and keeps boundary certificates (node/store), but its
-   * transport connects to the genesis set only (docs/protocol.md, "The replica at the
-   * boundary"). */
+   * does none of these and follows the chain. The node's under its config's
+   * `"reconfigurations": "switch"` (docs/operations.md section 8); the simulator runs
+   * 'refuse'. */
   readonly reconfigurations?: 'refuse' | 'halt-at-boundary' | 'switch'
   /** The scheme the replica signs and verifies with: ED25519 unless given. Only the
    * simulator passes another (its stand-in, scenarios/sim/standin-signatures.ts); the node

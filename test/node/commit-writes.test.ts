@@ -51,6 +51,14 @@ class CountingStore extends MemoryStore {
     return super.persist(write)
   }
 
+  /** The head height at each boundary-certificate write (the real store refuses one above
+   * the head: out-of-range). */
+  boundaryWrites: { height: number, head: number }[] = []
+  override saveBoundaryCertificate(height: number): Promise<'stored' | 'kept'> {
+    this.boundaryWrites.push({ height, head: this.head.height })
+    return Promise.resolve('stored')
+  }
+
   override saveCommitCertificate(cc: Parameters<MemoryStore['saveCommitCertificate']>[0]): Promise<void> {
     this.certificateWrites++
     return super.saveCommitCertificate(cc)
@@ -76,6 +84,7 @@ async function runStep(actions: readonly Action[], store: CountingStore): Promis
     perform: async (action) => {
       performed.push({ type: action.type, head: store.head.height })
       if (action.type === 'store-commit-certificate') await writer.storeCertificate(action.cc)
+      if (action.type === 'store-boundary-certificate') await writer.storeBoundary(action.height, action.boundary)
     },
   })
   return performed
@@ -157,6 +166,25 @@ describe('a step that commits a block and then persists (a vote)', () => {
     const parts = await store.restoreParts(10)
     expect(parts.pendingBlocks.map((b) => b.header.height)).toEqual([3])
     expect(parts.safety).not.toBeNull()
+    await store.close()
+  })
+
+  it('boundary certificate handed over while its block\'s commit is held is written after the commit lands', async () => {
+    const chain = chainOf(3)
+    const store = new CountingStore()
+    await store.open(net.genesis)
+    const next = chain.items[2]!.block
+    const boundary = { cc: chain.items[1]!.cc!, links: [] }
+    await runStep([
+      commitAction(chain, 0, 2),
+      { type: 'store-boundary-certificate', height: 2, boundary },
+      { type: 'persist-block', hash: blockHash(next.header), block: next },
+      { type: 'persist-safety-state', state: safetyState() },
+      vote(3),
+    ], store)
+    // The commit waited for the persist (one batch); the boundary came before it landed.
+    expect(store.commits).toHaveLength(1)
+    expect(store.boundaryWrites).toEqual([{ height: 2, head: 2 }])
     await store.close()
   })
 

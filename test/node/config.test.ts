@@ -40,3 +40,15 @@ describe('node config: http.witnesses', () => {
     expect(() => parseConfig({ ...base, http: { port: 1, witnesses: witness } }, '/x/node.json')).toThrow(/http\.witnesses/)
   })
 })
+
+describe('node config: reconfigurations', () => {
+  it('is refuse by default and takes switch', () => {
+    expect(parseConfig(base, '/x/node.json').reconfigurations).toBe('refuse')
+    expect(parseConfig({ ...base, reconfigurations: 'switch' }, '/x/node.json').reconfigurations).toBe('switch')
+  })
+
+  it('refuses another mode, naming the field and the modes', () => {
+    expect(() => parseConfig({ ...base, reconfigurations: 'halt-at-boundary' }, '/x/node.json')).toThrow(/'reconfigurations' must be one of refuse, switch/)
+    expect(() => parseConfig({ ...base, reconfigurations: true }, '/x/node.json')).toThrow(/'reconfigurations'/)
+  })
+})

@@ -89,7 +89,7 @@ async function setup() {
   const timers = new ManualTimers()
   const penalties: { peer: number, cause: PenaltyCause }[] = []
   const replication = new SidecarReplication({
-    selfIndex: 0, validators: 4, store, wire, connectedPeers: () => [1, 2, 3],
+    selfIndex: () => 0, validators: () => 4, store, wire, connectedPeers: () => [1, 2, 3],
     penalise: (peer, cause) => penalties.push({ peer, cause }), logger: pino({ level: 'silent' }), timers,
   })
   const serve = (from: number, frame: SidecarFrame | Uint8Array): Promise<Uint8Array | null> =>
