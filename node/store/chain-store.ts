@@ -14,7 +14,7 @@ import { sha256, toHex } from '../../src/crypto/hash.ts'
 import { blockHash, decodeBlock, encodeBlock, genesisBlock, type Block, type BlockHeader } from '../../src/log/block.ts'
 import { ccFromCbor, ccToCbor, qcFromCbor, type CommitCertificate, type QuorumCertificate } from '../../src/log/certificates.ts'
 import { decodeEntry, type Hash } from '../../src/log/entry.ts'
-import { boundaryShapeProblem, type EpochPosition } from '../../src/log/epochs.ts'
+import { boundaryShapeProblem, type EpochPosition, type EpochReplay } from '../../src/log/epochs.ts'
 import { genesisHash, type Genesis } from '../../src/log/genesis.ts'
 import type { BoundaryCertificate } from '../../src/consensus/types.ts'
 import type { GovernanceState } from '../../src/governance/state.ts'
@@ -24,7 +24,7 @@ import { encodeSidecar, sidecarFromCbor, type Sidecar, type SidecarLookup } from
 import { NODE_LIMITS } from '../limits.ts'
 import { appendBlockOps, certificateOps, checkContinues, checkLogState, checkRecommitted, CommitSeqs, pruneOps } from './commit-ops.ts'
 import { erasureOps } from './erasure-ops.ts'
-import { directoryKeys, epochChainInGenesisEpoch, replayEpochChain, stepEpochChain, type EpochChain } from './epoch-replay.ts'
+import { epochReplayInGenesisEpoch, replayEpochs, stepEpochReplay } from './epoch-replay.ts'
 import { replayGovernance, stepGovernance } from './governance-replay.ts'
 import { wantedSidecarOps } from './sidecar-wants.ts'
 import { StoreError } from './errors.ts'
@@ -60,8 +60,8 @@ export class ChainStore implements Store {
   /** The governance state after the head (governance-replay.ts): undefined until first
    * needed, null on a chain without governance. */
   #governance: GovernanceState | null | undefined = undefined
-  /** The epoch chain after the head (epoch-replay.ts): undefined until first needed. */
-  #epochs: EpochChain | undefined = undefined
+  /** The epoch replay after the head (epoch-replay.ts): undefined until first needed. */
+  #epochs: EpochReplay | undefined = undefined
   /** The epoch the head block names: while 0, every receipt is an epoch-0 receipt. */
   #headEpoch = 0
   /** Heights with a stored boundary certificate ('K' rows): read once at open, so that
@@ -253,9 +253,9 @@ export class ChainStore implements Store {
       inForce.push(governance)
       if (governance !== null) governance = stepGovernance(governance, block)
     }
-    // The epoch chain, once anyone has asked for it, follows every commit.
+    // The epoch replay, once anyone has asked for it, follows every commit.
     let epochs = this.#epochs
-    if (epochs !== undefined) for (const block of appendedBlocks) epochs = stepEpochChain(epochs, block, this.#genesis!.chainId)
+    if (epochs !== undefined && appendedBlocks.length > 0) epochs = stepEpochReplay(epochs, appendedBlocks)
     // Reads below the old head: this commit is not published until its batch is written.
     const erased = await erasureOps(appendedBlocks, this.#genesis!.policy, inForce, {
       entry: async (id) => (await this.entryById(id))?.entry,
@@ -319,27 +319,27 @@ export class ChainStore implements Store {
   /** The epoch position after the committed head (docs/formats.md section 15.3):
    * replayed from the log when first asked, then kept up to date by every commit. */
   epochPosition(): Promise<EpochPosition> {
-    return this.#serialised(async () => (await this.#epochChainAtHead()).position)
+    return this.#serialised(async () => (await this.#epochsAtHead()).position)
   }
 
   /** The validator directory after the committed head, its keys in index order. */
   validatorDirectory(): Promise<readonly Uint8Array[]> {
-    return this.#serialised(async () => directoryKeys(this.#genesis!, await this.#epochChainAtHead()))
+    return this.#serialised(async () => (await this.#epochsAtHead()).directory.keys)
   }
 
   /** Not serialised: for callers inside the writer chain, or readers that accept the
    * chain of the head they started from. */
-  async #epochChainAtHead(): Promise<EpochChain> {
+  async #epochsAtHead(): Promise<EpochReplay> {
     if (this.#epochs === undefined) {
       const head = this.head
       const block = await this.blockAt(head.height)
       if (block === undefined) throw new StoreError('corrupt', `the head block at height ${head.height} is missing`)
       const epochs = (block.header.epoch ?? 0) === 0
-        ? epochChainInGenesisEpoch(this.#genesis!, block)
-        : await replayEpochChain((range) => this.entries(range), this.#genesis!, head.height, head.logSize)
+        ? epochReplayInGenesisEpoch(this.#genesis!, block)
+        : await replayEpochs((range) => this.entries(range), this.#genesis!, head.height, head.logSize)
       // A commit that landed meanwhile stepped nothing (the chain was unknown): keep the
       // replay only if the head is still the one it was made for.
-      if (this.head.height !== head.height) return this.#epochChainAtHead()
+      if (this.head.height !== head.height) return this.#epochsAtHead()
       this.#epochs = epochs
     }
     return this.#epochs
@@ -655,7 +655,7 @@ export class ChainStore implements Store {
    * with the boundary's headers. Null when this store lacks a boundary certificate (a
    * receipt of a later epoch cannot be made without it). */
   async epochChanges(upTo: number): Promise<EpochChange[] | null> {
-    const chain = await this.#epochChainAtHead()
+    const chain = await this.#epochsAtHead()
     if (chain.changes.length < upTo) return null
     const out: EpochChange[] = []
     for (const change of chain.changes.slice(0, upTo)) {

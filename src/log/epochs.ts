@@ -308,18 +308,58 @@ function positionAfterEntry(
  * headers add nothing. What a restart rebuilds the committed head's position from (the
  * position is not persisted; the committed log was validated when it committed).
  */
+/** Where epoch `epoch` began: its effective reconfiguration entry, at log index `index`
+ * in the block at `height` (the last block of the epoch before). */
+export interface EpochChangePoint {
+  readonly epoch: number
+  readonly height: number
+  readonly index: number
+}
+
 export class EpochReplay {
+  readonly #genesis: Genesis
   readonly #chainId: string
   readonly #scheme: SignatureScheme
   #position: EpochPosition
   #height = 0
-  readonly #directory: ValidatorDirectory
+  /** Log index of the next entry appended. */
+  #logSize = 0
+  #directory: ValidatorDirectory
+  #changes: EpochChangePoint[] = []
 
-  constructor(genesis: Genesis, scheme: SignatureScheme = ED25519, set?: ValidatorSet) {
+  /** A replay from the genesis; with `start`, from a point known to be in epoch 0 with no
+   * reconfiguration before it (the log size and height there). */
+  constructor(genesis: Genesis, scheme: SignatureScheme = ED25519, set?: ValidatorSet, start?: { readonly height: number, readonly logSize: number }) {
+    this.#genesis = genesis
     this.#chainId = genesis.chainId
     this.#scheme = scheme
     this.#position = genesisPosition(genesis, set)
     this.#directory = new ValidatorDirectory(genesis.validators)
+    if (start !== undefined) {
+      this.#height = start.height
+      this.#logSize = start.logSize
+    }
+  }
+
+  /** An independent copy: stepped on, it leaves this one as it is. */
+  clone(): EpochReplay {
+    const copy = new EpochReplay(this.#genesis, this.#scheme)
+    copy.#position = this.#position
+    copy.#height = this.#height
+    copy.#logSize = this.#logSize
+    copy.#directory = ValidatorDirectory.fromKeys(this.#directory.keys)
+    copy.#changes = [...this.#changes]
+    return copy
+  }
+
+  /** The height the replay has reached. */
+  get height(): number {
+    return this.#height
+  }
+
+  /** Each epoch change so far, in order (epoch 1 first). */
+  get changes(): readonly EpochChangePoint[] {
+    return this.#changes
   }
 
   /** The position after the last height given (append or advanceTo). */
@@ -336,10 +376,14 @@ export class EpochReplay {
   /** The next committed entry, in a block at `height` (not below the last one's). */
   append(entry: Pick<Entry, 'payload'>, height: number): void {
     this.advanceTo(height)
+    const index = this.#logSize++
     const after = positionAfterEntry(this.#position, entry, height, this.#chainId, this.#scheme)
     if (typeof after !== 'string' && !('code' in after)) {
       this.#position = after
-      if (after.ending !== null) this.#directory.learn(after.ending.next.validators)
+      if (after.ending !== null) {
+        this.#directory.learn(after.ending.next.validators)
+        this.#changes.push({ epoch: after.ending.next.number, height, index })
+      }
     }
   }
 
