@@ -110,9 +110,7 @@ export class CommitWriter {
   }
 
   async #storeEarlyBoundaries(): Promise<void> {
-    const head = this.#d.store.head.height
-    for (const [height, boundary] of [...this.#earlyBoundaries].sort((a, b) => a[0] - b[0])) {
-      if (height > head) continue
+    for (const [height, boundary] of landed(this.#earlyBoundaries, this.#d.store.head.height)) {
       this.#earlyBoundaries.delete(height)
       await this.#saveBoundary(height, boundary)
     }
@@ -138,12 +136,10 @@ export class CommitWriter {
 
   /** Stores the kept certificates the head has reached. */
   async #storeEarlyCertificates(): Promise<void> {
-    const head = this.#d.store.head.height
-    const ready = [...this.#earlyCertificates.values()].filter((cc) => cc.height <= head).sort((a, b) => a.height - b.height)
-    for (const cc of ready) {
-      this.#earlyCertificates.delete(cc.height)
+    for (const [height, cc] of landed(this.#earlyCertificates, this.#d.store.head.height)) {
+      this.#earlyCertificates.delete(height)
       await this.#d.store.saveCommitCertificate(cc)
-      this.#certified(cc.height)
+      this.#certified(height)
     }
   }
 
@@ -152,4 +148,9 @@ export class CommitWriter {
     this.#ccHeight = height
     this.#d.emit({ type: 'certified', height })
   }
+}
+
+/** What of `held` the head has reached (height <= head), lowest first. */
+function landed<T>(held: ReadonlyMap<number, T>, head: number): [number, T][] {
+  return [...held].filter(([height]) => height <= head).sort((a, b) => a[0] - b[0])
 }
