@@ -28,6 +28,7 @@ import { TransportError } from './errors.ts'
 import { FrameReceiver } from './frame-receiver.ts'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { publicKeyFromSeed } from '../../src/crypto/ed25519.ts'
+import { bytesEqual } from '../../src/codec/cbor.ts'
 import { createValidatorLibp2p, peerMultiaddrs, validatorPrivateKey, type Services } from './libp2p-node.ts'
 import { maintainLinks } from './link-maintenance.ts'
 import { LinkSender } from './link-sender.ts'
@@ -73,6 +74,8 @@ export class Libp2pTransport<M> implements Transport<M> {
   readonly #links: (PeerLink | null)[]
   /** Dial addresses by index, for the validators added before start. */
   readonly #addresses: (readonly string[])[]
+  /** This node's validator key, to find its own index among validators added later. */
+  readonly #ownKey: Uint8Array
   readonly #inbox: FairInbox<Received<M>>
   readonly #sender: LinkSender
   readonly #receiver: FrameReceiver<M>
@@ -93,6 +96,7 @@ export class Libp2pTransport<M> implements Transport<M> {
     this.#now = dependencies.now ?? Date.now
     this.#directory = new ValidatorDirectory(options.validators)
     this.#addresses = options.validators.map((v) => v.addresses)
+    this.#ownKey = publicKeyFromSeed(options.seed)
     this.#links = this.#directory.peerIds.map((peerId, index) => index === options.selfIndex ? null : newPeerLink(index, peerId))
     this.#inbox = new FairInbox<Received<M>>(Math.max(n, 1), NODE_LIMITS.receiveQueueMessagesMax, NODE_LIMITS.receiveQueueBytesMax, (r) => r.bytes)
     const stopped = (): boolean => this.#stopped
@@ -128,12 +132,11 @@ export class Libp2pTransport<M> implements Transport<M> {
    * addresses. This node's own key among them gives it its index. */
   async addValidators(validators: readonly ValidatorInfo[]): Promise<void> {
     if (this.#stopped) return
-    const own = publicKeyFromSeed(this.#options.seed)
     const first = this.#directory.n
     const peerIds = this.#directory.add(validators)
     for (const [i, peerId] of peerIds.entries()) {
       const index = first + i
-      const isSelf = validators[i]!.publicKey.every((b, k) => b === own[k]) && validators[i]!.publicKey.length === own.length
+      const isSelf = bytesEqual(validators[i]!.publicKey, this.#ownKey)
       if (isSelf) this.#selfIndex = index
       this.#links.push(isSelf ? null : newPeerLink(index, peerId))
       this.#addresses.push(validators[i]!.addresses)
