@@ -7,6 +7,7 @@ import { publicKeyFromSeed } from '../../src/crypto/ed25519.ts'
 import { sha256 } from '../../src/crypto/hash.ts'
 import { Libp2pTransport } from '../../node/net/libp2p-transport.ts'
 import type { Inspection, Received } from '../../node/net/transport.ts'
+import { nextReceived, waitFor } from './transport-waits.ts'
 
 const CHAIN = 'test-net-join'
 const seeds = [0, 1, 2].map((i) => sha256(new TextEncoder().encode(`net-join-seed-${i}`)))
@@ -17,25 +18,8 @@ function inspect(bytes: Uint8Array): Inspection<string> {
   return typeof value?.text === 'string' ? { verdict: 'accept', message: value.text } : { verdict: 'reject', cause: 'malformed', reason: 'not text' }
 }
 
-async function next(t: Libp2pTransport<string>, timeoutMs = 10_000): Promise<Received<string>> {
-  const iterator = t.received[Symbol.asyncIterator]()
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('timed out waiting for a message')), timeoutMs) })
-  try {
-    const result = await Promise.race([iterator.next(), timeout])
-    if (result.done === true) throw new Error('inbox closed')
-    return result.value
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 50))
-  }
+function next(t: Libp2pTransport<string>, timeoutMs = 10_000): Promise<Received<string>> {
+  return nextReceived(t, timeoutMs)
 }
 
 describe('the transport following the validator directory', () => {

@@ -19,6 +19,7 @@ import { CONSENSUS_PROTOCOL, type Inspection, type Received, type TransportEvent
 import { ValidatorDirectory } from '../../node/net/validator-directory.ts'
 import { NODE_LIMITS } from '../../node/limits.ts'
 import { SIDECAR_PROTOCOL } from '../../node/net/sidecar-wire.ts'
+import { nextReceived, waitFor } from './transport-waits.ts'
 
 const CHAIN = 'test-net'
 const seeds = [0, 1, 2, 3].map((i) => sha256(new TextEncoder().encode(`net-test-seed-${i}`)))
@@ -41,25 +42,8 @@ function inspect(bytes: Uint8Array, _from: number): Inspection<TestMessage> {
   }
 }
 
-async function nextMessage(t: Libp2pTransport<TestMessage>, timeoutMs = 5000): Promise<Received<TestMessage>> {
-  const iterator = t.received[Symbol.asyncIterator]()
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('timed out waiting for a message')), timeoutMs) })
-  try {
-    const result = await Promise.race([iterator.next(), timeout])
-    if (result.done === true) throw new Error('inbox closed')
-    return result.value
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 50))
-  }
+function nextMessage(t: Libp2pTransport<TestMessage>, timeoutMs = 5000): Promise<Received<TestMessage>> {
+  return nextReceived(t, timeoutMs)
 }
 
 async function startTransport(i: number, events: TransportEvent[] = []): Promise<Libp2pTransport<TestMessage>> {
